@@ -1,0 +1,478 @@
+/* builder.c: turn a stream of objects, references and roots into the CSR
+ * graph of struct rg_snapshot. Readers and tests both go through here. */
+#include "internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+struct rg_builder {
+    rg_snapshot *s;          /* the graph being filled; node arrays grow here */
+    size_t node_cap;
+
+    uint64_t *node_line;     /* line of each object, for duplicate-id errors */
+    uint64_t cur_line;
+
+    /* Edges in record order; targets stay ids until finish(). */
+    uint64_t *edge_dst_id;
+    uint8_t *edge_kind;
+    uint32_t *edge_label;
+    size_t edge_cap;
+    uint64_t n_edges;
+
+    uint64_t *root_id;
+    uint8_t *root_kind;
+    uint32_t *root_label;
+    size_t root_cap;
+    uint32_t n_roots;
+
+    /* type index + 1 for each string id used as a type name; 0 = not a type. */
+    uint32_t *sid_type;
+    size_t sid_type_cap;
+    size_t type_cap;
+
+    uint64_t skipped;
+    char *header_format;
+    int header_version;
+    char *compression;
+    uint64_t input_bytes;
+};
+
+int rg_builder_new(rg_builder **out)
+{
+    if (!out)
+        return rg_fail(RG_EINVAL, "rg_builder_new: out is NULL");
+    rg_builder *b = rg_xcalloc(1, sizeof *b);
+    if (!b)
+        return RG_ENOMEM;
+    b->s = rg_xcalloc(1, sizeof *b->s);
+    if (!b->s || rg_strtab_init(&b->s->strings) || rg_idmap_init(&b->s->ids, 0)) {
+        rg_builder_free(b);
+        return RG_ENOMEM;
+    }
+    b->s->info.pid = -1;
+    b->s->info.seq = -1;
+    *out = b;
+    return RG_OK;
+}
+
+void rg_builder_free(rg_builder *b)
+{
+    if (!b)
+        return;
+    rg_snapshot_free(b->s);
+    free(b->node_line);
+    free(b->edge_dst_id);
+    free(b->edge_kind);
+    free(b->edge_label);
+    free(b->root_id);
+    free(b->root_kind);
+    free(b->root_label);
+    free(b->sid_type);
+    free(b->header_format);
+    free(b->compression);
+    free(b);
+}
+
+static char *dup_or_null(const char *s)
+{
+    return s ? rg_xstrndup(s, strlen(s)) : NULL;
+}
+
+int rg_builder_set_header(rg_builder *b, const rg_header_desc *h)
+{
+    if (!b || !h)
+        return rg_fail(RG_EINVAL, "rg_builder_set_header: NULL argument");
+    rg_snapshot *s = b->s;
+    free(b->header_format);
+    free(s->info_producer);
+    free(s->info_runtime);
+    b->header_format = dup_or_null(h->format);
+    s->info_producer = dup_or_null(h->producer);
+    s->info_runtime = dup_or_null(h->runtime);
+    b->header_version = h->format_version;
+    s->info.pid = h->pid;
+    s->info.time = h->time;
+    s->info.seq = h->seq;
+    return RG_OK;
+}
+
+void rg_builder_set_line(rg_builder *b, uint64_t line) { b->cur_line = line; }
+uint64_t rg_builder_object_count(const rg_builder *b) { return b->s->n_nodes; }
+void rg_builder_note_skipped(rg_builder *b, uint64_t n) { b->skipped += n; }
+
+int rg_builder_set_info_strings(rg_builder *b, const char *path, const char *compression,
+                                uint64_t input_bytes)
+{
+    free(b->s->info_path);
+    free(b->compression);
+    b->s->info_path = dup_or_null(path);
+    b->compression = dup_or_null(compression);
+    b->input_bytes = input_bytes;
+    return RG_OK;
+}
+
+static int grow_nodes(rg_builder *b, size_t need)
+{
+    if (need <= b->node_cap)
+        return RG_OK;
+    size_t cap = b->node_cap ? b->node_cap * 2 : 1024;
+    while (cap < need)
+        cap *= 2;
+    rg_snapshot *s = b->s;
+#define GROW(arr) do { void *p = rg_xrealloc(arr, cap, sizeof *(arr)); if (!p) return RG_ENOMEM; arr = p; } while (0)
+    GROW(s->node_id);
+    GROW(s->node_type);
+    GROW(s->node_size);
+    GROW(s->node_len);
+    GROW(s->node_rc);
+    GROW(s->node_repr);
+    GROW(s->node_name);
+    GROW(s->node_flags);
+    GROW(s->fwd_off);
+    GROW(b->node_line);
+#undef GROW
+    b->node_cap = cap;
+    return RG_OK;
+}
+
+int rg_builder_set_expected(rg_builder *b, uint64_t objects, uint64_t edges)
+{
+    /* Only a hint: cap it so a hostile header cannot make us allocate
+     * terabytes before a single object is read. */
+    const uint64_t max_hint = 1ULL << 28;
+    if (objects > max_hint)
+        objects = max_hint;
+    if (edges > max_hint)
+        edges = max_hint;
+    if (objects && grow_nodes(b, (size_t)objects + 1))
+        return RG_ENOMEM;
+    if (edges) {
+        size_t cap = b->edge_cap;
+        if (rg_grow((void **)&b->edge_dst_id, &cap, edges, sizeof *b->edge_dst_id))
+            return RG_ENOMEM;
+        cap = b->edge_cap;
+        if (rg_grow((void **)&b->edge_kind, &cap, edges, sizeof *b->edge_kind))
+            return RG_ENOMEM;
+        cap = b->edge_cap;
+        if (rg_grow((void **)&b->edge_label, &cap, edges, sizeof *b->edge_label))
+            return RG_ENOMEM;
+        b->edge_cap = cap;
+    }
+    return RG_OK;
+}
+
+int rg_builder_intern(rg_builder *b, const char *s, size_t len, uint32_t *sid)
+{
+    return rg_strtab_intern(&b->s->strings, s, len, sid);
+}
+
+static int type_for_sid(rg_builder *b, uint32_t sid, uint32_t *type)
+{
+    if (sid >= b->sid_type_cap) {
+        size_t old = b->sid_type_cap;
+        if (rg_grow((void **)&b->sid_type, &b->sid_type_cap, (size_t)sid + 1, sizeof *b->sid_type))
+            return RG_ENOMEM;
+        memset(b->sid_type + old, 0, (b->sid_type_cap - old) * sizeof *b->sid_type);
+    }
+    if (!b->sid_type[sid]) {
+        rg_snapshot *s = b->s;
+        if (rg_grow((void **)&s->type_name, &b->type_cap, (size_t)s->n_types + 1, sizeof *s->type_name))
+            return RG_ENOMEM;
+        s->type_name[s->n_types] = sid;
+        b->sid_type[sid] = ++s->n_types;
+    }
+    *type = b->sid_type[sid] - 1;
+    return RG_OK;
+}
+
+static uint32_t clamp32(int64_t v, uint32_t none)
+{
+    if (v < 0)
+        return none;
+    if ((uint64_t)v >= none)
+        return none - 1;
+    return (uint32_t)v;
+}
+
+int rg_builder_add_object_interned(rg_builder *b, uint64_t id, uint32_t type_sid,
+                                   const rg_object_desc *obj)
+{
+    rg_snapshot *s = b->s;
+    if (s->n_nodes == UINT32_MAX - 1)
+        return rg_fail(RG_ELIMIT, "more than 4 billion objects");
+    if (grow_nodes(b, (size_t)s->n_nodes + 2))
+        return RG_ENOMEM;
+    rg_node n = s->n_nodes;
+    uint32_t type, repr = 0, name = 0;
+    if (type_for_sid(b, type_sid, &type))
+        return RG_ENOMEM;
+    if (obj->repr && *obj->repr) {
+        /* Bounded so a snapshot with megabyte strings cannot bloat the arena. */
+        size_t len = strlen(obj->repr);
+        if (len > 256) {
+            len = 256;
+            while (len > 0 && ((unsigned char)obj->repr[len] & 0xC0) == 0x80)
+                len--; /* do not cut a UTF-8 sequence in half */
+        }
+        if (rg_builder_intern(b, obj->repr, len, &repr))
+            return RG_ENOMEM;
+    }
+    if (obj->name && *obj->name && rg_builder_intern(b, obj->name, strlen(obj->name), &name))
+        return RG_ENOMEM;
+    s->node_id[n] = id;
+    rg_node existing;
+    if (rg_idmap_insert(&s->ids, s->node_id, n, &existing))
+        return RG_ENOMEM;
+    if (existing != RG_NODE_NONE) {
+        if (b->cur_line)
+            return rg_fail(RG_EFORMAT, "line %llu: duplicate object id %llu (first defined at line %llu)",
+                           (unsigned long long)b->cur_line, (unsigned long long)id,
+                           (unsigned long long)b->node_line[existing]);
+        return rg_fail(RG_EFORMAT, "duplicate object id %llu", (unsigned long long)id);
+    }
+    s->node_type[n] = type;
+    s->node_size[n] = obj->size;
+    s->node_len[n] = obj->has_length ? clamp32(obj->length, RG_LEN_NONE) : RG_LEN_NONE;
+    s->node_rc[n] = clamp32(obj->refcount, RG_RC_NONE);
+    s->node_repr[n] = repr;
+    s->node_name[n] = name;
+    s->node_flags[n] = (uint8_t)(obj->flags & (RG_NODE_GC_TRACKED | RG_NODE_GARBAGE));
+    s->fwd_off[n] = b->n_edges;
+    b->node_line[n] = b->cur_line;
+    s->n_nodes++;
+    return RG_OK;
+}
+
+int rg_builder_add_object(rg_builder *b, const rg_object_desc *obj)
+{
+    if (!b || !obj || !obj->type)
+        return rg_fail(RG_EINVAL, "rg_builder_add_object: NULL builder, object or type");
+    uint32_t sid;
+    if (rg_builder_intern(b, obj->type, strlen(obj->type), &sid))
+        return RG_ENOMEM;
+    return rg_builder_add_object_interned(b, obj->id, sid, obj);
+}
+
+int rg_builder_add_ref_sid(rg_builder *b, uint64_t target_id, rg_edge_kind kind, uint32_t label)
+{
+    if (b->s->n_nodes == 0)
+        return rg_fail(RG_EINVAL, "a reference was added before any object");
+    if (b->n_edges >= UINT32_MAX - 1)
+        return rg_fail(RG_ELIMIT, "more than 4 billion references");
+    if (b->n_edges == b->edge_cap) {
+        size_t cap = b->edge_cap ? b->edge_cap * 2 : 4096;
+        void *p;
+        if (!(p = rg_xrealloc(b->edge_dst_id, cap, sizeof *b->edge_dst_id)))
+            return RG_ENOMEM;
+        b->edge_dst_id = p;
+        if (!(p = rg_xrealloc(b->edge_kind, cap, sizeof *b->edge_kind)))
+            return RG_ENOMEM;
+        b->edge_kind = p;
+        if (!(p = rg_xrealloc(b->edge_label, cap, sizeof *b->edge_label)))
+            return RG_ENOMEM;
+        b->edge_label = p;
+        b->edge_cap = cap;
+    }
+    b->edge_dst_id[b->n_edges] = target_id;
+    b->edge_kind[b->n_edges] = (uint8_t)kind;
+    b->edge_label[b->n_edges] = label;
+    b->n_edges++;
+    return RG_OK;
+}
+
+int rg_builder_add_ref(rg_builder *b, uint64_t target_id, rg_edge_kind kind,
+                       const char *label, int64_t index)
+{
+    if (!b)
+        return rg_fail(RG_EINVAL, "rg_builder_add_ref: NULL builder");
+    if ((unsigned)kind >= RG_EDGE_KIND_COUNT)
+        return rg_fail(RG_EINVAL, "rg_builder_add_ref: edge kind %d out of range", (int)kind);
+    uint32_t l = 0;
+    if (kind == RG_EDGE_INDEX)
+        l = index < 0 ? 0 : index >= UINT32_MAX ? UINT32_MAX : (uint32_t)index;
+    else if (label && rg_builder_intern(b, label, strlen(label), &l))
+        return RG_ENOMEM;
+    return rg_builder_add_ref_sid(b, target_id, kind, l);
+}
+
+int rg_builder_add_root(rg_builder *b, uint64_t id, rg_root_kind kind, const char *label)
+{
+    if (!b)
+        return rg_fail(RG_EINVAL, "rg_builder_add_root: NULL builder");
+    if ((unsigned)kind >= RG_ROOT_KIND_COUNT)
+        return rg_fail(RG_EINVAL, "rg_builder_add_root: root kind %d out of range", (int)kind);
+    uint32_t l = 0;
+    if (label && rg_builder_intern(b, label, strlen(label), &l))
+        return RG_ENOMEM;
+    if (b->n_roots == UINT32_MAX - 1)
+        return rg_fail(RG_ELIMIT, "too many roots");
+    if ((size_t)b->n_roots == b->root_cap) {
+        size_t cap = b->root_cap ? b->root_cap * 2 : 64;
+        void *p;
+        if (!(p = rg_xrealloc(b->root_id, cap, sizeof *b->root_id)))
+            return RG_ENOMEM;
+        b->root_id = p;
+        if (!(p = rg_xrealloc(b->root_kind, cap, sizeof *b->root_kind)))
+            return RG_ENOMEM;
+        b->root_kind = p;
+        if (!(p = rg_xrealloc(b->root_label, cap, sizeof *b->root_label)))
+            return RG_ENOMEM;
+        b->root_label = p;
+        b->root_cap = cap;
+    }
+    b->root_id[b->n_roots] = id;
+    b->root_kind[b->n_roots] = (uint8_t)kind;
+    b->root_label[b->n_roots] = l;
+    b->n_roots++;
+    return RG_OK;
+}
+
+/* Resolve target ids to nodes, dropping (and counting) dangling ones. The
+ * edges are already grouped by source, because each object's references
+ * follow it, so the forward CSR is the record order itself. */
+static int build_forward(rg_builder *b)
+{
+    rg_snapshot *s = b->s;
+    uint32_t n = s->n_nodes;
+    s->fwd_dst = rg_xmalloc(b->n_edges, sizeof *s->fwd_dst);
+    if (!s->fwd_dst)
+        return RG_ENOMEM;
+    uint64_t w = 0, dangling = 0;
+    for (uint32_t v = 0; v < n; v++) {
+        uint64_t begin = s->fwd_off[v];
+        uint64_t end = v + 1 < n ? s->fwd_off[v + 1] : b->n_edges;
+        s->fwd_off[v] = w;
+        for (uint64_t e = begin; e < end; e++) {
+            rg_node t = rg_idmap_lookup(&s->ids, s->node_id, b->edge_dst_id[e]);
+            if (t == RG_NODE_NONE) {
+                dangling++;
+                continue;
+            }
+            s->fwd_dst[w] = t;
+            b->edge_kind[w] = b->edge_kind[e];
+            b->edge_label[w] = b->edge_label[e];
+            w++;
+        }
+    }
+    s->fwd_off[n] = w;
+    free(b->edge_dst_id);
+    b->edge_dst_id = NULL;
+    s->n_edges = w;
+    s->fwd_kind = b->edge_kind;
+    s->fwd_label = b->edge_label;
+    b->edge_kind = NULL;
+    b->edge_label = NULL;
+    /* Give back the slack of the growth-by-doubling. */
+    void *p;
+    if (w && (p = realloc(s->fwd_dst, w * sizeof *s->fwd_dst)))
+        s->fwd_dst = p;
+    if (w && (p = realloc(s->fwd_kind, w * sizeof *s->fwd_kind)))
+        s->fwd_kind = p;
+    if (w && (p = realloc(s->fwd_label, w * sizeof *s->fwd_label)))
+        s->fwd_label = p;
+    s->info.dangling_refs = dangling;
+    return RG_OK;
+}
+
+/* Counting sort of the forward edges by target: O(nodes + edges). */
+static int build_reverse(rg_snapshot *s)
+{
+    uint32_t n = s->n_nodes;
+    s->rev_off = rg_xcalloc((size_t)n + 1, sizeof *s->rev_off);
+    s->rev_src = rg_xmalloc(s->n_edges, sizeof *s->rev_src);
+    s->rev_edge = rg_xmalloc(s->n_edges, sizeof *s->rev_edge);
+    if (!s->rev_off || !s->rev_src || !s->rev_edge)
+        return RG_ENOMEM;
+    for (uint64_t e = 0; e < s->n_edges; e++)
+        s->rev_off[s->fwd_dst[e] + 1]++;
+    for (uint32_t v = 0; v < n; v++)
+        s->rev_off[v + 1] += s->rev_off[v];
+    /* Fill using rev_off[v] as a cursor, then shift back. */
+    for (uint32_t v = 0; v < n; v++) {
+        for (uint64_t e = s->fwd_off[v]; e < s->fwd_off[v + 1]; e++) {
+            uint64_t at = s->rev_off[s->fwd_dst[e]]++;
+            s->rev_src[at] = v;
+            s->rev_edge[at] = (uint32_t)e;
+        }
+    }
+    for (uint32_t v = n; v > 0; v--)
+        s->rev_off[v] = s->rev_off[v - 1];
+    s->rev_off[0] = 0;
+    return RG_OK;
+}
+
+static int build_roots(rg_builder *b)
+{
+    rg_snapshot *s = b->s;
+    s->root_node = rg_xmalloc(b->n_roots, sizeof *s->root_node);
+    if (!s->root_node)
+        return RG_ENOMEM;
+    uint32_t w = 0;
+    for (uint32_t i = 0; i < b->n_roots; i++) {
+        rg_node t = rg_idmap_lookup(&s->ids, s->node_id, b->root_id[i]);
+        if (t == RG_NODE_NONE) {
+            s->info.dangling_roots++;
+            continue;
+        }
+        s->root_node[w] = t;
+        b->root_kind[w] = b->root_kind[i];
+        b->root_label[w] = b->root_label[i];
+        s->node_flags[t] |= RG_NODE_ROOT;
+        w++;
+    }
+    s->n_roots = w;
+    s->root_kind = b->root_kind;
+    s->root_label = b->root_label;
+    b->root_kind = NULL;
+    b->root_label = NULL;
+    return RG_OK;
+}
+
+static const char *or_empty(const char *s) { return s ? s : ""; }
+
+int rg_builder_finish(rg_builder *b, rg_snapshot **out)
+{
+    if (!b)
+        return rg_fail(RG_EINVAL, "rg_builder_finish: NULL builder");
+    if (!out) {
+        rg_builder_free(b);
+        return rg_fail(RG_EINVAL, "rg_builder_finish: out is NULL");
+    }
+    rg_snapshot *s = b->s;
+    int rc;
+    if (grow_nodes(b, (size_t)s->n_nodes + 1) || (rc = build_forward(b)) || (rc = build_reverse(s)) ||
+        (rc = build_roots(b))) {
+        rg_builder_free(b);
+        return rg_last_error_code() ? rg_last_error_code() : RG_ENOMEM;
+    }
+    free(b->node_line);
+    b->node_line = NULL;
+    rg_strtab_seal(&s->strings);
+
+    uint64_t total = 0;
+    for (uint32_t v = 0; v < s->n_nodes; v++)
+        total += s->node_size[v];
+    rg_snapshot_info *info = &s->info;
+    info->path = or_empty(s->info_path);
+    info->format = b->header_format ? b->header_format : "refgraph-snapshot";
+    info->format_version = b->header_version;
+    info->compression = b->compression ? b->compression : "none";
+    info->producer = or_empty(s->info_producer);
+    info->runtime = or_empty(s->info_runtime);
+    info->objects = s->n_nodes;
+    info->edges = s->n_edges;
+    info->roots = s->n_roots;
+    info->total_bytes = total;
+    info->input_bytes = b->input_bytes;
+    info->skipped_records = b->skipped;
+    info->cache_note = or_empty(s->info_cache_note);
+    /* The snapshot keeps the format and compression strings. */
+    s->info_format_storage = b->header_format;
+    s->info_compression_storage = b->compression;
+    b->header_format = NULL;
+    b->compression = NULL;
+    b->s = NULL;
+    rg_builder_free(b);
+    *out = s;
+    return RG_OK;
+}

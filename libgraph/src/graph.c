@@ -1,0 +1,212 @@
+/* graph.c: read access to a loaded snapshot, and its destruction. */
+#include "internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+void rg_snapshot_free(rg_snapshot *s)
+{
+    if (!s)
+        return;
+    if (s->mapping) {
+        /* Arrays point into the mapping; only the heap-owned parts are freed. */
+        munmap(s->mapping, s->mapping_size);
+    } else {
+        free(s->node_id);
+        free(s->node_type);
+        free(s->node_size);
+        free(s->node_len);
+        free(s->node_rc);
+        free(s->node_repr);
+        free(s->node_name);
+        free(s->node_flags);
+        free(s->fwd_off);
+        free(s->fwd_dst);
+        free(s->fwd_kind);
+        free(s->fwd_label);
+        free(s->rev_off);
+        free(s->rev_src);
+        free(s->rev_edge);
+        free(s->type_name);
+        free(s->root_node);
+        free(s->root_kind);
+        free(s->root_label);
+        rg_strtab_free(&s->strings);
+        rg_idmap_free(&s->ids);
+    }
+    free(s->info_path);
+    free(s->info_producer);
+    free(s->info_runtime);
+    free(s->info_cache_note);
+    free(s->info_format_storage);
+    free(s->info_compression_storage);
+    free(s);
+}
+
+const rg_snapshot_info *rg_snapshot_get_info(const rg_snapshot *s) { return s ? &s->info : NULL; }
+
+uint32_t rg_node_count(const rg_snapshot *s) { return s->n_nodes; }
+uint64_t rg_edge_count(const rg_snapshot *s) { return s->n_edges; }
+uint32_t rg_root_count(const rg_snapshot *s) { return s->n_roots; }
+
+int rg_node_find(const rg_snapshot *s, uint64_t id, rg_node *out)
+{
+    rg_node n = rg_idmap_lookup(&s->ids, s->node_id, id);
+    if (n == RG_NODE_NONE)
+        return rg_fail(RG_ENOTFOUND, "%s: no object with id %llu", s->info.path,
+                       (unsigned long long)id);
+    *out = n;
+    return RG_OK;
+}
+
+uint64_t rg_node_id(const rg_snapshot *s, rg_node n) { return s->node_id[n]; }
+uint32_t rg_node_type(const rg_snapshot *s, rg_node n) { return s->node_type[n]; }
+const char *rg_node_type_name(const rg_snapshot *s, rg_node n)
+{
+    return rg_strtab_get(&s->strings, s->type_name[s->node_type[n]]);
+}
+uint64_t rg_node_size(const rg_snapshot *s, rg_node n) { return s->node_size[n]; }
+int64_t rg_node_length(const rg_snapshot *s, rg_node n)
+{
+    return s->node_len[n] == RG_LEN_NONE ? -1 : (int64_t)s->node_len[n];
+}
+int64_t rg_node_refcount(const rg_snapshot *s, rg_node n)
+{
+    return s->node_rc[n] == RG_RC_NONE ? -1 : (int64_t)s->node_rc[n];
+}
+const char *rg_node_repr(const rg_snapshot *s, rg_node n) { return rg_strtab_get(&s->strings, s->node_repr[n]); }
+const char *rg_node_name(const rg_snapshot *s, rg_node n) { return rg_strtab_get(&s->strings, s->node_name[n]); }
+unsigned rg_node_flags(const rg_snapshot *s, rg_node n) { return s->node_flags[n]; }
+
+uint32_t rg_referent_count(const rg_snapshot *s, rg_node n)
+{
+    return (uint32_t)(s->fwd_off[n + 1] - s->fwd_off[n]);
+}
+
+void rg_referent(const rg_snapshot *s, rg_node n, uint32_t i, rg_edge *out)
+{
+    uint64_t e = s->fwd_off[n] + i;
+    out->from = n;
+    out->to = s->fwd_dst[e];
+    out->kind = (rg_edge_kind)s->fwd_kind[e];
+    out->label = s->fwd_label[e];
+}
+
+uint32_t rg_referrer_count(const rg_snapshot *s, rg_node n)
+{
+    return (uint32_t)(s->rev_off[n + 1] - s->rev_off[n]);
+}
+
+void rg_referrer(const rg_snapshot *s, rg_node n, uint32_t i, rg_edge *out)
+{
+    uint64_t r = s->rev_off[n] + i;
+    uint32_t e = s->rev_edge[r];
+    out->from = s->rev_src[r];
+    out->to = n;
+    out->kind = (rg_edge_kind)s->fwd_kind[e];
+    out->label = s->fwd_label[e];
+}
+
+void rg_root_get(const rg_snapshot *s, uint32_t i, rg_root *out)
+{
+    out->node = s->root_node[i];
+    out->kind = (rg_root_kind)s->root_kind[i];
+    out->label = rg_strtab_get(&s->strings, s->root_label[i]);
+}
+
+const char *rg_string(const rg_snapshot *s, uint32_t id) { return rg_strtab_get(&s->strings, id); }
+
+uint32_t rg_type_count(const rg_snapshot *s) { return s->n_types; }
+const char *rg_type_name(const rg_snapshot *s, uint32_t t)
+{
+    return t < s->n_types ? rg_strtab_get(&s->strings, s->type_name[t]) : "";
+}
+
+static const char *const edge_kind_names[RG_EDGE_KIND_COUNT] = {
+    "attr", "key", "value", "index", "slot", "cell", "local", "global", "type", "weak", "internal",
+};
+
+const char *rg_edge_kind_name(rg_edge_kind k)
+{
+    return (unsigned)k < RG_EDGE_KIND_COUNT ? edge_kind_names[k] : "internal";
+}
+
+int rg_edge_kind_from_name(const char *name)
+{
+    for (int k = 0; k < RG_EDGE_KIND_COUNT; k++)
+        if (strcmp(name, edge_kind_names[k]) == 0)
+            return k;
+    return -1;
+}
+
+static const char *const root_kind_names[RG_ROOT_KIND_COUNT] = {
+    "module", "thread", "builtins", "static", "garbage", "other",
+};
+
+const char *rg_root_kind_name(rg_root_kind k)
+{
+    return (unsigned)k < RG_ROOT_KIND_COUNT ? root_kind_names[k] : "other";
+}
+
+int rg_root_kind_from_name(const char *name)
+{
+    for (int k = 0; k < RG_ROOT_KIND_COUNT; k++)
+        if (strcmp(name, root_kind_names[k]) == 0)
+            return k;
+    return -1;
+}
+
+size_t rg_edge_label_format(const rg_snapshot *s, const rg_edge *e, char *buf, size_t cap)
+{
+    const char *l = rg_strtab_get(&s->strings, e->label);
+    int n;
+    switch (e->kind) {
+    case RG_EDGE_ATTR:
+    case RG_EDGE_SLOT:
+    case RG_EDGE_GLOBAL: n = snprintf(buf, cap, ".%s", l); break;
+    case RG_EDGE_DICT_KEY: n = snprintf(buf, cap, "<key %s>", l); break;
+    case RG_EDGE_DICT_VALUE: n = snprintf(buf, cap, "[%s]", l); break;
+    case RG_EDGE_INDEX: n = snprintf(buf, cap, "[%u]", e->label); break;
+    case RG_EDGE_CELL: n = *l ? snprintf(buf, cap, "<cell '%s'>", l) : snprintf(buf, cap, "<cell>"); break;
+    case RG_EDGE_LOCAL: n = snprintf(buf, cap, "frame local '%s'", l); break;
+    case RG_EDGE_TYPE: n = snprintf(buf, cap, "<type>"); break;
+    case RG_EDGE_WEAK: n = *l ? snprintf(buf, cap, "<weak %s>", l) : snprintf(buf, cap, "<weak>"); break;
+    default: n = *l ? snprintf(buf, cap, "<%s>", l) : snprintf(buf, cap, "<internal>"); break;
+    }
+    return n < 0 ? 0 : (size_t)n;
+}
+
+
+int rg_type_find(const rg_snapshot *s, const char *name, uint32_t *out)
+{
+    if (!name)
+        return rg_fail(RG_EINVAL, "rg_type_find: NULL name");
+    for (uint32_t t = 0; t < s->n_types; t++)
+        if (strcmp(rg_type_name(s, t), name) == 0) {
+            *out = t;
+            return RG_OK;
+        }
+    uint32_t found = UINT32_MAX, matches = 0;
+    char cands[256] = "";
+    for (uint32_t t = 0; t < s->n_types; t++) {
+        const char *tn = rg_type_name(s, t);
+        size_t nl = strlen(name), tl = strlen(tn);
+        /* "Job" matches "app.Job"; "app.Job" matches "pkg.app.Job". */
+        if (tl > nl && tn[tl - nl - 1] == '.' && strcmp(tn + tl - nl, name) == 0) {
+            if (matches++ == 0)
+                found = t;
+            size_t cl = strlen(cands);
+            if (cl < sizeof cands - 4)
+                snprintf(cands + cl, sizeof cands - cl, "%s%s", cl ? ", " : "", tn);
+        }
+    }
+    if (matches == 1) {
+        *out = found;
+        return RG_OK;
+    }
+    if (matches > 1)
+        return rg_fail(RG_EINVAL, "%s: type name '%s' is ambiguous: %s", s->info.path, name, cands);
+    return rg_fail(RG_ENOTFOUND, "%s: no type named '%s'", s->info.path, name);
+}

@@ -1,0 +1,201 @@
+/*
+ * internal.h: the in-memory layout of a loaded snapshot, shared by the
+ * library's source files. Not installed. Analyses read these arrays directly
+ * because the public per-edge accessors cost a call per edge, and the
+ * analyses touch every edge of graphs with tens of millions of them.
+ */
+#ifndef RG_INTERNAL_H
+#define RG_INTERNAL_H
+
+#include "refgraph.h"
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define RG_INTERNAL __attribute__((visibility("hidden")))
+
+/* ------------------------------------------------------------- errors */
+
+/* Record an error for rg_last_error() and return `code`. printf-style. */
+RG_INTERNAL int rg_fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Same, with an existing va_list. */
+RG_INTERNAL int rg_vfail(int code, const char *fmt, va_list ap);
+/* Prefix the current error text with "prefix: " (keeps the code). */
+RG_INTERNAL void rg_error_prefix(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* ------------------------------------------------------------ memory */
+
+/* Allocation helpers that check for overflow of n * size. They return NULL
+ * (and set RG_ENOMEM) on failure. */
+RG_INTERNAL void *rg_xmalloc(size_t n, size_t size);
+RG_INTERNAL void *rg_xcalloc(size_t n, size_t size);
+RG_INTERNAL void *rg_xrealloc(void *p, size_t n, size_t size);
+RG_INTERNAL char *rg_xstrndup(const char *s, size_t len);
+
+/* Grow `*arr` (elements of `size` bytes, capacity `*cap`) to hold at least
+ * `need` elements, doubling. Returns 0 or RG_ENOMEM. */
+RG_INTERNAL int rg_grow(void **arr, size_t *cap, size_t need, size_t size);
+
+/* ----------------------------------------------------- string interning */
+
+/* Strings are stored once in an arena; an id is an index into `offsets`.
+ * Id 0 is always the empty string so "no label" costs nothing. */
+typedef struct rg_strtab {
+    char *arena;
+    uint64_t arena_len, arena_cap;
+    uint64_t *offsets;   /* offsets[id] = start of string id in arena (NUL-terminated) */
+    uint32_t count, offsets_cap;
+    uint32_t *slots;     /* open addressing: id+1, 0 = empty */
+    uint32_t slot_mask;  /* slot count - 1 (power of two) */
+} rg_strtab;
+
+RG_INTERNAL int rg_strtab_init(rg_strtab *t);
+RG_INTERNAL void rg_strtab_free(rg_strtab *t);
+/* Intern `len` bytes at `s`; writes the id. */
+RG_INTERNAL int rg_strtab_intern(rg_strtab *t, const char *s, size_t len, uint32_t *id);
+static inline const char *rg_strtab_get(const rg_strtab *t, uint32_t id)
+{
+    return id < t->count ? t->arena + t->offsets[id] : "";
+}
+/* Drop the hash slots once no more strings will be added. */
+RG_INTERNAL void rg_strtab_seal(rg_strtab *t);
+
+/* ------------------------------------------------------------ id map */
+
+/* Maps snapshot ids (uint64) to node indices. Slots hold node+1 and compare
+ * through the node id array, so a slot costs 4 bytes. */
+typedef struct rg_idmap {
+    uint32_t *slots;
+    uint64_t mask;
+    uint64_t used;
+} rg_idmap;
+
+static inline uint64_t rg_hash64(uint64_t x)
+{
+    x ^= x >> 33;
+    x *= 0xff51afd7ed558ccdULL;
+    x ^= x >> 33;
+    x *= 0xc4ceb9fe1a85ec53ULL;
+    x ^= x >> 33;
+    return x;
+}
+
+RG_INTERNAL int rg_idmap_init(rg_idmap *m, uint64_t expected);
+RG_INTERNAL void rg_idmap_free(rg_idmap *m);
+/* Insert node `n` whose id is ids[n]. If the id is present, *existing is set
+ * to that node and nothing is inserted; else *existing = RG_NODE_NONE. */
+RG_INTERNAL int rg_idmap_insert(rg_idmap *m, const uint64_t *ids, rg_node n, rg_node *existing);
+RG_INTERNAL rg_node rg_idmap_lookup(const rg_idmap *m, const uint64_t *ids, uint64_t id);
+
+/* ------------------------------------------------------------ the graph */
+
+#define RG_LEN_NONE UINT32_MAX       /* node_len: no length given */
+#define RG_RC_NONE UINT32_MAX        /* node_rc: no refcount given */
+
+struct rg_snapshot {
+    /* Nodes, struct-of-arrays so each pass touches only what it reads.
+     * 8+4+8+4+4+4+4+1 bytes + 2 offsets (16) + id map (~8) = 61 bytes/node. */
+    uint32_t n_nodes;
+    uint64_t *node_id;
+    uint32_t *node_type;       /* index into type_name */
+    uint64_t *node_size;
+    uint32_t *node_len;        /* RG_LEN_NONE when absent; clamped below it */
+    uint32_t *node_rc;         /* RG_RC_NONE when absent; clamped below it */
+    uint32_t *node_repr;       /* string id */
+    uint32_t *node_name;       /* string id */
+    uint8_t *node_flags;
+
+    /* Forward edges (referents) in CSR: node n's edges are
+     * fwd_dst[fwd_off[n] .. fwd_off[n+1]). 9 bytes/edge. */
+    uint64_t n_edges;
+    uint64_t *fwd_off;         /* n_nodes + 1 */
+    uint32_t *fwd_dst;
+    uint8_t *fwd_kind;
+    uint32_t *fwd_label;       /* string id, or the index for RG_EDGE_INDEX */
+
+    /* Reverse edges (referrers): rev_src[rev_off[n] .. rev_off[n+1]) are the
+     * referrers of n; rev_edge[] is the forward edge index, which gives the
+     * kind and label without storing them twice. 8 bytes/edge. */
+    uint64_t *rev_off;
+    uint32_t *rev_src;
+    uint32_t *rev_edge;
+
+    /* Types: type t is named strings[type_name[t]]. */
+    uint32_t n_types;
+    uint32_t *type_name;
+
+    /* Roots. */
+    uint32_t n_roots;
+    rg_node *root_node;
+    uint8_t *root_kind;
+    uint32_t *root_label;
+
+    rg_strtab strings;
+    rg_idmap ids;
+
+    rg_snapshot_info info;
+    /* Storage for the info strings. */
+    char *info_path, *info_producer, *info_runtime, *info_cache_note;
+    char *info_format_storage, *info_compression_storage;
+
+    /* Set when the arrays live in a memory-mapped cache file rather than in
+     * individual allocations; free then unmaps instead. */
+    void *mapping;
+    size_t mapping_size;
+};
+
+/* Edge index e of node n's referents. */
+static inline uint64_t rg_fwd_begin(const rg_snapshot *s, rg_node n) { return s->fwd_off[n]; }
+static inline uint64_t rg_fwd_end(const rg_snapshot *s, rg_node n) { return s->fwd_off[n + 1]; }
+static inline uint64_t rg_rev_begin(const rg_snapshot *s, rg_node n) { return s->rev_off[n]; }
+static inline uint64_t rg_rev_end(const rg_snapshot *s, rg_node n) { return s->rev_off[n + 1]; }
+
+/* Does this edge keep its target alive for the purpose of retention paths
+ * and dominators? Weak references do not. */
+static inline bool rg_edge_kind_retains(rg_edge_kind k) { return k != RG_EDGE_WEAK; }
+
+/* -------------------------------------------------------------- builder */
+
+/* Builder internals shared by the readers (which feed it) and graph.c. */
+RG_INTERNAL int rg_builder_set_expected(rg_builder *b, uint64_t objects, uint64_t edges);
+/* Intern a type name into the builder's tables without creating an object. */
+RG_INTERNAL int rg_builder_add_object_interned(rg_builder *b, uint64_t id, uint32_t type_sid,
+                                               const rg_object_desc *obj);
+RG_INTERNAL int rg_builder_intern(rg_builder *b, const char *s, size_t len, uint32_t *sid);
+RG_INTERNAL int rg_builder_add_ref_sid(rg_builder *b, uint64_t target_id, rg_edge_kind kind,
+                                       uint32_t label);
+/* The line (1-based) at which an object was added, for duplicate-id errors;
+ * the readers set the current line before adding. */
+RG_INTERNAL void rg_builder_set_line(rg_builder *b, uint64_t line);
+RG_INTERNAL uint64_t rg_builder_object_count(const rg_builder *b);
+RG_INTERNAL void rg_builder_note_skipped(rg_builder *b, uint64_t n);
+RG_INTERNAL int rg_builder_set_info_strings(rg_builder *b, const char *path, const char *compression,
+                                            uint64_t input_bytes);
+
+/* ---------------------------------------------------------- input streams */
+
+/* A byte stream over a file or a memory buffer, decompressing gzip or zstd
+ * transparently (detected by magic bytes). */
+typedef struct rg_input rg_input;
+
+RG_INTERNAL int rg_input_open_file(const char *path, rg_input **out);
+RG_INTERNAL int rg_input_open_memory(const void *data, size_t size, const char *name,
+                                     rg_input **out);
+/* Read up to `cap` bytes. Returns the count (0 at the end) or a negative
+ * error (truncated or corrupt compressed data, read error). */
+RG_INTERNAL int64_t rg_input_read(rg_input *in, void *buf, size_t cap);
+/* Peek at the first bytes of the (decompressed) stream without consuming. */
+RG_INTERNAL int64_t rg_input_peek(rg_input *in, const void **data);
+RG_INTERNAL const char *rg_input_name(const rg_input *in);
+RG_INTERNAL const char *rg_input_compression(const rg_input *in);
+RG_INTERNAL uint64_t rg_input_total(const rg_input *in);   /* uncompressed bytes consumed */
+RG_INTERNAL void rg_input_close(rg_input *in);
+
+/* ---------------------------------------------------------------- readers */
+
+/* Each reader turns a stream into builder calls. `max_line` bounds a line. */
+RG_INTERNAL int rg_read_jsonl(rg_input *in, rg_builder *b, uint64_t max_line);
+
+#endif

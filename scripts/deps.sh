@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Install what refgraph needs from Debian, only what is missing, so a second
+# run costs nothing. Sourced by test.sh and demo.sh.
+set -euo pipefail
+
+RG_DEBIAN_PACKAGES=(
+  cmake            # the build
+  gcc              # the compiler
+  pkg-config       # finds the libraries below
+  libyajl-dev      # streaming JSON parser (snapshot reader) and generator (--json)
+  zlib1g-dev       # gzip-compressed snapshots
+  libzstd-dev      # zstd-compressed snapshots
+  libgraphviz-dev  # cgraph + gvc: every DOT/SVG diagram
+  libcmark-gfm-dev libcmark-gfm-extensions-dev  # Markdown/HTML reports with GFM tables
+  python3          # the dumper and its tests
+  nodejs           # writes real V8 .heapsnapshot files for the tests
+  libxml2-utils    # xmllint: tests check that SVG output is well-formed XML
+)
+
+rg_install_deps() {
+  local missing=()
+  for p in "${RG_DEBIAN_PACKAGES[@]}" "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  if [ ${#missing[@]} -eq 0 ]; then
+    return 0
+  fi
+  echo "installing: ${missing[*]}"
+  local sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}

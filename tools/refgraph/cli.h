@@ -1,0 +1,87 @@
+/* cli.h: what the subcommands of the refgraph CLI share. */
+#ifndef RG_CLI_H
+#define RG_CLI_H
+
+#include <refgraph.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <yajl/yajl_gen.h>
+
+/* Exit statuses, documented in docs/cli.md. */
+enum {
+    EXIT_OK = 0,
+    EXIT_BAD_INPUT = 1,  /* a snapshot or other input could not be read */
+    EXIT_USAGE = 2,      /* the command line is wrong */
+    EXIT_GATE = 3        /* a --fail-if-grows gate tripped */
+};
+
+/* One subcommand: argv[0] is the subcommand name. */
+typedef int (*cli_command_fn)(int argc, char **argv);
+
+int cmd_info(int argc, char **argv);
+int cmd_types(int argc, char **argv);
+/* cmd_chain, cmd_backrefs, cmd_refs: cmd_chain.c, cmd_backrefs.c */
+/* cmd_suspects, cmd_dominators: cmd_suspects.c */
+/* cmd_diff: cmd_diff.c */
+/* cmd_report: cmd_report.c */
+
+/* Options every command that opens snapshots accepts. */
+typedef struct cli_load_options {
+    int no_cache;
+    const char *cache_dir;
+    unsigned threads;
+} cli_load_options;
+
+/* getopt_long option codes for the shared load options; commands include
+ * CLI_LOAD_LONG_OPTIONS in their option table and pass unknown codes to
+ * cli_load_option(). */
+#define CLI_OPT_NO_CACHE 1001
+#define CLI_OPT_CACHE_DIR 1002
+#define CLI_OPT_THREADS 1003
+#define CLI_LOAD_LONG_OPTIONS \
+    {"no-cache", no_argument, NULL, CLI_OPT_NO_CACHE}, \
+    {"cache-dir", required_argument, NULL, CLI_OPT_CACHE_DIR}, \
+    {"threads", required_argument, NULL, CLI_OPT_THREADS}
+
+/* Handle a shared load option; returns 1 if it was one, 0 if not, -1 on a
+ * bad value (after printing the usage error). */
+int cli_load_option(cli_load_options *lo, int code, const char *arg);
+
+/* Open a snapshot, printing "refgraph: <error>" on failure. Returns an exit
+ * status (EXIT_OK or EXIT_BAD_INPUT). */
+int cli_open(const char *path, const cli_load_options *lo, rg_snapshot **out);
+
+/* Print "refgraph <cmd>: <message>" and a hint to --help; returns EXIT_USAGE. */
+int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Parse a non-negative integer option value; -1 on error (after printing). */
+long long cli_parse_count(const char *cmd, const char *opt, const char *arg);
+
+/* "1,234,567" */
+const char *cli_fmt_count(char *buf, size_t cap, uint64_t n);
+/* "62.3 MB" (powers of 1000, as people read them in reports) */
+const char *cli_fmt_bytes(char *buf, size_t cap, uint64_t n);
+
+/* JSON output through yajl_gen, so every string is escaped correctly. */
+yajl_gen cli_json_new(void);
+/* Write the generated document plus a newline to `out` and free the generator. */
+int cli_json_finish(yajl_gen g, FILE *out);
+void cli_json_str(yajl_gen g, const char *s);
+void cli_json_kv_str(yajl_gen g, const char *key, const char *val);
+void cli_json_kv_int(yajl_gen g, const char *key, long long val);
+void cli_json_kv_uint(yajl_gen g, const char *key, uint64_t val);
+void cli_json_kv_double(yajl_gen g, const char *key, double val);
+
+/* Write a file atomically: open a temporary next to `path`, and on commit
+ * rename it into place; abort removes it, so a failure never leaves a
+ * half-written file under the final name. */
+typedef struct cli_atomic_file {
+    FILE *fp;
+    char *final_path;
+    char *tmp_path;
+} cli_atomic_file;
+int cli_atomic_open(cli_atomic_file *f, const char *path);
+int cli_atomic_commit(cli_atomic_file *f);   /* closes; 0 on success */
+void cli_atomic_abort(cli_atomic_file *f);
+
+#endif

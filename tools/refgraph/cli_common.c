@@ -1,0 +1,204 @@
+/* cli_common.c: option handling, snapshot opening, number formatting, JSON
+ * and atomic file output shared by every subcommand. */
+#include "cli.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+int cli_usage_error(const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+    fprintf(stderr, "refgraph %s: ", cmd);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "\n(see 'refgraph %s --help')\n", cmd);
+    return EXIT_USAGE;
+}
+
+long long cli_parse_count(const char *cmd, const char *opt, const char *arg)
+{
+    char *end;
+    errno = 0;
+    long long v = strtoll(arg, &end, 10);
+    if (errno || end == arg || *end || v < 0) {
+        cli_usage_error(cmd, "%s needs a non-negative integer, not '%s'", opt, arg);
+        return -1;
+    }
+    return v;
+}
+
+int cli_load_option(cli_load_options *lo, int code, const char *arg)
+{
+    switch (code) {
+    case CLI_OPT_NO_CACHE: lo->no_cache = 1; return 1;
+    case CLI_OPT_CACHE_DIR: lo->cache_dir = arg; return 1;
+    case CLI_OPT_THREADS: {
+        long long v = cli_parse_count("", "--threads", arg);
+        if (v < 0)
+            return -1;
+        lo->threads = (unsigned)v;
+        return 1;
+    }
+    default: return 0;
+    }
+}
+
+int cli_open(const char *path, const cli_load_options *lo, rg_snapshot **out)
+{
+    rg_open_options o;
+    memset(&o, 0, sizeof o);
+    if (lo) {
+        if (lo->no_cache)
+            o.flags |= RG_OPEN_NO_CACHE;
+        o.cache_dir = lo->cache_dir;
+        o.threads = lo->threads;
+    }
+    if (rg_snapshot_open(path, &o, out) != RG_OK) {
+        fprintf(stderr, "refgraph: %s\n", rg_last_error());
+        return EXIT_BAD_INPUT;
+    }
+    const rg_snapshot_info *info = rg_snapshot_get_info(*out);
+    if (info->cache_note[0])
+        fprintf(stderr, "refgraph: note: %s\n", info->cache_note);
+    return EXIT_OK;
+}
+
+const char *cli_fmt_count(char *buf, size_t cap, uint64_t n)
+{
+    char tmp[32];
+    int len = snprintf(tmp, sizeof tmp, "%llu", (unsigned long long)n);
+    size_t w = 0;
+    for (int i = 0; i < len && w + 1 < cap; i++) {
+        if (i > 0 && (len - i) % 3 == 0 && w + 2 < cap)
+            buf[w++] = ',';
+        buf[w++] = tmp[i];
+    }
+    buf[w] = '\0';
+    return buf;
+}
+
+const char *cli_fmt_bytes(char *buf, size_t cap, uint64_t n)
+{
+    static const char *const units[] = {"B", "kB", "MB", "GB", "TB", "PB"};
+    double v = (double)n;
+    int u = 0;
+    while (v >= 1000 && u < 5) {
+        v /= 1000;
+        u++;
+    }
+    if (u == 0)
+        snprintf(buf, cap, "%llu B", (unsigned long long)n);
+    else
+        snprintf(buf, cap, "%.*f %s", v < 10 ? 2 : v < 100 ? 1 : 0, v, units[u]);
+    return buf;
+}
+
+yajl_gen cli_json_new(void)
+{
+    yajl_gen g = yajl_gen_alloc(NULL);
+    if (g) {
+        yajl_gen_config(g, yajl_gen_beautify, 1);
+        yajl_gen_config(g, yajl_gen_indent_string, "  ");
+        yajl_gen_config(g, yajl_gen_validate_utf8, 1);
+    }
+    return g;
+}
+
+int cli_json_finish(yajl_gen g, FILE *out)
+{
+    const unsigned char *buf;
+    size_t len;
+    int rc = 0;
+    if (yajl_gen_get_buf(g, &buf, &len) != yajl_gen_status_ok)
+        rc = -1;
+    else if (fwrite(buf, 1, len, out) != len)
+        rc = -1;
+    yajl_gen_free(g);
+    return rc;
+}
+
+void cli_json_str(yajl_gen g, const char *s)
+{
+    if (yajl_gen_string(g, (const unsigned char *)s, strlen(s)) != yajl_gen_status_ok)
+        yajl_gen_string(g, (const unsigned char *)"\xEF\xBF\xBD", 3); /* invalid UTF-8: U+FFFD */
+}
+
+void cli_json_kv_str(yajl_gen g, const char *key, const char *val)
+{
+    cli_json_str(g, key);
+    cli_json_str(g, val ? val : "");
+}
+
+void cli_json_kv_int(yajl_gen g, const char *key, long long val)
+{
+    cli_json_str(g, key);
+    yajl_gen_integer(g, val);
+}
+
+void cli_json_kv_uint(yajl_gen g, const char *key, uint64_t val)
+{
+    cli_json_str(g, key);
+    yajl_gen_integer(g, val > (uint64_t)INT64_MAX ? INT64_MAX : (long long)val);
+}
+
+void cli_json_kv_double(yajl_gen g, const char *key, double val)
+{
+    cli_json_str(g, key);
+    yajl_gen_double(g, val);
+}
+
+int cli_atomic_open(cli_atomic_file *f, const char *path)
+{
+    memset(f, 0, sizeof *f);
+    size_t n = strlen(path) + 32;
+    f->final_path = strdup(path);
+    f->tmp_path = malloc(n);
+    if (!f->final_path || !f->tmp_path) {
+        cli_atomic_abort(f);
+        fprintf(stderr, "refgraph: out of memory\n");
+        return -1;
+    }
+    snprintf(f->tmp_path, n, "%s.tmp-%ld", path, (long)getpid());
+    f->fp = fopen(f->tmp_path, "wb");
+    if (!f->fp) {
+        fprintf(stderr, "refgraph: %s: cannot write: %s\n", path, strerror(errno));
+        cli_atomic_abort(f);
+        return -1;
+    }
+    return 0;
+}
+
+int cli_atomic_commit(cli_atomic_file *f)
+{
+    int rc = 0;
+    if (fflush(f->fp) != 0 || ferror(f->fp))
+        rc = -1;
+    if (fclose(f->fp) != 0)
+        rc = -1;
+    f->fp = NULL;
+    if (rc == 0 && rename(f->tmp_path, f->final_path) != 0)
+        rc = -1;
+    if (rc != 0) {
+        fprintf(stderr, "refgraph: %s: cannot write: %s\n", f->final_path, strerror(errno));
+        unlink(f->tmp_path);
+    }
+    free(f->final_path);
+    free(f->tmp_path);
+    f->final_path = f->tmp_path = NULL;
+    return rc;
+}
+
+void cli_atomic_abort(cli_atomic_file *f)
+{
+    if (f->fp)
+        fclose(f->fp);
+    if (f->tmp_path)
+        unlink(f->tmp_path);
+    free(f->final_path);
+    free(f->tmp_path);
+    memset(f, 0, sizeof *f);
+}
