@@ -354,6 +354,47 @@ RG_API int rg_builder_finish(rg_builder *b, rg_snapshot **out);
  * Results are handles owned by the caller, freed with their *_free. */
 
 /* ==== paths: shortest retention paths (paths.c) ==== */
+/*
+ * One multi-source BFS from all roots over forward edges keeps a parent edge
+ * per node; any object's chain to its nearest root is then a walk up the
+ * parents. Which edges a path may use is set by rg_path_options (see
+ * docs/design.md, "Which edges count").
+ */
+typedef struct rg_paths rg_paths;
+
+#define RG_DISTANCE_NONE UINT32_MAX
+
+typedef struct rg_path_options {
+    /* Bit (1u << kind) set: paths never use edges of that kind.
+     * rg_path_options_init sets weak and type edges. */
+    unsigned ignore_edge_kinds;
+    /* Paths never pass through instances of these type names (the objects
+     * themselves can still be targets). Borrowed; must outlive the call. */
+    const char *const *ignore_types;
+    size_t n_ignore_types;
+    /* Edge labels (as formatted, e.g. ".__dict__", "<internal>") that paths
+     * never use. Borrowed. */
+    const char *const *ignore_labels;
+    size_t n_ignore_labels;
+} rg_path_options;
+
+/* Fill `o` with the defaults. */
+RG_API void rg_path_options_init(rg_path_options *o);
+
+/* Compute shortest retention paths from every root. NULL options = defaults.
+ * On success *out is owned by the caller (rg_paths_free); it borrows `snap`,
+ * which must outlive it. */
+RG_API int rg_paths_compute(const rg_snapshot *snap, const rg_path_options *opts,
+                            rg_paths **out);
+RG_API void rg_paths_free(rg_paths *paths);
+
+/* Hops from the nearest root (0 for a root); RG_DISTANCE_NONE when no root
+ * reaches the node. */
+RG_API uint32_t rg_paths_distance(const rg_paths *paths, rg_node node);
+
+/* The edge by which the BFS first reached `node` (edge.from is the parent).
+ * RG_ENOTFOUND for roots and unreachable nodes. */
+RG_API int rg_paths_parent(const rg_paths *paths, rg_node node, rg_edge *out);
 /* ==== end paths ==== */
 
 /* ==== diagrams: Graphviz output (diagram.c) ==== */
