@@ -225,9 +225,8 @@ int rg_builder_add_object_interned(rg_builder *b, uint64_t id, uint32_t type_sid
         return RG_ENOMEM;
     if (existing != RG_NODE_NONE) {
         if (b->cur_line)
-            return rg_fail(RG_EFORMAT, "line %llu: duplicate object id %llu (first defined at line %llu)",
-                           (unsigned long long)b->cur_line, (unsigned long long)id,
-                           (unsigned long long)b->node_line[existing]);
+            return rg_fail(RG_EFORMAT, "duplicate object id %llu (first defined at line %llu)",
+                           (unsigned long long)id, (unsigned long long)b->node_line[existing]);
         return rg_fail(RG_EFORMAT, "duplicate object id %llu", (unsigned long long)id);
     }
     s->node_type[n] = type;

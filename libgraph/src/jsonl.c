@@ -367,7 +367,8 @@ static int on_start_map(void *ctx)
         reset_record(r);
         r->field = F_NONE;
     } else if (!in_skip(r)) {
-        return wrong_shape(r, r->field == F_REFS ? "a list of [target, kind, label] arrays" : "a scalar");
+        return wrong_shape(r, r->field == F_REFS ? "a list of [target, kind, label] arrays"
+                                              : r->field == F_FLAGS ? "a list of strings" : "a single value, not an object");
     }
     r->depth++;
     return 1;
@@ -513,7 +514,7 @@ static int on_start_array(void *ctx)
                 return wrong_shape(r, "a list of [target, kind, label] arrays");
             }
         } else if (r->field != F_FLAGS || r->depth != 1) {
-            return wrong_shape(r, r->field == F_FLAGS ? "a list of strings" : "a scalar");
+            return wrong_shape(r, r->field == F_FLAGS ? "a list of strings" : "a single value, not an array");
         }
     }
     r->depth++;

@@ -192,7 +192,8 @@ static void test_bad_inputs(void)
     snprintf(buf, sizeof buf, HDR "{\"rec\":\"object\",\"id\":1,\"type\":\"x\",\"size\":1}\n"
                                   "{\"rec\":\"object\",\"id\":2,\"type\":\"x\",\"size\":1}\n"
                                   "{\"rec\":\"object\",\"id\":1,\"type\":\"y\",\"size\":1}\n");
-    check_bad(buf, strlen(buf), "line 4: duplicate object id 1 (first defined at line 2)", RG_EFORMAT);
+    check_bad(buf, strlen(buf), "bad.jsonl:4: byte", RG_EFORMAT);
+    check_bad(buf, strlen(buf), "duplicate object id 1 (first defined at line 2)", RG_EFORMAT);
 
     snprintf(buf, sizeof buf, HDR "{\"rec\":\"object\",\"id\":1,\"type\":\"\xff\xfe\",\"size\":1}\n");
     check_bad(buf, strlen(buf), ":2: byte", RG_EFORMAT);
