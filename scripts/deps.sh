@@ -15,6 +15,7 @@ RG_DEBIAN_PACKAGES=(
   python3          # the dumper and its tests
   nodejs           # writes real V8 .heapsnapshot files for the tests
   libxml2-utils    # xmllint: tests check that SVG output is well-formed XML
+  clang libclang-rt-14-dev  # libFuzzer targets in tests/fuzz (the bounded fuzz step)
 )
 
 rg_install_deps() {

@@ -22,3 +22,21 @@ ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:ha
 
 echo "== all tests"
 ctest --test-dir build --output-on-failure -j"$jobs"
+
+# ---- fuzz (loader owner: tests/fuzz/CMakeLists.txt) -------------------------
+# A bounded libFuzzer run of each target, about 40 s in all. New inputs go to
+# the build directory, never into the tree; the kept corpus in
+# tests/fuzz/corpus is replayed above as unit/test_fuzz_corpus under gcc+ASan.
+if command -v clang >/dev/null 2>&1; then
+  echo "== fuzz (libFuzzer, bounded)"
+  cmake -S . -B build-fuzz -DCMAKE_C_COMPILER=clang -DREFGRAPH_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+  cmake --build build-fuzz -j"$jobs" --target fuzz_snapshot fuzz_cache
+  for t in snapshot cache; do
+    mkdir -p "build-fuzz/corpus-$t"
+    (cd build-fuzz && "tests/fuzz/fuzz_$t" -max_total_time=20 -timeout=10 -rss_limit_mb=2048 \
+      "corpus-$t" "../tests/fuzz/corpus/$t")
+  done
+else
+  echo "== fuzz skipped: clang is not installed"
+fi
+# ---- end fuzz ---------------------------------------------------------------

@@ -2,15 +2,27 @@
  * graph of struct rg_snapshot. Readers and tests both go through here. */
 #include "internal.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* run_delta for objects added without a line (the public builder API). */
+#define NO_LINE INT64_MIN
 
 struct rg_builder {
     rg_snapshot *s;          /* the graph being filled; node arrays grow here */
     size_t node_cap;
 
-    uint64_t *node_line;     /* line of each object, for duplicate-id errors */
+    /* Line of each object, for duplicate-id errors, as runs: from node
+     * run_node[i] on, line = node + run_delta[i]. A JSONL file has a handful
+     * of runs (header, objects, roots), so this costs nothing per object. */
+    uint32_t *run_node;
+    int64_t *run_delta;
+    size_t n_runs, run_cap;
     uint64_t cur_line;
+    unsigned threads;
+    int plain_parser;
+    uint64_t longest_line;
 
     /* Edges in record order; targets stay ids until finish(). */
     uint64_t *edge_dst_id;
@@ -60,7 +72,8 @@ void rg_builder_free(rg_builder *b)
     if (!b)
         return;
     rg_snapshot_free(b->s);
-    free(b->node_line);
+    free(b->run_node);
+    free(b->run_delta);
     free(b->edge_dst_id);
     free(b->edge_kind);
     free(b->edge_label);
@@ -97,6 +110,52 @@ int rg_builder_set_header(rg_builder *b, const rg_header_desc *h)
 }
 
 void rg_builder_set_line(rg_builder *b, uint64_t line) { b->cur_line = line; }
+void rg_builder_set_threads(rg_builder *b, unsigned threads) { b->threads = threads; }
+void rg_builder_set_plain_parser(rg_builder *b, int on) { b->plain_parser = on; }
+int rg_builder_plain_parser(const rg_builder *b) { return b->plain_parser; }
+void rg_builder_set_longest_line(rg_builder *b, uint64_t bytes) { b->longest_line = bytes; }
+uint64_t rg_builder_longest_line(const rg_builder *b) { return b->longest_line; }
+
+unsigned rg_builder_threads(const rg_builder *b)
+{
+    return b->threads == 1 ? 1 : 2; /* 0 = choose: the target machine has two cores */
+}
+
+void rg_builder_prefetch_id(const rg_builder *b, uint64_t id) { rg_idmap_prefetch(&b->s->ids, id); }
+
+static int note_line(rg_builder *b, rg_node n)
+{
+    int64_t delta = b->cur_line ? (int64_t)b->cur_line - (int64_t)n : NO_LINE;
+    if (b->n_runs && b->run_delta[b->n_runs - 1] == delta)
+        return RG_OK;
+    size_t cap = b->run_cap;
+    if (rg_grow((void **)&b->run_node, &cap, b->n_runs + 1, sizeof *b->run_node))
+        return RG_ENOMEM;
+    cap = b->run_cap;
+    if (rg_grow((void **)&b->run_delta, &cap, b->n_runs + 1, sizeof *b->run_delta))
+        return RG_ENOMEM;
+    b->run_cap = cap;
+    b->run_node[b->n_runs] = n;
+    b->run_delta[b->n_runs] = delta;
+    b->n_runs++;
+    return RG_OK;
+}
+
+/* The line node n was added at; 0 when it had none. */
+static uint64_t line_of(const rg_builder *b, rg_node n)
+{
+    size_t lo = 0, hi = b->n_runs; /* find the last run starting at or before n */
+    while (hi - lo > 1) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (b->run_node[mid] <= n)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    if (!b->n_runs || b->run_delta[lo] == NO_LINE)
+        return 0;
+    return (uint64_t)((int64_t)n + b->run_delta[lo]);
+}
 uint64_t rg_builder_object_count(const rg_builder *b) { return b->s->n_nodes; }
 void rg_builder_note_skipped(rg_builder *b, uint64_t n) { b->skipped += n; }
 
@@ -129,7 +188,6 @@ static int grow_nodes(rg_builder *b, size_t need)
     GROW(s->node_name);
     GROW(s->node_flags);
     GROW(s->fwd_off);
-    GROW(b->node_line);
 #undef GROW
     b->node_cap = cap;
     return RG_OK;
@@ -144,7 +202,8 @@ int rg_builder_set_expected(rg_builder *b, uint64_t objects, uint64_t edges)
         objects = max_hint;
     if (edges > max_hint)
         edges = max_hint;
-    if (objects && grow_nodes(b, (size_t)objects + 1))
+    if (objects && (grow_nodes(b, (size_t)objects + 1) ||
+                    rg_idmap_reserve(&b->s->ids, b->s->node_id, objects)))
         return RG_ENOMEM;
     if (edges) {
         size_t cap = b->edge_cap;
@@ -164,6 +223,11 @@ int rg_builder_set_expected(rg_builder *b, uint64_t objects, uint64_t edges)
 int rg_builder_intern(rg_builder *b, const char *s, size_t len, uint32_t *sid)
 {
     return rg_strtab_intern(&b->s->strings, s, len, sid);
+}
+
+int rg_builder_intern_hashed(rg_builder *b, const char *s, size_t len, uint32_t hash, uint32_t *sid)
+{
+    return rg_strtab_intern_hashed(&b->s->strings, s, len, hash, sid);
 }
 
 static int type_for_sid(rg_builder *b, uint32_t sid, uint32_t *type)
@@ -194,8 +258,8 @@ static uint32_t clamp32(int64_t v, uint32_t none)
     return (uint32_t)v;
 }
 
-int rg_builder_add_object_interned(rg_builder *b, uint64_t id, uint32_t type_sid,
-                                   const rg_object_desc *obj)
+/* Store node n's fields and index its id; the common tail of both ways in. */
+static int store_object(rg_builder *b, const rg_object_fast *o)
 {
     rg_snapshot *s = b->s;
     if (s->n_nodes == UINT32_MAX - 1)
@@ -203,9 +267,42 @@ int rg_builder_add_object_interned(rg_builder *b, uint64_t id, uint32_t type_sid
     if (grow_nodes(b, (size_t)s->n_nodes + 2))
         return RG_ENOMEM;
     rg_node n = s->n_nodes;
-    uint32_t type, repr = 0, name = 0;
-    if (type_for_sid(b, type_sid, &type))
+    uint32_t type;
+    if (type_for_sid(b, o->type_sid, &type))
         return RG_ENOMEM;
+    s->node_id[n] = o->id;
+    rg_node existing;
+    if (rg_idmap_insert(&s->ids, s->node_id, n, &existing))
+        return RG_ENOMEM;
+    if (existing != RG_NODE_NONE) {
+        if (b->cur_line)
+            return rg_fail(RG_EFORMAT, "duplicate object id %llu (first defined at line %llu)",
+                           (unsigned long long)o->id, (unsigned long long)line_of(b, existing));
+        return rg_fail(RG_EFORMAT, "duplicate object id %llu", (unsigned long long)o->id);
+    }
+    if (note_line(b, n))
+        return RG_ENOMEM;
+    s->node_type[n] = type;
+    s->node_size[n] = o->size;
+    s->node_len[n] = o->len;
+    s->node_rc[n] = o->rc;
+    s->node_repr[n] = o->repr_sid;
+    s->node_name[n] = o->name_sid;
+    s->node_flags[n] = (uint8_t)(o->flags & (RG_NODE_GC_TRACKED | RG_NODE_GARBAGE));
+    s->fwd_off[n] = b->n_edges;
+    s->n_nodes++;
+    return RG_OK;
+}
+
+int rg_builder_add_object_fast(rg_builder *b, const rg_object_fast *o)
+{
+    return store_object(b, o);
+}
+
+int rg_builder_add_object_interned(rg_builder *b, uint64_t id, uint32_t type_sid,
+                                   const rg_object_desc *obj)
+{
+    rg_object_fast o = {.id = id, .size = obj->size, .type_sid = type_sid};
     if (obj->repr && *obj->repr) {
         /* Bounded so a snapshot with megabyte strings cannot bloat the arena. */
         size_t len = strlen(obj->repr);
@@ -214,32 +311,15 @@ int rg_builder_add_object_interned(rg_builder *b, uint64_t id, uint32_t type_sid
             while (len > 0 && ((unsigned char)obj->repr[len] & 0xC0) == 0x80)
                 len--; /* do not cut a UTF-8 sequence in half */
         }
-        if (rg_builder_intern(b, obj->repr, len, &repr))
+        if (rg_builder_intern(b, obj->repr, len, &o.repr_sid))
             return RG_ENOMEM;
     }
-    if (obj->name && *obj->name && rg_builder_intern(b, obj->name, strlen(obj->name), &name))
+    if (obj->name && *obj->name && rg_builder_intern(b, obj->name, strlen(obj->name), &o.name_sid))
         return RG_ENOMEM;
-    s->node_id[n] = id;
-    rg_node existing;
-    if (rg_idmap_insert(&s->ids, s->node_id, n, &existing))
-        return RG_ENOMEM;
-    if (existing != RG_NODE_NONE) {
-        if (b->cur_line)
-            return rg_fail(RG_EFORMAT, "duplicate object id %llu (first defined at line %llu)",
-                           (unsigned long long)id, (unsigned long long)b->node_line[existing]);
-        return rg_fail(RG_EFORMAT, "duplicate object id %llu", (unsigned long long)id);
-    }
-    s->node_type[n] = type;
-    s->node_size[n] = obj->size;
-    s->node_len[n] = obj->has_length ? clamp32(obj->length, RG_LEN_NONE) : RG_LEN_NONE;
-    s->node_rc[n] = clamp32(obj->refcount, RG_RC_NONE);
-    s->node_repr[n] = repr;
-    s->node_name[n] = name;
-    s->node_flags[n] = (uint8_t)(obj->flags & (RG_NODE_GC_TRACKED | RG_NODE_GARBAGE));
-    s->fwd_off[n] = b->n_edges;
-    b->node_line[n] = b->cur_line;
-    s->n_nodes++;
-    return RG_OK;
+    o.len = obj->has_length ? clamp32(obj->length, RG_LEN_NONE) : RG_LEN_NONE;
+    o.rc = clamp32(obj->refcount, RG_RC_NONE);
+    o.flags = obj->flags;
+    return store_object(b, &o);
 }
 
 int rg_builder_add_object(rg_builder *b, const rg_object_desc *obj)
@@ -303,6 +383,11 @@ int rg_builder_add_root(rg_builder *b, uint64_t id, rg_root_kind kind, const cha
     uint32_t l = 0;
     if (label && rg_builder_intern(b, label, strlen(label), &l))
         return RG_ENOMEM;
+    return rg_builder_add_root_sid(b, id, kind, l);
+}
+
+int rg_builder_add_root_sid(rg_builder *b, uint64_t id, rg_root_kind kind, uint32_t l)
+{
     if (b->n_roots == UINT32_MAX - 1)
         return rg_fail(RG_ELIMIT, "too many roots");
     if ((size_t)b->n_roots == b->root_cap) {
@@ -326,6 +411,57 @@ int rg_builder_add_root(rg_builder *b, uint64_t id, rg_root_kind kind, const cha
     return RG_OK;
 }
 
+/* Resolving a reference is a hash lookup that misses the cache twice; with
+ * tens of millions of them this is the longest step of finish(), so the
+ * edges are split between threads (the table is read-only by now). */
+typedef struct resolve_job {
+    const rg_snapshot *s;
+    const uint64_t *keys;
+    uint32_t *out;
+    size_t n;
+    uint64_t dangling;
+} resolve_job;
+
+static void *resolve_range(void *arg)
+{
+    resolve_job *j = arg;
+    rg_idmap_lookup_many(&j->s->ids, j->s->node_id, j->keys, j->out, j->n);
+    uint64_t d = 0;
+    for (size_t i = 0; i < j->n; i++)
+        d += j->out[i] == RG_NODE_NONE;
+    j->dangling = d;
+    return NULL;
+}
+
+/* Resolve every edge, split over the builder's threads (the calling thread
+ * takes the last part). */
+static void resolve_all(rg_builder *b, uint64_t *dangling)
+{
+    rg_snapshot *s = b->s;
+    *dangling = 0;
+    if (b->n_edges == 0)
+        return;
+    resolve_job jobs[2];
+    unsigned t = rg_builder_threads(b);
+    if (b->n_edges < 65536)
+        t = 1;
+    size_t per = (size_t)(b->n_edges / t);
+    for (unsigned i = 0; i < t; i++) {
+        size_t lo = per * i, hi = i + 1 == t ? (size_t)b->n_edges : per * (i + 1);
+        jobs[i] = (resolve_job){s, b->edge_dst_id + lo, s->fwd_dst + lo, hi - lo, 0};
+    }
+    pthread_t th;
+    int started = t > 1 && pthread_create(&th, NULL, resolve_range, &jobs[0]) == 0;
+    if (!started && t > 1)
+        resolve_range(&jobs[0]);
+    resolve_range(&jobs[t - 1]);
+    if (started)
+        pthread_join(th, NULL);
+    *dangling = 0;
+    for (unsigned i = 0; i < t; i++)
+        *dangling += jobs[i].dangling;
+}
+
 /* Resolve target ids to nodes, dropping (and counting) dangling ones. The
  * edges are already grouped by source, because each object's references
  * follow it, so the forward CSR is the record order itself. */
@@ -336,26 +472,31 @@ static int build_forward(rg_builder *b)
     s->fwd_dst = rg_xmalloc(b->n_edges, sizeof *s->fwd_dst);
     if (!s->fwd_dst)
         return RG_ENOMEM;
-    uint64_t w = 0, dangling = 0;
-    for (uint32_t v = 0; v < n; v++) {
-        uint64_t begin = s->fwd_off[v];
-        uint64_t end = v + 1 < n ? s->fwd_off[v + 1] : b->n_edges;
-        s->fwd_off[v] = w;
-        for (uint64_t e = begin; e < end; e++) {
-            rg_node t = rg_idmap_lookup(&s->ids, s->node_id, b->edge_dst_id[e]);
-            if (t == RG_NODE_NONE) {
-                dangling++;
-                continue;
-            }
-            s->fwd_dst[w] = t;
-            b->edge_kind[w] = b->edge_kind[e];
-            b->edge_label[w] = b->edge_label[e];
-            w++;
-        }
-    }
-    s->fwd_off[n] = w;
+    uint64_t dangling;
+    resolve_all(b, &dangling);
     free(b->edge_dst_id);
     b->edge_dst_id = NULL;
+    s->fwd_off[n] = b->n_edges;
+    uint64_t w = b->n_edges;
+    if (dangling) {
+        /* Squeeze the dropped edges out in place, shifting offsets. */
+        w = 0;
+        uint64_t begin = s->fwd_off[0];
+        for (uint32_t v = 0; v < n; v++) {
+            uint64_t end = s->fwd_off[v + 1];
+            s->fwd_off[v] = w;
+            for (uint64_t e = begin; e < end; e++) {
+                if (s->fwd_dst[e] == RG_NODE_NONE)
+                    continue;
+                s->fwd_dst[w] = s->fwd_dst[e];
+                b->edge_kind[w] = b->edge_kind[e];
+                b->edge_label[w] = b->edge_label[e];
+                w++;
+            }
+            begin = end;
+        }
+        s->fwd_off[n] = w;
+    }
     s->n_edges = w;
     s->fwd_kind = b->edge_kind;
     s->fwd_label = b->edge_label;
@@ -444,9 +585,8 @@ int rg_builder_finish(rg_builder *b, rg_snapshot **out)
         rg_builder_free(b);
         return rg_last_error_code() ? rg_last_error_code() : RG_ENOMEM;
     }
-    free(b->node_line);
-    b->node_line = NULL;
     rg_strtab_seal(&s->strings);
+    s->longest_line = b->longest_line;
 
     uint64_t total = 0;
     for (uint32_t v = 0; v < s->n_nodes; v++)

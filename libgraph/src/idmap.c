@@ -1,4 +1,8 @@
-/* idmap.c: snapshot id -> dense node index. */
+/* idmap.c: snapshot id -> dense node index.
+ *
+ * Linear probing over 4-byte slots that hold node+1 and compare through the
+ * node id array. Ids are addresses in Python dumps, so every access is a
+ * cache miss; the batch lookup below keeps a window of them in flight. */
 #include "internal.h"
 
 #include <stdlib.h>
@@ -29,9 +33,8 @@ void rg_idmap_free(rg_idmap *m)
     memset(m, 0, sizeof *m);
 }
 
-static int rehash(rg_idmap *m, const uint64_t *ids)
+static int rehash_to(rg_idmap *m, const uint64_t *ids, uint64_t ncap)
 {
-    uint64_t ncap = (m->mask + 1) * 2;
     uint32_t *ns = rg_xcalloc(ncap, sizeof *ns);
     if (!ns)
         return RG_ENOMEM;
@@ -50,6 +53,14 @@ static int rehash(rg_idmap *m, const uint64_t *ids)
     return RG_OK;
 }
 
+int rg_idmap_reserve(rg_idmap *m, const uint64_t *ids, uint64_t expected)
+{
+    uint64_t cap = capacity_for(expected);
+    if (cap <= m->mask + 1)
+        return RG_OK;
+    return rehash_to(m, ids, cap);
+}
+
 int rg_idmap_insert(rg_idmap *m, const uint64_t *ids, rg_node n, rg_node *existing)
 {
     uint64_t id = ids[n];
@@ -66,7 +77,7 @@ int rg_idmap_insert(rg_idmap *m, const uint64_t *ids, rg_node n, rg_node *existi
     m->used++;
     *existing = RG_NODE_NONE;
     if (m->used * 2 > m->mask + 1)
-        return rehash(m, ids);
+        return rehash_to(m, ids, (m->mask + 1) * 2);
     return RG_OK;
 }
 
@@ -82,4 +93,29 @@ rg_node rg_idmap_lookup(const rg_idmap *m, const uint64_t *ids, uint64_t id)
         i = (i + 1) & m->mask;
     }
     return RG_NODE_NONE;
+}
+
+/* Three stages a few keys apart: prefetch the slot, then read it and prefetch
+ * the candidate's id, then compare. Each key still costs two misses, but
+ * about a dozen are outstanding at once instead of one. */
+#define AHEAD 16
+
+void rg_idmap_lookup_many(const rg_idmap *m, const uint64_t *ids, const uint64_t *keys,
+                          uint32_t *out, size_t n)
+{
+    if (!m->slots) {
+        for (size_t k = 0; k < n; k++)
+            out[k] = RG_NODE_NONE;
+        return;
+    }
+    for (size_t k = 0; k < n; k++) {
+        if (k + AHEAD < n)
+            __builtin_prefetch(&m->slots[rg_hash64(keys[k + AHEAD]) & m->mask]);
+        if (k + AHEAD / 2 < n) {
+            uint32_t v = m->slots[rg_hash64(keys[k + AHEAD / 2]) & m->mask];
+            if (v)
+                __builtin_prefetch(&ids[v - 1]);
+        }
+        out[k] = rg_idmap_lookup(m, ids, keys[k]);
+    }
 }

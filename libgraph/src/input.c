@@ -20,10 +20,12 @@ struct rg_input {
     const unsigned char *mem;    /* memory input */
     size_t mem_size, mem_pos;
 
-    unsigned char *raw;          /* compressed bytes read but not yet consumed */
+    unsigned char *raw;          /* compressed bytes read but not yet consumed; for
+                                    memory input, the caller's buffer itself */
     size_t raw_len, raw_pos;
     uint64_t raw_total;          /* compressed bytes read so far */
     int raw_eof;
+    int raw_owned;               /* raw was allocated here */
 
     enum codec codec;
     z_stream z;
@@ -42,12 +44,10 @@ static int fill_raw(rg_input *in)
         return RG_OK;
     in->raw_pos = in->raw_len = 0;
     if (in->fd < 0) {
-        size_t n = in->mem_size - in->mem_pos;
-        if (n > RAW_CHUNK)
-            n = RAW_CHUNK;
-        memcpy(in->raw, in->mem + in->mem_pos, n);
-        in->mem_pos += n;
-        in->raw_len = n;
+        /* the whole buffer is one raw block: nothing to copy */
+        in->raw = in->mem ? (unsigned char *)in->mem + in->mem_pos : NULL;
+        in->raw_len = in->mem_size - in->mem_pos;
+        in->mem_pos = in->mem_size;
     } else {
         ssize_t n;
         do
@@ -66,6 +66,20 @@ static int fill_raw(rg_input *in)
 
 static int64_t read_plain(rg_input *in, unsigned char *buf, size_t cap)
 {
+    if (in->fd >= 0 && in->raw_pos == in->raw_len && !in->raw_eof && cap >= RAW_CHUNK) {
+        /* a big read of an uncompressed file goes straight to the caller */
+        ssize_t n;
+        do
+            n = read(in->fd, buf, cap > (1u << 30) ? (1u << 30) : cap);
+        while (n < 0 && errno == EINTR);
+        if (n < 0)
+            return rg_fail(RG_EIO, "%s: read error at byte %llu: %s", in->name,
+                           (unsigned long long)in->raw_total, strerror(errno));
+        in->raw_total += (uint64_t)n;
+        if (n == 0)
+            in->raw_eof = 1;
+        return (int64_t)n;
+    }
     if (fill_raw(in))
         return RG_EIO;
     size_t n = in->raw_len - in->raw_pos;
@@ -147,9 +161,12 @@ static int64_t read_decoded(rg_input *in, void *buf, size_t cap)
 
 static int start(rg_input *in)
 {
-    in->raw = rg_xmalloc(RAW_CHUNK, 1);
-    if (!in->raw)
-        return RG_ENOMEM;
+    if (in->fd >= 0) {
+        in->raw = rg_xmalloc(RAW_CHUNK, 1);
+        if (!in->raw)
+            return RG_ENOMEM;
+        in->raw_owned = 1;
+    }
     if (fill_raw(in))
         return RG_EIO;
     const unsigned char *m = in->raw;
@@ -277,7 +294,8 @@ void rg_input_close(rg_input *in)
     if (in->z_live)
         inflateEnd(&in->z);
     ZSTD_freeDStream(in->zs);
-    free(in->raw);
+    if (in->raw_owned)
+        free(in->raw);
     free(in->peeked);
     free(in->name);
     free(in);

@@ -48,13 +48,46 @@ typedef struct rg_strtab {
     uint64_t *offsets;   /* offsets[id] = start of string id in arena (NUL-terminated) */
     uint32_t count, offsets_cap;
     uint32_t *slots;     /* open addressing: id+1, 0 = empty */
+    uint32_t *slot_hash; /* the string's hash beside each slot: most misses skip the compare */
     uint32_t slot_mask;  /* slot count - 1 (power of two) */
 } rg_strtab;
 
+/* The hash the string table uses: 8 bytes per step, so the loader's parser
+ * thread can compute it while the bytes are hot and hand it over. */
+static inline uint32_t rg_hash_bytes(const char *s, size_t len)
+{
+    uint64_t h = 0x9E3779B97F4A7C15ULL ^ (uint64_t)len;
+    while (len >= 8) {
+        uint64_t w;
+        __builtin_memcpy(&w, s, 8);
+        h = (h ^ w) * 0xbf58476d1ce4e5b9ULL;
+        h ^= h >> 31;
+        s += 8;
+        len -= 8;
+    }
+    uint64_t w = 0;
+    for (size_t i = 0; i < len; i++)
+        w |= (uint64_t)(unsigned char)s[i] << (8 * i);
+    h = (h ^ w) * 0x94d049bb133111ebULL;
+    h ^= h >> 29;
+    h *= 0xbf58476d1ce4e5b9ULL;
+    return (uint32_t)(h >> 32);
+}
+
 RG_INTERNAL int rg_strtab_init(rg_strtab *t);
 RG_INTERNAL void rg_strtab_free(rg_strtab *t);
-/* Intern `len` bytes at `s`; writes the id. */
+/* Intern `len` bytes at `s`; writes the id. A string with an embedded NUL
+ * keeps only its prefix. */
 RG_INTERNAL int rg_strtab_intern(rg_strtab *t, const char *s, size_t len, uint32_t *id);
+/* Same, for a string without NUL bytes whose rg_hash_bytes is `hash`. */
+RG_INTERNAL int rg_strtab_intern_hashed(rg_strtab *t, const char *s, size_t len, uint32_t hash,
+                                        uint32_t *id);
+/* Length of string `id` (which must be < count). */
+static inline uint64_t rg_strtab_len(const rg_strtab *t, uint32_t id)
+{
+    uint64_t end = id + 1 < t->count ? t->offsets[id + 1] : t->arena_len;
+    return end - t->offsets[id] - 1;
+}
 static inline const char *rg_strtab_get(const rg_strtab *t, uint32_t id)
 {
     return id < t->count ? t->arena + t->offsets[id] : "";
@@ -84,6 +117,18 @@ static inline uint64_t rg_hash64(uint64_t x)
 
 RG_INTERNAL int rg_idmap_init(rg_idmap *m, uint64_t expected);
 RG_INTERNAL void rg_idmap_free(rg_idmap *m);
+/* Grow the table now for `expected` entries, so it never rehashes while
+ * they are inserted. */
+RG_INTERNAL int rg_idmap_reserve(rg_idmap *m, const uint64_t *ids, uint64_t expected);
+/* Start fetching the slot `id` hashes to; a lookup soon after finds it in cache. */
+static inline void rg_idmap_prefetch(const rg_idmap *m, uint64_t id)
+{
+    __builtin_prefetch(&m->slots[rg_hash64(id) & m->mask]);
+}
+/* out[i] = the node of keys[i], or RG_NODE_NONE; memory-level parallel, for
+ * resolving millions of references at once. */
+RG_INTERNAL void rg_idmap_lookup_many(const rg_idmap *m, const uint64_t *ids, const uint64_t *keys,
+                                      uint32_t *out, size_t n);
 /* Insert node `n` whose id is ids[n]. If the id is present, *existing is set
  * to that node and nothing is inserted; else *existing = RG_NODE_NONE. */
 RG_INTERNAL int rg_idmap_insert(rg_idmap *m, const uint64_t *ids, rg_node n, rg_node *existing);
@@ -144,6 +189,9 @@ struct rg_snapshot {
      * individual allocations; free then unmaps instead. */
     void *mapping;
     size_t mapping_size;
+    /* Longest line of the source, so a cached graph is not used where a
+     * smaller max_line_bytes would have rejected the source. */
+    uint64_t longest_line;
 };
 
 /* Edge index e of node n's referents. */
@@ -173,6 +221,33 @@ RG_INTERNAL uint64_t rg_builder_object_count(const rg_builder *b);
 RG_INTERNAL void rg_builder_note_skipped(rg_builder *b, uint64_t n);
 RG_INTERNAL int rg_builder_set_info_strings(rg_builder *b, const char *path, const char *compression,
                                             uint64_t input_bytes);
+/* An object whose strings are already interned and whose optional numbers
+ * are already clamped (RG_LEN_NONE / RG_RC_NONE when absent): the loader's
+ * hot path, which skips rg_object_desc's strlen and re-interning. */
+typedef struct rg_object_fast {
+    uint64_t id;
+    uint64_t size;
+    uint32_t type_sid, repr_sid, name_sid;
+    uint32_t len, rc;
+    unsigned flags;
+} rg_object_fast;
+RG_INTERNAL int rg_builder_add_object_fast(rg_builder *b, const rg_object_fast *o);
+RG_INTERNAL int rg_builder_add_root_sid(rg_builder *b, uint64_t id, rg_root_kind kind, uint32_t label);
+RG_INTERNAL int rg_builder_intern_hashed(rg_builder *b, const char *s, size_t len, uint32_t hash,
+                                         uint32_t *sid);
+/* Hint that an object with this id is about to be added (starts the id
+ * map's cache miss early). */
+RG_INTERNAL void rg_builder_prefetch_id(const rg_builder *b, uint64_t id);
+/* Threads the builder and the readers may use (1 or 2; 0 = choose). */
+RG_INTERNAL void rg_builder_set_threads(rg_builder *b, unsigned threads);
+RG_INTERNAL unsigned rg_builder_threads(const rg_builder *b);
+/* Read every JSONL line with yajl, never the specialised scanner: the
+ * reference the tests and the fuzzer compare the scanner against. */
+RG_INTERNAL void rg_builder_set_plain_parser(rg_builder *b, int on);
+RG_INTERNAL int rg_builder_plain_parser(const rg_builder *b);
+/* Longest input line seen by the reader (recorded in the index cache). */
+RG_INTERNAL void rg_builder_set_longest_line(rg_builder *b, uint64_t bytes);
+RG_INTERNAL uint64_t rg_builder_longest_line(const rg_builder *b);
 
 /* ---------------------------------------------------------- input streams */
 
@@ -193,9 +268,56 @@ RG_INTERNAL const char *rg_input_compression(const rg_input *in);
 RG_INTERNAL uint64_t rg_input_total(const rg_input *in);   /* uncompressed bytes consumed */
 RG_INTERNAL void rg_input_close(rg_input *in);
 
+/* ------------------------------------------------------------ index cache */
+
+/* Who a cache belongs to: the source file's size, mtime and a hash of
+ * sampled blocks (cache.c). */
+typedef struct rg_cache_key {
+    uint64_t size;
+    int64_t mtime_ns;
+    uint64_t sample;
+} rg_cache_key;
+
+/* Snapshots smaller than this (uncompressed) get no cache beside them: they
+ * load faster than a cache pays back, and test fixtures stay clean. An
+ * explicit cache_dir caches every size. */
+#define RG_CACHE_MIN_INPUT (32ULL << 20)
+
+RG_INTERNAL int rg_cache_key_of(const char *path, rg_cache_key *key);
+/* Where the cache of `path` lives: beside it, or in cache_dir. Free with free(). */
+RG_INTERNAL char *rg_cache_path(const char *path, const char *cache_dir);
+/* Map and check a cache. RG_OK: *out is the graph (info.path not set).
+ * RG_ENOTFOUND: there is none. Otherwise it is unusable and *note (free
+ * with free()) says why. */
+RG_INTERNAL int rg_cache_load(const char *cache_path, const rg_cache_key *key, uint64_t max_line,
+                              unsigned threads, rg_snapshot **out, char **note);
+/* Check a cache image at `data` (mmap'd; on success the snapshot owns it
+ * and munmaps it). key NULL skips the source identity check. */
+RG_INTERNAL int rg_cache_parse(void *data, size_t size, const rg_cache_key *key, uint64_t max_line,
+                               unsigned threads, rg_snapshot **out, char **why);
+/* Write the cache of s atomically. On failure *note (free()) says why. */
+RG_INTERNAL int rg_cache_write(const rg_snapshot *s, const char *cache_path, const rg_cache_key *key,
+                               char **note);
+/* Recompute a cache image's checksums (the fuzzer uses this to reach the
+ * structural checks behind them). */
+RG_INTERNAL void rg_cache_fix_checksums(void *data, size_t size);
+
 /* ---------------------------------------------------------------- readers */
 
 /* Each reader turns a stream into builder calls. `max_line` bounds a line. */
 RG_INTERNAL int rg_read_jsonl(rg_input *in, rg_builder *b, uint64_t max_line);
+/* V8 .heapsnapshot (v8.c) and meliae dumps (meliae.c); rg_sniff_* say
+ * whether the first bytes of a stream look like that format. */
+RG_INTERNAL int rg_read_v8(rg_input *in, rg_builder *b, uint64_t max_line);
+RG_INTERNAL int rg_read_meliae(rg_input *in, rg_builder *b, uint64_t max_line);
+RG_INTERNAL int rg_sniff_v8(const void *head, size_t n);
+RG_INTERNAL int rg_sniff_meliae(const void *head, size_t n);
+/* Parse JSON number text as a uint64: 1 on success, 0 when it is negative or
+ * not an integer, -1 when it does not fit (v8.c). */
+RG_INTERNAL int rg_parse_u64(const char *s, size_t len, uint64_t *out);
+/* yajl decodes a lone \\uDC00-style escape (V8 and meliae write them) to
+ * the bytes of a surrogate, which is not UTF-8; replace each with U+FFFD,
+ * which has the same length (v8.c). */
+RG_INTERNAL void rg_utf8_scrub_surrogates(char *s, size_t len);
 
 #endif

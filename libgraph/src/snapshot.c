@@ -1,7 +1,10 @@
-/* snapshot.c: rg_snapshot_open: pick the reader for a stream and build the
- * graph. */
+/* snapshot.c: rg_snapshot_open: use the index cache when it is valid;
+ * otherwise pick the reader for the stream, build the graph, and write the
+ * cache for next time (docs/design.md, "Loader"). */
 #include "internal.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -27,7 +30,13 @@ static int load(rg_input *in, const rg_open_options *opts, rg_snapshot **out)
     int rc = rg_builder_new(&b);
     if (rc)
         return rc;
-    rc = rg_read_jsonl(in, b, max_line);
+    rg_builder_set_threads(b, opts ? opts->threads : 0);
+    if (rg_sniff_v8(head, (size_t)n))
+        rc = rg_read_v8(in, b, max_line);
+    else if (rg_sniff_meliae(head, (size_t)n))
+        rc = rg_read_meliae(in, b, max_line);
+    else
+        rc = rg_read_jsonl(in, b, max_line);
     if (rc) {
         rg_builder_free(b);
         return rc;
@@ -44,18 +53,92 @@ static int load(rg_input *in, const rg_open_options *opts, rg_snapshot **out)
     return RG_OK;
 }
 
+static void set_note(rg_snapshot *s, char *note)
+{
+    if (!note)
+        return;
+    if (s->info_cache_note) {
+        /* two notes: the cache that was ignored, then the one not written */
+        size_t n = strlen(s->info_cache_note) + strlen(note) + 3;
+        char *both = malloc(n);
+        if (both) {
+            snprintf(both, n, "%s; %s", s->info_cache_note, note);
+            free(note);
+            note = both;
+        }
+        free(s->info_cache_note);
+    }
+    s->info_cache_note = note;
+    s->info.cache_note = note;
+}
+
+static int set_path(rg_snapshot *s, const char *path)
+{
+    free(s->info_path);
+    s->info_path = rg_xstrndup(path, strlen(path));
+    if (!s->info_path)
+        return RG_ENOMEM;
+    s->info.path = s->info_path;
+    return RG_OK;
+}
+
 int rg_snapshot_open(const char *path, const rg_open_options *opts, rg_snapshot **out)
 {
     if (!path || !out)
         return rg_fail(RG_EINVAL, "rg_snapshot_open: NULL path or out");
     rg_clear_error();
+    double t0 = now_seconds();
+    uint64_t max_line = opts && opts->max_line_bytes ? opts->max_line_bytes : DEFAULT_MAX_LINE;
+    int use_cache = !(opts && (opts->flags & RG_OPEN_NO_CACHE));
+    const char *cache_dir = opts && opts->cache_dir && *opts->cache_dir ? opts->cache_dir : NULL;
+    rg_cache_key key;
+    char *cache_path = NULL, *note = NULL;
+    if (use_cache && (rg_cache_key_of(path, &key) != RG_OK || !(cache_path = rg_cache_path(path, cache_dir)))) {
+        use_cache = 0; /* the open below reports an unreadable file */
+        rg_clear_error();
+    }
+    if (use_cache) {
+        rg_snapshot *s;
+        int rc = rg_cache_load(cache_path, &key, max_line, opts ? opts->threads : 0, &s, &note);
+        if (rc == RG_OK) {
+            free(cache_path);
+            if (set_path(s, path)) {
+                rg_snapshot_free(s);
+                return RG_ENOMEM;
+            }
+            s->info.load_seconds = now_seconds() - t0;
+            *out = s;
+            return RG_OK;
+        }
+        rg_clear_error();
+    }
     rg_input *in;
     int rc = rg_input_open_file(path, &in);
-    if (rc)
+    if (rc) {
+        free(cache_path);
+        free(note);
         return rc;
+    }
     rc = load(in, opts, out);
     rg_input_close(in);
-    return rc;
+    if (rc) {
+        free(cache_path);
+        free(note);
+        return rc;
+    }
+    rg_snapshot *s = *out;
+    set_note(s, note);
+    /* A cache beside a small snapshot costs more than it saves; one in an
+     * explicit directory was asked for. */
+    if (use_cache && (cache_dir || s->info.input_bytes >= RG_CACHE_MIN_INPUT)) {
+        char *wnote = NULL;
+        if (rg_cache_write(s, cache_path, &key, &wnote) != RG_OK)
+            set_note(s, wnote);
+        rg_clear_error();
+    }
+    free(cache_path);
+    s->info.load_seconds = now_seconds() - t0;
+    return RG_OK;
 }
 
 int rg_snapshot_open_memory(const void *data, size_t size, const char *name,

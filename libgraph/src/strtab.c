@@ -1,27 +1,23 @@
-/* strtab.c: one arena of interned strings (type names, labels, reprs). */
+/* strtab.c: one arena of interned strings (type names, labels, reprs).
+ *
+ * Open addressing with the string's hash kept beside each slot, so a probe
+ * that lands on another string almost never touches the arena: interning
+ * millions of distinct reprs is then one cache miss per string, not three. */
 #include "internal.h"
 
 #include <stdlib.h>
 #include <string.h>
-
-static uint64_t hash_bytes(const char *s, size_t len)
-{
-    /* FNV-1a, then a finaliser: cheap and good enough for short labels. */
-    uint64_t h = 0xcbf29ce484222325ULL;
-    for (size_t i = 0; i < len; i++) {
-        h ^= (unsigned char)s[i];
-        h *= 0x100000001b3ULL;
-    }
-    return rg_hash64(h);
-}
 
 int rg_strtab_init(rg_strtab *t)
 {
     memset(t, 0, sizeof *t);
     t->slot_mask = 1023;
     t->slots = rg_xcalloc(t->slot_mask + 1, sizeof *t->slots);
-    if (!t->slots)
+    t->slot_hash = rg_xmalloc(t->slot_mask + 1, sizeof *t->slot_hash);
+    if (!t->slots || !t->slot_hash) {
+        rg_strtab_free(t);
         return RG_ENOMEM;
+    }
     uint32_t id;
     return rg_strtab_intern(t, "", 0, &id); /* id 0 is "" */
 }
@@ -31,13 +27,16 @@ void rg_strtab_free(rg_strtab *t)
     free(t->arena);
     free(t->offsets);
     free(t->slots);
+    free(t->slot_hash);
     memset(t, 0, sizeof *t);
 }
 
 void rg_strtab_seal(rg_strtab *t)
 {
     free(t->slots);
+    free(t->slot_hash);
     t->slots = NULL;
+    t->slot_hash = NULL;
     t->slot_mask = 0;
 }
 
@@ -45,38 +44,42 @@ static int rehash(rg_strtab *t)
 {
     uint32_t nmask = t->slot_mask * 2 + 1;
     uint32_t *ns = rg_xcalloc((size_t)nmask + 1, sizeof *ns);
-    if (!ns)
+    uint32_t *nh = rg_xmalloc((size_t)nmask + 1, sizeof *nh);
+    if (!ns || !nh) {
+        free(ns);
+        free(nh);
         return RG_ENOMEM;
-    for (uint32_t id = 0; id < t->count; id++) {
-        const char *s = t->arena + t->offsets[id];
-        uint64_t h = hash_bytes(s, strlen(s));
-        uint32_t i = (uint32_t)h & nmask;
-        while (ns[i])
-            i = (i + 1) & nmask;
-        ns[i] = id + 1;
+    }
+    /* Move the slots, not the strings: the hashes are already known. */
+    for (uint32_t i = 0; i <= t->slot_mask; i++) {
+        if (!t->slots[i])
+            continue;
+        uint32_t h = t->slot_hash[i], j = h & nmask;
+        while (ns[j])
+            j = (j + 1) & nmask;
+        ns[j] = t->slots[i];
+        nh[j] = h;
     }
     free(t->slots);
+    free(t->slot_hash);
     t->slots = ns;
+    t->slot_hash = nh;
     t->slot_mask = nmask;
     return RG_OK;
 }
 
-int rg_strtab_intern(rg_strtab *t, const char *s, size_t len, uint32_t *id)
+int rg_strtab_intern_hashed(rg_strtab *t, const char *s, size_t len, uint32_t hash, uint32_t *id)
 {
     if (!t->slots)
         return rg_fail(RG_EINVAL, "string table is sealed");
-    /* A string with an embedded NUL would not round-trip; keep its prefix. */
-    const char *nul = memchr(s, '\0', len);
-    if (nul)
-        len = (size_t)(nul - s);
-    uint64_t h = hash_bytes(s, len);
-    uint32_t i = (uint32_t)h & t->slot_mask;
+    uint32_t i = hash & t->slot_mask;
     while (t->slots[i]) {
-        uint32_t cand = t->slots[i] - 1;
-        const char *c = t->arena + t->offsets[cand];
-        if (strncmp(c, s, len) == 0 && c[len] == '\0') {
-            *id = cand;
-            return RG_OK;
+        if (t->slot_hash[i] == hash) {
+            uint32_t cand = t->slots[i] - 1;
+            if (rg_strtab_len(t, cand) == len && memcmp(t->arena + t->offsets[cand], s, len) == 0) {
+                *id = cand;
+                return RG_OK;
+            }
         }
         i = (i + 1) & t->slot_mask;
     }
@@ -95,9 +98,19 @@ int rg_strtab_intern(rg_strtab *t, const char *s, size_t len, uint32_t *id)
     t->offsets[t->count] = t->arena_len;
     t->arena_len += len + 1;
     t->slots[i] = t->count + 1;
+    t->slot_hash[i] = hash;
     *id = t->count++;
     /* Keep the load under 1/2 so probes stay short. */
     if ((uint64_t)t->count * 2 > (uint64_t)t->slot_mask + 1)
         return rehash(t);
     return RG_OK;
+}
+
+int rg_strtab_intern(rg_strtab *t, const char *s, size_t len, uint32_t *id)
+{
+    /* A string with an embedded NUL would not round-trip; keep its prefix. */
+    const char *nul = memchr(s, '\0', len);
+    if (nul)
+        len = (size_t)(nul - s);
+    return rg_strtab_intern_hashed(t, s, len, rg_hash_bytes(s, len), id);
 }

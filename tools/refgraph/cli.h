@@ -20,10 +20,26 @@ typedef int (*cli_command_fn)(int argc, char **argv);
 
 int cmd_info(int argc, char **argv);
 int cmd_types(int argc, char **argv);
-/* cmd_chain, cmd_backrefs, cmd_refs: cmd_chain.c, cmd_backrefs.c */
-/* cmd_suspects, cmd_dominators: cmd_suspects.c */
-/* cmd_diff: cmd_diff.c */
-/* cmd_report: cmd_report.c */
+int cmd_chain(int argc, char **argv);     /* cmd_chain.c */
+int cmd_backrefs(int argc, char **argv);  /* cmd_backrefs.c */
+int cmd_refs(int argc, char **argv);      /* cmd_backrefs.c */
+int cmd_suspects(int argc, char **argv);    /* cmd_suspects.c */
+int cmd_dominators(int argc, char **argv);  /* cmd_suspects.c */
+int cmd_diff(int argc, char **argv);
+/* What refgraph diff shows, and how (cmd_diff.c fills it, cmd_diff_output.c prints). */
+typedef struct cli_diff_view {
+    uint32_t top;                   /* rows per table; 0 = all */
+    int json;
+    uint64_t min_growth;            /* the thresholds in force, echoed in the output */
+    double min_ratio;
+    double min_group_ratio;
+    size_t n_gates;
+    const char *const *gate_specs;  /* as given to --fail-if-grows */
+    rg_gate_result *gates;          /* their results */
+} cli_diff_view;
+void cli_diff_print_text(const rg_diff *d, const cli_diff_view *v, FILE *out);
+void cli_diff_print_json(const rg_diff *d, const cli_diff_view *v, FILE *out);
+int cmd_report(int argc, char **argv);
 
 /* Options every command that opens snapshots accepts. */
 typedef struct cli_load_options {

@@ -13,10 +13,13 @@ typedef struct command {
 static const command commands[] = {
     {"info", cmd_info, "what a snapshot holds: format, producer, counts, load time"},
     {"types", cmd_types, "objects and bytes per type (like objgraph.show_most_common_types)"},
-    /* chain, backrefs, refs */
-    /* suspects, dominators */
-    /* diff */
-    /* report */
+    {"chain", cmd_chain, "what keeps an object alive: the shortest labelled chain from a root"},
+    {"backrefs", cmd_backrefs, "draw the referrers around an object (DOT, SVG, PNG, PDF)"},
+    {"refs", cmd_refs, "draw what an object refers to (DOT, SVG, PNG, PDF)"},
+    {"suspects", cmd_suspects, "leak suspects: growing groups, their container, cycles, outside refs"},
+    {"dominators", cmd_dominators, "the biggest retainers: objects by retained size (dominator tree)"},
+    {"diff", cmd_diff, "growth across snapshots or an objgraph log: what grows, where, how fast; CI gate"},
+    {"report", cmd_report, "a Markdown + HTML report with diagrams, to attach to a bug ticket"},
 };
 
 static void usage(FILE *out)

@@ -1,0 +1,124 @@
+"""Speed and memory of the Python dumper on the seed scenario's heap.
+
+Builds the heap of examples/queue_leak.py / the seed (a module-level queue.Queue whose
+deque holds N (seq, time, Job) tuples, each Job with a 4-int payload list) in a fresh
+child process, then dumps it with refgraph_dump.dump() and reports:
+
+  us/object    wall and thread-CPU time of the walk (gc.get_objects() to last line
+               written) divided by the objects in the snapshot
+  bytes/object extra memory of the dump divided by the objects in the snapshot:
+               tracemalloc peak during dump() (a separate run: tracing slows the walk),
+               and the ru_maxrss growth of the timing run
+
+The default N = 300000 jobs gives 1.5 M objects in the snapshot (5 per job: tuple,
+float, Job, list, int). --objgraph also times objgraph 3.5.0 (Debian's python3-objgraph,
+/usr/bin/python3) on /work/shared/cases/seedleak.py in the same run, for ratios.
+
+Run:  python3 bench/dump_bench.py [--jobs N] [--repeat R] [--gz] [--objgraph]
+Figures and notes: docs/performance.md, section "Python dumper".
+"""
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SRC = os.path.dirname(HERE)
+TOOLS = os.path.join(SRC, "tools", "python")
+
+CHILD = r'''
+import gc, json, os, queue, resource, sys, time
+sys.path.insert(0, sys.argv[1])
+import refgraph_dump
+
+jobs_n, path, mode = int(sys.argv[2]), sys.argv[3], sys.argv[4]
+jobs = queue.Queue()
+
+class Job:
+    def __init__(self, n):
+        self.n = n
+        self.payload = [n] * 4
+
+for n in range(jobs_n):
+    jobs.put((n, time.time(), Job(n)))
+gc_count = len(gc.get_objects())
+rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+if mode == "memory":
+    import tracemalloc
+    tracemalloc.start()
+    info = refgraph_dump.dump(path)
+    info["traced_peak"] = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+else:
+    info = refgraph_dump.dump(path)
+info["rss_growth"] = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss0) * 1024
+info["gc_count"] = gc_count
+info["file_bytes"] = os.path.getsize(path)
+print(json.dumps(info))
+'''
+
+
+def run_child(jobs, path, mode):
+    out = subprocess.run([sys.executable, "-c", CHILD, TOOLS, str(jobs), path, mode],
+                         check=True, capture_output=True, text=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def objgraph_times():
+    seed = "/work/shared/cases/seedleak.py"
+    py = "/usr/bin/python3"
+    if not (os.path.exists(seed) and os.path.exists(py)):
+        return None
+    out = subprocess.run([py, seed, "objgraph", "2"], capture_output=True, text=True)
+    return out.stdout.strip() if out.returncode == 0 else "objgraph failed: " + out.stderr[-300:]
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--jobs", type=int, default=300000)
+    p.add_argument("--repeat", type=int, default=3, help="timing runs (the best is reported)")
+    p.add_argument("--gz", action="store_true", help="also time a .gz dump")
+    p.add_argument("--objgraph", action="store_true", help="also time objgraph on the seed")
+    a = p.parse_args()
+    tmp = tempfile.mkdtemp(prefix="rgbench-")
+    try:
+        runs = [run_child(a.jobs, os.path.join(tmp, "s%d.jsonl" % i), "time")
+                for i in range(a.repeat)]
+        best = min(runs, key=lambda r: r["walk_cpu_seconds"])
+        mem = run_child(a.jobs, os.path.join(tmp, "m.jsonl"), "memory")
+        n = best["objects"]
+        print("python      %s" % sys.version.split()[0])
+        print("jobs        %d" % a.jobs)
+        print("objects     %d in the snapshot (%d tracked by gc), %d edges"
+              % (n, best["gc_count"], best["edges"]))
+        print("file        %.1f MB (%.0f bytes/object)" % (best["file_bytes"] / 1e6,
+                                                           best["file_bytes"] / n))
+        print("walk        %.2f s wall, %.2f s thread CPU (best of %d; all CPU: %s)"
+              % (best["walk_seconds"], best["walk_cpu_seconds"], a.repeat,
+                 ", ".join("%.2f" % r["walk_cpu_seconds"] for r in runs)))
+        print("us/object   %.2f wall, %.2f CPU" % (best["walk_seconds"] / n * 1e6,
+                                                    best["walk_cpu_seconds"] / n * 1e6))
+        print("dump total  %.2f s wall (incl. open, header patch, rename)" % best["seconds"])
+        print("memory      tracemalloc peak %.1f MB = %.1f bytes/object; ru_maxrss growth"
+              " %.1f MB = %.1f bytes/object"
+              % (mem["traced_peak"] / 1e6, mem["traced_peak"] / n,
+                 best["rss_growth"] / 1e6, best["rss_growth"] / n))
+        if a.gz:
+            gz = run_child(a.jobs, os.path.join(tmp, "g.jsonl.gz"), "time")
+            print("gz          %.2f s total, walk %.2f s, %.1f MB"
+                  % (gz["seconds"], gz["walk_seconds"], gz["file_bytes"] / 1e6))
+        if a.objgraph:
+            print("objgraph    %s" % (objgraph_times() or "not available").replace("\n", " | "))
+        try:
+            print("load        %.2f %.2f %.2f" % os.getloadavg())
+        except OSError:
+            pass
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,64 @@
+/*
+ * diff_internal.h: the rg_diff handle, shared by diff.c (ordering, growth,
+ * verdict), diff_lifetime.c (ids) and diff_gate.c (the CI gate). Not
+ * installed.
+ */
+#ifndef RG_DIFF_INTERNAL_H
+#define RG_DIFF_INTERNAL_H
+
+#include "growth.h"
+
+/* Values of every type (or group) at every point: row r, point i at r*n + i.
+ * Rows are string ids in `keys`. */
+typedef struct table {
+    rg_strtab keys;           /* type names or group signatures */
+    rg_strtab paths;          /* groups: readable paths */
+    uint64_t *count, *bytes, *retained;
+    uint8_t *known;           /* the point listed this row */
+    uint8_t *is_key;          /* per row: a real key (not a gap in the ids) */
+    uint32_t *path;           /* per row: ids in `paths` */
+    uint32_t *container;
+    uint32_t *member;
+    size_t rows, cap;
+} table;
+
+struct rg_diff {
+    rg_diff_options opts;
+    uint32_t n;
+    const rg_summary **pts;   /* time order */
+    uint32_t *input_index;
+    double span;              /* seconds, first to last; 0 when unknown */
+    int has_bytes, has_groups, objgraph, pids_differ;
+
+    char **warnings;
+    uint32_t n_warnings;
+    size_t warnings_cap;
+
+    /* type_map[i][k]: row in type_table of point i's type k; same for groups. */
+    uint32_t **type_map, **group_map;
+    table type_table, group_table;
+    rg_growth *types, *groups;
+    uint32_t n_types, n_groups;
+
+    int has_lifetimes;
+    rg_lifetime lt_total;
+    rg_lifetime *lt_types, *lt_groups;
+    uint32_t n_lt_types, n_lt_groups;
+    uint64_t reused_ids;
+
+    rg_verdict verdict;
+    char *verdict_text;
+};
+
+/* Add a warning (printf-style). RG_OK or RG_ENOMEM. */
+RG_INTERNAL int rg_diff_warn(rg_diff *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Compute the lifetime tables (diff_lifetime.c). Needs ids in every point. */
+RG_INTERNAL int rg_diff_lifetimes(rg_diff *d);
+
+/* Number formatting shared by the verdict and the gate messages. */
+RG_INTERNAL const char *rg_fmt_count(char *buf, size_t cap, uint64_t n);
+RG_INTERNAL const char *rg_fmt_signed_count(char *buf, size_t cap, int64_t n);
+RG_INTERNAL const char *rg_fmt_bytes(char *buf, size_t cap, double n);
+
+#endif

@@ -1,0 +1,469 @@
+/*
+ * paths.c: shortest retention paths. One multi-source BFS from all roots
+ * over forward edges keeps a parent edge per node, so any object's chain is
+ * a walk up the parents: milliseconds, whatever the depth.
+ *
+ * Which edges count (docs/chains.md): weak and <type> edges never; internal
+ * edges only as a last resort. The BFS runs in levels: level 0 uses named
+ * edges only; level k+1 starts from the nodes that an internal edge leads to
+ * from level k, and goes on with named edges. So a path has as few internal
+ * edges as possible and, among those, as few hops as possible.
+ *
+ * Determinism: roots are taken by kind (module, thread, builtins, static,
+ * other, garbage) and then file order; edges in CSR (snapshot) order; a node
+ * keeps the first parent that reaches it. A module root therefore beats a
+ * thread frame that holds the same object at the same depth, and a path
+ * through sys.modules or builtins can never beat the module's own global,
+ * because every module is itself a root at distance 0.
+ */
+#include "paths_impl.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+void rg_path_options_init(rg_path_options *o)
+{
+    if (!o)
+        return;
+    memset(o, 0, sizeof *o);
+    o->ignore_edge_kinds = (1u << RG_EDGE_WEAK) | (1u << RG_EDGE_TYPE);
+}
+
+/* Preference among root kinds when the BFS seeds its queue. */
+static unsigned root_rank(uint8_t kind)
+{
+    switch (kind) {
+    case RG_ROOT_MODULE: return 0;
+    case RG_ROOT_THREAD: return 1;
+    case RG_ROOT_BUILTINS: return 2;
+    case RG_ROOT_STATIC: return 3;
+    case RG_ROOT_OTHER: return 4;
+    case RG_ROOT_GARBAGE: return 5;
+    default: return 4;
+    }
+}
+#define RG_ROOT_RANKS 6
+
+/* A label rule waiting for the string id of its raw label. */
+typedef struct pending_rule {
+    uint8_t kind;
+    const char *raw;
+    size_t len;
+} pending_rule;
+
+static int strip(const char *s, const char *pre, const char *post, const char **raw, size_t *len)
+{
+    size_t sl = strlen(s), pl = strlen(pre), ql = strlen(post);
+    if (sl < pl + ql || strncmp(s, pre, pl) != 0 || strcmp(s + sl - ql, post) != 0)
+        return 0;
+    *raw = s + pl;
+    *len = sl - pl - ql;
+    return 1;
+}
+
+static int add_rule(rg_paths *p, size_t *cap, uint8_t kind, uint32_t label)
+{
+    if (rg_grow((void **)&p->rules, cap, p->n_rules + 1, sizeof *p->rules))
+        return RG_ENOMEM;
+    p->rules[p->n_rules].kind = kind;
+    p->rules[p->n_rules].label = label;
+    p->n_rules++;
+    return RG_OK;
+}
+
+/* Turn formatted labels (".jobs", "[3]", "['k']", "<cell 'x'>", ...) into
+ * (kind, raw label id) rules. Raw labels are found with one pass over the
+ * string table, so the per-edge test is an integer compare. */
+static int build_label_rules(rg_paths *p, const rg_path_options *o)
+{
+    const rg_snapshot *s = p->snap;
+    size_t cap = 0, npend = 0;
+    pending_rule *pend = rg_xmalloc(o->n_ignore_labels * 6 + 1, sizeof *pend);
+    if (!pend)
+        return RG_ENOMEM;
+    for (size_t i = 0; i < o->n_ignore_labels; i++) {
+        const char *l = o->ignore_labels[i], *raw;
+        size_t len;
+        if (!l)
+            continue;
+        if (strcmp(l, "<type>") == 0) {
+            p->kind_tier[RG_EDGE_TYPE] = RG_TIER_NEVER;
+            continue;
+        }
+        if (strcmp(l, "<weak>") == 0) {
+            p->kind_tier[RG_EDGE_WEAK] = RG_TIER_NEVER;
+            continue;
+        }
+        if (l[0] == '.') {
+            static const uint8_t dotted[] = {RG_EDGE_ATTR, RG_EDGE_SLOT, RG_EDGE_GLOBAL};
+            for (size_t k = 0; k < 3; k++)
+                pend[npend++] = (pending_rule){dotted[k], l + 1, strlen(l + 1)};
+        } else if (strip(l, "[", "]", &raw, &len)) {
+            pend[npend++] = (pending_rule){RG_EDGE_DICT_VALUE, raw, len};
+            int digits = len > 0 && len <= 10;
+            uint64_t v = 0;
+            for (size_t j = 0; j < len && digits; j++) {
+                if (raw[j] < '0' || raw[j] > '9')
+                    digits = 0;
+                else
+                    v = v * 10 + (uint64_t)(raw[j] - '0');
+            }
+            if (digits && v <= UINT32_MAX && add_rule(p, &cap, RG_EDGE_INDEX, (uint32_t)v)) {
+                free(pend);
+                return RG_ENOMEM;
+            }
+        } else if (strcmp(l, "<cell>") == 0) {
+            pend[npend++] = (pending_rule){RG_EDGE_CELL, "", 0};
+        } else if (strip(l, "<cell '", "'>", &raw, &len)) {
+            pend[npend++] = (pending_rule){RG_EDGE_CELL, raw, len};
+        } else if (strip(l, "<key ", ">", &raw, &len)) {
+            pend[npend++] = (pending_rule){RG_EDGE_DICT_KEY, raw, len};
+        } else if (strip(l, "frame local '", "'", &raw, &len)) {
+            pend[npend++] = (pending_rule){RG_EDGE_LOCAL, raw, len};
+        } else if (strip(l, "<weak ", ">", &raw, &len)) {
+            pend[npend++] = (pending_rule){RG_EDGE_WEAK, raw, len};
+        } else if (strcmp(l, "<internal>") == 0) {
+            pend[npend++] = (pending_rule){RG_EDGE_INTERNAL, "", 0};
+        } else if (strip(l, "<", ">", &raw, &len)) {
+            pend[npend++] = (pending_rule){RG_EDGE_INTERNAL, raw, len};
+        } else {
+            /* A bare name: the attribute, slot or global of that name. */
+            static const uint8_t named[] = {RG_EDGE_ATTR, RG_EDGE_SLOT, RG_EDGE_GLOBAL};
+            for (size_t k = 0; k < 3; k++)
+                pend[npend++] = (pending_rule){named[k], l, strlen(l)};
+        }
+    }
+    int rc = RG_OK;
+    for (uint32_t sid = 0; sid < s->strings.count && npend && rc == RG_OK; sid++) {
+        const char *str = rg_strtab_get(&s->strings, sid);
+        for (size_t i = 0; i < npend; i++)
+            if (strncmp(str, pend[i].raw, pend[i].len) == 0 && str[pend[i].len] == '\0')
+                rc = add_rule(p, &cap, pend[i].kind, sid);
+    }
+    free(pend);
+    return rc;
+}
+
+static int setup_filters(rg_paths *p, const rg_path_options *o)
+{
+    const rg_snapshot *s = p->snap;
+    for (int k = 0; k < RG_EDGE_KIND_COUNT; k++) {
+        if (o->ignore_edge_kinds & (1u << k))
+            p->kind_tier[k] = RG_TIER_NEVER;
+        else
+            p->kind_tier[k] = k == RG_EDGE_INTERNAL ? RG_TIER_INTERNAL : RG_TIER_NAMED;
+    }
+    /* Weak references never keep anything alive, whatever the caller asks. */
+    p->kind_tier[RG_EDGE_WEAK] = RG_TIER_NEVER;
+    p->type_skip = rg_xcalloc(s->n_types ? s->n_types : 1, 1);
+    if (!p->type_skip)
+        return RG_ENOMEM;
+    for (size_t i = 0; i < o->n_ignore_types; i++) {
+        const char *name = o->ignore_types[i];
+        if (!name)
+            continue;
+        for (uint32_t t = 0; t < s->n_types; t++)
+            if (strcmp(rg_strtab_get(&s->strings, s->type_name[t]), name) == 0)
+                p->type_skip[t] = 1;
+    }
+    return build_label_rules(p, o);
+}
+
+/* Roots in BFS seeding order: by kind rank, then file order (counting sort). */
+static uint32_t *ordered_roots(const rg_snapshot *s)
+{
+    uint32_t *order = rg_xmalloc(s->n_roots ? s->n_roots : 1, sizeof *order);
+    if (!order)
+        return NULL;
+    uint32_t count[RG_ROOT_RANKS + 1] = {0};
+    for (uint32_t r = 0; r < s->n_roots; r++)
+        count[root_rank(s->root_kind[r]) + 1]++;
+    for (int k = 0; k < RG_ROOT_RANKS; k++)
+        count[k + 1] += count[k];
+    for (uint32_t r = 0; r < s->n_roots; r++)
+        order[count[root_rank(s->root_kind[r])]++] = r;
+    return order;
+}
+
+typedef struct candidate {
+    rg_node to, from;
+    uint64_t edge;
+} candidate;
+
+static inline void visit(rg_paths *p, rg_node v, rg_node u, uint64_t e)
+{
+    p->dist[v] = p->dist[u] + 1;
+    p->parent[v] = u;
+    p->pedge[v] = e;
+    p->root[v] = p->root[u];
+}
+
+static int bfs(rg_paths *p)
+{
+    const rg_snapshot *s = p->snap;
+    uint32_t n = s->n_nodes;
+    uint32_t *queue = rg_xmalloc(n ? n : 1, sizeof *queue);
+    uint32_t *order = ordered_roots(s);
+    candidate *cand = NULL;
+    size_t ncand = 0, cand_cap = 0;
+    int rc = RG_OK;
+    if (!queue || !order) {
+        rc = RG_ENOMEM;
+        goto done;
+    }
+    uint32_t head = 0, tail = 0;
+    for (uint32_t i = 0; i < s->n_roots; i++) {
+        uint32_t r = order[i];
+        rg_node v = s->root_node[r];
+        if (v < n && p->dist[v] == RG_DISTANCE_NONE) {
+            p->dist[v] = 0;
+            p->root[v] = r;
+            queue[tail++] = v;
+        }
+    }
+    uint32_t level_start = 0;
+    for (;;) {
+        /* Merge the candidates (sorted by distance, since they were made from
+         * a distance-sorted range) with the BFS queue, always taking the
+         * smaller distance; the queue stays sorted by distance. */
+        size_t ci = 0;
+        while (ci < ncand || head < tail) {
+            if (ci < ncand && (head == tail || p->dist[cand[ci].from] + 1 <= p->dist[queue[head]])) {
+                candidate c = cand[ci++];
+                if (p->dist[c.to] == RG_DISTANCE_NONE) {
+                    visit(p, c.to, c.from, c.edge);
+                    queue[tail++] = c.to;
+                }
+                continue;
+            }
+            rg_node u = queue[head++];
+            if (p->type_skip[s->node_type[u]])
+                continue;
+            for (uint64_t e = rg_fwd_begin(s, u), end = rg_fwd_end(s, u); e < end; e++) {
+                rg_node v = s->fwd_dst[e];
+                if (p->dist[v] == RG_DISTANCE_NONE && rg_paths_edge_tier(p, e) == RG_TIER_NAMED) {
+                    visit(p, v, u, e);
+                    queue[tail++] = v;
+                }
+            }
+        }
+        /* Internal edges out of this level seed the next one. */
+        ncand = 0;
+        for (uint32_t i = level_start; i < tail; i++) {
+            rg_node u = queue[i];
+            if (p->type_skip[s->node_type[u]])
+                continue;
+            for (uint64_t e = rg_fwd_begin(s, u), end = rg_fwd_end(s, u); e < end; e++) {
+                rg_node v = s->fwd_dst[e];
+                if (p->dist[v] != RG_DISTANCE_NONE || rg_paths_edge_tier(p, e) != RG_TIER_INTERNAL)
+                    continue;
+                if (rg_grow((void **)&cand, &cand_cap, ncand + 1, sizeof *cand)) {
+                    rc = RG_ENOMEM;
+                    goto done;
+                }
+                cand[ncand++] = (candidate){v, u, e};
+            }
+        }
+        if (ncand == 0)
+            break;
+        level_start = tail;
+    }
+done:
+    free(queue);
+    free(order);
+    free(cand);
+    return rc;
+}
+
+int rg_paths_compute(const rg_snapshot *s, const rg_path_options *opts, rg_paths **out)
+{
+    if (!s || !out)
+        return rg_fail(RG_EINVAL, "rg_paths_compute: NULL argument");
+    rg_path_options defaults;
+    if (!opts) {
+        rg_path_options_init(&defaults);
+        opts = &defaults;
+    }
+    if ((opts->n_ignore_types && !opts->ignore_types) || (opts->n_ignore_labels && !opts->ignore_labels))
+        return rg_fail(RG_EINVAL, "rg_paths_compute: ignore list count without a list");
+    rg_paths *p = rg_xcalloc(1, sizeof *p);
+    if (!p)
+        return RG_ENOMEM;
+    p->snap = s;
+    uint32_t n = s->n_nodes ? s->n_nodes : 1;
+    p->dist = rg_xmalloc(n, sizeof *p->dist);
+    p->parent = rg_xmalloc(n, sizeof *p->parent);
+    p->pedge = rg_xmalloc(n, sizeof *p->pedge);
+    p->root = rg_xmalloc(n, sizeof *p->root);
+    p->why = rg_xmalloc(n, sizeof *p->why);
+    p->scc = rg_xmalloc(n, sizeof *p->scc);
+    int rc = RG_ENOMEM;
+    if (!p->dist || !p->parent || !p->pedge || !p->root || !p->why || !p->scc)
+        goto fail;
+    memset(p->dist, 0xff, (size_t)n * sizeof *p->dist);
+    memset(p->parent, 0xff, (size_t)n * sizeof *p->parent);
+    memset(p->pedge, 0xff, (size_t)n * sizeof *p->pedge);
+    memset(p->root, 0xff, (size_t)n * sizeof *p->root);
+    memset(p->scc, 0xff, (size_t)n * sizeof *p->scc);
+    if ((rc = setup_filters(p, opts)) != RG_OK)
+        goto fail;
+    if ((rc = bfs(p)) != RG_OK)
+        goto fail;
+    if ((rc = rg_paths_classify(p)) != RG_OK)
+        goto fail;
+    *out = p;
+    return RG_OK;
+fail:
+    rg_paths_free(p);
+    return rc;
+}
+
+void rg_paths_free(rg_paths *p)
+{
+    if (!p)
+        return;
+    free(p->dist);
+    free(p->parent);
+    free(p->pedge);
+    free(p->root);
+    free(p->why);
+    free(p->scc);
+    free(p->scc_size);
+    free(p->rules);
+    free(p->type_skip);
+    free(p);
+}
+
+uint32_t rg_paths_distance(const rg_paths *p, rg_node node)
+{
+    if (!p || node >= p->snap->n_nodes)
+        return RG_DISTANCE_NONE;
+    return p->dist[node];
+}
+
+static void edge_at(const rg_paths *p, rg_node from, uint64_t e, rg_edge *out)
+{
+    const rg_snapshot *s = p->snap;
+    out->from = from;
+    out->to = s->fwd_dst[e];
+    out->kind = (rg_edge_kind)s->fwd_kind[e];
+    out->label = s->fwd_label[e];
+}
+
+int rg_paths_parent(const rg_paths *p, rg_node node, rg_edge *out)
+{
+    if (!p || !out || node >= p->snap->n_nodes)
+        return rg_fail(RG_EINVAL, "rg_paths_parent: bad argument");
+    if (p->dist[node] == RG_DISTANCE_NONE || p->parent[node] == RG_NODE_NONE)
+        return RG_ENOTFOUND;
+    edge_at(p, p->parent[node], p->pedge[node], out);
+    return RG_OK;
+}
+
+int rg_paths_root(const rg_paths *p, rg_node node, uint32_t *out)
+{
+    if (!p || !out || node >= p->snap->n_nodes)
+        return rg_fail(RG_EINVAL, "rg_paths_root: bad argument");
+    if (p->dist[node] == RG_DISTANCE_NONE)
+        return rg_fail(RG_ENOTFOUND, "no root reaches object %llu",
+                       (unsigned long long)p->snap->node_id[node]);
+    *out = p->root[node];
+    return RG_OK;
+}
+
+/* Walk parent edges from `node` for at most `hops` steps, writing them
+ * last-first into a fresh array so the result reads from the far end. */
+static int walk(const rg_paths *p, rg_node node, uint32_t hops, rg_edge **out, size_t *n)
+{
+    if (hops == 0) {
+        *out = NULL;
+        *n = 0;
+        return RG_OK;
+    }
+    rg_edge *edges = rg_xmalloc(hops, sizeof *edges);
+    if (!edges)
+        return RG_ENOMEM;
+    rg_node cur = node;
+    for (uint32_t i = hops; i > 0; i--) {
+        edge_at(p, p->parent[cur], p->pedge[cur], &edges[i - 1]);
+        cur = p->parent[cur];
+    }
+    *out = edges;
+    *n = hops;
+    return RG_OK;
+}
+
+int rg_paths_chain(const rg_paths *p, rg_node node, rg_edge **out, size_t *n)
+{
+    if (!p || !out || !n || node >= p->snap->n_nodes)
+        return rg_fail(RG_EINVAL, "rg_paths_chain: bad argument");
+    if (p->dist[node] == RG_DISTANCE_NONE)
+        return rg_fail(RG_ENOTFOUND, "no root reaches object %llu",
+                       (unsigned long long)p->snap->node_id[node]);
+    return walk(p, node, p->dist[node], out, n);
+}
+
+/* Hops from an unreachable node up to its holder. */
+static uint32_t holder_hops(const rg_paths *p, rg_node node, rg_node *holder)
+{
+    uint32_t hops = 0;
+    rg_node cur = node;
+    while (p->dist[cur] == RG_DISTANCE_NONE && p->parent[cur] != RG_NODE_NONE) {
+        cur = p->parent[cur];
+        hops++;
+    }
+    *holder = cur;
+    return hops;
+}
+
+const char *rg_unreachable_kind_name(rg_unreachable_kind k)
+{
+    switch (k) {
+    case RG_REACHABLE: return "reachable";
+    case RG_UNREACHABLE_EXCLUDED: return "excluded-edges";
+    case RG_UNREACHABLE_OUTSIDE: return "outside-heap";
+    case RG_UNREACHABLE_CYCLE: return "cycle";
+    case RG_UNREACHABLE_FROM_CYCLE: return "from-cycle";
+    case RG_UNREACHABLE_UNEXPLAINED: return "unexplained";
+    }
+    return "unexplained";
+}
+
+int rg_paths_why_unreachable(const rg_paths *p, rg_node node, rg_unreachable *out)
+{
+    if (!p || !out || node >= p->snap->n_nodes)
+        return rg_fail(RG_EINVAL, "rg_paths_why_unreachable: bad argument");
+    const rg_snapshot *s = p->snap;
+    rg_unreachable r = {RG_REACHABLE, RG_NODE_NONE, 0, 0, 0};
+    if (p->dist[node] != RG_DISTANCE_NONE) {
+        *out = r;
+        return RG_OK;
+    }
+    r.kind = (rg_unreachable_kind)p->why[node];
+    if (r.kind == RG_UNREACHABLE_UNEXPLAINED) {
+        *out = r;
+        return RG_OK;
+    }
+    r.hops = holder_hops(p, node, &r.holder);
+    if (r.kind == RG_UNREACHABLE_OUTSIDE) {
+        int64_t strong = 0;
+        for (uint64_t i = rg_rev_begin(s, r.holder); i < rg_rev_end(s, r.holder); i++)
+            strong += s->fwd_kind[s->rev_edge[i]] != RG_EDGE_WEAK;
+        r.unexplained_refs = (int64_t)s->node_rc[r.holder] - strong;
+    }
+    if (p->scc[r.holder] != UINT32_MAX)
+        r.cycle_size = p->scc_size[p->scc[r.holder]];
+    *out = r;
+    return RG_OK;
+}
+
+int rg_paths_holder_chain(const rg_paths *p, rg_node node, rg_edge **out, size_t *n)
+{
+    if (!p || !out || !n || node >= p->snap->n_nodes)
+        return rg_fail(RG_EINVAL, "rg_paths_holder_chain: bad argument");
+    if (p->dist[node] != RG_DISTANCE_NONE || p->why[node] == RG_UNREACHABLE_UNEXPLAINED)
+        return rg_fail(RG_ENOTFOUND, "object %llu has no holder outside the root paths",
+                       (unsigned long long)p->snap->node_id[node]);
+    rg_node holder;
+    return walk(p, node, holder_hops(p, node, &holder), out, n);
+}

@@ -1,0 +1,619 @@
+"""Tests of tools/python/refgraph_dump.py's dump(): real child processes, real files.
+
+Run: python3 tests/python/test_dumper.py   (CTest sets REFGRAPH_SRC, REFGRAPH,
+REFGRAPH_BUILD; without them the source tree is found from this file's location and
+the CLI checks are skipped). The helpers here are shared by the other test files.
+"""
+import collections
+import gzip
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import textwrap
+import unittest
+
+SRC = os.environ.get("REFGRAPH_SRC") or os.path.dirname(os.path.dirname(
+    os.path.dirname(os.path.abspath(__file__))))
+TOOLS = os.path.join(SRC, "tools", "python")
+EXAMPLES = os.path.join(SRC, "examples")
+REFGRAPH = os.environ.get("REFGRAPH")
+
+
+def cli_available():
+    return bool(REFGRAPH) and os.path.isfile(REFGRAPH) and os.access(REFGRAPH, os.X_OK)
+
+
+def child_env():
+    env = dict(os.environ)
+    env["PYTHONPATH"] = TOOLS + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    env.pop("PYTHONSTARTUP", None)
+    return env
+
+
+def run_py(args, cwd=None, timeout=120, check=True):
+    p = subprocess.run([sys.executable] + list(args), cwd=cwd, env=child_env(),
+                       capture_output=True, text=True, timeout=timeout)
+    if check and p.returncode != 0:
+        raise AssertionError("child %r failed (%d)\nstdout:\n%s\nstderr:\n%s"
+                             % (args, p.returncode, p.stdout, p.stderr))
+    return p
+
+
+def open_snapshot(path):
+    with open(path, "rb") as f:
+        magic = f.read(4)
+    if magic[:2] == b"\x1f\x8b":
+        return gzip.open(path, "rb")
+    if magic == b"\x28\xb5\x2f\xfd":
+        zstd = shutil.which("zstd")
+        if not zstd:
+            raise unittest.SkipTest("no zstd binary to read %s" % path)
+        data = subprocess.run([zstd, "-dc", path], capture_output=True, check=True).stdout
+        import io
+        return io.BytesIO(data)
+    return open(path, "rb")
+
+
+class Snapshot:
+    """A snapshot parsed strictly: every line valid UTF-8 and JSON, ids unique."""
+
+    def __init__(self, path):
+        self.path = path
+        self.objects = {}
+        self.roots = []
+        self.other = 0
+        with open_snapshot(path) as f:
+            for n, raw in enumerate(f, 1):
+                line = raw.decode("utf-8")  # strict: fails on invalid UTF-8
+                if not line.endswith("\n"):
+                    raise AssertionError("%s:%d: line not terminated" % (path, n))
+                rec = json.loads(line)
+                if n == 1:
+                    if rec.get("rec") != "header":
+                        raise AssertionError("%s: first record is not a header" % path)
+                    self.header = rec
+                    continue
+                kind = rec["rec"]
+                if kind == "object":
+                    if rec["id"] in self.objects:
+                        raise AssertionError("%s:%d: duplicate id %d" % (path, n, rec["id"]))
+                    self.objects[rec["id"]] = rec
+                elif kind == "root":
+                    self.roots.append(rec)
+                else:
+                    self.other += 1
+        self._incoming = None
+
+    def of_type(self, tname):
+        return [o for o in self.objects.values() if o["type"] == tname]
+
+    def one(self, tname):
+        objs = self.of_type(tname)
+        if len(objs) != 1:
+            raise AssertionError("expected one %s, found %d" % (tname, len(objs)))
+        return objs[0]
+
+    def refs(self, o, kind=None, label=None):
+        out = []
+        for r in o.get("refs", []):
+            if kind is not None and r[1] != kind:
+                continue
+            if label is not None and (len(r) < 3 or r[2] != label):
+                continue
+            out.append(r)
+        return out
+
+    def target(self, o, kind, label=None):
+        rs = self.refs(o, kind, label)
+        if not rs:
+            raise AssertionError("%s has no %s edge %r: %r" % (o["type"], kind, label, o.get("refs")))
+        return self.objects[rs[0][0]]
+
+    def incoming(self):
+        if self._incoming is None:
+            inc = collections.defaultdict(list)
+            for o in self.objects.values():
+                for r in o.get("refs", []):
+                    inc[r[0]].append((o["id"], r))
+            self._incoming = inc
+        return self._incoming
+
+    def reachable(self):
+        """Ids reachable from any root (weak edges excluded), computed once."""
+        if getattr(self, "_reachable", None) is None:
+            seen = {r["id"] for r in self.roots if r["id"] in self.objects}
+            stack = list(seen)
+            while stack:
+                for ref in self.objects[stack.pop()].get("refs", ()):
+                    t = ref[0]
+                    if t not in seen and t in self.objects and ref[1] != "weak":
+                        seen.add(t)
+                        stack.append(t)
+            self._reachable = seen
+        return self._reachable
+
+    def dangling(self):
+        return sum(1 for o in self.objects.values() for r in o.get("refs", [])
+                   if r[0] not in self.objects)
+
+    def shortest_path(self, target_id):
+        """Breadth-first from all roots, weak edges excluded: [(root), (obj, ref)...]."""
+        prev = {}
+        q = collections.deque()
+        for r in self.roots:
+            if r["id"] in self.objects and r["id"] not in prev:
+                prev[r["id"]] = None
+                q.append(r["id"])
+        root_of = {}
+        for r in self.roots:
+            root_of.setdefault(r["id"], r)
+        while q:
+            i = q.popleft()
+            if i == target_id:
+                break
+            for ref in self.objects[i].get("refs", []):
+                t = ref[0]
+                if t in self.objects and t not in prev and ref[1] != "weak":
+                    prev[t] = (i, ref)
+                    q.append(t)
+        if target_id not in prev:
+            return None
+        steps = []
+        i = target_id
+        while prev[i] is not None:
+            parent, ref = prev[i]
+            steps.append((self.objects[parent], ref))
+            i = parent
+        steps.reverse()
+        return root_of[i], steps
+
+    def render_path(self, target_id):
+        """e.g. `module __main__ .jobs -> queue.Queue .queue -> collections.deque [5]`."""
+        found = self.shortest_path(target_id)
+        if found is None:
+            return None
+        root, steps = found
+        parts = []
+        for obj, ref in steps:
+            kind = ref[1]
+            label = ref[2] if len(ref) > 2 else None
+            name = obj["type"]
+            if obj is steps[0][0] and obj["type"] == "module":
+                name = "module " + obj.get("name", "?")
+            if kind in ("attr", "slot", "global"):
+                edge = "." + str(label)
+            elif kind == "index":
+                edge = "[%d]" % label
+            elif kind == "value":
+                edge = "[%s]" % label
+            else:
+                edge = "<%s %s>" % (kind, label) if label is not None else "<%s>" % kind
+            parts.append("%s %s" % (name, edge))
+        parts.append(self.objects[target_id]["type"])
+        return " -> ".join(parts)
+
+
+def check_with_cli(testcase, path):
+    """When the refgraph CLI exists, it must load the file."""
+    if not cli_available():
+        return
+    p = subprocess.run([REFGRAPH, "info", path], capture_output=True, text=True, timeout=300)
+    testcase.assertEqual(p.returncode, 0, "refgraph info %s failed:\n%s%s" % (path, p.stdout, p.stderr))
+
+
+# A child program exercising dump() directly. It writes facts about itself to
+# facts.json so the test can compare the snapshot with the live process.
+HARNESS = r'''
+import gc, json, os, sys, threading
+import refgraph_dump
+
+out = sys.argv[1]
+mode = sys.argv[2]
+calls = []
+
+class Hostile:
+    """Every special method records that it ran: the dump must call none of them."""
+    def __repr__(self): calls.append("repr"); return "Hostile()"
+    def __str__(self): calls.append("str"); return "Hostile"
+    def __eq__(self, other): calls.append("eq"); return False
+    def __hash__(self): calls.append("hash"); return 1
+    def __getattr__(self, name): calls.append("getattr " + name); raise AttributeError(name)
+    def __getattribute__(self, name):
+        if name not in ("__class__", "__dict__"):
+            calls.append("getattribute " + name)
+        return object.__getattribute__(self, name)
+    def __len__(self): calls.append("len"); return 0
+    def __sizeof__(self): calls.append("sizeof"); return 10**9
+    def __iter__(self): calls.append("iter"); return iter(())
+    def __bool__(self): calls.append("bool"); return True
+
+class Meta(type):
+    def __hash__(cls): calls.append("meta hash"); return 1
+    def __eq__(cls, other): calls.append("meta eq"); return False
+    def __getattribute__(cls, name):
+        calls.append("meta getattribute " + name)
+        return type.__getattribute__(cls, name)
+
+class WithMeta(metaclass=Meta):
+    pass
+
+class Slotted:
+    __slots__ = ("left", "right")
+
+import functools
+class Lazy:
+    """Instances share keys; one lacks `cached`, which a cached_property answers."""
+    def __init__(self, n):
+        self.n = n
+    @functools.cached_property
+    def cached(self):
+        calls.append("cached_property")
+        return [self.n]
+    @property
+    def prop(self):
+        calls.append("property")
+        return 1
+
+class Holder:
+    def __init__(self):
+        self.first = "one"
+        self.second = [1, 2]
+
+class Cycle:
+    def __init__(self):
+        self.other = None
+
+def make_closure(captured):
+    def inner():
+        return captured
+    return inner
+
+hostile = Hostile()
+hostile.payload = [7, 7, 7]
+hostile_key_dict = {hostile: "value-under-hostile-key", "user:42": Holder()}
+with_meta = [WithMeta(), WithMeta()]
+lazy_done, lazy_hole = Lazy(1), Lazy(2)
+lazy_done.cached                       # adds 'cached' to the shared keys
+lazy_hole.extra = "x"                  # a key after the hole
+calls.clear()
+slotted = Slotted()
+slotted.left = ["L"]
+slotted.right = Holder()
+closure = make_closure(("captured-tuple", 1))
+twice = [["shared"]]
+alias = twice[0]                       # the inner list: held by twice and by alias -> rc 2
+surrogate = "bad \ud800 surrogate"
+bigint = 7 ** 20000
+unicode_key = {"clé ✓": 1.5}
+long_list = [n * 1000003 for n in range(5000)]      # longer than the dumper's chunks
+long_tuple = tuple(long_list[:40])
+
+class DictSub(dict):
+    pass
+dsub = DictSub(a=Holder())
+dsub.extra = "x"
+
+stop = threading.Event()
+worker = threading.Thread(target=stop.wait, name="worker-7", daemon=True)
+worker.start()
+
+gc.disable()
+c1, c2 = Cycle(), Cycle()
+c1.other, c2.other = c2, c1
+cycle_ids = [id(c1), id(c2)]
+del c1, c2
+if mode == "saveall":
+    gc.set_debug(gc.DEBUG_SAVEALL)
+    gc.collect()
+    gc.set_debug(0)
+
+ids = {"hostile": id(hostile), "alias": id(alias), "slotted": id(slotted),
+       "closure": id(closure), "dsub": id(dsub), "cycle": cycle_ids,
+       "long_list": id(long_list), "long_tuple": id(long_tuple),
+       "lazy_done": id(lazy_done), "lazy_hole": id(lazy_hole),
+       "worker_ident": worker.ident}
+paths = {"plain": os.path.join(out, "snap.jsonl"), "gz": os.path.join(out, "snap.jsonl.gz"),
+         "zst": os.path.join(out, "snap.jsonl.zst")}
+facts = {"ids": ids, "results": {}}
+objs = gc.get_objects()
+facts["gc_count"] = len(objs)
+facts["gc_size"] = sum(sys.getsizeof(o) for o in objs if type(o) is not Hostile)
+del objs
+calls.clear()
+if mode == "collect":
+    facts["results"]["plain"] = refgraph_dump.dump(paths["plain"], collect=True)
+elif mode == "zst":
+    try:
+        facts["results"]["zst"] = refgraph_dump.dump(paths["zst"])
+    except RuntimeError as e:
+        facts["zst_error"] = str(e)
+else:
+    facts["results"]["plain"] = refgraph_dump.dump(paths["plain"])
+    facts["results"]["gz"] = refgraph_dump.dump(paths["gz"])
+facts["calls"] = list(calls)
+facts["gc_enabled_after"] = gc.isenabled()
+facts["switch_interval_after"] = sys.getswitchinterval()
+with open(os.path.join(out, "facts.json"), "w") as f:
+    json.dump(facts, f)
+stop.set()
+'''
+
+
+class DumpHarness:
+    """Runs HARNESS once per mode and caches the results for all tests."""
+    _cache = {}
+
+    @classmethod
+    def get(cls, mode):
+        if mode not in cls._cache:
+            d = tempfile.mkdtemp(prefix="rgdump-%s-" % mode)
+            script = os.path.join(d, "harness.py")
+            with open(script, "w") as f:
+                f.write(HARNESS)
+            run_py([script, d, mode])
+            with open(os.path.join(d, "facts.json")) as f:
+                facts = json.load(f)
+            cls._cache[mode] = (d, facts)
+        return cls._cache[mode]
+
+    @classmethod
+    def cleanup(cls):
+        for d, _ in cls._cache.values():
+            shutil.rmtree(d, ignore_errors=True)
+
+
+class DumpTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.dir, cls.facts = DumpHarness.get("plain")
+        cls.snap = Snapshot(os.path.join(cls.dir, "snap.jsonl"))
+        cls.ids = cls.facts["ids"]
+
+    def obj(self, key):
+        return self.snap.objects[self.ids[key]]
+
+    def test_header(self):
+        h = self.snap.header
+        self.assertEqual(h["format"], "refgraph-snapshot")
+        self.assertEqual(h["version"], 1)
+        self.assertTrue(h["producer"].startswith("refgraph_dump.py "))
+        self.assertTrue(h["runtime"].startswith("CPython 3."))
+        self.assertIsInstance(h["pid"], int)
+        self.assertIsInstance(h["time"], float)
+        self.assertIs(h["collected"], False)
+        self.assertEqual(h["objects"], len(self.snap.objects))
+        self.assertEqual(h["edges"], sum(len(o.get("refs", ())) for o in self.snap.objects.values()))
+        self.assertEqual(self.snap.other, 0)
+
+    def test_no_dangling_references(self):
+        self.assertEqual(self.snap.dangling(), 0)
+
+    def test_no_user_code_ran(self):
+        self.assertEqual(self.facts["calls"], [])
+        hostile = self.obj("hostile")
+        self.assertEqual(hostile["type"], "__main__.Hostile")
+        self.assertNotIn("repr", hostile)
+        # The size is the runtime's, not the overridden __sizeof__'s 10**9.
+        self.assertLess(hostile["size"], 1000)
+        payload = self.snap.target(hostile, "attr", "payload")
+        self.assertEqual(payload["type"], "list")
+        self.assertEqual(payload["len"], 3)
+
+    def test_descriptors_not_run_for_missing_attributes(self):
+        done, hole = self.obj("lazy_done"), self.obj("lazy_hole")
+        self.assertEqual(self.snap.target(done, "attr", "n")["repr"], "1")
+        self.assertEqual(self.snap.target(hole, "attr", "extra")["repr"], "'x'")
+        self.assertEqual(self.snap.refs(hole, "attr", "cached"), [])
+        # The cached value is still an edge, only not named after the descriptor.
+        done_targets = {self.snap.objects[r[0]]["type"] for r in done["refs"]}
+        self.assertIn("list", done_targets)
+        self.assertEqual(hole["refs"][-1][1], "type")
+
+    def test_gc_and_switch_interval_restored(self):
+        self.assertFalse(self.facts["gc_enabled_after"])  # the harness disabled it itself
+        self.assertAlmostEqual(self.facts["switch_interval_after"], 0.005)
+
+    def test_object_count_matches_gc(self):
+        tracked = [o for o in self.snap.objects.values() if "gc" in o.get("flags", ())]
+        # Not 2x: the dumper's own lists/sets are not in the snapshot. A few dozen
+        # objects differ (the harness's temporaries between counting and dumping).
+        self.assertLess(abs(len(tracked) - self.facts["gc_count"]), 200,
+                        (len(tracked), self.facts["gc_count"]))
+        untracked = len(self.snap.objects) - len(tracked)
+        self.assertGreater(untracked, 1000)  # str/int/code reached from tracked objects
+
+    def test_size_sum_close_to_getsizeof(self):
+        total = sum(o["size"] for o in self.snap.objects.values()
+                    if "gc" in o.get("flags", ()) and o["type"] != "__main__.Hostile")
+        want = self.facts["gc_size"]
+        self.assertLess(abs(total - want), 0.10 * want, (total, want))
+
+    def test_own_objects_absent(self):
+        own_functions = {"dump", "_dump_locked", "_walk", "loop", "drain", "_collect_roots",
+                         "_walk.<locals>.loop", "_walk.<locals>.drain"}
+        for o in self.snap.of_type("frame"):
+            self.assertNotIn(o.get("name", "").rstrip("()"), own_functions, o)
+        big = self.facts["gc_count"] // 2
+        for o in self.snap.objects.values():
+            if o["type"] in ("list", "set", "dict") and o["id"] != self.ids["long_list"]:
+                self.assertLess(o.get("len", 0), big, "a dumper container leaked in: %r"
+                                % {k: o[k] for k in ("type", "len")})
+
+    def test_rc_is_corrected(self):
+        self.assertEqual(self.obj("alias")["rc"], 2)
+        self.assertEqual(self.obj("slotted")["rc"], 1)
+        self.assertEqual(self.obj("hostile")["rc"], 2)  # global + dict key
+
+    def test_dict_edges(self):
+        d = self.snap.objects[[r for r in self.snap.incoming()[self.ids["hostile"]]
+                               if r[1][1] == "key"][0][0]]
+        self.assertEqual(d["type"], "dict")
+        self.assertEqual(d["len"], 2)
+        holder = self.snap.target(d, "value", "'user:42'")
+        self.assertEqual(holder["type"], "__main__.Holder")
+        key = self.snap.target(d, "key", "'user:42'")
+        self.assertEqual((key["type"], key["repr"]), ("str", "'user:42'"))
+        # A key with a user __repr__ is labelled by the default repr form, not by calling it.
+        labels = [r[2] for r in self.snap.refs(d, "value")]
+        self.assertTrue(any(l.startswith("<__main__.Hostile object at 0x") for l in labels), labels)
+
+    def test_instance_attr_and_type_edges(self):
+        holder = [o for o in self.snap.of_type("__main__.Holder")][0]
+        self.assertEqual(self.snap.target(holder, "attr", "first")["repr"], "'one'")
+        self.assertEqual(self.snap.target(holder, "attr", "second")["len"], 2)
+        cls = self.snap.target(holder, "type")
+        self.assertEqual((cls["type"], cls["name"]), ("type", "__main__.Holder"))
+
+    def test_slots(self):
+        s = self.obj("slotted")
+        self.assertEqual(self.snap.target(s, "slot", "left")["type"], "list")
+        self.assertEqual(self.snap.target(s, "slot", "right")["type"], "__main__.Holder")
+
+    def test_closure_cells(self):
+        f = self.obj("closure")
+        self.assertEqual(f["type"], "function")
+        self.assertEqual(f["name"], "__main__.make_closure.<locals>.inner")
+        cell = self.snap.target(f, "cell", "captured")
+        self.assertEqual(cell["type"], "cell")
+        content = self.snap.target(cell, "cell", "captured")
+        self.assertEqual(content["type"], "tuple")
+        self.assertEqual(self.snap.target(content, "index", 0)["repr"], "'captured-tuple'")
+        self.assertEqual(self.snap.target(f, "attr", "__globals__")["type"], "dict")
+        self.assertEqual(self.snap.target(f, "attr", "__code__")["type"], "code")
+
+    def test_module_globals_and_roots(self):
+        roots = collections.defaultdict(list)
+        for r in self.snap.roots:
+            roots[r["kind"]].append(r)
+        main_root = [r for r in roots["module"] if r["label"] == "__main__"]
+        self.assertEqual(len(main_root), 1)
+        main = self.snap.objects[main_root[0]["id"]]
+        self.assertEqual((main["type"], main["name"]), ("module", "__main__"))
+        self.assertEqual(self.snap.target(main, "global", "hostile")["id"], self.ids["hostile"])
+        self.assertEqual(len(roots["builtins"]), 1)
+        self.assertEqual(self.snap.objects[roots["builtins"][0]["id"]]["name"], "builtins")
+        self.assertIn("sys", [r["label"] for r in roots["module"]])
+        labels = [r["label"] for r in roots["thread"]]
+        self.assertTrue(any(l.startswith("worker-7: ") for l in labels), labels)
+        self.assertTrue(any(l == "MainThread: <module>" for l in labels), labels)
+
+    def test_path_reads_naturally(self):
+        self.assertEqual(self.snap.render_path(self.ids["slotted"]),
+                         "module __main__ .slotted -> __main__.Slotted")
+        holder = self.snap.target(self.obj("slotted"), "slot", "right")
+        self.assertEqual(self.snap.render_path(holder["id"]),
+                         "module __main__ .slotted -> __main__.Slotted .right -> __main__.Holder")
+
+    def test_thread_frame_locals(self):
+        frames = [self.snap.objects[r["id"]] for r in self.snap.roots
+                  if r["kind"] == "thread" and r["label"].startswith("worker-7: ")]
+        self.assertTrue(frames)
+        names = {f.get("name") for f in frames}
+        self.assertIn("Event.wait()", names)
+        wait = [f for f in frames if f.get("name") == "Event.wait()"][0]
+        self.assertEqual(self.snap.target(wait, "local", "self")["type"], "threading.Event")
+        self.assertEqual(self.snap.target(wait, "attr", "f_code")["type"], "code")
+
+    def test_long_sequences(self):
+        for key, n in (("long_list", 5000), ("long_tuple", 40)):
+            o = self.obj(key)
+            self.assertEqual(o["len"], n)
+            self.assertEqual([r[2] for r in o["refs"]], list(range(n)))
+            self.assertTrue(all(r[1] == "index" for r in o["refs"]))
+            self.assertEqual(self.snap.objects[o["refs"][-1][0]]["repr"], str((n - 1) * 1000003))
+
+    def test_metaclass_and_dict_subclass(self):
+        self.assertEqual(len(self.snap.of_type("__main__.WithMeta")), 2)
+        cls = [o for o in self.snap.of_type("__main__.Meta")]
+        self.assertEqual(len(cls), 1)
+        self.assertEqual(cls[0]["name"], "__main__.WithMeta")
+        dsub = self.obj("dsub")
+        self.assertEqual(dsub["type"], "__main__.DictSub")
+        self.assertEqual(self.snap.target(dsub, "value", "'a'")["type"], "__main__.Holder")
+        self.assertEqual(self.snap.target(dsub, "attr", "extra")["repr"], "'x'")
+
+    def test_strings_valid_and_bounded(self):
+        strs = self.snap.of_type("str")
+        bad = [o for o in strs if "bad " in o.get("repr", "") and "surrogate" in o["repr"]]
+        self.assertEqual(len(bad), 1)
+        self.assertIn("\\ud800", bad[0]["repr"])
+        self.assertTrue(all(len(o.get("repr", "")) <= 120 for o in self.snap.objects.values()))
+        big = [o for o in self.snap.of_type("int") if "bits" in o.get("repr", "")]
+        self.assertTrue(big, "the 7**20000 int must be present with a bounded repr")
+        self.assertTrue(any(r[2] == "'clé ✓'" for o in self.snap.of_type("dict")
+                            for r in self.snap.refs(o, "value")))
+
+    def test_unreachable_cycle_kept_without_collect(self):
+        for i in self.ids["cycle"]:
+            o = self.snap.objects[i]
+            self.assertEqual(o["type"], "__main__.Cycle")
+            self.assertNotIn(i, self.snap.reachable())
+
+    def test_gzip_output_same_graph(self):
+        gz = os.path.join(self.dir, "snap.jsonl.gz")
+        with open(gz, "rb") as f:
+            self.assertEqual(f.read(2), b"\x1f\x8b")
+        snap = Snapshot(gz)
+        self.assertEqual(snap.header["objects"], len(snap.objects))
+        self.assertEqual(len(snap.of_type("__main__.Holder")), len(self.snap.of_type("__main__.Holder")))
+        check_with_cli(self, gz)
+
+    def test_no_temporary_files_left(self):
+        left = [n for n in os.listdir(self.dir) if ".tmp" in n]
+        self.assertEqual(left, [])
+
+    def test_cli_loads_it(self):
+        if not cli_available():
+            self.skipTest("REFGRAPH CLI not built (REFGRAPH=%r)" % REFGRAPH)
+        check_with_cli(self, self.snap.path)
+
+
+class CollectTest(unittest.TestCase):
+    def test_collect_frees_unreachable_cycles(self):
+        d, facts = DumpHarness.get("collect")
+        snap = Snapshot(os.path.join(d, "snap.jsonl"))
+        self.assertIs(snap.header["collected"], True)
+        for i in facts["ids"]["cycle"]:
+            o = snap.objects.get(i)
+            self.assertFalse(o is not None and o["type"] == "__main__.Cycle")
+        self.assertEqual(snap.of_type("__main__.Cycle"), [])
+
+
+class GarbageTest(unittest.TestCase):
+    def test_gc_garbage_is_flagged_and_rooted(self):
+        d, facts = DumpHarness.get("saveall")
+        snap = Snapshot(os.path.join(d, "snap.jsonl"))
+        for i in facts["ids"]["cycle"]:
+            o = snap.objects[i]
+            self.assertIn("garbage", o["flags"])
+            self.assertIn("gc", o["flags"])
+        groots = {r["id"]: r for r in snap.roots if r["kind"] == "garbage"}
+        for i in facts["ids"]["cycle"]:
+            self.assertIn(i, groots)
+            self.assertEqual(groots[i]["label"], "gc.garbage: __main__.Cycle")
+
+
+class ZstdTest(unittest.TestCase):
+    def test_zst(self):
+        d, facts = DumpHarness.get("zst")
+        path = os.path.join(d, "snap.jsonl.zst")
+        if "zst_error" in facts:
+            self.assertIn("zstd is unavailable", facts["zst_error"])
+            self.assertFalse(os.path.exists(path))
+            return
+        with open(path, "rb") as f:
+            self.assertEqual(f.read(4), b"\x28\xb5\x2f\xfd")
+        snap = Snapshot(path)
+        self.assertEqual(snap.header["objects"], len(snap.objects))
+        check_with_cli(self, path)
+
+
+def tearDownModule():
+    DumpHarness.cleanup()
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,443 @@
+/* test_v8.c: the V8 .heapsnapshot reader: the mapping to refgraph's model on
+ * a small snapshot in node's exact layout (tests/data/v8/tiny.heapsnapshot),
+ * compressed input, meta field order, and every class of bad input from
+ * tests/data/v8/ (regenerate them with make_fixtures.py there), plus every
+ * truncation and a byte-flip sweep, which must fail cleanly, never crash. */
+#include "harness.h"
+#include "internal.h"
+#include "refgraph.h"
+
+#include <stdlib.h>
+#include <zlib.h>
+#include <zstd.h>
+
+#define V8_DATA RG_TEST_DATA "/v8/"
+
+static char *slurp(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *p = malloc((size_t)n + 1);
+    if (p && fread(p, 1, (size_t)n, f) != (size_t)n) {
+        free(p);
+        p = NULL;
+    }
+    fclose(f);
+    if (p) {
+        p[n] = '\0';
+        *len = (size_t)n;
+    }
+    return p;
+}
+
+static rg_snapshot *open_fixture(const char *name)
+{
+    char path[512];
+    snprintf(path, sizeof path, V8_DATA "%s", name);
+    rg_snapshot *s = NULL;
+    rg_open_options o = {.flags = RG_OPEN_NO_CACHE};
+    if (rg_snapshot_open(path, &o, &s) != RG_OK) {
+        fprintf(stderr, "open %s: %s\n", name, rg_last_error());
+        return NULL;
+    }
+    return s;
+}
+
+static rg_node node_by_id(const rg_snapshot *s, uint64_t id)
+{
+    rg_node n = RG_NODE_NONE;
+    CHECK(rg_node_find(s, id, &n) == RG_OK);
+    return n;
+}
+
+/* The formatted label of the edge from `from` to `to`, or "" when none. */
+static const char *edge_label(const rg_snapshot *s, rg_node from, rg_node to, rg_edge_kind *kind)
+{
+    static char buf[256];
+    buf[0] = '\0';
+    for (uint32_t i = 0; i < rg_referent_count(s, from); i++) {
+        rg_edge e;
+        rg_referent(s, from, i, &e);
+        if (e.to == to) {
+            rg_edge_label_format(s, &e, buf, sizeof buf);
+            if (kind)
+                *kind = e.kind;
+            break;
+        }
+    }
+    return buf;
+}
+
+static uint64_t type_count(const rg_snapshot *s, const char *type)
+{
+    rg_type_stat *st;
+    uint32_t n;
+    uint64_t count = 0;
+    if (rg_type_stats(s, RG_SORT_COUNT, &st, &n) != RG_OK)
+        return UINT64_MAX;
+    for (uint32_t i = 0; i < n; i++)
+        if (strcmp(st[i].name, type) == 0)
+            count = st[i].count;
+    rg_free(st);
+    return count;
+}
+
+static void check_tiny_graph(rg_snapshot *s)
+{
+    const rg_snapshot_info *i = rg_snapshot_get_info(s);
+    CHECK_STR(i->format, "v8-heapsnapshot");
+    CHECK_STR(i->runtime, "node");
+    CHECK_EQ_U64(i->objects, 14);
+    CHECK_EQ_U64(i->edges, 16);
+    CHECK_EQ_U64(i->dangling_refs, 0);
+    CHECK_EQ_U64(i->total_bytes, 40 + 32 + 64 + 32 + 24 + 80 + 24 + 48 + 20 + 100);
+
+    /* type names: constructor names for objects, DevTools' classes otherwise */
+    CHECK_EQ_U64(type_count(s, "Leaky"), 2);
+    CHECK_EQ_U64(type_count(s, "Holder"), 1);
+    CHECK_EQ_U64(type_count(s, "(string)"), 1);
+    CHECK_EQ_U64(type_count(s, "(closure)"), 1);
+    CHECK_EQ_U64(type_count(s, "(array)"), 1);
+    CHECK_EQ_U64(type_count(s, "(system)"), 1);
+    CHECK_EQ_U64(type_count(s, "(synthetic)"), 4);
+    CHECK_EQ_U64(type_count(s, "system / Context"), 1);
+
+    rg_node root = node_by_id(s, 1), global = node_by_id(s, 7), holder = node_by_id(s, 9);
+    rg_node elems = node_by_id(s, 11), fn = node_by_id(s, 13), leaky = node_by_id(s, 15);
+    rg_node map = node_by_id(s, 19), leaky2 = node_by_id(s, 21), ctx = node_by_id(s, 23);
+    rg_node str = node_by_id(s, 25);
+    CHECK_STR(rg_node_repr(s, str), "h\xc3\xa9llo \"w\"");
+    CHECK_STR(rg_node_name(s, fn), "fn");
+    CHECK_STR(rg_node_name(s, map), "system / Map");
+    CHECK_EQ_U64(rg_node_length(s, elems), 2);
+    CHECK(rg_node_length(s, holder) == -1);
+    CHECK(rg_node_refcount(s, holder) == -1);
+
+    rg_edge_kind k = RG_EDGE_KIND_COUNT;
+    CHECK_STR(edge_label(s, global, holder, &k), ".keep");
+    CHECK(k == RG_EDGE_ATTR);
+    CHECK_STR(edge_label(s, holder, elems, &k), ".items");
+    CHECK_STR(edge_label(s, elems, leaky2, &k), "[1]");
+    CHECK(k == RG_EDGE_INDEX);
+    CHECK_STR(edge_label(s, ctx, leaky2, &k), "<cell 'secret'>");
+    CHECK(k == RG_EDGE_CELL);
+    CHECK_STR(edge_label(s, holder, str, &k), "<weak cache>");
+    CHECK(k == RG_EDGE_WEAK);
+    CHECK_STR(edge_label(s, global, map, &k), "<type>");
+    CHECK(k == RG_EDGE_TYPE);
+    CHECK_STR(edge_label(s, leaky, map, &k), "<hidden>");
+    CHECK(k == RG_EDGE_INTERNAL);
+    CHECK_STR(edge_label(s, fn, ctx, &k), "<context>");
+    CHECK_STR(edge_label(s, root, global, &k), "<global>");
+
+    /* roots: the synthetic root, its children, and the (GC roots) categories */
+    CHECK_EQ_U64(rg_root_count(s), 5);
+    int seen_global = 0, seen_stack = 0, seen_handles = 0, seen_root = 0;
+    for (uint32_t r = 0; r < rg_root_count(s); r++) {
+        rg_root rt;
+        rg_root_get(s, r, &rt);
+        if (rt.node == global) {
+            seen_global = 1;
+            CHECK(rt.kind == RG_ROOT_MODULE);
+            CHECK_STR(rt.label, "global");
+        } else if (strcmp(rt.label, "(Stack roots)") == 0) {
+            seen_stack = 1;
+            CHECK(rt.kind == RG_ROOT_THREAD);
+        } else if (strcmp(rt.label, "(Global handles)") == 0) {
+            seen_handles = 1;
+            CHECK(rt.kind == RG_ROOT_OTHER);
+        } else if (rt.node == root) {
+            seen_root = 1;
+            CHECK_STR(rt.label, "(root)");
+        }
+    }
+    CHECK(seen_global && seen_stack && seen_handles && seen_root);
+    CHECK(rg_node_flags(s, global) & RG_NODE_ROOT);
+    CHECK(!(rg_node_flags(s, holder) & RG_NODE_ROOT));
+}
+
+static void test_tiny(void)
+{
+    rg_snapshot *s = open_fixture("tiny.heapsnapshot");
+    CHECK(s != NULL);
+    if (!s)
+        return;
+    check_tiny_graph(s);
+    CHECK_EQ_U64(type_count(s, "Detached HTMLDivElement"), 1);
+    CHECK_STR(rg_snapshot_get_info(s)->compression, "none");
+    rg_snapshot_free(s);
+}
+
+/* meta.node_fields / edge_fields in another order, no detachedness field and
+ * no node_count: the reader must follow meta, not fixed offsets. */
+static void test_field_order(void)
+{
+    rg_snapshot *s = open_fixture("reordered.heapsnapshot");
+    CHECK(s != NULL);
+    if (!s)
+        return;
+    check_tiny_graph(s);
+    CHECK_EQ_U64(type_count(s, "HTMLDivElement"), 1);
+    rg_snapshot_free(s);
+}
+
+static void test_compressed(void)
+{
+    size_t len;
+    char *text = slurp(V8_DATA "tiny.heapsnapshot", &len);
+    CHECK(text != NULL);
+    if (!text)
+        return;
+    /* gzip */
+    uLongf gz_cap = compressBound((uLong)len) + 64;
+    unsigned char *gz = malloc(gz_cap);
+    z_stream z;
+    memset(&z, 0, sizeof z);
+    CHECK(deflateInit2(&z, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) == Z_OK);
+    z.next_in = (unsigned char *)text;
+    z.avail_in = (uInt)len;
+    z.next_out = gz;
+    z.avail_out = (uInt)gz_cap;
+    CHECK(deflate(&z, Z_FINISH) == Z_STREAM_END);
+    size_t gz_len = z.total_out;
+    deflateEnd(&z);
+    rg_snapshot *s = NULL;
+    CHECK(rg_snapshot_open_memory(gz, gz_len, "tiny.heapsnapshot.gz", NULL, &s) == RG_OK);
+    if (s) {
+        check_tiny_graph(s);
+        CHECK_STR(rg_snapshot_get_info(s)->compression, "gzip");
+        rg_snapshot_free(s);
+    }
+    /* a truncated gzip stream is an error that names the file */
+    s = NULL;
+    CHECK(rg_snapshot_open_memory(gz, gz_len / 2, "half.heapsnapshot.gz", NULL, &s) != RG_OK);
+    CHECK_CONTAINS(rg_last_error(), "half.heapsnapshot.gz");
+    free(gz);
+
+    /* zstd */
+    size_t zs_cap = ZSTD_compressBound(len);
+    void *zs = malloc(zs_cap);
+    size_t zs_len = ZSTD_compress(zs, zs_cap, text, len, 3);
+    CHECK(!ZSTD_isError(zs_len));
+    s = NULL;
+    CHECK(rg_snapshot_open_memory(zs, zs_len, "tiny.heapsnapshot.zst", NULL, &s) == RG_OK);
+    if (s) {
+        check_tiny_graph(s);
+        CHECK_STR(rg_snapshot_get_info(s)->compression, "zstd");
+        rg_snapshot_free(s);
+    }
+    free(zs);
+    free(text);
+}
+
+static void test_bad_fixtures(void)
+{
+    static const struct {
+        const char *file;
+        int code;
+        const char *needle;
+    } cases[] = {
+        {"truncated.heapsnapshot", RG_EFORMAT, "truncated file: it ends inside the \"edges\" array, after 4 of 16 edges"},
+        {"truncated_strings.heapsnapshot", RG_EFORMAT, "ends inside the \"strings\" array"},
+        {"no_strings.heapsnapshot", RG_EFORMAT, "the \"strings\" array or object is missing"},
+        {"malformed.heapsnapshot", RG_EFORMAT, "invalid JSON in the \"nodes\" array"},
+        {"edge_out_of_range.heapsnapshot", RG_EFORMAT, "edge 0: to_node 700 is not the start of one of the 14 nodes"},
+        {"no_id_field.heapsnapshot", RG_EFORMAT, "meta.node_fields has no \"id\" field"},
+        {"node_count_mismatch.heapsnapshot", RG_EFORMAT, "\"node_count\" says 15 nodes, but the \"nodes\" array holds 14"},
+        {"edge_count_mismatch.heapsnapshot", RG_EFORMAT, "holds more edges than the nodes' edge_count fields add up to (16)"},
+        {"hostile_counts.heapsnapshot", RG_EFORMAT, "99999999999999999999999 is out of range"},
+        {"hostile_size.heapsnapshot", RG_EFORMAT, "node 0: field 3: 18446744073709551616 is out of range"},
+        {"huge_edge_count.heapsnapshot", RG_EFORMAT, "add up to 4000000014"},
+        {"name_out_of_range.heapsnapshot", RG_EFORMAT, "node 0 (id 1) has name string index 5000, but the \"strings\" array has only"},
+        {"duplicate_id.heapsnapshot", RG_EFORMAT, "node 2 has the same id 3 as node 1"},
+        {"bad_type.heapsnapshot", RG_EFORMAT, "node 0: type 99 is not one of the 15 types"},
+        {"nodes_not_array.heapsnapshot", RG_EFORMAT, "\"nodes\" must be an array, found an object"},
+        {"empty_meta.heapsnapshot", RG_EFORMAT, "has no node_fields"},
+        {"fraction.heapsnapshot", RG_EFORMAT, "1.5 is not a non-negative integer"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char path[512];
+        snprintf(path, sizeof path, V8_DATA "%s", cases[i].file);
+        rg_snapshot *s = NULL;
+        rg_open_options o = {.flags = RG_OPEN_NO_CACHE};
+        int rc = rg_snapshot_open(path, &o, &s);
+        if (rc == RG_OK) {
+            fprintf(stderr, "%s loaded but must not\n", cases[i].file);
+            rg_snapshot_free(s);
+        }
+        CHECK(rc == cases[i].code);
+        const char *err = rg_last_error();
+        CHECK_CONTAINS(err, cases[i].file);
+        CHECK_CONTAINS(err, ": byte ");
+        CHECK_CONTAINS(err, cases[i].needle);
+    }
+}
+
+/* Every prefix of a valid snapshot is an error with a byte offset (or, for
+ * the whole file, a success); none may crash or leak under ASan. */
+static void test_every_truncation(void)
+{
+    size_t len;
+    char *text = slurp(V8_DATA "tiny.heapsnapshot", &len);
+    CHECK(text != NULL);
+    if (!text)
+        return;
+    int bad = 0;
+    for (size_t n = 1; n < len; n++) {
+        rg_snapshot *s = NULL;
+        int rc = rg_snapshot_open_memory(text, n, "cut.heapsnapshot", NULL, &s);
+        if (rc == RG_OK) {
+            rg_snapshot_free(s);
+            /* only trailing whitespace may be cut from a valid file */
+            for (size_t i = n; i < len; i++)
+                bad += text[i] != ' ' && text[i] != '\n';
+        } else if (!strstr(rg_last_error(), "cut.heapsnapshot") || !strstr(rg_last_error(), "byte ")) {
+            fprintf(stderr, "prefix %zu: %s\n", n, rg_last_error());
+            bad++;
+        }
+    }
+    CHECK_EQ_U64(bad, 0);
+    free(text);
+}
+
+/* Flip each byte to a few hostile values: the reader either loads a graph or
+ * reports an error; the sanitizers check it never misbehaves. */
+static void test_byte_flips(void)
+{
+    size_t len;
+    char *text = slurp(V8_DATA "tiny.heapsnapshot", &len);
+    CHECK(text != NULL);
+    if (!text)
+        return;
+    static const char repl[] = {'9', '-', '"', ']', '{', 'x', '\0'};
+    int unexplained = 0;
+    for (size_t i = 0; i < len; i++)
+        for (size_t k = 0; k < sizeof repl; k++) {
+            char saved = text[i];
+            text[i] = repl[k];
+            rg_snapshot *s = NULL;
+            int rc = rg_snapshot_open_memory(text, len, "flip.heapsnapshot", NULL, &s);
+            if (rc == RG_OK)
+                rg_snapshot_free(s);
+            else if (!*rg_last_error())
+                unexplained++;
+            text[i] = saved;
+        }
+    CHECK_EQ_U64(unexplained, 0);
+    free(text);
+}
+
+static void test_sniff(void)
+{
+    CHECK(rg_sniff_v8("{\"snapshot\":{\"meta\"", 19));
+    CHECK(rg_sniff_v8("  \n{ \"snapshot\" : {}", 20));
+    CHECK(!rg_sniff_v8("{\"rec\":\"header\"", 15));
+    CHECK(!rg_sniff_v8("{\"snaps", 7));
+    CHECK(!rg_sniff_v8("", 0));
+    CHECK(!rg_sniff_v8("[{\"snapshot\"", 12));
+    /* a refgraph JSONL snapshot still goes to its own reader */
+    const char *jsonl = "{\"rec\":\"header\",\"format\":\"refgraph-snapshot\",\"version\":1}\n";
+    rg_snapshot *s = NULL;
+    CHECK(rg_snapshot_open_memory(jsonl, strlen(jsonl), "x.jsonl", NULL, &s) == RG_OK);
+    if (s) {
+        CHECK_STR(rg_snapshot_get_info(s)->format, "refgraph-snapshot");
+        rg_snapshot_free(s);
+    }
+}
+
+/* The reader consumes V8's flat arrays directly, so unknown top-level keys
+ * and extra meta lists must be skipped however deeply they nest. */
+static void test_unknown_keys_skipped(void)
+{
+    const char *text =
+        "{\"snapshot\":{\"meta\":{\"node_fields\":[\"type\",\"name\",\"id\",\"self_size\",\"edge_count\"],"
+        "\"node_types\":[[\"object\",\"synthetic\"],\"string\",\"number\",\"number\",\"number\"],"
+        "\"edge_fields\":[\"type\",\"name_or_index\",\"to_node\"],"
+        "\"edge_types\":[[\"property\",\"element\"],\"string_or_number\",\"node\"],"
+        "\"future\":{\"a\":[[1,{\"b\":[]}]]}},\"extra_native_bytes\":12},"
+        "\"nodes\":[1,0,1,0,1, 0,1,3,16,0],"
+        "\"edges\":[0,2,5],"
+        "\"samples\":[1,2],\"locations\":[[1],{\"x\":null}],"
+        "\"strings\":[\"\",\"Thing\",\"x\"],\"more\":{\"z\":[true,false,null,1.5]}}";
+    rg_snapshot *s = NULL;
+    CHECK(rg_snapshot_open_memory(text, strlen(text), "keys.heapsnapshot", NULL, &s) == RG_OK);
+    if (!s) {
+        fprintf(stderr, "%s\n", rg_last_error());
+        return;
+    }
+    CHECK_EQ_U64(rg_node_count(s), 2);
+    CHECK_EQ_U64(rg_edge_count(s), 1);
+    CHECK_EQ_U64(type_count(s, "Thing"), 1);
+    CHECK_STR(rg_snapshot_get_info(s)->runtime, "v8");
+    rg_node t = node_by_id(s, 3);
+    CHECK_STR(edge_label(s, node_by_id(s, 1), t, NULL), ".x");
+    rg_snapshot_free(s);
+}
+
+/* Ids rise through most of a real snapshot; a duplicate among the nodes
+ * after that sorted prefix, or one that repeats an id from inside it, is
+ * still found and named. */
+static void test_duplicate_ids_out_of_order(void)
+{
+    static const char *const cases[][2] = {
+        {"[1,0,9,0,0, 1,0,5,0,0, 1,0,7,0,0, 1,0,5,0,0]", "node 3 has the same id 5 as node 1"},
+        {"[1,0,1,0,0, 1,0,3,0,0, 1,0,9,0,0, 1,0,3,0,0]", "node 3 has the same id 3 as node 1"},
+        {"[1,0,1,0,0, 1,0,3,0,0, 1,0,9,0,0, 1,0,4,0,0]", NULL},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char text[1024];
+        snprintf(text, sizeof text,
+                 "{\"snapshot\":{\"meta\":{\"node_fields\":[\"type\",\"name\",\"id\",\"self_size\",\"edge_count\"],"
+                 "\"node_types\":[[\"object\",\"synthetic\"]],\"edge_fields\":[\"type\",\"name_or_index\",\"to_node\"],"
+                 "\"edge_types\":[[\"property\"]]}},\"nodes\":%s,\"edges\":[],\"strings\":[\"\"]}",
+                 cases[i][0]);
+        rg_snapshot *s = NULL;
+        int rc = rg_snapshot_open_memory(text, strlen(text), "dup.heapsnapshot", NULL, &s);
+        if (cases[i][1]) {
+            CHECK(rc == RG_EFORMAT);
+            CHECK_CONTAINS(rg_last_error(), cases[i][1]);
+        } else {
+            CHECK(rc == RG_OK);
+            if (s)
+                CHECK_EQ_U64(rg_node_count(s), 4);
+        }
+        rg_snapshot_free(s);
+    }
+}
+
+/* V8 writes JS strings with lone surrogates as \\uXXXX escapes; what
+ * refgraph hands on must still be UTF-8. */
+static void test_lone_surrogates(void)
+{
+    const char *text =
+        "{\"snapshot\":{\"meta\":{\"node_fields\":[\"type\",\"name\",\"id\",\"self_size\",\"edge_count\"],"
+        "\"node_types\":[[\"object\",\"string\"]],\"edge_fields\":[\"type\",\"name_or_index\",\"to_node\"],"
+        "\"edge_types\":[[\"property\"]]}},\"nodes\":[0,1,1,0,1,1,2,3,8,0],\"edges\":[0,1,5],"
+        "\"strings\":[\"\",\"Lone\\udc00x\",\"a\\ud83d\\ude00b\"]}";
+    rg_snapshot *s = NULL;
+    CHECK(rg_snapshot_open_memory(text, strlen(text), "lone.heapsnapshot", NULL, &s) == RG_OK);
+    if (!s)
+        return;
+    CHECK_STR(rg_node_type_name(s, node_by_id(s, 1)), "Lone\xef\xbf\xbdx");
+    CHECK_STR(rg_node_repr(s, node_by_id(s, 3)), "a\xf0\x9f\x98\x80" "b");
+    rg_snapshot_free(s);
+}
+
+int main(void)
+{
+    RUN(test_tiny);
+    RUN(test_field_order);
+    RUN(test_compressed);
+    RUN(test_bad_fixtures);
+    RUN(test_every_truncation);
+    RUN(test_byte_flips);
+    RUN(test_sniff);
+    RUN(test_unknown_keys_skipped);
+    RUN(test_duplicate_ids_out_of_order);
+    RUN(test_lone_surrogates);
+    TEST_MAIN_END();
+}

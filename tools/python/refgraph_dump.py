@@ -1,0 +1,1453 @@
+"""Write a refgraph snapshot (docs/snapshot-format.md) of the running CPython heap.
+
+Library use::
+
+    import refgraph_dump
+    refgraph_dump.dump("/tmp/app.jsonl.gz")
+
+Runner use (the program runs unchanged, snapshots land in DIR)::
+
+    python3 -m refgraph_dump -o DIR [--every S] [--signal USR2] [--at-exit]
+                             [--max N] [--collect] [--compress gz|zst] -- script.py args...
+    python3 -m refgraph_dump -o DIR -- -m package.module args...
+
+The dump never runs user code: no __repr__, __eq__, __hash__, __getattr__, __len__ or
+__sizeof__ of a user class is called. Attribute names come from the runtime's own
+structures, reprs only from the builtin types' slot functions. See docs/dumper.md for
+what a snapshot perturbs and how consistent it is under threads.
+
+Standard library only.
+"""
+
+if __name__ == "__main__":
+    # Run as `python3 -m refgraph_dump`: hand over to the module under its real name so
+    # the program and the runner share one refgraph_dump, and this copy stays tiny.
+    import sys
+    import refgraph_dump as _real
+    _real._runner_copy = sys.modules[__name__]
+    raise SystemExit(_real.main())
+
+import atexit
+import collections
+import gc
+import itertools
+import os
+import sys
+import threading
+import time
+import types
+import weakref
+
+__all__ = ["dump", "main"]
+__version__ = "0.1.0"
+
+PRODUCER = "refgraph_dump.py " + __version__
+RUNTIME = "%s %d.%d.%d" % (
+    "CPython" if sys.implementation.name == "cpython" else sys.implementation.name,
+    *sys.version_info[:3],
+)
+
+# Threads are kept off the GIL for this long while a snapshot is taken (seconds).
+# Large enough for a multi-million-object heap; docs/dumper.md explains the trade-off.
+SWITCH_INTERVAL = float(os.environ.get("REFGRAPH_DUMP_SWITCH_INTERVAL", "30"))
+
+_REPR_MAX = 120
+_CHUNK = 2048  # objects per batch: bounds the output buffer and the pending list
+_FLUSH_LINES = 8192
+_HEAPTYPE = 1 << 9
+_HAVE_GC = 1 << 14
+_MANAGED_DICT = 1 << 4  # Py_TPFLAGS_MANAGED_DICT (3.11+)
+
+_FILE = os.path.normcase(os.path.abspath(__file__))
+if _FILE.endswith((".pyc", ".pyo")):
+    _FILE = _FILE[:-1]
+
+# Serialises dumps between the --every thread, a signal handler and explicit calls.
+_dump_lock = threading.Lock()
+# The thread inside dump(), if any.
+_dumping_thread = None
+# Idents of threads that belong to the dumper (the --every thread): never rooted.
+_own_threads = set()
+# Set while the runner drives the program, so runpy's frames count as the runner's.
+_runner_active = False
+# The `python -m refgraph_dump` copy of this module (see the top of the file): kept
+# here so that it is reachable, and labelled, in snapshots.
+_runner_copy = None
+
+try:
+    from json.encoder import c_encode_basestring_ascii as _jstr
+except ImportError:  # pragma: no cover - every CPython build has the accelerator
+    _jstr = None
+if _jstr is None:  # pragma: no cover
+    from json.encoder import py_encode_basestring_ascii as _jstr
+
+# Descriptor getters that bypass any metaclass __getattribute__ or property.
+_type_mro = type.__dict__["__mro__"].__get__
+_type_dict = type.__dict__["__dict__"].__get__
+_type_module = type.__dict__["__module__"].__get__
+_type_qualname = type.__dict__["__qualname__"].__get__
+_type_base = type.__dict__["__base__"].__get__
+_type_flags = type.__dict__["__flags__"].__get__
+_type_dictoffset = type.__dict__["__dictoffset__"].__get__
+_type_itemsize = type.__dict__["__itemsize__"].__get__
+_type_shortname = type.__dict__["__name__"].__get__
+_type_bases = type.__dict__["__bases__"].__get__
+_module_dict = type(sys).__dict__["__dict__"].__get__
+_obj_getattr = object.__getattribute__
+
+_FunctionType = types.FunctionType
+_CellType = types.CellType
+_MethodType = types.MethodType
+_CodeType = types.CodeType
+_FrameType = types.FrameType
+_ModuleType = types.ModuleType
+_MemberDescr = types.MemberDescriptorType
+_GetSetDescr = types.GetSetDescriptorType
+_NoneType = type(None)
+_deque = collections.deque
+_WeakRef = weakref.ref
+
+
+# ---------------------------------------------------------------------------
+# Safe naming: nothing here may call code defined by the program being dumped.
+
+def _cls_dict_get(c, name):
+    """Look a name up in one class's own namespace without touching descriptors."""
+    d = _type_dict(c)  # a mappingproxy over the real dict; `in`/[] hash only the str
+    if name in d:
+        return True, d[name]
+    return False, None
+
+
+def _mro_lookup(t, name):
+    for c in _type_mro(t):
+        found, v = _cls_dict_get(c, name)
+        if found:
+            return True, v
+    return False, None
+
+
+def _type_name(t):
+    """`module.qualname`, builtins bare; read through type's own descriptors."""
+    try:
+        qn = _type_qualname(t)
+    except Exception:
+        qn = None
+    if type(qn) is not str:
+        qn = "?"
+    try:
+        mod = _type_module(t)
+    except Exception:
+        mod = None
+    if type(mod) is not str or mod == "builtins":
+        return qn
+    return mod + "." + qn
+
+
+def _bounded(s):
+    return s if len(s) <= _REPR_MAX else s[: _REPR_MAX - 3] + "..."
+
+
+def _atom_repr(o):
+    """Repr of a builtin scalar via the builtin slot, or None for anything else."""
+    t = type(o)
+    mro = _type_mro(t)
+    for base in mro:
+        if base is str:
+            return _bounded(str.__repr__(o[:_REPR_MAX] if len(o) > _REPR_MAX else o))
+        if base is int:
+            if base is not t and bool in mro:
+                return "True" if o else "False"
+            if int.bit_length(o) > 380:  # beyond ~114 digits; also dodges int_max_str_digits
+                return "<int of %d bits>" % int.bit_length(o)
+            return int.__repr__(o)
+        if base is float:
+            return float.__repr__(o)
+        if base is bytes:
+            return _bounded(bytes.__repr__(o[:_REPR_MAX] if len(o) > _REPR_MAX else o))
+        if base is complex:
+            return _bounded(complex.__repr__(o))
+    if o is None:
+        return "None"
+    return None
+
+
+def _safe_repr(o, depth=0):
+    """A label for a dict key: builtin reprs for scalars and tuples of them, otherwise
+    the default `<type object at 0x...>` form built without calling the object."""
+    r = _atom_repr(o)
+    if r is not None:
+        return r
+    t = type(o)
+    if t is tuple and depth < 2:
+        inner = ", ".join(_safe_repr(x, depth + 1) for x in tuple.__iter__(o))
+        return _bounded("(" + inner + ("," if len(o) == 1 else "") + ")")
+    if t is frozenset and depth < 2 and len(o) <= 8:
+        return _bounded("frozenset({" + ", ".join(_safe_repr(x, depth + 1) for x in o) + "})")
+    if t is type:
+        return "<class '%s'>" % _type_name(o)
+    return "<%s object at %#x>" % (_type_name(t), id(o))
+
+
+def _str_label(k):
+    """JSON string for a label that is normally an identifier (attribute, global)."""
+    if type(k) is str:
+        return _jstr(_bounded(k))
+    return _jstr(_safe_repr(k))
+
+
+def _key_label(k):
+    """JSON string holding the repr of a dict key, e.g. "'user:42'"."""
+    return _jstr(_safe_repr(k))
+
+
+# ---------------------------------------------------------------------------
+# CPython 3.11: instance attributes live in "inline values" whose names are in the
+# class's shared keys (ht_cached_keys), which Python code cannot see. Reading the names
+# with ctypes avoids materialising a __dict__ per instance (which would add one dict
+# per instance to the heap, permanently). The layout is verified before use; on any
+# other version, or if verification fails, the dumper materialises __dict__ instead.
+
+class _Layout311:
+    ok = False
+    checked = False
+
+    @classmethod
+    def check(cls):
+        if cls.checked:
+            return cls.ok
+        cls.checked = True
+        if not (sys.implementation.name == "cpython" and sys.version_info[:2] == (3, 11)):
+            return False
+        try:
+            import ctypes
+        except ImportError:
+            return False
+        P = ctypes.sizeof(ctypes.c_void_p)
+        if P != 8 or type.__basicsize__ != 904:
+            return False
+        cls.ctypes = ctypes
+        # The main thread's class has had an instance since start-up, so its shared
+        # keys hold the attribute names Thread.__init__ sets.
+        T = type(threading.main_thread())
+        qn = _type_qualname(T)
+        nwords = type.__basicsize__ // P
+        words = (ctypes.c_ssize_t * nwords).from_address(id(T))
+        hits = [i for i in range(nwords - 12, nwords) if words[i] == id(qn)]
+        # ht_name, ht_slots, ht_qualname, ht_cached_keys: the last hit is ht_qualname.
+        if not hits or hits[-1] != 108:
+            return False
+        cls.keys_word = hits[-1] + 1
+        names = cls._names_at(words[cls.keys_word])
+        if not names or "_name" not in names or "_ident" not in names:
+            return False
+        cls.ok = True
+        return True
+
+    @classmethod
+    def _names_at(cls, keys):
+        if not keys:
+            return None
+        c = cls.ctypes
+        kind = c.c_uint8.from_address(keys + 10).value
+        log2_index_bytes = c.c_uint8.from_address(keys + 9).value
+        nentries = c.c_ssize_t.from_address(keys + 24).value
+        if kind != 2 or not 0 <= nentries <= 64 or log2_index_bytes > 12:
+            return None  # not a split (shared) unicode keys table
+        ent = keys + 32 + (1 << log2_index_bytes)
+        out = []
+        for i in range(nentries):
+            kp = c.c_void_p.from_address(ent + 16 * i).value
+            if not kp:
+                return None
+            k = c.cast(kp, c.py_object).value
+            if type(k) is not str:
+                return None
+            out.append(k)
+        return out
+
+    @classmethod
+    def cached_keys(cls, t):
+        """Names of the shared keys of heap type t, in inline-values order, or None."""
+        words = (cls.ctypes.c_ssize_t * (cls.keys_word + 1)).from_address(id(t))
+        return cls._names_at(words[cls.keys_word])
+
+    @classmethod
+    def dict_ptr(cls, o):
+        """Address of o's materialised __dict__ (0 if its attributes are inline)."""
+        return cls.ctypes.c_ssize_t.from_address(id(o) - 24).value or 0
+
+
+# ---------------------------------------------------------------------------
+# Output: writes go through libc write(2) called via ctypes.PyDLL, which keeps the GIL
+# (os.write releases it, and any thread that grabs the GIL then could run for the whole
+# raised switch interval and mutate the heap mid-snapshot).
+
+def _make_raw_write():
+    try:
+        import ctypes
+        libc = ctypes.PyDLL(None, use_errno=True)
+        w = libc.write
+        w.restype = ctypes.c_ssize_t
+        w.argtypes = (ctypes.c_int, ctypes.c_void_p, ctypes.c_size_t)
+    except Exception:
+        return os.write, False
+    import errno
+    c_char_p = ctypes.c_char_p
+    addressof = ctypes.cast
+    c_void_p = ctypes.c_void_p
+    get_errno = ctypes.get_errno
+
+    def raw_write(fd, data):
+        holder = c_char_p(data)  # points into data's own buffer, no copy
+        base = addressof(holder, c_void_p).value
+        n = len(data)
+        off = 0
+        while off < n:
+            r = w(fd, base + off, n - off)
+            if r < 0:
+                e = get_errno()
+                if e == errno.EINTR:
+                    continue
+                raise OSError(e, os.strerror(e))
+            off += r
+        return n
+    return raw_write, True
+
+
+_raw_write, _WRITE_KEEPS_GIL = _make_raw_write()
+
+
+def _write_all(fd, data):
+    if _WRITE_KEEPS_GIL:
+        _raw_write(fd, data)
+        return
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+# ---------------------------------------------------------------------------
+# Roots
+
+def _frame_label(f):
+    code = f.f_code
+    qn = getattr(code, "co_qualname", code.co_name)
+    return qn if qn.startswith("<") else qn + "()"
+
+
+def _is_own_frame(f):
+    fn = f.f_code.co_filename
+    if os.path.normcase(os.path.abspath(fn)) == _FILE:
+        return True
+    # Under the runner, runpy's frames sit between the runner and the program; a
+    # program started with `python script.py` would not have them.
+    return _runner_active and (fn == "<frozen runpy>" or os.path.basename(fn) == "runpy.py")
+
+
+def _collect_roots(garbage):
+    """Root records (as JSON lines), the frames on the program's thread stacks, and the
+    ids of the dumper's own frames. Runs before gc.get_objects(): every object it
+    creates is either freed or has its id in the skip set."""
+    lines = []
+    stack_frames = []
+    own = set()
+    names = {}
+    for th in threading.enumerate():
+        if th.ident is not None:
+            names[th.ident] = th.name
+    me = threading.get_ident()
+    frames = sys._current_frames()
+    for ident, f in frames.items():
+        if ident in _own_threads:
+            while f is not None:
+                own.add(id(f))
+                f = f.f_back
+            continue
+        tname = names.get(ident, "thread-%d" % ident)
+        while f is not None:
+            if ident == me and _is_own_frame(f):
+                own.add(id(f))
+            else:
+                stack_frames.append(f)
+                lines.append('{"rec":"root","id":%d,"kind":"thread","label":%s}\n'
+                             % (id(f), _jstr(tname + ": " + _frame_label(f))))
+            f = f.f_back
+    del frames, f
+    for name, m in list(sys.modules.items()):
+        if m is None or type(name) is not str:
+            continue
+        lines.append('{"rec":"root","id":%d,"kind":"module","label":%s}\n' % (id(m), _jstr(name)))
+    import builtins
+    lines.append('{"rec":"root","id":%d,"kind":"builtins","label":"builtins"}\n' % id(builtins))
+    for g in garbage:
+        lines.append('{"rec":"root","id":%d,"kind":"garbage","label":%s}\n'
+                     % (id(g), _jstr("gc.garbage: " + _type_name(type(g)))))
+    # Materialise each stack frame's locals dict now, so that it exists before
+    # gc.get_objects() and is the same object in every snapshot of this frame.
+    for f in stack_frames:
+        if f.f_code.co_flags & 0x1:  # CO_OPTIMIZED: function frame with fast locals
+            f.f_locals
+    return lines, stack_frames, own
+
+
+# ---------------------------------------------------------------------------
+# The walk
+
+def _walk(gens, skip, stack_frames, garbage_ids, emit):
+    """Emit one object record per tracked object in the lists of gens and per untracked
+    object reachable from them. Returns (objects, edges). emit(list_of_lines) writes."""
+    getrefcount = sys.getrefcount
+    getsizeof = sys.getsizeof
+    trk = gc.is_tracked
+    grefs = gc.get_referents
+    jstr = _jstr
+    seen = set()  # ids of the untracked objects written so far
+    pend = []
+    pend_app = pend.append
+    keep = []  # untracked objects already written: their ids must not be reused
+    buf = []
+    app = buf.append
+    cells = []
+    cell_names = {}
+    held = {}  # id(class) -> references the handler cache holds on it (for its rc)
+    stack_ids = {id(f) for f in stack_frames}
+    hmap = {}
+    layout = _Layout311.check()
+
+    pend_ext = pend.extend
+    untracked = itertools.filterfalse
+
+    def push(v):
+        # Untracked referents wait in pend; drain() removes duplicates batch-wise.
+        if not trk(v):
+            pend_app(v)
+
+    # Refs text for sequence items: "[id,"index",0],[id,"index",1],..." built by
+    # C-level map()s: a %-template per length up to 32, index_fmt beyond.
+    idx_tmpl = [",".join('[%%d,"index",%d]' % k for k in range(n)) for n in range(33)]
+    index_fmt = '[%d,"index",%d]'.__mod__
+
+    def long_seq(head, items, n):
+        """Write a record with a long refs list piece by piece, so that the line is
+        never held whole. Nothing else may append to buf meanwhile (no drain() here:
+        it would interleave other records into this one)."""
+        app(head)
+        it = iter(items)
+        for start in range(0, n, _CHUNK):
+            chunk = tuple(islice(it, _CHUNK))
+            text = ",".join(map(index_fmt, zip(map(id, chunk), range(start, start + len(chunk)))))
+            pend_ext(untracked(trk, chunk))
+            chunk = None
+            app("," + text if start else text)
+            text = None
+            if len(buf) >= _FLUSH_LINES:
+                emit(buf)
+                buf.clear()
+        app("]}\n")
+
+    sizers = {}
+
+    def size_of(o):
+        """The size from the first builtin __sizeof__ in the MRO, never a Python one."""
+        s = sizers.get(id(type(o)))
+        if s is None:
+            s = make_sizer(type(o))
+        return s(o)
+
+    def make_sizer(t):
+        found, v = _mro_lookup(t, "__sizeof__")
+        if not found or _type_shortname(type(v)) in ("method_descriptor", "wrapper_descriptor"):
+            s = getsizeof
+        else:
+            base_sizeof = object.__sizeof__
+            for c in _type_mro(t):
+                f, v = _cls_dict_get(c, "__sizeof__")
+                if f and _type_shortname(type(v)) == "method_descriptor":
+                    base_sizeof = v
+                    break
+            fl = _type_flags(t)
+            extra = (16 if fl & _HAVE_GC else 0) + (16 if fl & _MANAGED_DICT else 0)
+
+            def s(o, base_sizeof=base_sizeof, extra=extra):
+                return base_sizeof(o) + extra
+        sizers[id(t)] = s
+        return s
+
+    # --- handlers: h(o, fl) appends one record and returns its number of edges.
+    # Every handler is called with o held by exactly: the list being iterated, the
+    # loop variable, its own parameter; getrefcount adds its argument: rc = n - 4.
+
+    def h_atom(t):
+        head = '{"rec":"object","id":%%d,"type":%s' % jstr(_type_name(t))
+        has_len = any(c is str or c is bytes for c in _type_mro(t))
+
+        def h(o, fl):
+            r = _atom_repr(o)
+            app('%s,"size":%d,"rc":%d%s%s,"repr":%s}\n'
+                % (head % id(o), size_of(o), getrefcount(o) - 4,
+                   (',"len":%d' % len(o)) if has_len else "", fl, jstr(r)))
+            return 0
+        return h
+
+    def h_seq(t, base_iter):
+        """tuple, list, deque and their subclasses: items as [i] edges."""
+        tn = jstr(_type_name(t))
+        exact = t is tuple or t is list or t is _deque
+        sub_heap = not exact and _type_flags(t) & _HEAPTYPE
+
+        def h(o, fl):
+            items = o if exact else tuple(base_iter(o))
+            n = len(items)
+            if n > 32 and exact:
+                long_seq(f'{{"rec":"object","id":{id(o)},"type":{tn},"size":{size_of(o)},"len":{n},'
+                         f'"rc":{getrefcount(o) - 4}{fl},"refs":[', items, n)
+                return n
+            refs = (idx_tmpl[n] % tuple(map(id, items)) if n <= 32 else
+                    ",".join(map(index_fmt, zip(map(id, items), range(n)))))
+            pend_ext(untracked(trk, items))
+            ne = n
+            if not exact:
+                extra = rest_edges(o, set(map(id, items)), sub_heap)
+                if extra:
+                    refs = refs + "," + ",".join(extra) if refs else ",".join(extra)
+                    ne += len(extra)
+            items = None
+            app(f'{{"rec":"object","id":{id(o)},"type":{tn},"size":{size_of(o)},"len":{n},'
+                f'"rc":{getrefcount(o) - 4}{fl},"refs":[{refs}]}}\n')
+            return ne
+        return h
+
+    def h_tuple(o, fl):
+        n = len(o)
+        if n > 32:
+            long_seq(f'{{"rec":"object","id":{id(o)},"type":"tuple","size":{getsizeof(o)},"len":{n},'
+                     f'"rc":{getrefcount(o) - 4}{fl},"refs":[', o, n)
+            return n
+        refs = idx_tmpl[n] % tuple(map(id, o))
+        pend_ext(untracked(trk, o))
+        app(f'{{"rec":"object","id":{id(o)},"type":"tuple","size":{getsizeof(o)},"len":{n},'
+            f'"rc":{getrefcount(o) - 4}{fl},"refs":[{refs}]}}\n')
+        return n
+
+    def h_list(o, fl):
+        n = len(o)
+        if n > 32:
+            long_seq(f'{{"rec":"object","id":{id(o)},"type":"list","size":{getsizeof(o)},"len":{n},'
+                     f'"rc":{getrefcount(o) - 4}{fl},"refs":[', o, n)
+            return n
+        refs = idx_tmpl[n] % tuple(map(id, o))
+        pend_ext(untracked(trk, o))
+        app(f'{{"rec":"object","id":{id(o)},"type":"list","size":{getsizeof(o)},"len":{n},'
+            f'"rc":{getrefcount(o) - 4}{fl},"refs":[{refs}]}}\n')
+        return n
+
+    def dict_parts(d, parts):
+        papp = parts.append
+        for k, v in dict.items(d):
+            lab = _key_label(k)
+            vi = id(v)
+            ki = id(k)
+            papp('[%d,"value",%s],[%d,"key",%s]' % (vi, lab, ki, lab))
+            if not trk(v):
+                pend_app(v)
+            if not trk(k):
+                pend_app(k)
+
+    def h_dict_t(t):
+        tn = jstr(_type_name(t))
+        exact = t is dict
+
+        def h(o, fl):
+            parts = []
+            dict_parts(o, parts)
+            n = dict.__len__(o)
+            ne = 2 * n  # each part of dict_parts holds a value and a key edge
+            if not exact:
+                labelled = set()
+                for k, v in dict.items(o):
+                    labelled.add(id(k))
+                    labelled.add(id(v))
+                extra = rest_edges(o, labelled, _type_flags(t) & _HEAPTYPE)
+                ne += len(extra)
+                parts.extend(extra)
+            app('{"rec":"object","id":%d,"type":%s,"size":%d,"len":%d,"rc":%d%s,"refs":[%s]}\n'
+                % (id(o), tn, size_of(o), n, getrefcount(o) - 4, fl, ",".join(parts)))
+            return ne
+        return h
+
+    member_fmt = '[%d,"internal","member"]'.__mod__
+    internal_fmt = '[%d,"internal"]'.__mod__
+
+    def h_set_t(t, base):
+        tn = jstr(_type_name(t))
+        exact = t is base
+
+        def h(o, fl):
+            members = tuple(base.__iter__(o))
+            parts = list(map(member_fmt, map(id, members)))
+            pend_ext(untracked(trk, members))
+            members = None
+            n = len(parts)
+            if not exact:
+                parts.extend(rest_edges(o, set(map(id, base.__iter__(o))),
+                                        _type_flags(t) & _HEAPTYPE))
+            app('{"rec":"object","id":%d,"type":%s,"size":%d,"len":%d,"rc":%d%s,"refs":[%s]}\n'
+                % (id(o), tn, size_of(o), n, getrefcount(o) - 4, fl, ",".join(parts)))
+            return len(parts)
+        return h
+
+    def leftovers(o, labelled_ids, R=None):
+        out = []
+        for r in (grefs(o) if R is None else R):
+            ri = id(r)
+            if ri not in labelled_ids:
+                labelled_ids.add(ri)
+                push(r)
+                out.append('[%d,"internal"]' % ri)
+        return out
+
+    # Instance attributes ----------------------------------------------------
+
+    infos = {}
+
+    def type_info(t):
+        """Per-type facts for instances of a Python class, computed once per dump."""
+        inf = infos.get(id(t))
+        if inf is not None:
+            return inf
+        mro = _type_mro(t)
+        slots = []
+        plain = _type_flags(t) & _MANAGED_DICT != 0
+        unsafe = set()
+        for c in mro:
+            if c is object:
+                continue
+            if not _type_flags(c) & _HEAPTYPE:
+                plain = False
+                continue
+            cd = _type_dict(c)
+            if "__slots__" in cd:
+                plain = False
+            for k in dict(cd):
+                v = cd[k]
+                if type(v) is _MemberDescr and type(k) is str:
+                    slots.append((k, v))
+        # Names a descriptor on the class would answer: object.__getattribute__ runs a
+        # data descriptor (a property) first, and a non-data one (cached_property)
+        # when the instance lacks the attribute, so these names are never read.
+        for c in mro:
+            cd = _type_dict(c)
+            for k in dict(cd):
+                tv = type(cd[k])
+                if (_mro_lookup(tv, "__get__")[0] or _mro_lookup(tv, "__set__")[0]
+                        or _mro_lookup(tv, "__delete__")[0]):
+                    unsafe.add(k)
+        keys = _Layout311.cached_keys(t) if (layout and _type_flags(t) & _MANAGED_DICT) else None
+        dict_desc = None
+        if _type_dictoffset(t):
+            found, v = _mro_lookup(t, "__dict__")
+            if found and type(v) is _GetSetDescr:
+                dict_desc = v
+        # No type or MRO tuple is kept here: that would inflate their "rc".
+        inf = [slots, plain and keys is not None, keys, unsafe, dict_desc]
+        infos[id(t)] = inf
+        return inf
+
+    def attr_parts(o, t, R, parts, labelled):
+        """attr/slot/type edges of an instance of a Python class; R = its referents."""
+        slots, plain, keys, unsafe, dict_desc = type_info(t)
+        rids = None
+        for name, desc in slots:
+            try:
+                v = desc.__get__(o, t)
+            except AttributeError:
+                continue
+            vi = id(v)
+            labelled.add(vi)
+            push(v)
+            parts.append('[%d,"slot",%s]' % (vi, _str_label(name)))
+        if _type_flags(t) & _MANAGED_DICT and layout:
+            dp = _Layout311.dict_ptr(o)
+            if dp:
+                d = None
+                for r in R:
+                    if id(r) == dp:
+                        d = r
+                        break
+                if d is not None:
+                    instance_dict(d, parts, labelled)
+            elif keys:
+                rids = {id(r) for r in R}
+                for name in keys:
+                    if name in unsafe:
+                        continue
+                    try:
+                        v = _obj_getattr(o, name)
+                    except AttributeError:
+                        continue
+                    vi = id(v)
+                    if vi in rids:
+                        labelled.add(vi)
+                        push(v)
+                        parts.append('[%d,"attr",%s]' % (vi, _str_label(name)))
+        elif dict_desc is not None:
+            has_dict = False
+            for r in R:
+                if type(r) is dict and id(r) not in labelled:
+                    has_dict = True
+                    break
+            # Without the layout helper a managed dict can only be read by
+            # materialising it (see docs/dumper.md); with a dictoffset it is only read
+            # when some dict is among the referents, so no empty dict gets created.
+            if has_dict or _type_flags(t) & _MANAGED_DICT:
+                d = dict_desc.__get__(o, t)
+                if type(d) is dict:
+                    instance_dict(d, parts, labelled)
+        for r in R:
+            if r is t:
+                labelled.add(id(t))
+                parts.append('[%d,"type"]' % id(t))
+                break
+
+    def instance_dict(d, parts, labelled):
+        di = id(d)
+        labelled.add(di)
+        push(d)
+        parts.append('[%d,"attr","__dict__"]' % di)
+        for k, v in dict.items(d):
+            vi = id(v)
+            labelled.add(vi)
+            push(v)
+            parts.append('[%d,"attr",%s]' % (vi, _str_label(k)))
+
+    def rest_edges(o, labelled, heap):
+        """For builtin-container subclasses: attrs, type and unnamed referents.
+        labelled: ids already given an edge by the container's own items."""
+        extra = []
+        R = grefs(o)
+        if heap:
+            attr_parts(o, type(o), R, extra, labelled)
+        extra.extend(leftovers(o, labelled, R))
+        return extra
+
+    def h_instance_t(t):
+        tn = jstr(_type_name(t))
+        slots, plain, keys, unsafe, dict_desc = type_info(t)
+        if plain:
+            # Inline values without holes: the referents are exactly the values in
+            # shared-keys order followed by the class, so one template labels them.
+            n1 = len(keys) + 1
+            tmpl = ",".join(['[%d,"attr",' + _str_label(k) + "]" for k in keys] + ['[%d,"type"]'])
+            single_dict = len(keys) == 1
+            fixed_size = _type_itemsize(t) == 0 and make_sizer(t) is getsizeof
+            sz = []
+
+            def h(o, fl):
+                R = grefs(o)
+                if len(R) == n1 and R[-1] is t and not (single_dict and type(R[0]) is dict):
+                    refs = tmpl % tuple(map(id, R))
+                    pend_ext(untracked(trk, R))
+                    R = None
+                    if fixed_size:
+                        if not sz:
+                            sz.append(getsizeof(o))
+                        size = sz[0]
+                    else:
+                        size = size_of(o)
+                    app(f'{{"rec":"object","id":{id(o)},"type":{tn},"size":{size},'
+                        f'"rc":{getrefcount(o) - 4}{fl},"refs":[{refs}]}}\n')
+                    return n1
+                return slow(o, fl, R)
+        else:
+            def h(o, fl):
+                return slow(o, fl, grefs(o))
+
+        def slow(o, fl, R):
+            parts = []
+            labelled = set()
+            attr_parts(o, t, R, parts, labelled)
+            parts.extend(leftovers(o, labelled, R))
+            app('{"rec":"object","id":%d,"type":%s,"size":%d,"rc":%d%s,"refs":[%s]}\n'
+                % (id(o), tn, size_of(o), getrefcount(o) - 5, fl, ",".join(parts)))
+            return len(parts)
+        return h
+
+    # Runtime objects --------------------------------------------------------
+
+    def h_generic_t(t):
+        tn = jstr(_type_name(t))
+        named = not _type_flags(t) & _HEAPTYPE and _type_shortname(t) in (
+            "builtin_function_or_method", "method_descriptor", "wrapper_descriptor",
+            "classmethod_descriptor", "getset_descriptor", "member_descriptor")
+
+        def h(o, fl):
+            R = grefs(o)
+            parts = list(map(internal_fmt, map(id, R)))
+            pend_ext(untracked(trk, R))
+            R = None
+            extra = ""
+            if named:
+                # __name__ is stored in the object; __qualname__ would ask the owning
+                # class for its own, which a metaclass __getattribute__ could answer.
+                try:
+                    nm = o.__name__
+                except AttributeError:
+                    nm = None
+                if type(nm) is str:
+                    extra = ',"name":' + jstr(_bounded(nm))
+            app('{"rec":"object","id":%d,"type":%s,"size":%d,"rc":%d%s%s,"refs":[%s]}\n'
+                % (id(o), tn, size_of(o), getrefcount(o) - 4, fl, extra, ",".join(parts)))
+            return len(parts)
+        return h
+
+    def h_module(o, fl):
+        d = _module_dict(o)
+        parts = []
+        labelled = set()
+        name = None
+        if type(d) is dict:
+            labelled.add(id(d))
+            push(d)
+            parts.append('[%d,"attr","__dict__"]' % id(d))
+            for k, v in dict.items(d):
+                vi = id(v)
+                push(v)
+                parts.append('[%d,"global",%s]' % (vi, _str_label(k)))
+            name = dict.get(d, "__name__")
+        parts.extend(leftovers(o, labelled))
+        extra = ',"name":' + jstr(_bounded(name)) if type(name) is str else ""
+        return _emit(o, fl, parts, extra, 4)
+
+    def _emit(o, fl, parts, extra, corr, tn=None):
+        # corr: references held by the caller's list, loop variable and parameter;
+        # the extra 1 is this function's own parameter.
+        if tn is None:
+            tn = jstr(_type_name(type(o)))
+        app('{"rec":"object","id":%d,"type":%s,"size":%d,"rc":%d%s%s,"refs":[%s]}\n'
+            % (id(o), tn, size_of(o), getrefcount(o) - corr - 1, fl, extra, ",".join(parts)))
+        return len(parts)
+
+    func_attrs = ("__code__", "__globals__", "__builtins__", "__defaults__", "__kwdefaults__",
+                  "__closure__", "__doc__", "__name__", "__qualname__", "__module__")
+
+    def h_function(o, fl):
+        parts = []
+        labelled = set()
+        for a in func_attrs:
+            try:
+                v = getattr(o, a)
+            except AttributeError:
+                continue
+            if v is None and a in ("__kwdefaults__", "__defaults__", "__closure__"):
+                continue
+            vi = id(v)
+            labelled.add(vi)
+            push(v)
+            parts.append('[%d,"attr","%s"]' % (vi, a))
+        cl = o.__closure__
+        if cl:
+            for name, c in zip(o.__code__.co_freevars, cl):
+                cell_names.setdefault(id(c), name)
+                parts.append('[%d,"cell",%s]' % (id(c), _str_label(name)))
+        parts.extend(leftovers(o, labelled))
+        mod = o.__module__
+        qn = o.__qualname__
+        nm = (mod + "." + qn) if type(mod) is str and type(qn) is str else qn
+        extra = ',"name":' + jstr(_bounded(nm)) if type(nm) is str else ""
+        return _emit(o, fl, parts, extra, 4, '"function"')
+
+    def h_method(o, fl):
+        parts = []
+        labelled = set()
+        for a in ("__func__", "__self__"):
+            v = getattr(o, a)
+            labelled.add(id(v))
+            push(v)
+            parts.append('[%d,"attr","%s"]' % (id(v), a))
+        parts.extend(leftovers(o, labelled))
+        return _emit(o, fl, parts, "", 4, '"method"')
+
+    def h_cell_defer(o, fl):
+        cells.append(o)
+        return 0
+
+    def h_cell(o, fl, corr):
+        parts = []
+        name = cell_names.get(id(o))
+        lab = (',' + _str_label(name)) if name is not None else ""
+        for v in grefs(o):
+            push(v)
+            parts.append('[%d,"cell"%s]' % (id(v), lab))
+        return _emit(o, fl, parts, "", corr, '"cell"')
+
+    code_attrs = ("co_consts", "co_names", "co_filename", "co_name", "co_qualname",
+                  "co_linetable", "co_exceptiontable")
+
+    def h_code(o, fl):
+        # Code objects are untracked and report no referents; these are the fields
+        # stored in the object itself (co_varnames & co are rebuilt on every access).
+        parts = []
+        for a in code_attrs:
+            v = getattr(o, a, None)
+            if v is None:
+                continue
+            push(v)
+            parts.append('[%d,"attr","%s"]' % (id(v), a))
+        qn = getattr(o, "co_qualname", o.co_name)
+        return _emit(o, fl, parts, ',"name":' + jstr(_bounded(qn)), 4, '"code"')
+
+    def h_frame(o, fl):
+        parts = []
+        labelled = set()
+        b = o.f_back
+        if b is not None and id(b) not in skip:
+            labelled.add(id(b))
+            push(b)
+            parts.append('[%d,"attr","f_back"]' % id(b))
+        for a in ("f_code", "f_globals", "f_builtins"):
+            v = getattr(o, a)
+            labelled.add(id(v))
+            push(v)
+            parts.append('[%d,"attr","%s"]' % (id(v), a))
+        if o.f_code.co_flags & 0x1:
+            # Frames on a thread stack had their locals dict made before the object
+            # list was taken; any other frame gets one now (see docs/dumper.md).
+            loc = o.f_locals
+            if id(o) in stack_ids:
+                labelled.add(id(loc))
+                push(loc)
+                parts.append('[%d,"internal","f_locals"]' % id(loc))
+            for k, v in dict.items(loc):
+                vi = id(v)
+                labelled.add(vi)
+                push(v)
+                parts.append('[%d,"local",%s]' % (vi, _str_label(k)))
+        parts.extend(leftovers(o, labelled))
+        return _emit(o, fl, parts, ',"name":' + jstr(_frame_label(o)), 4, '"frame"')
+
+    def h_type(o, fl):
+        # A class: its namespace entries as .name edges, its bases and MRO by name,
+        # and the real namespace dict (not the mappingproxy that __dict__ returns).
+        parts = []
+        labelled = set()
+        proxy = _type_dict(o)
+        ref = grefs(proxy)
+        real = ref[0] if ref and type(ref[0]) is dict else None
+        del proxy, ref
+        if real is not None:
+            labelled.add(id(real))
+            push(real)
+            parts.append('[%d,"attr","__dict__"]' % id(real))
+            for k, v in dict.items(real):
+                vi = id(v)
+                labelled.add(vi)
+                push(v)
+                parts.append('[%d,"attr",%s]' % (vi, _str_label(k)))
+        for a, g in (("__mro__", _type_mro), ("__bases__", _type_bases), ("__base__", _type_base)):
+            v = g(o)
+            if v is None:
+                continue
+            labelled.add(id(v))
+            push(v)
+            parts.append('[%d,"attr","%s"]' % (id(v), a))
+        mt = type(o)
+        if _type_flags(mt) & _HEAPTYPE:
+            labelled.add(id(mt))
+            parts.append('[%d,"type"]' % id(mt))
+        parts.extend(leftovers(o, labelled))
+        extra = ',"name":' + jstr(_bounded(_type_name(o)))
+        return _emit(o, fl, parts, extra, 4 + held.get(id(o), 0), jstr(_type_name(mt)))
+
+    def h_weakref_t(t):
+        tn = jstr(_type_name(t))
+
+        def h(o, fl):
+            parts = []
+            target = _WeakRef.__call__(o)
+            labelled = set()
+            if target is not None:
+                push(target)
+                parts.append('[%d,"weak"]' % id(target))
+            parts.extend(leftovers(o, labelled))
+            return _emit(o, fl, parts, "", 4, tn)
+        return h
+
+    def make(t):
+        """Pick the handler for type t (once per dump)."""
+        before = getrefcount(t)
+        mro = _type_mro(t)
+        h = None
+        if t is str:
+            h = h_str
+        elif t is int:
+            h = h_int
+        elif t is tuple:
+            h = h_tuple
+        elif t is list:
+            h = h_list
+        elif t is _CellType:
+            h = h_cell_defer
+        elif t is _FunctionType:
+            h = h_function
+        elif t is _MethodType:
+            h = h_method
+        elif t is _CodeType:
+            h = h_code
+        elif t is _FrameType:
+            h = h_frame
+        elif any(c is type for c in mro):
+            h = h_type
+        elif any(c is _ModuleType for c in mro):
+            h = h_module
+        elif any(c is _WeakRef for c in mro):
+            h = h_weakref_t(t)
+        else:
+            for c in mro:
+                if (c is float or c is complex or c is bytes or c is bool or c is _NoneType) \
+                        and not _type_flags(t) & _HEAPTYPE:
+                    h = h_atom(t)
+                elif c is dict:
+                    h = h_dict_t(t)
+                elif c is tuple:
+                    h = h_seq(t, tuple.__iter__)
+                elif c is list:
+                    h = h_seq(t, list.__iter__)
+                elif c is _deque:
+                    h = h_seq(t, _deque.__iter__)
+                elif c is set or c is frozenset:
+                    h = h_set_t(t, c)
+                if h is not None:
+                    break
+            if h is None:
+                if _type_flags(t) & _HEAPTYPE:
+                    h = h_instance_t(t)
+                else:
+                    h = h_generic_t(t)
+        # A handler may keep t in a closure cell; h_type subtracts that from t's rc.
+        mro = c = None
+        held[id(t)] = getrefcount(t) - before
+        hmap[id(t)] = h
+        return h
+
+    hget = hmap.get
+    seen_update = seen.update
+    islice = itertools.islice
+
+    counts = [0, 0]  # objects, edges written
+
+    def drain():
+        """Write every object waiting in pend, and what they reach in turn."""
+        nobj = 0
+        nedge = 0
+        while pend:
+            # Deduplicate at C speed: by id, then against everything already written.
+            byid = dict(zip(map(id, pend), pend))
+            pend.clear()
+            new = byid.keys() - seen
+            seen_update(new)
+            batch = list(map(byid.__getitem__, new))
+            byid = new = None
+            # Each x is now held by batch, the loop variable and getrefcount's
+            # argument (rc - 3), or additionally a handler's parameter (rc - 4).
+            for x in batch:
+                t = type(x)
+                if t is int:
+                    if -0xFFFFFFFFFFFFFFFF <= x <= 0xFFFFFFFFFFFFFFFF:
+                        app(f'{{"rec":"object","id":{id(x)},"type":"int","size":{getsizeof(x)},'
+                            f'"rc":{getrefcount(x) - 3},"repr":"{x}"}}\n')
+                    else:
+                        app(f'{{"rec":"object","id":{id(x)},"type":"int","size":{getsizeof(x)},'
+                            f'"rc":{getrefcount(x) - 3},"repr":{jstr(_atom_repr(x))}}}\n')
+                elif t is str:
+                    n = len(x)
+                    r = str.__repr__(x if n <= _REPR_MAX else x[:_REPR_MAX])
+                    if len(r) > _REPR_MAX:
+                        r = r[: _REPR_MAX - 3] + "..."
+                    app(f'{{"rec":"object","id":{id(x)},"type":"str","size":{getsizeof(x)},"len":{n},'
+                        f'"rc":{getrefcount(x) - 3},"repr":{jstr(r)}}}\n')
+                elif t is float:
+                    app(f'{{"rec":"object","id":{id(x)},"type":"float","size":24,'
+                        f'"rc":{getrefcount(x) - 3},"repr":"{float.__repr__(x)}"}}\n')
+                else:
+                    # Untracked objects carry no "gc" flag.
+                    nedge += (hget(id(t)) or make(t))(x, "")
+            nobj += len(batch)
+            keep.append(batch)
+            x = batch = None
+        counts[0] += nobj
+        counts[1] += nedge
+
+    fl_gc = ',"flags":["gc"]'
+    fl_gc_garbage = ',"flags":["gc","garbage"]'
+
+    def loop(lst, check):
+        """Write the tracked objects of lst (one gc generation), chunk by chunk."""
+        nedge = 0
+        nobj = 0 if check else len(lst)
+        it = iter(lst)
+        while it.__length_hint__():
+            if check:
+                for o in islice(it, _CHUNK):
+                    oi = id(o)
+                    if oi in skip:
+                        continue
+                    nobj += 1
+                    nedge += (hget(id(type(o))) or make(type(o)))(
+                        o, fl_gc_garbage if oi in garbage_ids else fl_gc)
+            else:
+                for o in islice(it, _CHUNK):
+                    nedge += (hget(id(type(o))) or make(type(o)))(o, fl_gc)
+            o = None
+            drain()
+            emit(buf)
+            buf.clear()
+        counts[0] += nobj
+        counts[1] += nedge
+
+    # Frames on thread stacks are not tracked by the collector (CPython 3.11): they
+    # enter the walk as roots.
+    for f in stack_frames:
+        push(f)
+    f = None
+    drain()
+    # gens: (list, needs_check); only the youngest generation can hold the dumper's
+    # own containers, and only a non-empty gc.garbage needs the per-object flag test.
+    for lst, check in gens:
+        loop(lst, check or bool(garbage_ids))
+    lst = None
+    # Cells last: by now every function has told us its cells' variable names.
+    # (They were counted as objects when the loop deferred them.)
+    ne = 0
+    for c in cells:
+        ne += h_cell(c, fl_gc, 5)
+    c = None
+    counts[1] += ne
+    drain()
+    emit(buf)
+    buf.clear()
+    return counts[0], counts[1]
+
+
+# ---------------------------------------------------------------------------
+# Files
+
+def _compressor(path):
+    if path.endswith(".gz"):
+        return "gz"
+    if path.endswith(".zst"):
+        return "zst"
+    return None
+
+
+def _zstd_available():
+    try:
+        import compression.zstd  # noqa: F401  (Python 3.14+)
+        return "module"
+    except ImportError:
+        pass
+    try:
+        import zstandard  # noqa: F401
+        return "zstandard"
+    except ImportError:
+        pass
+    import shutil
+    return "binary" if shutil.which("zstd") else None
+
+
+def _compress_file(src, dst, kind):
+    if kind == "gz":
+        import gzip
+        with open(src, "rb") as fi, open(dst, "wb") as raw:
+            # mtime=0: identical heaps give identical files.
+            with gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=1, mtime=0) as fo:
+                while True:
+                    chunk = fi.read(1 << 20)
+                    if not chunk:
+                        break
+                    fo.write(chunk)
+        return
+    how = _zstd_available()
+    if how == "module":
+        from compression import zstd
+        with open(src, "rb") as fi, zstd.open(dst, "wb") as fo:
+            while True:
+                chunk = fi.read(1 << 20)
+                if not chunk:
+                    break
+                fo.write(chunk)
+    elif how == "zstandard":
+        import zstandard
+        with open(src, "rb") as fi, open(dst, "wb") as fo:
+            zstandard.ZstdCompressor(level=3).copy_stream(fi, fo)
+    elif how == "binary":
+        import subprocess
+        subprocess.run(["zstd", "-q", "-f", "-3", src, "-o", dst], check=True)
+    else:
+        raise RuntimeError("zstd is unavailable: no zstd module (compression.zstd or "
+                           "zstandard) and no zstd binary on PATH; write .gz or plain .jsonl")
+
+
+_COUNT_PAD = 20  # room reserved in the header for the object and edge counts
+
+
+def dump(path, *, collect=False, seq=None):
+    """Write a snapshot of this process's heap to path.
+
+    A path ending in .gz is gzip-compressed, .zst zstd-compressed (a zstd module, else
+    the zstd binary; RuntimeError before anything is written if neither exists). The
+    file appears under its final name only when complete. collect=True runs
+    gc.collect() first (off by default: a collection frees the unreachable cycles one
+    may be hunting). Returns a dict of counts and timings.
+    """
+    global _dumping_thread
+    path = os.fspath(path)
+    kind = _compressor(path)
+    if kind == "zst" and _zstd_available() is None:
+        _compress_file(None, None, "zst")  # raises the explanatory error
+    me = threading.get_ident()
+    if _dumping_thread == me:
+        # A Python signal handler runs between bytecodes of the main thread, so it can
+        # fire inside a dump taken there; waiting for the lock would deadlock.
+        raise RuntimeError("refgraph_dump.dump() called while this thread is dumping")
+    with _dump_lock:
+        _dumping_thread = me
+        try:
+            return _dump_locked(path, kind, collect, seq)
+        finally:
+            _dumping_thread = None
+
+
+def _dump_locked(path, kind, collect, seq):
+    directory, base = os.path.split(os.path.abspath(path))
+    tmp = os.path.join(directory, ".%s.tmp-%d" % (base, os.getpid()))
+    raw = tmp + ".raw" if kind else tmp
+    t_start = time.time()
+    if collect:
+        gc.collect()
+    fd = os.open(raw, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    was_enabled = gc.isenabled()
+    old_interval = sys.getswitchinterval()
+    ok = False
+    try:
+        gc.disable()
+        sys.setswitchinterval(SWITCH_INTERVAL)
+        try:
+            header = ('{"rec":"header","format":"refgraph-snapshot","version":1,'
+                      '"producer":%s,"runtime":%s,"pid":%d,"time":%.6f%s,"collected":%s,'
+                      '"objects":%s,"edges":%s}\n'
+                      % (_jstr(PRODUCER), _jstr(RUNTIME), os.getpid(), t_start,
+                         (',"seq":%d' % seq) if seq is not None else "",
+                         "true" if collect else "false",
+                         " " * _COUNT_PAD, " " * _COUNT_PAD))
+            hb = header.encode("ascii")
+            garbage = list(gc.garbage)
+            garbage_ids = {id(g) for g in garbage}
+            root_lines, stack_frames, own_frames = _collect_roots(garbage)
+            skip = set(own_frames)
+            skip.update((id(skip), id(root_lines), id(stack_frames), id(garbage),
+                         id(garbage_ids), id(own_frames)))
+            t0 = time.perf_counter()
+            c0 = time.thread_time()
+            # One list per generation, youngest first: the dumper's own containers
+            # were made with the collector off, so they can only be in generation 0,
+            # and the generation lists themselves are never inside generations 1-2.
+            gens = [(gc.get_objects(0), True), (gc.get_objects(1), False),
+                    (gc.get_objects(2), False)]
+            skip.update(id(g[0]) for g in gens)
+            skip.add(id(gens))
+            _write_all(fd, hb)
+            _write_all(fd, "".join(root_lines).encode("ascii"))
+
+            def emit(lines):
+                if lines:
+                    _write_all(fd, "".join(lines).encode("utf-8", "surrogatepass"))
+
+            nobj, nedge = _walk(gens, skip, stack_frames, garbage_ids, emit)
+            walk_s = time.perf_counter() - t0
+            walk_cpu = time.thread_time() - c0
+            del gens, stack_frames, garbage
+        finally:
+            sys.setswitchinterval(old_interval)
+            if was_enabled:
+                gc.enable()
+        # Fill in the counts reserved in the header (spaces are JSON whitespace).
+        for field, value in (("objects", nobj), ("edges", nedge)):
+            key = ('"%s":' % field).encode()
+            pos = hb.index(key) + len(key)
+            os.pwrite(fd, str(value).encode().ljust(_COUNT_PAD), pos)
+        os.close(fd)
+        fd = -1
+        if kind:
+            _compress_file(raw, tmp, kind)
+            os.unlink(raw)
+        os.replace(tmp, path)
+        ok = True
+    finally:
+        if fd >= 0:
+            os.close(fd)
+        if not ok:
+            for p in {raw, tmp}:
+                try:
+                    os.unlink(p)
+                except OSError:
+                    pass
+    return {"path": path, "objects": nobj, "edges": nedge, "walk_seconds": walk_s,
+            "walk_cpu_seconds": walk_cpu, "seconds": time.time() - t_start}
+
+
+
+# ---------------------------------------------------------------------------
+# Runner: python3 -m refgraph_dump -o DIR [...] -- script.py args...
+
+class _Series:
+    """Numbered snapshots in one directory, shared by all triggers."""
+
+    def __init__(self, outdir, max_n, collect, compress):
+        self.outdir = outdir
+        self.max_n = max_n
+        self.collect = collect
+        self.compress = compress
+        self.seq = 0
+        self.lock = threading.Lock()
+
+    def take(self, why, block=True):
+        if _dumping_thread == threading.get_ident() or not self.lock.acquire(blocking=block):
+            print("refgraph_dump: %s: a dump is already running, skipped" % why,
+                  file=sys.stderr)
+            return None
+        try:
+            if self.max_n is not None and self.seq >= self.max_n:
+                return None
+            self.seq += 1
+            ext = {"gz": ".jsonl.gz", "zst": ".jsonl.zst"}.get(self.compress, ".jsonl")
+            path = os.path.join(self.outdir, "snap-%04d-%d%s" % (self.seq, int(time.time()), ext))
+            info = dump(path, collect=self.collect, seq=self.seq)
+            print("refgraph_dump: %s: wrote %s (%d objects, %d edges, %.2f s)"
+                  % (why, path, info["objects"], info["edges"], info["seconds"]),
+                  file=sys.stderr)
+            return path
+        finally:
+            self.lock.release()
+
+    def full(self):
+        return self.max_n is not None and self.seq >= self.max_n
+
+
+def _parse_signal(text):
+    import signal
+    t = text.upper()
+    if t.isdigit():
+        return signal.Signals(int(t))
+    if not t.startswith("SIG"):
+        t = "SIG" + t
+    return signal.Signals[t]
+
+
+def _every_loop(series, interval, stop):
+    _own_threads.add(threading.get_ident())
+    # Fixed-rate ticks (start + k * interval), so a slow dump does not push every
+    # later snapshot back; a tick missed while dumping is skipped, not queued.
+    start = time.monotonic()
+    k = 1
+    while not stop.wait(max(0.0, start + k * interval - time.monotonic())):
+        k = max(k + 1, int((time.monotonic() - start) / interval) + 1)
+        if series.full():
+            return
+        try:
+            series.take("every %gs" % interval)
+        except Exception as e:  # keep the program running; report and stop dumping
+            print("refgraph_dump: periodic dump failed: %r" % (e,), file=sys.stderr)
+            return
+
+
+def _run_program(prog):
+    import builtins
+    import types
+    main_mod = types.ModuleType("__main__")
+    main_mod.__dict__["__builtins__"] = builtins
+    sys.modules["__main__"] = main_mod
+    if prog[0] == "-m":
+        if len(prog) < 2:
+            raise SystemExit("refgraph_dump: -m needs a module name")
+        import runpy
+        sys.argv = [prog[1]] + prog[2:]
+        sys.path[0] = os.getcwd()
+        # The same entry point `python -m` uses: runs in __main__'s namespace and
+        # leaves the module in sys.modules (run_module would restore the old one).
+        runpy._run_module_as_main(prog[1], alter_argv=True)
+        return
+    script = prog[0]
+    sys.argv = list(prog)
+    sys.path[0] = os.path.dirname(os.path.abspath(script))
+    from importlib.machinery import SourceFileLoader
+    main_mod.__dict__.update(__file__=script, __cached__=None, __spec__=None,
+                             __package__=None, __loader__=SourceFileLoader("__main__", script))
+    import io
+    with io.open_code(script) as f:
+        source = f.read()
+    code = compile(source, script, "exec", dont_inherit=True)
+    del source
+    exec(code, main_mod.__dict__)
+
+
+def main(argv=None):
+    import argparse
+    global _runner_active
+    p = argparse.ArgumentParser(
+        prog="python3 -m refgraph_dump",
+        description="Run a Python program unchanged and write refgraph heap snapshots of it.",
+        epilog="Without --every/--signal/--at-exit, one snapshot is taken at exit.")
+    p.add_argument("-o", "--output", required=True, metavar="DIR",
+                   help="directory for snap-NNNN-<unixtime>.jsonl files (created if missing)")
+    p.add_argument("--every", type=float, metavar="SECONDS",
+                   help="dump periodically from a background thread")
+    p.add_argument("--signal", metavar="SIG", help="dump when the process receives SIG (e.g. USR2)")
+    p.add_argument("--at-exit", action="store_true", help="dump when the program exits")
+    p.add_argument("--max", type=int, metavar="N", help="write at most N snapshots")
+    p.add_argument("--collect", action="store_true",
+                   help="run gc.collect() before each dump (frees unreachable cycles!)")
+    p.add_argument("--compress", choices=("gz", "zst"), help="compress the snapshots")
+    p.add_argument("program", nargs=argparse.REMAINDER,
+                   help="-- script.py args...  or  -- -m module args...")
+    a = p.parse_args(argv)
+    prog = a.program
+    if prog and prog[0] == "--":
+        prog = prog[1:]
+    if not prog:
+        p.error("no program given (… -- script.py args)")
+    if a.every is not None and a.every <= 0:
+        p.error("--every needs a positive number of seconds")
+    if a.compress == "zst" and _zstd_available() is None:
+        p.error("zstd is unavailable (no zstd module, no zstd binary on PATH)")
+    os.makedirs(a.output, exist_ok=True)
+    at_exit = a.at_exit or (a.every is None and a.signal is None)
+    series = _Series(a.output, a.max, a.collect, a.compress)
+
+    if at_exit:
+        # Registered before the program runs, so it runs after the program's own
+        # atexit handlers (atexit is last-in, first-out).
+        atexit.register(lambda: series.take("at exit"))
+    if a.signal:
+        import signal
+        try:
+            sig = _parse_signal(a.signal)
+        except (KeyError, ValueError):
+            p.error("unknown signal %r" % a.signal)
+        signal.signal(sig, lambda signum, frame: series.take("signal %s" % sig.name, block=False))
+    if a.every is not None:
+        stop = threading.Event()
+        t = threading.Thread(target=_every_loop, args=(series, a.every, stop),
+                             name="refgraph-dump", daemon=True)
+        t.start()
+
+        def stop_every():
+            # Let a periodic dump that is under way finish: the interpreter kills
+            # daemon threads at shutdown and would leave a temporary file behind.
+            stop.set()
+            with series.lock:
+                pass
+        atexit.register(stop_every)
+    _runner_active = True
+    _run_program(prog)
+    return 0

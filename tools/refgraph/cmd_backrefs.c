@@ -1,0 +1,217 @@
+/* cmd_backrefs.c: refgraph backrefs / refs SNAPSHOT SELECTOR: draw the
+ * referrers (or referents) around an object with Graphviz, like objgraph's
+ * show_backrefs / show_refs, with edge labels, sizes, roots drawn apart and
+ * fan-in folded. */
+#include "cli_select.h"
+
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void help(FILE *out, const char *cmd)
+{
+    int back = strcmp(cmd, "backrefs") == 0;
+    fprintf(out,
+            "usage: refgraph %s [options] SNAPSHOT (--id ID | --type NAME [--all] | --name NAME)\n"
+            "\n"
+            "%s\n"
+            "Edges carry their labels, node colour follows the distance from the selection,\n"
+            "sizes are shown, roots are drawn as double octagons, and a node with more than\n"
+            "--too-many %s folds the rest into one \"N more %s (X bytes)\" node.\n"
+            "With --type --all, one instance per chain shape is selected.\n"
+            "\n"
+            CLI_SELECT_HELP
+            "\n"
+            "options:\n"
+            "  --depth N         levels out from the selection (default 6)\n"
+            "  --max-nodes N     draw at most N objects (default 300); what is left out is\n"
+            "                    noted in the diagram and on stderr\n"
+            "  --too-many N      fold %s beyond N per node (default 10)\n"
+            "  --highlight TYPE  draw instances of TYPE highlighted\n"
+            "  --stop-at TYPE    draw instances of TYPE but do not expand them\n"
+            "  -o FILE           write to FILE (atomically); the format follows the\n"
+            "                    extension: .dot/.gv, .svg, .png, .pdf\n"
+            "  --format F        dot, svg, png or pdf (overrides the extension)\n"
+            "  --no-cache, --cache-dir DIR   index cache control\n"
+            "\n"
+            "Without -o the diagram goes to stdout (DOT unless --format says otherwise).\n"
+            "exit status: 0 ok, 1 unreadable snapshot, nothing matches the selector, or the\n"
+            "diagram cannot be rendered or written, 2 usage error.\n",
+            cmd,
+            back ? "Draw who refers to the selected object, up to --depth levels out: the answer\n"
+                   "to \"what keeps it alive\" as a picture (objgraph.show_backrefs)."
+                 : "Draw what the selected object refers to, up to --depth levels out\n"
+                   "(objgraph.show_refs).",
+            back ? "referrers" : "referents", back ? "referrers" : "referents",
+            back ? "referrers" : "referents");
+}
+
+typedef struct diagram_args {
+    cli_selector sel;
+    rg_diagram_options o;
+    const char *output;
+    int format;
+} diagram_args;
+
+static int parse(const char *cmd, int argc, char **argv, diagram_args *a, cli_load_options *lo, int *done)
+{
+    static const struct option opts[] = {
+        CLI_SELECT_LONG_OPTIONS,
+        {"depth", required_argument, NULL, 'd'},
+        {"max-nodes", required_argument, NULL, 'm'},
+        {"too-many", required_argument, NULL, 'T'},
+        {"highlight", required_argument, NULL, 'H'},
+        {"stop-at", required_argument, NULL, 'S'},
+        {"output", required_argument, NULL, 'o'},
+        {"format", required_argument, NULL, 'f'},
+        {"help", no_argument, NULL, 'h'},
+        CLI_LOAD_LONG_OPTIONS,
+        {0, 0, 0, 0},
+    };
+    int c;
+    long long v;
+    *done = 0;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "ho:", opts, NULL)) != -1) {
+        if (cli_select_option(&a->sel, c, optarg))
+            continue;
+        switch (c) {
+        case 'd':
+            if ((v = cli_parse_count(cmd, "--depth", optarg)) < 0)
+                return EXIT_USAGE;
+            a->o.depth = v > 1000000 ? 1000000 : (uint32_t)v;
+            break;
+        case 'm':
+            if ((v = cli_parse_count(cmd, "--max-nodes", optarg)) < 0)
+                return EXIT_USAGE;
+            if (v == 0)
+                return cli_usage_error(cmd, "--max-nodes must be at least 1");
+            a->o.max_nodes = v > 1000000 ? 1000000 : (uint32_t)v;
+            break;
+        case 'T':
+            if ((v = cli_parse_count(cmd, "--too-many", optarg)) < 0)
+                return EXIT_USAGE;
+            if (v == 0)
+                return cli_usage_error(cmd, "--too-many must be at least 1");
+            a->o.too_many = v > 1000000 ? 1000000 : (uint32_t)v;
+            break;
+        case 'H': a->o.highlight_type = optarg; break;
+        case 'S': a->o.stop_at_type = optarg; break;
+        case 'o': a->output = optarg; break;
+        case 'f':
+            if ((a->format = rg_diagram_format_from_name(optarg)) < 0)
+                return cli_usage_error(cmd, "--format takes dot, svg, png or pdf, not '%s'", optarg);
+            break;
+        case 'h': help(stdout, cmd); *done = 1; return EXIT_OK;
+        default: {
+            int r = cli_load_option(lo, c, optarg);
+            if (r < 0)
+                return EXIT_USAGE;
+            if (r == 0)
+                return cli_usage_error(cmd, "unknown option");
+        }
+        }
+    }
+    if (optind >= argc)
+        return cli_usage_error(cmd, "no snapshot given");
+    if (argc - optind > 1)
+        return cli_usage_error(cmd, "one snapshot at a time");
+    if (a->output && !*a->output)
+        return cli_usage_error(cmd, "-o needs a file name");
+    if (a->format < 0 && a->output && (a->format = rg_diagram_format_from_path(a->output)) < 0)
+        return cli_usage_error(cmd, "cannot tell the format from '%s': use a .dot, .gv, .svg, .png or "
+                                    ".pdf name, or --format", a->output);
+    if (a->format < 0)
+        a->format = RG_FORMAT_DOT;
+    return cli_select_check(cmd, &a->sel);
+}
+
+/* The objects to draw: the selection, or with --type --all one per chain shape. */
+static int targets(const cli_selection *sel, int all, rg_node **out, size_t *n)
+{
+    size_t k = all && sel->groups ? sel->n_groups : 1;
+    *out = malloc(k * sizeof **out);
+    if (!*out)
+        return -1;
+    for (size_t i = 0; i < k; i++)
+        (*out)[i] = all && sel->groups ? sel->groups[i].representative : sel->target;
+    *n = k;
+    return 0;
+}
+
+static int emit(const char *cmd, const diagram_args *a, const rg_diagram *d)
+{
+    if (a->output) {
+        if (rg_diagram_write(d, (rg_diagram_format)a->format, a->output) != RG_OK) {
+            fprintf(stderr, "refgraph %s: %s\n", cmd, rg_last_error());
+            return EXIT_BAD_INPUT;
+        }
+        return EXIT_OK;
+    }
+    char *buf;
+    size_t len;
+    if (rg_diagram_render(d, (rg_diagram_format)a->format, &buf, &len) != RG_OK) {
+        fprintf(stderr, "refgraph %s: %s\n", cmd, rg_last_error());
+        return EXIT_BAD_INPUT;
+    }
+    int bad = fwrite(buf, 1, len, stdout) != len || fflush(stdout) != 0;
+    rg_free(buf);
+    if (bad) {
+        fprintf(stderr, "refgraph %s: cannot write to stdout\n", cmd);
+        return EXIT_BAD_INPUT;
+    }
+    return EXIT_OK;
+}
+
+static int run(const char *cmd, rg_diagram_direction dir, int argc, char **argv)
+{
+    diagram_args a;
+    memset(&a, 0, sizeof a);
+    rg_diagram_options_init(&a.o);
+    a.o.direction = dir;
+    a.format = -1;
+    cli_load_options lo = {0};
+    int done, rc = parse(cmd, argc, argv, &a, &lo, &done);
+    if (rc != EXIT_OK || done)
+        return rc;
+    rg_snapshot *snap;
+    if (cli_open(argv[optind], &lo, &snap) != EXIT_OK)
+        return EXIT_BAD_INPUT;
+    rg_paths *paths = NULL;
+    rg_diagram *d = NULL;
+    rg_node *nodes = NULL;
+    size_t n = 0;
+    cli_selection sel;
+    memset(&sel, 0, sizeof sel);
+    if (rg_paths_compute(snap, NULL, &paths) != RG_OK) {
+        fprintf(stderr, "refgraph %s: %s\n", cmd, rg_last_error());
+        rc = EXIT_BAD_INPUT;
+        goto done;
+    }
+    if ((rc = cli_select(cmd, snap, paths, &a.sel, &sel)) != EXIT_OK)
+        goto done;
+    if (targets(&sel, a.sel.all, &nodes, &n) != 0) {
+        fprintf(stderr, "refgraph %s: out of memory\n", cmd);
+        rc = EXIT_BAD_INPUT;
+        goto done;
+    }
+    a.o.paths = paths;
+    if (rg_diagram_build(snap, nodes, n, &a.o, &d) != RG_OK) {
+        fprintf(stderr, "refgraph %s: %s\n", cmd, rg_last_error());
+        rc = EXIT_BAD_INPUT;
+        goto done;
+    }
+    rc = emit(cmd, &a, d);
+    if (*rg_diagram_note(d))
+        fprintf(stderr, "refgraph %s: note: %s\n", cmd, rg_diagram_note(d));
+done:
+    free(nodes);
+    rg_diagram_free(d);
+    cli_selection_free(&sel);
+    rg_paths_free(paths);
+    rg_snapshot_free(snap);
+    return rc;
+}
+
+int cmd_backrefs(int argc, char **argv) { return run("backrefs", RG_DIAGRAM_REFERRERS, argc, argv); }
+int cmd_refs(int argc, char **argv) { return run("refs", RG_DIAGRAM_REFERENTS, argc, argv); }

@@ -1,0 +1,413 @@
+/* cmd_diff.c: refgraph diff: growth across two or more snapshots (or an
+ * objgraph log), with a CI gate. Inputs are summarised one at a time, so at
+ * most one graph is in memory; output is in cmd_diff_output.c. */
+#include "cli.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+static void help(FILE *out)
+{
+    fprintf(out,
+            "usage: refgraph diff [options] SNAPSHOT SNAPSHOT [SNAPSHOT...]\n"
+            "       refgraph diff [options] DIR          (snapshots written by refgraph_dump --every)\n"
+            "       refgraph diff [options] OBJGRAPH.LOG (objgraph.show_growth() or show_most_common_types() output)\n"
+            "\n"
+            "What grew between snapshots of one process: per-type and per-retention-group\n"
+            "counts and bytes at every snapshot, growth per minute, which grew at every\n"
+            "step, objects new/freed/surviving by id, and a verdict naming the container\n"
+            "that most likely leaks, with its path. Snapshots are taken in header-time\n"
+            "order whatever the order given. See docs/diff.md.\n"
+            "\n"
+            "  --top N            rows per table (default 10; 0 = all)\n"
+            "  --json             machine-readable output (schema in docs/diff.md)\n"
+            "  --fail-if-grows SELECTOR[:THRESHOLD]   (repeatable) exit 3 when it grew more:\n"
+            "       SELECTOR   type:NAME, group:TEXT (a piece of the group's path), or bare\n"
+            "                  (a type name, else groups whose path contains it)\n"
+            "       THRESHOLD  growth first -> last that is allowed (default 0):\n"
+            "                  N or +N objects (10k), N%% of the first count,\n"
+            "                  bytes (10MB, 512kB, 1GiB), or any of these per minute (100/min)\n"
+            "  --min-growth N     a suspect grew by at least N objects (default 100)\n"
+            "  --min-ratio R      ... and by at least R times its first count (types; default 0.10)\n"
+            "  --min-group-ratio R  the same for retention groups (default 0.02)\n"
+            "  --no-groups        skip retention groups (faster; the verdict names types only)\n"
+            "  --no-cache, --cache-dir DIR   index cache control\n"
+            "\n"
+            "Exit status: 0 ok, 1 unreadable input, 2 usage error (also: fewer than two\n"
+            "snapshots), 3 a --fail-if-grows gate tripped.\n");
+}
+
+typedef struct strlist {
+    char **v;
+    size_t n, cap;
+} strlist;
+
+static int strlist_add(strlist *l, const char *s)
+{
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 16;
+        char **v = realloc(l->v, cap * sizeof *v);
+        if (!v)
+            return -1;
+        l->v = v;
+        l->cap = cap;
+    }
+    if (!(l->v[l->n] = strdup(s)))
+        return -1;
+    l->n++;
+    return 0;
+}
+
+static void strlist_free(strlist *l)
+{
+    for (size_t i = 0; i < l->n; i++)
+        free(l->v[i]);
+    free(l->v);
+}
+
+/* Kinds of input, told apart by content, never by name. */
+enum { IN_UNREADABLE, IN_SNAPSHOT, IN_LOG, IN_JSON, IN_OTHER };
+
+static int sniff(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return IN_UNREADABLE;
+    static unsigned char buf[64 * 1024];
+    size_t n = fread(buf, 1, sizeof buf, f);
+    fclose(f);
+    if (n >= 2 && buf[0] == 0x1f && buf[1] == 0x8b)
+        return IN_SNAPSHOT;
+    if (n >= 4 && buf[0] == 0x28 && buf[1] == 0xb5 && buf[2] == 0x2f && buf[3] == 0xfd)
+        return IN_SNAPSHOT;
+    size_t i = 0;
+    while (i < n && (buf[i] == ' ' || buf[i] == '\t' || buf[i] == '\r' || buf[i] == '\n'))
+        i++;
+    if (i < n && buf[i] == '{') {
+        /* JSON: a snapshot only if it starts by naming itself (refgraph's
+         * "rec", V8's "snapshot", meliae's "address"), so that other JSON files
+         * in a directory of snapshots are passed over. */
+        size_t end = n - i > 4096 ? i + 4096 : n;
+        static const char *const keys[] = {"\"rec\"", "\"snapshot\"", "\"address\""};
+        for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
+            size_t kl = strlen(keys[k]);
+            for (size_t j = i; j + kl <= end; j++)
+                if (memcmp(buf + j, keys[k], kl) == 0)
+                    return IN_SNAPSHOT;
+        }
+        return IN_JSON;
+    }
+    if (rg_objgraph_log_detect(buf, n))
+        return IN_LOG;
+    return IN_OTHER;
+}
+
+static int by_name(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The snapshots in a directory, by name (the analysis orders them by time). */
+static int expand_dir(const char *dir, strlist *out)
+{
+    DIR *d = opendir(dir);
+    if (!d) {
+        fprintf(stderr, "refgraph: %s: %s\n", dir, strerror(errno));
+        return EXIT_BAD_INPUT;
+    }
+    strlist names = {0};
+    struct dirent *e;
+    int rc = EXIT_OK;
+    while ((e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.')
+            continue;
+        size_t len = strlen(dir) + strlen(e->d_name) + 2;
+        char *p = malloc(len);
+        if (!p) {
+            rc = EXIT_BAD_INPUT;
+            break;
+        }
+        snprintf(p, len, "%s/%s", dir, e->d_name);
+        struct stat st;
+        if (stat(p, &st) == 0 && S_ISREG(st.st_mode) && sniff(p) == IN_SNAPSHOT && strlist_add(&names, p)) {
+            free(p);
+            rc = EXIT_BAD_INPUT;
+            break;
+        }
+        free(p);
+    }
+    closedir(d);
+    qsort(names.v, names.n, sizeof *names.v, by_name);
+    for (size_t i = 0; rc == EXIT_OK && i < names.n; i++)
+        if (strlist_add(out, names.v[i]))
+            rc = EXIT_BAD_INPUT;
+    strlist_free(&names);
+    if (rc)
+        fprintf(stderr, "refgraph: out of memory\n");
+    return rc;
+}
+
+typedef struct points {
+    rg_summary **v;
+    uint32_t n, cap;
+} points;
+
+static int points_add(points *p, rg_summary *s)
+{
+    if (p->n == p->cap) {
+        uint32_t cap = p->cap ? p->cap * 2 : 16;
+        rg_summary **v = realloc(p->v, cap * sizeof *v);
+        if (!v)
+            return -1;
+        p->v = v;
+        p->cap = cap;
+    }
+    p->v[p->n++] = s;
+    return 0;
+}
+
+static void points_free(points *p)
+{
+    for (uint32_t i = 0; i < p->n; i++)
+        rg_summary_free(p->v[i]);
+    free(p->v);
+}
+
+static int load_snapshot(const char *path, const cli_load_options *lo, const rg_summary_options *so,
+                         points *pts)
+{
+    rg_snapshot *snap;
+    if (cli_open(path, lo, &snap) != EXIT_OK)
+        return EXIT_BAD_INPUT;
+    rg_summary *s;
+    int rc = rg_summary_build(snap, so, &s);
+    /* The graph goes before the next one is loaded: one graph at a time. */
+    rg_snapshot_free(snap);
+    if (rc != RG_OK) {
+        fprintf(stderr, "refgraph: %s: %s\n", path, rg_last_error());
+        return EXIT_BAD_INPUT;
+    }
+    if (points_add(pts, s)) {
+        rg_summary_free(s);
+        fprintf(stderr, "refgraph: out of memory\n");
+        return EXIT_BAD_INPUT;
+    }
+    return EXIT_OK;
+}
+
+static int load_log(const char *path, points *pts)
+{
+    rg_summary **v;
+    uint32_t n;
+    if (rg_objgraph_log_open(path, &v, &n) != RG_OK) {
+        fprintf(stderr, "refgraph: %s\n", rg_last_error());
+        return EXIT_BAD_INPUT;
+    }
+    int rc = EXIT_OK;
+    for (uint32_t i = 0; i < n; i++) {
+        if (rc == EXIT_OK && points_add(pts, v[i]) == 0)
+            continue;
+        rg_summary_free(v[i]);
+        rc = EXIT_BAD_INPUT;
+    }
+    rg_free(v);
+    if (rc)
+        fprintf(stderr, "refgraph: out of memory\n");
+    return rc;
+}
+
+static int parse_ratio(const char *opt, const char *arg, double *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(arg, &end);
+    if (errno || end == arg || *end || !(v >= 0))
+        return cli_usage_error("diff", "%s needs a non-negative number, not '%s'", opt, arg);
+    *out = v;
+    return EXIT_OK;
+}
+
+int cmd_diff(int argc, char **argv)
+{
+    enum { OPT_GATE = 2001, OPT_MIN_GROWTH, OPT_MIN_RATIO, OPT_MIN_GROUP_RATIO, OPT_NO_GROUPS };
+    static const struct option opts[] = {
+        {"top", required_argument, NULL, 'n'},
+        {"json", no_argument, NULL, 'j'},
+        {"fail-if-grows", required_argument, NULL, OPT_GATE},
+        {"min-growth", required_argument, NULL, OPT_MIN_GROWTH},
+        {"min-ratio", required_argument, NULL, OPT_MIN_RATIO},
+        {"min-group-ratio", required_argument, NULL, OPT_MIN_GROUP_RATIO},
+        {"no-groups", no_argument, NULL, OPT_NO_GROUPS},
+        {"help", no_argument, NULL, 'h'},
+        CLI_LOAD_LONG_OPTIONS,
+        {0, 0, 0, 0},
+    };
+    cli_diff_view view = {.top = 10};
+    rg_diff_options dopts;
+    rg_diff_options_init(&dopts);
+    rg_summary_options sopts = {0};
+    cli_load_options lo = {0};
+    strlist gates = {0}, inputs = {0};
+    points pts = {0};
+    rg_diff *diff = NULL;
+    int c, rc = EXIT_OK;
+    long long v;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "hn:", opts, NULL)) != -1) {
+        switch (c) {
+        case 'n':
+            if ((v = cli_parse_count("diff", "--top", optarg)) < 0) {
+                rc = EXIT_USAGE;
+                goto out;
+            }
+            view.top = (uint32_t)(v > UINT32_MAX ? UINT32_MAX : v);
+            break;
+        case 'j': view.json = 1; break;
+        case OPT_GATE:
+            if (strlist_add(&gates, optarg)) {
+                rc = EXIT_BAD_INPUT;
+                goto out;
+            }
+            break;
+        case OPT_MIN_GROWTH:
+            if ((v = cli_parse_count("diff", "--min-growth", optarg)) < 0) {
+                rc = EXIT_USAGE;
+                goto out;
+            }
+            dopts.min_growth = (uint64_t)v;
+            break;
+        case OPT_MIN_RATIO:
+            if ((rc = parse_ratio("--min-ratio", optarg, &dopts.min_ratio)) != EXIT_OK)
+                goto out;
+            break;
+        case OPT_MIN_GROUP_RATIO:
+            if ((rc = parse_ratio("--min-group-ratio", optarg, &dopts.min_group_ratio)) != EXIT_OK)
+                goto out;
+            break;
+        case OPT_NO_GROUPS: sopts.no_groups = 1; break;
+        case 'h': help(stdout); goto out;
+        default: {
+            int r = cli_load_option(&lo, c, optarg);
+            if (r == 0)
+                cli_usage_error("diff", "unknown option");
+            if (r <= 0) {
+                rc = EXIT_USAGE;
+                goto out;
+            }
+        }
+        }
+    }
+    if (optind >= argc) {
+        rc = cli_usage_error("diff", "no snapshots given");
+        goto out;
+    }
+
+    /* Expand directories, tell snapshots from logs by content. */
+    int n_logs = 0, n_snaps = 0;
+    for (int i = optind; i < argc; i++) {
+        struct stat st;
+        if (stat(argv[i], &st) != 0) {
+            fprintf(stderr, "refgraph: %s: %s\n", argv[i], strerror(errno));
+            rc = EXIT_BAD_INPUT;
+            goto out;
+        }
+        if (S_ISDIR(st.st_mode)) {
+            size_t before = inputs.n;
+            if ((rc = expand_dir(argv[i], &inputs)) != EXIT_OK)
+                goto out;
+            n_snaps += (int)(inputs.n - before);
+            continue;
+        }
+        int kind = sniff(argv[i]);
+        if (kind == IN_UNREADABLE) {
+            fprintf(stderr, "refgraph: %s: %s\n", argv[i], strerror(errno));
+            rc = EXIT_BAD_INPUT;
+            goto out;
+        }
+        if (kind == IN_LOG)
+            n_logs++;
+        else
+            n_snaps++;
+        if (strlist_add(&inputs, argv[i])) {
+            rc = EXIT_BAD_INPUT;
+            goto out;
+        }
+    }
+    if (n_logs && n_snaps) {
+        rc = cli_usage_error("diff", "cannot compare snapshots with objgraph logs; give one kind");
+        goto out;
+    }
+    if (!n_logs && n_snaps < 2) {
+        rc = cli_usage_error("diff", "growth needs at least two snapshots (got %d%s)", n_snaps,
+                             argc - optind == 1 ? ", from one argument" : "");
+        goto out;
+    }
+
+    for (size_t i = 0; i < inputs.n; i++) {
+        rc = n_logs ? load_log(inputs.v[i], &pts) : load_snapshot(inputs.v[i], &lo, &sopts, &pts);
+        if (rc != EXIT_OK)
+            goto out;
+    }
+    if (pts.n < 2) {
+        rc = cli_usage_error("diff", "growth needs at least two points; the log holds %u block%s of "
+                                     "objgraph output", pts.n, pts.n == 1 ? "" : "s");
+        goto out;
+    }
+    if (rg_diff_compute(pts.v, pts.n, &dopts, &diff) != RG_OK) {
+        fprintf(stderr, "refgraph: %s\n", rg_last_error());
+        rc = EXIT_BAD_INPUT;
+        goto out;
+    }
+    for (uint32_t i = 0; i < rg_diff_warning_count(diff); i++)
+        fprintf(stderr, "refgraph diff: warning: %s\n", rg_diff_warning(diff, i));
+
+    /* Gates are evaluated before printing so --json can carry them. */
+    view.n_gates = gates.n;
+    view.gate_specs = (const char *const *)gates.v;
+    view.gates = calloc(gates.n ? gates.n : 1, sizeof *view.gates);
+    if (!view.gates) {
+        rc = EXIT_BAD_INPUT;
+        goto out;
+    }
+    int tripped = 0;
+    for (size_t i = 0; i < gates.n; i++) {
+        if (rg_diff_gate(diff, gates.v[i], &view.gates[i]) != RG_OK) {
+            rc = cli_usage_error("diff", "--fail-if-grows %s", rg_last_error());
+            goto out;
+        }
+        tripped |= view.gates[i].tripped;
+    }
+    view.min_growth = dopts.min_growth;
+    view.min_ratio = dopts.min_ratio;
+    view.min_group_ratio = dopts.min_group_ratio;
+    if (view.json)
+        cli_diff_print_json(diff, &view, stdout);
+    else
+        cli_diff_print_text(diff, &view, stdout);
+    for (size_t i = 0; i < gates.n; i++) {
+        const rg_gate_result *r = &view.gates[i];
+        if (r->tripped)
+            fprintf(stderr, "refgraph diff: gate tripped: %s\n", r->message);
+        else if (r->matched == 0)
+            fprintf(stderr, "refgraph diff: warning: gate matched nothing: %s\n", r->message);
+        else
+            fprintf(stderr, "refgraph diff: gate passed: %s\n", r->message);
+    }
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        fprintf(stderr, "refgraph: cannot write output\n");
+        rc = EXIT_BAD_INPUT;
+        goto out;
+    }
+    rc = tripped ? EXIT_GATE : EXIT_OK;
+out:
+    free(view.gates);
+    rg_diff_free(diff);
+    points_free(&pts);
+    strlist_free(&gates);
+    strlist_free(&inputs);
+    return rc;
+}

@@ -1,0 +1,299 @@
+/* cmd_report.c: refgraph report SNAPSHOT... -o DIR: the Markdown and HTML
+ * report, with its diagrams, ready to attach to a bug ticket. */
+#include "cli.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+static void help(FILE *out)
+{
+    fprintf(out,
+            "usage: refgraph report SNAPSHOT... -o DIR [--title T] [--top N] [--format md,html]\n"
+            "\n"
+            "Explain a leak to someone who was not there: writes DIR/report.md (GitHub\n"
+            "Markdown), DIR/report.html (one self-contained page, diagrams inlined) and the\n"
+            "diagrams as DIR/*.svg. Give the snapshots oldest first, or a directory of\n"
+            "them (a dumper output directory: its *.jsonl, *.jsonl.gz, *.jsonl.zst files in\n"
+            "name order). With several snapshots the report adds growth. The files appear\n"
+            "all at once or not at all. The Summary is printed when done.\n"
+            "\n"
+            "  -o, --output DIR   directory for the report (created if missing)\n"
+            "  --title T          report title (default: runtime and pid)\n"
+            "  --top N            suspects described and table rows (default 10)\n"
+            "  --format LIST      md, html or md,html (default md,html)\n"
+            "  -q, --quiet        print nothing on success\n"
+            "  --no-cache, --cache-dir DIR   index cache control\n");
+}
+
+static int parse_formats(const char *arg, unsigned *out)
+{
+    unsigned f = 0;
+    const char *p = arg;
+    while (*p) {
+        size_t n = strcspn(p, ",");
+        if (n == 2 && strncmp(p, "md", 2) == 0)
+            f |= RG_REPORT_MARKDOWN;
+        else if ((n == 8 && strncmp(p, "markdown", 8) == 0))
+            f |= RG_REPORT_MARKDOWN;
+        else if (n == 4 && strncmp(p, "html", 4) == 0)
+            f |= RG_REPORT_HTML;
+        else
+            return cli_usage_error("report", "--format takes md, html or md,html, not '%s'", arg);
+        p += n;
+        if (*p == ',')
+            p++;
+    }
+    if (!f)
+        return cli_usage_error("report", "--format takes md, html or md,html, not '%s'", arg);
+    *out = f;
+    return EXIT_OK;
+}
+
+typedef struct path_list {
+    char **items;
+    size_t n, cap;
+} path_list;
+
+static int push(path_list *l, char *s)
+{
+    if (!s)
+        return -1;
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 8;
+        char **p = realloc(l->items, cap * sizeof *p);
+        if (!p) {
+            free(s);
+            return -1;
+        }
+        l->items = p;
+        l->cap = cap;
+    }
+    l->items[l->n++] = s;
+    return 0;
+}
+
+static int is_snapshot_name(const char *name)
+{
+    static const char *const ext[] = {".jsonl", ".jsonl.gz", ".jsonl.zst", ".heapsnapshot"};
+    if (name[0] == '.')
+        return 0;
+    size_t n = strlen(name);
+    for (size_t i = 0; i < sizeof ext / sizeof ext[0]; i++) {
+        size_t e = strlen(ext[i]);
+        if (n > e && strcmp(name + n - e, ext[i]) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+static int by_name(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* A directory argument stands for its snapshots in name order (the dumper
+ * names them snap-NNNN-<time>, so name order is time order). */
+static int expand(const char *arg, path_list *out)
+{
+    struct stat st;
+    if (stat(arg, &st) != 0 || !S_ISDIR(st.st_mode))
+        return push(out, strdup(arg)) == 0 ? EXIT_OK : EXIT_BAD_INPUT;
+    DIR *d = opendir(arg);
+    if (!d) {
+        fprintf(stderr, "refgraph: %s: %s\n", arg, strerror(errno));
+        return EXIT_BAD_INPUT;
+    }
+    path_list found = {0};
+    struct dirent *e;
+    int rc = EXIT_OK;
+    while ((e = readdir(d)) != NULL) {
+        if (!is_snapshot_name(e->d_name))
+            continue;
+        size_t n = strlen(arg) + strlen(e->d_name) + 2;
+        char *p = malloc(n);
+        if (p)
+            snprintf(p, n, "%s%s%s", arg, arg[strlen(arg) - 1] == '/' ? "" : "/", e->d_name);
+        if (push(&found, p) != 0) {
+            rc = EXIT_BAD_INPUT;
+            break;
+        }
+    }
+    closedir(d);
+    if (rc == EXIT_OK && found.n == 0) {
+        fprintf(stderr, "refgraph: %s: no snapshots (*.jsonl, *.jsonl.gz, *.jsonl.zst) in this directory\n", arg);
+        rc = EXIT_BAD_INPUT;
+    }
+    if (found.n)
+        qsort(found.items, found.n, sizeof *found.items, by_name);
+    for (size_t i = 0; i < found.n; i++) {
+        if (rc == EXIT_OK && push(out, found.items[i]) != 0)
+            rc = EXIT_BAD_INPUT;
+        else if (rc != EXIT_OK)
+            free(found.items[i]);
+    }
+    free(found.items);
+    return rc;
+}
+
+/* The command line as the user could type it again: arguments quoted
+ * shell-style where they need it. */
+static char *command_line(int argc, char **argv)
+{
+    size_t cap = 16;
+    for (int i = 0; i < argc; i++)
+        cap += strlen(argv[i]) * 4 + 3;
+    char *s = malloc(cap), *w = s;
+    if (!s)
+        return NULL;
+    w += sprintf(w, "refgraph");
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        int plain = *a != '\0';
+        for (const char *c = a; *c; c++)
+            if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./,:=+@%", *c))
+                plain = 0;
+        *w++ = ' ';
+        if (plain) {
+            w += sprintf(w, "%s", a);
+            continue;
+        }
+        *w++ = '\'';
+        for (const char *c = a; *c; c++) {
+            if (*c == '\'') {
+                memcpy(w, "'\\''", 4);
+                w += 4;
+            } else {
+                *w++ = *c;
+            }
+        }
+        *w++ = '\'';
+    }
+    *w = '\0';
+    return s;
+}
+
+static void free_list(path_list *l)
+{
+    for (size_t i = 0; i < l->n; i++)
+        free(l->items[i]);
+    free(l->items);
+}
+
+static int run(int argc, char **argv, const char *cmd)
+{
+    static const struct option opts[] = {
+        {"output", required_argument, NULL, 'o'},
+        {"title", required_argument, NULL, 't'},
+        {"top", required_argument, NULL, 'n'},
+        {"format", required_argument, NULL, 'f'},
+        {"quiet", no_argument, NULL, 'q'},
+        {"help", no_argument, NULL, 'h'},
+        CLI_LOAD_LONG_OPTIONS,
+        {0, 0, 0, 0},
+    };
+    const char *dir = NULL, *title = NULL;
+    long long top = 0;
+    unsigned formats = RG_REPORT_MARKDOWN | RG_REPORT_HTML;
+    int quiet = 0, c;
+    cli_load_options lo = {0};
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "ho:n:q", opts, NULL)) != -1) {
+        switch (c) {
+        case 'o': dir = optarg; break;
+        case 't': title = optarg; break;
+        case 'n':
+            if ((top = cli_parse_count("report", "--top", optarg)) < 0)
+                return EXIT_USAGE;
+            if (top > 100000)
+                return cli_usage_error("report", "--top is at most 100000");
+            break;
+        case 'f':
+            if (parse_formats(optarg, &formats) != EXIT_OK)
+                return EXIT_USAGE;
+            break;
+        case 'q': quiet = 1; break;
+        case 'h': help(stdout); return EXIT_OK;
+        default: {
+            int r = cli_load_option(&lo, c, optarg);
+            if (r < 0)
+                return EXIT_USAGE;
+            if (r == 0)
+                return cli_usage_error("report", "unknown option");
+        }
+        }
+    }
+    if (!dir || !*dir)
+        return cli_usage_error("report", "no output directory given (-o DIR)");
+    if (optind >= argc)
+        return cli_usage_error("report", "no snapshot given");
+
+    path_list paths = {0};
+    for (int i = optind; i < argc; i++) {
+        if (expand(argv[i], &paths) != EXIT_OK) {
+            free_list(&paths);
+            return EXIT_BAD_INPUT;
+        }
+    }
+    rg_snapshot **snaps = calloc(paths.n, sizeof *snaps);
+    if (!snaps) {
+        free_list(&paths);
+        fprintf(stderr, "refgraph: out of memory\n");
+        return EXIT_BAD_INPUT;
+    }
+    int rc = EXIT_OK;
+    for (size_t i = 0; i < paths.n && rc == EXIT_OK; i++)
+        rc = cli_open(paths.items[i], &lo, &snaps[i]);
+
+    rg_report *report = NULL;
+    if (rc == EXIT_OK) {
+        rg_report_options ro;
+        rg_report_options_init(&ro);
+        ro.title = title;
+        ro.top = (uint32_t)top;
+        ro.command_line = cmd;
+        if (rg_report_build((const rg_snapshot *const *)snaps, paths.n, &ro, &report) != RG_OK ||
+            rg_report_write(report, dir, formats) != RG_OK) {
+            fprintf(stderr, "refgraph: %s\n", rg_last_error());
+            rc = EXIT_BAD_INPUT;
+        }
+    }
+    if (rc == EXIT_OK && !quiet) {
+        const char *sep = dir[strlen(dir) - 1] == '/' ? "" : "/";
+        if (formats & RG_REPORT_MARKDOWN)
+            printf("wrote %s%sreport.md\n", dir, sep);
+        if (formats & RG_REPORT_HTML)
+            printf("wrote %s%sreport.html\n", dir, sep);
+        size_t nd = rg_report_diagram_count(report), shown = 0;
+        for (size_t i = 0; i < nd; i++) {
+            const char *svg;
+            rg_report_diagram(report, i, NULL, &svg, NULL);
+            shown += svg != NULL;
+        }
+        if (shown)
+            printf("wrote %zu diagram%s (%s%s*.svg)\n", shown, shown == 1 ? "" : "s", dir, sep);
+        printf("\nSummary:\n%s", rg_report_summary(report));
+    }
+    rg_report_free(report);
+    for (size_t i = 0; i < paths.n; i++)
+        rg_snapshot_free(snaps[i]);
+    free(snaps);
+    free_list(&paths);
+    return rc;
+}
+
+int cmd_report(int argc, char **argv)
+{
+    /* Before getopt_long, which permutes argv. */
+    char *cmd = command_line(argc, argv);
+    if (!cmd) {
+        fprintf(stderr, "refgraph: out of memory\n");
+        return EXIT_BAD_INPUT;
+    }
+    int rc = run(argc, argv, cmd);
+    free(cmd);
+    return rc;
+}
