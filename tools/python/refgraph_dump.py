@@ -1296,7 +1296,6 @@ def _dump_locked(path, kind, collect, seq):
             "walk_cpu_seconds": walk_cpu, "seconds": time.time() - t_start}
 
 
-
 # ---------------------------------------------------------------------------
 # Runner: python3 -m refgraph_dump -o DIR [...] -- script.py args...
 
@@ -1351,7 +1350,6 @@ def _every_loop(series, interval, stop):
     start = time.monotonic()
     k = 1
     while not stop.wait(max(0.0, start + k * interval - time.monotonic())):
-        k = max(k + 1, int((time.monotonic() - start) / interval) + 1)
         if series.full():
             return
         try:
@@ -1359,6 +1357,8 @@ def _every_loop(series, interval, stop):
         except Exception as e:  # keep the program running; report and stop dumping
             print("refgraph_dump: periodic dump failed: %r" % (e,), file=sys.stderr)
             return
+        # The next tick after the dump ends: ticks that fell inside it are gone.
+        k = int((time.monotonic() - start) / interval) + 1
 
 
 def _run_program(prog):

@@ -100,4 +100,22 @@ int cli_atomic_open(cli_atomic_file *f, const char *path);
 int cli_atomic_commit(cli_atomic_file *f);   /* closes; 0 on success */
 void cli_atomic_abort(cli_atomic_file *f);
 
+/* A growable list of owned strings. */
+typedef struct cli_strlist {
+    char **v;
+    size_t n, cap;
+} cli_strlist;
+int cli_strlist_add(cli_strlist *l, const char *s);  /* copies s; -1 when out of memory */
+void cli_strlist_free(cli_strlist *l);
+
+/* What a file is, told by its content: a snapshot (refgraph JSONL, V8,
+ * meliae, compressed or not), an objgraph log, other JSON, or anything else. */
+enum { CLI_IN_UNREADABLE, CLI_IN_SNAPSHOT, CLI_IN_LOG, CLI_IN_JSON, CLI_IN_OTHER };
+int cli_sniff(const char *path);
+int cli_is_dir(const char *path);
+/* Append the snapshots in directory `dir`, in name order (the dumper names
+ * them snap-NNNN-<time>). Prints the error and returns EXIT_BAD_INPUT when
+ * the directory cannot be read or holds no snapshot. */
+int cli_expand_dir(const char *dir, cli_strlist *out);
+
 #endif

@@ -226,8 +226,8 @@ static int by_name(const rg_snapshot *s, const char *cmd, const char *name, cli_
         fprintf(stderr, "refgraph %s: no module global or named object '%s' in %s\n", cmd, name,
                 rg_snapshot_get_info(s)->path);
     else
-        fprintf(stderr, "refgraph %s: --name '%s' is ambiguous (%zu matches): %s%s\n", cmd, name,
-                amb->count, amb->list, amb->count > 4 ? ", ..." : "");
+        fprintf(stderr, "refgraph %s: --name '%s' is ambiguous (%zu matches): %s\n", cmd, name,
+                amb->count, amb->list);
     return EXIT_BAD_INPUT;
 }
 

@@ -41,116 +41,6 @@ static void help(FILE *out)
             "snapshots), 3 a --fail-if-grows gate tripped.\n");
 }
 
-typedef struct strlist {
-    char **v;
-    size_t n, cap;
-} strlist;
-
-static int strlist_add(strlist *l, const char *s)
-{
-    if (l->n == l->cap) {
-        size_t cap = l->cap ? l->cap * 2 : 16;
-        char **v = realloc(l->v, cap * sizeof *v);
-        if (!v)
-            return -1;
-        l->v = v;
-        l->cap = cap;
-    }
-    if (!(l->v[l->n] = strdup(s)))
-        return -1;
-    l->n++;
-    return 0;
-}
-
-static void strlist_free(strlist *l)
-{
-    for (size_t i = 0; i < l->n; i++)
-        free(l->v[i]);
-    free(l->v);
-}
-
-/* Kinds of input, told apart by content, never by name. */
-enum { IN_UNREADABLE, IN_SNAPSHOT, IN_LOG, IN_JSON, IN_OTHER };
-
-static int sniff(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return IN_UNREADABLE;
-    static unsigned char buf[64 * 1024];
-    size_t n = fread(buf, 1, sizeof buf, f);
-    fclose(f);
-    if (n >= 2 && buf[0] == 0x1f && buf[1] == 0x8b)
-        return IN_SNAPSHOT;
-    if (n >= 4 && buf[0] == 0x28 && buf[1] == 0xb5 && buf[2] == 0x2f && buf[3] == 0xfd)
-        return IN_SNAPSHOT;
-    size_t i = 0;
-    while (i < n && (buf[i] == ' ' || buf[i] == '\t' || buf[i] == '\r' || buf[i] == '\n'))
-        i++;
-    if (i < n && buf[i] == '{') {
-        /* JSON: a snapshot only if it starts by naming itself (refgraph's
-         * "rec", V8's "snapshot", meliae's "address"), so that other JSON files
-         * in a directory of snapshots are passed over. */
-        size_t end = n - i > 4096 ? i + 4096 : n;
-        static const char *const keys[] = {"\"rec\"", "\"snapshot\"", "\"address\""};
-        for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
-            size_t kl = strlen(keys[k]);
-            for (size_t j = i; j + kl <= end; j++)
-                if (memcmp(buf + j, keys[k], kl) == 0)
-                    return IN_SNAPSHOT;
-        }
-        return IN_JSON;
-    }
-    if (rg_objgraph_log_detect(buf, n))
-        return IN_LOG;
-    return IN_OTHER;
-}
-
-static int by_name(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* The snapshots in a directory, by name (the analysis orders them by time). */
-static int expand_dir(const char *dir, strlist *out)
-{
-    DIR *d = opendir(dir);
-    if (!d) {
-        fprintf(stderr, "refgraph: %s: %s\n", dir, strerror(errno));
-        return EXIT_BAD_INPUT;
-    }
-    strlist names = {0};
-    struct dirent *e;
-    int rc = EXIT_OK;
-    while ((e = readdir(d)) != NULL) {
-        if (e->d_name[0] == '.')
-            continue;
-        size_t len = strlen(dir) + strlen(e->d_name) + 2;
-        char *p = malloc(len);
-        if (!p) {
-            rc = EXIT_BAD_INPUT;
-            break;
-        }
-        snprintf(p, len, "%s/%s", dir, e->d_name);
-        struct stat st;
-        if (stat(p, &st) == 0 && S_ISREG(st.st_mode) && sniff(p) == IN_SNAPSHOT && strlist_add(&names, p)) {
-            free(p);
-            rc = EXIT_BAD_INPUT;
-            break;
-        }
-        free(p);
-    }
-    closedir(d);
-    qsort(names.v, names.n, sizeof *names.v, by_name);
-    for (size_t i = 0; rc == EXIT_OK && i < names.n; i++)
-        if (strlist_add(out, names.v[i]))
-            rc = EXIT_BAD_INPUT;
-    strlist_free(&names);
-    if (rc)
-        fprintf(stderr, "refgraph: out of memory\n");
-    return rc;
-}
-
 typedef struct points {
     rg_summary **v;
     uint32_t n, cap;
@@ -251,7 +141,7 @@ int cmd_diff(int argc, char **argv)
     rg_diff_options_init(&dopts);
     rg_summary_options sopts = {0};
     cli_load_options lo = {0};
-    strlist gates = {0}, inputs = {0};
+    cli_strlist gates = {0}, inputs = {0};
     points pts = {0};
     rg_diff *diff = NULL;
     int c, rc = EXIT_OK;
@@ -268,7 +158,7 @@ int cmd_diff(int argc, char **argv)
             break;
         case 'j': view.json = 1; break;
         case OPT_GATE:
-            if (strlist_add(&gates, optarg)) {
+            if (cli_strlist_add(&gates, optarg)) {
                 rc = EXIT_BAD_INPUT;
                 goto out;
             }
@@ -317,22 +207,22 @@ int cmd_diff(int argc, char **argv)
         }
         if (S_ISDIR(st.st_mode)) {
             size_t before = inputs.n;
-            if ((rc = expand_dir(argv[i], &inputs)) != EXIT_OK)
+            if ((rc = cli_expand_dir(argv[i], &inputs)) != EXIT_OK)
                 goto out;
             n_snaps += (int)(inputs.n - before);
             continue;
         }
-        int kind = sniff(argv[i]);
-        if (kind == IN_UNREADABLE) {
+        int kind = cli_sniff(argv[i]);
+        if (kind == CLI_IN_UNREADABLE) {
             fprintf(stderr, "refgraph: %s: %s\n", argv[i], strerror(errno));
             rc = EXIT_BAD_INPUT;
             goto out;
         }
-        if (kind == IN_LOG)
+        if (kind == CLI_IN_LOG)
             n_logs++;
         else
             n_snaps++;
-        if (strlist_add(&inputs, argv[i])) {
+        if (cli_strlist_add(&inputs, argv[i])) {
             rc = EXIT_BAD_INPUT;
             goto out;
         }
@@ -407,7 +297,7 @@ out:
     free(view.gates);
     rg_diff_free(diff);
     points_free(&pts);
-    strlist_free(&gates);
-    strlist_free(&inputs);
+    cli_strlist_free(&gates);
+    cli_strlist_free(&inputs);
     return rc;
 }

@@ -2,7 +2,6 @@
  * report, with its diagrams, ready to attach to a bug ticket. */
 #include "cli.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
@@ -17,7 +16,7 @@ static void help(FILE *out)
             "Explain a leak to someone who was not there: writes DIR/report.md (GitHub\n"
             "Markdown), DIR/report.html (one self-contained page, diagrams inlined) and the\n"
             "diagrams as DIR/*.svg. Give the snapshots oldest first, or a directory of\n"
-            "them (a dumper output directory: its *.jsonl, *.jsonl.gz, *.jsonl.zst files in\n"
+            "them (a dumper output directory: the snapshots in it, told by content, in\n"
             "name order). With several snapshots the report adds growth. The files appear\n"
             "all at once or not at all. The Summary is printed when done.\n"
             "\n"
@@ -53,91 +52,6 @@ static int parse_formats(const char *arg, unsigned *out)
     return EXIT_OK;
 }
 
-typedef struct path_list {
-    char **items;
-    size_t n, cap;
-} path_list;
-
-static int push(path_list *l, char *s)
-{
-    if (!s)
-        return -1;
-    if (l->n == l->cap) {
-        size_t cap = l->cap ? l->cap * 2 : 8;
-        char **p = realloc(l->items, cap * sizeof *p);
-        if (!p) {
-            free(s);
-            return -1;
-        }
-        l->items = p;
-        l->cap = cap;
-    }
-    l->items[l->n++] = s;
-    return 0;
-}
-
-static int is_snapshot_name(const char *name)
-{
-    static const char *const ext[] = {".jsonl", ".jsonl.gz", ".jsonl.zst", ".heapsnapshot"};
-    if (name[0] == '.')
-        return 0;
-    size_t n = strlen(name);
-    for (size_t i = 0; i < sizeof ext / sizeof ext[0]; i++) {
-        size_t e = strlen(ext[i]);
-        if (n > e && strcmp(name + n - e, ext[i]) == 0)
-            return 1;
-    }
-    return 0;
-}
-
-static int by_name(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* A directory argument stands for its snapshots in name order (the dumper
- * names them snap-NNNN-<time>, so name order is time order). */
-static int expand(const char *arg, path_list *out)
-{
-    struct stat st;
-    if (stat(arg, &st) != 0 || !S_ISDIR(st.st_mode))
-        return push(out, strdup(arg)) == 0 ? EXIT_OK : EXIT_BAD_INPUT;
-    DIR *d = opendir(arg);
-    if (!d) {
-        fprintf(stderr, "refgraph: %s: %s\n", arg, strerror(errno));
-        return EXIT_BAD_INPUT;
-    }
-    path_list found = {0};
-    struct dirent *e;
-    int rc = EXIT_OK;
-    while ((e = readdir(d)) != NULL) {
-        if (!is_snapshot_name(e->d_name))
-            continue;
-        size_t n = strlen(arg) + strlen(e->d_name) + 2;
-        char *p = malloc(n);
-        if (p)
-            snprintf(p, n, "%s%s%s", arg, arg[strlen(arg) - 1] == '/' ? "" : "/", e->d_name);
-        if (push(&found, p) != 0) {
-            rc = EXIT_BAD_INPUT;
-            break;
-        }
-    }
-    closedir(d);
-    if (rc == EXIT_OK && found.n == 0) {
-        fprintf(stderr, "refgraph: %s: no snapshots (*.jsonl, *.jsonl.gz, *.jsonl.zst) in this directory\n", arg);
-        rc = EXIT_BAD_INPUT;
-    }
-    if (found.n)
-        qsort(found.items, found.n, sizeof *found.items, by_name);
-    for (size_t i = 0; i < found.n; i++) {
-        if (rc == EXIT_OK && push(out, found.items[i]) != 0)
-            rc = EXIT_BAD_INPUT;
-        else if (rc != EXIT_OK)
-            free(found.items[i]);
-    }
-    free(found.items);
-    return rc;
-}
 
 /* The command line as the user could type it again: arguments quoted
  * shell-style where they need it. */
@@ -174,13 +88,6 @@ static char *command_line(int argc, char **argv)
     }
     *w = '\0';
     return s;
-}
-
-static void free_list(path_list *l)
-{
-    for (size_t i = 0; i < l->n; i++)
-        free(l->items[i]);
-    free(l->items);
 }
 
 static int run(int argc, char **argv, const char *cmd)
@@ -231,22 +138,24 @@ static int run(int argc, char **argv, const char *cmd)
     if (optind >= argc)
         return cli_usage_error("report", "no snapshot given");
 
-    path_list paths = {0};
+    cli_strlist paths = {0};
     for (int i = optind; i < argc; i++) {
-        if (expand(argv[i], &paths) != EXIT_OK) {
-            free_list(&paths);
+        int rc = cli_is_dir(argv[i]) ? cli_expand_dir(argv[i], &paths)
+                 : cli_strlist_add(&paths, argv[i]) == 0 ? EXIT_OK : EXIT_BAD_INPUT;
+        if (rc != EXIT_OK) {
+            cli_strlist_free(&paths);
             return EXIT_BAD_INPUT;
         }
     }
     rg_snapshot **snaps = calloc(paths.n, sizeof *snaps);
     if (!snaps) {
-        free_list(&paths);
+        cli_strlist_free(&paths);
         fprintf(stderr, "refgraph: out of memory\n");
         return EXIT_BAD_INPUT;
     }
     int rc = EXIT_OK;
     for (size_t i = 0; i < paths.n && rc == EXIT_OK; i++)
-        rc = cli_open(paths.items[i], &lo, &snaps[i]);
+        rc = cli_open(paths.v[i], &lo, &snaps[i]);
 
     rg_report *report = NULL;
     if (rc == EXIT_OK) {
@@ -281,7 +190,7 @@ static int run(int argc, char **argv, const char *cmd)
     for (size_t i = 0; i < paths.n; i++)
         rg_snapshot_free(snaps[i]);
     free(snaps);
-    free_list(&paths);
+    cli_strlist_free(&paths);
     return rc;
 }
 
