@@ -4,8 +4,9 @@
  *
  *   chain_query_bench SNAPSHOT TYPE [REPEAT]
  *       load once, then REPEAT times (default 5): shortest paths from all
- *       roots + pick the typical TYPE instance + walk its chain. Prints the
- *       median and the chain length.
+ *       roots + pick the typical TYPE instance + walk its chain (the query),
+ *       timing the paths (one BFS per snapshot) and the walk (per object)
+ *       apart too. Prints medians and the chain length.
  *   chain_query_bench --diagram NODES [REPEAT]
  *       a referent diagram of NODES objects (a seeded graph with labelled
  *       fan-out and cross edges), built and rendered to SVG in-process;
@@ -53,12 +54,15 @@ static int chain_bench(const char *path, const char *type, int repeat)
         return die(path);
     double load = now() - t0;
     double *times = calloc((size_t)repeat, sizeof *times);
+    double *bfs = calloc((size_t)repeat, sizeof *bfs);
+    double *walk = calloc((size_t)repeat, sizeof *walk);
     size_t len = 0;
     for (int r = 0; r < repeat; r++) {
         t0 = now();
         rg_paths *p;
         if (rg_paths_compute(s, NULL, &p) != RG_OK)
             return die("paths");
+        bfs[r] = now() - t0;
         uint32_t t;
         if (rg_type_find(s, type, &t) != RG_OK)
             return die(type);
@@ -78,18 +82,25 @@ static int chain_bench(const char *path, const char *type, int repeat)
         if (rg_paths_group(p, inst, n, &g, &ng, &members) != RG_OK)
             return die("group");
         rg_edge *edges;
+        double t1 = now();
         if (rg_paths_chain(p, g[0].representative, &edges, &len) != RG_OK)
             return die("chain");
-        times[r] = now() - t0;
+        double t2 = now();
+        times[r] = t2 - t0;
+        walk[r] = t2 - t1;
         rg_free(edges);
         rg_free(g);
         rg_free(members);
         free(inst);
         rg_paths_free(p);
     }
-    printf("objects %u edges %llu load_s %.3f query_median_s %.6f chain_edges %zu repeat %d\n",
-           rg_node_count(s), (unsigned long long)rg_edge_count(s), load, median(times, repeat), len, repeat);
+    printf("objects %u edges %llu load_s %.3f query_median_s %.6f paths_median_s %.6f "
+           "walk_median_s %.7f chain_edges %zu repeat %d\n",
+           rg_node_count(s), (unsigned long long)rg_edge_count(s), load, median(times, repeat),
+           median(bfs, repeat), median(walk, repeat), len, repeat);
     free(times);
+    free(bfs);
+    free(walk);
     rg_snapshot_free(s);
     return 0;
 }

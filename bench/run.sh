@@ -34,4 +34,21 @@ cc -O2 -Ilibgraph/include -DRG_STATIC_DEFINE -o "$data/query_bench" bench/query_
 
 python3 bench/bench.py --refgraph "$REFGRAPH" --gen "$data/gen_snapshot" \
   --query-bench "$data/query_bench" --data "$data" "$@"
+
+# The other engineers' benchmarks (their sections of docs/performance.md),
+# in the same run; their raw output goes beside the JSON results.
+if [ "${1:-}" != "--quick" ]; then
+  if [ -f bench/deepleak_bench.sh ]; then
+    echo "== bench/deepleak_bench.sh"
+    sh bench/deepleak_bench.sh "$build" 1000 | tee bench/results/deepleak_bench.txt
+  fi
+  if [ -f bench/suspects_bench.sh ]; then
+    echo "== bench/suspects_bench.sh"
+    bash bench/suspects_bench.sh 10000000 "$build" | tee bench/results/suspects_bench.txt
+  fi
+  if [ -f bench/dump_bench.py ]; then
+    echo "== bench/dump_bench.py"
+    python3 bench/dump_bench.py --objgraph | tee bench/results/dump_bench.txt
+  fi
+fi
 python3 bench/render.py

@@ -384,6 +384,8 @@ typedef struct rg_path_options {
 RG_API void rg_path_options_init(rg_path_options *o);
 
 /* Compute shortest retention paths from every root. NULL options = defaults.
+ * O(objects + edges) time, 13 bytes per object kept, and every object no root
+ * reaches is classified at the same time (rg_paths_why_unreachable).
  * On success *out is owned by the caller (rg_paths_free); it borrows `snap`,
  * which must outlive it. */
 RG_API int rg_paths_compute(const rg_snapshot *snap, const rg_path_options *opts,
@@ -404,8 +406,9 @@ RG_API int rg_paths_parent(const rg_paths *paths, rg_node node, rg_edge *out);
  * when no root reaches `node` (then ask rg_paths_why_unreachable). */
 RG_API int rg_paths_chain(const rg_paths *paths, rg_node node, rg_edge **out, size_t *n);
 
-/* The root record (index for rg_root_get) the chain to `node` starts from.
- * When several records name the same object the preferred one is reported:
+/* The root record (index for rg_root_get) the chain to `node` starts from;
+ * O(distance). When several records name the same object the preferred one
+ * is reported:
  * module, then thread, builtins, static, other, garbage; then file order.
  * RG_ENOTFOUND when no root reaches `node`. */
 RG_API int rg_paths_root(const rg_paths *paths, rg_node node, uint32_t *out);

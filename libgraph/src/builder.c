@@ -189,6 +189,8 @@ static int grow_nodes(rg_builder *b, size_t need)
     GROW(s->node_flags);
     GROW(s->fwd_off);
 #undef GROW
+    /* the id column is read at random by every id map probe */
+    rg_advise_huge(s->node_id, cap * sizeof *s->node_id);
     b->node_cap = cap;
     return RG_OK;
 }
@@ -518,11 +520,14 @@ static int build_forward(rg_builder *b)
 static int build_reverse(rg_snapshot *s)
 {
     uint32_t n = s->n_nodes;
-    s->rev_off = rg_xcalloc((size_t)n + 1, sizeof *s->rev_off);
+    /* counted and filled in target order, i.e. at random: huge pages */
+    s->rev_off = rg_xcalloc_huge((size_t)n + 1, sizeof *s->rev_off);
     s->rev_src = rg_xmalloc(s->n_edges, sizeof *s->rev_src);
     s->rev_edge = rg_xmalloc(s->n_edges, sizeof *s->rev_edge);
     if (!s->rev_off || !s->rev_src || !s->rev_edge)
         return RG_ENOMEM;
+    rg_advise_huge(s->rev_src, s->n_edges * sizeof *s->rev_src);
+    rg_advise_huge(s->rev_edge, s->n_edges * sizeof *s->rev_edge);
     for (uint64_t e = 0; e < s->n_edges; e++)
         s->rev_off[s->fwd_dst[e] + 1]++;
     for (uint32_t v = 0; v < n; v++)

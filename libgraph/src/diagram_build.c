@@ -73,7 +73,7 @@ static unsigned root_rank(uint8_t kind)
 static int root_record(const walk *w, rg_node v, uint32_t *rec)
 {
     if (w->o.paths && w->o.paths->dist[v] == 0) {
-        *rec = w->o.paths->root[v];
+        *rec = rg_paths_root_record(w->o.paths, v);
         return 1;
     }
     const rg_snapshot *s = w->s;
@@ -234,7 +234,7 @@ static int neighbours(const walk *w, rg_node u, neighbour **buf, size_t *cap, si
         if (p && back) {
             /* The referrer the retention path goes through comes first, then
              * referrers by their distance from a root; unreachable last. */
-            if (p->parent[u] == v && p->dist[u] != RG_DISTANCE_NONE && p->pedge[u] == e)
+            if (p->dist[u] != RG_DISTANCE_NONE && p->parent[u] == v && rg_paths_edge(p, u) == e)
                 rank = 0;
             else
                 rank = p->dist[v] == RG_DISTANCE_NONE ? UINT32_MAX : p->dist[v] + 1;

@@ -20,7 +20,7 @@ int rg_idmap_init(rg_idmap *m, uint64_t expected)
 {
     memset(m, 0, sizeof *m);
     uint64_t cap = capacity_for(expected);
-    m->slots = rg_xcalloc(cap, sizeof *m->slots);
+    m->slots = rg_xcalloc_huge(cap, sizeof *m->slots);
     if (!m->slots)
         return RG_ENOMEM;
     m->mask = cap - 1;
@@ -35,7 +35,7 @@ void rg_idmap_free(rg_idmap *m)
 
 static int rehash_to(rg_idmap *m, const uint64_t *ids, uint64_t ncap)
 {
-    uint32_t *ns = rg_xcalloc(ncap, sizeof *ns);
+    uint32_t *ns = rg_xcalloc_huge(ncap, sizeof *ns);
     if (!ns)
         return RG_ENOMEM;
     for (uint64_t i = 0; i <= m->mask; i++) {

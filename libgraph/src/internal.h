@@ -34,6 +34,11 @@ RG_INTERNAL void *rg_xcalloc(size_t n, size_t size);
 RG_INTERNAL void *rg_xrealloc(void *p, size_t n, size_t size);
 RG_INTERNAL char *rg_xstrndup(const char *s, size_t len);
 
+/* Ask for huge pages for a large array read at random (no-op when small or
+ * unsupported), and calloc with that advice (free with free()). */
+RG_INTERNAL void rg_advise_huge(void *p, size_t bytes);
+RG_INTERNAL void *rg_xcalloc_huge(size_t n, size_t size);
+
 /* Grow `*arr` (elements of `size` bytes, capacity `*cap`) to hold at least
  * `need` elements, doubling. Returns 0 or RG_ENOMEM. */
 RG_INTERNAL int rg_grow(void **arr, size_t *cap, size_t need, size_t size);

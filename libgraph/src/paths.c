@@ -20,6 +20,39 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+
+#define BIG_ARRAY (2u << 20)   /* from here on, whole huge pages */
+
+void *rg_paths_big_alloc(size_t n, size_t size)
+{
+    if (size && n > SIZE_MAX / size - BIG_ARRAY) {
+        rg_fail(RG_ENOMEM, "allocation of %zu x %zu bytes overflows", n, size);
+        return NULL;
+    }
+    size_t bytes = n * size;
+    if (bytes < BIG_ARRAY)
+        return rg_xmalloc(n ? n : 1, size ? size : 1);
+    void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) {
+        rg_fail(RG_ENOMEM, "out of memory mapping %zu bytes", bytes);
+        return NULL;
+    }
+#ifdef MADV_HUGEPAGE
+    madvise(p, bytes, MADV_HUGEPAGE); /* advice only: without it we still work */
+#endif
+    return p;
+}
+
+void rg_paths_big_free(void *p, size_t n, size_t size)
+{
+    if (!p)
+        return;
+    if (n * size < BIG_ARRAY)
+        free(p);
+    else
+        munmap(p, n * size);
+}
 
 void rg_path_options_init(rg_path_options *o)
 {
@@ -194,19 +227,23 @@ static inline void visit(rg_paths *p, rg_node v, rg_node u, uint64_t e)
 {
     p->dist[v] = p->dist[u] + 1;
     p->parent[v] = u;
-    p->pedge[v] = e;
-    p->root[v] = p->root[u];
+    p->pidx[v] = (uint32_t)(e - rg_fwd_begin(p->snap, u));
 }
 
 static int bfs(rg_paths *p)
 {
     const rg_snapshot *s = p->snap;
     uint32_t n = s->n_nodes;
-    uint32_t *queue = rg_xmalloc(n ? n : 1, sizeof *queue);
+    uint32_t *queue = rg_paths_big_alloc(n, sizeof *queue);
     uint32_t *order = ordered_roots(s);
-    candidate *cand = NULL;
-    size_t ncand = 0, cand_cap = 0;
-    int rc = RG_OK;
+    /* cur: this level's seeds; next: internal edges met while expanding
+     * this level, the next level's seeds. Both are in distance order
+     * because nodes are expanded in distance order. */
+    candidate *cur = NULL, *next = NULL;
+    size_t ncur = 0, nnext = 0, cur_cap = 0, next_cap = 0;
+    int skip_types = 0, rc = RG_OK;
+    for (uint32_t t = 0; t < s->n_types; t++)
+        skip_types |= p->type_skip[t];
     if (!queue || !order) {
         rc = RG_ENOMEM;
         goto done;
@@ -217,19 +254,18 @@ static int bfs(rg_paths *p)
         rg_node v = s->root_node[r];
         if (v < n && p->dist[v] == RG_DISTANCE_NONE) {
             p->dist[v] = 0;
-            p->root[v] = r;
+            p->parent[v] = RG_NODE_NONE;
+            p->pidx[v] = r;
             queue[tail++] = v;
         }
     }
-    uint32_t level_start = 0;
     for (;;) {
-        /* Merge the candidates (sorted by distance, since they were made from
-         * a distance-sorted range) with the BFS queue, always taking the
-         * smaller distance; the queue stays sorted by distance. */
+        /* Merge the seeds with the BFS queue, always taking the smaller
+         * distance (seeds first on ties); the queue stays sorted. */
         size_t ci = 0;
-        while (ci < ncand || head < tail) {
-            if (ci < ncand && (head == tail || p->dist[cand[ci].from] + 1 <= p->dist[queue[head]])) {
-                candidate c = cand[ci++];
+        while (ci < ncur || head < tail) {
+            if (ci < ncur && (head == tail || p->dist[cur[ci].from] + 1 <= p->dist[queue[head]])) {
+                candidate c = cur[ci++];
                 if (p->dist[c.to] == RG_DISTANCE_NONE) {
                     visit(p, c.to, c.from, c.edge);
                     queue[tail++] = c.to;
@@ -237,41 +273,41 @@ static int bfs(rg_paths *p)
                 continue;
             }
             rg_node u = queue[head++];
-            if (p->type_skip[s->node_type[u]])
+            if (skip_types && p->type_skip[s->node_type[u]])
                 continue;
             for (uint64_t e = rg_fwd_begin(s, u), end = rg_fwd_end(s, u); e < end; e++) {
                 rg_node v = s->fwd_dst[e];
-                if (p->dist[v] == RG_DISTANCE_NONE && rg_paths_edge_tier(p, e) == RG_TIER_NAMED) {
+                if (p->dist[v] != RG_DISTANCE_NONE)
+                    continue;
+                int tier = rg_paths_edge_tier(p, e);
+                if (tier == RG_TIER_NAMED) {
                     visit(p, v, u, e);
                     queue[tail++] = v;
+                } else if (tier == RG_TIER_INTERNAL) {
+                    if (rg_grow((void **)&next, &next_cap, nnext + 1, sizeof *next)) {
+                        rc = RG_ENOMEM;
+                        goto done;
+                    }
+                    next[nnext++] = (candidate){v, u, e};
                 }
             }
         }
-        /* Internal edges out of this level seed the next one. */
-        ncand = 0;
-        for (uint32_t i = level_start; i < tail; i++) {
-            rg_node u = queue[i];
-            if (p->type_skip[s->node_type[u]])
-                continue;
-            for (uint64_t e = rg_fwd_begin(s, u), end = rg_fwd_end(s, u); e < end; e++) {
-                rg_node v = s->fwd_dst[e];
-                if (p->dist[v] != RG_DISTANCE_NONE || rg_paths_edge_tier(p, e) != RG_TIER_INTERNAL)
-                    continue;
-                if (rg_grow((void **)&cand, &cand_cap, ncand + 1, sizeof *cand)) {
-                    rc = RG_ENOMEM;
-                    goto done;
-                }
-                cand[ncand++] = (candidate){v, u, e};
-            }
-        }
-        if (ncand == 0)
+        if (nnext == 0)
             break;
-        level_start = tail;
+        candidate *tmp = cur;
+        size_t tcap = cur_cap;
+        cur = next;
+        cur_cap = next_cap;
+        ncur = nnext;
+        next = tmp;
+        next_cap = tcap;
+        nnext = 0;
     }
 done:
-    free(queue);
+    rg_paths_big_free(queue, n, sizeof *queue);
     free(order);
-    free(cand);
+    free(cur);
+    free(next);
     return rc;
 }
 
@@ -291,20 +327,17 @@ int rg_paths_compute(const rg_snapshot *s, const rg_path_options *opts, rg_paths
         return RG_ENOMEM;
     p->snap = s;
     uint32_t n = s->n_nodes ? s->n_nodes : 1;
-    p->dist = rg_xmalloc(n, sizeof *p->dist);
-    p->parent = rg_xmalloc(n, sizeof *p->parent);
-    p->pedge = rg_xmalloc(n, sizeof *p->pedge);
-    p->root = rg_xmalloc(n, sizeof *p->root);
-    p->why = rg_xmalloc(n, sizeof *p->why);
-    p->scc = rg_xmalloc(n, sizeof *p->scc);
+    /* parent and pidx are written for every node before they are read (by
+     * the BFS for reachable nodes, by rg_paths_classify for the others), so
+     * only dist needs clearing. */
+    p->dist = rg_paths_big_alloc(n, sizeof *p->dist);
+    p->parent = rg_paths_big_alloc(n, sizeof *p->parent);
+    p->pidx = rg_paths_big_alloc(n, sizeof *p->pidx);
+    p->why = rg_paths_big_alloc(n, sizeof *p->why);
     int rc = RG_ENOMEM;
-    if (!p->dist || !p->parent || !p->pedge || !p->root || !p->why || !p->scc)
+    if (!p->dist || !p->parent || !p->pidx || !p->why)
         goto fail;
     memset(p->dist, 0xff, (size_t)n * sizeof *p->dist);
-    memset(p->parent, 0xff, (size_t)n * sizeof *p->parent);
-    memset(p->pedge, 0xff, (size_t)n * sizeof *p->pedge);
-    memset(p->root, 0xff, (size_t)n * sizeof *p->root);
-    memset(p->scc, 0xff, (size_t)n * sizeof *p->scc);
     if ((rc = setup_filters(p, opts)) != RG_OK)
         goto fail;
     if ((rc = bfs(p)) != RG_OK)
@@ -322,12 +355,11 @@ void rg_paths_free(rg_paths *p)
 {
     if (!p)
         return;
-    free(p->dist);
-    free(p->parent);
-    free(p->pedge);
-    free(p->root);
-    free(p->why);
-    free(p->scc);
+    size_t n = p->snap->n_nodes ? p->snap->n_nodes : 1;
+    rg_paths_big_free(p->dist, n, sizeof *p->dist);
+    rg_paths_big_free(p->parent, n, sizeof *p->parent);
+    rg_paths_big_free(p->pidx, n, sizeof *p->pidx);
+    rg_paths_big_free(p->why, n, sizeof *p->why);
     free(p->scc_size);
     free(p->rules);
     free(p->type_skip);
@@ -356,7 +388,7 @@ int rg_paths_parent(const rg_paths *p, rg_node node, rg_edge *out)
         return rg_fail(RG_EINVAL, "rg_paths_parent: bad argument");
     if (p->dist[node] == RG_DISTANCE_NONE || p->parent[node] == RG_NODE_NONE)
         return RG_ENOTFOUND;
-    edge_at(p, p->parent[node], p->pedge[node], out);
+    edge_at(p, p->parent[node], rg_paths_edge(p, node), out);
     return RG_OK;
 }
 
@@ -367,7 +399,10 @@ int rg_paths_root(const rg_paths *p, rg_node node, uint32_t *out)
     if (p->dist[node] == RG_DISTANCE_NONE)
         return rg_fail(RG_ENOTFOUND, "no root reaches object %llu",
                        (unsigned long long)p->snap->node_id[node]);
-    *out = p->root[node];
+    rg_node cur = node;
+    while (p->dist[cur] != 0)
+        cur = p->parent[cur];
+    *out = rg_paths_root_record(p, cur);
     return RG_OK;
 }
 
@@ -385,7 +420,7 @@ static int walk(const rg_paths *p, rg_node node, uint32_t hops, rg_edge **out, s
         return RG_ENOMEM;
     rg_node cur = node;
     for (uint32_t i = hops; i > 0; i--) {
-        edge_at(p, p->parent[cur], p->pedge[cur], &edges[i - 1]);
+        edge_at(p, p->parent[cur], rg_paths_edge(p, cur), &edges[i - 1]);
         cur = p->parent[cur];
     }
     *out = edges;
@@ -451,8 +486,8 @@ int rg_paths_why_unreachable(const rg_paths *p, rg_node node, rg_unreachable *ou
             strong += s->fwd_kind[s->rev_edge[i]] != RG_EDGE_WEAK;
         r.unexplained_refs = (int64_t)s->node_rc[r.holder] - strong;
     }
-    if (p->scc[r.holder] != UINT32_MAX)
-        r.cycle_size = p->scc_size[p->scc[r.holder]];
+    if (rg_paths_scc(p, r.holder) != UINT32_MAX)
+        r.cycle_size = p->scc_size[rg_paths_scc(p, r.holder)];
     *out = r;
     return RG_OK;
 }

@@ -22,14 +22,14 @@ static uint64_t base_shape(const rg_paths *p, rg_node v)
 {
     const rg_snapshot *s = p->snap;
     if (p->dist[v] != RG_DISTANCE_NONE)
-        return mix(mix(1, s->root_kind[p->root[v]]), s->node_type[v]);
+        return mix(mix(1, s->root_kind[rg_paths_root_record(p, v)]), s->node_type[v]);
     return mix(mix(2, p->why[v]), s->node_type[v]);
 }
 
 static uint64_t hop_shape(const rg_paths *p, uint64_t parent_shape, rg_node v)
 {
     const rg_snapshot *s = p->snap;
-    uint64_t e = p->pedge[v];
+    uint64_t e = rg_paths_edge(p, v);
     uint8_t k = s->fwd_kind[e];
     uint64_t label = k == RG_EDGE_INDEX || k == RG_EDGE_DICT_KEY || k == RG_EDGE_DICT_VALUE
                          ? 0 : (uint64_t)s->fwd_label[e] + 1;

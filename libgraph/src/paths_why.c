@@ -12,7 +12,7 @@
  *   4. from-cycle: a cycle leads to it;
  *   5. unexplained: nothing above.
  * Phases 1, 2 and 4 spread from their seeds by BFS, recording the edge in
- * parent/pedge, so "who holds it" is a walk like a root chain.
+ * parent/pidx, so "who holds it" is a walk like a root chain.
  */
 #include "paths_impl.h"
 
@@ -34,17 +34,18 @@ static uint32_t spread(rg_paths *p, uint32_t *queue, uint32_t tail, uint8_t kind
                 continue;
             p->why[v] = kind;
             p->parent[v] = u;
-            p->pedge[v] = e;
+            p->pidx[v] = (uint32_t)(e - rg_fwd_begin(s, u));
             queue[tail++] = v;
         }
     }
     return tail;
 }
 
-static void seed_excluded(rg_paths *p, uint32_t *queue, uint32_t *tail)
+static void seed_excluded(rg_paths *p, const rg_node *unr, uint32_t n_unr, uint32_t *queue, uint32_t *tail)
 {
     const rg_snapshot *s = p->snap;
-    for (rg_node v = 0; v < s->n_nodes; v++) {
+    for (uint32_t k = 0; k < n_unr; k++) {
+        rg_node v = unr[k];
         if (!pending(p, v))
             continue;
         for (uint64_t i = rg_rev_begin(s, v), end = rg_rev_end(s, v); i < end; i++) {
@@ -53,7 +54,7 @@ static void seed_excluded(rg_paths *p, uint32_t *queue, uint32_t *tail)
             if (s->fwd_kind[e] != RG_EDGE_WEAK && p->dist[r] != RG_DISTANCE_NONE) {
                 p->why[v] = RG_UNREACHABLE_EXCLUDED;
                 p->parent[v] = r;
-                p->pedge[v] = e;
+                p->pidx[v] = (uint32_t)(e - rg_fwd_begin(s, r));
                 queue[(*tail)++] = v;
                 break;
             }
@@ -61,10 +62,11 @@ static void seed_excluded(rg_paths *p, uint32_t *queue, uint32_t *tail)
     }
 }
 
-static void seed_outside(rg_paths *p, uint32_t *queue, uint32_t *tail)
+static void seed_outside(rg_paths *p, const rg_node *unr, uint32_t n_unr, uint32_t *queue, uint32_t *tail)
 {
     const rg_snapshot *s = p->snap;
-    for (rg_node v = 0; v < s->n_nodes; v++) {
+    for (uint32_t k = 0; k < n_unr; k++) {
+        rg_node v = unr[k];
         if (!pending(p, v) || s->node_rc[v] == RG_RC_NONE)
             continue;
         uint64_t strong = 0;
@@ -82,33 +84,47 @@ typedef struct frame {
     uint64_t next;
 } frame;
 
+/* Marks a pending node that is on Tarjan's stack. */
+#define WHY_ON_STACK 0xfeu
+
+static inline int in_region(const rg_paths *p, rg_node v)
+{
+    return p->why[v] == RG_WHY_PENDING || p->why[v] == WHY_ON_STACK;
+}
+
 /* Iterative Tarjan over the pending nodes and the strong edges between
  * them; components of two or more nodes, or one node with a self-edge,
- * become RG_UNREACHABLE_CYCLE and are appended to queue. */
-static int find_cycles(rg_paths *p, uint32_t *queue, uint32_t *tail)
+ * become RG_UNREACHABLE_CYCLE (pidx = component) and are appended to
+ * queue. Scratch space is proportional to the pending nodes only: a
+ * node's Tarjan index lives in dist[] and its low-link in pidx[] while
+ * the search runs (both are unused for pending nodes), and dist is reset
+ * to RG_DISTANCE_NONE afterwards. */
+static int find_cycles(rg_paths *p, const rg_node *unr, uint32_t n_unr, uint32_t n_pending, uint32_t *queue,
+                       uint32_t *tail)
 {
     const rg_snapshot *s = p->snap;
-    uint32_t n = s->n_nodes;
-    uint32_t *index = rg_xmalloc(n, sizeof *index);
-    uint32_t *low = rg_xmalloc(n, sizeof *low);
-    uint32_t *stack = rg_xmalloc(n, sizeof *stack);
-    frame *calls = rg_xmalloc(n, sizeof *calls);
-    uint8_t *on = rg_xcalloc(n, 1);
+    uint32_t *index = p->dist;
+    uint32_t *low = p->pidx;
+    rg_node *stack = rg_xmalloc(n_pending ? n_pending : 1, sizeof *stack);
+    rg_node *touched = rg_xmalloc(n_pending ? n_pending : 1, sizeof *touched);
+    frame *calls = rg_xmalloc(n_pending ? n_pending : 1, sizeof *calls);
     size_t scc_cap = 0;
+    uint32_t counter = 0, sp = 0;
     int rc = RG_OK;
-    if (!index || !low || !stack || !calls || !on) {
+    if (!stack || !touched || !calls) {
         rc = RG_ENOMEM;
         goto done;
     }
-    memset(index, 0xff, (size_t)n * sizeof *index);
-    uint32_t counter = 0, sp = 0;
-    for (rg_node start = 0; start < n; start++) {
-        if (!pending(p, start) || index[start] != UINT32_MAX)
+    for (uint32_t k = 0; k < n_unr; k++) {
+        rg_node start = unr[k];
+        if (p->why[start] != RG_WHY_PENDING || index[start] != RG_DISTANCE_NONE)
             continue;
         uint32_t depth = 0;
-        index[start] = low[start] = counter++;
+        touched[counter] = start;
+        index[start] = counter;
+        low[start] = counter++;
         stack[sp++] = start;
-        on[start] = 1;
+        p->why[start] = WHY_ON_STACK;
         calls[depth++] = (frame){start, rg_fwd_begin(s, start)};
         while (depth) {
             frame *f = &calls[depth - 1];
@@ -116,14 +132,16 @@ static int find_cycles(rg_paths *p, uint32_t *queue, uint32_t *tail)
             if (f->next < rg_fwd_end(s, u)) {
                 uint64_t e = f->next++;
                 rg_node v = s->fwd_dst[e];
-                if (s->fwd_kind[e] == RG_EDGE_WEAK || v == u || !pending(p, v))
+                if (s->fwd_kind[e] == RG_EDGE_WEAK || v == u || !in_region(p, v))
                     continue;
-                if (index[v] == UINT32_MAX) {
-                    index[v] = low[v] = counter++;
+                if (index[v] == RG_DISTANCE_NONE) {
+                    touched[counter] = v;
+                    index[v] = counter;
+                    low[v] = counter++;
                     stack[sp++] = v;
-                    on[v] = 1;
+                    p->why[v] = WHY_ON_STACK;
                     calls[depth++] = (frame){v, rg_fwd_begin(s, v)};
-                } else if (on[v] && index[v] < low[u]) {
+                } else if (p->why[v] == WHY_ON_STACK && index[v] < low[u]) {
                     low[u] = index[v];
                 }
                 continue;
@@ -140,69 +158,80 @@ static int find_cycles(rg_paths *p, uint32_t *queue, uint32_t *tail)
             base--;
             uint32_t size = sp - base;
             int cyclic = size > 1;
-            if (!cyclic)
-                for (uint64_t e = rg_fwd_begin(s, u); e < rg_fwd_end(s, u) && !cyclic; e++)
-                    cyclic = s->fwd_dst[e] == u && s->fwd_kind[e] != RG_EDGE_WEAK;
-            if (cyclic) {
-                if (rg_grow((void **)&p->scc_size, &scc_cap, (size_t)p->n_scc + 1, sizeof *p->scc_size)) {
-                    rc = RG_ENOMEM;
-                    goto done;
-                }
-                p->scc_size[p->n_scc] = size;
+            for (uint64_t e = rg_fwd_begin(s, u); e < rg_fwd_end(s, u) && !cyclic; e++)
+                cyclic = s->fwd_dst[e] == u && s->fwd_kind[e] != RG_EDGE_WEAK;
+            if (cyclic && rg_grow((void **)&p->scc_size, &scc_cap, (size_t)p->n_scc + 1, sizeof *p->scc_size)) {
+                rc = RG_ENOMEM;
+                goto done;
             }
-            /* Members in ascending node order would need a sort; stack order is
-             * deterministic too, and the queue only seeds the next BFS. */
             for (uint32_t i = base; i < sp; i++) {
-                on[stack[i]] = 0;
-                if (cyclic) {
-                    p->scc[stack[i]] = p->n_scc;
-                    queue[(*tail)++] = stack[i];
-                }
+                rg_node v = stack[i];
+                /* Stay out of the way of later searches: a finished node is
+                 * no longer on the stack (and keeps its index). */
+                p->why[v] = cyclic ? RG_UNREACHABLE_CYCLE : RG_WHY_PENDING;
+                low[v] = cyclic ? p->n_scc : UINT32_MAX;
+                if (cyclic)
+                    queue[(*tail)++] = v;
             }
-            if (cyclic) {
-                for (uint32_t i = base; i < sp; i++)
-                    p->why[stack[i]] = RG_UNREACHABLE_CYCLE;
-                p->n_scc++;
-            }
+            if (cyclic)
+                p->scc_size[p->n_scc++] = size;
             sp = base;
         }
     }
 done:
-    free(index);
-    free(low);
+    for (uint32_t i = 0; i < counter; i++)
+        index[touched[i]] = RG_DISTANCE_NONE;
     free(stack);
+    free(touched);
     free(calls);
-    free(on);
     return rc;
 }
 
 int rg_paths_classify(rg_paths *p)
 {
     const rg_snapshot *s = p->snap;
-    uint32_t n = s->n_nodes, unreachable = 0;
+    uint32_t n = s->n_nodes, n_unr = 0;
+    /* The unreachable nodes in node order: every later pass walks this
+     * list, not the whole graph. */
+    rg_node *unr = NULL, *queue = NULL;
+    size_t unr_cap = 0;
+    int rc = RG_ENOMEM;
     for (rg_node v = 0; v < n; v++) {
-        p->why[v] = p->dist[v] == RG_DISTANCE_NONE ? RG_WHY_PENDING : RG_REACHABLE;
-        unreachable += p->dist[v] == RG_DISTANCE_NONE;
+        if (p->dist[v] != RG_DISTANCE_NONE) {
+            p->why[v] = RG_REACHABLE;
+            continue;
+        }
+        if (rg_grow((void **)&unr, &unr_cap, (size_t)n_unr + 1, sizeof *unr))
+            goto done;
+        unr[n_unr++] = v;
+        p->why[v] = RG_WHY_PENDING;
+        p->parent[v] = RG_NODE_NONE;
+        p->pidx[v] = UINT32_MAX;
     }
-    if (unreachable == 0)
-        return RG_OK;
-    uint32_t *queue = rg_xmalloc(n, sizeof *queue);
-    if (!queue)
-        return RG_ENOMEM;
-    uint32_t tail = 0;
-    seed_excluded(p, queue, &tail);
-    spread(p, queue, tail, RG_UNREACHABLE_EXCLUDED);
+    rc = RG_OK;
+    if (n_unr == 0)
+        goto done;
+    queue = rg_xmalloc(n_unr, sizeof *queue);
+    if (!queue) {
+        rc = RG_ENOMEM;
+        goto done;
+    }
+    uint32_t tail = 0, left = n_unr;
+    seed_excluded(p, unr, n_unr, queue, &tail);
+    left -= spread(p, queue, tail, RG_UNREACHABLE_EXCLUDED);
     tail = 0;
-    seed_outside(p, queue, &tail);
-    spread(p, queue, tail, RG_UNREACHABLE_OUTSIDE);
+    seed_outside(p, unr, n_unr, queue, &tail);
+    left -= spread(p, queue, tail, RG_UNREACHABLE_OUTSIDE);
     tail = 0;
-    int rc = find_cycles(p, queue, &tail);
+    rc = find_cycles(p, unr, n_unr, left, queue, &tail);
     if (rc == RG_OK) {
         spread(p, queue, tail, RG_UNREACHABLE_FROM_CYCLE);
-        for (rg_node v = 0; v < n; v++)
-            if (pending(p, v))
-                p->why[v] = RG_UNREACHABLE_UNEXPLAINED;
+        for (uint32_t k = 0; k < n_unr; k++)
+            if (pending(p, unr[k]))
+                p->why[unr[k]] = RG_UNREACHABLE_UNEXPLAINED;
     }
+done:
+    free(unr);
     free(queue);
     return rc;
 }
@@ -234,7 +263,7 @@ int rg_paths_cycle(const rg_paths *p, rg_node node, rg_edge **out, size_t *n)
     if (p->dist[node] != RG_DISTANCE_NONE || p->why[node] != RG_UNREACHABLE_CYCLE)
         return rg_fail(RG_ENOTFOUND, "object %llu is not on an unreachable cycle",
                        (unsigned long long)s->node_id[node]);
-    uint32_t comp = p->scc[node], size = p->scc_size[comp];
+    uint32_t comp = rg_paths_scc(p, node), size = p->scc_size[comp];
     uint64_t cap = 16;
     while (cap < (uint64_t)size * 2)
         cap *= 2;
@@ -255,7 +284,7 @@ int rg_paths_cycle(const rg_paths *p, rg_node node, rg_edge **out, size_t *n)
         rg_node u = queue[head++];
         for (uint64_t e = rg_fwd_begin(s, u), end = rg_fwd_end(s, u); e < end; e++) {
             rg_node v = s->fwd_dst[e];
-            if (s->fwd_kind[e] == RG_EDGE_WEAK || p->scc[v] != comp)
+            if (s->fwd_kind[e] == RG_EDGE_WEAK || rg_paths_scc(p, v) != comp)
                 continue;
             if (v == node) {
                 last = u;

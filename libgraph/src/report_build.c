@@ -337,11 +337,19 @@ static void outside(cmark_node *doc, const rg_rpt *m)
         return;
     }
     char a[48], b[48];
-    rg_md_textf(rg_md_para(doc),
-                "%s objects (%s retained) have reference counts higher than the references "
-                "the snapshot shows. Something outside the Python heap holds them: usually a C "
-                "extension or a ctypes call that took a reference and never released it.",
-                CNT(a, m->outside_objects), BYTES(b, m->outside_bytes));
+    if (rg_rpt_cause_significant(m, RG_RPT_CAUSE_OUTSIDE))
+        rg_md_textf(rg_md_para(doc),
+                    "%s objects (%s retained) have reference counts higher than the references "
+                    "the snapshot shows. Something outside the Python heap holds them: usually a C "
+                    "extension or a ctypes call that took a reference and never released it.",
+                    CNT(a, m->outside_objects), BYTES(b, m->outside_bytes));
+    else
+        rg_md_textf(rg_md_para(doc),
+                    "%s objects (%s retained) have reference counts higher than the references "
+                    "the snapshot shows, too few to be a leak: the interpreter itself holds a "
+                    "few objects through tables that no dump sees. A C extension that leaks "
+                    "shows up here as many objects of one type, growing between snapshots.",
+                    CNT(a, m->outside_objects), BYTES(b, m->outside_bytes));
     static const char *const h[] = {"type", "objects", "unexplained references", "retained"};
     cmark_node *t = rg_md_table(doc, 4, "lrrr", h);
     for (size_t i = 0; i < m->n_outside; i++) {

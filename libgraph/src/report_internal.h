@@ -269,6 +269,8 @@ RG_INTERNAL void rg_rpt_summary(cmark_node *section, const rg_rpt *m);
  * growth. Returns a new string. */
 RG_INTERNAL char *rg_rpt_advice(const rg_rpt_suspect *s);
 /* Which usual cause the model points at first. */
+RG_INTERNAL /* Whether a ranked suspect of cause `c` is of consequence or growing. */
+RG_INTERNAL int rg_rpt_cause_significant(const rg_rpt *m, rg_rpt_cause c);
 RG_INTERNAL rg_rpt_cause rg_rpt_main_cause(const rg_rpt *m);
 
 /* ----------------------------------------------------------- rendering */

@@ -142,13 +142,34 @@ char *rg_rpt_advice(const rg_rpt_suspect *s)
     return rg_sbuf_take(&b);
 }
 
+int rg_rpt_cause_significant(const rg_rpt *m, rg_rpt_cause c)
+{
+    /* A cause counts only when the suspects analysis ranks one of its
+     * suspects as of consequence (or growing). Every CPython process has a
+     * few kB of objects whose references the interpreter holds in tables no
+     * dump sees; naming them as "the cause" would be a false alarm. */
+    for (size_t i = 0; i < m->n_suspects; i++) {
+        const rg_rpt_suspect *s = &m->suspects[i];
+        rg_rpt_cause sc = s->cause ? s->cause : RG_RPT_CAUSE_CONTAINER;
+        if (sc == c && (s->significant || s->has_growth))
+            return 1;
+    }
+    /* The report lists only the top suspects; an unreachable cause below
+     * them still counts by the suspects analysis' rule for unreachable
+     * memory: at least 1 % of the heap (rg_suspect.significant). */
+    const uint64_t total = m->n_snaps ? m->snaps[m->n_snaps - 1].total_bytes : 0;
+    const uint64_t bytes = c == RG_RPT_CAUSE_CYCLES ? m->cycle_bytes
+                           : c == RG_RPT_CAUSE_OUTSIDE ? m->outside_bytes : 0;
+    return total && bytes * 100 >= total;
+}
+
 rg_rpt_cause rg_rpt_main_cause(const rg_rpt *m)
 {
     if (m->n_suspects && (m->suspects[0].significant || m->suspects[0].has_growth))
         return m->suspects[0].cause ? m->suspects[0].cause : RG_RPT_CAUSE_CONTAINER;
-    if (m->outside_objects)
+    if (rg_rpt_cause_significant(m, RG_RPT_CAUSE_OUTSIDE))
         return RG_RPT_CAUSE_OUTSIDE;
-    if (m->cycle_objects)
+    if (rg_rpt_cause_significant(m, RG_RPT_CAUSE_CYCLES))
         return RG_RPT_CAUSE_CYCLES;
     return RG_RPT_CAUSE_NONE;
 }
@@ -291,8 +312,8 @@ void rg_rpt_summary(cmark_node *doc, const rg_rpt *m)
 
     /* One last sentence names the rest, so one look at the summary tells the
      * whole story: more suspects, and the other causes when present too. */
-    int cycles = cause != RG_RPT_CAUSE_CYCLES && m->cycle_objects;
-    int outside = cause != RG_RPT_CAUSE_OUTSIDE && m->outside_objects;
+    int cycles = cause != RG_RPT_CAUSE_CYCLES && rg_rpt_cause_significant(m, RG_RPT_CAUSE_CYCLES);
+    int outside = cause != RG_RPT_CAUSE_OUTSIDE && rg_rpt_cause_significant(m, RG_RPT_CAUSE_OUTSIDE);
     size_t more = m->n_suspects > 1 ? m->n_suspects - 1 : 0;
     if (!more && !cycles && !outside)
         return;

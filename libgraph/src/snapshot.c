@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #define DEFAULT_MAX_LINE (1ULL << 30)
 
@@ -127,6 +128,7 @@ int rg_snapshot_open(const char *path, const rg_open_options *opts, rg_snapshot 
         return rc;
     }
     rg_snapshot *s = *out;
+    int bad_cache = note != NULL;
     set_note(s, note);
     /* A cache beside a small snapshot costs more than it saves; one in an
      * explicit directory was asked for. */
@@ -135,6 +137,10 @@ int rg_snapshot_open(const char *path, const rg_open_options *opts, rg_snapshot 
         if (rg_cache_write(s, cache_path, &key, &wnote) != RG_OK)
             set_note(s, wnote);
         rg_clear_error();
+    } else if (use_cache && bad_cache) {
+        /* an unusable cache that will not be replaced would repeat its note
+         * on every open: it is ours, remove it */
+        unlink(cache_path);
     }
     free(cache_path);
     s->info.load_seconds = now_seconds() - t0;

@@ -43,8 +43,8 @@ void rg_strtab_seal(rg_strtab *t)
 static int rehash(rg_strtab *t)
 {
     uint32_t nmask = t->slot_mask * 2 + 1;
-    uint32_t *ns = rg_xcalloc((size_t)nmask + 1, sizeof *ns);
-    uint32_t *nh = rg_xmalloc((size_t)nmask + 1, sizeof *nh);
+    uint32_t *ns = rg_xcalloc_huge((size_t)nmask + 1, sizeof *ns);
+    uint32_t *nh = rg_xcalloc_huge((size_t)nmask + 1, sizeof *nh);
     if (!ns || !nh) {
         free(ns);
         free(nh);

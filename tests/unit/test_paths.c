@@ -422,6 +422,49 @@ static void test_unreachable(void)
     rg_snapshot_free(s);
 }
 
+/* A 200,000-object unreachable ring with a tail: Tarjan must not recurse,
+ * and the cycle through any member is the whole ring. */
+static void test_big_ring(void)
+{
+    enum { RING = 200000 };
+    rg_builder_new(&B);
+    rg_builder_add_root(B, 1, RG_ROOT_MODULE, "m");
+    named(1, "module", "m");
+    for (uint64_t i = 0; i < RING; i++) {
+        obj(1000 + i, "Link", 48, 1);
+        ref(1000 + (i + 1) % RING, RG_EDGE_ATTR, "next");
+        if (i == RING / 2)
+            ref(5, RG_EDGE_ATTR, "tail");
+    }
+    obj(5, "Tail", 16, 1);
+    rg_snapshot *s = finish();
+    if (!s)
+        return;
+    rg_paths *p;
+    CHECK(rg_paths_compute(s, NULL, &p) == RG_OK);
+    rg_unreachable w;
+    CHECK(rg_paths_why_unreachable(p, node(s, 1000 + RING - 1), &w) == RG_OK);
+    CHECK_EQ_U64(w.kind, RG_UNREACHABLE_CYCLE);
+    CHECK_EQ_U64(w.cycle_size, RING);
+    CHECK(rg_paths_why_unreachable(p, node(s, 5), &w) == RG_OK);
+    CHECK_EQ_U64(w.kind, RG_UNREACHABLE_FROM_CYCLE);
+    CHECK_EQ_U64(w.holder, node(s, 1000 + RING / 2));
+    CHECK_EQ_U64(w.cycle_size, RING);
+    rg_edge *e;
+    size_t n;
+    CHECK(rg_paths_cycle(p, node(s, 1000), &e, &n) == RG_OK);
+    CHECK_EQ_U64(n, RING);
+    if (n == RING) {
+        CHECK_EQ_U64(e[0].from, node(s, 1000));
+        CHECK_EQ_U64(e[RING - 1].to, node(s, 1000));
+    }
+    rg_free(e);
+    /* The module root is unaffected. */
+    CHECK_EQ_U64(rg_paths_distance(p, node(s, 1)), 0);
+    rg_paths_free(p);
+    rg_snapshot_free(s);
+}
+
 static void test_group(void)
 {
     rg_builder_new(&B);
@@ -533,6 +576,7 @@ int main(void)
     RUN(test_internal_levels_shortest);
     RUN(test_deep_chain);
     RUN(test_unreachable);
+    RUN(test_big_ring);
     RUN(test_group);
     RUN(test_root_preference);
     RUN(test_bad_arguments);
