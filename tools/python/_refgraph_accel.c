@@ -1,0 +1,676 @@
+/* _refgraph_accel: optional C speed-up for tools/python/refgraph_dump.py.
+ *
+ * The dumper's walker stays in Python; this module only replaces its two inner loops
+ * (over one chunk of a gc generation list, and over one de-duplicated batch of
+ * untracked objects) and writes, at C speed, the records whose text the profile showed
+ * to dominate: untracked int/str/float, and exact tuples/lists of up to 32 items.
+ * Every other object goes to the Python handler the walker would have called, with the
+ * same arguments, so both paths produce byte-identical snapshots
+ * (tests/python/test_accel.py).
+ *
+ * Identity includes every "rc": CPython reports the reference count of an object at
+ * the moment its record is written, and the pure-Python loops hold references in their
+ * local variables (the loop variable, the item's type, the running edge count, the last
+ * string length).  Small ints and static types are shared objects that show up in the
+ * snapshot, so this module holds exactly the references those locals would hold, at
+ * the same moments.  The comments at each such place name the Python local it stands
+ * for; the formulas for "rc" follow from them.
+ *
+ * All records are ASCII (labels go through the JSON ASCII escaper), so the text is
+ * built in a char buffer and handed to the walker's output list as ASCII str objects.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+#include <stdint.h>
+#include <string.h>
+
+PyMODINIT_FUNC PyInit__refgraph_accel(void);
+
+#define REPR_MAX 120   /* refgraph_dump._REPR_MAX */
+#define INLINE_SEQ 32  /* longer sequences are written piece by piece in Python */
+#define FLUSH_AT (1 << 16)
+
+/* Cleared by set_enabled(False): lets one process dump the same heap both ways. */
+static int accel_enabled = 1;
+/* The empty string the drain loop passes as "flags" (the walker's constant ""). */
+static PyObject *empty_str;
+
+/* ---- output text ------------------------------------------------------------ */
+
+typedef struct {
+    char *p;
+    size_t len;
+    size_t cap;
+} textbuf;
+
+static int tb_reserve(textbuf *b, size_t extra)
+{
+    if (b->len + extra <= b->cap)
+        return 0;
+    size_t cap = b->cap ? b->cap : 4096;
+    while (cap < b->len + extra)
+        cap *= 2;
+    char *np = PyMem_Realloc(b->p, cap);
+    if (np == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    b->p = np;
+    b->cap = cap;
+    return 0;
+}
+
+static int tb_put(textbuf *b, const char *s, size_t n)
+{
+    if (tb_reserve(b, n) < 0)
+        return -1;
+    memcpy(b->p + b->len, s, n);
+    b->len += n;
+    return 0;
+}
+
+#define TB_LIT(b, lit) tb_put((b), (lit), sizeof(lit) - 1)
+
+static int tb_u64(textbuf *b, unsigned long long v)
+{
+    char tmp[24];
+    char *e = tmp + sizeof tmp, *s = e;
+    do {
+        *--s = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    return tb_put(b, s, (size_t)(e - s));
+}
+
+static int tb_i64(textbuf *b, long long v)
+{
+    if (v < 0) {
+        if (TB_LIT(b, "-") < 0)
+            return -1;
+        return tb_u64(b, 0ULL - (unsigned long long)v);
+    }
+    return tb_u64(b, (unsigned long long)v);
+}
+
+static int tb_id(textbuf *b, PyObject *o)
+{
+    return tb_u64(b, (unsigned long long)(uintptr_t)o);  /* what id() returns */
+}
+
+/* Append an ASCII str verbatim (reprs of ints and floats, the flags text). */
+static int tb_ascii(textbuf *b, PyObject *u)
+{
+    if (!PyUnicode_Check(u) || !PyUnicode_IS_ASCII(u)) {
+        PyErr_SetString(PyExc_TypeError, "_refgraph_accel: expected an ASCII str");
+        return -1;
+    }
+    return tb_put(b, (const char *)PyUnicode_DATA(u), (size_t)PyUnicode_GET_LENGTH(u));
+}
+
+/* The first n code points of u as a JSON string, escaped exactly as
+ * json.encoder.c_encode_basestring_ascii does, without the closing quote. */
+static int tb_json_body(textbuf *b, PyObject *u, Py_ssize_t n)
+{
+    static const char hex[] = "0123456789abcdef";
+    int kind = PyUnicode_KIND(u);
+    const void *data = PyUnicode_DATA(u);
+    if (tb_reserve(b, (size_t)n * 12 + 1) < 0)
+        return -1;
+    char *o = b->p + b->len;
+    *o++ = '"';
+    for (Py_ssize_t i = 0; i < n; i++) {
+        Py_UCS4 c = PyUnicode_READ(kind, data, i);
+        if (c >= ' ' && c <= '~' && c != '\\' && c != '"') {
+            *o++ = (char)c;
+            continue;
+        }
+        *o++ = '\\';
+        switch (c) {
+        case '\\': *o++ = '\\'; break;
+        case '"': *o++ = '"'; break;
+        case '\b': *o++ = 'b'; break;
+        case '\f': *o++ = 'f'; break;
+        case '\n': *o++ = 'n'; break;
+        case '\r': *o++ = 'r'; break;
+        case '\t': *o++ = 't'; break;
+        default:
+            if (c >= 0x10000) {
+                Py_UCS4 hi = Py_UNICODE_HIGH_SURROGATE(c);
+                *o++ = 'u';
+                *o++ = hex[(hi >> 12) & 0xf];
+                *o++ = hex[(hi >> 8) & 0xf];
+                *o++ = hex[(hi >> 4) & 0xf];
+                *o++ = hex[hi & 0xf];
+                c = Py_UNICODE_LOW_SURROGATE(c);
+                *o++ = '\\';
+            }
+            *o++ = 'u';
+            *o++ = hex[(c >> 12) & 0xf];
+            *o++ = hex[(c >> 8) & 0xf];
+            *o++ = hex[(c >> 4) & 0xf];
+            *o++ = hex[c & 0xf];
+        }
+    }
+    b->len = (size_t)(o - b->p);
+    return 0;
+}
+
+/* Hand the text gathered so far to the walker's output list as one ASCII str. */
+static int tb_flush(textbuf *b, PyObject *list)
+{
+    if (b->len == 0)
+        return 0;
+    PyObject *s = PyUnicode_New((Py_ssize_t)b->len, 127);
+    if (s == NULL)
+        return -1;
+    memcpy(PyUnicode_DATA(s), b->p, b->len);
+    b->len = 0;
+    int r = PyList_Append(list, s);
+    Py_DECREF(s);
+    return r;
+}
+
+/* sys.getsizeof(o), without a Python-level call where the runtime exports it. */
+#if PY_VERSION_HEX < 0x030D0000
+#define NEED_SYS_GETSIZEOF 0
+#else
+#define NEED_SYS_GETSIZEOF 1
+static PyObject *sys_getsizeof;
+#endif
+
+static long long size_of(PyObject *o)
+{
+#if !NEED_SYS_GETSIZEOF
+    size_t s = _PySys_GetSizeOf(o);
+    if (s == (size_t)-1 && PyErr_Occurred())
+        return -1;
+    return (long long)s;
+#else
+    PyObject *r = PyObject_CallOneArg(sys_getsizeof, o);
+    if (r == NULL)
+        return -1;
+    long long s = PyLong_AsLongLong(r);
+    Py_DECREF(r);
+    return s;
+#endif
+}
+
+/* ---- records ----------------------------------------------------------------- */
+
+static int head(textbuf *b, PyObject *o, const char *type_json, long long size)
+{
+    if (TB_LIT(b, "{\"rec\":\"object\",\"id\":") < 0 || tb_id(b, o) < 0 ||
+        TB_LIT(b, ",\"type\":") < 0 || tb_put(b, type_json, strlen(type_json)) < 0 ||
+        TB_LIT(b, ",\"size\":") < 0 || tb_i64(b, size) < 0)
+        return -1;
+    return 0;
+}
+
+/* drain(): `"rc":{getrefcount(x) - 3}` with x held by the batch, the loop variable and
+ * getrefcount's argument; only the batch's reference is real here. */
+static long long batch_rc(PyObject *x)
+{
+    return (long long)Py_REFCNT(x) - 1;
+}
+
+static int rec_int(textbuf *b, PyObject *x)
+{
+    long long size = size_of(x);
+    if (size < 0)
+        return -1;
+    if (head(b, x, "\"int\"", size) < 0 || TB_LIT(b, ",\"rc\":") < 0 ||
+        tb_i64(b, batch_rc(x)) < 0 || TB_LIT(b, ",\"repr\":\"") < 0)
+        return -1;
+    int overflow = 0;
+    long long v = PyLong_AsLongLongAndOverflow(x, &overflow);
+    if (v == -1 && PyErr_Occurred())
+        return -1;
+    if (!overflow) {
+        if (tb_i64(b, v) < 0)
+            return -1;
+    } else {
+        /* _atom_repr(): beyond 380 bits a placeholder, else int.__repr__. */
+        size_t bits = _PyLong_NumBits(x);
+        if (bits == (size_t)-1 && PyErr_Occurred())
+            return -1;
+        if (bits > 380) {
+            if (TB_LIT(b, "<int of ") < 0 || tb_u64(b, bits) < 0 || TB_LIT(b, " bits>") < 0)
+                return -1;
+        } else {
+            PyObject *r = PyLong_Type.tp_repr(x);
+            if (r == NULL)
+                return -1;
+            int rc = tb_ascii(b, r);
+            Py_DECREF(r);
+            if (rc < 0)
+                return -1;
+        }
+    }
+    return TB_LIT(b, "\"}\n");
+}
+
+static int rec_float(textbuf *b, PyObject *x)
+{
+    if (head(b, x, "\"float\"", 24) < 0 || TB_LIT(b, ",\"rc\":") < 0 ||
+        tb_i64(b, batch_rc(x)) < 0 || TB_LIT(b, ",\"repr\":\"") < 0)
+        return -1;
+    PyObject *r = PyFloat_Type.tp_repr(x);
+    if (r == NULL)
+        return -1;
+    int rc = tb_ascii(b, r);
+    Py_DECREF(r);
+    if (rc < 0)
+        return -1;
+    return TB_LIT(b, "\"}\n");
+}
+
+static int rec_str(textbuf *b, PyObject *x)
+{
+    Py_ssize_t n = PyUnicode_GET_LENGTH(x);
+    PyObject *r;
+    if (n <= REPR_MAX) {
+        r = PyUnicode_Type.tp_repr(x);
+    } else {
+        PyObject *cut = PyUnicode_Substring(x, 0, REPR_MAX);
+        if (cut == NULL)
+            return -1;
+        r = PyUnicode_Type.tp_repr(cut);
+        Py_DECREF(cut);
+    }
+    if (r == NULL)
+        return -1;
+    long long size = size_of(x);
+    int rc = -1;
+    if (size < 0)
+        goto out;
+    if (head(b, x, "\"str\"", size) < 0 || TB_LIT(b, ",\"len\":") < 0 || tb_i64(b, n) < 0 ||
+        TB_LIT(b, ",\"rc\":") < 0 || tb_i64(b, batch_rc(x)) < 0 || TB_LIT(b, ",\"repr\":") < 0)
+        goto out;
+    Py_ssize_t rn = PyUnicode_GET_LENGTH(r);
+    if (rn > REPR_MAX) {
+        if (tb_json_body(b, r, REPR_MAX - 3) < 0 || TB_LIT(b, "...\"}\n") < 0)
+            goto out;
+    } else {
+        if (tb_json_body(b, r, rn) < 0 || TB_LIT(b, "\"}\n") < 0)
+            goto out;
+    }
+    rc = 0;
+out:
+    Py_DECREF(r);
+    return rc;
+}
+
+/* h_tuple / h_list for at most INLINE_SEQ items: `"rc":{getrefcount(o) - 4}` with o
+ * held by its sequence, the loop variable, the handler's parameter and getrefcount's
+ * argument, of which only the sequence's reference is real here.  Returns the number
+ * of edges, or -1. */
+static Py_ssize_t rec_seq(textbuf *b, PyObject *o, int is_tuple, const char *fl,
+                          Py_ssize_t fl_len, PyObject *pend)
+{
+    Py_ssize_t n = is_tuple ? PyTuple_GET_SIZE(o) : PyList_GET_SIZE(o);
+    PyObject **items = is_tuple ? &PyTuple_GET_ITEM(o, 0) : ((PyListObject *)o)->ob_item;
+    /* pend_ext(untracked(trk, o)) */
+    for (Py_ssize_t i = 0; i < n; i++) {
+        if (!PyObject_GC_IsTracked(items[i]) && PyList_Append(pend, items[i]) < 0)
+            return -1;
+    }
+    long long size = size_of(o);
+    if (size < 0)
+        return -1;
+    if (head(b, o, is_tuple ? "\"tuple\"" : "\"list\"", size) < 0 ||
+        TB_LIT(b, ",\"len\":") < 0 || tb_i64(b, n) < 0 || TB_LIT(b, ",\"rc\":") < 0 ||
+        tb_i64(b, (long long)Py_REFCNT(o) - 1) < 0 || tb_put(b, fl, (size_t)fl_len) < 0 ||
+        TB_LIT(b, ",\"refs\":[") < 0)
+        return -1;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        if ((i && TB_LIT(b, ",") < 0) || TB_LIT(b, "[") < 0 || tb_id(b, items[i]) < 0 ||
+            TB_LIT(b, ",\"index\",") < 0 || tb_u64(b, (unsigned long long)i) < 0 ||
+            TB_LIT(b, "]") < 0)
+            return -1;
+    }
+    if (TB_LIT(b, "]}\n") < 0)
+        return -1;
+    return n;
+}
+
+/* ---- the walker ---------------------------------------------------------------- */
+
+typedef struct {
+    PyObject_HEAD
+    PyObject *hmap;     /* id(type) -> handler, the walker's dict */
+    PyObject *make;     /* make(t): picks, records and returns the handler for t */
+    PyObject *buf;      /* output list of str */
+    PyObject *pend;     /* untracked objects still to write */
+    PyObject *h_tuple;  /* the handlers written here when the sequence is short */
+    PyObject *h_list;
+    PyObject *lst;      /* generation list being walked by chunk() */
+    Py_ssize_t pos;
+    /* drain()'s locals while a drain is under way (NULL = unbound). */
+    PyObject *d_nedge;  /* nedge: running edge count */
+    PyObject *d_n;      /* n: length of the last str written */
+    PyObject *d_t;      /* t: type of the current item */
+    textbuf out;
+} Walker;
+
+static void walker_clear(Walker *w)
+{
+    Py_CLEAR(w->hmap);
+    Py_CLEAR(w->make);
+    Py_CLEAR(w->buf);
+    Py_CLEAR(w->pend);
+    Py_CLEAR(w->h_tuple);
+    Py_CLEAR(w->h_list);
+    Py_CLEAR(w->lst);
+    Py_CLEAR(w->d_nedge);
+    Py_CLEAR(w->d_n);
+    Py_CLEAR(w->d_t);
+}
+
+static void walker_dealloc(PyObject *self)
+{
+    Walker *w = (Walker *)self;
+    walker_clear(w);
+    PyMem_Free(w->out.p);
+    Py_TYPE(self)->tp_free(self);
+}
+
+/* The handler for type(o): hget(id(type(o))) or make(type(o)). Borrowed or NULL. */
+static PyObject *handler_for(Walker *w, PyTypeObject *t, PyTypeObject **last_t,
+                             PyObject **last_h)
+{
+    if (t == *last_t)
+        return *last_h;
+    PyObject *key = PyLong_FromVoidPtr(t);
+    if (key == NULL)
+        return NULL;
+    PyObject *h = PyDict_GetItemWithError(w->hmap, key);
+    Py_DECREF(key);
+    if (h == NULL) {
+        if (PyErr_Occurred())
+            return NULL;
+        PyObject *made = PyObject_CallOneArg(w->make, (PyObject *)t);
+        if (made == NULL)
+            return NULL;
+        /* make() stored it in hmap, which keeps it alive. */
+        Py_DECREF(made);
+        key = PyLong_FromVoidPtr(t);
+        if (key == NULL)
+            return NULL;
+        h = PyDict_GetItemWithError(w->hmap, key);
+        Py_DECREF(key);
+        if (h == NULL) {
+            if (!PyErr_Occurred())
+                PyErr_SetString(PyExc_RuntimeError, "_refgraph_accel: make() did not record");
+            return NULL;
+        }
+    }
+    *last_t = t;
+    *last_h = h;
+    return h;
+}
+
+/* h(o, fl) through Python with o held as the Python loop variable would hold it. */
+static Py_ssize_t call_handler(Walker *w, PyObject *h, PyObject *o, PyObject *fl)
+{
+    if (tb_flush(&w->out, w->buf) < 0)
+        return -1;
+    Py_INCREF(o);
+    PyObject *args[2] = {o, fl};
+    PyObject *r = PyObject_Vectorcall(h, args, 2, NULL);
+    Py_DECREF(o);
+    if (r == NULL)
+        return -1;
+    Py_ssize_t ne = PyLong_AsSsize_t(r);
+    Py_DECREF(r);
+    if (ne == -1 && PyErr_Occurred())
+        return -1;
+    return ne;
+}
+
+/* One object of a sequence: native for short exact tuples/lists, else its handler. */
+static Py_ssize_t one(Walker *w, PyObject *o, PyObject *fl, const char *fl_s,
+                      Py_ssize_t fl_len, PyTypeObject **last_t, PyObject **last_h)
+{
+    PyObject *h = handler_for(w, Py_TYPE(o), last_t, last_h);
+    if (h == NULL)
+        return -1;
+    if (h == w->h_tuple && PyTuple_CheckExact(o) && PyTuple_GET_SIZE(o) <= INLINE_SEQ)
+        return rec_seq(&w->out, o, 1, fl_s, fl_len, w->pend);
+    if (h == w->h_list && PyList_CheckExact(o) && PyList_GET_SIZE(o) <= INLINE_SEQ)
+        return rec_seq(&w->out, o, 0, fl_s, fl_len, w->pend);
+    return call_handler(w, h, o, fl);
+}
+
+static int walker_init(PyObject *self, PyObject *args, PyObject *kw)
+{
+    Walker *w = (Walker *)self;
+    PyObject *hmap, *make, *buf, *pend, *h_tuple, *h_list;
+    if (!PyArg_ParseTuple(args, "O!OO!O!OO:Walker", &PyDict_Type, &hmap, &make, &PyList_Type,
+                          &buf, &PyList_Type, &pend, &h_tuple, &h_list))
+        return -1;
+    walker_clear(w);
+    w->hmap = Py_NewRef(hmap);
+    w->make = Py_NewRef(make);
+    w->buf = Py_NewRef(buf);
+    w->pend = Py_NewRef(pend);
+    w->h_tuple = Py_NewRef(h_tuple);
+    w->h_list = Py_NewRef(h_list);
+    w->pos = 0;
+    return 0;
+}
+
+static PyObject *walker_start(PyObject *self, PyObject *lst)
+{
+    Walker *w = (Walker *)self;
+    if (lst != Py_None && !PyList_CheckExact(lst)) {
+        PyErr_SetString(PyExc_TypeError, "start() needs a list or None");
+        return NULL;
+    }
+    Py_CLEAR(w->lst);
+    if (lst != Py_None)
+        w->lst = Py_NewRef(lst);
+    w->pos = 0;
+    Py_RETURN_NONE;
+}
+
+static PyObject *walker_more(PyObject *self, PyObject *unused)
+{
+    Walker *w = (Walker *)self;
+    return PyBool_FromLong(w->lst != NULL && w->pos < PyList_GET_SIZE(w->lst));
+}
+
+/* chunk(fl): loop()'s inner `for o in islice(it, _CHUNK)` over the started list. */
+static PyObject *walker_chunk(PyObject *self, PyObject *fl)
+{
+    Walker *w = (Walker *)self;
+    Py_ssize_t fl_len;
+    const char *fl_s;
+    if (w->lst == NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "chunk() before start()");
+        return NULL;
+    }
+    if (!PyUnicode_Check(fl) || !PyUnicode_IS_ASCII(fl)) {
+        PyErr_SetString(PyExc_TypeError, "chunk() needs an ASCII str");
+        return NULL;
+    }
+    fl_s = (const char *)PyUnicode_DATA(fl);
+    fl_len = PyUnicode_GET_LENGTH(fl);
+    PyTypeObject *last_t = NULL;
+    PyObject *last_h = NULL;
+    Py_ssize_t nedge = 0;
+    Py_ssize_t end = w->pos + 2048;  /* refgraph_dump._CHUNK */
+    while (w->pos < end && w->pos < PyList_GET_SIZE(w->lst)) {
+        PyObject *o = PyList_GET_ITEM(w->lst, w->pos);
+        w->pos++;
+        Py_ssize_t ne = one(w, o, fl, fl_s, fl_len, &last_t, &last_h);
+        if (ne < 0)
+            return NULL;
+        nedge += ne;
+    }
+    if (tb_flush(&w->out, w->buf) < 0)
+        return NULL;
+    return PyLong_FromSsize_t(nedge);
+}
+
+static PyObject *walker_begin(PyObject *self, PyObject *unused)
+{
+    Walker *w = (Walker *)self;
+    Py_CLEAR(w->d_n);
+    Py_CLEAR(w->d_t);
+    Py_XSETREF(w->d_nedge, PyLong_FromLong(0));  /* nedge = 0 */
+    if (w->d_nedge == NULL)
+        return NULL;
+    Py_RETURN_NONE;
+}
+
+/* run(batch): drain()'s `for x in batch` body. */
+static PyObject *walker_run(PyObject *self, PyObject *batch)
+{
+    Walker *w = (Walker *)self;
+    if (!PyList_CheckExact(batch) || w->d_nedge == NULL) {
+        PyErr_SetString(PyExc_TypeError, "run() needs a list, after begin()");
+        return NULL;
+    }
+    PyTypeObject *last_t = NULL;
+    PyObject *last_h = NULL;
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(batch); i++) {
+        PyObject *x = PyList_GET_ITEM(batch, i);
+        PyTypeObject *t = Py_TYPE(x);
+        Py_INCREF(t);
+        Py_XSETREF(w->d_t, (PyObject *)t);  /* t = type(x) */
+        int r;
+        if (t == &PyLong_Type) {
+            r = rec_int(&w->out, x);
+        } else if (t == &PyUnicode_Type) {
+            PyObject *n = PyLong_FromSsize_t(PyUnicode_GET_LENGTH(x));  /* n = len(x) */
+            if (n == NULL)
+                return NULL;
+            Py_XSETREF(w->d_n, n);
+            r = rec_str(&w->out, x);
+        } else if (t == &PyFloat_Type) {
+            r = rec_float(&w->out, x);
+        } else {
+            /* Untracked objects carry no "gc" flag. */
+            Py_ssize_t ne = one(w, x, empty_str, "", 0, &last_t, &last_h);
+            if (ne < 0)
+                return NULL;
+            r = 0;
+            /* nedge += ne.  Adding 0 leaves a small int the same object, and a large
+             * one is never in the snapshot, so only a change needs a new object. */
+            if (ne) {
+                PyObject *sum = PyLong_FromSsize_t(PyLong_AsSsize_t(w->d_nedge) + ne);
+                if (sum == NULL)
+                    return NULL;
+                Py_SETREF(w->d_nedge, sum);
+            }
+        }
+        if (r < 0)
+            return NULL;
+        if (w->out.len >= FLUSH_AT && tb_flush(&w->out, w->buf) < 0)
+            return NULL;
+    }
+    if (tb_flush(&w->out, w->buf) < 0)
+        return NULL;
+    Py_RETURN_NONE;
+}
+
+/* end(): drain() returns: its locals go, and the edge count goes to the caller. */
+static PyObject *walker_end(PyObject *self, PyObject *unused)
+{
+    Walker *w = (Walker *)self;
+    PyObject *r = w->d_nedge ? w->d_nedge : PyLong_FromLong(0);
+    w->d_nedge = NULL;
+    Py_CLEAR(w->d_n);
+    Py_CLEAR(w->d_t);
+    return r;
+}
+
+static PyObject *walker_close(PyObject *self, PyObject *unused)
+{
+    walker_clear((Walker *)self);
+    Py_RETURN_NONE;
+}
+
+static PyMethodDef walker_methods[] = {
+    {"start", walker_start, METH_O, "start(list or None): walk this generation list"},
+    {"more", walker_more, METH_NOARGS, "more(): items left in the started list"},
+    {"chunk", walker_chunk, METH_O, "chunk(flags): write the next 2048 items; edges"},
+    {"begin", walker_begin, METH_NOARGS, "begin(): a drain() starts"},
+    {"run", walker_run, METH_O, "run(batch): write a batch of untracked objects"},
+    {"end", walker_end, METH_NOARGS, "end(): a drain() ends; returns its edge count"},
+    {"close", walker_close, METH_NOARGS, "close(): drop every reference"},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyTypeObject WalkerType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "_refgraph_accel.Walker",
+    .tp_basicsize = sizeof(Walker),
+    .tp_dealloc = walker_dealloc,
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_doc = "Walker(hmap, make, buf, pend, h_tuple, h_list): refgraph_dump's inner loops",
+    .tp_methods = walker_methods,
+    .tp_init = walker_init,
+    .tp_new = PyType_GenericNew,
+};
+
+/* ---- module -------------------------------------------------------------------- */
+
+static PyObject *mod_set_enabled(PyObject *self, PyObject *arg)
+{
+    int v = PyObject_IsTrue(arg);
+    if (v < 0)
+        return NULL;
+    accel_enabled = v;
+    Py_RETURN_NONE;
+}
+
+static PyObject *mod_enabled(PyObject *self, PyObject *unused)
+{
+    return PyBool_FromLong(accel_enabled);
+}
+
+static PyMethodDef mod_methods[] = {
+    {"set_enabled", mod_set_enabled, METH_O,
+     "set_enabled(flag): let refgraph_dump use this module (a C flag, so that flipping it "
+     "changes no Python object between two dumps)"},
+    {"enabled", mod_enabled, METH_NOARGS, "enabled(): see set_enabled"},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef accel_module = {
+    PyModuleDef_HEAD_INIT,
+    .m_name = "_refgraph_accel",
+    .m_doc = "Optional C inner loops for refgraph_dump.py (identical output).",
+    .m_size = -1,
+    .m_methods = mod_methods,
+};
+
+PyMODINIT_FUNC PyInit__refgraph_accel(void)
+{
+    if (PyType_Ready(&WalkerType) < 0)
+        return NULL;
+    PyObject *m = PyModule_Create(&accel_module);
+    if (m == NULL)
+        return NULL;
+    if (empty_str == NULL)
+        empty_str = PyUnicode_FromStringAndSize(NULL, 0);
+#if NEED_SYS_GETSIZEOF
+    if (sys_getsizeof == NULL) {
+        sys_getsizeof = PySys_GetObject("getsizeof");  /* borrowed from sys */
+        Py_XINCREF(sys_getsizeof);
+    }
+    if (sys_getsizeof == NULL) {
+        Py_DECREF(m);
+        return NULL;
+    }
+#endif
+    if (empty_str == NULL ||
+        PyModule_AddIntConstant(m, "API", 1) < 0 ||
+        PyModule_AddObjectRef(m, "Walker", (PyObject *)&WalkerType) < 0) {
+        Py_DECREF(m);
+        return NULL;
+    }
+    return m;
+}
