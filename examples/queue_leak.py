@@ -10,7 +10,7 @@ Count: the number of Job objects equals the backlog, printed on stdout as
 `backlog N` just before exit (each Job also owns one `payload` list of 4 ints).
 
 Run:  python3 examples/queue_leak.py [--seconds S] [--rate R] [--jobs N]
-  --seconds S  how long producers run (default 3.5, long enough for three
+  --seconds S  how long producers run (default 5, long enough for three
                `--every 1` snapshots)
   --rate R     jobs per second per producer (default 1500; 0 = as fast as possible,
                like /work/shared/cases/seedleak.py)
@@ -62,7 +62,7 @@ def consumer():
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--seconds", type=float, default=3.5)
+    p.add_argument("--seconds", type=float, default=5.0)
     p.add_argument("--rate", type=float, default=1500)
     p.add_argument("--jobs", type=int, default=None)
     a = p.parse_args()
