@@ -20,9 +20,6 @@ echo "== tests under ASan+UBSan (C unit tests and CLI tests)"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --test-dir build-asan --output-on-failure -j"$jobs" -L 'unit|cli'
 
-echo "== all tests"
-ctest --test-dir build --output-on-failure -j"$jobs"
-
 # ---- fuzz (loader owner: tests/fuzz/CMakeLists.txt) -------------------------
 # A bounded libFuzzer run of each target, about 40 s in all. New inputs go to
 # the build directory, never into the tree; the kept corpus in
@@ -40,3 +37,7 @@ else
   echo "== fuzz skipped: clang is not installed"
 fi
 # ---- end fuzz ---------------------------------------------------------------
+
+# Last, so that the output ends with ctest's summary.
+echo "== all tests"
+ctest --test-dir build --output-on-failure -j"$jobs"
