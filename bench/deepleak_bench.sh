@@ -15,6 +15,10 @@
 #   refgraph query:       shortest paths from all roots + pick the typical
 #                         Payload + walk its chain, on the loaded graph
 #                         (bench/chain_query_bench.c, median of 5)
+#   refgraph cached:      the same query after a re-open from the index
+#                         cache, which stores the default path forest:
+#                         first open (parse + forest + write), re-open
+#                         (map + verify), query (no BFS)
 # Prints one line per measurement and the two ratios. Compare ratios, not
 # absolute times: the machine's load moves both sides alike.
 set -eu
@@ -56,7 +60,7 @@ og_len=$(sed -n 's/^chain length \([0-9]*\).*/\1/p' "$TMP/objgraph.out")
 echo "objgraph  end-to-end ${og_total} s   find_backref_chain ${og_query} s   chain length ${og_len}"
 
 t0=$(now)
-PYTHONPATH="$SRC/tools/python" $PY -m refgraph_dump -o "$TMP/snap" --at-exit -- "$CASE" "$DEPTH" \
+PYTHONPATH="$SRC/tools/python:$BUILD/python" $PY -m refgraph_dump -o "$TMP/snap" --at-exit -- "$CASE" "$DEPTH" \
     > /dev/null 2> "$TMP/dump.err"
 t1=$(now)
 snap=$(ls "$TMP"/snap/*.jsonl* | head -1)
@@ -73,6 +77,12 @@ rg_query=$(echo "$q" | sed -n 's/.*query_median_s \([0-9.]*\).*/\1/p')
 rg_walk=$(echo "$q" | sed -n 's/.*walk_median_s \([0-9.]*\).*/\1/p')
 echo "refgraph  query ${rg_query} s   ($q)"
 
+mkdir "$TMP/cache"
+qc=$("$TMP/chain_query_bench" --cache-dir "$TMP/cache" "$snap" Payload 5)
+rg_cquery=$(echo "$qc" | sed -n 's/.*query_median_s \([0-9.]*\).*/\1/p')
+echo "refgraph  cached query ${rg_cquery} s   ($qc)"
+
+printf 'ratio     query after a cached re-open %.0fx\n' "$(echo "$og_query / $rg_cquery" | bc -l)"
 printf 'ratio     end-to-end %.1fx   query alone %.0fx   chain walk once paths exist %.0fx\n' \
     "$(echo "$og_total / $rg_total" | bc -l)" "$(echo "$og_query / $rg_query" | bc -l)" \
     "$(echo "$og_query / $rg_walk" | bc -l)"

@@ -14,10 +14,16 @@ The default N = 300000 jobs gives 1.5 M objects in the snapshot (5 per job: tupl
 float, Job, list, int). --objgraph also times objgraph 3.5.0 (Debian's python3-objgraph,
 /usr/bin/python3) on /work/shared/cases/seedleak.py in the same run, for ratios.
 
+With the C accelerator built (tools/python/_refgraph_accel.c, in BUILD/python), both
+paths are timed in the same run, alternating: "accel" imports it, "pure" sets
+REFGRAPH_DUMP_PURE=1. --pure-only / --accel-only restrict the runs.
+
 Run:  python3 bench/dump_bench.py [--jobs N] [--repeat R] [--gz] [--objgraph]
+                                  [--build DIR] [--pure-only | --accel-only]
 Figures and notes: docs/performance.md, section "Python dumper".
 """
 import argparse
+import glob
 import json
 import os
 import shutil
@@ -31,7 +37,7 @@ TOOLS = os.path.join(SRC, "tools", "python")
 
 CHILD = r'''
 import gc, json, os, queue, resource, sys, time
-sys.path.insert(0, sys.argv[1])
+sys.path[:0] = sys.argv[1].split(os.pathsep)
 import refgraph_dump
 
 jobs_n, path, mode = int(sys.argv[2]), sys.argv[3], sys.argv[4]
@@ -61,10 +67,51 @@ print(json.dumps(info))
 '''
 
 
-def run_child(jobs, path, mode):
-    out = subprocess.run([sys.executable, "-c", CHILD, TOOLS, str(jobs), path, mode],
-                         check=True, capture_output=True, text=True)
-    return json.loads(out.stdout.strip().splitlines()[-1])
+def run_child(jobs, path, mode, accel_dir=None):
+    """One dump in a fresh child: with the accelerator importable from accel_dir, or,
+    when accel_dir is None, on the pure-Python path (REFGRAPH_DUMP_PURE=1)."""
+    env = dict(os.environ)
+    env.pop("REFGRAPH_DUMP_PURE", None)
+    dirs = TOOLS
+    if accel_dir is None:
+        env["REFGRAPH_DUMP_PURE"] = "1"
+    else:
+        dirs += os.pathsep + accel_dir
+    out = subprocess.run([sys.executable, "-c", CHILD, dirs, str(jobs), path, mode],
+                         check=True, capture_output=True, text=True, env=env)
+    info = json.loads(out.stdout.strip().splitlines()[-1])
+    if info.get("accel", False) != (accel_dir is not None):
+        raise SystemExit("dump_bench: the %s run did not take that path"
+                         % ("accel" if accel_dir else "pure"))
+    return info
+
+
+def accel_dir_of(build):
+    d = os.path.join(build, "python")
+    return d if glob.glob(os.path.join(d, "_refgraph_accel*.so")) else None
+
+
+def report(label, runs, mem, repeat):
+    best = min(runs, key=lambda r: r["walk_cpu_seconds"])
+    n = best["objects"]
+    print("[%s]" % label)
+    print("objects     %d in the snapshot (%d tracked by gc), %d edges"
+          % (n, best["gc_count"], best["edges"]))
+    print("file        %.1f MB (%.0f bytes/object)" % (best["file_bytes"] / 1e6,
+                                                       best["file_bytes"] / n))
+    print("walk        %.2f s wall, %.2f s thread CPU (best of %d; all CPU: %s; all wall: %s)"
+          % (best["walk_seconds"], best["walk_cpu_seconds"], repeat,
+             ", ".join("%.2f" % r["walk_cpu_seconds"] for r in runs),
+             ", ".join("%.2f" % r["walk_seconds"] for r in runs)))
+    print("us/object   %.2f wall, %.2f CPU" % (best["walk_seconds"] / n * 1e6,
+                                                best["walk_cpu_seconds"] / n * 1e6))
+    print("dump total  %.2f s wall (incl. open, header patch, rename)" % best["seconds"])
+    if mem is not None:
+        print("memory      tracemalloc peak %.1f MB = %.1f bytes/object; ru_maxrss growth"
+              " %.1f MB = %.1f bytes/object"
+              % (mem["traced_peak"] / 1e6, mem["traced_peak"] / n,
+                 best["rss_growth"] / 1e6, best["rss_growth"] / n))
+    return best
 
 
 def objgraph_times():
@@ -82,32 +129,38 @@ def main():
     p.add_argument("--repeat", type=int, default=3, help="timing runs (the best is reported)")
     p.add_argument("--gz", action="store_true", help="also time a .gz dump")
     p.add_argument("--objgraph", action="store_true", help="also time objgraph on the seed")
+    p.add_argument("--build", default=os.environ.get("REFGRAPH_BUILD") or os.path.join(SRC, "build"),
+                   help="build directory holding python/_refgraph_accel*.so (default: build)")
+    g = p.add_mutually_exclusive_group()
+    g.add_argument("--pure-only", action="store_true", help="time only the pure-Python path")
+    g.add_argument("--accel-only", action="store_true", help="time only the C accelerator")
     a = p.parse_args()
+    accel = None if a.pure_only else accel_dir_of(a.build)
+    if a.accel_only and accel is None:
+        raise SystemExit("dump_bench: no _refgraph_accel in %s/python" % a.build)
+    modes = ([] if a.accel_only else [None]) + ([accel] if accel else [])
     tmp = tempfile.mkdtemp(prefix="rgbench-")
     try:
-        runs = [run_child(a.jobs, os.path.join(tmp, "s%d.jsonl" % i), "time")
-                for i in range(a.repeat)]
-        best = min(runs, key=lambda r: r["walk_cpu_seconds"])
-        mem = run_child(a.jobs, os.path.join(tmp, "m.jsonl"), "memory")
-        n = best["objects"]
         print("python      %s" % sys.version.split()[0])
         print("jobs        %d" % a.jobs)
-        print("objects     %d in the snapshot (%d tracked by gc), %d edges"
-              % (n, best["gc_count"], best["edges"]))
-        print("file        %.1f MB (%.0f bytes/object)" % (best["file_bytes"] / 1e6,
-                                                           best["file_bytes"] / n))
-        print("walk        %.2f s wall, %.2f s thread CPU (best of %d; all CPU: %s)"
-              % (best["walk_seconds"], best["walk_cpu_seconds"], a.repeat,
-                 ", ".join("%.2f" % r["walk_cpu_seconds"] for r in runs)))
-        print("us/object   %.2f wall, %.2f CPU" % (best["walk_seconds"] / n * 1e6,
-                                                    best["walk_cpu_seconds"] / n * 1e6))
-        print("dump total  %.2f s wall (incl. open, header patch, rename)" % best["seconds"])
-        print("memory      tracemalloc peak %.1f MB = %.1f bytes/object; ru_maxrss growth"
-              " %.1f MB = %.1f bytes/object"
-              % (mem["traced_peak"] / 1e6, mem["traced_peak"] / n,
-                 best["rss_growth"] / 1e6, best["rss_growth"] / n))
+        if accel is None and not a.pure_only:
+            print("accel       not built in %s/python: pure path only" % a.build)
+        # Alternate the paths run by run, so that load changes hit both alike.
+        runs = {m: [] for m in modes}
+        for i in range(a.repeat):
+            for m in modes:
+                runs[m].append(run_child(a.jobs, os.path.join(tmp, "s%d.jsonl" % i), "time", m))
+        bests = {}
+        for m in modes:
+            mem = run_child(a.jobs, os.path.join(tmp, "m.jsonl"), "memory", m)
+            bests[m] = report("accel" if m else "pure", runs[m], mem, a.repeat)
+        if len(modes) == 2:
+            bp, ba = bests[None], bests[accel]
+            print("speed-up    %.2fx CPU, %.2fx wall (pure / accel, best runs)"
+                  % (bp["walk_cpu_seconds"] / ba["walk_cpu_seconds"],
+                     bp["walk_seconds"] / ba["walk_seconds"]))
         if a.gz:
-            gz = run_child(a.jobs, os.path.join(tmp, "g.jsonl.gz"), "time")
+            gz = run_child(a.jobs, os.path.join(tmp, "g.jsonl.gz"), "time", modes[-1])
             print("gz          %.2f s total, walk %.2f s, %.1f MB"
                   % (gz["seconds"], gz["walk_seconds"], gz["file_bytes"] / 1e6))
         if a.objgraph:

@@ -27,7 +27,7 @@ rm -rf "$out"
 mkdir -p "$out"
 echo
 echo "== 2. running examples/queue_leak.py under the dumper (a snapshot every second)"
-PYTHONPATH=tools/python python3 -m refgraph_dump -o "$out/snaps" --every 1 --max 3 -- \
+PYTHONPATH=tools/python:build/python python3 -m refgraph_dump -o "$out/snaps" --every 1 --max 3 -- \
   examples/queue_leak.py --seconds 6
 ls "$out/snaps"
 

@@ -386,8 +386,10 @@ RG_API void rg_path_options_init(rg_path_options *o);
 /* Compute shortest retention paths from every root. NULL options = defaults.
  * O(objects + edges) time, 13 bytes per object kept, and every object no root
  * reaches is classified at the same time (rg_paths_why_unreachable).
- * On success *out is owned by the caller (rg_paths_free); it borrows `snap`,
- * which must outlive it. */
+ * On a snapshot opened from an index cache, options equivalent to the
+ * defaults return the forest the cache stores (no BFS, no per-object memory;
+ * identical results). On success *out is owned by the caller (rg_paths_free);
+ * it borrows `snap`, which must outlive it. */
 RG_API int rg_paths_compute(const rg_snapshot *snap, const rg_path_options *opts,
                             rg_paths **out);
 RG_API void rg_paths_free(rg_paths *paths);

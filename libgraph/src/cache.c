@@ -9,15 +9,20 @@
  *                identity of the source (size, mtime, a hash of sampled
  *                blocks), counts, the info fields, and a table of sections
  *   sections     each array of struct rg_snapshot, 64-byte aligned, each
- *                with its own checksum
+ *                with its own checksum; then the retention paths under
+ *                default options (the "path forest": dist, parent, pidx,
+ *                why per node, and the size of each unreachable cycle),
+ *                computed once here so that `refgraph chain` on a cached
+ *                snapshot reads them instead of running the BFS again
  *
  * Opening checks, in order: magic and version, byte order, the source's
  * identity, the header checksum, every section's checksum, and then the
  * structure itself (offsets monotonic, every node, edge, type and string
  * index in range), so that even a cache forged with valid checksums cannot
- * make a query read out of bounds. Anything wrong gives a note and a rebuild,
- * never a wrong answer. */
-#include "internal.h"
+ * make a query read out of bounds or loop: the forest is checked to be a
+ * forest (every parent one hop nearer a root, every holder walk ending).
+ * Anything wrong gives a note and a rebuild, never a wrong answer. */
+#include "paths_impl.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -30,7 +35,7 @@
 #include <unistd.h>
 
 #define CACHE_MAGIC "RGCACHE"
-#define CACHE_VERSION 1u
+#define CACHE_VERSION 2u   /* 2: the path forest */
 #define CACHE_BOM 0x01020304u
 #define ALIGN 64u
 
@@ -38,7 +43,8 @@ enum section {
     S_NODE_ID, S_NODE_TYPE, S_NODE_SIZE, S_NODE_LEN, S_NODE_RC, S_NODE_REPR, S_NODE_NAME,
     S_NODE_FLAGS, S_FWD_OFF, S_FWD_DST, S_FWD_KIND, S_FWD_LABEL, S_REV_OFF, S_REV_SRC, S_REV_EDGE,
     S_TYPE_NAME, S_ROOT_NODE, S_ROOT_KIND, S_ROOT_LABEL, S_STR_OFFSETS, S_STR_ARENA, S_ID_SLOTS,
-    S_INFO_STRINGS, S_COUNT
+    S_PATH_DIST, S_PATH_PARENT, S_PATH_PIDX, S_PATH_WHY, S_PATH_SCC_SIZE,
+    S_INFO_STRINGS, S_COUNT   /* S_INFO_STRINGS stays last: it ends the file */
 };
 
 typedef struct cache_section {
@@ -55,6 +61,7 @@ typedef struct cache_header {
     uint64_t longest_line;
     /* counts */
     uint64_t n_nodes, n_edges, n_types, n_roots, n_strings, arena_len, id_mask, id_used;
+    uint64_t n_scc;  /* unreachable cycles in the path forest */
     /* info */
     uint64_t objects, edges, roots, total_bytes, input_bytes, skipped, dangling_refs, dangling_roots;
     int64_t pid, seq, format_version;
@@ -179,7 +186,8 @@ typedef struct plan {
     uint64_t size[S_COUNT];
 } plan;
 
-static void make_plan(const rg_snapshot *s, const char *info_strings, size_t info_len, plan *p)
+static void make_plan(const rg_snapshot *s, const rg_paths *paths, const char *info_strings, size_t info_len,
+                      plan *p)
 {
     uint64_t n = s->n_nodes, e = s->n_edges;
 #define SEC(id, ptr, count) (p->data[id] = (ptr), p->size[id] = (uint64_t)(count) * sizeof *(ptr))
@@ -205,6 +213,11 @@ static void make_plan(const rg_snapshot *s, const char *info_strings, size_t inf
     SEC(S_STR_OFFSETS, s->strings.offsets, s->strings.count);
     SEC(S_STR_ARENA, s->strings.arena, s->strings.arena_len);
     SEC(S_ID_SLOTS, s->ids.slots, s->ids.mask + 1);
+    SEC(S_PATH_DIST, paths->dist, n);
+    SEC(S_PATH_PARENT, paths->parent, n);
+    SEC(S_PATH_PIDX, paths->pidx, n);
+    SEC(S_PATH_WHY, paths->why, n);
+    SEC(S_PATH_SCC_SIZE, paths->scc_size, paths->n_scc);
     SEC(S_INFO_STRINGS, info_strings, info_len);
 #undef SEC
 }
@@ -251,9 +264,18 @@ int rg_cache_write(const rg_snapshot *s, const char *cache_path, const rg_cache_
     memcpy(info + lf, i->compression, lc);
     memcpy(info + lf + lc, i->producer, lp);
     memcpy(info + lf + lc + lp, i->runtime, lr);
+    /* The forest under default options: what every plain `refgraph chain`
+     * asks for. Costs one BFS now, saves one on every later open. */
+    rg_paths *paths = NULL;
+    int prc = rg_paths_compute(s, NULL, &paths);
+    if (prc != RG_OK) {
+        free(info);
+        *note = note_of("index cache %s not written: retention paths: %s", cache_path, rg_last_error());
+        return prc;
+    }
 
     plan p;
-    make_plan(s, info, lf + lc + lp + lr, &p);
+    make_plan(s, paths, info, lf + lc + lp + lr, &p);
     cache_header h;
     memset(&h, 0, sizeof h);
     memcpy(h.magic, CACHE_MAGIC, sizeof CACHE_MAGIC);
@@ -273,6 +295,7 @@ int rg_cache_write(const rg_snapshot *s, const char *cache_path, const rg_cache_
     h.arena_len = s->strings.arena_len;
     h.id_mask = s->ids.mask;
     h.id_used = s->ids.used;
+    h.n_scc = paths->n_scc;
     h.objects = i->objects;
     h.edges = i->edges;
     h.roots = i->roots;
@@ -305,6 +328,7 @@ int rg_cache_write(const rg_snapshot *s, const char *cache_path, const rg_cache_
     char *tmp = rg_xmalloc(tn, 1);
     if (!tmp) {
         free(info);
+        rg_paths_free(paths);
         *note = note_of("index cache %s not written: out of memory", cache_path);
         return RG_ENOMEM;
     }
@@ -315,6 +339,7 @@ int rg_cache_write(const rg_snapshot *s, const char *cache_path, const rg_cache_
         *note = note_of("index cache %s not written: %s", cache_path, strerror(errno));
         free(tmp);
         free(info);
+        rg_paths_free(paths);
         return RG_EIO;
     }
     static const char zeros[ALIGN];
@@ -343,6 +368,7 @@ int rg_cache_write(const rg_snapshot *s, const char *cache_path, const rg_cache_
     }
     free(tmp);
     free(info);
+    rg_paths_free(paths);
     return rc;
 }
 
@@ -433,6 +459,93 @@ static const char *check_structure(const rg_snapshot *s, const cache_header *h)
     return NULL;
 }
 
+/* The stored path forest is one that rg_paths_compute could have made, as
+ * far as anything that reads it depends on: every edge index names the
+ * edge parent -> node, a reachable node's parent is one hop nearer a root
+ * (so chain walks end at a root after exactly dist hops), roots name a
+ * root record, an unreachable node's holder walk ends (no parent cycle),
+ * and each cycle's recorded size is its member count (rg_paths_cycle sizes
+ * its tables by it). */
+static const char *check_forest(rg_snapshot *s)
+{
+    const uint32_t *dist = s->forest.dist, *parent = s->forest.parent, *pidx = s->forest.pidx;
+    const uint8_t *why = s->forest.why;
+    uint32_t n = s->n_nodes, n_scc = s->forest.n_scc, holders = 0;
+    for (rg_node v = 0; v < n; v++) {
+        /* The parent's dist, offsets and edge are random reads: fetch them
+         * ahead in two stages (the edge needs the offsets), as the id map's
+         * batch lookup does, so many misses are in flight at once. */
+        if (v + 16 < n && parent[v + 16] < n) {
+            __builtin_prefetch(&dist[parent[v + 16]]);
+            __builtin_prefetch(&s->fwd_off[parent[v + 16]]);
+        }
+        if (v + 8 < n && parent[v + 8] < n) {
+            uint64_t e = s->fwd_off[parent[v + 8]] + pidx[v + 8];
+            if (e < s->n_edges)
+                __builtin_prefetch(&s->fwd_dst[e]);
+        }
+        uint32_t d = dist[v], u = parent[v], x = pidx[v];
+        if (d != RG_DISTANCE_NONE) {
+            if (why[v] != RG_REACHABLE)
+                return "path forest";
+            if (d == 0) {
+                if (u != RG_NODE_NONE || x >= s->n_roots)
+                    return "path forest";
+                continue;
+            }
+            if (u >= n || dist[u] + 1 != d)
+                return "path forest";
+        } else {
+            if (why[v] < RG_UNREACHABLE_EXCLUDED || why[v] > RG_UNREACHABLE_UNEXPLAINED)
+                return "path forest";
+            if (u == RG_NODE_NONE) {
+                if (why[v] == RG_UNREACHABLE_CYCLE && x >= n_scc)
+                    return "path forest";
+                continue;
+            }
+            if (u >= n || why[v] == RG_UNREACHABLE_CYCLE || why[v] == RG_UNREACHABLE_UNEXPLAINED)
+                return "path forest";
+            holders += dist[u] == RG_DISTANCE_NONE;
+        }
+        if (x >= s->fwd_off[u + 1] - s->fwd_off[u] || s->fwd_dst[s->fwd_off[u] + x] != v)
+            return "path forest";
+    }
+    const char *bad = NULL;
+    uint32_t *members = rg_xcalloc(n_scc ? n_scc : 1, sizeof *members);
+    uint8_t *state = holders ? rg_xcalloc(n, 1) : NULL;
+    if (!members || (holders && !state)) {
+        /* not wrong, only unaffordable now: compute paths on demand */
+        memset(&s->forest, 0, sizeof s->forest);
+        rg_clear_error();
+        goto done;
+    }
+    for (rg_node v = 0; v < n; v++)
+        if (why[v] == RG_UNREACHABLE_CYCLE)
+            members[pidx[v]]++;
+    for (uint32_t c = 0; c < n_scc; c++)
+        if (members[c] != s->forest.scc_size[c] || members[c] == 0)
+            bad = "path forest";
+    /* Holder walks among unreachable nodes: 1 = on the walk in progress,
+     * 2 = known to end. Each node is walked over at most twice. */
+    for (rg_node v = 0; v < n && holders && !bad; v++) {
+        rg_node cur = v;
+        while (dist[cur] == RG_DISTANCE_NONE && parent[cur] != RG_NODE_NONE && state[cur] == 0) {
+            state[cur] = 1;
+            cur = parent[cur];
+        }
+        if (state[cur] == 1) {
+            bad = "path forest";
+            break;
+        }
+        for (rg_node w = v; w != cur; w = parent[w])
+            state[w] = 2;
+    }
+done:
+    free(members);
+    free(state);
+    return bad;
+}
+
 static int section_ok(const cache_header *h, uint64_t size, int k, uint64_t count, uint64_t elem)
 {
     const cache_section *sec = &h->sections[k];
@@ -499,7 +612,10 @@ int rg_cache_parse(void *data, size_t size, const rg_cache_key *key, uint64_t ma
         !section_ok(&h, size, S_ROOT_LABEL, h.n_roots, 4) ||
         !section_ok(&h, size, S_STR_OFFSETS, h.n_strings, 8) ||
         !section_ok(&h, size, S_STR_ARENA, h.arena_len, 1) ||
-        !section_ok(&h, size, S_ID_SLOTS, h.id_mask + 1, 4) ||
+        !section_ok(&h, size, S_ID_SLOTS, h.id_mask + 1, 4) || h.n_scc > n ||
+        !section_ok(&h, size, S_PATH_DIST, n, 4) || !section_ok(&h, size, S_PATH_PARENT, n, 4) ||
+        !section_ok(&h, size, S_PATH_PIDX, n, 4) || !section_ok(&h, size, S_PATH_WHY, n, 1) ||
+        !section_ok(&h, size, S_PATH_SCC_SIZE, h.n_scc, 4) ||
         !section_ok(&h, size, S_INFO_STRINGS, h.sections[S_INFO_STRINGS].size, 1)) {
         *why = note_of("is corrupt (section table)");
         return RG_EFORMAT;
@@ -567,6 +683,14 @@ int rg_cache_parse(void *data, size_t size, const rg_cache_key *key, uint64_t ma
     s->ids.slots = AT(S_ID_SLOTS);
     s->ids.mask = h.id_mask;
     s->ids.used = h.id_used;
+    if (n) {
+        s->forest.dist = AT(S_PATH_DIST);
+        s->forest.parent = AT(S_PATH_PARENT);
+        s->forest.pidx = AT(S_PATH_PIDX);
+        s->forest.why = AT(S_PATH_WHY);
+        s->forest.scc_size = AT(S_PATH_SCC_SIZE);
+        s->forest.n_scc = (uint32_t)h.n_scc;
+    }
 #undef AT
     s->longest_line = h.longest_line;
     /* Two passes over the file: the checksums (every byte) and the structure
@@ -577,6 +701,8 @@ int rg_cache_parse(void *data, size_t size, const rg_cache_key *key, uint64_t ma
     pthread_t th;
     int started = threads != 1 && size > (8u << 20) && pthread_create(&th, NULL, verify_sections, &job) == 0;
     const char *what = check_structure(s, &h);
+    if (!what && n)
+        what = check_forest(s);
     if (started)
         pthread_join(th, NULL);
     else

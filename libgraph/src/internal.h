@@ -197,6 +197,14 @@ struct rg_snapshot {
     /* Longest line of the source, so a cached graph is not used where a
      * smaller max_line_bytes would have rejected the source. */
     uint64_t longest_line;
+    /* The retention paths under default options, when the graph came from
+     * an index cache that stores them (cache.c checks them; paths.c lends
+     * them to rg_paths_compute). Point into the mapping; NULL otherwise. */
+    struct {
+        const uint32_t *dist, *parent, *pidx, *scc_size;
+        const uint8_t *why;
+        uint32_t n_scc;
+    } forest;
 };
 
 /* Edge index e of node n's referents. */

@@ -311,6 +311,43 @@ done:
     return rc;
 }
 
+/* Whether the filters select exactly the edges the default options do: then
+ * the BFS would reproduce the forest the index cache stored (computed with
+ * the defaults by rg_cache_write), whatever spelling the options used. */
+static int filters_are_default(const rg_paths *p)
+{
+    rg_path_options d;
+    rg_path_options_init(&d);
+    const rg_snapshot *s = p->snap;
+    for (int k = 0; k < RG_EDGE_KIND_COUNT; k++) {
+        uint8_t want = (d.ignore_edge_kinds & (1u << k)) || k == RG_EDGE_WEAK ? RG_TIER_NEVER
+                       : k == RG_EDGE_INTERNAL                               ? RG_TIER_INTERNAL
+                                                                              : RG_TIER_NAMED;
+        if (p->kind_tier[k] != want)
+            return 0;
+    }
+    if (p->n_rules)
+        return 0;
+    for (uint32_t t = 0; t < s->n_types; t++)
+        if (p->type_skip[t])
+            return 0;
+    return 1;
+}
+
+/* Point the per-node arrays at the stored forest instead of computing:
+ * zero-copy, since nothing writes to paths after rg_paths_compute. */
+static void lend_stored_forest(rg_paths *p)
+{
+    const rg_snapshot *s = p->snap;
+    p->dist = (uint32_t *)s->forest.dist;
+    p->parent = (rg_node *)s->forest.parent;
+    p->pidx = (uint32_t *)s->forest.pidx;
+    p->why = (uint8_t *)s->forest.why;
+    p->scc_size = (uint32_t *)s->forest.scc_size;
+    p->n_scc = s->forest.n_scc;
+    p->borrowed = 1;
+}
+
 int rg_paths_compute(const rg_snapshot *s, const rg_path_options *opts, rg_paths **out)
 {
     if (!s || !out)
@@ -326,6 +363,14 @@ int rg_paths_compute(const rg_snapshot *s, const rg_path_options *opts, rg_paths
     if (!p)
         return RG_ENOMEM;
     p->snap = s;
+    int rc = setup_filters(p, opts);
+    if (rc != RG_OK)
+        goto fail;
+    if (s->forest.dist && filters_are_default(p)) {
+        lend_stored_forest(p);
+        *out = p;
+        return RG_OK;
+    }
     uint32_t n = s->n_nodes ? s->n_nodes : 1;
     /* parent and pidx are written for every node before they are read (by
      * the BFS for reachable nodes, by rg_paths_classify for the others), so
@@ -334,12 +379,10 @@ int rg_paths_compute(const rg_snapshot *s, const rg_path_options *opts, rg_paths
     p->parent = rg_paths_big_alloc(n, sizeof *p->parent);
     p->pidx = rg_paths_big_alloc(n, sizeof *p->pidx);
     p->why = rg_paths_big_alloc(n, sizeof *p->why);
-    int rc = RG_ENOMEM;
+    rc = RG_ENOMEM;
     if (!p->dist || !p->parent || !p->pidx || !p->why)
         goto fail;
     memset(p->dist, 0xff, (size_t)n * sizeof *p->dist);
-    if ((rc = setup_filters(p, opts)) != RG_OK)
-        goto fail;
     if ((rc = bfs(p)) != RG_OK)
         goto fail;
     if ((rc = rg_paths_classify(p)) != RG_OK)
@@ -355,12 +398,14 @@ void rg_paths_free(rg_paths *p)
 {
     if (!p)
         return;
-    size_t n = p->snap->n_nodes ? p->snap->n_nodes : 1;
-    rg_paths_big_free(p->dist, n, sizeof *p->dist);
-    rg_paths_big_free(p->parent, n, sizeof *p->parent);
-    rg_paths_big_free(p->pidx, n, sizeof *p->pidx);
-    rg_paths_big_free(p->why, n, sizeof *p->why);
-    free(p->scc_size);
+    if (!p->borrowed) {
+        size_t n = p->snap->n_nodes ? p->snap->n_nodes : 1;
+        rg_paths_big_free(p->dist, n, sizeof *p->dist);
+        rg_paths_big_free(p->parent, n, sizeof *p->parent);
+        rg_paths_big_free(p->pidx, n, sizeof *p->pidx);
+        rg_paths_big_free(p->why, n, sizeof *p->why);
+        free(p->scc_size);
+    }
     free(p->rules);
     free(p->type_skip);
     free(p);

@@ -38,6 +38,9 @@ struct rg_paths {
     uint8_t *why;              /* rg_unreachable_kind */
     uint32_t *scc_size;        /* per component */
     uint32_t n_scc;
+    /* dist, parent, pidx, why and scc_size are the snapshot's stored forest
+     * (s->forest, inside the cache mapping): read-only, freed with it. */
+    int borrowed;
 
     uint8_t kind_tier[RG_EDGE_KIND_COUNT];
     rg_label_rule *rules;

@@ -3,6 +3,7 @@
  * never trusted. */
 #include "graph_equal.h"
 #include "harness.h"
+#include "paths_impl.h"
 #include "refgraph.h"
 
 #include <fcntl.h>
@@ -246,6 +247,266 @@ static void test_unwritable_and_off(void)
     free(cp);
 }
 
+/* Every query over paths, for every node: on a forged cache they must stay
+ * in bounds and end. */
+static void walk_all_paths(const rg_snapshot *g)
+{
+    rg_paths *p = NULL;
+    if (rg_paths_compute(g, NULL, &p) != RG_OK)
+        return;
+    uint32_t n = rg_node_count(g);
+    rg_node *all = malloc((n ? n : 1) * sizeof *all);
+    for (uint32_t v = 0; v < n; v++) {
+        rg_edge e, *es;
+        size_t ne;
+        uint32_t r;
+        rg_unreachable u;
+        all[v] = v;
+        (void)rg_paths_parent(p, v, &e);
+        (void)rg_paths_root(p, v, &r);
+        (void)rg_paths_why_unreachable(p, v, &u);
+        if (rg_paths_chain(p, v, &es, &ne) == RG_OK)
+            rg_free(es);
+        if (rg_paths_holder_chain(p, v, &es, &ne) == RG_OK)
+            rg_free(es);
+        if (rg_paths_cycle(p, v, &es, &ne) == RG_OK)
+            rg_free(es);
+    }
+    rg_chain_group *gs;
+    size_t ng;
+    rg_node *members;
+    if (rg_paths_group(p, all, n, &gs, &ng, &members) == RG_OK) {
+        rg_free(gs);
+        rg_free(members);
+    }
+    free(all);
+    rg_paths_free(p);
+}
+
+/* Every kind of path and of unreachability: a named chain, a node only an
+ * internal edge reaches (the tiered rule), one behind a <type> edge and its
+ * child (excluded, with a back edge that makes 5 and 6 a cycle too), a
+ * two-node cycle and what it holds, a holder outside the heap, a self
+ * cycle, and an object nothing explains (only a weak reference). */
+static void write_forest_snapshot(const char *path)
+{
+    write_file(path,
+               "{\"rec\":\"header\",\"format\":\"refgraph-snapshot\",\"version\":1}\n"
+               "{\"rec\":\"object\",\"id\":1,\"type\":\"module\",\"size\":1,\"rc\":1,"
+               "\"refs\":[[2,\"attr\",\"a\"],[5,\"type\",\"\"],[12,\"weak\",\"\"]]}\n"
+               "{\"rec\":\"object\",\"id\":2,\"type\":\"m.T\",\"size\":2,\"rc\":2,\"refs\":[[3,\"attr\",\"b\"]]}\n"
+               "{\"rec\":\"object\",\"id\":3,\"type\":\"m.T\",\"size\":3,\"rc\":1,\"refs\":[[4,\"internal\",\"x\"]]}\n"
+               "{\"rec\":\"object\",\"id\":4,\"type\":\"m.U\",\"size\":4,\"rc\":1}\n"
+               "{\"rec\":\"object\",\"id\":5,\"type\":\"m.U\",\"size\":5,\"rc\":2,\"refs\":[[6,\"attr\",\"c\"]]}\n"
+               "{\"rec\":\"object\",\"id\":6,\"type\":\"m.U\",\"size\":6,\"rc\":1,\"refs\":[[5,\"attr\",\"back\"]]}\n"
+               "{\"rec\":\"object\",\"id\":7,\"type\":\"m.C\",\"size\":7,\"rc\":1,\"refs\":[[8,\"attr\",\"n\"],[9,\"attr\",\"held\"]]}\n"
+               "{\"rec\":\"object\",\"id\":8,\"type\":\"m.C\",\"size\":8,\"rc\":1,\"refs\":[[7,\"attr\",\"n\"]]}\n"
+               "{\"rec\":\"object\",\"id\":9,\"type\":\"m.U\",\"size\":9,\"rc\":1}\n"
+               "{\"rec\":\"object\",\"id\":10,\"type\":\"m.X\",\"size\":10,\"rc\":3,\"refs\":[[11,\"index\",0]]}\n"
+               "{\"rec\":\"object\",\"id\":11,\"type\":\"m.U\",\"size\":11,\"rc\":1}\n"
+               "{\"rec\":\"object\",\"id\":12,\"type\":\"m.U\",\"size\":12,\"rc\":0}\n"
+               "{\"rec\":\"object\",\"id\":13,\"type\":\"m.C\",\"size\":13,\"rc\":1,\"refs\":[[13,\"attr\",\"me\"]]}\n"
+               "{\"rec\":\"root\",\"id\":1,\"kind\":\"module\",\"label\":\"m\"}\n");
+}
+
+static int same_edge(const rg_edge *a, const rg_edge *b)
+{
+    return a->from == b->from && a->to == b->to && a->kind == b->kind && a->label == b->label;
+}
+
+/* Paths on a cached snapshot against paths computed on a fresh load: every
+ * accessor, every node. */
+static void check_paths_equal(const rg_paths *c, const rg_paths *f, uint32_t n)
+{
+    for (rg_node v = 0; v < n; v++) {
+        rg_edge a, b;
+        uint32_t ra = 0, rb = 0;
+        rg_unreachable ua, ub;
+        CHECK_EQ_U64(rg_paths_distance(c, v), rg_paths_distance(f, v));
+        int pa = rg_paths_parent(c, v, &a), pb = rg_paths_parent(f, v, &b);
+        CHECK(pa == pb);
+        if (pa == RG_OK && pb == RG_OK)
+            CHECK(same_edge(&a, &b));
+        CHECK(rg_paths_root(c, v, &ra) == rg_paths_root(f, v, &rb));
+        CHECK_EQ_U64(ra, rb);
+        CHECK(rg_paths_why_unreachable(c, v, &ua) == RG_OK && rg_paths_why_unreachable(f, v, &ub) == RG_OK);
+        CHECK(ua.kind == ub.kind && ua.holder == ub.holder && ua.hops == ub.hops &&
+              ua.unexplained_refs == ub.unexplained_refs && ua.cycle_size == ub.cycle_size);
+        rg_edge *ea = NULL, *eb = NULL;
+        size_t na = 0, nb = 0;
+        CHECK(rg_paths_cycle(c, v, &ea, &na) == rg_paths_cycle(f, v, &eb, &nb));
+        CHECK_EQ_U64(na, nb);
+        for (size_t i = 0; i < na && i < nb; i++)
+            CHECK(same_edge(&ea[i], &eb[i]));
+        rg_free(ea);
+        rg_free(eb);
+    }
+    /* and the raw forest, byte for byte */
+    CHECK(memcmp(c->dist, f->dist, n * sizeof *c->dist) == 0);
+    CHECK(memcmp(c->parent, f->parent, n * sizeof *c->parent) == 0);
+    CHECK(memcmp(c->pidx, f->pidx, n * sizeof *c->pidx) == 0);
+    CHECK(memcmp(c->why, f->why, n) == 0);
+    CHECK_EQ_U64(c->n_scc, f->n_scc);
+    if (c->n_scc == f->n_scc)
+        CHECK(memcmp(c->scc_size, f->scc_size, c->n_scc * sizeof *c->scc_size) == 0);
+}
+
+static void test_forest_roundtrip(void)
+{
+    char snap[512];
+    snprintf(snap, sizeof snap, "%s/forest.jsonl", dir);
+    write_forest_snapshot(snap);
+    rg_snapshot *fresh = open_with(snap, RG_OPEN_NO_CACHE, NULL);
+    rg_snapshot *first = open_with(snap, 0, dir);  /* writes the cache */
+    rg_snapshot *c = open_with(snap, 0, dir);      /* maps it */
+    CHECK(fresh && first && c);
+    if (!fresh || !first || !c)
+        goto out;
+    CHECK(!rg_snapshot_get_info(first)->from_cache && rg_snapshot_get_info(c)->from_cache);
+    rg_paths *pf = NULL, *pc = NULL, *pfirst = NULL;
+    CHECK(rg_paths_compute(fresh, NULL, &pf) == RG_OK);
+    CHECK(rg_paths_compute(first, NULL, &pfirst) == RG_OK);
+    CHECK(rg_paths_compute(c, NULL, &pc) == RG_OK);
+    CHECK(pf && !pf->borrowed && pfirst && !pfirst->borrowed);
+    CHECK(pc && pc->borrowed);   /* the stored forest, not a new BFS */
+    if (pf && pc)
+        check_paths_equal(pc, pf, rg_node_count(fresh));
+    /* the fixture has every classification */
+    rg_node v;
+    rg_unreachable u;
+    int kinds[RG_UNREACHABLE_UNEXPLAINED + 1] = {0};
+    for (v = 0; pc && v < rg_node_count(c); v++)
+        if (rg_paths_why_unreachable(pc, v, &u) == RG_OK)
+            kinds[u.kind]++;
+    for (int k = 0; k <= RG_UNREACHABLE_UNEXPLAINED; k++)
+        CHECK(kinds[k] > 0);
+    CHECK(rg_node_find(c, 4, &v) == RG_OK);
+    CHECK_EQ_U64(rg_paths_distance(pc, v), 3); /* the internal edge, as a last resort */
+    rg_paths_free(pf);
+    rg_paths_free(pc);
+    rg_paths_free(pfirst);
+    /* other options compute, and agree with a fresh computation */
+    rg_path_options o;
+    rg_path_options_init(&o);
+    const char *labels[] = {".a"};
+    o.ignore_labels = labels;
+    o.n_ignore_labels = 1;
+    pf = pc = NULL;
+    CHECK(rg_paths_compute(fresh, &o, &pf) == RG_OK);
+    CHECK(rg_paths_compute(c, &o, &pc) == RG_OK);
+    CHECK(pc && !pc->borrowed);
+    if (pf && pc)
+        check_paths_equal(pc, pf, rg_node_count(fresh));
+    CHECK(rg_node_find(c, 3, &v) == RG_OK);
+    CHECK(rg_paths_why_unreachable(pc, v, &u) == RG_OK && u.kind == RG_UNREACHABLE_EXCLUDED);
+    rg_paths_free(pf);
+    rg_paths_free(pc);
+    /* options spelled differently that select the default edges still lend */
+    rg_path_options_init(&o);
+    const char *weak[] = {"<weak>", ".no_such_attribute"};
+    o.ignore_labels = weak;
+    o.n_ignore_labels = 2;
+    pc = NULL;
+    CHECK(rg_paths_compute(c, &o, &pc) == RG_OK);
+    CHECK(pc && pc->borrowed);
+    rg_paths_free(pc);
+out:
+    rg_snapshot_free(fresh);
+    rg_snapshot_free(first);
+    rg_snapshot_free(c);
+}
+
+/* A forest made inconsistent and given valid checksums: refused. */
+static void test_forest_forged(void)
+{
+    char snap[512];
+    snprintf(snap, sizeof snap, "%s/forest-forged.jsonl", dir);
+    write_forest_snapshot(snap);
+    rg_snapshot_free(open_with(snap, 0, dir));
+    char *cp = cache_file_of(snap);
+    FILE *f = fopen(cp, "rb");
+    CHECK(f != NULL);
+    if (!f) {
+        free(cp);
+        return;
+    }
+    fseek(f, 0, SEEK_END);
+    size_t size = (size_t)ftell(f);
+    fseek(f, 0, SEEK_SET);
+    unsigned char *orig = malloc(size);
+    CHECK(fread(orig, 1, size, f) == size);
+    fclose(f);
+    /* where the forest lies, from a good parse of a private copy */
+    void *map = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    memcpy(map, orig, size);
+    rg_snapshot *g = NULL;
+    char *why = NULL;
+    CHECK(rg_cache_parse(map, size, NULL, 1ULL << 30, 1, &g, &why) == RG_OK);
+    if (!g) {
+        munmap(map, size);
+        free(orig);
+        free(cp);
+        return;
+    }
+    size_t o_dist = (size_t)((const unsigned char *)g->forest.dist - (unsigned char *)map);
+    size_t o_parent = (size_t)((const unsigned char *)g->forest.parent - (unsigned char *)map);
+    size_t o_pidx = (size_t)((const unsigned char *)g->forest.pidx - (unsigned char *)map);
+    size_t o_why = (size_t)((const unsigned char *)g->forest.why - (unsigned char *)map);
+    size_t o_scc = (size_t)((const unsigned char *)g->forest.scc_size - (unsigned char *)map);
+    rg_node n2, n4, n5, n6, n7;
+    CHECK(rg_node_find(g, 2, &n2) == RG_OK && rg_node_find(g, 4, &n4) == RG_OK &&
+          rg_node_find(g, 5, &n5) == RG_OK && rg_node_find(g, 6, &n6) == RG_OK && rg_node_find(g, 7, &n7) == RG_OK);
+    CHECK_EQ_U64(g->forest.n_scc, 2);
+    rg_snapshot_free(g);
+    for (int damage = 0; damage < 5; damage++) {
+        map = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        unsigned char *m = map;
+        memcpy(m, orig, size);
+        uint32_t *parent = (uint32_t *)(m + o_parent), *pidx = (uint32_t *)(m + o_pidx);
+        uint32_t *dist = (uint32_t *)(m + o_dist), *scc = (uint32_t *)(m + o_scc);
+        switch (damage) {
+        case 0: parent[n4] = n2; break;                  /* not one hop nearer a root */
+        case 1: parent[n5] = n6, pidx[n5] = 0; break;    /* a holder walk that never ends */
+        case 2: scc[0] += 1000000; break;                /* a cycle's size */
+        case 3: m[o_why + n7] = RG_REACHABLE; break;     /* a cycle member called reachable */
+        case 4: dist[n2] = 0; break;                     /* a node called a root */
+        }
+        rg_cache_fix_checksums(map, size);
+        why = NULL;
+        g = NULL;
+        int rc = rg_cache_parse(map, size, NULL, 1ULL << 30, 1, &g, &why);
+        if (rc != RG_EFORMAT)
+            fprintf(stderr, "forest damage %d accepted\n", damage);
+        CHECK(rc == RG_EFORMAT);
+        if (why)
+            CHECK_CONTAINS(why, "path forest");
+        free(why);
+        if (g)
+            rg_snapshot_free(g);
+        else
+            munmap(map, size);
+    }
+    /* and through the loader: a damaged forest is a note and a rebuild */
+    unsigned char *bad = malloc(size);
+    memcpy(bad, orig, size);
+    bad[o_dist + 4 * n4] ^= 0x01;
+    f = fopen(cp, "wb");
+    CHECK(f && fwrite(bad, 1, size, f) == size);
+    if (f)
+        fclose(f);
+    free(bad);
+    rg_snapshot *s = open_with(snap, 0, dir);
+    CHECK(s && !rg_snapshot_get_info(s)->from_cache);
+    if (s)
+        CHECK_CONTAINS(rg_snapshot_get_info(s)->cache_note, "rebuilt");
+    rg_snapshot_free(s);
+    s = open_with(snap, 0, dir);
+    CHECK(s && rg_snapshot_get_info(s)->from_cache);
+    rg_snapshot_free(s);
+    free(orig);
+    free(cp);
+}
+
 /* A cache whose checksums were recomputed after damage reaches the
  * structural checks: they must reject it (or it must be harmless). */
 static void test_forged_checksums(void)
@@ -289,6 +550,7 @@ static void test_forged_checksums(void)
                     rg_referrer(g, v, i, &e);
                 (void)rg_node_repr(g, v);
             }
+            walk_all_paths(g); /* the stored forest, lent to rg_paths */
             rg_snapshot_free(g); /* unmaps */
         } else {
             rejected++;
@@ -313,6 +575,8 @@ int main(void)
     RUN(test_foreign_and_stale);
     RUN(test_unwritable_and_off);
     RUN(test_forged_checksums);
+    RUN(test_forest_roundtrip);
+    RUN(test_forest_forged);
     char cmd[600];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     if (system(cmd) != 0)

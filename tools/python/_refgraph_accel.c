@@ -3,7 +3,8 @@
  * The dumper's walker stays in Python; this module only replaces its two inner loops
  * (over one chunk of a gc generation list, and over one de-duplicated batch of
  * untracked objects) and writes, at C speed, the records whose text the profile showed
- * to dominate: untracked int/str/float, and exact tuples/lists of up to 32 items.
+ * to dominate: untracked int/str/float, exact tuples/lists of up to 32 items, and
+ * instances of classes whose attributes are inline (h_instance_t's fast case).
  * Every other object goes to the Python handler the walker would have called, with the
  * same arguments, so both paths produce byte-identical snapshots
  * (tests/python/test_accel.py).
@@ -13,8 +14,10 @@
  * local variables (the loop variable, the item's type, the running edge count, the last
  * string length).  Small ints and static types are shared objects that show up in the
  * snapshot, so this module holds exactly the references those locals would hold, at
- * the same moments.  The comments at each such place name the Python local it stands
- * for; the formulas for "rc" follow from them.
+ * the same moments, and no reference the Python side could observe beyond them (the
+ * per-class specs hold their class borrowed: a reference would change make()'s held[]
+ * count, itself a small int in the snapshot).  The comments at each such place name
+ * the Python local it stands for; the formulas for "rc" follow from them.
  *
  * All records are ASCII (labels go through the JSON ASCII escaper), so the text is
  * built in a char buffer and handed to the walker's output list as ASCII str objects.
@@ -334,6 +337,113 @@ static Py_ssize_t rec_seq(textbuf *b, PyObject *o, int is_tuple, const char *fl,
     return n;
 }
 
+/* ---- instances of plain classes ------------------------------------------------ */
+
+/* What h_instance_t's fast case knows about one class whose instances keep their
+ * attributes inline in shared-keys order (CPython 3.11) and have a fixed size. */
+typedef struct {
+    /* Borrowed: h's closure keeps t alive, and w->plain keeps h. A reference here
+     * would change make()'s held[] count, a small int that is in the snapshot. */
+    PyTypeObject *t;
+    PyObject *sz;       /* h's size cache list, filled as h fills it */
+    Py_ssize_t n1;      /* referents expected: the values, then the class */
+    int single_dict;
+    char *tn;           /* JSON type name */
+    char **labels;      /* JSON attribute names, n1 - 1 of them */
+} plainspec;
+
+static void plainspec_free(PyObject *capsule)
+{
+    plainspec *p = PyCapsule_GetPointer(capsule, "refgraph.plainspec");
+    if (p == NULL)
+        return;
+    Py_XDECREF(p->sz);
+    PyMem_Free(p->tn);
+    if (p->labels) {
+        for (Py_ssize_t i = 0; i < p->n1 - 1; i++)
+            PyMem_Free(p->labels[i]);
+        PyMem_Free(p->labels);
+    }
+    PyMem_Free(p);
+}
+
+static char *copy_ascii(PyObject *u)
+{
+    if (!PyUnicode_Check(u) || !PyUnicode_IS_ASCII(u)) {
+        PyErr_SetString(PyExc_TypeError, "_refgraph_accel: expected an ASCII str");
+        return NULL;
+    }
+    Py_ssize_t n = PyUnicode_GET_LENGTH(u);
+    char *s = PyMem_Malloc((size_t)n + 1);
+    if (s == NULL) {
+        PyErr_NoMemory();
+        return NULL;
+    }
+    memcpy(s, PyUnicode_DATA(u), (size_t)n);
+    s[n] = '\0';
+    return s;
+}
+
+/* gc.get_referents(o) without the list: the first `cap` referents, and their count. */
+typedef struct {
+    PyObject **v;
+    Py_ssize_t n;
+    Py_ssize_t cap;
+} refs_seen;
+
+static int collect_ref(PyObject *r, void *arg)
+{
+    refs_seen *rs = arg;
+    if (rs->n < rs->cap)
+        rs->v[rs->n] = r;
+    rs->n++;
+    return 0;
+}
+
+#define PLAIN_MAX 64  /* shared keys hold at most 64 names (_Layout311._names_at) */
+
+/* h's fast case; returns the edge count, or -2 when h itself must run. */
+static Py_ssize_t rec_plain(textbuf *b, plainspec *p, PyObject *o, const char *fl,
+                            Py_ssize_t fl_len, PyObject *pend)
+{
+    PyObject *v[PLAIN_MAX + 2];
+    refs_seen rs = {v, 0, PLAIN_MAX + 2};
+    traverseproc trav = Py_TYPE(o)->tp_traverse;
+    if (PyObject_IS_GC(o) && trav != NULL && trav(o, collect_ref, &rs) != 0)
+        return -2;
+    if (rs.n != p->n1 || rs.n > rs.cap || v[rs.n - 1] != (PyObject *)p->t ||
+        (p->single_dict && PyDict_CheckExact(v[0])))
+        return -2;
+    for (Py_ssize_t i = 0; i < rs.n; i++) {
+        if (!PyObject_GC_IsTracked(v[i]) && PyList_Append(pend, v[i]) < 0)
+            return -1;
+    }
+    long long size = size_of(o);
+    if (size < 0)
+        return -1;
+    if (PyList_GET_SIZE(p->sz) == 0) {  /* sz.append(getsizeof(o)) */
+        PyObject *s = PyLong_FromLongLong(size);
+        if (s == NULL)
+            return -1;
+        int r = PyList_Append(p->sz, s);
+        Py_DECREF(s);
+        if (r < 0)
+            return -1;
+    }
+    if (head(b, o, p->tn, size) < 0 || TB_LIT(b, ",\"rc\":") < 0 ||
+        tb_i64(b, (long long)Py_REFCNT(o) - 1) < 0 || tb_put(b, fl, (size_t)fl_len) < 0 ||
+        TB_LIT(b, ",\"refs\":[") < 0)
+        return -1;
+    for (Py_ssize_t i = 0; i < rs.n - 1; i++) {
+        if (TB_LIT(b, "[") < 0 || tb_id(b, v[i]) < 0 || TB_LIT(b, ",\"attr\",") < 0 ||
+            tb_put(b, p->labels[i], strlen(p->labels[i])) < 0 || TB_LIT(b, "],") < 0)
+            return -1;
+    }
+    if (TB_LIT(b, "[") < 0 || tb_id(b, v[rs.n - 1]) < 0 || TB_LIT(b, ",\"type\"]]}\n") < 0)
+        return -1;
+    return rs.n;
+}
+
 /* ---- the walker ---------------------------------------------------------------- */
 
 typedef struct {
@@ -344,12 +454,14 @@ typedef struct {
     PyObject *pend;     /* untracked objects still to write */
     PyObject *h_tuple;  /* the handlers written here when the sequence is short */
     PyObject *h_list;
+    PyObject *plain;    /* handler -> capsule(plainspec) */
     PyObject *lst;      /* generation list being walked by chunk() */
     Py_ssize_t pos;
     /* drain()'s locals while a drain is under way (NULL = unbound). */
     PyObject *d_nedge;  /* nedge: running edge count */
     PyObject *d_n;      /* n: length of the last str written */
     PyObject *d_t;      /* t: type of the current item */
+    plainspec *last_plain;  /* spec of the handler last looked up, or NULL */
     textbuf out;
 } Walker;
 
@@ -361,6 +473,7 @@ static void walker_clear(Walker *w)
     Py_CLEAR(w->pend);
     Py_CLEAR(w->h_tuple);
     Py_CLEAR(w->h_list);
+    Py_CLEAR(w->plain);
     Py_CLEAR(w->lst);
     Py_CLEAR(w->d_nedge);
     Py_CLEAR(w->d_n);
@@ -432,9 +545,22 @@ static Py_ssize_t call_handler(Walker *w, PyObject *h, PyObject *o, PyObject *fl
 static Py_ssize_t one(Walker *w, PyObject *o, PyObject *fl, const char *fl_s,
                       Py_ssize_t fl_len, PyTypeObject **last_t, PyObject **last_h)
 {
-    PyObject *h = handler_for(w, Py_TYPE(o), last_t, last_h);
+    PyTypeObject *t = Py_TYPE(o);
+    int cached = t == *last_t;
+    PyObject *h = handler_for(w, t, last_t, last_h);
     if (h == NULL)
         return -1;
+    if (!cached) {
+        PyObject *cap = PyDict_GetItemWithError(w->plain, h);
+        if (cap == NULL && PyErr_Occurred())
+            return -1;
+        w->last_plain = cap ? PyCapsule_GetPointer(cap, "refgraph.plainspec") : NULL;
+    }
+    if (w->last_plain != NULL) {
+        Py_ssize_t ne = rec_plain(&w->out, w->last_plain, o, fl_s, fl_len, w->pend);
+        if (ne != -2)
+            return ne;
+    }
     if (h == w->h_tuple && PyTuple_CheckExact(o) && PyTuple_GET_SIZE(o) <= INLINE_SEQ)
         return rec_seq(&w->out, o, 1, fl_s, fl_len, w->pend);
     if (h == w->h_list && PyList_CheckExact(o) && PyList_GET_SIZE(o) <= INLINE_SEQ)
@@ -456,8 +582,9 @@ static int walker_init(PyObject *self, PyObject *args, PyObject *kw)
     w->pend = Py_NewRef(pend);
     w->h_tuple = Py_NewRef(h_tuple);
     w->h_list = Py_NewRef(h_list);
+    w->plain = PyDict_New();
     w->pos = 0;
-    return 0;
+    return w->plain ? 0 : -1;
 }
 
 static PyObject *walker_start(PyObject *self, PyObject *lst)
@@ -586,6 +713,56 @@ static PyObject *walker_end(PyObject *self, PyObject *unused)
     return r;
 }
 
+/* plain(h, t, tn, labels, single_dict, sz): h is h_instance_t's fast handler for t. */
+static PyObject *walker_plain(PyObject *self, PyObject *args)
+{
+    Walker *w = (Walker *)self;
+    PyObject *h, *t, *tn, *labels, *sz;
+    int single_dict;
+    if (!PyArg_ParseTuple(args, "OO!UO!pO!:plain", &h, &PyType_Type, &t, &tn, &PyTuple_Type,
+                          &labels, &single_dict, &PyList_Type, &sz))
+        return NULL;
+    if (w->plain == NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "plain() on a closed walker");
+        return NULL;
+    }
+    Py_ssize_t nl = PyTuple_GET_SIZE(labels);
+    if (nl + 1 > PLAIN_MAX + 1)
+        Py_RETURN_NONE;  /* more names than shared keys hold: leave it to h */
+    plainspec *p = PyMem_Calloc(1, sizeof *p);
+    if (p == NULL)
+        return PyErr_NoMemory();
+    PyObject *cap = PyCapsule_New(p, "refgraph.plainspec", plainspec_free);
+    if (cap == NULL) {
+        PyMem_Free(p);
+        return NULL;
+    }
+    p->t = (PyTypeObject *)t;
+    p->sz = Py_NewRef(sz);
+    p->n1 = nl + 1;
+    p->single_dict = single_dict;
+    p->labels = PyMem_Calloc((size_t)nl + 1, sizeof(char *));
+    if (p->labels == NULL) {
+        p->n1 = 1;
+        PyErr_NoMemory();
+        goto fail;
+    }
+    if ((p->tn = copy_ascii(tn)) == NULL)
+        goto fail;
+    for (Py_ssize_t i = 0; i < nl; i++) {
+        if ((p->labels[i] = copy_ascii(PyTuple_GET_ITEM(labels, i))) == NULL)
+            goto fail;
+    }
+    if (PyDict_SetItem(w->plain, h, cap) < 0)
+        goto fail;
+    Py_DECREF(cap);
+    w->last_plain = NULL;
+    Py_RETURN_NONE;
+fail:
+    Py_DECREF(cap);
+    return NULL;
+}
+
 static PyObject *walker_close(PyObject *self, PyObject *unused)
 {
     walker_clear((Walker *)self);
@@ -599,6 +776,7 @@ static PyMethodDef walker_methods[] = {
     {"begin", walker_begin, METH_NOARGS, "begin(): a drain() starts"},
     {"run", walker_run, METH_O, "run(batch): write a batch of untracked objects"},
     {"end", walker_end, METH_NOARGS, "end(): a drain() ends; returns its edge count"},
+    {"plain", walker_plain, METH_VARARGS, "plain(h, t, tn, labels, single_dict, sz)"},
     {"close", walker_close, METH_NOARGS, "close(): drop every reference"},
     {NULL, NULL, 0, NULL},
 };
@@ -662,6 +840,7 @@ PyMODINIT_FUNC PyInit__refgraph_accel(void)
         Py_XINCREF(sys_getsizeof);
     }
     if (sys_getsizeof == NULL) {
+        PyErr_SetString(PyExc_ImportError, "_refgraph_accel: sys.getsizeof is missing");
         Py_DECREF(m);
         return NULL;
     }

@@ -775,6 +775,9 @@ def _walk(gens, skip, stack_frames, garbage_ids, emit):
                         f'"rc":{getrefcount(o) - 4}{fl},"refs":[{refs}]}}\n')
                     return n1
                 return slow(o, fl, R)
+            if fixed_size and W:
+                # The C loop writes the fast case itself (and fills sz as h would).
+                W.plain(h, t, tn, tuple(_str_label(k) for k in keys), single_dict, sz)
         else:
             def h(o, fl):
                 return slow(o, fl, grefs(o))
@@ -994,10 +997,10 @@ def _walk(gens, skip, stack_frames, garbage_ids, emit):
         before = getrefcount(t)
         mro = _type_mro(t)
         h = None
-        if t is str:
-            h = h_str
-        elif t is int:
-            h = h_int
+        if t is str or t is int:
+            # Exact str and int are written by the untracked-object pass; this
+            # only serves a caller that hands them to _walk directly.
+            h = h_atom(t)
         elif t is tuple:
             h = h_tuple
         elif t is list:

@@ -1,0 +1,305 @@
+"""The optional C accelerator (_refgraph_accel) writes exactly what the pure-Python
+dumper writes.
+
+Run: python3 tests/python/test_accel.py  (CTest sets REFGRAPH_BUILD; the module is looked
+for in $REFGRAPH_BUILD/python). Skipped, with the reason printed, when the module was not
+built (no Python headers, or the ASan build, which does not build it).
+
+Byte identity needs the same objects at the same addresses, so one child process builds
+a heap and walks it four times (pure, accel, pure, accel) with the dumper's own walker
+over a fixed list of the heap's tracked objects; it flips the C module's switch between
+walks, which changes no Python object. Everything the walk reaches from those objects
+is written, including shared ones (small ints, None, static types) whose reference
+counts the two paths must report identically. Whole-process dumps cannot be compared
+byte for byte: the dumper's own constants and methods are in them, with reference
+counts that depend on which code is running; for those the test compares what a dump
+says about the program's objects.
+"""
+import collections
+import glob
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import textwrap
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+from test_dumper import SRC, TOOLS, Snapshot  # noqa: E402
+
+BUILD = os.environ.get("REFGRAPH_BUILD") or os.path.join(SRC, "build")
+ACCEL_DIR = os.path.join(BUILD, "python")
+
+
+def accel_skip_reason():
+    if os.environ.get("REFGRAPH_SANITIZED"):
+        return "the ASan build does not build _refgraph_accel"
+    if not glob.glob(os.path.join(ACCEL_DIR, "_refgraph_accel*.so")):
+        return "_refgraph_accel not built in %s (no Python development headers?)" % ACCEL_DIR
+    p = subprocess.run([sys.executable, "-c", "import _refgraph_accel"],
+                       env=dict(os.environ, PYTHONPATH=ACCEL_DIR), capture_output=True, text=True)
+    if p.returncode != 0:
+        return "_refgraph_accel does not import into %s: %s" % (sys.executable,
+                                                                 p.stderr.strip()[-200:])
+    return None
+
+
+SKIP = accel_skip_reason()
+if SKIP:
+    print("test_accel: skipped: " + SKIP, file=sys.stderr)
+
+# The heap: the seed's queue of (seq, time, Job) tuples plus values that exercise every
+# branch of the C code (each atom kind, hostile strings, long and short sequences,
+# containers and instances the C code hands back to the Python handlers).
+HEAP = r'''
+import collections, queue, weakref
+
+class Job:
+    def __init__(self, n):
+        self.n = n
+        self.payload = [n] * 4
+
+class Slotted:
+    __slots__ = ("a", "b")
+    def __init__(self, a, b):
+        self.a, self.b = a, b
+
+class Registry(dict):
+    pass
+
+class Tagged(list):
+    def __init__(self, items, tag):
+        super().__init__(items)
+        self.tag = tag
+
+Point = collections.namedtuple("Point", "x y")
+
+def make_counter(start):
+    count = [start]
+    def bump(step=1):
+        count[0] += step
+        return count[0]
+    return bump
+
+jobs = queue.Queue()
+for n in range(JOBS):
+    jobs.put((n, n * 0.5, Job(n)))
+hostile = ["\ud800", "a\udfffb\udc80", "\x00\x01\x08\x0c\x1f\x7f\x80\x9f", "\t\n\r\"\\/",
+           "caf\u00e9 \u4e2d\u6587 \U0001f600 \u2028\u2029\ufeff", 'q"uo\\te\'s', "x" * 500,
+           "\u00e9" * 300, "\U0001f600" * 130, "'" * 200, "\\" * 119, "a" * 118 + "\n",
+           "", " ", "-0", 10 ** 30, -(10 ** 30), 2 ** 64 - 1, -(2 ** 64 - 1), 2 ** 64,
+           -(2 ** 64), 2 ** 63, -(2 ** 63), -(2 ** 63) - 1, 10 ** 114, 10 ** 115, 2 ** 380,
+           2 ** 381, -(2 ** 400), 10 ** 200, -5, -1, 0, 256, 257, -123456789,
+           float("nan"), float("inf"), float("-inf"), -0.0, 0.1, 1e300, 5e-324, 1e16, 1e22,
+           b"\x00\xff\"'", bytearray(b"ba"), 3 + 4j, True, False, None, Ellipsis,
+           ("\ud800", 3, 4.5, "\U0001f600"), [1, -2, "\n"], {"k\u2028": "\t", 7: None},
+           frozenset({1, "a"}), {2.5, "b"}, tuple(range(1000, 1040)), list(range(-40, 0)),
+           (), [], {}, int, str, float, type(None)]
+registry = Registry(alpha=Slotted("x", 1.25), beta=Point(1, 2.0))
+tagged = Tagged([Job(-1), "t"], tag="\u00fc")
+counter = make_counter(10 ** 20)
+method = Job(99).__init__
+ref = weakref.ref(Job)
+nested = [[[i, str(i), float(i)] for i in range(40)] for _ in range(3)]
+ROOT = [jobs.queue, hostile, registry, tagged, counter, method, ref, nested, jobs]
+'''
+
+CHILD = textwrap.dedent(r'''
+    import gc, os, sys
+    import refgraph_dump, _refgraph_accel
+    JOBS = int(sys.argv[1])
+    OUT = sys.argv[2]
+    exec(compile(open(sys.argv[3]).read(), "heap", "exec"))
+
+    # The tracked objects the heap consists of: followed through containers, instances
+    # of the classes above, functions and cells, never into modules or classes.
+    def tracked_heap():
+        mine = (Job, Slotted, Registry, Tagged, Point)
+        follow = (list, tuple, dict, set, frozenset, collections.deque, type(make_counter),
+                  type(method), type(counter.__closure__[0]), queue.Queue) + mine
+        out, seen, stack = [], set(), [ROOT]
+        while stack:
+            o = stack.pop()
+            if id(o) in seen:
+                continue
+            seen.add(id(o))
+            if gc.is_tracked(o):
+                out.append(o)
+            if isinstance(o, follow) and not isinstance(o, type):
+                stack.extend(r for r in gc.get_referents(o)
+                             if not isinstance(r, (type, type(sys))))
+        return out
+
+    gc.disable()
+    OBJS = tracked_heap()
+    GENS = [(OBJS, False)]
+    SKIP = {id(GENS), id(OBJS)}
+
+    def walk(name):
+        fd = os.open(os.path.join(OUT, name), os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
+        def emit(lines):
+            os.write(fd, "".join(lines).encode("utf-8", "surrogatepass"))
+        n = refgraph_dump._walk(GENS, SKIP, [], set(), emit)
+        os.close(fd)
+        print(name, n[0], n[1], n[2])
+
+    # Warm both paths up first: the first walks leave lasting traces (the interpreter
+    # specialises bytecode, ctypes caches types), which would show up as rc changes.
+    for _ in range(2):
+        _refgraph_accel.set_enabled(False)
+        walk("warmup")
+        _refgraph_accel.set_enabled(True)
+        walk("warmup")
+    _refgraph_accel.set_enabled(False)
+    walk("pure1")
+    _refgraph_accel.set_enabled(True)
+    walk("accel1")
+    _refgraph_accel.set_enabled(False)
+    walk("pure2")
+    _refgraph_accel.set_enabled(True)
+    walk("accel2")
+''')
+
+DUMP_CHILD = textwrap.dedent(r'''
+    import json, sys
+    import refgraph_dump
+    JOBS = int(sys.argv[1])
+    exec(compile(open(sys.argv[3]).read(), "heap", "exec"))
+    info = refgraph_dump.dump(sys.argv[2])
+    print(json.dumps({"accel": info["accel"], "objects": info["objects"]}))
+''')
+
+
+def child_env(pure=False):
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([TOOLS, ACCEL_DIR])
+    env.pop("PYTHONSTARTUP", None)
+    env.pop("REFGRAPH_DUMP_PURE", None)
+    if pure:
+        env["REFGRAPH_DUMP_PURE"] = "1"
+    return env
+
+
+@unittest.skipIf(SKIP, SKIP)
+class SameWalk(unittest.TestCase):
+    """Byte-identical records from both paths over the same objects."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.TemporaryDirectory(prefix="rgaccel-")
+        heap = os.path.join(cls.tmp.name, "heap.py")
+        with open(heap, "w") as f:
+            f.write(HEAP)
+        p = subprocess.run([sys.executable, "-c", CHILD, "3000", cls.tmp.name, heap],
+                           env=child_env(), capture_output=True, text=True, timeout=300)
+        if p.returncode != 0:
+            raise AssertionError("child failed:\n" + p.stdout + p.stderr)
+        cls.counts = {}
+        for line in p.stdout.splitlines():
+            name, nobj, nedge, used = line.split()[:4]
+            cls.counts[name] = (int(nobj), int(nedge), used == "True")
+        cls.data = {}
+        for name in ("pure1", "accel1", "pure2", "accel2"):
+            with open(os.path.join(cls.tmp.name, name), "rb") as f:
+                cls.data[name] = f.read()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.tmp.cleanup()
+
+    def assertSameBytes(self, a, b):
+        da, db = self.data[a], self.data[b]
+        if da != db:
+            la, lb = da.splitlines(), db.splitlines()
+            diff = [(x, y) for x, y in zip(la, lb) if x != y][:3]
+            self.fail("%s and %s differ (%d vs %d lines); first differences:\n%s"
+                      % (a, b, len(la), len(lb),
+                         "\n".join("- %r\n+ %r" % (x[:300], y[:300]) for x, y in diff)))
+
+    def test_paths_were_taken(self):
+        self.assertFalse(self.counts["pure1"][2])
+        self.assertFalse(self.counts["pure2"][2])
+        self.assertTrue(self.counts["accel1"][2])
+        self.assertTrue(self.counts["accel2"][2])
+
+    def test_pure_walk_is_repeatable(self):
+        # Without this the comparison below would prove nothing.
+        self.assertSameBytes("pure1", "pure2")
+
+    def test_accel_equals_pure(self):
+        self.assertSameBytes("pure1", "accel1")
+        self.assertSameBytes("pure1", "accel2")
+        self.assertEqual(self.counts["pure1"][:2], self.counts["accel1"][:2])
+
+    def test_walk_covers_the_heap(self):
+        recs = [json.loads(line) for line in self.data["accel1"].decode("utf-8").splitlines()]
+        self.assertEqual(len(recs), self.counts["accel1"][0])
+        by_type = collections.Counter(r["type"] for r in recs)
+        self.assertGreaterEqual(by_type["__main__.Job"], 3000)
+        reprs = {r.get("repr") for r in recs}
+        for want in ("'\\ud800'", "nan", "-inf", "-0.0", "<int of 381 bits>",
+                     "18446744073709551615", "-18446744073709551616", "-9223372036854775809"):
+            self.assertIn(want, reprs)
+        # A 500-char string: the repr is cut to 117 characters plus "...".
+        long_x = [r for r in recs if r["type"] == "str" and r.get("len") == 500]
+        self.assertEqual(len(long_x), 1)
+        self.assertEqual(long_x[0]["repr"], "'" + "x" * 116 + "...")
+        self.assertGreater(by_type["tuple"], 3000)
+
+
+@unittest.skipIf(SKIP, SKIP)
+class WholeDump(unittest.TestCase):
+    """dump() uses the module when present and REFGRAPH_DUMP_PURE is unset; both give
+    the same records for the program's own objects."""
+
+    def dump(self, tmp, pure):
+        heap = os.path.join(tmp, "heap.py")
+        with open(heap, "w") as f:
+            f.write(HEAP)
+        path = os.path.join(tmp, "pure.jsonl" if pure else "accel.jsonl")
+        p = subprocess.run([sys.executable, "-c", DUMP_CHILD, "2000", path, heap],
+                           env=child_env(pure), capture_output=True, text=True, timeout=300)
+        if p.returncode != 0:
+            raise AssertionError("child failed:\n" + p.stdout + p.stderr)
+        return json.loads(p.stdout.strip().splitlines()[-1]), Snapshot(path)
+
+    @staticmethod
+    def summary(snap):
+        """What the snapshot says about the program's objects, without addresses: every
+        instance of a class of the program, and the queue's deque, its (seq, time, Job)
+        tuples and what they hold."""
+        def key(o):
+            labels = tuple((r[1], r[2] if len(r) > 2 else None) for r in o.get("refs", []))
+            # Small ints are shared by the whole process, whose other contents differ
+            # from run to run; their "rc" is compared in SameWalk instead.
+            rc = None if o["type"] == "int" else o["rc"]
+            return (o["type"], o["size"], o.get("len"), rc, o.get("repr"), labels)
+        out = collections.Counter()
+        for o in snap.objects.values():
+            if o["type"].startswith("__main__."):
+                out[key(o)] += 1
+        (q,) = snap.of_type("queue.Queue")
+        dq = snap.target(q, "attr", "queue")
+        out[key(dq)] += 1
+        for r in dq["refs"]:
+            tup = snap.objects[r[0]]
+            out[key(tup)] += 1
+            for item in tup["refs"]:
+                out[key(snap.objects[item[0]])] += 1
+        return out
+
+    def test_env_switch_and_same_content(self):
+        with tempfile.TemporaryDirectory(prefix="rgaccel-") as tmp:
+            info_p, snap_p = self.dump(tmp, pure=True)
+            info_a, snap_a = self.dump(tmp, pure=False)
+        self.assertFalse(info_p["accel"])
+        self.assertTrue(info_a["accel"])
+        sp, sa = self.summary(snap_p), self.summary(snap_a)
+        self.assertGreater(sum(sa.values()), 8000)
+        self.assertEqual(sp, sa)
+
+
+if __name__ == "__main__":
+    unittest.main()
