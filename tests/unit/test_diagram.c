@@ -2,6 +2,7 @@
  * stop-at, depth, max-nodes), that DOT re-parses into the same graph, that
  * SVG is well-formed whatever the names hold, and the file/memory outputs. */
 #include "harness.h"
+#include "fixture.h"
 #include "refgraph.h"
 
 #include <graphviz/cgraph.h>
@@ -10,34 +11,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static rg_builder *B;
 
 static void obj(uint64_t id, const char *type, uint64_t size, const char *repr)
 {
     rg_object_desc d = {.id = id, .type = type, .size = size, .refcount = -1, .repr = repr};
     CHECK(rg_builder_add_object(B, &d) == RG_OK);
-}
-
-static void ref(uint64_t to, rg_edge_kind kind, const char *label)
-{
-    CHECK(rg_builder_add_ref(B, to, kind, label, 0) == RG_OK);
-}
-
-static void idx(uint64_t to, int64_t i) { CHECK(rg_builder_add_ref(B, to, RG_EDGE_INDEX, NULL, i) == RG_OK); }
-
-static rg_snapshot *finish(void)
-{
-    rg_snapshot *s = NULL;
-    CHECK(rg_builder_finish(B, &s) == RG_OK);
-    B = NULL;
-    return s;
-}
-
-static rg_node node(const rg_snapshot *s, uint64_t id)
-{
-    rg_node n = RG_NODE_NONE;
-    CHECK(rg_node_find(s, id, &n) == RG_OK);
-    return n;
 }
 
 /* The seed queue plus a fan-in: 40 Watchers (module .registry -> dict ['w']

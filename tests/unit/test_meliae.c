@@ -4,40 +4,13 @@
  * wrapper, and every class of bad input; tests/data/meliae/small.json is a
  * dump in meliae's exact line format. */
 #include "harness.h"
+#include "fixture.h"
 #include "internal.h"
 #include "refgraph.h"
 
 #include <stdlib.h>
 
 #define SMALL RG_TEST_DATA "/meliae/small.json"
-
-static char *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *p = malloc((size_t)n + 1);
-    if (p && fread(p, 1, (size_t)n, f) != (size_t)n) {
-        free(p);
-        p = NULL;
-    }
-    fclose(f);
-    if (p) {
-        p[n] = '\0';
-        *len = (size_t)n;
-    }
-    return p;
-}
-
-static rg_node node_by_id(const rg_snapshot *s, uint64_t id)
-{
-    rg_node n = RG_NODE_NONE;
-    CHECK(rg_node_find(s, id, &n) == RG_OK);
-    return n;
-}
 
 /* Every formatted label from `from` to `to`, joined by '|'. */
 static const char *labels(const rg_snapshot *s, rg_node from, rg_node to)
@@ -70,19 +43,19 @@ static void check_small(rg_snapshot *s)
     CHECK(rg_node_find(s, 3001, &(rg_node){0}) == RG_ENOTFOUND);
     CHECK(rg_node_find(s, 4300, &(rg_node){0}) == RG_ENOTFOUND);
 
-    rg_node module = node_by_id(s, 1000), mdict = node_by_id(s, 1001), queue = node_by_id(s, 3000);
-    rg_node qtype = node_by_id(s, 3100), deque = node_by_id(s, 3200), tup = node_by_id(s, 3300);
-    rg_node job = node_by_id(s, 4000), job2 = node_by_id(s, 4001), jtype = node_by_id(s, 4400);
-    rg_node payload = node_by_id(s, 4500), boolean = node_by_id(s, 4601), minint = node_by_id(s, 4600);
-    rg_node name = node_by_id(s, 2003), longstr = node_by_id(s, 2007), fn = node_by_id(s, 1500);
-    rg_node cell = node_by_id(s, 5100), far = node_by_id(s, 18446744073709551000ULL);
+    rg_node module = node(s, 1000), mdict = node(s, 1001), queue = node(s, 3000);
+    rg_node qtype = node(s, 3100), deque = node(s, 3200), tup = node(s, 3300);
+    rg_node job = node(s, 4000), job2 = node(s, 4001), jtype = node(s, 4400);
+    rg_node payload = node(s, 4500), boolean = node(s, 4601), minint = node(s, 4600);
+    rg_node name = node(s, 2003), longstr = node(s, 2007), fn = node(s, 1500);
+    rg_node cell = node(s, 5100), far = node(s, 18446744073709551000ULL);
 
     /* the module keeps its shared dict (functions' __globals__) and gets
      * the globals as labelled edges */
     CHECK_STR(labels(s, module, mdict), ".__dict__");
     CHECK_STR(labels(s, module, queue), ".jobs");
     CHECK_STR(labels(s, module, fn), ".work");
-    CHECK_STR(labels(s, module, node_by_id(s, 2001)), "<key 'jobs'>");
+    CHECK_STR(labels(s, module, node(s, 2001)), "<key 'jobs'>");
     CHECK_STR(labels(s, mdict, queue), "['jobs']");
     CHECK_STR(labels(s, mdict, name), "['name']");
     CHECK_STR(labels(s, fn, mdict), "<internal>");

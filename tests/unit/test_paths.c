@@ -1,11 +1,11 @@
 /* test_paths.c: shortest retention paths, which edges count, root
  * preference, unreachable objects and chain grouping, on graphs built in code. */
 #include "harness.h"
+#include "fixture.h"
 #include "refgraph.h"
 
 #include <stdlib.h>
 
-static rg_builder *B;
 
 static void obj(uint64_t id, const char *type, uint64_t size, int64_t rc)
 {
@@ -17,28 +17,6 @@ static void named(uint64_t id, const char *type, const char *name)
 {
     rg_object_desc d = {.id = id, .type = type, .size = 72, .refcount = -1, .name = name};
     CHECK(rg_builder_add_object(B, &d) == RG_OK);
-}
-
-static void ref(uint64_t to, rg_edge_kind kind, const char *label)
-{
-    CHECK(rg_builder_add_ref(B, to, kind, label, 0) == RG_OK);
-}
-
-static void idx(uint64_t to, int64_t i) { CHECK(rg_builder_add_ref(B, to, RG_EDGE_INDEX, NULL, i) == RG_OK); }
-
-static rg_snapshot *finish(void)
-{
-    rg_snapshot *s = NULL;
-    CHECK(rg_builder_finish(B, &s) == RG_OK);
-    B = NULL;
-    return s;
-}
-
-static rg_node node(const rg_snapshot *s, uint64_t id)
-{
-    rg_node n = RG_NODE_NONE;
-    CHECK(rg_node_find(s, id, &n) == RG_OK);
-    return n;
 }
 
 /* "module __main__ .jobs -> queue.Queue .queue -> ..." for comparison. */

@@ -4,6 +4,7 @@
  * tests/data/v8/ (regenerate them with make_fixtures.py there), plus every
  * truncation and a byte-flip sweep, which must fail cleanly, never crash. */
 #include "harness.h"
+#include "fixture.h"
 #include "internal.h"
 #include "refgraph.h"
 
@@ -12,27 +13,6 @@
 #include <zstd.h>
 
 #define V8_DATA RG_TEST_DATA "/v8/"
-
-static char *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *p = malloc((size_t)n + 1);
-    if (p && fread(p, 1, (size_t)n, f) != (size_t)n) {
-        free(p);
-        p = NULL;
-    }
-    fclose(f);
-    if (p) {
-        p[n] = '\0';
-        *len = (size_t)n;
-    }
-    return p;
-}
 
 static rg_snapshot *open_fixture(const char *name)
 {
@@ -45,13 +25,6 @@ static rg_snapshot *open_fixture(const char *name)
         return NULL;
     }
     return s;
-}
-
-static rg_node node_by_id(const rg_snapshot *s, uint64_t id)
-{
-    rg_node n = RG_NODE_NONE;
-    CHECK(rg_node_find(s, id, &n) == RG_OK);
-    return n;
 }
 
 /* The formatted label of the edge from `from` to `to`, or "" when none. */
@@ -106,10 +79,10 @@ static void check_tiny_graph(rg_snapshot *s)
     CHECK_EQ_U64(type_count(s, "(synthetic)"), 4);
     CHECK_EQ_U64(type_count(s, "system / Context"), 1);
 
-    rg_node root = node_by_id(s, 1), global = node_by_id(s, 7), holder = node_by_id(s, 9);
-    rg_node elems = node_by_id(s, 11), fn = node_by_id(s, 13), leaky = node_by_id(s, 15);
-    rg_node map = node_by_id(s, 19), leaky2 = node_by_id(s, 21), ctx = node_by_id(s, 23);
-    rg_node str = node_by_id(s, 25);
+    rg_node root = node(s, 1), global = node(s, 7), holder = node(s, 9);
+    rg_node elems = node(s, 11), fn = node(s, 13), leaky = node(s, 15);
+    rg_node map = node(s, 19), leaky2 = node(s, 21), ctx = node(s, 23);
+    rg_node str = node(s, 25);
     CHECK_STR(rg_node_repr(s, str), "h\xc3\xa9llo \"w\"");
     CHECK_STR(rg_node_name(s, fn), "fn");
     CHECK_STR(rg_node_name(s, map), "system / Map");
@@ -373,8 +346,8 @@ static void test_unknown_keys_skipped(void)
     CHECK_EQ_U64(rg_edge_count(s), 1);
     CHECK_EQ_U64(type_count(s, "Thing"), 1);
     CHECK_STR(rg_snapshot_get_info(s)->runtime, "v8");
-    rg_node t = node_by_id(s, 3);
-    CHECK_STR(edge_label(s, node_by_id(s, 1), t, NULL), ".x");
+    rg_node t = node(s, 3);
+    CHECK_STR(edge_label(s, node(s, 1), t, NULL), ".x");
     rg_snapshot_free(s);
 }
 
@@ -422,8 +395,8 @@ static void test_lone_surrogates(void)
     CHECK(rg_snapshot_open_memory(text, strlen(text), "lone.heapsnapshot", NULL, &s) == RG_OK);
     if (!s)
         return;
-    CHECK_STR(rg_node_type_name(s, node_by_id(s, 1)), "Lone\xef\xbf\xbdx");
-    CHECK_STR(rg_node_repr(s, node_by_id(s, 3)), "a\xf0\x9f\x98\x80" "b");
+    CHECK_STR(rg_node_type_name(s, node(s, 1)), "Lone\xef\xbf\xbdx");
+    CHECK_STR(rg_node_repr(s, node(s, 3)), "a\xf0\x9f\x98\x80" "b");
     rg_snapshot_free(s);
 }
 
