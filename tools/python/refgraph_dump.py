@@ -534,29 +534,23 @@ def _walk(gens, skip, stack_frames, garbage_ids, emit):
             return ne
         return h
 
-    def h_tuple(o, fl):
-        n = len(o)
-        if n > 32:
-            long_seq(f'{{"rec":"object","id":{id(o)},"type":"tuple","size":{getsizeof(o)},"len":{n},'
-                     f'"rc":{getrefcount(o) - 4}{fl},"refs":[', o, n)
+    def h_small_seq(tname):
+        """Exact tuple and list: items as [i] edges; long ones are written in pieces."""
+        def h(o, fl):
+            n = len(o)
+            if n > 32:
+                long_seq(f'{{"rec":"object","id":{id(o)},"type":"{tname}","size":{getsizeof(o)},"len":{n},'
+                         f'"rc":{getrefcount(o) - 4}{fl},"refs":[', o, n)
+                return n
+            refs = idx_tmpl[n] % tuple(map(id, o))
+            pend_ext(untracked(trk, o))
+            app(f'{{"rec":"object","id":{id(o)},"type":"{tname}","size":{getsizeof(o)},"len":{n},'
+                f'"rc":{getrefcount(o) - 4}{fl},"refs":[{refs}]}}\n')
             return n
-        refs = idx_tmpl[n] % tuple(map(id, o))
-        pend_ext(untracked(trk, o))
-        app(f'{{"rec":"object","id":{id(o)},"type":"tuple","size":{getsizeof(o)},"len":{n},'
-            f'"rc":{getrefcount(o) - 4}{fl},"refs":[{refs}]}}\n')
-        return n
+        return h
 
-    def h_list(o, fl):
-        n = len(o)
-        if n > 32:
-            long_seq(f'{{"rec":"object","id":{id(o)},"type":"list","size":{getsizeof(o)},"len":{n},'
-                     f'"rc":{getrefcount(o) - 4}{fl},"refs":[', o, n)
-            return n
-        refs = idx_tmpl[n] % tuple(map(id, o))
-        pend_ext(untracked(trk, o))
-        app(f'{{"rec":"object","id":{id(o)},"type":"list","size":{getsizeof(o)},"len":{n},'
-            f'"rc":{getrefcount(o) - 4}{fl},"refs":[{refs}]}}\n')
-        return n
+    h_tuple = h_small_seq("tuple")
+    h_list = h_small_seq("list")
 
     def dict_parts(d, parts):
         papp = parts.append
