@@ -253,6 +253,35 @@ static int add_kind(v8_reader *r, int nodes, const unsigned char *s, size_t len)
     return 1;
 }
 
+typedef struct field_need {
+    uint8_t role;
+    const char *name;
+} field_need;
+
+/* One of the two layouts (node_fields + node_types, edge_fields + edge_types)
+ * names every field the reader needs, and its type list sits where "type" is. */
+static int check_layout(v8_reader *r, const char *what, int have_fields, int have_types,
+                        const uint8_t *roles, uint32_t n_fields, const field_need *need,
+                        size_t n_need, uint8_t type_role, uint32_t type_pos)
+{
+    if (!have_fields)
+        return fail(r, "\"snapshot\".\"meta\" has no %s_fields", what);
+    for (size_t i = 0; i < n_need; i++) {
+        int found = 0;
+        for (uint32_t f = 0; f < n_fields; f++)
+            found |= roles[f] == need[i].role;
+        if (!found)
+            return fail(r, "meta.%s_fields has no \"%s\" field", what, need[i].name);
+    }
+    if (!have_types)
+        return fail(r, "meta.%s_types has no list of %s type names", what, what);
+    for (uint32_t f = 0; f < n_fields; f++)
+        if (roles[f] == type_role && f != type_pos)
+            return fail(r, "meta.%s_types lists the type names at position %u, but \"type\" is %s field %u",
+                        what, type_pos, what, f);
+    return 1;
+}
+
 /* Called when "nodes" or "edges" begins: everything the layout needs must be
  * known by then, because the arrays are decoded as they stream past. */
 static int check_meta(v8_reader *r, int for_edges)
@@ -260,46 +289,20 @@ static int check_meta(v8_reader *r, int for_edges)
     if (!r->seen_snapshot)
         return fail(r, "\"%s\" comes before \"snapshot\" (a V8 heap snapshot starts with its \"snapshot\".\"meta\" layout)",
                     for_edges ? "edges" : "nodes");
-    static const struct { uint8_t role; const char *name; } need_nodes[] = {
+    static const field_need need_nodes[] = {
         {NF_TYPE, "type"}, {NF_NAME, "name"}, {NF_ID, "id"}, {NF_SELF_SIZE, "self_size"},
         {NF_EDGE_COUNT, "edge_count"},
     };
-    static const struct { uint8_t role; const char *name; } need_edges[] = {
+    static const field_need need_edges[] = {
         {EF_TYPE, "type"}, {EF_NAME, "name_or_index"}, {EF_TO, "to_node"},
     };
-    if (!r->have_meta_nodes)
-        return fail(r, "\"snapshot\".\"meta\" has no node_fields");
-    for (size_t i = 0; i < sizeof need_nodes / sizeof need_nodes[0]; i++) {
-        int found = 0;
-        for (uint32_t f = 0; f < r->nfc; f++)
-            found |= r->node_role[f] == need_nodes[i].role;
-        if (!found)
-            return fail(r, "meta.node_fields has no \"%s\" field", need_nodes[i].name);
-    }
-    if (!r->have_node_types)
-        return fail(r, "meta.node_types has no list of node type names");
-    for (uint32_t f = 0; f < r->nfc; f++)
-        if (r->node_role[f] == NF_TYPE && f != r->node_type_pos)
-            return fail(r, "meta.node_types lists the type names at position %u, but \"type\" is node field %u",
-                        r->node_type_pos, f);
+    if (!check_layout(r, "node", r->have_meta_nodes, r->have_node_types, r->node_role, r->nfc, need_nodes,
+                      sizeof need_nodes / sizeof need_nodes[0], NF_TYPE, r->node_type_pos))
+        return 0;
     if (!for_edges)
         return 1;
-    if (!r->have_meta_edges)
-        return fail(r, "\"snapshot\".\"meta\" has no edge_fields");
-    for (size_t i = 0; i < sizeof need_edges / sizeof need_edges[0]; i++) {
-        int found = 0;
-        for (uint32_t f = 0; f < r->efc; f++)
-            found |= r->edge_role[f] == need_edges[i].role;
-        if (!found)
-            return fail(r, "meta.edge_fields has no \"%s\" field", need_edges[i].name);
-    }
-    if (!r->have_edge_types)
-        return fail(r, "meta.edge_types has no list of edge type names");
-    for (uint32_t f = 0; f < r->efc; f++)
-        if (r->edge_role[f] == EF_TYPE && f != r->edge_type_pos)
-            return fail(r, "meta.edge_types lists the type names at position %u, but \"type\" is edge field %u",
-                        r->edge_type_pos, f);
-    return 1;
+    return check_layout(r, "edge", r->have_meta_edges, r->have_edge_types, r->edge_role, r->efc, need_edges,
+                        sizeof need_edges / sizeof need_edges[0], EF_TYPE, r->edge_type_pos);
 }
 
 /* --------------------------------------------------------- nodes, edges */
