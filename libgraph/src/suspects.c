@@ -318,6 +318,24 @@ static void judge(rg_suspect *sp, uint64_t total)
         sp->significant = sp->share >= 0.01;
 }
 
+/* A cycle shape or an outside-held type as a suspect, unless it is below
+ * `min_share` of all bytes. */
+static int add_unreachable(rg_suspects *S, size_t *cap, rg_cause cause, uint32_t index, uint64_t count,
+                           uint64_t shallow, uint64_t retained, rg_node representative,
+                           const char *signature, uint64_t total, double min_share)
+{
+    rg_suspect sp;
+    blank(&sp, cause);
+    sp.index = index;
+    sp.count = count;
+    sp.shallow_bytes = shallow;
+    sp.retained_bytes = retained;
+    sp.representative = representative;
+    snprintf(sp.signature, sizeof sp.signature, "%s", signature);
+    judge(&sp, total);
+    return sp.share < min_share ? RG_OK : push(S, cap, &sp);
+}
+
 int rg_suspects_compute(const rg_snapshot *s, const rg_dominators *dom, const rg_groups *G,
                         const rg_cycles *cycles, const rg_outside *outside,
                         const rg_suspect_options *opts, rg_suspects **out)
@@ -448,18 +466,8 @@ int rg_suspects_compute(const rg_snapshot *s, const rg_dominators *dom, const rg
         for (uint32_t i = 0; i < cs.shapes; i++) {
             rg_cycle_shape sh;
             rg_cycles_shape(cycles, i, &sh);
-            rg_suspect sp;
-            blank(&sp, RG_CAUSE_CYCLE);
-            sp.index = i;
-            sp.count = sh.objects;
-            sp.shallow_bytes = sh.bytes;
-            sp.retained_bytes = sh.retained_bytes;
-            sp.representative = sh.representative;
-            snprintf(sp.signature, sizeof sp.signature, "%s", sh.signature);
-            judge(&sp, total);
-            if (sp.share < opts->min_share)
-                continue;
-            if (push(S, &cap, &sp) != RG_OK)
+            if (add_unreachable(S, &cap, RG_CAUSE_CYCLE, i, sh.objects, sh.bytes, sh.retained_bytes,
+                                sh.representative, sh.signature, total, opts->min_share) != RG_OK)
                 goto fail;
         }
     }
@@ -469,18 +477,10 @@ int rg_suspects_compute(const rg_snapshot *s, const rg_dominators *dom, const rg
         for (uint32_t i = 0; i < rg_outside_group_count(outside); i++) {
             rg_outside_group og;
             rg_outside_group_get(outside, i, &og);
-            rg_suspect sp;
-            blank(&sp, RG_CAUSE_OUTSIDE);
-            sp.index = i;
-            sp.count = og.objects;
-            sp.shallow_bytes = og.shallow_bytes;
-            sp.retained_bytes = og.retained_bytes;
-            sp.representative = og.representative;
-            snprintf(sp.signature, sizeof sp.signature, "outside:%.38s", og.type_name);
-            judge(&sp, total);
-            if (sp.share < opts->min_share)
-                continue;
-            if (push(S, &cap, &sp) != RG_OK)
+            char sig[sizeof ((rg_suspect *)0)->signature];
+            snprintf(sig, sizeof sig, "outside:%.38s", og.type_name);
+            if (add_unreachable(S, &cap, RG_CAUSE_OUTSIDE, i, og.objects, og.shallow_bytes,
+                                og.retained_bytes, og.representative, sig, total, opts->min_share) != RG_OK)
                 goto fail;
         }
     }
