@@ -63,4 +63,24 @@ static inline char *slurp(const char *path, size_t *len)
     return p;
 }
 
+/* Set each byte of `text` to each of `repl` in turn and load it: the reader
+ * must either build a graph or give an error text (the sanitizers check it
+ * never misbehaves on the way). Returns how many loads failed silently. */
+static inline int flip_sweep(char *text, size_t len, const char *repl, size_t n_repl, const char *name)
+{
+    int unexplained = 0;
+    for (size_t i = 0; i < len; i++)
+        for (size_t k = 0; k < n_repl; k++) {
+            char saved = text[i];
+            text[i] = repl[k];
+            rg_snapshot *s = NULL;
+            if (rg_snapshot_open_memory(text, len, name, NULL, &s) == RG_OK)
+                rg_snapshot_free(s);
+            else if (!*rg_last_error())
+                unexplained++;
+            text[i] = saved;
+        }
+    return unexplained;
+}
+
 #endif
