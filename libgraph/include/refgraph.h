@@ -989,6 +989,10 @@ typedef struct rg_summary_options {
     /* Do not compute retention groups: faster, but no per-group growth and
      * the verdict can only name types. */
     int no_groups;
+    /* Retention groups already computed for this snapshot with the default
+     * path options (rg_groups_compute), so they are not computed twice;
+     * borrowed for the call. NULL: compute them. */
+    const rg_groups *groups;
 } rg_summary_options;
 
 /* Summarise a loaded snapshot. NULL options = defaults. On success *out is

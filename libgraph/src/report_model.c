@@ -594,13 +594,17 @@ static int growth_rows(const rg_diff *d, int groups, uint32_t top, rg_rpt_growth
     return RG_OK;
 }
 
-static int gather_growth(rg_rpt *m, analyses *a, const rg_snapshot *const *snaps, size_t n, uint32_t top)
+static int gather_growth(rg_rpt *m, analyses *a, const rg_snapshot *const *snaps, size_t n, uint32_t top,
+                         int default_paths)
 {
     a->sums = rg_xcalloc(n, sizeof *a->sums);
     if (!a->sums)
         return RG_ENOMEM;
     for (size_t i = 0; i < n; i++) {
-        int rc = rg_summary_build(snaps[i], NULL, &a->sums[i]);
+        /* The last snapshot's groups are already computed for the suspects;
+         * the summary reuses them when they follow the default edge rules. */
+        rg_summary_options so = {.groups = snaps[i] == a->snap && default_paths ? a->groups : NULL};
+        int rc = rg_summary_build(snaps[i], &so, &a->sums[i]);
         if (rc != RG_OK)
             return rc;
         a->n_sums++;
@@ -714,7 +718,7 @@ int rg_rpt_gather(rg_rpt *m, const rg_snapshot *const *given, size_t n, const rg
     m->has_refcounts = has_refcounts(a.snap);
     if ((rc = run_analyses(&a, o)) != RG_OK)
         goto done;
-    if (n > 1 && (rc = gather_growth(m, &a, snaps, n, top)) != RG_OK)
+    if (n > 1 && (rc = gather_growth(m, &a, snaps, n, top, o->paths == NULL)) != RG_OK)
         goto done;
     if ((rc = gather_suspects(m, &a, top)) != RG_OK)
         goto done;

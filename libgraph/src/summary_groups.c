@@ -27,18 +27,22 @@ static const char *last_hop(const char *path)
     return last;
 }
 
-int rg_summary_fill_groups(rg_summary *s, const rg_snapshot *snap)
+int rg_summary_fill_groups(rg_summary *s, const rg_snapshot *snap, const rg_groups *given)
 {
     rg_paths *paths = NULL;
     rg_dominators *dom = NULL;
-    rg_groups *groups = NULL;
+    rg_groups *owned = NULL;
+    const rg_groups *groups = given;
     uint32_t *order = NULL, *remap = NULL, *parent = NULL;
     rg_sum_group *sorted = NULL;
-    int rc;
-    if ((rc = rg_paths_compute(snap, NULL, &paths)) != RG_OK ||
-        (rc = rg_dominators_compute(snap, &dom)) != RG_OK ||
-        (rc = rg_groups_compute(snap, paths, dom, &groups)) != RG_OK)
-        goto out;
+    int rc = RG_OK;
+    if (!groups) {
+        if ((rc = rg_paths_compute(snap, NULL, &paths)) != RG_OK ||
+            (rc = rg_dominators_compute(snap, &dom)) != RG_OK ||
+            (rc = rg_groups_compute(snap, paths, dom, &owned)) != RG_OK)
+            goto out;
+        groups = owned;
+    }
     /* Groups borrow paths and dominators for the call only: free them before
      * the group table grows, to keep the peak down. */
     rg_dominators_free(dom);
@@ -99,7 +103,7 @@ int rg_summary_fill_groups(rg_summary *s, const rg_snapshot *snap)
     }
     rc = RG_OK;
 out:
-    rg_groups_free(groups);
+    rg_groups_free(owned);
     rg_dominators_free(dom);
     rg_paths_free(paths);
     free(order);
