@@ -810,6 +810,10 @@ typedef struct rg_outside_options {
 
 RG_API void rg_outside_options_init(rg_outside_options *o);
 
+#define RG_OUTSIDE_FLAGGED 0
+#define RG_OUTSIDE_RUNTIME_TYPE 1
+#define RG_OUTSIDE_BASELINE 2
+
 typedef struct rg_outside_group {
     uint32_t type;
     const char *type_name;    /* owned by the snapshot */
@@ -824,7 +828,34 @@ typedef struct rg_outside_group {
     uint64_t retained_bytes;
     rg_node representative;   /* the flagged object keeping most bytes alive */
     int64_t representative_excess;
+    /* Function-like objects (functions, methods, frames, closures) are
+     * grouped by type and qualname: "" for other types; owned by the
+     * snapshot. */
+    const char *name;
+    /* The exemption tier of the group's members (a type and name with
+     * members in several tiers gives one group per tier):
+     * RG_OUTSIDE_FLAGGED, an object the heap cannot explain;
+     * RG_OUTSIDE_RUNTIME_TYPE, objects of a runtime-owned type (functions,
+     * frames, cells) that nothing in the heap reaches: a suspect only when of
+     * consequence or growing; RG_OUTSIDE_BASELINE, a type's private tables
+     * and singletons that static types hold from C: a suspect only when it
+     * grows (docs/diagnosis.md, rule "runtime exemption"). */
+    int runtime;
+    /* "o1:" and 32 hex digits of (type, name): the key for growth, equal in
+     * every snapshot; see rg_outside_signature. */
+    char signature[40];
 } rg_outside_group;
+
+/* 1 when the group is shown as held from outside the heap in a heap of
+ * `total_bytes`: not exempt by the runtime tiers (RG_OUTSIDE_BASELINE
+ * never; RG_OUTSIDE_RUNTIME_TYPE from 1 % of the heap). The suspects
+ * ranking shows exempt groups too when they grow at every step. */
+RG_API int rg_outside_group_shown(const rg_outside_group *g, uint64_t total_bytes);
+
+/* The growth key of held-from-outside objects of `type_name` named `name`
+ * ("" for none) in exemption tier `runtime`: "o1:" and 32 hex digits,
+ * written to buf (>= 40 bytes). */
+RG_API void rg_outside_signature(const char *type_name, const char *name, int runtime, char *buf);
 
 /* Find the objects held from outside. `dom` may be NULL; NULL options =
  * defaults. On success *out is owned by the caller (rg_outside_free). */
@@ -867,7 +898,36 @@ typedef struct rg_group_growth {
     const char *signature;    /* borrowed for the call */
     int64_t count_delta;
     int64_t bytes_delta;
+    /* Optional detail for the judgement (0 when unknown): the snapshots
+     * compared minus one, how many of those steps the count rose, and the
+     * rates (NaN or 0 when the series has no times). */
+    uint32_t steps;
+    uint32_t steps_up;
+    double count_per_min;
+    double bytes_per_min;
 } rg_group_growth;
+
+/* The judgement (judge.c, docs/diagnosis.md): one verdict per suspect, the
+ * same for `suspects`, `diff` and the report, so that they cannot disagree. */
+typedef enum rg_leak_level {
+    RG_LEVEL_NO_LEAK = 0,
+    RG_LEVEL_POSSIBLE_LEAK = 1,
+    RG_LEVEL_LEAK = 2
+} rg_leak_level;
+
+typedef enum rg_leak_reason {
+    RG_REASON_NONE = 0,         /* below the threshold of consequence, no growth */
+    RG_REASON_GROWS_EVERY_STEP, /* rose at every step over >= 3 snapshots */
+    RG_REASON_GREW,             /* rose between snapshots, not at every step */
+    RG_REASON_UNREACHABLE,      /* no root reaches it and it is of consequence: waste */
+    RG_REASON_LARGE,            /* one snapshot, of consequence: growth not measured */
+    RG_REASON_STEADY            /* several snapshots, of consequence, did not grow */
+} rg_leak_reason;
+
+/* "no leak", "possible leak", "leak"; and a short name per reason
+ * ("grows at every step", ...). Static strings. */
+RG_API const char *rg_leak_level_name(rg_leak_level level);
+RG_API const char *rg_leak_reason_name(rg_leak_reason reason);
 
 typedef struct rg_suspect_options {
     /* A retention group is a suspect only with at least this many members.
@@ -879,6 +939,9 @@ typedef struct rg_suspect_options {
     /* Optional growth per signature (borrowed for the call). */
     const rg_group_growth *growth;
     size_t n_growth;
+    /* Snapshots the growth compares (0 or 1: one snapshot, no growth). The
+     * judgement needs it to tell "did not grow" from "not measured". */
+    uint32_t n_snapshots;
 } rg_suspect_options;
 
 RG_API void rg_suspect_options_init(rg_suspect_options *o);
@@ -907,6 +970,22 @@ typedef struct rg_suspect {
     rg_node representative;
     int has_growth;
     int64_t growth_count, growth_bytes;
+    uint32_t growth_steps, growth_steps_up;
+    double growth_count_per_min, growth_bytes_per_min;
+
+    /* The judgement: rg_leak_level and the rule that decided it. */
+    rg_leak_level level;
+    rg_leak_reason reason;
+    /* What a person wrote: for a head of function-like objects its qualname
+     * (the representative's), else ""; when the head is plumbing (tuples,
+     * closures, cells, frames), the first user type below it and how many
+     * of it ("" and 0 when none). Owned by the snapshot. */
+    const char *name;
+    const char *carried_type;
+    uint64_t carried_count;
+    /* 1 for a group held by the interpreter's own tables (import caches,
+     * codec tables, compiled code): listed only when it grows. */
+    int interpreter_table;
 } rg_suspect;
 
 typedef struct rg_suspects rg_suspects;
@@ -993,6 +1072,11 @@ typedef struct rg_summary_options {
      * path options (rg_groups_compute), so they are not computed twice;
      * borrowed for the call. NULL: compute them. */
     const rg_groups *groups;
+    /* The held-from-outside analysis of this snapshot, when `groups` is
+     * given, so that it is not computed twice; borrowed for the call. Its
+     * groups join the group table (signatures "o1:..."), so that growth
+     * outside the heap is measured like any other. */
+    const rg_outside *outside;
 } rg_summary_options;
 
 /* Summarise a loaded snapshot. NULL options = defaults. On success *out is
@@ -1116,6 +1200,12 @@ RG_API uint32_t rg_diff_type_count(const rg_diff *d);
 RG_API const rg_growth *rg_diff_type(const rg_diff *d, uint32_t i);
 RG_API uint32_t rg_diff_group_count(const rg_diff *d);
 RG_API const rg_growth *rg_diff_group(const rg_diff *d, uint32_t i);
+/* The growth of one group as the suspects ranking takes it
+ * (rg_suspect_options.growth): its signature is borrowed from the diff. */
+RG_API rg_group_growth rg_growth_key(const rg_diff *d, const rg_growth *g);
+/* Fill opts->growth (an array the caller frees with free()) from every group
+ * of the diff, and opts->n_growth and opts->n_snapshots. */
+RG_API int rg_suspect_options_from_diff(rg_suspect_options *opts, const rg_diff *d, rg_group_growth **owned);
 
 /* Object lifetimes by id, in the style of memlab's find-leaks. Baseline is
  * the first point, final the last, target the one before final (the final

@@ -461,6 +461,21 @@ static const rg_growth *pick(const rg_growth *g, uint32_t n, unsigned need)
     return best;
 }
 
+/* The group that rose at every step with the most bytes grown, however
+ * little: the judgement's "grows at every step" rule. Groups held under a
+ * growing group grow with it; the nearest-root one has the most bytes. */
+static const rg_growth *pick_monotonic(const rg_growth *g, uint32_t n)
+{
+    const rg_growth *best = NULL;
+    for (uint32_t i = 0; i < n; i++) {
+        if (!(g[i].flags & RG_GROWTH_MONOTONIC) || g[i].count_delta <= 0)
+            continue;
+        if (!best || g[i].bytes_delta > best->bytes_delta)
+            best = &g[i];
+    }
+    return best;
+}
+
 static void describe_growth(const rg_diff *d, const rg_growth *g, char *buf, size_t cap)
 {
     size_t w = 0;
@@ -504,14 +519,17 @@ static int make_verdict(rg_diff *d)
     const rg_growth *g = NULL;
     unsigned need = d->n >= 3 ? RG_GROWTH_GROWING : RG_GROWTH_SIGNIFICANT;
     v->confirmed = d->n >= 3;
+    int small = 0;
     if ((g = pick(d->groups, d->n_groups, need)) != NULL)
         v->kind = RG_VERDICT_GROUP;
     else if ((g = pick(d->types, d->n_types, need)) != NULL)
         v->kind = RG_VERDICT_TYPE;
+    else if (d->n >= 3 && (g = pick_monotonic(d->groups, d->n_groups)) != NULL)
+        v->kind = RG_VERDICT_GROUP, small = 1; /* judge.c: growth at every step is at least possible */
     else
         v->kind = RG_VERDICT_NONE;
     v->growth = g;
-    if (!g)
+    if (!g || small)
         v->confirmed = 0;
     char growth[512] = "", text[2048];
     char a[32];
@@ -524,6 +542,9 @@ static int make_verdict(rg_diff *d)
                  d->n >= 3 ? "at every step" : "between the two snapshots",
                  rg_fmt_count(a, sizeof a, d->opts.min_growth), d->opts.min_group_ratio * 100,
                  d->opts.min_ratio * 100, d->n);
+    } else if (small) {
+        snprintf(text, sizeof text, "Possible leak: %s grew at every step, though by fewer than %s objects: %s.",
+                 g->container[0] ? g->member : g->name, rg_fmt_count(a, sizeof a, d->opts.min_growth), growth);
     } else if (v->kind == RG_VERDICT_GROUP && g->container[0]) {
         snprintf(text, sizeof text, "%s: the container %s keeps accumulating %s, %s: %s.%s",
                  v->confirmed ? "Most likely leak" : "Possible leak", g->container, g->member,
@@ -664,3 +685,27 @@ const rg_growth *rg_diff_type(const rg_diff *d, uint32_t i) { return i < d->n_ty
 uint32_t rg_diff_group_count(const rg_diff *d) { return d->n_groups; }
 const rg_growth *rg_diff_group(const rg_diff *d, uint32_t i) { return i < d->n_groups ? &d->groups[i] : NULL; }
 const rg_verdict *rg_diff_verdict(const rg_diff *d) { return &d->verdict; }
+
+rg_group_growth rg_growth_key(const rg_diff *d, const rg_growth *g)
+{
+    rg_group_growth k = {g->signature, g->count_delta, g->bytes_delta, d->n > 1 ? d->n - 1 : 0,
+                         g->steps_up, g->count_per_min, g->bytes_per_min};
+    return k;
+}
+
+int rg_suspect_options_from_diff(rg_suspect_options *opts, const rg_diff *d, rg_group_growth **owned)
+{
+    if (!opts || !d || !owned)
+        return rg_fail(RG_EINVAL, "rg_suspect_options_from_diff: NULL argument");
+    uint32_t ng = d->n_groups;
+    rg_group_growth *gg = rg_xcalloc(ng ? ng : 1, sizeof *gg);
+    if (!gg)
+        return RG_ENOMEM;
+    for (uint32_t i = 0; i < ng; i++)
+        gg[i] = rg_growth_key(d, &d->groups[i]);
+    opts->growth = gg;
+    opts->n_growth = ng;
+    opts->n_snapshots = d->n;
+    *owned = gg;
+    return RG_OK;
+}

@@ -66,6 +66,7 @@ static inline const char *rg_sum_str(const rg_summary *s, uint32_t id)
 /* Fill a snapshot summary's group table and each object's group from the
  * retention-group analysis (summary_groups.c). Called while s->objs is still
  * in node order: s->objs[n] is node n. */
-RG_INTERNAL int rg_summary_fill_groups(rg_summary *s, const rg_snapshot *snap, const rg_groups *given);
+RG_INTERNAL int rg_summary_fill_groups(rg_summary *s, const rg_snapshot *snap, const rg_groups *given,
+                                       const rg_outside *given_outside);
 
 #endif

@@ -21,12 +21,23 @@
  *    that is on no cycle may have none, since an unexplained reference is
  *    the only thing keeping it alive.
  *
+ * The runtime exemption never hides an *entry*: an unreachable object that no
+ * other object keeps alive (its immediate dominator is the super-root). Such
+ * an object is alive only because something outside the heap holds it: an
+ * atexit or signal handler table, a ctypes callback, a C extension. Entries
+ * of runtime-owned types are flagged too, marked `runtime`, so that the
+ * suspects ranking can show them when they are of consequence or grow
+ * (docs/diagnosis.md). Function-like objects are grouped by qualname, so
+ * "1,500 closures start_job.<locals>.cleanup" is one line.
+ *
  * Module globals are written by the dumper both as module -> value edges and
  * as the module dict's value edges; only the latter are real references, so
  * `global` edges are not counted.
  */
-#include "internal.h"
+#include "judge.h"
+#include "kinds.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -38,6 +49,50 @@ struct rg_outside {
     rg_outside_group *groups;
     uint32_t n_groups;
 };
+
+/* A flagged object, keyed for grouping. */
+typedef struct flagged_obj {
+    uint32_t type;
+    uint32_t name;            /* string id of the qualname, 0 when not function-like */
+    uint32_t tier;            /* rg_outside_group.runtime */
+    rg_node v;
+} flagged_obj;
+
+static int by_key(const void *a, const void *b)
+{
+    const flagged_obj *x = a, *y = b;
+    if (x->type != y->type)
+        return x->type < y->type ? -1 : 1;
+    if (x->name != y->name)
+        return x->name < y->name ? -1 : 1;
+    if (x->tier != y->tier)
+        return x->tier < y->tier ? -1 : 1;
+    return x->v < y->v ? -1 : x->v > y->v;
+}
+
+/* 1 when a and b belong to different groups. */
+static int by_key_only(const flagged_obj *a, const flagged_obj *b)
+{
+    return a->type != b->type || a->name != b->name || a->tier != b->tier;
+}
+
+void rg_outside_signature(const char *type_name, const char *name, int runtime, char *buf)
+{
+    uint64_t h1 = 0xcbf29ce484222325ULL, h2 = 0x84222325cbf29ce4ULL;
+    const char *parts[2] = {type_name ? type_name : "", name ? name : ""};
+    for (int i = 0; i < 2; i++) {
+        for (const char *p = parts[i]; *p; p++) {
+            h1 = (h1 ^ (unsigned char)*p) * 0x100000001b3ULL;
+            h2 = rg_hash64(h2 ^ (unsigned char)*p);
+        }
+        h1 = (h1 ^ 0xff) * 0x100000001b3ULL;
+        h2 = rg_hash64(h2 ^ 0x1ff);
+    }
+    h1 = (h1 ^ (uint64_t)runtime) * 0x100000001b3ULL;
+    h2 = rg_hash64(h2 ^ (uint64_t)runtime);
+    snprintf(buf, 40, "o1:%016llx%016llx", (unsigned long long)rg_hash64(h1),
+             (unsigned long long)h2);
+}
 
 static const char *const runtime_types[] = {
     "type", "module", "moduledef", "code", "str", "int", "bool", "NoneType", "ellipsis",
@@ -110,7 +165,8 @@ static int by_rank(const void *a, const void *b)
         return x->retained_bytes < y->retained_bytes ? 1 : -1;
     if (x->excess != y->excess)
         return x->excess < y->excess ? 1 : -1;
-    return strcmp(x->type_name, y->type_name);
+    int c = strcmp(x->type_name, y->type_name);
+    return c ? c : strcmp(x->name, y->name);
 }
 
 int rg_outside_compute(const rg_snapshot *s, const rg_dominators *dom,
@@ -133,8 +189,9 @@ int rg_outside_compute(const rg_snapshot *s, const rg_dominators *dom,
     uint32_t *queue = rg_xmalloc(n ? n : 1, sizeof *queue);
     uint8_t *rt = runtime_type_table(s);
     int64_t *excess = NULL;
-    rg_outside_group *by_type = rg_xcalloc(s->n_types ? s->n_types : 1, sizeof *by_type);
-    if (!o || !seen || !unreach || !runtime || !mark || !queue || !rt || !by_type)
+    flagged_obj *keyed = NULL;
+    uint64_t *kept = NULL;
+    if (!o || !seen || !unreach || !runtime || !mark || !queue || !rt)
         goto fail;
     o->n = n;
     o->flagged = rg_xcalloc(n ? n : 1, 1);
@@ -217,11 +274,13 @@ int rg_outside_compute(const rg_snapshot *s, const rg_dominators *dom,
     excess = rg_xcalloc(n ? n : 1, sizeof *excess);
     if (!excess)
         goto fail;
+    uint64_t n_flagged = 0;
     for (rg_node v = 0; v < n; v++) {
         uint32_t rcount = s->node_rc[v];
         if (rcount == RG_RC_NONE || rcount >= IMMORTAL_RC || (s->node_flags[v] & RG_NODE_GARBAGE))
             continue;
-        if (runtime[v] && !opts->include_runtime_types)
+        int entry = unreach[v] && dom && rg_dominators_idom(dom, v) == RG_NODE_NONE;
+        if (runtime[v] && !opts->include_runtime_types && !entry)
             continue;
         int64_t x = (int64_t)rcount - (int64_t)seen[v];
         if (x <= 0)
@@ -229,20 +288,38 @@ int rg_outside_compute(const rg_snapshot *s, const rg_dominators *dom,
         uint32_t allowed = unreach[v] ? 0 : opts->margin;
         if ((uint64_t)x <= allowed)
             continue;
-        o->flagged[v] = 1;
+        /* The exemption tier (rg_outside_group.runtime): 1 normal; 2 an entry
+         * of a runtime-owned type that code makes per call (a function an
+         * atexit table holds, a cell, a frame); 3 any other runtime-owned
+         * entry: a class, a type's private dict, its singletons, the
+         * interpreter's baseline that static types hold from C. */
+        const char *tn = rg_type_name(s, s->node_type[v]);
+        int per_call = rg_kind_is_function_like(tn) || strcmp(tn, "cell") == 0;
+        o->flagged[v] = !runtime[v] || opts->include_runtime_types ? 1 : runtime[v] == 1 && per_call ? 2 : 3;
         excess[v] = x;
+        n_flagged++;
     }
 
     /* Bytes kept alive: a flagged unreachable object's retained size, unless
      * another flagged object dominates it (then that one counts it). The
      * state of each dominator-chain node is memoised in mark[]: 1 = has a
      * flagged strict dominator, 2 = has none. */
+    keyed = rg_xmalloc(n_flagged ? n_flagged : 1, sizeof *keyed);
+    kept = rg_xcalloc(n_flagged ? n_flagged : 1, sizeof *kept);
+    if (!keyed || !kept)
+        goto fail;
+    uint64_t k = 0;
+    for (rg_node v = 0; v < n; v++)
+        if (o->flagged[v]) {
+            const char *tn = rg_type_name(s, s->node_type[v]);
+            keyed[k++] = (flagged_obj){s->node_type[v], rg_kind_is_function_like(tn) ? s->node_name[v] : 0,
+                                       o->flagged[v] - 1u, v};
+        }
+    qsort(keyed, n_flagged, sizeof *keyed, by_key);
     memset(mark, 0, n ? n : 1);
-    for (rg_node v = 0; v < n; v++) {
-        if (!o->flagged[v])
-            continue;
-        rg_outside_group *g = &by_type[s->node_type[v]];
-        uint64_t kept = 0;
+    uint32_t ng = 0;
+    for (uint64_t i = 0; i < n_flagged; i++) {
+        rg_node v = keyed[i].v;
         if (unreach[v]) {
             int covered = 0;
             if (dom) {
@@ -253,41 +330,44 @@ int rg_outside_compute(const rg_snapshot *s, const rg_dominators *dom,
                     x = rg_dominators_idom(dom, x);
                 }
                 covered = x != RG_NODE_NONE && (o->flagged[x] || mark[x] == 1);
-                for (uint32_t i = 0; i < len; i++)
-                    mark[queue[i]] = covered ? 1 : 2;
-                kept = covered ? 0 : rg_dominators_retained(dom, v);
+                for (uint32_t j = 0; j < len; j++)
+                    mark[queue[j]] = covered ? 1 : 2;
+                kept[i] = covered ? 0 : rg_dominators_retained(dom, v);
             } else {
-                kept = s->node_size[v];
+                kept[i] = s->node_size[v];
             }
-            g->unreachable++;
         }
-        g->objects++;
-        g->excess += (uint64_t)excess[v];
-        g->shallow_bytes += s->node_size[v];
-        g->retained_bytes += kept;
-        uint64_t mine = dom ? rg_dominators_retained(dom, v) : s->node_size[v];
-        uint64_t best = g->objects == 1 ? 0
-                        : dom ? rg_dominators_retained(dom, g->representative)
-                              : s->node_size[g->representative];
-        if (g->objects == 1 || mine > best) {
-            g->representative = v;
-            g->representative_excess = excess[v];
-        }
-    }
-    uint32_t ng = 0;
-    for (uint32_t t = 0; t < s->n_types; t++)
-        if (by_type[t].objects)
+        if (i == 0 || by_key_only(&keyed[i], &keyed[i - 1]))
             ng++;
+    }
     o->groups = rg_xcalloc(ng ? ng : 1, sizeof *o->groups);
     if (!o->groups)
         goto fail;
-    for (uint32_t t = 0; t < s->n_types; t++) {
-        if (!by_type[t].objects)
-            continue;
-        rg_outside_group *g = &o->groups[o->n_groups++];
-        *g = by_type[t];
-        g->type = t;
-        g->type_name = rg_type_name(s, t);
+    for (uint64_t i = 0; i < n_flagged; i++) {
+        rg_node v = keyed[i].v;
+        if (i == 0 || by_key_only(&keyed[i], &keyed[i - 1])) {
+            rg_outside_group *g = &o->groups[o->n_groups++];
+            g->type = keyed[i].type;
+            g->type_name = rg_type_name(s, keyed[i].type);
+            g->name = rg_strtab_get(&s->strings, keyed[i].name);
+            g->runtime = (int)keyed[i].tier;
+            g->representative = v;
+            g->representative_excess = excess[v];
+            rg_outside_signature(g->type_name, g->name, g->runtime, g->signature);
+        }
+        rg_outside_group *g = &o->groups[o->n_groups - 1];
+        if (unreach[v])
+            g->unreachable++;
+        g->objects++;
+        g->excess += (uint64_t)excess[v];
+        g->shallow_bytes += s->node_size[v];
+        g->retained_bytes += kept[i];
+        uint64_t mine = dom ? rg_dominators_retained(dom, v) : s->node_size[v];
+        uint64_t best = dom ? rg_dominators_retained(dom, g->representative) : s->node_size[g->representative];
+        if (mine > best) {
+            g->representative = v;
+            g->representative_excess = excess[v];
+        }
     }
     qsort(o->groups, o->n_groups, sizeof *o->groups, by_rank);
     rc = RG_OK;
@@ -301,7 +381,8 @@ fail:
     free(queue);
     free(rt);
     free(excess);
-    free(by_type);
+    free(keyed);
+    free(kept);
     rg_outside_free(o);
     return rc;
 }
@@ -324,8 +405,18 @@ void rg_outside_group_get(const rg_outside *o, uint32_t i, rg_outside_group *out
     } else {
         memset(out, 0, sizeof *out);
         out->type_name = "";
+        out->name = "";
         out->representative = RG_NODE_NONE;
     }
 }
 
 int rg_outside_flagged(const rg_outside *o, rg_node v) { return v < o->n && o->flagged[v]; }
+
+int rg_outside_group_shown(const rg_outside_group *g, uint64_t total_bytes)
+{
+    if (!g || g->runtime == RG_OUTSIDE_BASELINE)
+        return 0;
+    if (g->runtime == RG_OUTSIDE_RUNTIME_TYPE)
+        return (double)g->retained_bytes >= RG_JUDGE_UNREACHABLE_SHARE * (double)total_bytes;
+    return 1;
+}

@@ -101,6 +101,8 @@ void rg_rpt_free(rg_rpt *m)
         free(s->holder_where);
         free(s->bulk_type);
         free(s->advice);
+        free(s->name);
+        free(s->carried_type);
     }
     free(m->suspects);
     growth_rows_free(m->growth_types, m->n_growth_types);

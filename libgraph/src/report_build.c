@@ -4,6 +4,7 @@
  * from "not looked at". The one exception is Growth, which exists only when
  * there are several snapshots to compare. */
 #include "report_internal.h"
+#include "judge.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -142,27 +143,67 @@ static void growth_text(cmark_node *p, int64_t count_delta, int64_t bytes_delta)
                 rg_rpt_fmt_bytes_delta(b, sizeof b, bytes_delta));
 }
 
+/* Suspects the judgement calls at least a possible leak get a row and a
+ * section; the rest go on one compact line, so a steady program's report has
+ * no suspect sections. */
+static int detailed(const rg_rpt_suspect *s) { return s->level >= RG_LEVEL_POSSIBLE_LEAK; }
+
+static void compact_line(cmark_node *doc, const rg_rpt *m, size_t n_detailed)
+{
+    char a[48], b[48];
+    if (n_detailed == m->n_suspects)
+        return;
+    cmark_node *p = rg_md_para(doc);
+    rg_md_text(p, n_detailed ? "Also listed, not of consequence: " : "Not of consequence (no leak): ");
+    int first = 1;
+    for (size_t i = 0; i < m->n_suspects; i++) {
+        const rg_rpt_suspect *s = &m->suspects[i];
+        if (detailed(s))
+            continue;
+        rg_md_text(p, first ? "" : "; ");
+        first = 0;
+        rg_md_textf(p, "%s ", CNT(a, s->count));
+        rg_md_code(p, s->type);
+        rg_md_textf(p, " (%s) ", BYTES(b, s->retained));
+        rg_md_text(p, s->cause == RG_RPT_CAUSE_CYCLES ? "in " : s->cause == RG_RPT_CAUSE_OUTSIDE ? "held from " : "held by ");
+        held_by(p, s);
+        if (s->holder_where && *s->holder_where && s->cause == RG_RPT_CAUSE_CONTAINER) {
+            rg_md_text(p, " at ");
+            rg_md_code(p, s->holder_where);
+        }
+    }
+    rg_md_text(p, ".");
+}
+
 static void suspects(cmark_node *doc, const rg_rpt *m, rg_md_target target)
 {
     section(doc, "Leak suspects");
+    size_t n_detailed = 0;
+    for (size_t i = 0; i < m->n_suspects; i++)
+        n_detailed += detailed(&m->suspects[i]);
     if (m->n_suspects == 0) {
         one_line(doc, "No leak suspects: no group of objects stands out as held in one place.");
         return;
     }
     char a[48], b[48];
-    {
-        const char *h[] = {"rank", "objects", "count", "retained", "held by", "growth"};
-        int ncols = m->has_growth ? 6 : 5;
-        cmark_node *t = rg_md_table(doc, ncols, "rlrrlr", h);
+    if (n_detailed) {
+        const char *h[] = {"rank", "objects", "count", "retained", "held by", "verdict", "growth"};
+        int ncols = m->has_growth ? 7 : 6;
+        cmark_node *t = rg_md_table(doc, ncols, "rlrrllr", h);
         for (size_t i = 0; i < m->n_suspects; i++) {
             const rg_rpt_suspect *s = &m->suspects[i];
+            if (!detailed(s))
+                continue;
             cmark_node *row = rg_md_row(t);
             snprintf(a, sizeof a, "%zu", i + 1);
             rg_md_cell_text(row, a);
-            rg_md_cell_code(row, s->type);
+            rg_md_cell_code(row, s->name && *s->name ? s->name : s->type);
             rg_md_cell_text(row, CNT(a, s->count));
             rg_md_cell_text(row, BYTES(b, s->retained));
             held_by(rg_md_cell(row), s);
+            snprintf(a, sizeof a, "%s (%s)", rg_leak_level_name((rg_leak_level)s->level),
+                     rg_leak_reason_name((rg_leak_reason)s->reason));
+            rg_md_cell_text(row, a);
             if (m->has_growth) {
                 cmark_node *cell = rg_md_cell(row);
                 if (s->has_growth)
@@ -174,6 +215,8 @@ static void suspects(cmark_node *doc, const rg_rpt *m, rg_md_target target)
     }
     for (size_t i = 0; i < m->n_suspects; i++) {
         const rg_rpt_suspect *s = &m->suspects[i];
+        if (!detailed(s))
+            continue;
         cmark_node *h = rg_md_heading(doc, 3);
         rg_md_textf(h, "Suspect %zu: ", i + 1);
         rg_md_code(h, s->type);
@@ -184,6 +227,20 @@ static void suspects(cmark_node *doc, const rg_rpt *m, rg_md_target target)
 
         cmark_node *list = rg_md_list(doc, 0);
         cmark_node *it = rg_md_item(list);
+        label(it, "Verdict:");
+        rg_md_textf(it, "%s (%s)", rg_leak_level_name((rg_leak_level)s->level),
+                    rg_leak_reason_name((rg_leak_reason)s->reason));
+        if (s->name && *s->name) {
+            it = rg_md_item(list);
+            label(it, "Function:");
+            rg_md_code(it, s->name);
+        }
+        if (s->carried_type && *s->carried_type) {
+            it = rg_md_item(list);
+            label(it, "Carries:");
+            rg_md_code(it, s->carried_type);
+        }
+        it = rg_md_item(list);
         label(it, s->cause == RG_RPT_CAUSE_CYCLES ? "Cycle:" : "Retention path:");
         rg_md_path(it, &s->path);
 
@@ -220,6 +277,7 @@ static void suspects(cmark_node *doc, const rg_rpt *m, rg_md_target target)
         if (s->diagram >= 0 && (size_t)s->diagram < m->n_diagrams)
             rg_md_diagram(doc, &m->diagrams[s->diagram], target);
     }
+    compact_line(doc, m, n_detailed);
 }
 
 static void growth_table(cmark_node *doc, const char *first_col, const rg_rpt_growth_row *rows,

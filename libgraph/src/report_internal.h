@@ -125,6 +125,16 @@ typedef struct rg_rpt_suspect {
     uint64_t components;     /* cycles: how many cycles of this shape */
     char *advice;            /* the "what to look at" line */
     int diagram;             /* index into rg_rpt.diagrams, or -1 */
+    /* The judgement (rg_suspect.level/reason) and its evidence. */
+    int level;               /* rg_leak_level */
+    int reason;              /* rg_leak_reason */
+    uint32_t steps, steps_up;
+    double bytes_per_min;    /* NaN or 0 when unknown */
+    /* What a person wrote (rg_suspect.name, carried_type): "" when none. */
+    char *name;
+    char *carried_type;
+    int interpreter_table;
+    uint32_t outside_index;  /* RG_RPT_CAUSE_OUTSIDE: the rg_outside group */
 } rg_rpt_suspect;
 
 typedef struct rg_rpt_snap {
@@ -180,6 +190,10 @@ typedef struct rg_rpt {
     uint64_t type_count;     /* distinct types in the last snapshot */
 
     rg_rpt_cycle *cycles;    /* unreachable strongly connected components */
+    /* Objects no root reaches, and of them the interpreter's own baseline
+     * (held-from-outside groups the judgement exempts). */
+    uint64_t unreachable_objects, unreachable_bytes;
+    uint64_t baseline_objects, baseline_bytes;
     size_t n_cycles;
     uint64_t cycle_objects, cycle_bytes, cycle_components;
     rg_rpt_path cycle_example;   /* one cycle, first object repeated at the end */

@@ -5,6 +5,7 @@
  * the library's own APIs, called here in that order on the last snapshot
  * (growth on all of them). */
 #include "report_internal.h"
+#include "judge.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -386,6 +387,16 @@ static int convert_suspect(rg_rpt *m, const analyses *a, const rg_suspect *su, s
     s->significant = su->significant;
     s->count_delta = su->growth_count;
     s->bytes_delta = su->growth_bytes;
+    s->level = su->level;
+    s->reason = su->reason;
+    s->steps = su->growth_steps;
+    s->steps_up = su->growth_steps_up;
+    s->bytes_per_min = su->growth_bytes_per_min;
+    s->interpreter_table = su->interpreter_table;
+    s->name = rg_rpt_strdup(su->name ? su->name : "");
+    s->carried_type = rg_rpt_strdup(su->carried_type ? su->carried_type : "");
+    if (!s->name || !s->carried_type)
+        return RG_ENOMEM;
     const rg_snapshot *snap = a->snap;
     int rc = RG_OK;
 
@@ -404,7 +415,9 @@ static int convert_suspect(rg_rpt *m, const analyses *a, const rg_suspect *su, s
         if ((rc = cycle_path(snap, shape.cycle, shape.cycle_len, &s->path)) != RG_OK)
             return rc;
         s->holder_hop = SIZE_MAX;
-        if (su->index == 0 && *cycle_diagram_of_shape0 >= 0) {
+        if (su->level < RG_LEVEL_POSSIBLE_LEAK) {
+            /* listed on the compact line only: no diagram */
+        } else if (su->index == 0 && *cycle_diagram_of_shape0 >= 0) {
             s->diagram = *cycle_diagram_of_shape0;
         } else {
             char file[64];
@@ -419,6 +432,7 @@ static int convert_suspect(rg_rpt *m, const analyses *a, const rg_suspect *su, s
     case RG_CAUSE_OUTSIDE: {
         rg_outside_group og;
         rg_outside_group_get(a->outside, su->index, &og);
+        s->outside_index = su->index;
         s->cause = RG_RPT_CAUSE_OUTSIDE;
         s->type = rg_rpt_strdup(og.type_name);
         s->holder_type = rg_rpt_strdup("");
@@ -434,7 +448,7 @@ static int convert_suspect(rg_rpt *m, const analyses *a, const rg_suspect *su, s
         } else if ((rc = chain_path(a, v, RG_NODE_NONE, &s->path, &s->holder_hop, &s->holder_where)) != RG_OK) {
             return rc;
         }
-        if (v != RG_NODE_NONE)
+        if (v != RG_NODE_NONE && su->level >= RG_LEVEL_POSSIBLE_LEAK)
             rc = backrefs_diagram(m, a, v, number, s->type, &s->diagram);
         break;
     }
@@ -464,7 +478,8 @@ static int convert_suspect(rg_rpt *m, const analyses *a, const rg_suspect *su, s
             s->holder_len = rg_node_length(snap, holder);
         if ((rc = chain_path(a, v, holder, &s->path, &s->holder_hop, &s->holder_where)) != RG_OK)
             return rc;
-        rc = backrefs_diagram(m, a, v, number, s->type, &s->diagram);
+        if (su->level >= RG_LEVEL_POSSIBLE_LEAK)
+            rc = backrefs_diagram(m, a, v, number, s->type, &s->diagram);
         break;
     }
     }
@@ -479,18 +494,9 @@ static int gather_suspects(rg_rpt *m, analyses *a, uint32_t top)
     rg_suspect_options so;
     rg_suspect_options_init(&so);
     rg_group_growth *gg = NULL;
-    if (a->diff) {
-        uint32_t ng = rg_diff_group_count(a->diff);
-        gg = rg_xcalloc(ng ? ng : 1, sizeof *gg);
-        if (!gg)
-            return RG_ENOMEM;
-        for (uint32_t i = 0; i < ng; i++) {
-            const rg_growth *g = rg_diff_group(a->diff, i);
-            gg[i] = (rg_group_growth){g->signature, g->count_delta, g->bytes_delta};
-        }
-        so.growth = gg;
-        so.n_growth = ng;
-    }
+    so.n_snapshots = (uint32_t)m->n_snaps;
+    if (a->diff && rg_suspect_options_from_diff(&so, a->diff, &gg) != RG_OK)
+        return RG_ENOMEM;
     int rc = rg_suspects_compute(a->snap, a->dom, a->groups, a->cycles, a->outside, &so, &a->suspects);
     free(gg);
     if (rc != RG_OK)
@@ -511,6 +517,8 @@ static int gather_cycles(rg_rpt *m, const analyses *a, uint32_t top)
 {
     rg_cycles_summary cs;
     rg_cycles_get_summary(a->cycles, &cs);
+    m->unreachable_objects = cs.unreachable_objects;
+    m->unreachable_bytes = cs.unreachable_bytes;
     m->cycle_components = cs.components;
     m->cycle_objects = cs.cyclic_objects;
     m->cycle_bytes = cs.cyclic_bytes;
@@ -547,15 +555,33 @@ static int gather_outside(rg_rpt *m, const analyses *a, uint32_t top)
     m->outside = rg_xcalloc(shown ? shown : 1, sizeof *m->outside);
     if (!m->outside)
         return RG_ENOMEM;
+    uint64_t total = m->n_snaps ? m->snaps[m->n_snaps - 1].total_bytes : 0;
     for (uint32_t i = 0; i < n; i++) {
         rg_outside_group g;
         rg_outside_group_get(a->outside, i, &g);
+        /* The runtime exemption (rg_outside_group.runtime): the interpreter's
+         * baseline, and runtime-type entries not of consequence, are counted
+         * apart and explained in words, unless the suspects list them. */
+        int listed = 0;
+        for (size_t k = 0; k < m->n_suspects && !listed; k++)
+            listed = m->suspects[k].cause == RG_RPT_CAUSE_OUTSIDE && m->suspects[k].outside_index == i;
+        if (!listed && !rg_outside_group_shown(&g, total)) {
+            m->baseline_objects += g.unreachable;
+            m->baseline_bytes += g.retained_bytes;
+            continue;
+        }
         m->outside_objects += g.objects;
         m->outside_bytes += g.retained_bytes;
-        if (i >= shown)
+        if (m->n_outside >= shown)
             continue;
         rg_rpt_outside_row *r = &m->outside[m->n_outside++];
-        r->type = rg_rpt_strdup(g.type_name);
+        if (g.name && *g.name) {
+            rg_sbuf tb = {0};
+            rg_sbuf_printf(&tb, "%s %s", g.type_name, g.name);
+            r->type = rg_sbuf_take(&tb);
+        } else {
+            r->type = rg_rpt_strdup(g.type_name);
+        }
         r->count = g.objects;
         r->excess = g.excess;
         r->bytes = g.retained_bytes;
@@ -603,7 +629,8 @@ static int gather_growth(rg_rpt *m, analyses *a, const rg_snapshot *const *snaps
     for (size_t i = 0; i < n; i++) {
         /* The last snapshot's groups are already computed for the suspects;
          * the summary reuses them when they follow the default edge rules. */
-        rg_summary_options so = {.groups = snaps[i] == a->snap && default_paths ? a->groups : NULL};
+        int last = snaps[i] == a->snap && default_paths;
+        rg_summary_options so = {.groups = last ? a->groups : NULL, .outside = last ? a->outside : NULL};
         int rc = rg_summary_build(snaps[i], &so, &a->sums[i]);
         if (rc != RG_OK)
             return rc;

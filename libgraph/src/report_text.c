@@ -3,6 +3,7 @@
  * is; each suspect gets a "what to look at" line derived from the kind of
  * container that holds it, the edges on its path and whether it grew. */
 #include "report_internal.h"
+#include "judge.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -58,53 +59,99 @@ static const char *holder_label(const rg_rpt_suspect *s)
     return s->holder_hop < s->path.n_hops ? s->path.hops[s->holder_hop].label : "";
 }
 
-static const char *container_advice(const rg_rpt_suspect *s)
+/* The mechanism that holds a suspect, in a few words for the Summary's first
+ * sentence, and the advice for its "what to look at" line. */
+typedef struct mechanism {
+    const char *name;         /* NULL when nothing more specific than the container is known */
+    const char *advice;
+} mechanism;
+
+static int path_has_label(const rg_rpt_path *p, const char *label)
 {
-    const char *h = s->holder_type;
+    for (size_t i = 0; i < p->n_hops; i++)
+        if (strcmp(p->hops[i].label, label) == 0)
+            return 1;
+    return 0;
+}
+
+static mechanism container_mechanism(const rg_rpt_suspect *s)
+{
+    const char *h = s->holder_type ? s->holder_type : "";
     const rg_rpt_hop *up = parent_of_holder(s);
     size_t all = s->path.n_hops;
     if (is_queue(h) || (type_is(h, "collections.deque") && up && is_queue(up->type)))
-        return "a queue whose producers outpace its consumers: items go in faster than they are "
-               "taken out (bound it with maxsize, or add consumers)";
+        return (mechanism){"a queue whose producers outpace its consumers",
+                           "a queue whose producers outpace its consumers: items go in faster than they are "
+                           "taken out (bound it with maxsize, or add consumers)"};
     /* What the path passes through says more than the container's type. */
+    if (path_has_type(&s->path, all, "logging.Manager") || path_has_label(&s->path, ".loggerDict"))
+        return (mechanism){"logging.getLogger called with a new name each time: logging.Manager.loggerDict "
+                           "keeps one logger per unique name forever",
+                           "logging.getLogger(name) with a name made per request or per object: a logger is "
+                           "made per unique name and kept in logging.Manager.loggerDict forever (use one "
+                           "logger per module and put the varying part in the message or a LoggerAdapter)"};
     if (path_has_type(&s->path, all, "_thread._local") || path_has_type(&s->path, all, "_threading_local.local"))
-        return "thread-local storage on a long-lived thread: it lives as long as the thread, and "
-               "what each task puts there stays";
+        return (mechanism){"thread-local storage on a long-lived thread",
+                           "thread-local storage on a long-lived thread: it lives as long as the thread, and "
+                           "what each task puts there stays"};
     if (path_has_type(&s->path, all, "functools._lru_cache_wrapper"))
-        return "an lru_cache on a method or with no maxsize: the cache keeps every argument "
-               "(self included) alive; bound it or cache outside the instance";
-    if (path_has_type(&s->path, all, "traceback") || path_has_label_prefix(&s->path, all, ".__traceback__"))
-        return "stored exceptions: each keeps its traceback, and the traceback keeps every frame "
-               "and local variable alive; store the message (or call traceback.clear_frames)";
+        return (mechanism){"an lru_cache whose keys keep every argument alive",
+                           "an lru_cache on a method or with no maxsize: the cache keeps every argument "
+                           "(self included) alive; bound it or cache outside the instance"};
+    if (path_has_type(&s->path, all, "traceback") || path_has_label_prefix(&s->path, all, ".__traceback__") ||
+        path_has_label_prefix(&s->path, all, ".tb_frame"))
+        return (mechanism){"stored exceptions whose tracebacks keep frames alive",
+                           "stored exceptions: each keeps its traceback, and the traceback keeps every frame "
+                           "and local variable alive; store the message (or call traceback.clear_frames)"};
     if (path_has_type(&s->path, all, "method") || path_has_label_prefix(&s->path, all, ".__self__"))
-        return "bound methods registered as callbacks and never unregistered: each keeps its "
-               "object alive (unsubscribe, or hold them with weakref.WeakMethod)";
-    if (path_has_label_prefix(&s->path, all, "<cell"))
-        return "closures that capture objects: each function kept in the container keeps its "
-               "captured variables alive";
+        return (mechanism){"bound methods registered as callbacks and never unregistered",
+                           "bound methods registered as callbacks and never unregistered: each keeps its "
+                           "object alive (unsubscribe, or hold them with weakref.WeakMethod)"};
+    if (path_has_label_prefix(&s->path, all, "<cell") || path_has_label_prefix(&s->path, all, "<context>"))
+        return (mechanism){"closures kept in a container, each capturing its variables",
+                           "closures that capture objects: each function kept in the container keeps its "
+                           "captured variables alive (remove the callback when done)"};
     if (path_has_type(&s->path, all, "logging.Logger"))
-        return "a logging handler that keeps every record it handles";
+        return (mechanism){"a logging handler that keeps every record",
+                           "a logging handler that keeps every record it handles"};
     if (path_has_label_prefix(&s->path, all, "frame local") || (s->path.root && strcmp(s->path.root, "thread") == 0))
-        return "a local variable of a function that is still running (a long loop, or a suspended "
-               "generator or coroutine)";
+        return (mechanism){"a local variable of a function that is still running",
+                           "a local variable of a function that is still running (a long loop, or a suspended "
+                           "generator or coroutine)"};
     if (type_is(h, "collections.deque"))
-        return "a deque appended to faster than it is popped (a maxlen bounds it)";
-    if (type_is(h, "dict") || type_is(h, "collections.OrderedDict") ||
-        type_is(h, "collections.defaultdict")) {
+        return (mechanism){NULL, "a deque appended to faster than it is popped (a maxlen bounds it)"};
+    if (type_is(h, "dict") || type_is(h, "collections.OrderedDict") || type_is(h, "collections.defaultdict") ||
+        type_is(h, "Map")) {
         if ((up && type_is(up->type, "type")) || strcmp(holder_label(s), ".__dict__") == 0)
-            return "a class attribute used as a registry: entries are added for each instance and "
-                   "never removed";
-        return "a dict used as a cache or registry without eviction: entries go in and are never "
-               "deleted (bound it, e.g. functools.lru_cache(maxsize=...), or delete entries when done)";
+            return (mechanism){"a class attribute used as a registry",
+                               "a class attribute used as a registry: entries are added for each instance and "
+                               "never removed"};
+        return (mechanism){NULL, "a dict used as a cache or registry without eviction: entries go in and are never "
+                                 "deleted (bound it, e.g. functools.lru_cache(maxsize=...), or delete entries when done)"};
     }
     if ((type_is(h, "list") || type_is(h, "set")) && up && type_is(up->type, "type"))
-        return "a class attribute used as a registry: entries are added for each instance and "
-               "never removed";
-    if (type_is(h, "list"))
-        return "a list that is appended to and never trimmed";
-    if (type_is(h, "set"))
-        return "a set that only grows";
-    return NULL;
+        return (mechanism){"a class attribute used as a registry",
+                           "a class attribute used as a registry: entries are added for each instance and "
+                           "never removed"};
+    if (type_is(h, "list") || type_is(h, "Array"))
+        return (mechanism){NULL, "a list that is appended to and never trimmed"};
+    if (type_is(h, "set") || type_is(h, "Set"))
+        return (mechanism){NULL, "a set that only grows"};
+    return (mechanism){NULL, NULL};
+}
+
+static const char *outside_mechanism =
+    "a C-level table the heap does not show: an atexit or signal handler registry, a ctypes "
+    "callback, or a C extension that took references and never released them";
+
+/* The mechanism's few words for a suspect; NULL when the container says it all. */
+static const char *mechanism_name(const rg_rpt_suspect *s)
+{
+    switch (s->cause) {
+    case RG_RPT_CAUSE_OUTSIDE: return outside_mechanism;
+    case RG_RPT_CAUSE_CYCLES: return NULL;
+    default: return container_mechanism(s).name;
+    }
 }
 
 char *rg_rpt_advice(const rg_rpt_suspect *s)
@@ -113,7 +160,8 @@ char *rg_rpt_advice(const rg_rpt_suspect *s)
     const char *base;
     switch (s->cause) {
     case RG_RPT_CAUSE_OUTSIDE:
-        rg_sbuf_puts(&b, "a C extension or ctypes call that takes references (Py_IncRef) and "
+        rg_sbuf_puts(&b, "what registers these objects with C code: atexit.register, signal.signal, "
+                         "ctypes callbacks, or a C extension that takes references (Py_IncRef) and "
                          "never releases them");
         break;
     case RG_RPT_CAUSE_CYCLES:
@@ -121,13 +169,16 @@ char *rg_rpt_advice(const rg_rpt_suspect *s)
                          "disabled or cannot free them (look for gc.disable() and __del__ methods)");
         break;
     default:
-        base = container_advice(s);
+        base = container_mechanism(s).advice;
         if (base) {
             rg_sbuf_puts(&b, base);
-        } else {
+        } else if (s->holder_type && *s->holder_type) {
             rg_sbuf_puts(&b, "the code that adds to this ");
             rg_sbuf_puts(&b, base_name(s->holder_type));
             rg_sbuf_puts(&b, ", and whether anything ever takes out of it");
+        } else {
+            rg_sbuf_puts(&b, "the code that creates these objects and what keeps a reference to them "
+                             "(the path above)");
         }
     }
     if (s->has_growth) {
@@ -144,46 +195,45 @@ char *rg_rpt_advice(const rg_rpt_suspect *s)
 
 int rg_rpt_cause_significant(const rg_rpt *m, rg_rpt_cause c)
 {
-    /* A cause counts only when the suspects analysis ranks one of its
-     * suspects as of consequence (or growing). Every CPython process has a
-     * few kB of objects whose references the interpreter holds in tables no
-     * dump sees; naming them as "the cause" would be a false alarm. */
+    /* A cause counts only when the judgement calls one of its suspects at
+     * least a possible leak. Every CPython process has a few kB of objects
+     * whose references the interpreter holds in tables no dump sees; naming
+     * them as "the cause" would be a false alarm. */
     for (size_t i = 0; i < m->n_suspects; i++) {
         const rg_rpt_suspect *s = &m->suspects[i];
         rg_rpt_cause sc = s->cause ? s->cause : RG_RPT_CAUSE_CONTAINER;
-        if (sc == c && (s->significant || s->has_growth))
+        if (sc == c && s->level >= RG_LEVEL_POSSIBLE_LEAK)
             return 1;
     }
     /* The report lists only the top suspects; an unreachable cause below
-     * them still counts by the suspects analysis' rule for unreachable
-     * memory: at least 1 % of the heap (rg_suspect.significant). */
+     * them still counts by the judgement's rule for unreachable memory. */
     const uint64_t total = m->n_snaps ? m->snaps[m->n_snaps - 1].total_bytes : 0;
     const uint64_t bytes = c == RG_RPT_CAUSE_CYCLES ? m->cycle_bytes
                            : c == RG_RPT_CAUSE_OUTSIDE ? m->outside_bytes : 0;
-    return total && bytes * 100 >= total;
+    return total && (double)bytes >= RG_JUDGE_UNREACHABLE_SHARE * (double)total;
 }
 
 rg_rpt_cause rg_rpt_main_cause(const rg_rpt *m)
 {
-    if (m->n_suspects && (m->suspects[0].significant || m->suspects[0].has_growth))
+    if (m->n_suspects && m->suspects[0].level >= RG_LEVEL_POSSIBLE_LEAK)
         return m->suspects[0].cause ? m->suspects[0].cause : RG_RPT_CAUSE_CONTAINER;
-    if (rg_rpt_cause_significant(m, RG_RPT_CAUSE_OUTSIDE))
-        return RG_RPT_CAUSE_OUTSIDE;
-    if (rg_rpt_cause_significant(m, RG_RPT_CAUSE_CYCLES))
-        return RG_RPT_CAUSE_CYCLES;
     return RG_RPT_CAUSE_NONE;
 }
 
-static const char *cause_sentence(rg_rpt_cause c)
+static const char *cause_sentence(rg_rpt_cause c, int growth_measured)
 {
     switch (c) {
     case RG_RPT_CAUSE_CONTAINER:
-        return "Of the usual causes, this is a growing global container: something keeps adding "
-               "to it and nothing removes from it.";
+        return growth_measured
+                   ? "Of the usual causes, this is a growing global container: something keeps adding "
+                     "to it and nothing removes from it."
+                   : "Of the usual causes, this looks like a global container that keeps what is added "
+                     "to it; a report over several snapshots shows whether it grows.";
     case RG_RPT_CAUSE_OUTSIDE:
         return "Of the usual causes, this is objects held from outside the Python heap: their "
-               "reference counts exceed the references the snapshot shows, which is what a C "
-               "extension that forgets a Py_DECREF looks like.";
+               "reference counts exceed the references the snapshot shows, which is what C code "
+               "holding references looks like (a C extension that forgets a Py_DECREF, or a C-level "
+               "table such as atexit's).";
     case RG_RPT_CAUSE_CYCLES:
         return "Of the usual causes, this is unreachable cycles: no root reaches these objects, "
                "they only keep each other alive, and the cycle collector has not freed them.";
@@ -193,25 +243,116 @@ static const char *cause_sentence(rg_rpt_cause c)
     }
 }
 
-static void growth_sentence(cmark_node *p, const rg_rpt *m, const rg_rpt_suspect *s)
+/* "closures", "bound methods"...: what a function-like head is called. */
+static const char *function_noun(const char *type, int one)
+{
+    if (type_is(type, "function") || type_is(type, "(closure)"))
+        return one ? "closure" : "closures";
+    if (type_is(type, "method"))
+        return one ? "bound method" : "bound methods";
+    if (type_is(type, "frame"))
+        return one ? "frame of" : "frames of";
+    if (type_is(type, "generator") || type_is(type, "coroutine"))
+        return one ? "suspended generator" : "suspended generators";
+    if (type_is(type, "code"))
+        return one ? "code object" : "code objects";
+    return NULL;
+}
+
+/* "6,000 closures `f.<locals>.g` capturing `__main__.Job`" or
+ * "11,078 `__main__.Job` objects". */
+static void what(cmark_node *p, const rg_rpt_suspect *s)
+{
+    char a[48], c[48];
+    int one = s->count == 1;
+    const char *noun = s->name && *s->name ? function_noun(s->type, one) : NULL;
+    rg_md_textf(p, "%s ", rg_rpt_fmt_count(a, sizeof a, s->count));
+    if (s->cause == RG_RPT_CAUSE_CYCLES) {
+        rg_md_textf(p, "object%s on %s unreachable cycle%s of the shape ", one ? "" : "s",
+                    rg_rpt_fmt_count(c, sizeof c, s->components), s->components == 1 ? "" : "s");
+        rg_md_code(p, s->type);
+        return;
+    }
+    if (noun) {
+        rg_md_textf(p, "%s ", noun);
+        rg_md_code(p, s->name);
+    } else {
+        rg_md_code(p, s->type);
+        rg_md_textf(p, " object%s", one ? "" : "s");
+    }
+    if (s->carried_type && *s->carried_type && strcmp(s->carried_type, s->type) != 0) {
+        rg_md_text(p, noun && (type_is(s->type, "function") || type_is(s->type, "(closure)"))
+                          ? " capturing " : " carrying ");
+        rg_md_code(p, s->carried_type);
+    }
+}
+
+/* ", and grew at every step over 4 snapshots (+4,500 objects, +8.65 MB,
+ * about 468 MB/min)" and the like: the judgement's evidence. */
+static void evidence(cmark_node *p, const rg_rpt *m, const rg_rpt_suspect *s)
 {
     char a[48], b[48], c[48];
-    if (m->n_snaps < 2) {
-        rg_md_text(p, " This is one snapshot, so growth is not measured; a report over several "
-                      "snapshots shows which groups grow.");
-        return;
+    switch (s->reason) {
+    case RG_REASON_GROWS_EVERY_STEP:
+    case RG_REASON_GREW:
+        rg_md_textf(p, ", and %s over %zu snapshots (%s objects, %s",
+                    s->reason == RG_REASON_GROWS_EVERY_STEP ? "grew at every step" : "grew",
+                    m->n_snaps, rg_rpt_fmt_delta(a, sizeof a, s->count_delta),
+                    rg_rpt_fmt_bytes_delta(b, sizeof b, s->bytes_delta));
+        if (s->bytes_per_min > 0 && s->bytes_delta > 0)
+            rg_md_textf(p, ", about %s/min", rg_rpt_fmt_bytes(c, sizeof c, (uint64_t)(s->bytes_per_min + 0.5)));
+        rg_md_text(p, s->reason == RG_REASON_GREW ? "), though not at every step" : ")");
+        break;
+    case RG_REASON_UNREACHABLE:
+        rg_md_text(p, m->n_snaps < 2 ? "; no root reaches them, so they are waste (one snapshot: growth "
+                                       "is not measured)"
+                                     : "; no root reaches them, so they are waste, though they did not "
+                                       "grow over the snapshots");
+        break;
+    case RG_REASON_LARGE:
+        rg_md_text(p, "; this is one snapshot, so growth is not measured");
+        break;
+    default:
+        break;
     }
-    if (!s->has_growth) {
-        rg_md_textf(p, " The group is new since the first of %zu snapshots.", m->n_snaps);
-        return;
+}
+
+/* " are held by the `collections.deque` at `__main__.jobs.queue`" */
+static void held(cmark_node *p, const rg_rpt_suspect *s, const char *verb)
+{
+    if (s->cause == RG_RPT_CAUSE_CYCLES) {
+        rg_md_textf(p, "%s kept alive only by each other", verb);
+    } else if (s->cause == RG_RPT_CAUSE_OUTSIDE) {
+        rg_md_textf(p, "%s held from outside the Python heap", verb);
+    } else if (s->holder_type && *s->holder_type) {
+        rg_md_textf(p, "%s held by the ", verb);
+        rg_md_code(p, s->holder_type);
+        if (s->holder_where && *s->holder_where) {
+            rg_md_text(p, " at ");
+            rg_md_code(p, s->holder_where);
+        }
+    } else if (s->holder_where && *s->holder_where) {
+        rg_md_textf(p, "%s held at ", verb);
+        rg_md_code(p, s->holder_where);
+    } else {
+        rg_md_textf(p, "%s kept alive by the path under Leak suspects", verb);
     }
-    double span = m->snaps[m->n_snaps - 1].time - m->snaps[0].time;
-    rg_md_textf(p, " Over %zu snapshots the group changed by %s objects (%s)", m->n_snaps,
-                rg_rpt_fmt_delta(a, sizeof a, s->count_delta),
-                rg_rpt_fmt_bytes_delta(b, sizeof b, s->bytes_delta));
-    if (span > 0 && s->bytes_delta > 0) {
-        double per_min = (double)s->bytes_delta * 60.0 / span;
-        rg_md_textf(p, ", about %s/min", rg_rpt_fmt_bytes(c, sizeof c, (uint64_t)(per_min + 0.5)));
+}
+
+/* What no root reaches, in words: the suspects among it, the interpreter's
+ * own baseline, the cycles. */
+static void unreachable_sentence(cmark_node *p, const rg_rpt *m)
+{
+    char a[48], b[48], c[48];
+    if (!m->unreachable_objects)
+        return;
+    rg_md_textf(p, " %s object%s (%s) no root reaches", rg_rpt_fmt_count(a, sizeof a, m->unreachable_objects),
+                m->unreachable_objects == 1 ? "" : "s", rg_rpt_fmt_bytes(b, sizeof b, m->unreachable_bytes));
+    if (m->baseline_objects) {
+        rg_md_textf(p, "; %s of them (%s) belong to the interpreter's own types and tables, which C "
+                       "code holds by design (a type's dictionary, its singletons), and are normal",
+                    rg_rpt_fmt_count(a, sizeof a, m->baseline_objects),
+                    rg_rpt_fmt_bytes(c, sizeof c, m->baseline_bytes));
     }
     rg_md_text(p, ".");
 }
@@ -222,82 +363,48 @@ void rg_rpt_summary(cmark_node *doc, const rg_rpt *m)
     const rg_rpt_snap *last = &m->snaps[m->n_snaps - 1];
     rg_rpt_cause cause = rg_rpt_main_cause(m);
     cmark_node *p = rg_md_para(doc);
+    const rg_rpt_suspect *s = m->n_suspects ? &m->suspects[0] : NULL;
 
-    if (m->n_suspects) {
-        const rg_rpt_suspect *s = &m->suspects[0];
-        int one = s->count == 1;
-        int quiet = !s->significant && !s->has_growth;
-        if (quiet)
-            rg_md_text(p, "No suspect stands out. The largest is ");
-        rg_md_textf(p, "%s ", rg_rpt_fmt_count(a, sizeof a, s->count));
-        if (s->cause == RG_RPT_CAUSE_CYCLES) {
-            rg_md_textf(p, "object%s on %s unreachable cycle%s of the shape ", one ? "" : "s",
-                        rg_rpt_fmt_count(c, sizeof c, s->components), s->components == 1 ? "" : "s");
-            rg_md_code(p, s->type);
-        } else {
-            rg_md_code(p, s->type);
-            rg_md_textf(p, " object%s", one ? "" : "s");
-        }
+    if (s && s->level >= RG_LEVEL_POSSIBLE_LEAK) {
+        rg_md_text(p, s->level == RG_LEVEL_LEAK ? "Leak: " : "Possible leak: ");
+        what(p, s);
         rg_md_textf(p, " (%s retained, %s of the heap)", rg_rpt_fmt_bytes(a, sizeof a, s->retained),
                     rg_rpt_fmt_share(b, sizeof b, s->retained, last->total_bytes));
-        /* "are held by" in a sentence of its own; ", held by" after "The
-         * largest is". */
-        const char *verb = quiet ? "," : one ? " is" : " are";
-        if (s->cause == RG_RPT_CAUSE_CYCLES) {
-            rg_md_textf(p, "%s kept alive only by each other", verb);
-        } else if (s->cause == RG_RPT_CAUSE_OUTSIDE) {
-            rg_md_textf(p, "%s held by references from outside the Python heap", verb);
-        } else if (s->holder_type && *s->holder_type) {
-            rg_md_textf(p, "%s held by the ", verb);
-            rg_md_code(p, s->holder_type);
-            if (s->holder_where && *s->holder_where) {
-                rg_md_text(p, " at ");
-                rg_md_code(p, s->holder_where);
-            }
-        } else {
-            rg_md_textf(p, "%s kept alive by the path under Leak suspects", verb);
+        held(p, s, s->count == 1 ? " is" : " are");
+        const char *mech = mechanism_name(s);
+        if (mech) {
+            rg_md_text(p, " (");
+            rg_md_text(p, mech);
+            rg_md_text(p, ")");
         }
-        if (s->bulk_type && *s->bulk_type) {
-            rg_md_text(p, "; most of those bytes are in the ");
-            rg_md_code(p, s->bulk_type);
-            rg_md_text(p, " objects they reach");
-        }
+        evidence(p, m, s);
         rg_md_text(p, ".");
-        if (quiet)
-            rg_md_text(p, " That is small enough to be ordinary use rather than a leak.");
-        growth_sentence(p, m, s);
-        if (quiet) {
-            rg_md_text(p, " ");
-            rg_md_text(p, cause_sentence(RG_RPT_CAUSE_NONE));
-        } else {
-            rg_md_text(p, " ");
-            rg_md_text(p, cause_sentence(cause));
+        if (s->bulk_type && *s->bulk_type) {
+            rg_md_text(p, " Most of those bytes are in the ");
+            rg_md_code(p, s->bulk_type);
+            rg_md_text(p, " objects they reach.");
         }
+        int measured = s->reason == RG_REASON_GROWS_EVERY_STEP || s->reason == RG_REASON_GREW;
+        rg_md_text(p, " ");
+        rg_md_text(p, cause_sentence(cause, measured));
         rg_md_text(p, " Look at ");
         rg_md_text(p, s->advice);
         rg_md_text(p, ".");
-    } else if (cause == RG_RPT_CAUSE_OUTSIDE) {
-        rg_md_textf(p, "%s objects (%s retained) are held by references from outside the "
-                       "Python heap. ",
-                    rg_rpt_fmt_count(a, sizeof a, m->outside_objects),
-                    rg_rpt_fmt_bytes(b, sizeof b, m->outside_bytes));
-        rg_md_text(p, cause_sentence(cause));
-        if (m->n_outside) {
-            rg_md_text(p, " The most affected type is ");
-            rg_md_code(p, m->outside[0].type);
-            rg_md_text(p, ".");
-        }
-    } else if (cause == RG_RPT_CAUSE_CYCLES) {
-        rg_md_textf(p, "%s objects (%s) sit on %s reference cycles that no root reaches. ",
-                    rg_rpt_fmt_count(a, sizeof a, m->cycle_objects),
-                    rg_rpt_fmt_bytes(b, sizeof b, m->cycle_bytes),
-                    rg_rpt_fmt_count(c, sizeof c, m->cycle_components));
-        rg_md_text(p, cause_sentence(cause));
-        rg_md_text(p, " Look for gc.disable() and for __del__ methods on the types in the cycles.");
     } else {
-        rg_md_text(p, "No leak stands out: no group of objects is held in one place. ");
-        rg_md_text(p, cause_sentence(cause));
-        if (m->n_top_types) {
+        rg_md_text(p, "No suspect stands out");
+        if (m->n_snaps > 1)
+            rg_md_textf(p, ": nothing grew at every step over %zu snapshots, and nothing is of consequence",
+                        m->n_snaps);
+        rg_md_text(p, ".");
+        if (s) {
+            rg_md_text(p, " The largest group is ");
+            what(p, s);
+            rg_md_textf(p, " (%s retained, %s of the heap)", rg_rpt_fmt_bytes(a, sizeof a, s->retained),
+                        rg_rpt_fmt_share(b, sizeof b, s->retained, last->total_bytes));
+            held(p, s, ",");
+            rg_md_text(p, s->reason == RG_REASON_STEADY ? ", and it did not grow: a bounded table rather than a leak."
+                                                        : ": small enough to be ordinary use rather than a leak.");
+        } else if (m->n_top_types) {
             rg_md_text(p, " The most common type is ");
             rg_md_code(p, m->top_types[0].type);
             rg_md_textf(p, " with %s object%s (%s, %s of the heap).",
@@ -306,6 +413,9 @@ void rg_rpt_summary(cmark_node *doc, const rg_rpt *m)
                         rg_rpt_fmt_bytes(b, sizeof b, m->top_types[0].bytes),
                         rg_rpt_fmt_share(c, sizeof c, m->top_types[0].bytes, last->total_bytes));
         }
+        rg_md_text(p, " ");
+        rg_md_text(p, cause_sentence(RG_RPT_CAUSE_NONE, 0));
+        unreachable_sentence(p, m);
         if (m->n_snaps < 2)
             rg_md_text(p, " This is one snapshot; a report over several shows whether anything grows.");
     }
@@ -314,11 +424,13 @@ void rg_rpt_summary(cmark_node *doc, const rg_rpt *m)
      * whole story: more suspects, and the other causes when present too. */
     int cycles = cause != RG_RPT_CAUSE_CYCLES && rg_rpt_cause_significant(m, RG_RPT_CAUSE_CYCLES);
     int outside = cause != RG_RPT_CAUSE_OUTSIDE && rg_rpt_cause_significant(m, RG_RPT_CAUSE_OUTSIDE);
-    size_t more = m->n_suspects > 1 ? m->n_suspects - 1 : 0;
+    size_t more = 0;
+    for (size_t i = 1; i < m->n_suspects; i++)
+        more += m->suspects[i].level >= RG_LEVEL_POSSIBLE_LEAK;
     if (!more && !cycles && !outside)
         return;
     if (more)
-        rg_md_textf(p, " %zu more suspect%s follow%s below", more, more == 1 ? "" : "s",
+        rg_md_textf(p, " %zu more suspect%s of consequence follow%s below", more, more == 1 ? "" : "s",
                     more == 1 ? "s" : "");
     else
         rg_md_text(p, " Also");

@@ -242,7 +242,7 @@ int rg_summary_build(const rg_snapshot *snap, const rg_summary_options *opts, rg
     free(type_map);
     type_map = NULL;
     if (!(opts && opts->no_groups)) {
-        if ((rc = rg_summary_fill_groups(s, snap, opts ? opts->groups : NULL)) != RG_OK)
+        if ((rc = rg_summary_fill_groups(s, snap, opts ? opts->groups : NULL, opts ? opts->outside : NULL)) != RG_OK)
             goto fail;
         s->info.flags |= RG_SUMMARY_HAS_GROUPS;
     }

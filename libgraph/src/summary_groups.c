@@ -3,6 +3,7 @@
  * growth can be compared after the graph is gone. */
 #include "growth.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -27,11 +28,25 @@ static const char *last_hop(const char *path)
     return last;
 }
 
-int rg_summary_fill_groups(rg_summary *s, const rg_snapshot *snap, const rg_groups *given)
+/* "held from outside the heap: function __main__.f.<locals>.g" */
+static char *outside_path(const rg_outside_group *og)
+{
+    const char *name = og->name ? og->name : "";
+    size_t cap = strlen(og->type_name) + strlen(name) + 40;
+    char *p = rg_xmalloc(cap, 1);
+    if (p)
+        snprintf(p, cap, "held from outside the heap: %s%s%s", og->type_name, *name ? " " : "", name);
+    return p;
+}
+
+int rg_summary_fill_groups(rg_summary *s, const rg_snapshot *snap, const rg_groups *given,
+                           const rg_outside *given_outside)
 {
     rg_paths *paths = NULL;
     rg_dominators *dom = NULL;
     rg_groups *owned = NULL;
+    rg_outside *owned_outside = NULL;
+    const rg_outside *outside = given_outside;
     const rg_groups *groups = given;
     uint32_t *order = NULL, *remap = NULL, *parent = NULL;
     rg_sum_group *sorted = NULL;
@@ -43,6 +58,13 @@ int rg_summary_fill_groups(rg_summary *s, const rg_snapshot *snap, const rg_grou
             goto out;
         groups = owned;
     }
+    if (!outside) {
+        if (!dom && (rc = rg_dominators_compute(snap, &dom)) != RG_OK)
+            goto out;
+        if ((rc = rg_outside_compute(snap, dom, NULL, &owned_outside)) != RG_OK)
+            goto out;
+        outside = owned_outside;
+    }
     /* Groups borrow paths and dominators for the call only: free them before
      * the group table grows, to keep the peak down. */
     rg_dominators_free(dom);
@@ -50,7 +72,8 @@ int rg_summary_fill_groups(rg_summary *s, const rg_snapshot *snap, const rg_grou
     rg_paths_free(paths);
     paths = NULL;
 
-    uint32_t n = rg_groups_count(groups);
+    uint32_t n_reach = rg_groups_count(groups);
+    uint32_t n = n_reach + rg_outside_group_count(outside);
     s->groups = rg_xcalloc(n ? n : 1, sizeof *s->groups);
     parent = rg_xmalloc(n ? n : 1, sizeof *parent);
     order = rg_xmalloc(n ? n : 1, sizeof *order);
@@ -59,7 +82,7 @@ int rg_summary_fill_groups(rg_summary *s, const rg_snapshot *snap, const rg_grou
     rc = RG_ENOMEM;
     if (!s->groups || !parent || !order || !remap || !sorted)
         goto out;
-    for (uint32_t g = 0; g < n; g++) {
+    for (uint32_t g = 0; g < n_reach; g++) {
         rg_group_info gi;
         rg_groups_get(groups, g, &gi);
         rg_sum_group *sg = &s->groups[g];
@@ -81,6 +104,28 @@ int rg_summary_fill_groups(rg_summary *s, const rg_snapshot *snap, const rg_grou
         sg->depth = gi.depth;
         parent[g] = gi.parent;
     }
+    /* Objects held from outside the heap, one row per outside group. */
+    for (uint32_t g = n_reach; g < n; g++) {
+        rg_outside_group og;
+        rg_outside_group_get(outside, g - n_reach, &og);
+        rg_sum_group *sg = &s->groups[g];
+        char *path = outside_path(&og);
+        if (!path) {
+            rc = RG_ENOMEM;
+            goto out;
+        }
+        rc = rg_strtab_intern(&s->names, og.signature, strlen(og.signature), &sg->signature);
+        if (rc == RG_OK)
+            rc = rg_strtab_intern(&s->names, path, strlen(path), &sg->path);
+        sg->member = sg->path;
+        free(path);
+        if (rc)
+            goto out;
+        sg->count = og.objects;
+        sg->bytes = og.shallow_bytes;
+        sg->retained = og.retained_bytes;
+        parent[g] = RG_GROUP_NONE;
+    }
     /* Containers: a group's container is its parent group's path. */
     for (uint32_t g = 0; g < n; g++)
         s->groups[g].container = parent[g] == RG_GROUP_NONE ? 0 : s->groups[parent[g]].path;
@@ -99,10 +144,11 @@ int rg_summary_fill_groups(rg_summary *s, const rg_snapshot *snap, const rg_grou
     s->info.groups = n;
     for (uint32_t v = 0; v < snap->n_nodes; v++) {
         rg_group g = rg_groups_of(groups, v);
-        s->objs[v].group = g == RG_GROUP_NONE || g >= n ? RG_SUM_NO_GROUP : remap[g];
+        s->objs[v].group = g == RG_GROUP_NONE || g >= n_reach ? RG_SUM_NO_GROUP : remap[g];
     }
     rc = RG_OK;
 out:
+    rg_outside_free(owned_outside);
     rg_groups_free(owned);
     rg_dominators_free(dom);
     rg_paths_free(paths);

@@ -22,7 +22,8 @@
  * 10 % and 1 MB, because unreachable memory is waste by definition while a
  * large reachable group may be a legitimate table.
  */
-#include "internal.h"
+#include "judge.h"
+#include "kinds.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,6 +33,8 @@
 #define EXTEND_SHARE 0.5
 #define ACCUMULATION_LIMIT 64u  /* suspects that get an accumulation point */
 #define BIG_OBJECT_SHARE 0.10
+#define DOMINATOR_WALK_LIMIT 4096u /* idom steps when testing "is it inside that group" */
+#define CARRIED_DEPTH 8u          /* plumbing hops searched for the carried user type */
 
 struct rg_suspects {
     rg_suspect *items;
@@ -44,19 +47,6 @@ struct rg_suspects {
     const rg_outside *outside;
     int owns;
 };
-
-static const char *const plumbing_types[] = {
-    "tuple", "list", "dict", "set", "frozenset", "collections.deque", "collections.OrderedDict",
-    "collections.defaultdict", "cell", "weakref.WeakValueDictionary", "weakref.WeakKeyDictionary",
-};
-
-static int is_plumbing(const char *type)
-{
-    for (size_t i = 0; i < sizeof plumbing_types / sizeof plumbing_types[0]; i++)
-        if (strcmp(type, plumbing_types[i]) == 0)
-            return 1;
-    return 0;
-}
 
 const char *rg_cause_name(rg_cause c)
 {
@@ -274,22 +264,7 @@ static int by_signature(const void *a, const void *b)
     return strcmp(((const rg_group_growth *)a)->signature, ((const rg_group_growth *)b)->signature);
 }
 
-static int rank_cmp(const void *a, const void *b)
-{
-    const rg_suspect *x = a, *y = b;
-    int gx = x->has_growth && x->growth_bytes > 0, gy = y->has_growth && y->growth_bytes > 0;
-    if (gx != gy)
-        return gx ? -1 : 1;
-    if (gx && x->growth_bytes != y->growth_bytes)
-        return x->growth_bytes < y->growth_bytes ? 1 : -1;
-    if (x->significant != y->significant)
-        return x->significant ? -1 : 1;
-    if (x->retained_bytes != y->retained_bytes)
-        return x->retained_bytes < y->retained_bytes ? 1 : -1;
-    if (x->count != y->count)
-        return x->count < y->count ? 1 : -1;
-    return strcmp(x->signature, y->signature);
-}
+static int rank_cmp(const void *a, const void *b) { return rg_judge_rank_cmp(a, b); }
 
 static int push(rg_suspects *S, size_t *cap, const rg_suspect *sp)
 {
@@ -307,33 +282,181 @@ static void blank(rg_suspect *sp, rg_cause cause)
     sp->accumulation = RG_NODE_NONE;
     sp->representative = RG_NODE_NONE;
     sp->index = UINT32_MAX;
+    sp->name = sp->carried_type = "";
 }
 
-static void judge(rg_suspect *sp, uint64_t total)
+/* Growth per signature, sorted for lookup. */
+typedef struct growth_index {
+    rg_group_growth *items;
+    size_t n;
+} growth_index;
+
+static int growth_index_build(growth_index *gi, const rg_suspect_options *opts)
 {
-    sp->share = total ? (double)sp->retained_bytes / (double)total : 0;
-    if (sp->cause == RG_CAUSE_RETAINED)
-        sp->significant = sp->share >= 0.10 && sp->retained_bytes >= 1000000;
-    else
-        sp->significant = sp->share >= 0.01;
+    memset(gi, 0, sizeof *gi);
+    if (!opts->growth || !opts->n_growth)
+        return RG_OK;
+    gi->items = rg_xmalloc(opts->n_growth, sizeof *gi->items);
+    if (!gi->items)
+        return RG_ENOMEM;
+    for (size_t i = 0; i < opts->n_growth; i++)
+        if (opts->growth[i].signature)
+            gi->items[gi->n++] = opts->growth[i];
+    qsort(gi->items, gi->n, sizeof *gi->items, by_signature);
+    return RG_OK;
 }
 
-/* A cycle shape or an outside-held type as a suspect, unless it is below
- * `min_share` of all bytes. */
-static int add_unreachable(rg_suspects *S, size_t *cap, rg_cause cause, uint32_t index, uint64_t count,
-                           uint64_t shallow, uint64_t retained, rg_node representative,
-                           const char *signature, uint64_t total, double min_share)
+/* Attach growth to a suspect by its signature, then judge it. */
+static void judge_with_growth(rg_suspect *sp, const growth_index *gi, uint32_t n_snapshots)
 {
-    rg_suspect sp;
-    blank(&sp, cause);
-    sp.index = index;
-    sp.count = count;
-    sp.shallow_bytes = shallow;
-    sp.retained_bytes = retained;
-    sp.representative = representative;
-    snprintf(sp.signature, sizeof sp.signature, "%s", signature);
-    judge(&sp, total);
-    return sp.share < min_share ? RG_OK : push(S, cap, &sp);
+    rg_group_growth key = {.signature = sp->signature};
+    const rg_group_growth *hit = gi->n ? bsearch(&key, gi->items, gi->n, sizeof *gi->items, by_signature) : NULL;
+    if (hit) {
+        sp->has_growth = 1;
+        sp->growth_count = hit->count_delta;
+        sp->growth_bytes = hit->bytes_delta;
+        sp->growth_steps = hit->steps;
+        sp->growth_steps_up = hit->steps_up;
+        sp->growth_count_per_min = hit->count_per_min;
+        sp->growth_bytes_per_min = hit->bytes_per_min;
+    }
+    rg_judge_suspect(sp, n_snapshots);
+}
+
+/* Below `v` in the dominator tree, through plumbing, the first object of a
+ * user type: a closure's captured object, a cache key tuple's instance.
+ * Follows the referent that retains most. RG_NODE_NONE when there is none. */
+static rg_node carried_object(const rg_snapshot *s, const rg_dominators *dom, rg_node v)
+{
+    for (uint32_t depth = 0; depth < CARRIED_DEPTH && v != RG_NODE_NONE; depth++) {
+        const char *tn = rg_type_name(s, s->node_type[v]);
+        if (depth > 0 && !rg_kind_is_plumbing(tn) && !rg_kind_is_runtime_internal(tn) &&
+            strcmp(tn, "code") != 0 && strcmp(tn, "str") != 0 && strcmp(tn, "(string)") != 0)
+            return v;
+        rg_node best = RG_NODE_NONE;
+        for (uint64_t e = s->fwd_off[v]; e < s->fwd_off[v + 1]; e++) {
+            rg_node t = s->fwd_dst[e];
+            uint8_t k = s->fwd_kind[e];
+            if (k == RG_EDGE_WEAK || k == RG_EDGE_TYPE || t == v || rg_dominators_idom(dom, t) != v)
+                continue;
+            if (best == RG_NODE_NONE || rg_dominators_retained(dom, t) > rg_dominators_retained(dom, best))
+                best = t;
+        }
+        v = best;
+    }
+    return RG_NODE_NONE;
+}
+
+/* Fill name and carried type of a suspect whose head object is `head`. */
+static void name_suspect(rg_suspect *sp, const rg_snapshot *s, const rg_dominators *dom, rg_node head)
+{
+    sp->name = "";
+    sp->carried_type = "";
+    if (head == RG_NODE_NONE)
+        return;
+    const char *tn = rg_type_name(s, s->node_type[head]);
+    if (rg_kind_is_function_like(tn))
+        sp->name = rg_strtab_get(&s->strings, s->node_name[head]);
+    if (!rg_kind_is_plumbing(tn))
+        return;
+    rg_node c = carried_object(s, dom, head);
+    if (c != RG_NODE_NONE)
+        sp->carried_type = rg_type_name(s, s->node_type[c]);
+}
+
+/* Is `v` inside the dominator subtree of a member of group `g`? */
+static int dominated_by_group(const rg_dominators *dom, const rg_groups *G, rg_node v, rg_group g)
+{
+    for (uint32_t i = 0; v != RG_NODE_NONE && i < DOMINATOR_WALK_LIMIT; i++) {
+        if (rg_groups_of(G, v) == g)
+            return 1;
+        v = rg_dominators_idom(dom, v);
+    }
+    return 0;
+}
+
+/* Per group, the nearest common dominator of its members (RG_NODE_NONE for
+ * the super-root), for groups of at least min_inst members: one pass over
+ * the objects, each member walking up from itself to the running answer. */
+static rg_node *group_common_dominators(const rg_snapshot *s, const rg_dominators *dom, const rg_groups *G,
+                                        const group_tree *t, uint32_t min_inst)
+{
+    uint32_t ng = rg_groups_count(G), n = s->n_nodes;
+    rg_node *cd = rg_xmalloc(ng ? ng : 1, sizeof *cd);
+    uint32_t *depth = rg_xcalloc((size_t)n + 1, sizeof *depth);
+    uint8_t *started = rg_xcalloc(ng ? ng : 1, 1);
+    rg_node *stack = rg_xmalloc((size_t)n + 1, sizeof *stack);
+    if (!cd || !depth || !started || !stack) {
+        free(cd);
+        cd = NULL;
+        goto out;
+    }
+    /* Dominator-tree depth, memoised (0 = unknown; the super-root's
+     * children have depth 1). */
+    for (rg_node v = 0; v < n; v++) {
+        uint32_t len = 0;
+        rg_node x = v;
+        while (x != RG_NODE_NONE && depth[x] == 0) {
+            stack[len++] = x;
+            x = rg_dominators_idom(dom, x);
+        }
+        uint32_t d = x == RG_NODE_NONE ? 0 : depth[x];
+        while (len)
+            depth[stack[--len]] = ++d;
+    }
+    for (rg_group g = 0; g < ng; g++)
+        cd[g] = RG_NODE_NONE;
+    for (rg_node v = 0; v < n; v++) {
+        rg_group g = rg_groups_of(G, v);
+        if (g == RG_GROUP_NONE || t->info[g].count < min_inst)
+            continue;
+        if (!started[g]) {
+            started[g] = 1;
+            cd[g] = v;
+            continue;
+        }
+        rg_node a = cd[g], b = v;
+        if (a == RG_NODE_NONE)
+            continue;
+        while (a != b && a != RG_NODE_NONE && b != RG_NODE_NONE) {
+            if (depth[a] >= depth[b])
+                a = rg_dominators_idom(dom, a);
+            else
+                b = rg_dominators_idom(dom, b);
+        }
+        cd[g] = a == b ? a : RG_NODE_NONE;
+    }
+out:
+    free(depth);
+    free(started);
+    free(stack);
+    return cd;
+}
+
+/* The first hop below the root of group g, and whether its chain passes
+ * through a code object: what the interpreter-table rule looks at. */
+static void group_origin(const group_tree *t, rg_group g, const char **first_hop, int *through_code)
+{
+    *first_hop = NULL;
+    *through_code = 0;
+    for (rg_group x = g; x != RG_GROUP_NONE; x = t->info[x].parent) {
+        if (strcmp(t->info[x].type_name, "code") == 0)
+            *through_code = 1;
+        if (t->info[x].depth == 1)
+            *first_hop = t->info[x].label;
+    }
+}
+
+/* A cycle shape or an outside-held group as a suspect, unless it is below
+ * `min_share` of all bytes and did not grow. */
+static int add_unreachable(rg_suspects *S, size_t *cap, rg_suspect *sp, const growth_index *gi,
+                           uint32_t n_snapshots, uint64_t total, double min_share)
+{
+    rg_judge_significance(sp, total);
+    judge_with_growth(sp, gi, n_snapshots);
+    if (sp->share < min_share && sp->reason != RG_REASON_GROWS_EVERY_STEP)
+        return RG_OK;
+    return push(S, cap, sp);
 }
 
 int rg_suspects_compute(const rg_snapshot *s, const rg_dominators *dom, const rg_groups *G,
@@ -348,6 +471,7 @@ int rg_suspects_compute(const rg_snapshot *s, const rg_dominators *dom, const rg
         opts = &def;
     }
     uint32_t min_inst = opts->min_instances ? opts->min_instances : 1;
+    uint32_t nsnap = opts->n_snapshots;
     uint64_t total = rg_dominators_retained(dom, RG_NODE_NONE);
     rg_suspects *S = rg_xcalloc(1, sizeof *S);
     if (!S)
@@ -361,34 +485,67 @@ int rg_suspects_compute(const rg_snapshot *s, const rg_dominators *dom, const rg
     group_tree t;
     accum_work w;
     memset(&w, 0, sizeof w);
-    rg_group_growth *growth = NULL;
+    growth_index gix;
+    uint8_t *head = NULL, *below = NULL;
+    rg_group *nearest = NULL;
+    uint64_t *split_bytes = NULL;
+    rg_node *cd = NULL;
     if ((rc = tree_build(G, &t)) != RG_OK) {
         rg_suspects_free(S);
         return rc;
     }
+    if ((rc = growth_index_build(&gix, opts)) != RG_OK)
+        goto fail;
     rc = RG_ENOMEM;
 
-    /* Retention suspects: groups with no ancestor group of min_inst or more
-     * (a parent group always has a lower id, so one pass in id order). */
+    /* Retention suspects start at head groups (docs/suspects.md). A group
+     * of min_inst or more members is a head unless the nearest head above it
+     * already tells its story: its members lie inside that head's members'
+     * dominator subtrees (their bytes are counted there) and they do not
+     * accumulate below one of those members. A group that accumulates below
+     * one member of the head above (a Map of 5,000 requests inside one of
+     * three modules) is a head of its own, and its bytes no longer count for
+     * the head above: no small ancestor group hides a large descendant. */
     uint32_t ng = rg_groups_count(G);
-    uint8_t *covered = rg_xcalloc(ng ? ng : 1, 1);
-    if (!covered)
+    head = rg_xcalloc(ng ? ng : 1, 1);
+    nearest = rg_xmalloc(ng ? ng : 1, sizeof *nearest);
+    split_bytes = rg_xcalloc(ng ? ng : 1, sizeof *split_bytes);
+    cd = group_common_dominators(s, dom, G, &t, min_inst);
+    if (!head || !nearest || !split_bytes || !cd)
         goto fail;
     for (rg_group g = 0; g < ng; g++) {
-        rg_group p = t.info[g].parent;
-        covered[g] = p != RG_GROUP_NONE && (covered[p] || t.info[p].count >= min_inst);
+        const rg_group_info *gi = &t.info[g];
+        rg_group p = gi->parent;
+        rg_group above = p == RG_GROUP_NONE ? RG_GROUP_NONE : nearest[p];
+        nearest[g] = above;
+        if (gi->count < min_inst || gi->root_kind == RG_ROOT_GARBAGE)
+            continue;
+        if (above != RG_GROUP_NONE) {
+            int accumulates_below = cd[g] != RG_NODE_NONE && dominated_by_group(dom, G, cd[g], above) &&
+                                    rg_groups_of(G, cd[g]) != above;
+            if (!accumulates_below && dominated_by_group(dom, G, gi->representative, above))
+                continue;
+            if (accumulates_below)
+                split_bytes[above] += gi->retained_bytes;
+        }
+        head[g] = 1;
+        nearest[g] = g;
     }
     for (rg_group g = 0; g < ng; g++) {
-        const rg_group_info *gi = &t.info[g];
-        if (gi->count < min_inst || gi->root_kind == RG_ROOT_GARBAGE || covered[g])
+        if (!head[g])
             continue;
+        const rg_group_info *gi = &t.info[g];
         rg_suspect sp;
         blank(&sp, RG_CAUSE_RETAINED);
         sp.top_group = g;
-        sp.retained_bytes = gi->retained_bytes;
+        /* What this head retains beyond the heads split off below it. */
+        sp.retained_bytes = gi->retained_bytes > split_bytes[g] ? gi->retained_bytes - split_bytes[g] : 0;
+        const char *first_hop;
+        int through_code;
+        group_origin(&t, g, &first_hop, &through_code);
         /* Extend through plumbing into the child holding most of the bytes. */
         rg_group item = g;
-        while (is_plumbing(t.info[item].type_name)) {
+        while (rg_kind_is_plumbing(t.info[item].type_name)) {
             rg_group c = biggest_child(&t, item);
             if (c == RG_GROUP_NONE ||
                 (double)t.info[c].retained_bytes < EXTEND_SHARE * (double)gi->retained_bytes)
@@ -408,25 +565,28 @@ int rg_suspects_compute(const rg_snapshot *s, const rg_dominators *dom, const rg
         sp.count = t.info[item].count;
         sp.shallow_bytes = t.info[item].shallow_bytes;
         sp.representative = t.info[item].representative;
+        sp.interpreter_table = rg_kind_is_interpreter_table(gi->root_kind, gi->root_label, first_hop,
+                                                            t.info[item].type_name, through_code);
         memcpy(sp.signature, gi->signature, sizeof gi->signature);
-        judge(&sp, total);
-        if (sp.share < opts->min_share)
+        name_suspect(&sp, s, dom, sp.representative);
+        rg_judge_significance(&sp, total);
+        judge_with_growth(&sp, &gix, nsnap);
+        /* Interpreter tables are never suspects unless they grow at every step. */
+        if (sp.interpreter_table && sp.reason != RG_REASON_GROWS_EVERY_STEP)
             continue;
-        if (push(S, &cap, &sp) != RG_OK) {
-            free(covered);
+        if (sp.share < opts->min_share && sp.reason != RG_REASON_GROWS_EVERY_STEP)
+            continue;
+        if (push(S, &cap, &sp) != RG_OK)
             goto fail;
-        }
     }
     /* Single big objects (a bytearray grown forever, one dict of unlike
      * values): Eclipse MAT's "one instance retains N %". A lone object
      * (count 1, not a root) holding BIG_OBJECT_SHARE of the heap is a suspect
      * when no suspect above lies below it and none of its child groups holds
      * that much itself (so the deepest such object is named, once). */
-    uint8_t *below = rg_xcalloc(ng ? ng : 1, 1);
-    if (!below) {
-        free(covered);
+    below = rg_xcalloc(ng ? ng : 1, 1);
+    if (!below)
         goto fail;
-    }
     for (uint32_t i = 0; i < S->n; i++)
         for (rg_group x = S->items[i].top_group; x != RG_GROUP_NONE; x = t.info[x].parent) {
             if (below[x])
@@ -441,6 +601,9 @@ int rg_suspects_compute(const rg_snapshot *s, const rg_dominators *dom, const rg
         rg_group c = biggest_child(&t, g);
         if (c != RG_GROUP_NONE && (double)t.info[c].retained_bytes >= BIG_OBJECT_SHARE * (double)total)
             continue;
+        const char *first_hop;
+        int through_code;
+        group_origin(&t, g, &first_hop, &through_code);
         rg_suspect sp;
         blank(&sp, RG_CAUSE_RETAINED);
         sp.top_group = sp.group = g;
@@ -448,16 +611,17 @@ int rg_suspects_compute(const rg_snapshot *s, const rg_dominators *dom, const rg
         sp.shallow_bytes = gi->shallow_bytes;
         sp.retained_bytes = gi->retained_bytes;
         sp.representative = gi->representative;
+        sp.interpreter_table = rg_kind_is_interpreter_table(gi->root_kind, gi->root_label, first_hop,
+                                                            gi->type_name, through_code);
         memcpy(sp.signature, gi->signature, sizeof gi->signature);
-        judge(&sp, total);
-        if (push(S, &cap, &sp) != RG_OK) {
-            free(below);
-            free(covered);
+        name_suspect(&sp, s, dom, sp.representative);
+        rg_judge_significance(&sp, total);
+        judge_with_growth(&sp, &gix, nsnap);
+        if (sp.interpreter_table && sp.reason != RG_REASON_GROWS_EVERY_STEP)
+            continue;
+        if (push(S, &cap, &sp) != RG_OK)
             goto fail;
-        }
     }
-    free(below);
-    free(covered);
 
     /* Unreachable cycles, one suspect per shape. */
     if (cycles) {
@@ -466,44 +630,47 @@ int rg_suspects_compute(const rg_snapshot *s, const rg_dominators *dom, const rg
         for (uint32_t i = 0; i < cs.shapes; i++) {
             rg_cycle_shape sh;
             rg_cycles_shape(cycles, i, &sh);
-            if (add_unreachable(S, &cap, RG_CAUSE_CYCLE, i, sh.objects, sh.bytes, sh.retained_bytes,
-                                sh.representative, sh.signature, total, opts->min_share) != RG_OK)
+            rg_suspect sp;
+            blank(&sp, RG_CAUSE_CYCLE);
+            sp.index = i;
+            sp.count = sh.objects;
+            sp.shallow_bytes = sh.bytes;
+            sp.retained_bytes = sh.retained_bytes;
+            sp.representative = sh.representative;
+            sp.name = sp.carried_type = "";
+            snprintf(sp.signature, sizeof sp.signature, "%s", sh.signature);
+            if (add_unreachable(S, &cap, &sp, &gix, nsnap, total, opts->min_share) != RG_OK)
                 goto fail;
         }
     }
 
-    /* Held from outside, one suspect per type. */
+    /* Held from outside, one suspect per type (and qualname). The runtime
+     * exemption hides a group only while it is not of consequence (runtime
+     * types) or does not grow (a type's own tables). */
     if (outside) {
         for (uint32_t i = 0; i < rg_outside_group_count(outside); i++) {
             rg_outside_group og;
             rg_outside_group_get(outside, i, &og);
-            char sig[sizeof ((rg_suspect *)0)->signature];
-            snprintf(sig, sizeof sig, "outside:%.38s", og.type_name);
-            if (add_unreachable(S, &cap, RG_CAUSE_OUTSIDE, i, og.objects, og.shallow_bytes,
-                                og.retained_bytes, og.representative, sig, total, opts->min_share) != RG_OK)
+            rg_suspect sp;
+            blank(&sp, RG_CAUSE_OUTSIDE);
+            sp.index = i;
+            sp.count = og.objects;
+            sp.shallow_bytes = og.shallow_bytes;
+            sp.retained_bytes = og.retained_bytes;
+            sp.representative = og.representative;
+            snprintf(sp.signature, sizeof sp.signature, "%s", og.signature);
+            name_suspect(&sp, s, dom, og.representative);
+            rg_judge_significance(&sp, total);
+            judge_with_growth(&sp, &gix, nsnap);
+            int grows = sp.reason == RG_REASON_GROWS_EVERY_STEP;
+            if (og.runtime == RG_OUTSIDE_BASELINE && !grows)
+                continue;
+            if (og.runtime == RG_OUTSIDE_RUNTIME_TYPE && !grows && !sp.significant)
+                continue;
+            if (sp.share < opts->min_share && !grows)
+                continue;
+            if (push(S, &cap, &sp) != RG_OK)
                 goto fail;
-        }
-    }
-
-    /* Growth, matched by signature. */
-    if (opts->growth && opts->n_growth) {
-        growth = rg_xmalloc(opts->n_growth, sizeof *growth);
-        if (!growth)
-            goto fail;
-        memcpy(growth, opts->growth, opts->n_growth * sizeof *growth);
-        size_t ok = 0;
-        for (size_t i = 0; i < opts->n_growth; i++)
-            if (growth[i].signature)
-                growth[ok++] = growth[i];
-        qsort(growth, ok, sizeof *growth, by_signature);
-        for (uint32_t i = 0; i < S->n; i++) {
-            rg_group_growth key = {S->items[i].signature, 0, 0};
-            const rg_group_growth *hit = bsearch(&key, growth, ok, sizeof *growth, by_signature);
-            if (hit) {
-                S->items[i].has_growth = 1;
-                S->items[i].growth_count = hit->count_delta;
-                S->items[i].growth_bytes = hit->bytes_delta;
-            }
         }
     }
     if (S->n)
@@ -520,7 +687,12 @@ int rg_suspects_compute(const rg_snapshot *s, const rg_dominators *dom, const rg
     *out = S;
     S = NULL;
 fail:
-    free(growth);
+    free(gix.items);
+    free(head);
+    free(below);
+    free(nearest);
+    free(split_bytes);
+    free(cd);
     accum_free(&w);
     tree_free(&t);
     rg_suspects_free(S);

@@ -58,7 +58,7 @@ def hostile_snapshot(path):
     ]
     for i in range(50):
         recs.append({"rec": "object", "id": 10 + i, "type": "app." + h + "\n`</code>`",
-                     "size": 2000, "repr": h, "rc": 1})
+                     "size": 40000, "repr": h, "rc": 1})
     recs.append({"rec": "root", "id": 1, "kind": "module", "label": h})
     with open(path, "w", encoding="utf-8") as f:
         for r in recs:

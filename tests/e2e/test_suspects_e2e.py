@@ -101,8 +101,9 @@ class SuspectsE2E(TempDirTest):
     def test_closure_leak(self):
         snap, _ = self.dump("closure_leak.py", "--listeners", "1000", "--seconds", "0")
         j = self.suspects(snap)
-        top = self.assert_retained_top(j, "function", ".listeners list" + ARROW + "[i] function", "list", 1000)
-        self.assertIn("__main__.Payload", top.get("bulk_path", ""))
+        # The head is plumbing (closures): the suspect names what they capture.
+        top = self.assert_retained_top(j, "__main__.Payload", "<cell 'payload'> cell" + ARROW + "<cell 'payload'> __main__.Payload", "list", 1000)
+        self.assertIn("<cell 'payload'>", top["path"])
 
     def test_class_registry(self):
         snap, _ = self.dump("nested_class.py", "--instances", "2000", "--seconds", "0")
@@ -172,8 +173,8 @@ class SuspectsE2E(TempDirTest):
     def test_observer_leak(self):
         snap, _ = self.dump("observer_leak.py", "--widgets", "1500", "--seconds", "0")
         j = self.suspects(snap)
-        top = self.assert_retained_top(j, "method", "['redraw'] list" + ARROW + "[i] method", "list", 1500)
-        self.assertIn("__main__.Widget", top.get("bulk_path", ""))
+        top = self.assert_retained_top(j, "__main__.Widget", "[i] method" + ARROW + ".__self__ __main__.Widget", "list", 1500)
+        self.assertIn(".__self__", top["path"])
 
     def test_logging_leak(self):
         snap, _ = self.dump("logging_leak.py", "--orders", "1500", "--seconds", "0")

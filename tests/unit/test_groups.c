@@ -382,18 +382,21 @@ static void test_suspect_ranking(void)
     CHECK(rg_suspects_get(S, 3) == NULL);
 
     /* Growth: the jobs grew, so they come first whatever their size. */
-    rg_group_growth gr[2] = {{j->signature, 15, 1500}, {"g1:unknown", 1, 1}};
+    rg_group_growth gr[2] = {{j->signature, 15, 1500, 2, 2, 0, 0}, {"g1:unknown", 1, 1, 2, 1, 0, 0}};
     rg_suspect_options o;
     rg_suspect_options_init(&o);
     CHECK_EQ_U64(o.min_instances, 2);
     o.growth = gr;
     o.n_growth = 2;
+    o.n_snapshots = 3;
     rg_suspects *S2;
     CHECK(rg_suspects_compute(s, rg_suspects_dominators(S), rg_suspects_groups(S), rg_suspects_cycles(S),
                               rg_suspects_outside(S), &o, &S2) == RG_OK);
     const rg_suspect *first = rg_suspects_get(S2, 0);
     CHECK(first && first->cause == RG_CAUSE_RETAINED && first->count == 20);
     CHECK(first && first->has_growth && first->growth_bytes == 1500 && first->growth_count == 15);
+    /* Growth at every step makes a possible leak, however small. */
+    CHECK(first && first->level == RG_LEVEL_POSSIBLE_LEAK && first->reason == RG_REASON_GROWS_EVERY_STEP);
     CHECK(!rg_suspects_get(S2, 1)->has_growth);
     rg_suspects_free(S2);
 

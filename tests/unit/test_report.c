@@ -136,6 +136,8 @@ static void hostile_model(rg_rpt *m, int n_snaps)
     s->bytes_delta = 500;
     s->cause = RG_RPT_CAUSE_CONTAINER;
     s->significant = 1;
+    s->level = RG_LEVEL_LEAK;
+    s->reason = RG_REASON_LARGE;
     s->bulk_type = rg_rpt_strdup(HOSTILE "|bulk");
     s->bulk_count = 3;
     s->advice = rg_rpt_advice(s);

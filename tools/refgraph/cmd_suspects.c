@@ -188,8 +188,8 @@ static void suspect_headline(const rg_snapshot *s, const rg_suspects *S, const r
     case RG_CAUSE_OUTSIDE: {
         rg_outside_group og;
         rg_outside_group_get(rg_suspects_outside(S), sp->index, &og);
-        snprintf(buf, cap, "%s \xc3\x97 %s held by references from outside the heap",
-                 cli_fmt_count(n, sizeof n, og.objects), og.type_name);
+        snprintf(buf, cap, "%s \xc3\x97 %s%s%s held by references from outside the heap",
+                 cli_fmt_count(n, sizeof n, og.objects), og.type_name, *og.name ? " " : "", og.name);
         break;
     }
     }
@@ -200,6 +200,11 @@ static void print_suspect_text(const rg_snapshot *s, const rg_suspects *S, const
     char head[512], b1[32], b2[32], n1[32], desc[512];
     suspect_headline(s, S, sp, head, sizeof head);
     printf("#%u  %s\n", rank, head);
+    printf("    verdict:       %s (%s)\n", rg_leak_level_name(sp->level), rg_leak_reason_name(sp->reason));
+    if (sp->name && *sp->name)
+        printf("    function:      %s\n", sp->name);
+    if (sp->carried_type && *sp->carried_type)
+        printf("    carries:       %s\n", sp->carried_type);
     printf("    retained:      %s (%.1f%% of the heap)%s\n", cli_fmt_bytes(b1, sizeof b1, sp->retained_bytes),
            100.0 * sp->share, sp->significant ? "" : "  [below the threshold of consequence]");
     if (sp->has_growth)
@@ -316,16 +321,34 @@ static void print_outside_section(const rg_snapshot *s, const rg_outside *o)
            "runtime-owned types and one spare reference per reachable object discounted)\n");
     if (n == 0)
         printf("  none\n");
-    for (uint32_t i = 0; i < n && i < 10; i++) {
+    uint64_t total = rg_snapshot_get_info(s)->total_bytes;
+    uint32_t shown = 0, exempt = 0;
+    uint64_t exempt_objects = 0, exempt_bytes = 0;
+    for (uint32_t i = 0; i < n; i++) {
         rg_outside_group og;
         rg_outside_group_get(o, i, &og);
-        printf("  %-30s %s object%s (%s unreachable), %s excess ref%s, keeps %s alive\n", og.type_name,
+        /* The runtime tiers (docs/diagnosis.md): the interpreter's baseline
+         * is summed on one line, not listed. */
+        if (!rg_outside_group_shown(&og, total)) {
+            exempt++;
+            exempt_objects += og.unreachable;
+            exempt_bytes += og.retained_bytes;
+            continue;
+        }
+        if (shown++ >= 10)
+            continue;
+        printf("  %-30s %s object%s (%s unreachable), %s excess ref%s, keeps %s alive\n",
+               og.name && *og.name ? og.name : og.type_name,
                cli_fmt_count(a, sizeof a, og.objects), og.objects == 1 ? "" : "s",
                cli_fmt_count(b, sizeof b, og.unreachable), cli_fmt_count(d, sizeof d, og.excess),
                og.excess == 1 ? "" : "s", cli_fmt_bytes(e, sizeof e, og.retained_bytes));
     }
-    if (n > 10)
-        printf("  (%u more types)\n", n - 10);
+    if (shown > 10)
+        printf("  (%u more types)\n", shown - 10);
+    if (exempt)
+        printf("  (not counted: %s objects, %s, of the interpreter's own types and tables that C code\n"
+               "   holds by design: a type's dictionary, its singletons, functions it registered)\n",
+               cli_fmt_count(a, sizeof a, exempt_objects), cli_fmt_bytes(e, sizeof e, exempt_bytes));
 }
 
 static void json_node(yajl_gen g, const rg_snapshot *s, const rg_paths *p, const char *key, rg_node v)
@@ -388,6 +411,10 @@ static void print_json(const rg_snapshot *s, const rg_suspects *S, uint32_t show
         cli_json_kv_double(g, "share", sp->share);
         cli_json_str(g, "significant");
         yajl_gen_bool(g, sp->significant);
+        cli_json_kv_str(g, "verdict", rg_leak_level_name(sp->level));
+        cli_json_kv_str(g, "reason", rg_leak_reason_name(sp->reason));
+        cli_json_kv_str(g, "name", sp->name ? sp->name : "");
+        cli_json_kv_str(g, "carried_type", sp->carried_type ? sp->carried_type : "");
         if (sp->has_growth) {
             cli_json_kv_int(g, "growth_count", sp->growth_count);
             cli_json_kv_int(g, "growth_bytes", sp->growth_bytes);
@@ -471,8 +498,12 @@ static void print_json(const rg_snapshot *s, const rg_suspects *S, uint32_t show
     for (uint32_t i = 0; i < rg_outside_group_count(o); i++) {
         rg_outside_group og;
         rg_outside_group_get(o, i, &og);
+        if (!rg_outside_group_shown(&og, rg_snapshot_get_info(s)->total_bytes))
+            continue;
         yajl_gen_map_open(g);
         cli_json_kv_str(g, "type", og.type_name);
+        cli_json_kv_str(g, "name", og.name);
+        cli_json_kv_str(g, "signature", og.signature);
         cli_json_kv_uint(g, "objects", og.objects);
         cli_json_kv_uint(g, "unreachable", og.unreachable);
         cli_json_kv_uint(g, "excess_refs", og.excess);

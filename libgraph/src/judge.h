@@ -1,0 +1,27 @@
+/* judge.h: the judgement's rules and thresholds (judge.c). Not installed. */
+#ifndef RG_JUDGE_H
+#define RG_JUDGE_H
+
+#include "internal.h"
+
+/* A reachable group is of consequence from this share of the heap and this
+ * many retained bytes: below, it is ordinary use even if it is a leak's
+ * beginning (growth then decides). */
+#define RG_JUDGE_RETAINED_SHARE 0.10
+#define RG_JUDGE_RETAINED_MIN_BYTES 1000000u
+/* Unreachable memory (cycles, objects held from outside) is waste by
+ * definition, so it needs less: this share of the heap. */
+#define RG_JUDGE_UNREACHABLE_SHARE 0.01
+/* Growth of at least this many objects makes a steady riser a leak rather
+ * than a possible leak; growth at every step is a possible leak below it. */
+#define RG_JUDGE_MIN_GROWTH 100u
+
+/* Set sp->share and sp->significant from its retained bytes. */
+RG_INTERNAL void rg_judge_significance(rg_suspect *sp, uint64_t total_bytes);
+/* Set sp->level and sp->reason from significance and growth. */
+RG_INTERNAL void rg_judge_suspect(rg_suspect *sp, uint32_t n_snapshots);
+/* Ranking order: level, growth at every step (by bytes grown), significance,
+ * interpreter tables last, retained bytes, count, signature. */
+RG_INTERNAL int rg_judge_rank_cmp(const rg_suspect *x, const rg_suspect *y);
+
+#endif
