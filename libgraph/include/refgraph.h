@@ -1329,6 +1329,15 @@ RG_API int rg_report_html(const rg_report *report, char **out);
 /* The Summary section as plain text, for a terminal. Owned by the report. */
 RG_API const char *rg_report_summary(const rg_report *report);
 
+/* The same Summary for one snapshot's suspects, judged over n_snapshots
+ * (growth given to rg_suspects_analyze through its options), without drawing
+ * anything: what `refgraph suspects` and `refgraph diff` print, so that they
+ * and the report say the same. `suspects` must come from
+ * rg_suspects_analyze. On success *out is plain text the caller frees with
+ * rg_free. */
+RG_API int rg_report_verdict(const rg_snapshot *snap, const rg_suspects *suspects, uint32_t n_snapshots,
+                             char **out);
+
 /* The diagrams: i < rg_report_diagram_count. `file` is the name the
  * Markdown links to ("suspect-1.svg"); `svg` is the document (NULL when the
  * diagram could not be drawn; the report then says why). Owned by the report. */

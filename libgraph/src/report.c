@@ -186,6 +186,23 @@ int rg_report_html(const rg_report *r, char **out)
 
 const char *rg_report_summary(const rg_report *r) { return r && r->summary ? r->summary : ""; }
 
+int rg_report_verdict(const rg_snapshot *snap, const rg_suspects *suspects, uint32_t n_snapshots, char **out)
+{
+    if (!snap || !suspects || !out)
+        return rg_fail(RG_EINVAL, "rg_report_verdict: NULL argument");
+    rg_rpt m;
+    memset(&m, 0, sizeof m);
+    int rc = rg_rpt_gather_verdict(&m, snap, suspects, n_snapshots);
+    char *text = NULL;
+    if (rc == RG_OK)
+        rc = rg_rpt_render_summary(&m, &text);
+    rg_rpt_free(&m);
+    if (rc != RG_OK)
+        return rc;
+    *out = text;
+    return RG_OK;
+}
+
 size_t rg_report_diagram_count(const rg_report *r) { return r ? r->m.n_diagrams : 0; }
 
 void rg_report_diagram(const rg_report *r, size_t i, const char **file, const char **svg,

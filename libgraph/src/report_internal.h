@@ -171,6 +171,7 @@ typedef struct rg_rpt_outside_row {
 } rg_rpt_outside_row;
 
 typedef struct rg_rpt {
+    int no_diagrams;         /* the verdict alone (rg_report_verdict): draw nothing */
     char *title;
     rg_rpt_snap *snaps;
     size_t n_snaps;
@@ -232,6 +233,10 @@ struct rg_report {
 
 /* Fill a model from loaded snapshots (in time order; the last one is
  * analysed in detail). */
+/* The model of the Summary alone, from a snapshot's suspects (which must
+ * own their analyses: rg_suspects_analyze) judged over n_snapshots. */
+RG_INTERNAL int rg_rpt_gather_verdict(rg_rpt *m, const rg_snapshot *snap, const rg_suspects *suspects,
+                                      uint32_t n_snapshots);
 RG_INTERNAL int rg_rpt_gather(rg_rpt *m, const rg_snapshot *const *snaps, size_t n,
                               const rg_report_options *opts);
 

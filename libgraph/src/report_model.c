@@ -337,6 +337,8 @@ static int add_rendered(rg_rpt *m, rg_diagram *d, int build_rc, const char *file
 static int backrefs_diagram(rg_rpt *m, const analyses *a, rg_node v, size_t number, const char *type,
                             int *index)
 {
+    if (m->no_diagrams)
+        return RG_OK;
     char file[64], alt[128];
     snprintf(file, sizeof file, "suspect-%zu.svg", number);
     snprintf(alt, sizeof alt, "What keeps suspect %zu alive: its referrers back to a root", number);
@@ -358,6 +360,8 @@ static int backrefs_diagram(rg_rpt *m, const analyses *a, rg_node v, size_t numb
 static int cycle_diagram(rg_rpt *m, const analyses *a, const rg_edge *cycle, size_t n,
                          const char *file, const char *alt, int *index)
 {
+    if (m->no_diagrams)
+        return RG_OK;
     rg_node *nodes = rg_xcalloc(n ? n : 1, sizeof *nodes);
     if (!nodes)
         return RG_ENOMEM;
@@ -728,6 +732,50 @@ static int run_analyses(analyses *a, const rg_report_options *o)
     if ((rc = rg_cycles_compute(a->snap, a->dom, &a->cycles)) != RG_OK)
         return rc;
     return rg_outside_compute(a->snap, a->dom, NULL, &a->outside);
+}
+
+int rg_rpt_gather_verdict(rg_rpt *m, const rg_snapshot *snap, const rg_suspects *S, uint32_t n_snapshots)
+{
+    if (!rg_suspects_paths(S))
+        return rg_fail(RG_EINVAL, "rg_report_verdict: the suspects must come from rg_suspects_analyze");
+    m->no_diagrams = 1;
+    m->cycle_diagram = -1;
+    int rc = gather_snaps(m, &snap, 1);
+    if (rc != RG_OK)
+        return rc;
+    if (n_snapshots > 1) {
+        /* Only the count of snapshots and the last one's size matter here. */
+        rg_rpt_snap *v = rg_xcalloc(n_snapshots, sizeof *v);
+        if (!v)
+            return RG_ENOMEM;
+        v[n_snapshots - 1] = m->snaps[0];
+        free(m->snaps);
+        m->snaps = v;
+        m->n_snaps = n_snapshots;
+        m->has_growth = 1;
+    }
+    m->has_refcounts = has_refcounts(snap);
+    analyses a = {.snap = snap,
+                  .paths = (rg_paths *)rg_suspects_paths(S),
+                  .dom = (rg_dominators *)rg_suspects_dominators(S),
+                  .groups = (rg_groups *)rg_suspects_groups(S),
+                  .cycles = (rg_cycles *)rg_suspects_cycles(S),
+                  .outside = (rg_outside *)rg_suspects_outside(S)};
+    uint32_t n = rg_suspects_count(S), top = DEFAULT_TOP;
+    size_t shown = n < top ? n : top;
+    m->suspects = rg_xcalloc(shown ? shown : 1, sizeof *m->suspects);
+    if (!m->suspects)
+        return RG_ENOMEM;
+    for (size_t i = 0; i < shown && rc == RG_OK; i++)
+        rc = convert_suspect(m, &a, rg_suspects_get(S, (uint32_t)i), i + 1, &m->cycle_diagram);
+    if (rc == RG_OK && a.cycles)
+        rc = gather_cycles(m, &a, top);
+    if (rc == RG_OK && a.outside)
+        rc = gather_outside(m, &a, top);
+    if (rc == RG_OK)
+        rc = gather_top_types(m, snap, top);
+    /* The analyses belong to the suspects: nothing here frees them. */
+    return rc;
 }
 
 int rg_rpt_gather(rg_rpt *m, const rg_snapshot *const *given, size_t n, const rg_report_options *o)

@@ -36,6 +36,11 @@ typedef struct cli_diff_view {
     size_t n_gates;
     const char *const *gate_specs;  /* as given to --fail-if-grows */
     rg_gate_result *gates;          /* their results */
+    /* The judgement of the last snapshot's suspects with this growth, worded
+     * as the report's Summary (rg_report_verdict); NULL when not computed
+     * (objgraph logs, --no-groups). */
+    const char *judgement;
+    int judged_leak;                /* its top suspect is at least a possible leak */
 } cli_diff_view;
 void cli_diff_print_text(const rg_diff *d, const cli_diff_view *v, FILE *out);
 void cli_diff_print_json(const rg_diff *d, const cli_diff_view *v, FILE *out);

@@ -89,6 +89,35 @@ static int load_snapshot(const char *path, const cli_load_options *lo, const rg_
     return EXIT_OK;
 }
 
+/* Load the last snapshot again and judge its suspects with the growth. */
+static int judge_last(const char *path, const cli_load_options *lo, const rg_diff *diff, cli_diff_view *view)
+{
+    rg_snapshot *snap;
+    if (cli_open(path, lo, &snap) != EXIT_OK)
+        return EXIT_BAD_INPUT;
+    rg_suspect_options so;
+    rg_suspect_options_init(&so);
+    rg_group_growth *gg = NULL;
+    rg_suspects *S = NULL;
+    char *text = NULL;
+    int rc = rg_suspect_options_from_diff(&so, diff, &gg);
+    if (rc == RG_OK)
+        rc = rg_suspects_analyze(snap, &so, &S);
+    if (rc == RG_OK)
+        rc = rg_report_verdict(snap, S, rg_diff_point_count(diff), &text);
+    if (rc == RG_OK) {
+        const rg_suspect *top = rg_suspects_get(S, 0);
+        view->judged_leak = top && top->level >= RG_LEVEL_POSSIBLE_LEAK;
+        view->judgement = text;
+    } else {
+        fprintf(stderr, "refgraph: %s: %s\n", path, rg_last_error());
+    }
+    free(gg);
+    rg_suspects_free(S);
+    rg_snapshot_free(snap);
+    return rc == RG_OK ? EXIT_OK : EXIT_BAD_INPUT;
+}
+
 static int load_log(const char *path, points *pts)
 {
     rg_summary **v;
@@ -255,6 +284,12 @@ int cmd_diff(int argc, char **argv)
     for (uint32_t i = 0; i < rg_diff_warning_count(diff); i++)
         fprintf(stderr, "refgraph diff: warning: %s\n", rg_diff_warning(diff, i));
 
+    /* The verdict is the judgement's, worded as the report words it, so
+     * diff, suspects and the report cannot disagree. */
+    if (!n_logs && !sopts.no_groups &&
+        (rc = judge_last(inputs.v[rg_diff_point_input_index(diff, pts.n - 1)], &lo, diff, &view)) != EXIT_OK)
+        goto out;
+
     /* Gates are evaluated before printing so --json can carry them. */
     view.n_gates = gates.n;
     view.gate_specs = (const char *const *)gates.v;
@@ -294,6 +329,7 @@ int cmd_diff(int argc, char **argv)
     }
     rc = tripped ? EXIT_GATE : EXIT_OK;
 out:
+    rg_free((char *)view.judgement);
     free(view.gates);
     rg_diff_free(diff);
     points_free(&pts);

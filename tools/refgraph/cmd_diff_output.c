@@ -245,6 +245,10 @@ void cli_diff_print_text(const rg_diff *d, const cli_diff_view *v, FILE *out)
     if (rg_diff_has_lifetimes(d))
         print_lifetimes(d, v, out);
     const rg_verdict *vd = rg_diff_verdict(d);
+    if (v->judgement) {
+        fprintf(out, "\nVerdict: %s\n", v->judgement);
+        return;
+    }
     fprintf(out, "\nVerdict: %s\n", vd->text);
     if (vd->kind == RG_VERDICT_GROUP && vd->growth)
         fprintf(out, "  path: %s\n", vd->growth->name);
@@ -409,11 +413,14 @@ void cli_diff_print_json(const rg_diff *d, const cli_diff_view *v, FILE *out)
     const rg_verdict *vd = rg_diff_verdict(d);
     cli_json_str(g, "verdict");
     yajl_gen_map_open(g);
-    cli_json_kv_str(g, "kind", vd->kind == RG_VERDICT_GROUP ? "group" : vd->kind == RG_VERDICT_TYPE ? "type" : "none");
-    json_bool(g, "confirmed", vd->confirmed);
-    cli_json_kv_str(g, "text", vd->text);
+    /* With the judgement, a leak-free verdict names no suspect. */
+    int none = v->judgement && !v->judged_leak;
+    cli_json_kv_str(g, "kind", none ? "none" : vd->kind == RG_VERDICT_GROUP ? "group"
+                                       : vd->kind == RG_VERDICT_TYPE ? "type" : "none");
+    json_bool(g, "confirmed", vd->confirmed && !none);
+    cli_json_kv_str(g, "text", v->judgement ? v->judgement : vd->text);
     cli_json_str(g, "suspect");
-    if (vd->growth)
+    if (vd->growth && !none)
         json_growth(g, vd->growth, np, vd->kind == RG_VERDICT_GROUP);
     else
         yajl_gen_null(g);

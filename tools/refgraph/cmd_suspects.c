@@ -397,6 +397,10 @@ static void print_json(const rg_snapshot *s, const rg_suspects *S, uint32_t show
     cli_json_kv_uint(g, "objects", info->objects);
     cli_json_kv_uint(g, "total_bytes", info->total_bytes);
     cli_json_kv_uint(g, "suspect_count", rg_suspects_count(S));
+    char *verdict = NULL;
+    if (rg_report_verdict(s, S, 1, &verdict) == RG_OK)
+        cli_json_kv_str(g, "verdict", verdict);
+    rg_free(verdict);
     cli_json_str(g, "suspects");
     yajl_gen_array_open(g);
     for (uint32_t i = 0; i < shown; i++) {
@@ -544,6 +548,11 @@ int cmd_suspects(int argc, char **argv)
         char c[32], b[32];
         printf("Leak suspects in %s (%s objects, %s)\n\n", info->path, cli_fmt_count(c, sizeof c, info->objects),
                cli_fmt_bytes(b, sizeof b, info->total_bytes));
+        /* The verdict as the report's Summary words it: one judgement. */
+        char *verdict = NULL;
+        if (rg_report_verdict(s, S, 1, &verdict) == RG_OK)
+            printf("Verdict: %s\n\n", verdict);
+        rg_free(verdict);
         if (n == 0)
             printf("No suspects: no group, cycle or outside reference holds 0.1%% of the heap.\n");
         for (uint32_t i = 0; i < shown; i++) {
