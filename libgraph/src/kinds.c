@@ -119,3 +119,24 @@ int rg_kind_is_interpreter_table(rg_root_kind root, const char *root_label, cons
     /* A module's namespace keys are its names: program text. */
     return first_hop && strcmp(first_hop, ".__dict__") == 0 && item_type && strcmp(item_type, "str") == 0;
 }
+
+int rg_kind_is_user_type(const char *type)
+{
+    /* JavaScript's own constructors, which V8 names like user classes. */
+    static const char *const js_builtins[] = {
+        "Array", "Object", "Map", "Set", "WeakMap", "WeakSet", "WeakRef", "String", "Function",
+        "Number", "Boolean", "Symbol", "Promise", "ArrayBuffer", "SharedArrayBuffer", "DataView",
+        "Uint8Array", "Int8Array", "Uint16Array", "Int16Array", "Uint32Array", "Int32Array",
+        "Float32Array", "Float64Array", "BigInt64Array", "BigUint64Array", "Buffer", "Error",
+        "TypeError", "RangeError", "RegExp", "Date", "Arguments", "Generator", "AsyncFunction",
+        "FinalizationRegistry",
+    };
+    if (!type || !*type || rg_kind_is_plumbing(type) || rg_kind_is_runtime_internal(type))
+        return 0;
+    if (type[0] == '(' || strncmp(type, "system / ", 9) == 0)
+        return 0;
+    /* CPython's builtins are written bare and lower-case (list, bytes). */
+    if (strchr(type, '.'))
+        return strncmp(type, "builtins.", 9) != 0;
+    return type[0] >= 'A' && type[0] <= 'Z' && !IN_LIST(type, js_builtins);
+}

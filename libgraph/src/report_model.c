@@ -462,6 +462,14 @@ static int convert_suspect(rg_rpt *m, const analyses *a, const rg_suspect *su, s
         s->cause = RG_RPT_CAUSE_CONTAINER;
         s->type = rg_rpt_strdup(gi.type_name);
         rg_node holder = su->accumulation;
+        /* No single object dominates the members (they are reachable
+         * another way too, e.g. also from a runtime cache): name the
+         * container on their shortest chain instead. */
+        rg_edge up;
+        rg_node first = su->representative != RG_NODE_NONE ? su->representative : gi.representative;
+        if (holder == RG_NODE_NONE && first != RG_NODE_NONE && rg_paths_parent(a->paths, first, &up) == RG_OK &&
+            up.from != RG_NODE_NONE)
+            holder = up.from;
         s->holder_type = rg_rpt_strdup(holder != RG_NODE_NONE ? rg_node_type_name(snap, holder) : "");
         rg_node v = su->representative != RG_NODE_NONE ? su->representative : gi.representative;
         /* When deeper objects hold most of the bytes (a closure's captured

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define SUMMARY_MORE 4            /* other suspects of consequence named in the Summary */
+
 /* The last dotted component: "collections.deque" -> "deque". */
 static const char *base_name(const char *type)
 {
@@ -429,11 +431,25 @@ void rg_rpt_summary(cmark_node *doc, const rg_rpt *m)
         more += m->suspects[i].level >= RG_LEVEL_POSSIBLE_LEAK;
     if (!more && !cycles && !outside)
         return;
-    if (more)
-        rg_md_textf(p, " %zu more suspect%s of consequence follow%s below", more, more == 1 ? "" : "s",
+    if (more) {
+        /* Name every other leak, so a heap with three leaks shows all three
+         * here, not only the biggest. */
+        rg_md_textf(p, " %zu more suspect%s of consequence follow%s below: ", more, more == 1 ? "" : "s",
                     more == 1 ? "s" : "");
-    else
+        size_t named = 0;
+        for (size_t i = 1; i < m->n_suspects && named < SUMMARY_MORE; i++) {
+            const rg_rpt_suspect *o = &m->suspects[i];
+            if (o->level < RG_LEVEL_POSSIBLE_LEAK)
+                continue;
+            rg_md_text(p, named++ ? "; " : "");
+            what(p, o);
+            held(p, o, "");
+        }
+        if (more > named)
+            rg_md_textf(p, "; and %zu more", more - named);
+    } else {
         rg_md_text(p, " Also");
+    }
     if (cycles)
         rg_md_textf(p, "%s%s object%s (%s) sit on unreachable cycles", more ? "; " : ": ",
                     rg_rpt_fmt_count(a, sizeof a, m->cycle_objects), m->cycle_objects == 1 ? "" : "s",
