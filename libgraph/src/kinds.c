@@ -140,3 +140,10 @@ int rg_kind_is_user_type(const char *type)
         return strncmp(type, "builtins.", 9) != 0;
     return type[0] >= 'A' && type[0] <= 'Z' && !IN_LIST(type, js_builtins);
 }
+
+int rg_kind_is_runtime_table(const char *type)
+{
+    return type && (strcmp(type, "(array)") == 0 || strcmp(type, "system / FixedArray") == 0 ||
+                    strcmp(type, "system / PropertyArray") == 0 || strcmp(type, "system / Context") == 0 ||
+                    strcmp(type, "(object properties)") == 0 || strcmp(type, "(system)") == 0);
+}

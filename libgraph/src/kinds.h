@@ -11,6 +11,9 @@ RG_INTERNAL int rg_kind_is_function_like(const char *type);
 /* A type a person wrote or names: a module-qualified Python class, a
  * JavaScript constructor that is not one of the language's own. */
 RG_INTERNAL int rg_kind_is_user_type(const char *type);
+/* A runtime's backing store of a container (a V8 Map's table): the
+ * container that owns it is what a person would name. */
+RG_INTERNAL int rg_kind_is_runtime_table(const char *type);
 /* A runtime's own heap structures (V8's compiled code, maps, contexts' metadata). */
 RG_INTERNAL int rg_kind_is_runtime_internal(const char *type);
 /* A retention group held by the interpreter's own tables: by its root, the

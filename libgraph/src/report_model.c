@@ -6,6 +6,7 @@
  * (growth on all of them). */
 #include "report_internal.h"
 #include "judge.h"
+#include "kinds.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -206,11 +207,17 @@ static char *program_location(const rg_snapshot *snap, const rg_root *root, cons
     int pythonic = root->kind == RG_ROOT_MODULE;
     for (size_t i = 0; i < upto; i++)
         pythonic = pythonic && pythonic_edge(edges[i].kind);
-    if (!pythonic && upto > 4)
-        return rg_rpt_strdup("");
+    size_t from = 0;
     rg_sbuf b = {0};
-    rg_sbuf_puts(&b, root->label);
-    for (size_t i = 0; i < upto; i++) {
+    if (!pythonic && upto > 4) {
+        /* A long chain through a runtime's structures (V8 contexts): its
+         * last hops carry the names a person wrote (variables, properties). */
+        from = upto - 3;
+        rg_sbuf_puts(&b, "\xe2\x80\xa6");
+    } else {
+        rg_sbuf_puts(&b, root->label);
+    }
+    for (size_t i = from; i < upto; i++) {
         char *l = edge_label(snap, &edges[i]);
         if (!pythonic)
             rg_sbuf_puts(&b, " → ");
@@ -469,6 +476,11 @@ static int convert_suspect(rg_rpt *m, const analyses *a, const rg_suspect *su, s
         rg_node first = su->representative != RG_NODE_NONE ? su->representative : gi.representative;
         if (holder == RG_NODE_NONE && first != RG_NODE_NONE && rg_paths_parent(a->paths, first, &up) == RG_OK &&
             up.from != RG_NODE_NONE)
+            holder = up.from;
+        /* A runtime's internal table (a V8 Map's backing array) is not what
+         * a person wrote: name the container that owns it. */
+        while (holder != RG_NODE_NONE && rg_kind_is_runtime_table(rg_node_type_name(snap, holder)) &&
+               rg_paths_parent(a->paths, holder, &up) == RG_OK && up.from != RG_NODE_NONE)
             holder = up.from;
         s->holder_type = rg_rpt_strdup(holder != RG_NODE_NONE ? rg_node_type_name(snap, holder) : "");
         rg_node v = su->representative != RG_NODE_NONE ? su->representative : gi.representative;

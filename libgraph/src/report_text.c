@@ -76,6 +76,19 @@ static int path_has_label(const rg_rpt_path *p, const char *label)
     return 0;
 }
 
+/* A function kept in a container: a hop into a closure by index or key,
+ * followed by its captured variables. */
+static int closure_in_container(const rg_rpt_path *p)
+{
+    for (size_t i = 0; i + 1 < p->n_hops; i++) {
+        const rg_rpt_hop *h = &p->hops[i];
+        if ((type_is(h->type, "function") || type_is(h->type, "(closure)")) && h->label[0] == '[' &&
+            (strncmp(p->hops[i + 1].label, "<cell", 5) == 0 || strncmp(p->hops[i + 1].label, "<context>", 9) == 0))
+            return 1;
+    }
+    return 0;
+}
+
 static mechanism container_mechanism(const rg_rpt_suspect *s)
 {
     const char *h = s->holder_type ? s->holder_type : "";
@@ -109,14 +122,19 @@ static mechanism container_mechanism(const rg_rpt_suspect *s)
         return (mechanism){"bound methods registered as callbacks and never unregistered",
                            "bound methods registered as callbacks and never unregistered: each keeps its "
                            "object alive (unsubscribe, or hold them with weakref.WeakMethod)"};
-    if (path_has_label_prefix(&s->path, all, "<cell") || path_has_label_prefix(&s->path, all, "<context>"))
+    if (path_has_type(&s->path, all, "EventEmitter") || path_has_label(&s->path, "._events"))
+        return (mechanism){"event listeners added and never removed: each listener closure keeps what it captures",
+                           "event listeners added (emitter.on) and never removed: each listener closure keeps "
+                           "its captured objects alive (call removeListener/off when done, or use once)"};
+    if (closure_in_container(&s->path))
         return (mechanism){"closures kept in a container, each capturing its variables",
                            "closures that capture objects: each function kept in the container keeps its "
                            "captured variables alive (remove the callback when done)"};
     if (path_has_type(&s->path, all, "logging.Logger"))
         return (mechanism){"a logging handler that keeps every record",
                            "a logging handler that keeps every record it handles"};
-    if (path_has_label_prefix(&s->path, all, "frame local") || (s->path.root && strcmp(s->path.root, "thread") == 0))
+    if (path_has_label_prefix(&s->path, all, "frame local") ||
+        (s->path.root && strcmp(s->path.root, "thread") == 0 && path_has_type(&s->path, all, "frame")))
         return (mechanism){"a local variable of a function that is still running",
                            "a local variable of a function that is still running (a long loop, or a suspended "
                            "generator or coroutine)"};

@@ -488,7 +488,7 @@ int rg_suspects_compute(const rg_snapshot *s, const rg_dominators *dom, const rg
     accum_work w;
     memset(&w, 0, sizeof w);
     growth_index gix;
-    uint8_t *head = NULL, *below = NULL;
+    uint8_t *head = NULL, *below = NULL, *item_of = NULL;
     rg_group *nearest = NULL;
     uint64_t *split_bytes = NULL;
     rg_node *cd = NULL;
@@ -533,10 +533,17 @@ int rg_suspects_compute(const rg_snapshot *s, const rg_dominators *dom, const rg
         head[g] = 1;
         nearest[g] = g;
     }
+    item_of = rg_xcalloc(ng ? ng : 1, 1);
+    if (!item_of)
+        goto fail;
     for (rg_group g = 0; g < ng; g++) {
         if (!head[g])
             continue;
         const rg_group_info *gi = &t.info[g];
+        /* What a suspect's members hold (each RequestContext's body string)
+         * is part of that suspect, not one of its own. */
+        if (gi->parent != RG_GROUP_NONE && item_of[gi->parent])
+            continue;
         rg_suspect sp;
         blank(&sp, RG_CAUSE_RETAINED);
         sp.top_group = g;
@@ -607,6 +614,16 @@ int rg_suspects_compute(const rg_snapshot *s, const rg_dominators *dom, const rg
             continue;
         if (sp.share < opts->min_share && sp.reason != RG_REASON_GROWS_EVERY_STEP)
             continue;
+        /* Two heads that end at the same item tell one story: keep the one
+         * that retains more. */
+        if (item_of[item]) {
+            for (uint32_t i = 0; i < S->n; i++)
+                if (S->items[i].cause == RG_CAUSE_RETAINED && S->items[i].group == item &&
+                    S->items[i].retained_bytes < sp.retained_bytes)
+                    S->items[i] = sp;
+            continue;
+        }
+        item_of[item] = 1;
         if (push(S, &cap, &sp) != RG_OK)
             goto fail;
     }
@@ -720,6 +737,7 @@ int rg_suspects_compute(const rg_snapshot *s, const rg_dominators *dom, const rg
 fail:
     free(gix.items);
     free(head);
+    free(item_of);
     free(below);
     free(nearest);
     free(split_bytes);
