@@ -30,6 +30,7 @@
 
 #define BIG_DICT 8u
 #define RECORD_TUPLE 16u
+#define MAX_PERIOD 4u             /* longest run of hops recognised as recursion */
 #define PATH_FULL_HOPS 24u
 #define PATH_HEAD_HOPS 8u
 #define PATH_TAIL_HOPS 12u
@@ -369,6 +370,28 @@ static int hop_group(rg_groups *G, const rg_paths *paths, rg_node v, const rg_ed
         *out = pg;
         return RG_OK;
     }
+    /* A run of up to MAX_PERIOD hops that repeats (Thing → .someMethod
+     * closure → <context> → <cell 'originalThing'> Thing → ...) is recursion
+     * too: once the run has repeated in full, stay in the group where the
+     * run began, so the chain of Things is one group. */
+    rg_group anc[2 * MAX_PERIOD + 1];
+    uint32_t na = 0;
+    for (rg_group x = pg; x != RG_GROUP_NONE && na < 2 * MAX_PERIOD; x = G->g[x].parent)
+        anc[++na] = x;
+    for (uint32_t k = 2; k <= MAX_PERIOD && 2 * k - 1 <= na; k++) {
+        group_rec *ak = &G->g[anc[k]];
+        if (ak->parent == RG_GROUP_NONE || ak->label != sid || ak->type != s->node_type[v])
+            continue;
+        int same = 1;
+        for (uint32_t j = 1; j < k && same; j++)
+            same = G->g[anc[j]].label == G->g[anc[j + k]].label && G->g[anc[j]].type == G->g[anc[j + k]].type;
+        if (!same)
+            continue;
+        for (uint32_t j = 1; j <= k; j++)
+            G->g[anc[j]].recursive = 1;
+        *out = anc[k];
+        return RG_OK;
+    }
     return intern_group(G, pg, 0, sid, s->node_type[v], out);
 }
 
@@ -467,8 +490,15 @@ int rg_groups_compute(const rg_snapshot *s, const rg_paths *paths, const rg_domi
          * can only happen in a recursive run, and then the dominating member
          * already counts v. */
         if (dom) {
+            /* A periodic run's dominating member is up to MAX_PERIOD
+             * dominators up. */
             rg_node d = rg_dominators_idom(dom, v);
-            if (d == RG_NODE_NONE || G->of[d] != g)
+            int counted = 0;
+            for (uint32_t up = 0; up < MAX_PERIOD && d != RG_NODE_NONE && !counted; up++) {
+                counted = G->of[d] == g;
+                d = rg_dominators_idom(dom, d);
+            }
+            if (!counted)
                 r->retained += rg_dominators_retained(dom, v);
         }
         if (r->rep == RG_NODE_NONE)

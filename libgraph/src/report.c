@@ -103,6 +103,7 @@ void rg_rpt_free(rg_rpt *m)
         free(s->advice);
         free(s->name);
         free(s->carried_type);
+        free(s->chain_link);
     }
     free(m->suspects);
     growth_rows_free(m->growth_types, m->n_growth_types);

@@ -135,6 +135,7 @@ typedef struct rg_rpt_suspect {
     char *carried_type;
     int interpreter_table;
     uint32_t outside_index;  /* RG_RPT_CAUSE_OUTSIDE: the rg_outside group */
+    char *chain_link;        /* a recursive group: the hop that links one member to the next; "" if none */
 } rg_rpt_suspect;
 
 typedef struct rg_rpt_snap {

@@ -468,6 +468,9 @@ static int convert_suspect(rg_rpt *m, const analyses *a, const rg_suspect *su, s
         rg_groups_get(a->groups, su->group, &gi);
         s->cause = RG_RPT_CAUSE_CONTAINER;
         s->type = rg_rpt_strdup(gi.type_name);
+        s->chain_link = rg_rpt_strdup(gi.repeat ? gi.label : "");
+        if (!s->chain_link)
+            return RG_ENOMEM;
         rg_node holder = su->accumulation;
         /* No single object dominates the members (they are reachable
          * another way too, e.g. also from a runtime cache): name the

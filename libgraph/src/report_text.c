@@ -344,6 +344,9 @@ static void held(cmark_node *p, const rg_rpt_suspect *s, const char *verb)
         rg_md_textf(p, "%s kept alive only by each other", verb);
     } else if (s->cause == RG_RPT_CAUSE_OUTSIDE) {
         rg_md_textf(p, "%s held from outside the Python heap", verb);
+    } else if (s->chain_link && *s->chain_link) {
+        rg_md_textf(p, "%s held in a chain, each by the one before it through ", verb);
+        rg_md_code(p, s->chain_link);
     } else if (s->holder_type && *s->holder_type) {
         rg_md_textf(p, "%s held by the ", verb);
         rg_md_code(p, s->holder_type);

@@ -523,8 +523,10 @@ int rg_suspects_compute(const rg_snapshot *s, const rg_dominators *dom, const rg
         if (gi->count < min_inst || gi->root_kind == RG_ROOT_GARBAGE)
             continue;
         if (above != RG_GROUP_NONE) {
-            int accumulates_below = cd[g] != RG_NODE_NONE && dominated_by_group(dom, G, cd[g], above) &&
-                                    rg_groups_of(G, cd[g]) != above;
+            /* (Everything below a recursive head, a chain, hangs below its
+             * first member: that is the chain, not a new accumulation.) */
+            int accumulates_below = !t.info[above].repeat && cd[g] != RG_NODE_NONE &&
+                                    dominated_by_group(dom, G, cd[g], above) && rg_groups_of(G, cd[g]) != above;
             if (!accumulates_below && dominated_by_group(dom, G, gi->representative, above))
                 continue;
             if (accumulates_below)
