@@ -304,13 +304,10 @@ static void growth_table(cmark_node *doc, const char *first_col, const rg_rpt_gr
 static void growth(cmark_node *doc, const rg_rpt *m)
 {
     section(doc, "Growth");
-    if (m->growth_verdict && *m->growth_verdict) {
-        cmark_node *p = rg_md_para(doc);
-        rg_md_text(p, "The growth check (as in ");
-        rg_md_code(p, "refgraph diff");
-        rg_md_text(p, ") says: ");
-        rg_md_text(p, m->growth_verdict);
-    }
+    /* The verdict is the Summary's (the one judgement, which `refgraph
+     * diff` prints too); here only what the series itself warns about. */
+    if (m->growth_verdict && *m->growth_verdict)
+        rg_md_text(rg_md_para(doc), m->growth_verdict);
     if (m->n_growth_types == 0 && m->n_growth_groups == 0) {
         one_line(doc, "Nothing grew from the first snapshot to the last.");
         return;

@@ -151,6 +151,28 @@ static char *edge_label(const rg_snapshot *snap, const rg_edge *e)
     return big;
 }
 
+/* What a hop shows after its type: a function's qualname, a container's
+ * length, and what the object retains, so the jump where bytes pile up shows
+ * on the path (as memlab's traces show retained sizes). */
+static char *hop_detail(const analyses *a, rg_node v, int with_len)
+{
+    const rg_snapshot *snap = a->snap;
+    rg_sbuf b = {0};
+    const char *type = rg_node_type_name(snap, v);
+    const char *name = rg_node_name(snap, v);
+    if (rg_kind_is_function_like(type) && name && *name)
+        rg_sbuf_puts(&b, name);
+    int64_t len = rg_node_length(snap, v);
+    char n[32];
+    if (with_len && len >= 0)
+        rg_sbuf_printf(&b, "%slen %s", b.len ? ", " : "", rg_rpt_fmt_count(n, sizeof n, (uint64_t)len));
+    if (a->dom)
+        rg_sbuf_printf(&b, "%sretains %s", b.len ? ", " : "",
+                       rg_rpt_fmt_bytes(n, sizeof n, rg_dominators_retained(a->dom, v)));
+    char *out = rg_sbuf_take(&b);
+    return out ? out : rg_rpt_strdup("");
+}
+
 static int push_edge(rg_rpt_path *p, const rg_snapshot *snap, const rg_edge *e, const char *detail)
 {
     char *label = edge_label(snap, e);
@@ -161,15 +183,6 @@ static int push_edge(rg_rpt_path *p, const rg_snapshot *snap, const rg_edge *e, 
     return rc;
 }
 
-static char *len_detail(const rg_snapshot *snap, rg_node v)
-{
-    int64_t len = rg_node_length(snap, v);
-    if (len < 0)
-        return rg_rpt_strdup("");
-    char n[32], buf[48];
-    snprintf(buf, sizeof buf, "len %s", rg_rpt_fmt_count(n, sizeof n, (uint64_t)len));
-    return rg_rpt_strdup(buf);
-}
 
 /* The root `v` hangs from: its kind ("module") into p->root and its label
  * ("__main__") into p->root_label. */
@@ -255,7 +268,7 @@ static int chain_path(const analyses *a, rg_node v, rg_node holder, rg_rpt_path 
     /* The root object itself, unless the root text already says what it is
      * ("module __main__" is a module). */
     if (root.node == RG_NODE_NONE || strcmp(rg_node_type_name(snap, start), rg_root_kind_name(root.kind)) != 0) {
-        char *d = start == holder ? len_detail(snap, start) : rg_rpt_strdup("");
+        char *d = hop_detail(a, start, start == holder);
         rc = d ? rg_rpt_path_push(out, "", rg_node_type_name(snap, start), d) : RG_ENOMEM;
         free(d);
         if (start == holder)
@@ -271,7 +284,7 @@ static int chain_path(const analyses *a, rg_node v, rg_node holder, rg_rpt_path 
                 rc = rg_rpt_path_skip(out, n - PATH_HEAD - PATH_TAIL);
             continue;
         }
-        char *d = edges[i].to == holder ? len_detail(snap, holder) : rg_rpt_strdup("");
+        char *d = hop_detail(a, edges[i].to, edges[i].to == holder);
         rc = d ? push_edge(out, snap, &edges[i], d) : RG_ENOMEM;
         free(d);
         if (edges[i].to == holder)
@@ -671,12 +684,11 @@ static int gather_growth(rg_rpt *m, analyses *a, const rg_snapshot *const *snaps
     if ((rc = growth_rows(a->diff, 1, top, &m->growth_groups, &m->n_growth_groups)) != RG_OK)
         return rc;
     rg_sbuf b = {0};
-    rg_sbuf_puts(&b, rg_diff_verdict(a->diff)->text);
     for (uint32_t i = 0; i < rg_diff_warning_count(a->diff); i++) {
         rg_sbuf_puts(&b, b.len ? " " : "");
         rg_sbuf_puts(&b, rg_diff_warning(a->diff, i));
     }
-    m->growth_verdict = rg_sbuf_take(&b);
+    m->growth_verdict = b.len ? rg_sbuf_take(&b) : rg_rpt_strdup("");
     return m->growth_verdict ? RG_OK : RG_ENOMEM;
 }
 

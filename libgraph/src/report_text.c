@@ -122,6 +122,17 @@ static mechanism container_mechanism(const rg_rpt_suspect *s)
         return (mechanism){"bound methods registered as callbacks and never unregistered",
                            "bound methods registered as callbacks and never unregistered: each keeps its "
                            "object alive (unsubscribe, or hold them with weakref.WeakMethod)"};
+    if (s->chain_link && *s->chain_link && path_has_label_prefix(&s->path, all, "<context>"))
+        return (mechanism){"closures made in one scope share one context, so each new closure keeps the "
+                           "previous object alive",
+                           "closures made in one function share one context: a closure that lives on (a method "
+                           "of the new object) keeps every variable of that scope alive, including the previous "
+                           "object, so they form a chain (set the variable to null when done, or move the "
+                           "closure that captures it out of that scope)"};
+    if (s->chain_link && *s->chain_link)
+        return (mechanism){"a chain in which each object keeps the one before it",
+                           "a linked chain that is only ever extended: each new object keeps the previous one "
+                           "(cut the link when the old one is no longer needed)"};
     if (path_has_type(&s->path, all, "EventEmitter") || path_has_label(&s->path, "._events"))
         return (mechanism){"event listeners added and never removed: each listener closure keeps what it captures",
                            "event listeners added (emitter.on) and never removed: each listener closure keeps "

@@ -85,6 +85,15 @@ class ChainTest(rgtest.TempDirTest):
         lines = p.stdout.splitlines()
         self.assertIn("is kept alive by a chain of 4 references", lines[0])
         self.assertEqual(lines[1].strip(), "root: module '__main__'")
+        # Beside each object, what it retains: the jump shows where bytes pile up.
+        self.assertIn("(beside each object, what it retains)", lines[0])
+        hops = [line.split() for line in lines[2:7]]
+        self.assertEqual(hops[0], ["module", "__main__", "208", "B", ".jobs"])
+        self.assertEqual(hops[1], ["queue.Queue", "4.42", "kB", ".queue"])
+        self.assertEqual(hops[2][:4], ["collections.deque", "len", "3", "4.36"])
+        self.assertEqual(hops[4][:3], ["__main__.Job", "<Job", "0>"])
+        # --no-retained skips the dominator tree and the column.
+        lines = self.chain("--id", "20", "--no-retained").stdout.splitlines()
         hops = [line.split() for line in lines[2:7]]
         self.assertEqual(hops[0], ["module", "__main__", ".jobs"])
         self.assertEqual(hops[1], ["queue.Queue", ".queue"])

@@ -129,7 +129,7 @@ class Diff(TempDirTest):
         self.assertIn("200 → 600 → 1,000", out)
         self.assertIn("+800/min", out)
         self.assertIn("grows at every step", out)
-        self.assertIn("Verdict: Most likely leak", out)
+        self.assertIn("Verdict: Leak: 1,000 app.Item objects", out)
 
     def test_steady_series_is_not_flagged(self):
         j, _ = self.diff_json(*self.series(items=(500, 502, 501)))
