@@ -81,6 +81,10 @@ KNOWN_WRONG = {
     "shop_package/diff",
     "shop_package/series",
     "shop_package/snapshot",
+    "signal_handler_chain/diff",
+    "signal_handler_chain/series",
+    "signal_handler_chain/snapshot",
+    "signal_handler_chain/suspects",
     "steady_lru_cache/series",
     "steady_node_cache/series",
     "traceback_store/diff",
@@ -88,6 +92,8 @@ KNOWN_WRONG = {
     "traceback_store/snapshot",
     "unittest_suite/series",
     "unittest_suite/snapshot",
+    "warnings_registry/diff",
+    "warnings_registry/snapshot",
 }
 
 
