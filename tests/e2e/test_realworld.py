@@ -13,9 +13,9 @@ checks the answers against the case's ground truth:
   diff      `refgraph diff DIR --json`: the verdict names the culprit
 
 A case with several leaks (`culprits`) needs every culprit named in the Summary
-section and among the first N suspects (N leaks). A leak-free case needs a
-Summary that says nothing stands out, no suspect of consequence, and no verdict
-from diff.
+section, among the first N suspects (N leaks) and in diff's verdict. A leak-free
+case needs a Summary that opens by saying nothing leaks, no suspect of
+consequence, and no suspect in diff's verdict.
 
 Run one case:  python3 tests/e2e/test_realworld.py CASE   (ctest: e2e/realworld/CASE)
 Check cases.json and KNOWN_WRONG only:  python3 tests/e2e/test_realworld.py shape
