@@ -5,9 +5,10 @@ https://github.com/mitogen-hq/mitogen/issues/416 -- "Anything (such as
 Context.call()) that ultimately calls Router.add_handler(respondent=..)
 permanently leaks a closure on every invocation. This is since the
 Context._signals['disconnect'] list grows and no method exists to unsubscribe a
-signal." ("it's really chewing up 1.4KB per RPC"). Router.add_handler() defines
-`on_disconnect()` over the handler `fn` and `handle` and calls
-mitogen.core.listen(respondent, 'disconnect', on_disconnect).
+signal." ("it's really chewing up 1.4KB per RPC"). Here, as the report
+describes, Router.add_handler() defines an `on_disconnect()` closure over the
+handler `fn` and its `handle` and subscribes it with
+listen(respondent, 'disconnect', on_disconnect), a small copy of mitogen.core.listen.
 
 What leaks: --calls closures `Router.add_handler.<locals>.on_disconnect` per
 round in the long-lived context's `_signals['disconnect']` list; each captures
