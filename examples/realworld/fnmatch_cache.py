@@ -1,10 +1,12 @@
 """A module-level cache of compiled patterns that is never cleared (old fnmatch).
 
-Source: bpo-7846, "Fnmatch cache is never cleared during usage",
-https://bugs.python.org/issue7846 -- fnmatch kept every pattern it had compiled in
-a module-level dict `_cache`, so a program matching ever-new patterns (built from
-user input) grew without bound. (fnmatch has used a bounded functools.lru_cache
-since; this reproduces the code of the time in a module of the program.)
+Source: bpo-7846, https://bugs.python.org/issue7846 -- fnmatch kept every pattern
+it had compiled in a module-level dict `_cache` that was never cleared, so a
+program matching ever-new patterns (built from user input) grew without bound.
+The fix capped the cache at _MAXCACHE; CPython's test_fnmatch has checked since
+"that caches do not grow too large", citing the issue. (fnmatch has used a bounded
+functools.lru_cache since; this reproduces the code of the time in a module of
+the program.)
 
 What leaks: --patterns re.Pattern objects per round, one per distinct pattern,
 kept in the module-level dict `_cache`, keyed by the pattern string. Expected

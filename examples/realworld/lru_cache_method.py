@@ -1,9 +1,10 @@
 """functools.lru_cache on a method keeps every instance it has seen.
 
 Sources: the CPython FAQ "How do I cache method calls?",
-https://docs.python.org/3/faq/programming.html#how-do-i-cache-method-calls ("the
-lru_cache approach ... keeps a reference to the instance until it ages out of the
-cache, or forever with maxsize=None"), and the leak it caused in Sentry's Autofix,
+https://docs.python.org/3/faq/programming.html#how-do-i-cache-method-calls (the
+lru_cache approach keeps a reference to the instance in the cache, so instances
+stay alive until they age out of it; with maxsize=None, forever), and the leak it
+caused in Sentry's Autofix,
 https://github.com/getsentry/seer/pull/2512 ("When it caches the arguments it
 caches _all_ the arguments. This includes the instance of `self`"): a repository
 client made per run, with functools.cache on its methods, so every client and all

@@ -2,9 +2,9 @@
 
 Source: uplink issue #130, "Memory leak in consumer class",
 https://github.com/prkumar/uplink/issues/130 -- each consumer made its own
-requests.Session and registered its clean-up with atexit.register, so "atexit is
-holding a reference to the ... Session objects, which is preventing the garbage
-collector from freeing whatever they are holding on to". Here the clean-up is a
+requests.Session and registered its clean-up with atexit.register, so "`atexit.register`
+is holding a reference to the 10 `request.Session` objects, which is preventing
+the garbage collector from freeing whatever they are holding on to". Here the clean-up is a
 closure over the session (`lambda: session.close()`), the shape the report's
 finding names: thousands of `function` objects, each capturing one Session.
 

@@ -1,7 +1,7 @@
 """No leak: a bounded functools.lru_cache(maxsize=128) under churn.
 
-Source: the CPython functools documentation, "@functools.lru_cache(maxsize=128)
-... the LRU feature performs best when maxsize is a power-of-two",
+Source: the CPython functools documentation of lru_cache (default maxsize=128;
+only maxsize=None lets the cache grow without bound),
 https://docs.python.org/3/library/functools.html#functools.lru_cache -- the bounded
 cache is the fix the leak reports (e.g. https://github.com/python/cpython/issues/102618)
 point to. A module-level function (not a method) is cached with the default

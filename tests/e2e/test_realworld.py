@@ -13,9 +13,9 @@ checks the answers against the case's ground truth:
   diff      `refgraph diff DIR --json`: the verdict names the culprit
 
 A case with several leaks (`culprits`) needs every culprit named in the Summary
-section and among the first N suspects (N leaks). A leak-free case needs a
-Summary that says nothing stands out, no suspect of consequence, and no verdict
-from diff.
+section, among the first N suspects (N leaks) and in diff's verdict. A leak-free
+case needs a Summary that opens by saying nothing leaks, no suspect of
+consequence, and no suspect in diff's verdict.
 
 Run one case:  python3 tests/e2e/test_realworld.py CASE   (ctest: e2e/realworld/CASE)
 Check cases.json and KNOWN_WRONG only:  python3 tests/e2e/test_realworld.py shape
@@ -45,6 +45,10 @@ with open(os.path.join(CORPUS, "cases.json"), encoding="utf-8") as _f:
     CASES = {c["name"]: c for c in json.load(_f)["cases"]}
 NODE = shutil.which("node")
 
+# How a leak-free program's Summary may open (today: examples/steady_state.py's
+# "No suspect stands out"; the reworked judgement may say it more plainly).
+NO_LEAK_PHRASES = ("No suspect stands out", "Nothing leaks", "No leak")
+
 # "case/check" pairs that are wrong today (docs/diagnosis.md has the scorecard).
 KNOWN_WRONG = {
     "asyncio_background_tasks/diff",
@@ -58,6 +62,9 @@ KNOWN_WRONG = {
     "cext_missing_decref/series",
     "cext_missing_decref/snapshot",
     "cext_missing_decref/suspects",
+    "disconnect_handlers/diff",
+    "disconnect_handlers/series",
+    "disconnect_handlers/snapshot",
     "fnmatch_cache/series",
     "fnmatch_cache/snapshot",
     "lru_cache_method/series",
@@ -81,6 +88,10 @@ KNOWN_WRONG = {
     "shop_package/diff",
     "shop_package/series",
     "shop_package/snapshot",
+    "signal_handler_chain/diff",
+    "signal_handler_chain/series",
+    "signal_handler_chain/snapshot",
+    "signal_handler_chain/suspects",
     "steady_lru_cache/series",
     "steady_node_cache/series",
     "traceback_store/diff",
@@ -88,6 +99,8 @@ KNOWN_WRONG = {
     "traceback_store/snapshot",
     "unittest_suite/series",
     "unittest_suite/snapshot",
+    "warnings_registry/diff",
+    "warnings_registry/snapshot",
 }
 
 
@@ -100,7 +113,8 @@ def section(md, heading):
 
 def first_sentence(text):
     """Up to the first '.', '!' or '?' that is followed by white space and a
-    capital or a digit, or ends the text ("0.6%" and "`a.b`." do not end one)."""
+    capital, a digit, a backquote or a parenthesis, or ends the text ("0.6%",
+    "`a.b`" and "e.g. functools" do not end one)."""
     text = " ".join(text.split())
     m = re.match(r"(.+?[.!?])(?=\s+[A-Z0-9`(]|\s*$)", text)
     return m.group(1) if m else text
@@ -181,8 +195,9 @@ class RealWorldCase(unittest.TestCase):
         self.assertTrue(summary, "%s report has no Summary section" % key)
         first = first_sentence(summary)
         if not self.case["leaks"]:
-            self.assertIn("No suspect stands out", first,
-                          "leak-free case: the %s Summary must say nothing leaks:\n%s" % (key, summary))
+            self.assertTrue(any(p.lower() in first.lower() for p in NO_LEAK_PHRASES),
+                            "leak-free case: the %s Summary must open by saying nothing leaks (%s):\n%s"
+                            % (key, " / ".join(NO_LEAK_PHRASES), summary))
             return
         leaks = self.culprits()
         if len(leaks) == 1:
@@ -277,14 +292,14 @@ def describe_suspect(s):
                                ", " + s["path"] if s.get("path") else "")
 
 
-def scorecard(names):
+def scorecard(case_names):
     """Print the Markdown scorecard rows for docs/diagnosis.md and the KNOWN_WRONG
     set that matches today's behaviour. Not a test: a tool to refresh both."""
     wrong = []
     print("| case | source | true cause | Summary, one snapshot (first sentence) | Summary, series "
           "(first sentence) | verdict | `suspects` #1 |")
     print("|---|---|---|---|---|---|---|")
-    for name in names:
+    for name in case_names:
         cls = make_case(name)
         cls.setUpClass()
         try:

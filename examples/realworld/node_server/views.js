@@ -2,11 +2,12 @@
 // of every page is remembered, and it keeps its whole detached tree through
 // `parent` and `children`.
 //
-// Source: the Chrome DevTools guide, "Discover detached DOM tree memory leaks with
-// Heap Snapshots", https://developer.chrome.com/docs/devtools/memory-problems/#discover_detached_dom_tree_memory_leaks_with_heap_snapshots
-// ("a DOM node can only be garbage collected when there are no references to it
-// from either the page's DOM tree or JavaScript code ... a detached node ... keeps
-// its whole tree"), here with plain objects on a server that renders views.
+// Source: the Chrome DevTools guide to memory problems, on detached DOM trees,
+// https://developer.chrome.com/docs/devtools/memory-problems/#discover_detached_dom_tree_memory_leaks_with_heap_snapshots
+// (a node removed from the document stays alive while JavaScript still refers to
+// it, and because nodes refer to their parent and children, one such reference
+// keeps its whole detached tree), here with plain objects on a server that
+// renders views.
 'use strict';
 
 class ViewNode {
