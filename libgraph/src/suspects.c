@@ -577,7 +577,7 @@ int rg_suspects_compute(const rg_snapshot *s, const rg_dominators *dom, const rg
                     break;
                 d = e;
             }
-            if (t.info[d].count < FANOUT * t.info[item].count)
+            if (t.info[d].count < FANOUT * t.info[item].count || !rg_kind_is_user_type(t.info[d].type_name))
                 break;
             item = d;
         }
