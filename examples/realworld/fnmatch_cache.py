@@ -37,7 +37,7 @@ def filter_upload(n):
 
 
 def main():
-    a = rounds.parse(__doc__, "patterns", 250, "distinct patterns per round")
+    a = rounds.parse(__doc__, "patterns", 600, "distinct patterns per round")
     n = 0
     for r in range(a.rounds):
         for _ in range(a.patterns):

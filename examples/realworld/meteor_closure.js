@@ -51,7 +51,7 @@ function replaceThing() {
 }
 
 const rounds = option('rounds', 4);
-const perRound = option('things', 250);
+const perRound = option('things', 500);
 
 function round(r) {
   for (let k = 0; k < perRound; k++) replaceThing();

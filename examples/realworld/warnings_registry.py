@@ -29,7 +29,7 @@ def insert_row(n):
 
 
 def main():
-    a = rounds.parse(__doc__, "warnings", 1000, "distinct warnings per round")
+    a = rounds.parse(__doc__, "warnings", 2000, "distinct warnings per round")
     n = 0
     for r in range(a.rounds):
         for _ in range(a.warnings):

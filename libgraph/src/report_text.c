@@ -461,6 +461,22 @@ void rg_rpt_summary(cmark_node *doc, const rg_rpt *m)
     size_t more = 0;
     for (size_t i = 1; i < m->n_suspects; i++)
         more += m->suspects[i].level >= RG_LEVEL_POSSIBLE_LEAK;
+    /* One snapshot cannot tell a small leak from a table: name the next
+     * groups too, marked as such, so a second leak is not silent. */
+    if (m->n_snaps < 2 && s && s->level >= RG_LEVEL_POSSIBLE_LEAK) {
+        size_t named = 0;
+        for (size_t i = 1; i < m->n_suspects && named < SUMMARY_MORE; i++) {
+            const rg_rpt_suspect *o = &m->suspects[i];
+            if (o->level >= RG_LEVEL_POSSIBLE_LEAK || o->interpreter_table)
+                continue;
+            rg_md_text(p, named++ ? "; " : " Next, below the threshold of consequence (a series of snapshots "
+                                           "tells whether they grow): ");
+            what(p, o);
+            held(p, o, "");
+        }
+        if (named)
+            rg_md_text(p, ".");
+    }
     if (!more && !cycles && !outside)
         return;
     if (more) {
