@@ -41,5 +41,12 @@ cd build-fuzz
 # report on every diagram (tests/fuzz/lsan.supp).
 export LSAN_OPTIONS="suppressions=$PWD/../tests/fuzz/lsan.supp:print_suppressions=0${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1${UBSAN_OPTIONS:+:$UBSAN_OPTIONS}"
+# The graph targets run a few executions a second (Graphviz lays out every
+# diagram), too few for libFuzzer to lengthen its inputs from the seeds' size
+# by itself: let them reach the grammar's largest graphs (fuzz_graph.h) at once.
+extra=()
+case $target in
+  report|diagram) extra=(-max_len=2048 -len_control=0) ;;
+esac
 exec "tests/fuzz/fuzz_$target" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
-  -print_final_stats=1 "$@" "corpus-$target" "../tests/fuzz/corpus/$target"
+  -print_final_stats=1 "${extra[@]}" "$@" "corpus-$target" "../tests/fuzz/corpus/$target"
