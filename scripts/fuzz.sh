@@ -2,7 +2,8 @@
 # Run one libFuzzer target for a while:  scripts/fuzz.sh TARGET SECONDS [libFuzzer flags...]
 #   TARGET: snapshot cache v8 meliae objgraph_log report diagram (or fuzz_<name>)
 # Builds build-fuzz (clang, ASan+UBSan, coverage) when the target is missing or
-# stale. New inputs go to build-fuzz/corpus-TARGET, never into the tree; the kept
+# stale. New inputs go to build-fuzz/corpus-TARGET (or build-fuzz/$RG_FUZZ_WORK),
+# never into the tree, and a later run goes on from them; the kept
 # seeds in tests/fuzz/corpus/TARGET are read, not written. A finding is written as
 # build-fuzz/crash-*, leak-* or timeout-*; libFuzzer exits non-zero and so does this
 # script. To keep a finding as a regression seed, copy it into tests/fuzz/corpus/TARGET
@@ -35,7 +36,8 @@ if [ ! -f build-fuzz/CMakeCache.txt ]; then
 fi
 cmake --build build-fuzz -j"${RG_FUZZ_BUILD_JOBS:-2}" --target "fuzz_$target" >/dev/null
 
-mkdir -p "build-fuzz/corpus-$target"
+work=${RG_FUZZ_WORK:-corpus-$target}
+mkdir -p "build-fuzz/$work"
 cd build-fuzz
 # Graphviz and fontconfig keep process-wide caches that LeakSanitizer would
 # report on every diagram (tests/fuzz/lsan.supp).
@@ -49,4 +51,4 @@ case $target in
   report|diagram) extra=(-max_len=2048 -len_control=0) ;;
 esac
 exec "tests/fuzz/fuzz_$target" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
-  -print_final_stats=1 "${extra[@]}" "$@" "corpus-$target" "../tests/fuzz/corpus/$target"
+  -print_final_stats=1 "${extra[@]}" "$@" "$work" "../tests/fuzz/corpus/$target"
