@@ -18,6 +18,26 @@ RG_DEBIAN_PACKAGES=(
   clang libclang-rt-14-dev  # libFuzzer targets in tests/fuzz (the bounded fuzz step)
 )
 
+# Optional: only the browser test (tests/e2e/test_report_browser.py) needs it,
+# and it is large, so test.sh installs it apart and goes on without it when
+# it cannot be installed (the test then skips, loudly).
+RG_DEBIAN_BROWSER=(
+  chromium         # headless Chromium loads report.html: no script runs, nothing fetched
+)
+
+# Install the optional browser; returns non-zero (and says why) when it
+# cannot be installed, instead of stopping the caller.
+rg_install_browser() {
+  if command -v chromium >/dev/null 2>&1; then
+    return 0
+  fi
+  if ! (rg_install_deps "${RG_DEBIAN_BROWSER[@]}"); then
+    echo "chromium could not be installed" >&2
+    return 1
+  fi
+  command -v chromium >/dev/null 2>&1
+}
+
 rg_install_deps() {
   local missing=()
   for p in "${RG_DEBIAN_PACKAGES[@]}" "$@"; do

@@ -1352,7 +1352,9 @@ RG_API void rg_report_diagram(const rg_report *report, size_t i, const char **fi
  * missing): report.md and/or report.html as `formats` says, and the
  * diagrams as DIR/<file>.svg. Every file is first written under a temporary
  * name and renamed only once all of them are complete, so a failure leaves
- * neither a half-written file nor a new report.md beside old diagrams. */
+ * neither a half-written file nor a new report.md beside old diagrams. Then
+ * the diagrams of an earlier report in `dir` that this one does not have
+ * (suspect-N.svg, cycle-N.svg) are removed; no other file is touched. */
 RG_API int rg_report_write(const rg_report *report, const char *dir, unsigned formats);
 /* ==== end report ==== */
 

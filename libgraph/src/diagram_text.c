@@ -86,6 +86,10 @@ void rg_text_safe(rg_text *t, const char *str, size_t max_chars)
         } else if (*s < 0x20 || *s == 0x7f) {
             snprintf(esc, sizeof esc, "\\\\x%02x", *s);
             put(t, esc, strlen(esc));
+        } else if (n == 2 && s[0] == 0xc2 && s[1] < 0xa0) {
+            /* a C1 control (U+0080-U+009F): U+009B is a terminal's CSI */
+            snprintf(esc, sizeof esc, "\\\\u%04x", (unsigned)(s[1]));
+            put(t, esc, strlen(esc));
         } else {
             put(t, (const char *)s, n);
         }

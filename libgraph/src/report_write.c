@@ -5,9 +5,14 @@
  * only when every file is complete are they renamed into place: diagrams
  * first, then report.md, then report.html, so a reader who sees the new
  * report also sees its diagrams. Any failure before the renames removes the
- * temporaries and leaves the directory as it was. */
+ * temporaries and leaves the directory as it was. Last, the diagrams of an
+ * earlier report in the same directory that this one does not have (its
+ * suspect-7.svg when this one has six) are removed: only files named as the
+ * report names its diagrams, so nothing else in the directory is touched. */
 #include "report_internal.h"
 
+#include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -93,6 +98,59 @@ static int write_all(const out_file *f)
     return RG_OK;
 }
 
+/* Is `name` one the report gives its diagrams (report_model.c):
+ * "suspect-N.svg" or "cycle-N.svg", N decimal? */
+static int diagram_name(const char *name)
+{
+    const char *p;
+    if (strncmp(name, "suspect-", 8) == 0)
+        p = name + 8;
+    else if (strncmp(name, "cycle-", 6) == 0)
+        p = name + 6;
+    else
+        return 0;
+    if (!isdigit((unsigned char)*p))
+        return 0;
+    while (isdigit((unsigned char)*p))
+        p++;
+    return strcmp(p, ".svg") == 0;
+}
+
+/* Remove the diagrams an earlier report left in `dir` that are not among
+ * this report's `files`. */
+static int remove_stale(const char *dir, const out_file *files, size_t n)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return rg_fail(RG_EIO, "%s: cannot list the directory: %s", dir, strerror(errno));
+    int rc = RG_OK;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (!diagram_name(e->d_name))
+            continue;
+        int ours = 0;
+        for (size_t i = 0; i < n && !ours; i++)
+            ours = strcmp(files[i].name, e->d_name) == 0;
+        if (ours)
+            continue;
+        char *path = join(dir, "", e->d_name, "");
+        if (!path) {
+            rc = RG_ENOMEM;
+            break;
+        }
+        struct stat st;
+        if (lstat(path, &st) == 0 && !S_ISDIR(st.st_mode) && unlink(path) != 0 && errno != ENOENT) {
+            rc = rg_fail(RG_EIO, "%s: cannot remove this diagram of an earlier report: %s", path,
+                         strerror(errno));
+            free(path);
+            break;
+        }
+        free(path);
+    }
+    closedir(d);
+    return rc;
+}
+
 int rg_report_write(const rg_report *r, const char *dir, unsigned formats)
 {
     if (!r || !dir || !*dir)
@@ -159,6 +217,7 @@ int rg_report_write(const rg_report *r, const char *dir, unsigned formats)
         }
         files[i].written = 0;
     }
+    rc = remove_stale(dir, files, n);
 
 done:
     for (size_t i = 0; i < n; i++) {

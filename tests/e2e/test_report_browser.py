@@ -1,16 +1,29 @@
-"""report.html in a real browser: headless Chromium (Debian's /usr/bin/chromium)
+"""report.html in a real browser: headless Chromium (Debian's chromium)
 loads the page from a file, and a tiny DevTools-protocol client over
---remote-debugging-pipe reads back what the browser made of it:
+--remote-debugging-pipe reads back what the browser made of it. The report is
+made from a snapshot whose type names, labels, reprs, producer and title are
+attacks: <script>, <img onerror>, an SVG onload, javascript: links, and
+markup that would fetch from a local HTTP server this test runs. Judged by
+the page the browser loaded, not by grepping the file:
 
-- every inline SVG diagram is laid out with a non-zero size;
-- no script ran: a type name that tries to set document.title from an
-  <img onerror> handler stays inert text, the title is unchanged, and the DOM
-  holds no <img> and no <script>;
-- the page fetched nothing (no network request other than the file itself).
+- no script ran: every attack would mark <html> with data-pwned (and change
+  the title); the loaded DOM has no such mark, no <script>, <img>, <iframe>,
+  <link>, <a href>, and no element with an event-handler attribute;
+- nothing was fetched: the HTTP server on 127.0.0.1 that the attacks point at
+  received no request, and the browser issued none but the file itself;
+- every diagram rendered: the page holds one laid-out inline <svg> per
+  diagram file of the report, each with the same number of nodes as the
+  file, and the screenshot is not blank.
 
-Skipped, with the reason printed, where Chromium is not installed (it is
-not in scripts/deps.sh: it is large). On Debian: apt-get install chromium.
+Deterministic: no sleeps. The probe runs after the load event, which waits
+for every image and style sheet the page asks for (an <img onerror> fires
+before it); the browser is then closed and waited for.
+
+scripts/test.sh installs chromium (scripts/deps.sh, the optional browser
+group). Where it cannot be installed the test is skipped, and says so on
+stderr and in the ctest log.
 """
+import http.server
 import json
 import os
 import select
@@ -18,38 +31,85 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "cli"))
 from rgtest import TempDirTest, main, run  # noqa: E402
 
-CHROMIUM = os.environ.get("REFGRAPH_CHROMIUM", "/usr/bin/chromium")
-ATTACK = "<img src=x onerror=\"document.title='pwned'\">|*_[x](y)"
+CHROMIUM = os.environ.get("REFGRAPH_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+MARK = "document.documentElement.setAttribute('data-pwned','1');document.title='pwned'"
 
 
-def attack_snapshot(path):
-    """A leak whose type, key and module names are all the attack."""
+def attacks(port):
+    """Hostile names; each would mark the page or fetch from the server if it
+    became live markup."""
+    url = "http://127.0.0.1:%d" % port
+    return [
+        "<script>%s</script>" % MARK,
+        "<img src=%s/img onerror=\"%s\">" % (url, MARK),
+        "<svg onload=\"%s\"><circle r=5 /></svg>" % MARK,
+        "<a href=\"javascript:%s\">click</a> [md](javascript:alert(1)) ![i](%s/md.png)" % (MARK, url),
+        "<iframe src=%s/frame></iframe><link rel=stylesheet href=%s/css>" % (url, url),
+        "<div style=\"background:url(%s/bg)\">x</div><style>@import '%s/import';</style>" % (url, url),
+        "--><script>%s</script><!--" % MARK,
+        "]]><script>%s</script>" % MARK,
+        "\"'><body onload=\"%s\">" % MARK,
+    ]
+
+
+def attack_snapshot(path, port):
+    """A leak whose type, key and module names, reprs and producer are all
+    attacks, and an unreachable cycle of hostile types."""
+    a = attacks(port)
     recs = [
-        {"rec": "header", "format": "refgraph-snapshot", "version": 1, "producer": ATTACK,
-         "runtime": "CPython 3.11.7", "pid": 7, "time": 1764115200.0},
-        {"rec": "object", "id": 1, "type": "module", "size": 72, "name": ATTACK,
-         "refs": [[2, "global", ATTACK]]},
+        {"rec": "header", "format": "refgraph-snapshot", "version": 1, "producer": a[0],
+         "runtime": a[1], "pid": 7, "time": 1764115200.0},
+        {"rec": "object", "id": 1, "type": "module", "size": 72, "name": a[2],
+         "refs": [[2, "global", a[3]]]},
         {"rec": "object", "id": 2, "type": "dict", "size": 4000, "len": 40,
-         "refs": [[10 + i, "value", ATTACK + str(i)] for i in range(40)]},
+         "refs": [[10 + i, "value", a[i % len(a)] + str(i)] for i in range(40)]},
     ]
     for i in range(40):
-        recs.append({"rec": "object", "id": 10 + i, "type": "__main__." + ATTACK, "size": 4000,
-                     "repr": ATTACK, "rc": 1, "flags": ["gc"]})
+        recs.append({"rec": "object", "id": 10 + i, "type": "__main__." + a[i % 3], "size": 4000,
+                     "repr": a[4 + i % 5], "rc": 1, "flags": ["gc"]})
     # An unreachable cycle too, so the cycle diagram is drawn.
-    recs.append({"rec": "object", "id": 100, "type": ATTACK, "size": 48, "rc": 1, "flags": ["gc"],
-                 "refs": [[101, "attr", ATTACK]]})
-    recs.append({"rec": "object", "id": 101, "type": ATTACK, "size": 48, "rc": 1, "flags": ["gc"],
-                 "refs": [[100, "attr", ATTACK]]})
-    recs.append({"rec": "root", "id": 1, "kind": "module", "label": ATTACK})
+    recs.append({"rec": "object", "id": 100, "type": a[5], "size": 48, "rc": 1, "flags": ["gc"],
+                 "refs": [[101, "attr", a[6]]]})
+    recs.append({"rec": "object", "id": 101, "type": a[7], "size": 48, "rc": 1, "flags": ["gc"],
+                 "refs": [[100, "attr", a[8]]]})
+    recs.append({"rec": "root", "id": 1, "kind": "module", "label": a[3]})
     with open(path, "w", encoding="utf-8") as f:
         for r in recs:
             f.write(json.dumps(r) + "\n")
+
+
+class Witness:
+    """An HTTP server on 127.0.0.1 that records every request it gets."""
+
+    def __init__(self):
+        requests = self.requests = []
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                requests.append(self.path)
+                self.send_response(200)
+                self.send_header("Content-Type", "text/plain")
+                self.end_headers()
+                self.wfile.write(b"x")
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.server.server_address[1]
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
 
 
 class Cdp:
@@ -143,27 +203,61 @@ class Cdp:
 
 PROBE = """JSON.stringify({
   title: document.title,
-  imgs: document.querySelectorAll('img').length,
-  scripts: document.querySelectorAll('script').length,
+  pwned: document.documentElement.hasAttribute('data-pwned'),
+  live: ['script', 'img', 'iframe', 'link', 'object', 'embed', 'a[href]', 'base', 'form', 'foreignObject']
+      .map(s => [s, document.querySelectorAll(s).length]).filter(x => x[1] > 0),
   handlers: Array.from(document.querySelectorAll('*')).filter(
-      e => Array.from(e.attributes).some(a => a.name.startsWith('on'))).length,
+      e => Array.from(e.attributes).some(a => a.name.toLowerCase().startsWith('on'))).length,
   svgs: Array.from(document.querySelectorAll('figure.diagram svg')).map(s => {
-      const r = s.getBoundingClientRect(); return [r.width, r.height]; }),
-  attackText: document.body.textContent.includes(%s),
+      const r = s.getBoundingClientRect();
+      return {w: r.width, h: r.height, nodes: s.querySelectorAll('g.node').length}; }),
+  attackText: document.body.textContent.includes("<script>"),
   h2: Array.from(document.querySelectorAll('h2')).map(h => h.textContent)
-})""" % json.dumps(ATTACK)
+})"""
+
+
+def png_is_blank(data):
+    """True when a PNG screenshot (8-bit RGB or RGBA) is one colour: its
+    filtered rows then take at most two distinct values (the first row, and
+    the rest, whatever filter each row uses)."""
+    import base64
+    import zlib
+    raw = base64.b64decode(data)
+    assert raw[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
+    pos, idat, width, bpp = 8, b"", 0, 0
+    while pos < len(raw):
+        n = int.from_bytes(raw[pos:pos + 4], "big")
+        kind, body = raw[pos + 4:pos + 8], raw[pos + 8:pos + 8 + n]
+        if kind == b"IHDR":
+            width = int.from_bytes(body[:4], "big")
+            assert body[8] == 8, "8-bit channels expected"
+            bpp = {2: 3, 6: 4}[body[9]]
+        elif kind == b"IDAT":
+            idat += body
+        pos += 12 + n
+    pixels = zlib.decompress(idat)
+    stride = width * bpp + 1
+    rows = {pixels[i:i + stride] for i in range(0, len(pixels), stride)}
+    return len(rows) <= 2
 
 
 @unittest.skipUnless(os.access(CHROMIUM, os.X_OK),
-                     "Chromium not found at %s (apt-get install chromium to run this test)" % CHROMIUM)
+                     "Chromium not found at %s: scripts/test.sh installs it (apt-get install chromium)" % CHROMIUM)
 class Browser(TempDirTest):
     def test_page_in_chromium(self):
+        witness = Witness()
+        self.addCleanup(witness.close)
         snap = os.path.join(self.tmp, "attack.jsonl")
-        attack_snapshot(snap)
+        attack_snapshot(snap, witness.port)
         out = os.path.join(self.tmp, "out")
-        run("report", "--no-cache", snap, "-o", out, "--title", ATTACK, check=0)
+        title = attacks(witness.port)[0]
+        run("report", "--no-cache", snap, "-o", out, "--title", title, check=0)
         page = os.path.join(out, "report.html")
-        title_before = "Memory report: " + ATTACK
+        diagrams = sorted(f for f in os.listdir(out) if f.endswith(".svg"))
+        nodes_in_files = []
+        for f in diagrams:
+            with open(os.path.join(out, f), encoding="utf-8") as fh:
+                nodes_in_files.append(fh.read().count('<g id="node'))
         profile = tempfile.mkdtemp(prefix="rg-chromium-")
         cdp = Cdp(profile)
         try:
@@ -173,30 +267,38 @@ class Browser(TempDirTest):
             cdp.send("Network.enable", session=session)
             cdp.send("Page.navigate", {"url": "file://" + page}, session=session)
             cdp.wait_event("Page.loadEventFired")
-            # Give any handler that might fire (it must not) time to run.
-            time.sleep(1.0)
             probe = json.loads(cdp.send("Runtime.evaluate", {"expression": PROBE, "returnByValue": True},
                                         session=session)["result"]["value"])
-            shot = cdp.send("Page.captureScreenshot", {"format": "png"}, session=session)
+            shot = cdp.send("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True},
+                            session=session)
             requests = [e["params"]["request"]["url"] for e in cdp.events
                         if e.get("method") == "Network.requestWillBeSent"]
         finally:
             cdp.close()
             shutil.rmtree(profile, ignore_errors=True)
 
-        self.assertEqual(probe["title"], title_before, "a script changed the title")
-        self.assertEqual(probe["imgs"], 0)
-        self.assertEqual(probe["scripts"], 0)
+        # no script ran, and nothing live came from a name
+        self.assertFalse(probe["pwned"], "a script from a name ran")
+        self.assertEqual(probe["title"], "Memory report: " + title, "a script changed the title")
+        self.assertEqual(probe["live"], [], "live elements from names")
         self.assertEqual(probe["handlers"], 0, "an element carries an event handler attribute")
-        self.assertTrue(probe["attackText"], "the hostile name is shown as text")
+        self.assertTrue(probe["attackText"], "the hostile names are shown as text")
         self.assertIn("Leak suspects", probe["h2"])
-        self.assertGreaterEqual(len(probe["svgs"]), 1, "no inline diagram")
-        for w, h in probe["svgs"]:
-            self.assertGreater(w, 10)
-            self.assertGreater(h, 10)
+        # nothing was fetched
+        self.assertEqual(witness.requests, [], "the page fetched from the witness server")
         self.assertEqual([u for u in requests if not u.startswith("file://")], [], "the page fetched something")
-        self.assertGreater(len(shot.get("data", "")), 1000, "empty screenshot")
+        # every diagram rendered: one laid-out inline SVG per diagram file
+        self.assertGreaterEqual(len(diagrams), 2, "a suspect and a cycle diagram")
+        self.assertEqual(len(probe["svgs"]), len(diagrams), "inline diagrams")
+        self.assertEqual(sorted(s["nodes"] for s in probe["svgs"]), sorted(nodes_in_files), "nodes per diagram")
+        for s in probe["svgs"]:
+            self.assertGreater(s["w"], 10)
+            self.assertGreater(s["h"], 10)
+            self.assertGreater(s["nodes"], 1)
+        self.assertFalse(png_is_blank(shot["data"]), "blank screenshot")
 
 
 if __name__ == "__main__":
+    if not os.access(CHROMIUM, os.X_OK):
+        print("WARNING: e2e/test_report_browser SKIPPED: Chromium not found at %s" % CHROMIUM, file=sys.stderr)
     main()

@@ -78,6 +78,17 @@ int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format
 /* Parse a non-negative integer option value; -1 on error (after printing). */
 long long cli_parse_count(const char *cmd, const char *opt, const char *arg);
 
+/* A string from a snapshot (or any string not written by refgraph itself)
+ * made safe for a terminal (cli_term.c): C0 controls, DEL, C1 controls,
+ * bidi and line-separator characters and bytes that are not UTF-8 are shown
+ * as \n, \r, \t, \xNN or \uNNNN. Every text printer passes such strings
+ * through it; --json output is escaped by yajl instead. The result lives in
+ * one of 16 rotating buffers: use it before 16 more calls. */
+const char *cli_term(const char *s);
+/* The same into out[cap] (cut to fit, NUL-terminated when cap > 0);
+ * returns the length it needs, without the NUL. */
+size_t cli_term_escape(const char *s, char *out, size_t cap);
+
 /* "1,234,567" */
 const char *cli_fmt_count(char *buf, size_t cap, uint64_t n);
 /* "62.3 MB" (powers of 1000, as people read them in reports) */

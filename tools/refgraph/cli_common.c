@@ -10,12 +10,13 @@
 
 int cli_usage_error(const char *cmd, const char *fmt, ...)
 {
+    /* The message may quote an argument: escaped like any other string. */
+    char msg[1024];
     va_list ap;
-    fprintf(stderr, "refgraph %s: ", cmd);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    fprintf(stderr, "\n(see 'refgraph %s --help')\n", cmd);
+    fprintf(stderr, "refgraph %s: %s\n(see 'refgraph %s --help')\n", cmd, cli_term(msg), cmd);
     return EXIT_USAGE;
 }
 
@@ -58,12 +59,12 @@ int cli_open(const char *path, const cli_load_options *lo, rg_snapshot **out)
         o.threads = lo->threads;
     }
     if (rg_snapshot_open(path, &o, out) != RG_OK) {
-        fprintf(stderr, "refgraph: %s\n", rg_last_error());
+        fprintf(stderr, "refgraph: %s\n", cli_term(rg_last_error()));
         return EXIT_BAD_INPUT;
     }
     const rg_snapshot_info *info = rg_snapshot_get_info(*out);
     if (info->cache_note[0])
-        fprintf(stderr, "refgraph: note: %s\n", info->cache_note);
+        fprintf(stderr, "refgraph: note: %s\n", cli_term(info->cache_note));
     return EXIT_OK;
 }
 
@@ -108,15 +109,52 @@ yajl_gen cli_json_new(void)
     return g;
 }
 
+/* yajl escapes the C0 controls in strings; the C1 controls (U+009B is a
+ * terminal's CSI), the line separators and the bidi overrides are valid
+ * unescaped in JSON but act on a terminal that shows the output, so they
+ * are written as \uNNNN too: the same string to a JSON parser. They can
+ * only occur inside strings, as everything else yajl writes is ASCII. */
+static int json_escape_cp(const unsigned char *p, size_t left, unsigned *cp)
+{
+    if (left >= 2 && p[0] == 0xC2 && p[1] >= 0x80 && p[1] <= 0x9F) {
+        *cp = p[1];
+        return 2;
+    }
+    if (left >= 3 && p[0] == 0xE2 && p[1] == 0x80 && p[2] >= 0xA8 && p[2] <= 0xAE) {
+        *cp = 0x2000 + (p[2] - 0x80); /* U+2028..U+202E */
+        return 3;
+    }
+    if (left >= 3 && p[0] == 0xE2 && p[1] == 0x81 && p[2] >= 0xA6 && p[2] <= 0xA9) {
+        *cp = 0x2040 + (p[2] - 0x80); /* U+2066..U+2069 */
+        return 3;
+    }
+    return 0;
+}
+
 int cli_json_finish(yajl_gen g, FILE *out)
 {
     const unsigned char *buf;
     size_t len;
     int rc = 0;
-    if (yajl_gen_get_buf(g, &buf, &len) != yajl_gen_status_ok)
+    if (yajl_gen_get_buf(g, &buf, &len) != yajl_gen_status_ok) {
         rc = -1;
-    else if (fwrite(buf, 1, len, out) != len)
-        rc = -1;
+    } else {
+        size_t start = 0;
+        for (size_t i = 0; i < len && rc == 0;) {
+            unsigned cp;
+            int n = json_escape_cp(buf + i, len - i, &cp);
+            if (!n) {
+                i++;
+                continue;
+            }
+            if (fwrite(buf + start, 1, i - start, out) != i - start || fprintf(out, "\\u%04x", cp) < 0)
+                rc = -1;
+            i += (size_t)n;
+            start = i;
+        }
+        if (rc == 0 && fwrite(buf + start, 1, len - start, out) != len - start)
+            rc = -1;
+    }
     yajl_gen_free(g);
     return rc;
 }
@@ -165,7 +203,7 @@ int cli_atomic_open(cli_atomic_file *f, const char *path)
     snprintf(f->tmp_path, n, "%s.tmp-%ld", path, (long)getpid());
     f->fp = fopen(f->tmp_path, "wb");
     if (!f->fp) {
-        fprintf(stderr, "refgraph: %s: cannot write: %s\n", path, strerror(errno));
+        fprintf(stderr, "refgraph: %s: cannot write: %s\n", cli_term(path), strerror(errno));
         cli_atomic_abort(f);
         return -1;
     }
@@ -183,7 +221,7 @@ int cli_atomic_commit(cli_atomic_file *f)
     if (rc == 0 && rename(f->tmp_path, f->final_path) != 0)
         rc = -1;
     if (rc != 0) {
-        fprintf(stderr, "refgraph: %s: cannot write: %s\n", f->final_path, strerror(errno));
+        fprintf(stderr, "refgraph: %s: cannot write: %s\n", cli_term(f->final_path), strerror(errno));
         unlink(f->tmp_path);
     }
     free(f->final_path);

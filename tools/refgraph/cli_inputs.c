@@ -84,7 +84,7 @@ int cli_expand_dir(const char *dir, cli_strlist *out)
 {
     DIR *d = opendir(dir);
     if (!d) {
-        fprintf(stderr, "refgraph: %s: %s\n", dir, strerror(errno));
+        fprintf(stderr, "refgraph: %s: %s\n", cli_term(dir), strerror(errno));
         return EXIT_BAD_INPUT;
     }
     cli_strlist names = {0};
@@ -120,7 +120,7 @@ int cli_expand_dir(const char *dir, cli_strlist *out)
     if (rc)
         fprintf(stderr, "refgraph: out of memory\n");
     else if (names.n == 0) {
-        fprintf(stderr, "refgraph: %s: no snapshots in this directory\n", dir);
+        fprintf(stderr, "refgraph: %s: no snapshots in this directory\n", cli_term(dir));
         rc = EXIT_BAD_INPUT;
     }
     cli_strlist_free(&names);

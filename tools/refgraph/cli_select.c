@@ -47,29 +47,30 @@ void cli_selection_free(cli_selection *s)
     memset(s, 0, sizeof *s);
 }
 
-/* Append `s` to buf with control characters shown as escapes, so one
- * object stays on one line whatever its repr holds. */
+/* Append the first `max` bytes of `s` to buf, made safe for a terminal
+ * (cli_term), so one object stays on one line whatever its repr holds. */
 static void append_clean(char *buf, size_t cap, const char *s, size_t max)
 {
-    size_t w = strlen(buf), taken = 0;
-    for (const unsigned char *p = (const unsigned char *)s; *p && w + 8 < cap; p++) {
-        if (taken >= max) {
-            /* Do not cut a UTF-8 sequence in half. */
-            while (w > 0 && ((unsigned char)buf[w - 1] & 0xc0) == 0x80)
-                w--;
-            if (w > 0 && ((unsigned char)buf[w - 1] & 0xc0) == 0xc0)
-                w--;
-            memcpy(buf + w, "\xe2\x80\xa6", 3);
-            w += 3;
-            break;
-        }
-        if (*p < 0x20 || *p == 0x7f)
-            w += (size_t)snprintf(buf + w, cap - w, "\\x%02x", *p);
-        else
-            buf[w++] = (char)*p;
-        taken++;
+    size_t w = strlen(buf), len = strlen(s);
+    int cut = len > max;
+    if (cut) {
+        /* Do not cut a UTF-8 sequence in half. */
+        len = max;
+        while (len > 0 && ((unsigned char)s[len] & 0xc0) == 0x80)
+            len--;
     }
-    buf[w] = '\0';
+    if (w + 4 >= cap)
+        return;
+    char *part = strndup(s, len);
+    if (!part)
+        return;
+    size_t room = cap - w - (cut ? 3 : 0);
+    size_t need = cli_term_escape(part, buf + w, room);
+    free(part);
+    w = need < room ? w + need : strlen(buf);
+    if (cut) {
+        memcpy(buf + w, "\xe2\x80\xa6", 4); /* with the NUL */
+    }
 }
 
 void cli_describe_node(const rg_snapshot *s, rg_node n, char *buf, size_t cap)
@@ -94,8 +95,8 @@ static int by_id(const rg_snapshot *s, const char *cmd, const char *text, cli_se
 {
     uint64_t id = strtoull(text, NULL, 0);
     if (rg_node_find(s, id, &out->target) != RG_OK) {
-        fprintf(stderr, "refgraph %s: no object with id %s in %s\n", cmd, text,
-                rg_snapshot_get_info(s)->path);
+        fprintf(stderr, "refgraph %s: no object with id %s in %s\n", cmd, cli_term(text),
+                cli_term(rg_snapshot_get_info(s)->path));
         return EXIT_BAD_INPUT;
     }
     snprintf(out->what, sizeof out->what, "--id %s", text);
@@ -106,7 +107,7 @@ static int by_type(const rg_snapshot *s, const rg_paths *p, const char *cmd, con
                    cli_selection *out)
 {
     if (rg_type_find(s, sel->type, &out->type) != RG_OK) {
-        fprintf(stderr, "refgraph %s: %s\n", cmd, rg_last_error());
+        fprintf(stderr, "refgraph %s: %s\n", cmd, cli_term(rg_last_error()));
         return EXIT_BAD_INPUT;
     }
     uint32_t n = rg_node_count(s);
@@ -115,8 +116,8 @@ static int by_type(const rg_snapshot *s, const rg_paths *p, const char *cmd, con
         count += rg_node_type(s, v) == out->type;
     const char *tname = rg_type_name(s, out->type);
     if (count == 0) {
-        fprintf(stderr, "refgraph %s: type '%s' has no instances in %s\n", cmd, tname,
-                rg_snapshot_get_info(s)->path);
+        fprintf(stderr, "refgraph %s: type '%s' has no instances in %s\n", cmd, cli_term(tname),
+                cli_term(rg_snapshot_get_info(s)->path));
         return EXIT_BAD_INPUT;
     }
     out->instances = malloc(count * sizeof *out->instances);
@@ -130,7 +131,7 @@ static int by_type(const rg_snapshot *s, const rg_paths *p, const char *cmd, con
             out->instances[k++] = v;
     out->n_instances = count;
     if (rg_paths_group(p, out->instances, count, &out->groups, &out->n_groups, &out->members) != RG_OK) {
-        fprintf(stderr, "refgraph %s: %s\n", cmd, rg_last_error());
+        fprintf(stderr, "refgraph %s: %s\n", cmd, cli_term(rg_last_error()));
         return EXIT_BAD_INPUT;
     }
     out->target = out->groups[0].representative;
@@ -223,11 +224,11 @@ static int by_name(const rg_snapshot *s, const char *cmd, const char *name, cli_
     }
     const candidates *amb = globals.count ? &globals : &named;
     if (amb->count == 0)
-        fprintf(stderr, "refgraph %s: no module global or named object '%s' in %s\n", cmd, name,
-                rg_snapshot_get_info(s)->path);
+        fprintf(stderr, "refgraph %s: no module global or named object '%s' in %s\n", cmd, cli_term(name),
+                cli_term(rg_snapshot_get_info(s)->path));
     else
-        fprintf(stderr, "refgraph %s: --name '%s' is ambiguous (%zu matches): %s\n", cmd, name,
-                amb->count, amb->list);
+        fprintf(stderr, "refgraph %s: --name '%s' is ambiguous (%zu matches): %s\n", cmd, cli_term(name),
+                amb->count, cli_term(amb->list));
     return EXIT_BAD_INPUT;
 }
 

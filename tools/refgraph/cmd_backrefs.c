@@ -4,9 +4,12 @@
  * fan-in folded. */
 #include "cli_select.h"
 
+#include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 static void help(FILE *out, const char *cmd)
 {
@@ -30,7 +33,9 @@ static void help(FILE *out, const char *cmd)
             "  --highlight TYPE  draw instances of TYPE highlighted\n"
             "  --stop-at TYPE    draw instances of TYPE but do not expand them\n"
             "  -o FILE           write to FILE (atomically); the format follows the\n"
-            "                    extension: .dot/.gv, .svg, .png, .pdf\n"
+            "                    extension: .dot/.gv, .svg, .png, .pdf. '-' is stdout; a\n"
+            "                    FILE that is not a regular file (a FIFO, a terminal,\n"
+            "                    /dev/stdout) is written in place\n"
             "  --format F        dot, svg, png or pdf (overrides the extension)\n"
             "  --no-cache, --cache-dir DIR   index cache control\n"
             "\n"
@@ -118,6 +123,10 @@ static int parse(const char *cmd, int argc, char **argv, diagram_args *a, cli_lo
         return cli_usage_error(cmd, "one snapshot at a time");
     if (a->output && !*a->output)
         return cli_usage_error(cmd, "-o needs a file name");
+    /* stdout, whatever it is (a pipe, a terminal, a file opened for
+     * appending); the format is --format's, else DOT */
+    if (a->output && (strcmp(a->output, "-") == 0 || strcmp(a->output, "/dev/stdout") == 0))
+        a->output = NULL;
     if (a->format < 0 && a->output && (a->format = rg_diagram_format_from_path(a->output)) < 0)
         return cli_usage_error(cmd, "cannot tell the format from '%s': use a .dot, .gv, .svg, .png or "
                                     ".pdf name, or --format", a->output);
@@ -139,28 +148,64 @@ static int targets(const cli_selection *sel, int all, rg_node **out, size_t *n)
     return 0;
 }
 
-static int emit(const char *cmd, const diagram_args *a, const rg_diagram *d)
+/* Render and write into an open stream: stdout, or a file that is not a
+ * regular one. */
+static int emit_stream(const char *cmd, const diagram_args *a, const rg_diagram *d, FILE *out,
+                       const char *name)
 {
-    if (a->output) {
-        if (rg_diagram_write(d, (rg_diagram_format)a->format, a->output) != RG_OK) {
-            fprintf(stderr, "refgraph %s: %s\n", cmd, rg_last_error());
-            return EXIT_BAD_INPUT;
-        }
-        return EXIT_OK;
-    }
     char *buf;
     size_t len;
     if (rg_diagram_render(d, (rg_diagram_format)a->format, &buf, &len) != RG_OK) {
-        fprintf(stderr, "refgraph %s: %s\n", cmd, rg_last_error());
+        fprintf(stderr, "refgraph %s: %s\n", cmd, cli_term(rg_last_error()));
         return EXIT_BAD_INPUT;
     }
-    int bad = fwrite(buf, 1, len, stdout) != len || fflush(stdout) != 0;
+    int bad = fwrite(buf, 1, len, out) != len || fflush(out) != 0;
     rg_free(buf);
-    if (bad) {
-        fprintf(stderr, "refgraph %s: cannot write to stdout\n", cmd);
+    if (bad && name)
+        fprintf(stderr, "refgraph %s: %s: cannot write: %s\n", cmd, cli_term(name), strerror(errno));
+    return bad ? EXIT_BAD_INPUT : EXIT_OK; /* on stdout, main() says why */
+}
+
+/* -o FILE. A regular file (or a new one) is written atomically: a temporary
+ * file renamed over it when complete. Anything else that exists, a FIFO, a
+ * terminal, /dev/null, /dev/stdout or a symlink to one, is written in place:
+ * renaming over it would replace the device or its symlink (as root,
+ * /dev/stdout itself) with a regular file. A symlink to a regular file is
+ * followed, so the link stays a link. */
+static int emit_file(const char *cmd, const diagram_args *a, const rg_diagram *d)
+{
+    const char *path = a->output;
+    struct stat st, lst;
+    char real[PATH_MAX];
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+        fprintf(stderr, "refgraph %s: %s: is a directory\n", cmd, cli_term(path));
+        return EXIT_BAD_INPUT;
+    }
+    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+        FILE *f = fopen(path, "wb");
+        if (!f) {
+            fprintf(stderr, "refgraph %s: %s: cannot write: %s\n", cmd, cli_term(path), strerror(errno));
+            return EXIT_BAD_INPUT;
+        }
+        int rc = emit_stream(cmd, a, d, f, path);
+        if (fclose(f) != 0 && rc == EXIT_OK) {
+            fprintf(stderr, "refgraph %s: %s: cannot write: %s\n", cmd, cli_term(path), strerror(errno));
+            rc = EXIT_BAD_INPUT;
+        }
+        return rc;
+    }
+    if (lstat(path, &lst) == 0 && S_ISLNK(lst.st_mode) && realpath(path, real))
+        path = real;
+    if (rg_diagram_write(d, (rg_diagram_format)a->format, path) != RG_OK) {
+        fprintf(stderr, "refgraph %s: %s\n", cmd, cli_term(rg_last_error()));
         return EXIT_BAD_INPUT;
     }
     return EXIT_OK;
+}
+
+static int emit(const char *cmd, const diagram_args *a, const rg_diagram *d)
+{
+    return a->output ? emit_file(cmd, a, d) : emit_stream(cmd, a, d, stdout, NULL);
 }
 
 static int run(const char *cmd, rg_diagram_direction dir, int argc, char **argv)
@@ -184,7 +229,7 @@ static int run(const char *cmd, rg_diagram_direction dir, int argc, char **argv)
     cli_selection sel;
     memset(&sel, 0, sizeof sel);
     if (rg_paths_compute(snap, NULL, &paths) != RG_OK) {
-        fprintf(stderr, "refgraph %s: %s\n", cmd, rg_last_error());
+        fprintf(stderr, "refgraph %s: %s\n", cmd, cli_term(rg_last_error()));
         rc = EXIT_BAD_INPUT;
         goto done;
     }
@@ -197,13 +242,13 @@ static int run(const char *cmd, rg_diagram_direction dir, int argc, char **argv)
     }
     a.o.paths = paths;
     if (rg_diagram_build(snap, nodes, n, &a.o, &d) != RG_OK) {
-        fprintf(stderr, "refgraph %s: %s\n", cmd, rg_last_error());
+        fprintf(stderr, "refgraph %s: %s\n", cmd, cli_term(rg_last_error()));
         rc = EXIT_BAD_INPUT;
         goto done;
     }
     rc = emit(cmd, &a, d);
     if (*rg_diagram_note(d))
-        fprintf(stderr, "refgraph %s: note: %s\n", cmd, rg_diagram_note(d));
+        fprintf(stderr, "refgraph %s: note: %s\n", cmd, cli_term(rg_diagram_note(d)));
 done:
     free(nodes);
     rg_diagram_free(d);

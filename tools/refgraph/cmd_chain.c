@@ -55,16 +55,8 @@ static void edge_text(const rg_snapshot *s, const rg_edge *e, char *buf, size_t 
 {
     char raw[512];
     rg_edge_label_format(s, e, raw, sizeof raw);
-    buf[0] = '\0';
-    /* Labels come from the snapshot: keep them on one line. */
-    size_t w = 0;
-    for (const unsigned char *p = (const unsigned char *)raw; *p && w + 6 < cap; p++) {
-        if (*p < 0x20 || *p == 0x7f)
-            w += (size_t)snprintf(buf + w, cap - w, "\\x%02x", *p);
-        else
-            buf[w++] = (char)*p;
-    }
-    buf[w] = '\0';
+    /* Labels come from the snapshot: keep them on one line, inert. */
+    cli_term_escape(raw, buf, cap);
 }
 
 /* Retained sizes for the hops, when computed (the CLI's own, per run). */
@@ -112,10 +104,7 @@ static void print_root_line(const rg_snapshot *s, const rg_paths *p, rg_node tar
         return;
     rg_root root;
     rg_root_get(s, r, &root);
-    char label[256] = "";
-    size_t w = 0;
-    for (const unsigned char *c = (const unsigned char *)root.label; *c && w + 6 < sizeof label; c++)
-        w += (size_t)snprintf(label + w, sizeof label - w, *c < 0x20 || *c == 0x7f ? "\\x%02x" : "%c", *c);
+    const char *label = cli_term(root.label);
     printf("%sroot: %s%s%s%s\n", indent, rg_root_kind_name(root.kind), *label ? " '" : "", label, *label ? "'" : "");
 }
 
@@ -208,11 +197,11 @@ static void print_text(const rg_snapshot *s, const rg_paths *p, const chain_args
                    hop_dom ? " (beside each object, what it retains)" : "");
         print_target(s, p, sel->target, "  ");
         if (sel->type != UINT32_MAX)
-            printf("(%s; --all shows every chain shape)\n", sel->what);
+            printf("(%s; --all shows every chain shape)\n", cli_term(sel->what));
         return;
     }
     printf("%s instance%s of %s in %zu chain shape%s:\n", cli_fmt_count(count, sizeof count, sel->n_instances),
-           sel->n_instances == 1 ? "" : "s", rg_type_name(s, sel->type), sel->n_groups,
+           sel->n_instances == 1 ? "" : "s", cli_term(rg_type_name(s, sel->type)), sel->n_groups,
            sel->n_groups == 1 ? "" : "s");
     for (size_t g = 0; g < sel->n_groups; g++) {
         const rg_chain_group *gr = &sel->groups[g];
@@ -424,7 +413,8 @@ int cmd_chain(int argc, char **argv)
     for (size_t i = 0; i < a.n_types; i++) {
         uint32_t t;
         if (rg_type_find(snap, a.ignore_types[i], &t) != RG_OK)
-            fprintf(stderr, "refgraph chain: note: --ignore-type %s: %s\n", a.ignore_types[i], rg_last_error());
+            fprintf(stderr, "refgraph chain: note: --ignore-type %s: %s\n", cli_term(a.ignore_types[i]),
+                    cli_term(rg_last_error()));
         else
             a.ignore_types[i] = rg_type_name(snap, t);
     }
@@ -432,7 +422,7 @@ int cmd_chain(int argc, char **argv)
     cli_selection sel;
     memset(&sel, 0, sizeof sel);
     if (rg_paths_compute(snap, &po, &paths) != RG_OK) {
-        fprintf(stderr, "refgraph chain: %s\n", rg_last_error());
+        fprintf(stderr, "refgraph chain: %s\n", cli_term(rg_last_error()));
         rc = EXIT_BAD_INPUT;
     } else if ((rc = cli_select("chain", snap, paths, &a.sel, &sel)) == EXIT_OK) {
         rg_dominators *dom = NULL;

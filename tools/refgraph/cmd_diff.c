@@ -78,7 +78,7 @@ static int load_snapshot(const char *path, const cli_load_options *lo, const rg_
     /* The graph goes before the next one is loaded: one graph at a time. */
     rg_snapshot_free(snap);
     if (rc != RG_OK) {
-        fprintf(stderr, "refgraph: %s: %s\n", path, rg_last_error());
+        fprintf(stderr, "refgraph: %s: %s\n", cli_term(path), cli_term(rg_last_error()));
         return EXIT_BAD_INPUT;
     }
     if (points_add(pts, s)) {
@@ -123,7 +123,7 @@ static int load_log(const char *path, points *pts)
     rg_summary **v;
     uint32_t n;
     if (rg_objgraph_log_open(path, &v, &n) != RG_OK) {
-        fprintf(stderr, "refgraph: %s\n", rg_last_error());
+        fprintf(stderr, "refgraph: %s\n", cli_term(rg_last_error()));
         return EXIT_BAD_INPUT;
     }
     int rc = EXIT_OK;
@@ -230,7 +230,7 @@ int cmd_diff(int argc, char **argv)
     for (int i = optind; i < argc; i++) {
         struct stat st;
         if (stat(argv[i], &st) != 0) {
-            fprintf(stderr, "refgraph: %s: %s\n", argv[i], strerror(errno));
+            fprintf(stderr, "refgraph: %s: %s\n", cli_term(argv[i]), strerror(errno));
             rc = EXIT_BAD_INPUT;
             goto out;
         }
@@ -243,7 +243,7 @@ int cmd_diff(int argc, char **argv)
         }
         int kind = cli_sniff(argv[i]);
         if (kind == CLI_IN_UNREADABLE) {
-            fprintf(stderr, "refgraph: %s: %s\n", argv[i], strerror(errno));
+            fprintf(stderr, "refgraph: %s: %s\n", cli_term(argv[i]), strerror(errno));
             rc = EXIT_BAD_INPUT;
             goto out;
         }
@@ -277,12 +277,12 @@ int cmd_diff(int argc, char **argv)
         goto out;
     }
     if (rg_diff_compute(pts.v, pts.n, &dopts, &diff) != RG_OK) {
-        fprintf(stderr, "refgraph: %s\n", rg_last_error());
+        fprintf(stderr, "refgraph: %s\n", cli_term(rg_last_error()));
         rc = EXIT_BAD_INPUT;
         goto out;
     }
     for (uint32_t i = 0; i < rg_diff_warning_count(diff); i++)
-        fprintf(stderr, "refgraph diff: warning: %s\n", rg_diff_warning(diff, i));
+        fprintf(stderr, "refgraph diff: warning: %s\n", cli_term(rg_diff_warning(diff, i)));
 
     /* The verdict is the judgement's, worded as the report words it, so
      * diff, suspects and the report cannot disagree. */
@@ -301,7 +301,7 @@ int cmd_diff(int argc, char **argv)
     int tripped = 0;
     for (size_t i = 0; i < gates.n; i++) {
         if (rg_diff_gate(diff, gates.v[i], &view.gates[i]) != RG_OK) {
-            rc = cli_usage_error("diff", "--fail-if-grows %s", rg_last_error());
+            rc = cli_usage_error("diff", "--fail-if-grows %s", cli_term(rg_last_error()));
             goto out;
         }
         tripped |= view.gates[i].tripped;
@@ -316,15 +316,14 @@ int cmd_diff(int argc, char **argv)
     for (size_t i = 0; i < gates.n; i++) {
         const rg_gate_result *r = &view.gates[i];
         if (r->tripped)
-            fprintf(stderr, "refgraph diff: gate tripped: %s\n", r->message);
+            fprintf(stderr, "refgraph diff: gate tripped: %s\n", cli_term(r->message));
         else if (r->matched == 0)
-            fprintf(stderr, "refgraph diff: warning: gate matched nothing: %s\n", r->message);
+            fprintf(stderr, "refgraph diff: warning: gate matched nothing: %s\n", cli_term(r->message));
         else
-            fprintf(stderr, "refgraph diff: gate passed: %s\n", r->message);
+            fprintf(stderr, "refgraph diff: gate passed: %s\n", cli_term(r->message));
     }
     if (fflush(stdout) != 0 || ferror(stdout)) {
-        fprintf(stderr, "refgraph: cannot write output\n");
-        rc = EXIT_BAD_INPUT;
+        rc = EXIT_BAD_INPUT; /* main() says why */
         goto out;
     }
     rc = tripped ? EXIT_GATE : EXIT_OK;

@@ -101,7 +101,7 @@ static void print_types(const rg_diff *d, const cli_diff_view *v, int has_bytes,
     char ser[256], a[40], b[40], c[40];
     for (uint32_t i = 0; i < k; i++) {
         const rg_growth *g = rg_diff_type(d, i);
-        int cn = columns(g->name);
+        int cn = columns(cli_term(g->name));
         wname = cn > wname ? (cn > 48 ? 48 : cn) : wname;
         int cs = columns(fmt_series(ser, sizeof ser, g->count, np));
         wser = cs > wser ? cs : wser;
@@ -117,10 +117,11 @@ static void print_types(const rg_diff *d, const cli_diff_view *v, int has_bytes,
     for (uint32_t i = 0; i < k; i++) {
         const rg_growth *g = rg_diff_type(d, i);
         fprintf(out, "  ");
-        if (columns(g->name) > wname)
-            fprintf(out, "%.*s…", wname - 1, g->name);
+        const char *name = cli_term(g->name);
+        if (columns(name) > wname)
+            fprintf(out, "%.*s…", wname - 1, name);
         else
-            pad(out, g->name, wname);
+            pad(out, name, wname);
         fprintf(out, "  ");
         pad(out, fmt_series(ser, sizeof ser, g->count, np), wser);
         fprintf(out, "  %10s  %12s", fmt_signed(a, sizeof a, g->count_delta),
@@ -159,7 +160,7 @@ static void print_groups(const rg_diff *d, const cli_diff_view *v, FILE *out)
                 g->flags & RG_GROWTH_RETAINED ? "retained" : "shallow",
                 fmt_rate(e, sizeof e, g->bytes_per_min, 1), *f ? "  [" : "", f, *f ? "]" : "");
         fprintf(out, "     counts %s\n", fmt_series(ser, sizeof ser, g->count, np));
-        fprintf(out, "     %s\n", g->name);
+        fprintf(out, "     %s\n", cli_term(g->name));
     }
     if (limit < rows)
         fprintf(out, "  (%u more grew; --top 0 shows all)\n", rows - limit);
@@ -189,7 +190,7 @@ static void print_lifetimes(const rg_diff *d, const cli_diff_view *v, FILE *out)
         return;
     int w = 4;
     for (uint32_t i = 0; i < k; i++) {
-        int cn = columns(rg_diff_lifetime_type(d, i)->name);
+        int cn = columns(cli_term(rg_diff_lifetime_type(d, i)->name));
         w = cn > w ? (cn > 48 ? 48 : cn) : w;
     }
     fprintf(out, "  ");
@@ -198,10 +199,11 @@ static void print_lifetimes(const rg_diff *d, const cli_diff_view *v, FILE *out)
     for (uint32_t i = 0; i < k; i++) {
         const rg_lifetime *l = rg_diff_lifetime_type(d, i);
         fprintf(out, "  ");
-        if (columns(l->name) > w)
-            fprintf(out, "%.*s…", w - 1, l->name);
+        const char *name = cli_term(l->name);
+        if (columns(name) > w)
+            fprintf(out, "%.*s…", w - 1, name);
         else
-            pad(out, l->name, w);
+            pad(out, name, w);
         fprintf(out, "  %10s  %10s  %10s\n", cli_fmt_count(a, sizeof a, l->leaked_count),
                 cli_fmt_count(b, sizeof b, l->new_count), cli_fmt_count(c, sizeof c, l->freed_count));
     }
@@ -211,7 +213,7 @@ static void print_lifetimes(const rg_diff *d, const cli_diff_view *v, FILE *out)
     uint32_t kg = shown(grows, v->top < 5 && v->top ? v->top : 5);
     for (uint32_t i = 0; i < kg; i++) {
         const rg_lifetime *l = rg_diff_lifetime_group(d, i);
-        fprintf(out, "  %s in the leak set at %s\n", cli_fmt_count(a, sizeof a, l->leaked_count), l->name);
+        fprintf(out, "  %s in the leak set at %s\n", cli_fmt_count(a, sizeof a, l->leaked_count), cli_term(l->name));
     }
 }
 
@@ -237,7 +239,7 @@ void cli_diff_print_text(const rg_diff *d, const cli_diff_view *v, FILE *out)
         else
             snprintf(t, sizeof t, "-");
         fprintf(out, "  %3u  %9s  %12s  %10s  %s\n", i + 1, t, cli_fmt_count(a, sizeof a, s->objects),
-                has_bytes ? cli_fmt_bytes(b, sizeof b, s->total_bytes) : "-", s->source);
+                has_bytes ? cli_fmt_bytes(b, sizeof b, s->total_bytes) : "-", cli_term(s->source));
     }
     print_types(d, v, has_bytes, out);
     if (rg_diff_group_count(d))
@@ -246,12 +248,12 @@ void cli_diff_print_text(const rg_diff *d, const cli_diff_view *v, FILE *out)
         print_lifetimes(d, v, out);
     const rg_verdict *vd = rg_diff_verdict(d);
     if (v->judgement) {
-        fprintf(out, "\nVerdict: %s\n", v->judgement);
+        fprintf(out, "\nVerdict: %s\n", cli_term(v->judgement));
         return;
     }
-    fprintf(out, "\nVerdict: %s\n", vd->text);
+    fprintf(out, "\nVerdict: %s\n", cli_term(vd->text));
     if (vd->kind == RG_VERDICT_GROUP && vd->growth)
-        fprintf(out, "  path: %s\n", vd->growth->name);
+        fprintf(out, "  path: %s\n", cli_term(vd->growth->name));
 }
 
 /* ------------------------------------------------------------------ JSON */

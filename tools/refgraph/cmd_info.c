@@ -21,10 +21,11 @@ static void help(FILE *out)
 static void print_text(const rg_snapshot_info *i)
 {
     char a[32], b[32];
-    printf("file:        %s\n", i->path);
-    printf("format:      %s version %d (compression: %s)\n", i->format, i->format_version, i->compression);
-    printf("producer:    %s\n", i->producer[0] ? i->producer : "(unknown)");
-    printf("runtime:     %s\n", i->runtime[0] ? i->runtime : "(unknown)");
+    printf("file:        %s\n", cli_term(i->path));
+    printf("format:      %s version %d (compression: %s)\n", cli_term(i->format), i->format_version,
+           cli_term(i->compression));
+    printf("producer:    %s\n", i->producer[0] ? cli_term(i->producer) : "(unknown)");
+    printf("runtime:     %s\n", i->runtime[0] ? cli_term(i->runtime) : "(unknown)");
     if (i->pid >= 0)
         printf("pid:         %lld\n", (long long)i->pid);
     if (i->time > 0)

@@ -166,16 +166,16 @@ static int run(int argc, char **argv, const char *cmd)
         ro.command_line = cmd;
         if (rg_report_build((const rg_snapshot *const *)snaps, paths.n, &ro, &report) != RG_OK ||
             rg_report_write(report, dir, formats) != RG_OK) {
-            fprintf(stderr, "refgraph: %s\n", rg_last_error());
+            fprintf(stderr, "refgraph: %s\n", cli_term(rg_last_error()));
             rc = EXIT_BAD_INPUT;
         }
     }
     if (rc == EXIT_OK && !quiet) {
         const char *sep = dir[strlen(dir) - 1] == '/' ? "" : "/";
         if (formats & RG_REPORT_MARKDOWN)
-            printf("wrote %s%sreport.md\n", dir, sep);
+            printf("wrote %s%sreport.md\n", cli_term(dir), sep);
         if (formats & RG_REPORT_HTML)
-            printf("wrote %s%sreport.html\n", dir, sep);
+            printf("wrote %s%sreport.html\n", cli_term(dir), sep);
         size_t nd = rg_report_diagram_count(report), shown = 0;
         for (size_t i = 0; i < nd; i++) {
             const char *svg;
@@ -183,7 +183,7 @@ static int run(int argc, char **argv, const char *cmd)
             shown += svg != NULL;
         }
         if (shown)
-            printf("wrote %zu diagram%s (%s%s*.svg)\n", shown, shown == 1 ? "" : "s", dir, sep);
+            printf("wrote %zu diagram%s (%s%s*.svg)\n", shown, shown == 1 ? "" : "s", cli_term(dir), sep);
         printf("\nSummary:\n%s", rg_report_summary(report));
     }
     rg_report_free(report);

@@ -71,7 +71,7 @@ static void print_cycle(const rg_snapshot *s, const rg_edge *cycle, uint32_t len
     for (uint32_t i = 0; i < len && i < 12; i++) {
         char label[128];
         rg_edge_label_format(s, &cycle[i], label, sizeof label);
-        printf("%s %s" ARROW, rg_node_type_name(s, cycle[i].from), label);
+        printf("%s %s" ARROW, cli_term(rg_node_type_name(s, cycle[i].from)), cli_term(label));
     }
     if (len > 12)
         printf("\xe2\x80\xa6 (%u more) \xe2\x80\xa6" ARROW, len - 12);
@@ -199,12 +199,12 @@ static void print_suspect_text(const rg_snapshot *s, const rg_suspects *S, const
 {
     char head[512], b1[32], b2[32], n1[32], desc[512];
     suspect_headline(s, S, sp, head, sizeof head);
-    printf("#%u  %s\n", rank, head);
+    printf("#%u  %s\n", rank, cli_term(head));
     printf("    verdict:       %s (%s)\n", rg_leak_level_name(sp->level), rg_leak_reason_name(sp->reason));
     if (sp->name && *sp->name)
-        printf("    function:      %s\n", sp->name);
+        printf("    function:      %s\n", cli_term(sp->name));
     if (sp->carried_type && *sp->carried_type)
-        printf("    carries:       %s\n", sp->carried_type);
+        printf("    carries:       %s\n", cli_term(sp->carried_type));
     printf("    retained:      %s (%.1f%% of the heap)%s\n", cli_fmt_bytes(b1, sizeof b1, sp->retained_bytes),
            100.0 * sp->share, sp->significant ? "" : "  [below the threshold of consequence]");
     if (sp->has_growth)
@@ -217,20 +217,20 @@ static void print_suspect_text(const rg_snapshot *s, const rg_suspects *S, const
         rg_groups_get(G, sp->top_group, &top);
         char *path = NULL;
         if (rg_groups_path(G, sp->group, &path) == RG_OK)
-            printf("    path:          %s\n", path);
+            printf("    path:          %s\n", cli_term(path));
         rg_free(path);
-        printf("    count:         %s %s, shallow %s\n", cli_fmt_count(n1, sizeof n1, item.count), item.type_name,
+        printf("    count:         %s %s, shallow %s\n", cli_fmt_count(n1, sizeof n1, item.count), cli_term(item.type_name),
                cli_fmt_bytes(b1, sizeof b1, item.shallow_bytes));
         if (sp->top_group != sp->group)
             printf("                   held through %s %s (the retained size counts them too)\n",
-                   cli_fmt_count(n1, sizeof n1, top.count), top.type_name);
+                   cli_fmt_count(n1, sizeof n1, top.count), cli_term(top.type_name));
         if (sp->accumulation != RG_NODE_NONE) {
             describe(s, sp->accumulation, desc, sizeof desc);
-            printf("    accumulation:  %s retains %s\n", desc,
+            printf("    accumulation:  %s retains %s\n", cli_term(desc),
                    cli_fmt_bytes(b2, sizeof b2, sp->accumulation_retained));
             char *chain = chain_text(s, rg_suspects_paths(S), sp->accumulation);
             if (chain)
-                printf("                   reached by %s\n", chain);
+                printf("                   reached by %s\n", cli_term(chain));
             free(chain);
         } else {
             printf("    accumulation:  none: the instances hang off several roots\n");
@@ -245,7 +245,7 @@ static void print_suspect_text(const rg_snapshot *s, const rg_suspects *S, const
                 char *ip = NULL;
                 if (rg_groups_path(G, sp->group, &ip) == RG_OK && strncmp(bp, ip, strlen(ip)) == 0)
                     tail = bp + strlen(ip);
-                printf("    most bytes in: \xe2\x80\xa6%s (%s, retains %s)\n", tail,
+                printf("    most bytes in: \xe2\x80\xa6%s (%s, retains %s)\n", cli_term(tail),
                        cli_fmt_count(n1, sizeof n1, bulk.count), cli_fmt_bytes(b1, sizeof b1, bulk.retained_bytes));
                 rg_free(ip);
             }
@@ -254,7 +254,7 @@ static void print_suspect_text(const rg_snapshot *s, const rg_suspects *S, const
         if (sp->representative != RG_NODE_NONE) {
             char *chain = chain_text(s, rg_suspects_paths(S), sp->representative);
             if (chain)
-                printf("    example:       %s (id %llu)\n", chain,
+                printf("    example:       %s (id %llu)\n", cli_term(chain),
                        (unsigned long long)rg_node_id(s, sp->representative));
             free(chain);
         }
@@ -280,7 +280,7 @@ static void print_suspect_text(const rg_snapshot *s, const rg_suspects *S, const
                "                   Py_INCREF never released, an embedding application)\n",
                cli_fmt_count(n1, sizeof n1, og.excess));
         describe(s, og.representative, desc, sizeof desc);
-        printf("    example:       %s, refcount %lld, %lld unexplained\n", desc,
+        printf("    example:       %s, refcount %lld, %lld unexplained\n", cli_term(desc),
                (long long)rg_node_refcount(s, og.representative), (long long)og.representative_excess);
     }
 }
@@ -305,7 +305,7 @@ static void print_cycles_section(const rg_snapshot *s, const rg_cycles *c)
         rg_cycle_shape sh;
         rg_cycles_shape(c, i, &sh);
         printf("  %s \xc3\x97 [%s]: %s objects, %s, frees %s%s\n", cli_fmt_count(a, sizeof a, sh.components),
-               sh.description, cli_fmt_count(b, sizeof b, sh.objects), cli_fmt_bytes(d, sizeof d, sh.bytes),
+               cli_term(sh.description), cli_fmt_count(b, sizeof b, sh.objects), cli_fmt_bytes(d, sizeof d, sh.bytes),
                cli_fmt_bytes(e, sizeof e, sh.retained_bytes), sh.garbage ? " (some in gc.garbage)" : "");
         print_cycle(s, sh.cycle, sh.cycle_len, "      ");
     }
@@ -338,7 +338,7 @@ static void print_outside_section(const rg_snapshot *s, const rg_outside *o)
         if (shown++ >= 10)
             continue;
         printf("  %-30s %s object%s (%s unreachable), %s excess ref%s, keeps %s alive\n",
-               og.name && *og.name ? og.name : og.type_name,
+               cli_term(og.name && *og.name ? og.name : og.type_name),
                cli_fmt_count(a, sizeof a, og.objects), og.objects == 1 ? "" : "s",
                cli_fmt_count(b, sizeof b, og.unreachable), cli_fmt_count(d, sizeof d, og.excess),
                og.excess == 1 ? "" : "s", cli_fmt_bytes(e, sizeof e, og.retained_bytes));
@@ -535,7 +535,7 @@ int cmd_suspects(int argc, char **argv)
     o.min_instances = a.min_instances > UINT32_MAX ? UINT32_MAX : (uint32_t)a.min_instances;
     rg_suspects *S;
     if (rg_suspects_analyze(s, &o, &S) != RG_OK) {
-        fprintf(stderr, "refgraph: %s\n", rg_last_error());
+        fprintf(stderr, "refgraph: %s\n", cli_term(rg_last_error()));
         rg_snapshot_free(s);
         return EXIT_BAD_INPUT;
     }
@@ -546,12 +546,12 @@ int cmd_suspects(int argc, char **argv)
     } else {
         const rg_snapshot_info *info = rg_snapshot_get_info(s);
         char c[32], b[32];
-        printf("Leak suspects in %s (%s objects, %s)\n\n", info->path, cli_fmt_count(c, sizeof c, info->objects),
+        printf("Leak suspects in %s (%s objects, %s)\n\n", cli_term(info->path), cli_fmt_count(c, sizeof c, info->objects),
                cli_fmt_bytes(b, sizeof b, info->total_bytes));
         /* The verdict as the report's Summary words it: one judgement. */
         char *verdict = NULL;
         if (rg_report_verdict(s, S, 1, &verdict) == RG_OK)
-            printf("Verdict: %s\n\n", verdict);
+            printf("Verdict: %s\n\n", cli_term(verdict));
         rg_free(verdict);
         if (n == 0)
             printf("No suspects: no group, cycle or outside reference holds 0.1%% of the heap.\n");
@@ -587,7 +587,7 @@ int cmd_dominators(int argc, char **argv)
     uint32_t k = a.top > UINT32_MAX ? UINT32_MAX : (uint32_t)a.top;
     if (rg_dominators_compute(s, &d) != RG_OK || rg_paths_compute(s, NULL, &p) != RG_OK ||
         rg_dominators_top(d, k, &top, &n) != RG_OK) {
-        fprintf(stderr, "refgraph: %s\n", rg_last_error());
+        fprintf(stderr, "refgraph: %s\n", cli_term(rg_last_error()));
         rg_dominators_free(d);
         rg_paths_free(p);
         rg_snapshot_free(s);
@@ -625,7 +625,7 @@ int cmd_dominators(int argc, char **argv)
         cli_json_finish(g, stdout);
     } else {
         char c[32], b[32], sh[32], desc[512];
-        printf("Biggest retainers in %s (%s objects, %s)\n\n", info->path, cli_fmt_count(c, sizeof c, info->objects),
+        printf("Biggest retainers in %s (%s objects, %s)\n\n", cli_term(info->path), cli_fmt_count(c, sizeof c, info->objects),
                cli_fmt_bytes(b, sizeof b, total));
         printf("%4s %10s %6s %10s  %s\n", "#", "retained", "share", "shallow", "object");
         for (uint32_t i = 0; i < n; i++) {
@@ -634,11 +634,11 @@ int cmd_dominators(int argc, char **argv)
             describe(s, v, desc, sizeof desc);
             printf("%4u %10s %5.1f%% %10s  %s%s\n", i + 1, cli_fmt_bytes(b, sizeof b, ret),
                    total ? 100.0 * (double)ret / (double)total : 0.0,
-                   cli_fmt_bytes(sh, sizeof sh, rg_node_size(s, v)), desc,
+                   cli_fmt_bytes(sh, sizeof sh, rg_node_size(s, v)), cli_term(desc),
                    rg_dominators_reachable(d, v) ? "" : "  [unreachable]");
             char *chain = chain_text(s, p, v);
             if (chain)
-                printf("%23s  reached by %s\n", "", chain);
+                printf("%23s  reached by %s\n", "", cli_term(chain));
             free(chain);
         }
         if (a.top && (uint64_t)n == (uint64_t)a.top && n < rg_node_count(s))

@@ -69,7 +69,7 @@ int cmd_types(int argc, char **argv)
     rg_type_stat *st;
     uint32_t n;
     if (rg_type_stats(snap, sort, &st, &n) != RG_OK) {
-        fprintf(stderr, "refgraph: %s\n", rg_last_error());
+        fprintf(stderr, "refgraph: %s\n", cli_term(rg_last_error()));
         rg_snapshot_free(snap);
         return EXIT_BAD_INPUT;
     }
@@ -96,14 +96,16 @@ int cmd_types(int argc, char **argv)
         cli_json_finish(g, stdout);
     } else {
         size_t w = 4;
-        for (uint32_t i = 0; i < shown; i++)
-            if (strlen(st[i].name) > w)
-                w = strlen(st[i].name) > 60 ? 60 : strlen(st[i].name);
+        for (uint32_t i = 0; i < shown; i++) {
+            size_t len = cli_term_escape(st[i].name, NULL, 0);
+            if (len > w)
+                w = len > 60 ? 60 : len;
+        }
         printf("%-*s %12s %12s %6s\n", (int)w, "type", "count", "bytes", "share");
         for (uint32_t i = 0; i < shown; i++) {
             char a[32], b[32];
             double share = info->total_bytes ? 100.0 * (double)st[i].bytes / (double)info->total_bytes : 0;
-            printf("%-*.*s %12s %12s %5.1f%%\n", (int)w, (int)w, st[i].name,
+            printf("%-*.*s %12s %12s %5.1f%%\n", (int)w, (int)w, cli_term(st[i].name),
                    cli_fmt_count(a, sizeof a, st[i].count), cli_fmt_bytes(b, sizeof b, st[i].bytes), share);
         }
         if (shown < n)

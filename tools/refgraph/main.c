@@ -1,8 +1,12 @@
 /* main.c: the refgraph command line. Dispatches to one file per subcommand. */
+#define _GNU_SOURCE /* fopencookie */
 #include "cli.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 typedef struct command {
     const char *name;
@@ -38,7 +42,92 @@ static void usage(FILE *out)
             "Exit status: 0 ok, 1 bad input, 2 usage error, 3 a --fail-if-grows gate tripped.\n");
 }
 
-int main(int argc, char **argv)
+/* A standard descriptor that was closed before we started gets /dev/null
+ * opened read-only in its place: writes to it then fail (and are reported)
+ * instead of landing in whatever file the program opens next, which would
+ * take the lowest free descriptor. */
+static void guard_std_fds(void)
+{
+    for (int fd = 0; fd <= 2; fd++) {
+        if (fcntl(fd, F_GETFD) != -1 || errno != EBADF)
+            continue;
+        int got = open("/dev/null", O_RDONLY);
+        if (got >= 0 && got != fd) /* a lower one was closed too and took it */
+            close(got);
+    }
+}
+
+/* stdout goes through a stream of our own over fd 1 that remembers why the
+ * first write failed: commands flush at various points, and by the time
+ * main() looks, stdio has kept only the error flag, not errno. */
+static int stdout_errno;
+
+static ssize_t stdout_write(void *cookie, const char *buf, size_t len)
+{
+    (void)cookie;
+    size_t off = 0;
+    while (off < len) {
+        ssize_t w = write(STDOUT_FILENO, buf + off, len - off);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0) {
+            if (!stdout_errno)
+                stdout_errno = w < 0 ? errno : EIO;
+            return -1;
+        }
+        off += (size_t)w;
+    }
+    return (ssize_t)len;
+}
+
+static int stdout_close(void *cookie)
+{
+    (void)cookie;
+    if (close(STDOUT_FILENO) != 0 && errno != EINTR) {
+        if (!stdout_errno)
+            stdout_errno = errno;
+        return -1;
+    }
+    return 0;
+}
+
+static void checked_stdout(void)
+{
+    cookie_io_functions_t io = {.read = NULL, .write = stdout_write, .seek = NULL, .close = stdout_close};
+    FILE *f = fopencookie(NULL, "w", io);
+    if (!f)
+        return; /* keep glibc's stdout; finish_stdout still sees its errors */
+    setvbuf(f, NULL, isatty(STDOUT_FILENO) ? _IOLBF : _IOFBF, BUFSIZ);
+    fflush(stdout);
+    stdout = f;
+}
+
+/* Everything a command prints goes through stdout's buffer; much of it is
+ * written only here, when the buffer is flushed. So the output is known to
+ * be complete only after fflush and fclose succeed (as coreutils'
+ * close_stdout checks): a full disk or a closed stdout is an error, with a
+ * message and a non-zero exit, never a silent empty file. */
+static int finish_stdout(int status)
+{
+    int bad = ferror(stdout);
+    if (fflush(stdout) != 0) {
+        bad = 1;
+        if (!stdout_errno)
+            stdout_errno = errno;
+    }
+    if (fclose(stdout) != 0) {
+        bad = 1;
+        if (!stdout_errno)
+            stdout_errno = errno;
+    }
+    if (!bad)
+        return status;
+    fprintf(stderr, "refgraph: cannot write the output to stdout: %s\n",
+            strerror(stdout_errno ? stdout_errno : EIO));
+    return status == EXIT_OK ? EXIT_BAD_INPUT : status;
+}
+
+static int dispatch(int argc, char **argv)
 {
     if (argc < 2) {
         usage(stderr);
@@ -56,7 +145,14 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (strcmp(cmd, commands[i].name) == 0)
             return commands[i].fn(argc - 1, argv + 1);
-    fprintf(stderr, "refgraph: unknown command '%s'\n", cmd);
+    fprintf(stderr, "refgraph: unknown command '%s'\n", cli_term(cmd));
     usage(stderr);
     return EXIT_USAGE;
+}
+
+int main(int argc, char **argv)
+{
+    guard_std_fds();
+    checked_stdout();
+    return finish_stdout(dispatch(argc, argv));
 }
