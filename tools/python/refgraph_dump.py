@@ -1360,6 +1360,12 @@ def run_dirname(pid=None, start=None):
     return "run-%d-%s" % (pid, time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(start)))
 
 
+def snapshot_name(seq, compress=None):
+    """snap-NNNN-<unixtime>.jsonl[.gz|.zst]: name order is series order."""
+    ext = {"gz": ".jsonl.gz", "zst": ".jsonl.zst"}.get(compress, ".jsonl")
+    return "snap-%04d-%d%s" % (seq, int(time.time()), ext)
+
+
 def _make_run_dir(directory):
     """Create directory/run-<pid>-<start>/ (directory too, if missing) and return its
     path. Raises OSError: a directory that cannot be made is an error before any
@@ -1417,8 +1423,7 @@ class _Series:
             if not ignore_max and self.max_n is not None and self.seq >= self.max_n:
                 return None
             self.seq += 1
-            ext = {"gz": ".jsonl.gz", "zst": ".jsonl.zst"}.get(self.compress, ".jsonl")
-            path = os.path.join(self.outdir, "snap-%04d-%d%s" % (self.seq, int(time.time()), ext))
+            path = os.path.join(self.outdir, snapshot_name(self.seq, self.compress))
             info = dump(path, collect=self.collect, seq=self.seq)
             print("refgraph_dump: %s: wrote %s (%d objects, %d edges, %.2f s)"
                   % (why, path, info["objects"], info["edges"], info["seconds"]),
