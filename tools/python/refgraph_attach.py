@@ -6,9 +6,10 @@ or directly: python3 refgraph_attach.py PID -o DIR. See docs/attach.md.
 How: a small bootstrap file is written to a temporary directory, and the target runs it:
   - CPython >= 3.14: sys.remote_exec(pid, bootstrap) (PEP 768), run by the target's own
     interpreter binary; the target runs it at its next bytecode.
-  - CPython 3.8-3.13: a debugger in batch mode (lldb, else gdb) stops the process and
-    calls PyGILState_Ensure(), PyRun_SimpleString("exec(compile(open(boot)...))") and
-    PyGILState_Release() on its main thread, then detaches.
+  - CPython 3.8-3.13: a debugger in batch mode (lldb, else gdb) stops the process,
+    dlopen()s refgraph_attach_agent.so in it and calls refgraph_attach_start(line),
+    then detaches. Neither call waits for the GIL: the agent starts a thread that takes
+    the GIL the ordinary way and runs the line, which exec()s the bootstrap file.
 The bootstrap puts the dumper's directory on sys.path for the import only, writes one
 snapshot into DIR/run-<pid>-<UTC start>/snap-NNNN-<unixtime>.jsonl, and reports to a
 status file; it never raises into the target.
@@ -44,6 +45,7 @@ EXIT_FAILED = 7
 HERE = os.path.dirname(os.path.abspath(__file__))
 DUMPER = os.path.join(HERE, "refgraph_dump.py")
 PROG = "refgraph attach"
+AGENT = "refgraph_attach_agent.so"
 
 
 class AttachError(Exception):
@@ -132,16 +134,21 @@ class Target:
 
 BOOTSTRAP = r'''
 # Written by refgraph_attach.py; run once inside the target process.
-def _refgraph_attach(status, cancel, paths, run_dir, seq, compress, collect):
-    import json, os, sys
+def _refgraph_attach(claim, status, paths, run_dir, seq, compress, collect):
+    import json, os, sys, threading
     def report(d):
         tmp = status + ".tmp"
         with open(tmp, "w") as f:
             json.dump(d, f)
         os.replace(tmp, status)
     try:
-        if os.path.exists(cancel):
-            return      # refgraph attach gave up waiting: do nothing now
+        # Whoever creates the claim first decides: this bootstrap (the snapshot is
+        # taken) or refgraph attach giving up after --timeout (nothing happens).
+        os.close(os.open(claim, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644))
+    except OSError:
+        return
+    me = threading.get_ident()
+    try:
         added = [p for p in paths if p not in sys.path]
         sys.path[0:0] = added
         try:
@@ -153,7 +160,12 @@ def _refgraph_attach(status, cancel, paths, run_dir, seq, compress, collect):
                 except ValueError:
                     pass
         path = os.path.join(run_dir, refgraph_dump.snapshot_name(seq, compress))
-        info = refgraph_dump.dump(path, collect=collect, seq=seq)
+        # This thread (the agent's) is the dumper's own: its frames are not rooted.
+        refgraph_dump._own_threads.add(me)
+        try:
+            info = refgraph_dump.dump(path, collect=collect, seq=seq)
+        finally:
+            refgraph_dump._own_threads.discard(me)
         report({"ok": True, "path": path, "objects": info["objects"], "edges": info["edges"],
                 "seconds": info["seconds"], "pid": os.getpid()})
     except BaseException as e:  # never raise into the target (SystemExit would end it)
@@ -175,20 +187,22 @@ class Job:
     def __init__(self, workdir, paths, run_dir, seq, compress, collect):
         self.boot = os.path.join(workdir, "boot-%d.py" % seq)
         self.status = os.path.join(workdir, "status-%d.json" % seq)
-        self.cancel = os.path.join(workdir, "cancel-%d" % seq)
-        args = ", ".join(repr(a) for a in (self.status, self.cancel, list(paths), run_dir, seq,
+        self.claim = os.path.join(workdir, "claim-%d" % seq)
+        args = ", ".join(repr(a) for a in (self.claim, self.status, list(paths), run_dir, seq,
                                            compress, collect))
         with open(self.boot, "w") as f:
             f.write(BOOTSTRAP.replace("@ARGS@", args))
         os.chmod(self.boot, 0o644)
-        self.pending = False
+        self.pending = False   # sys.remote_exec scheduled it: it may run after we leave
+        self.gave_up = False
 
     def injected(self):
-        """The one line of Python the debugger hands to PyRun_SimpleString. Compiled
-        under the dumper's file name, so the dumper counts its frame as its own; it
-        runs in a fresh namespace, so nothing is added to the target's __main__."""
-        return ("exec(compile(open('%s').read(),'%s','exec'),{'__name__':'__refgraph_attach__'})"
-                % (self.boot, DUMPER))
+        """The one line of Python the agent hands to PyRun_SimpleString. An expression
+        (PyRun_SimpleString runs in __main__'s namespace: no name is bound there); it
+        does nothing if the bootstrap is gone (attach gave up and cleaned up); the
+        bootstrap runs in a fresh namespace, compiled under the dumper's file name."""
+        return ("__import__('os').path.exists('%s') and exec(compile(open('%s').read(),'%s',"
+                "'exec'),{'__name__':'__refgraph_attach__'})" % (self.boot, self.boot, DUMPER))
 
     def result(self):
         try:
@@ -198,7 +212,32 @@ class Job:
             return None
 
     def give_up(self):
-        open(self.cancel, "w").close()
+        """Claim the bootstrap's turn so that it never runs; False if it already
+        started."""
+        try:
+            os.close(os.open(self.claim, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644))
+            return True
+        except FileExistsError:
+            return False
+
+    def wait(self, timeout, dump_timeout):
+        """After the injection: wait for the bootstrap to start (timeout), then to
+        finish (dump_timeout). Returns None, or (status, message)."""
+        deadline = time.monotonic() + timeout
+        while not os.path.exists(self.claim):
+            if time.monotonic() > deadline:
+                if self.give_up():
+                    self.gave_up = True
+                    return EXIT_TIMEOUT, ("the interpreter did not run the injected code within "
+                                          "%g s" % timeout)
+                break
+            time.sleep(0.02)
+        deadline = time.monotonic() + dump_timeout
+        while self.result() is None:
+            if time.monotonic() > deadline:
+                return EXIT_TIMEOUT, "the snapshot took longer than --dump-timeout %g s" % dump_timeout
+            time.sleep(0.05)
+        return None
 
 
 # ---------------------------------------------------------------------------
@@ -230,20 +269,32 @@ def _last_lines(out, n=3):
     return " | ".join(lines[-n:])
 
 
-def inject_lldb(target, job, gil_timeout, limit):
+def find_agent(paths):
+    for d in paths:
+        p = os.path.join(d, AGENT)
+        if os.path.isfile(p):
+            return p
+    return None
+
+
+# Each call is quick and never waits for the GIL; the bound only guards against a
+# process that is stopped inside the dynamic loader.
+_CALL_TIMEOUT_S = 20
+
+
+def inject_lldb(target, job, agent, limit):
     lldb = shutil.which("lldb")
     if not lldb:
         return None
-    code = job.injected()
+    us = _CALL_TIMEOUT_S * 1000000
     cmd = [lldb, "--batch", "--no-lldbinit", "-p", str(target.pid),
-           # The GIL wait is bounded: on timeout lldb interrupts the call and restores
-           # the thread as it was, so the target is left unchanged.
-           "-o", "expr -t %d -- (int) ((int (*)(void)) PyGILState_Ensure)()" % int(gil_timeout * 1e6),
-           "-o", 'expr -- (int) ((int (*)(const char *)) PyRun_SimpleString)("%s")' % code,
-           "-o", "expr -- (void) ((void (*)(int)) PyGILState_Release)($0)",
+           "-o", 'expr -t %d -- (void *) ((void * (*)(const char *, int)) dlopen)("%s", 2)'
+           % (us, agent),
+           "-o", 'expr -t %d -- (int) ((int (*)(const char *)) dlsym($0, "refgraph_attach_start"))'
+                 '("%s")' % (us, job.injected()),
            "-o", "process detach"]
     rc, out = _run_debugger(cmd, limit)
-    return _judge("lldb", rc, out, [r"^\(int\) \$0 = -?\d+", r"^\(int\) \$1 = (-?\d+)"])
+    return _judge("lldb", rc, out, [r"^\(void \*\) \$0 = (0x[0-9a-f]+)", r"^\(int\) \$1 = (-?\d+)"])
 
 
 _gdb_probe = {}
@@ -272,7 +323,7 @@ def _gdb_can_call(gdb):
     return why
 
 
-def inject_gdb(target, job, gil_timeout, limit):
+def inject_gdb(target, job, agent, limit):
     gdb = shutil.which("gdb")
     if not gdb:
         return None
@@ -280,39 +331,38 @@ def inject_gdb(target, job, gil_timeout, limit):
     if why is not None:
         return EXIT_FAILED, ("gdb cannot call functions in a process on this machine (tried on "
                              "a sleep process: %s); the target was not touched" % why)
-    code = job.injected()
     # gdb has no timeout for a called function: the whole run is bounded instead.
     cmd = [gdb, "-q", "-batch", "-nx", "-p", str(target.pid),
            "-ex", "set confirm off",
-           "-ex", "call (int) ((int (*)(void)) PyGILState_Ensure)()",
-           "-ex", 'call (int) ((int (*)(const char *)) PyRun_SimpleString)("%s")' % code,
-           "-ex", "call (void) ((void (*)(int)) PyGILState_Release)($1)",
+           "-ex", 'call (void *) ((void * (*)(const char *, int)) dlopen)("%s", 2)' % agent,
+           "-ex", 'call (int) ((int (*)(const char *)) dlsym($1, "refgraph_attach_start"))("%s")'
+                  % job.injected(),
            "-ex", "detach"]
     rc, out = _run_debugger(cmd, limit)
-    return _judge("gdb", rc, out, [r"^\$1 = -?\d+", r"^\$2 = (-?\d+)"])
+    return _judge("gdb", rc, out, [r"^\$1 = \(void \*\) (0x[0-9a-f]+)", r"^\$2 = (-?\d+)"])
 
 
 def _judge(name, rc, out, marks):
-    """(status, message) from a debugger's output: EXIT_OK when the call ran."""
+    """(status, message) from a debugger's output: EXIT_OK when the agent started."""
     lines = out.splitlines()
     got = [next((re.match(m, l) for l in lines if re.match(m, l)), None) for m in marks]
-    if "Operation not permitted" in out or "ptrace: Operation not permitted" in out:
+    if "Operation not permitted" in out:
         return EXIT_DENIED, "%s: attaching was refused (ptrace: Operation not permitted)" % name
-    if rc is None and got[0] is None:
-        return EXIT_TIMEOUT, "%s timed out before the interpreter took the call" % name
     if got[0] is None:
-        if "Execution was interrupted" in out and "state before expression evaluation" in out:
-            return EXIT_TIMEOUT, "%s: the interpreter did not take the call in time" % name
-        return EXIT_FAILED, "%s could not call into the process: %s" % (name, _last_lines(out))
-    if got[1] is None:
         if rc is None:
-            return EXIT_TIMEOUT, "%s timed out while the snapshot was being written" % name
-        return EXIT_FAILED, "%s: the injected call failed: %s" % (name, _last_lines(out))
-    return EXIT_OK, "%s: injected" % name
+            return EXIT_TIMEOUT, "%s did not get into the process in time" % name
+        return EXIT_FAILED, "%s could not call into the process: %s" % (name, _last_lines(out))
+    if int(got[0].group(1), 16) == 0:
+        return EXIT_FAILED, ("%s: dlopen of the agent failed in the target (is %s readable by "
+                             "the target's user?)" % (name, AGENT))
+    if got[1] is None or int(got[1].group(1)) != 0:
+        return EXIT_FAILED, "%s: the agent did not start: %s" % (name, _last_lines(out))
+    return EXIT_OK, "%s: agent started" % name
 
 
-def inject_remote_exec(target, job, gil_timeout, limit):
-    """CPython >= 3.14: the target's own interpreter asks it to run the file."""
+def inject_remote_exec(target, job, limit):
+    """CPython >= 3.14: the target's own interpreter asks it to run the file (at its
+    next safe point, in the main thread)."""
     cmd = ["/proc/%d/exe" % target.pid, "-I", "-S", "-c",
            "import sys; sys.remote_exec(%d, %r)" % (target.pid, job.boot)]
     try:
@@ -323,14 +373,8 @@ def inject_remote_exec(target, job, gil_timeout, limit):
         err = p.stderr.strip().splitlines()[-1:] or ["exit %d" % p.returncode]
         status = EXIT_DENIED if "ermission" in err[0] or "not permitted" in err[0] else EXIT_FAILED
         return status, "sys.remote_exec: %s" % err[0]
-    # The target runs it at its next bytecode: wait for its report.
-    deadline = time.monotonic() + gil_timeout
-    while job.result() is None:
-        if time.monotonic() > deadline:
-            return EXIT_TIMEOUT, ("the target did not run the scheduled code within %g s (its "
-                                  "main thread is not executing Python)" % gil_timeout)
-        time.sleep(0.05)
-    return EXIT_OK, "sys.remote_exec: ran"
+    job.pending = True  # the file must outlive us if the target runs it late
+    return EXIT_OK, "sys.remote_exec: scheduled"
 
 
 def _debuggers(choice):
@@ -343,43 +387,46 @@ def _debuggers(choice):
     return [("lldb", inject_lldb), ("gdb", inject_gdb)]
 
 
-def snapshot_once(target, job, a):
-    limit = a.timeout + a.dump_timeout
+def snapshot_once(target, job, agent, a):
+    limit = _CALL_TIMEOUT_S * 3 + 30
     if target.version and target.version >= (3, 14) and a.debugger == "auto":
-        status, msg = inject_remote_exec(target, job, a.timeout, limit)
+        status, msg = inject_remote_exec(target, job, limit)
     else:
+        if agent is None:
+            raise AttachError(EXIT_FAILED, "cannot find %s (built with the refgraph CLI into "
+                              "BUILD/python, installed in share/refgraph/python)" % AGENT)
         status, msg, tried = None, None, []
         for name, fn in _debuggers(a.debugger):
-            r = fn(target, job, a.timeout, limit)
+            r = fn(target, job, agent, limit)
             if r is None:
                 tried.append("%s (not installed)" % name)
                 continue
             status, msg = r
             tried.append(name)
-            # Only "could not call" is worth another debugger; a refusal, a timeout or a
-            # call that ran are the answer.
-            if status != EXIT_FAILED or job.result() is not None:
-                break
-            if not os.path.exists("/proc/%d" % target.pid):
+            # Only "could not call" is worth another debugger; a refusal, a timeout or
+            # a started agent are the answer.
+            if status != EXIT_FAILED or not os.path.exists("/proc/%d" % target.pid):
                 break
         if status is None:
             raise AttachError(EXIT_FAILED, "no debugger to attach with: tried %s; install lldb "
                               "(Debian: apt-get install lldb) or gdb" % ", ".join(tried))
-    if status == EXIT_TIMEOUT:
-        job.give_up()
-        job.pending = job.result() is None  # a scheduled call may still run later
+    if status == EXIT_OK:
+        r = job.wait(a.timeout, a.dump_timeout)
+        if r is not None:
+            status, msg = r
     if status != EXIT_OK:
-        if status == EXIT_TIMEOUT:
-            msg += ("; another thread may hold the GIL, or the main thread is blocked outside "
-                    "the interpreter; the process was left as it was (try again, or raise --timeout)")
+        if status == EXIT_TIMEOUT and "did not run" in msg:
+            msg += ("; another thread holds the GIL (a long C call?)"
+                    if not (target.version and target.version >= (3, 14)) else
+                    "; its main thread is not running Python (blocked in I/O or a C call?); "
+                    "try --debugger lldb")
+            msg += ("; no snapshot will be taken and the process goes on unharmed (the agent "
+                    "thread ends when it gets the GIL); try again, or raise --timeout")
         if status == EXIT_DENIED:
             msg += ("; attach as the process's user or as root, and check "
                     "/proc/sys/kernel/yama/ptrace_scope and the container's ptrace policy")
         raise AttachError(status, msg)
     res = job.result()
-    if res is None:
-        raise AttachError(EXIT_FAILED, "%s, but the target wrote no status (is %s readable by "
-                          "the target's user?)" % (msg, job.boot))
     if not res.get("ok"):
         raise AttachError(EXIT_FAILED, "the dump failed inside the target: %s" % res.get("error"))
     return res
@@ -419,7 +466,8 @@ def main(argv=None):
     p.add_argument("--every", type=float, metavar="S", help="seconds between snapshots (with --count)")
     p.add_argument("--count", type=int, metavar="N", help="take N snapshots (default 1)")
     p.add_argument("--timeout", type=float, default=10.0, metavar="S",
-                   help="how long to wait for the target's interpreter to take the call (default 10)")
+                   help="how long the target's interpreter may take to run the injected code "
+                        "(default 10)")
     p.add_argument("--dump-timeout", type=float, default=600.0, metavar="S",
                    help="how long one snapshot may take once started (default 600)")
     p.add_argument("--debugger", choices=("auto", "lldb", "gdb"),
@@ -466,19 +514,20 @@ def main(argv=None):
                 for d in (workdir, run_dir):
                     os.chown(d, target.uid, -1)
             print("%s: %s; snapshots in %s" % (PROG, target.describe(), run_dir), file=sys.stderr)
+            agent = find_agent(paths)
             start = time.monotonic()
             for seq in range(1, count + 1):
                 if seq > 1:
                     time.sleep(max(0.0, start + (seq - 1) * a.every - time.monotonic()))
                 job = Job(workdir, paths, run_dir, seq, a.compress, a.collect)
-                res = snapshot_once(target, job, a)
+                res = snapshot_once(target, job, agent, a)
                 print("%s: wrote %s (%d objects, %d edges, %.2f s)"
                       % (PROG, res["path"], res["objects"], res["edges"], res["seconds"]),
                       file=sys.stderr)
         finally:
             # After a timeout of sys.remote_exec the target may still run the bootstrap
             # later: it must find the file and the cancel mark, so they stay.
-            if not (job is not None and job.pending and target.version and target.version >= (3, 14)):
+            if not (job is not None and job.pending and job.gave_up):
                 shutil.rmtree(workdir, ignore_errors=True)
             try:
                 os.rmdir(run_dir)  # only if nothing was written: no empty runs left behind

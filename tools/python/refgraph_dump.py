@@ -5,7 +5,13 @@ Library use::
     import refgraph_dump
     refgraph_dump.dump("/tmp/app.jsonl.gz")
 
-Runner use (the program runs unchanged, snapshots land in DIR)::
+In a service (one line; snapshots on SIGUSR2 into DIR/run-<pid>-<start>/)::
+
+    refgraph_dump.install(signal="USR2", directory="/var/tmp/refgraph")
+
+or with no code change: PYTHONPATH=.../autoinstall REFGRAPH_DUMP=signal=USR2,dir=DIR.
+
+Runner use (the program runs unchanged, snapshots land in DIR/run-<pid>-<start>/)::
 
     python3 -m refgraph_dump -o DIR [--every S] [--signal USR2] [--at-exit]
                              [--max N] [--collect] [--compress gz|zst] -- script.py args...
