@@ -17,7 +17,7 @@ import sys
 import textwrap
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "cli"))
-from rgtest import REFGRAPH, SANITIZED, TempDirTest, main, run, run_snapshots  # noqa: E402
+from rgtest import BUILD, REFGRAPH, SANITIZED, TempDirTest, main, run, run_snapshots  # noqa: E402
 import unittest  # noqa: E402
 
 
@@ -148,6 +148,27 @@ class AttachE2E(TempDirTest):
         d = json.loads(run("diff", "--json", "--no-cache", out, check=0).stdout)
         self.assertEqual([pt["seq"] for pt in d["points"]], [1, 2, 3])
         self.assertEqual({pt["pid"] for pt in d["points"]}, {p.pid})
+
+    @unittest.skipUnless(have_lldb(), "lldb is not installed (scripts/deps.sh installs it)")
+    def test_installed_cli_uses_the_installed_helper_and_agent(self):
+        prefix = os.path.join(self.tmp, "prefix")
+        subprocess.run(["cmake", "--install", BUILD, "--prefix", prefix], check=True,
+                       capture_output=True)
+        pydir = os.path.join(prefix, "share", "refgraph", "python")
+        for name in ("refgraph_dump.py", "refgraph_attach.py", "refgraph_attach_agent.so",
+                     os.path.join("autoinstall", "sitecustomize.py")):
+            self.assertTrue(os.path.isfile(os.path.join(pydir, name)), name)
+        p = self.start(LEAKY)
+        out = os.path.join(self.tmp, "snaps")
+        env = {k: v for k, v in os.environ.items() if not k.startswith("REFGRAPH_PYTHON")}
+        r = subprocess.run([os.path.join(prefix, "bin", "refgraph"), "attach", str(p.pid),
+                            "-o", out], capture_output=True, text=True, env=env, timeout=300)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        with open("/proc/%d/maps" % p.pid) as f:
+            self.assertIn(os.path.join(pydir, "refgraph_attach_agent.so"), f.read())
+        (snap,) = run_snapshots(out)
+        self.assertIn("4,000 instances", run("chain", "--no-cache", snap, "--type", "Job",
+                                             check=0).stdout)
 
     def test_no_such_process(self):
         with open("/proc/sys/kernel/pid_max") as f:

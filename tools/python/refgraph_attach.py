@@ -526,7 +526,7 @@ def main(argv=None):
                       file=sys.stderr)
         finally:
             # After a timeout of sys.remote_exec the target may still run the bootstrap
-            # later: it must find the file and the cancel mark, so they stay.
+            # later: it must find the file and the claim attach took, so they stay.
             if not (job is not None and job.pending and job.gave_up):
                 shutil.rmtree(workdir, ignore_errors=True)
             try:
