@@ -44,8 +44,8 @@ static void help(FILE *out)
             "\n"
             "  -o DIR            where the run directory goes (default ./refgraph-snapshots)\n"
             "  --every S --count N  N snapshots, S seconds apart (default: one)\n"
-            "  --timeout S       how long the target's interpreter may take to accept the\n"
-            "                    call (default 10); then the process is left as it was\n"
+            "  --timeout S       how long the target's interpreter may take to run the\n"
+            "                    injected code (default 10); then attach gives up (exit 6)\n"
             "  --dump-timeout S  how long one snapshot may take (default 600)\n"
             "  --debugger NAME   lldb, gdb, or auto: lldb, then gdb (default auto)\n"
             "  --compress gz|zst compress the snapshots\n"
@@ -55,7 +55,7 @@ static void help(FILE *out)
             "refgraph_attach.py are), REFGRAPH_PYTHON (the python3 that runs the helper).\n"
             "Exit status: 0 written, 1 DIR cannot be made, 2 usage, 4 no such process or\n"
             "not CPython, 5 not permitted (ptrace refused), 6 timed out (the interpreter\n"
-            "did not take the call), 7 no usable debugger, or the dump failed.\n");
+            "did not run the injected code), 7 no usable debugger, or the dump failed.\n");
 }
 
 static int has_helper(const char *dir)
@@ -118,12 +118,13 @@ int cmd_attach(int argc, char **argv)
         python = "python3";
 
     /* python3 -I helper [--python-path BUILD/python] ARGS...: -I so that the
-     * user's PYTHONPATH cannot replace the helper's modules. The C accelerator
-     * of a build tree lives apart from the sources. */
+     * user's PYTHONPATH cannot replace the helper's modules. A build tree keeps
+     * the agent and the C accelerator apart from the sources; the helper looks
+     * beside itself first. */
     const char *accel = REFGRAPH_PYTHON_BUILD_DIR;
     struct stat st;
-    int with_accel = accel[0] && strcmp(pydir, REFGRAPH_PYTHON_SOURCE_DIR) == 0 &&
-                     stat(accel, &st) == 0 && S_ISDIR(st.st_mode);
+    int with_accel = accel[0] && strcmp(pydir, accel) != 0 && stat(accel, &st) == 0 &&
+                     S_ISDIR(st.st_mode);
     char **args = calloc((size_t)argc + 6, sizeof *args);
     if (!args) {
         fprintf(stderr, "refgraph attach: out of memory\n");
