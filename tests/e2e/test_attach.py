@@ -55,6 +55,11 @@ print("after", len(jobs), sys.path == path_before,
       sorted(k for k in globals() if "refgraph" in k), flush=True)
 """
 
+NODUMP = """
+import ctypes
+ctypes.CDLL(None).prctl(4, 0, 0, 0, 0)   # PR_SET_DUMPABLE, 0
+"""
+
 # A thread that keeps the GIL inside a C call (ctypes.PyDLL keeps it) while the
 # main thread waits for it: the interpreter cannot take the injected call. SIGUSR1
 # (blocked in the main thread, so the kernel picks the holder) ends the pause.
@@ -225,6 +230,40 @@ class AttachE2E(TempDirTest):
         self.assertEqual(r.returncode, 5, r.stderr)
         self.assertRegex(r.stderr, r"^refgraph attach: pid %d belongs to uid 0: not permitted" % p.pid)
         self.assertEqual(len(r.stderr.splitlines()), 1)
+
+    @unittest.skipUnless(os.geteuid() == 0 and shutil.which("setpriv") and
+                         os.path.exists("/usr/bin/python3"),
+                         "needs root and setpriv to run both sides as another user")
+    def test_non_dumpable_process(self):
+        # prctl(PR_SET_DUMPABLE, 0): the kernel refuses ptrace to the process's own
+        # user, not to root (CAP_SYS_PTRACE).
+        source = NODUMP + LEAKY
+        as_nobody = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+        script = os.path.join(self.tmp, "nodump.py")
+        with open(script, "w") as f:
+            f.write(textwrap.dedent(source))
+        os.chmod(self.tmp, 0o777)
+        p = subprocess.Popen(as_nobody + ["/usr/bin/python3", script], stdin=subprocess.PIPE,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        self.addCleanup(self.stop, p)
+        self.assertEqual(p.stdout.readline(), "ready\n", p.stderr)
+        env = dict(os.environ, REFGRAPH_PYTHON="/usr/bin/python3")
+        r = subprocess.run(as_nobody + [REFGRAPH, "attach", str(p.pid), "-o",
+                                        os.path.join(self.tmp, "mine")],
+                           capture_output=True, text=True, env=env, timeout=300)
+        if r.returncode == 126:
+            self.skipTest("the build tree is not readable by uid 65534: %s" % r.stderr.strip())
+        self.assertEqual(r.returncode, 5, r.stderr)
+        self.assertRegex(r.stderr, r"^refgraph attach: pid %d belongs to uid 65534: not "
+                         r"permitted to inspect it" % p.pid)
+        if not have_lldb():
+            return
+        out = os.path.join(self.tmp, "root")
+        self.attach(p.pid, "-o", out, check=0)  # root: allowed, and writes as the target
+        (snap,) = run_snapshots(out)
+        self.assertEqual(os.stat(snap).st_uid, 65534)
+        self.assertIn("4,000 instances", run("chain", "--no-cache", snap, "--type", "Job",
+                                             check=0).stdout)
 
     def test_gdb_works_or_says_why(self):
         # gdb 13's `call` fails on this VM ("Couldn't write extended state status: Bad
