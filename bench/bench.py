@@ -6,6 +6,7 @@ Every measurement writes its exact command next to its numbers, into
 bench/results/*.json; bench/render.py turns those into docs/performance.md.
 """
 import argparse
+import glob
 import json
 import os
 import platform
@@ -179,7 +180,7 @@ def dump(script, args, outdir):
     r = run_rusage(cmd, env=env)
     if r["rc"] != 0:
         raise RuntimeError(f"{' '.join(cmd)}: {r['err'][-2000:]}")
-    snaps = sorted(os.path.join(outdir, f) for f in os.listdir(outdir) if ".jsonl" in f)
+    snaps = sorted(glob.glob(os.path.join(outdir, "run-*", "*.jsonl*")))
     return snaps[-1], slim(r)
 
 

@@ -63,7 +63,7 @@ t0=$(now)
 PYTHONPATH="$SRC/tools/python:$BUILD/python" $PY -m refgraph_dump -o "$TMP/snap" --at-exit -- "$CASE" "$DEPTH" \
     > /dev/null 2> "$TMP/dump.err"
 t1=$(now)
-snap=$(ls "$TMP"/snap/*.jsonl* | head -1)
+snap=$(ls "$TMP"/snap/run-*/*.jsonl* | head -1)
 "$REFGRAPH" chain "$snap" --type Payload --no-cache > "$TMP/chain.out"
 t2=$(now)
 rg_dump=$(elapsed "$t0" "$t1")

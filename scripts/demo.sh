@@ -29,7 +29,7 @@ echo
 echo "== 2. running examples/queue_leak.py under the dumper (a snapshot every second)"
 PYTHONPATH=tools/python:build/python python3 -m refgraph_dump -o "$out/snaps" --every 1 --max 3 -- \
   examples/queue_leak.py --seconds 6
-ls "$out/snaps"
+ls "$out"/snaps/run-*   # one run-<pid>-<start>/ per run
 
 echo
 echo "== 3. refgraph report $out/snaps -o $out/report"

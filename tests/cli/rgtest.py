@@ -43,11 +43,21 @@ def dump_example(example, outdir, *example_args, runner_args=("--at-exit",), tim
     p = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=timeout)
     if p.returncode != 0:
         raise AssertionError(f"{' '.join(cmd)} failed ({p.returncode}):\n{p.stdout}\n{p.stderr}")
-    snaps = sorted(os.path.join(outdir, f) for f in os.listdir(outdir)
-                   if f.endswith((".jsonl", ".jsonl.gz", ".jsonl.zst")))
+    snaps = run_snapshots(outdir)
     if not snaps:
         raise AssertionError(f"no snapshot written by {' '.join(cmd)}\n{p.stderr}")
     return snaps
+
+
+def run_snapshots(outdir):
+    """The snapshot paths, in order, of the one run the dumper wrote into outdir
+    (outdir/run-<pid>-<start>/snap-NNNN-…)."""
+    runs = sorted(d for d in os.listdir(outdir) if d.startswith("run-"))
+    if len(runs) != 1:
+        raise AssertionError(f"expected one run directory in {outdir}, found {runs}")
+    run_dir = os.path.join(outdir, runs[0])
+    return sorted(os.path.join(run_dir, f) for f in os.listdir(run_dir)
+                  if f.endswith((".jsonl", ".jsonl.gz", ".jsonl.zst")))
 
 
 def have_dumper():

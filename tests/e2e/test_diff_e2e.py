@@ -14,7 +14,7 @@ import sys
 import textwrap
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "cli"))
-from rgtest import PYDIR, SRC, TempDirTest, have_dumper, main, run  # noqa: E402
+from rgtest import PYDIR, SRC, TempDirTest, have_dumper, main, run, run_snapshots  # noqa: E402
 
 
 def dump_series(example, outdir, seconds):
@@ -28,7 +28,7 @@ def dump_series(example, outdir, seconds):
     p = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=600)
     if p.returncode != 0:
         raise AssertionError(f"{' '.join(cmd)} failed ({p.returncode}):\n{p.stdout}\n{p.stderr}")
-    snaps = sorted(f for f in os.listdir(outdir) if f.startswith("snap-"))
+    snaps = run_snapshots(outdir)
     if len(snaps) < 3:
         raise AssertionError(f"expected 3 snapshots, got {snaps}:\n{p.stderr}")
     return p

@@ -10,7 +10,7 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "cli"))
-from rgtest import PYDIR, SRC, TempDirTest, have_dumper, main, run  # noqa: E402
+from rgtest import PYDIR, SRC, TempDirTest, have_dumper, main, run, run_snapshots  # noqa: E402
 
 ARROW = " \u2192 "
 
@@ -31,9 +31,9 @@ class SuspectsE2E(TempDirTest):
         cmd = [sys.executable, "-m", "refgraph_dump", "-o", out, *runner, "--", path, *map(str, args)]
         p = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=600)
         self.assertEqual(p.returncode, 0, f"{cmd}:\n{p.stdout}\n{p.stderr}")
-        snaps = sorted(f for f in os.listdir(out) if f.startswith("snap-"))
+        snaps = run_snapshots(out)
         self.assertTrue(snaps, p.stderr)
-        return os.path.join(out, snaps[-1]), p.stdout
+        return snaps[-1], p.stdout
 
     def suspects(self, snap):
         j = json.loads(run("suspects", "--json", "--top", "0", "--no-cache", snap, check=0).stdout)

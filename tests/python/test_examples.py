@@ -24,7 +24,7 @@ class ExampleCase:
         cls.dir = tempfile.mkdtemp(prefix="rgex-")
         cls.proc = run_py(["-m", "refgraph_dump", "-o", cls.dir, *cls.runner_args, "--",
                            os.path.join(EXAMPLES, cls.example), *cls.args])
-        snaps = sorted(glob.glob(os.path.join(cls.dir, "snap-*.jsonl*")))
+        snaps = sorted(glob.glob(os.path.join(cls.dir, "run-*", "snap-*.jsonl*")))
         assert len(snaps) == 1, snaps
         cls.snap = Snapshot(snaps[0])
 

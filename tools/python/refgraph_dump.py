@@ -5,7 +5,13 @@ Library use::
     import refgraph_dump
     refgraph_dump.dump("/tmp/app.jsonl.gz")
 
-Runner use (the program runs unchanged, snapshots land in DIR)::
+In a service (one line; snapshots on SIGUSR2 into DIR/run-<pid>-<start>/)::
+
+    refgraph_dump.install(signal="USR2", directory="/var/tmp/refgraph")
+
+or with no code change: PYTHONPATH=.../autoinstall REFGRAPH_DUMP=signal=USR2,dir=DIR.
+
+Runner use (the program runs unchanged, snapshots land in DIR/run-<pid>-<start>/)::
 
     python3 -m refgraph_dump -o DIR [--every S] [--signal USR2] [--at-exit]
                              [--max N] [--collect] [--compress gz|zst] -- script.py args...
@@ -38,7 +44,7 @@ import time
 import types
 import weakref
 
-__all__ = ["dump", "main"]
+__all__ = ["dump", "install", "install_from_env", "main"]
 __version__ = "0.1.0"
 
 PRODUCER = "refgraph_dump.py " + __version__
@@ -1348,9 +1354,54 @@ def _dump_locked(path, kind, collect, seq):
 
 # ---------------------------------------------------------------------------
 # Runner: python3 -m refgraph_dump -o DIR [...] -- script.py args...
+# install(): the same triggers, armed from inside a running program.
+
+def run_dirname(pid=None, start=None):
+    """The name of one process's series directory: run-<pid>-<UTC start time>,
+    e.g. run-4242-20261206T004403Z. Names of one pid sort by start time."""
+    if pid is None:
+        pid = os.getpid()
+    if start is None:
+        start = time.time()
+    return "run-%d-%s" % (pid, time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(start)))
+
+
+def snapshot_name(seq, compress=None):
+    """snap-NNNN-<unixtime>.jsonl[.gz|.zst]: name order is series order."""
+    ext = {"gz": ".jsonl.gz", "zst": ".jsonl.zst"}.get(compress, ".jsonl")
+    return "snap-%04d-%d%s" % (seq, int(time.time()), ext)
+
+
+def _make_run_dir(directory):
+    """Create directory/run-<pid>-<start>/ (directory too, if missing) and return its
+    path. Raises OSError: a directory that cannot be made is an error before any
+    snapshot, not a lost snapshot later."""
+    os.makedirs(directory, exist_ok=True)
+    base = os.path.join(directory, run_dirname())
+    path = base
+    n = 1
+    while True:
+        try:
+            os.mkdir(path)
+            return path
+        except FileExistsError:
+            # The same pid in the same second (a second install() after a fork of a
+            # recycled pid, say): never share a series.
+            n += 1
+            path = "%s.%d" % (base, n)
+
+
+def _describe(e):
+    """One line for an exception: the file and the system's words for an OSError."""
+    if isinstance(e, OSError) and e.strerror:
+        where = e.filename if e.filename is not None else ""
+        return "%s: %s" % (where, e.strerror) if where else e.strerror
+    text = str(e)
+    return "%s: %s" % (type(e).__name__, text) if text else type(e).__name__
+
 
 class _Series:
-    """Numbered snapshots in one directory, shared by all triggers."""
+    """Numbered snapshots in one run directory, shared by all triggers."""
 
     def __init__(self, outdir, max_n, collect, compress):
         self.outdir = outdir
@@ -1358,19 +1409,27 @@ class _Series:
         self.collect = collect
         self.compress = compress
         self.seq = 0
+        self.pid = os.getpid()
         self.lock = threading.Lock()
 
-    def take(self, why, block=True):
+    def take(self, why, block=True, ignore_max=False):
+        """Write the next snapshot; None when --max is reached (ignore_max: the
+        at-exit snapshot is written anyway) or another dump is running. Raises
+        what dump() raises."""
         if _dumping_thread == threading.get_ident() or not self.lock.acquire(blocking=block):
             print("refgraph_dump: %s: a dump is already running, skipped" % why,
                   file=sys.stderr)
             return None
         try:
-            if self.max_n is not None and self.seq >= self.max_n:
+            if self.pid != os.getpid():
+                # A forked child inherits the triggers: it gets a series of its own.
+                self.outdir = _make_run_dir(os.path.dirname(self.outdir))
+                self.pid = os.getpid()
+                self.seq = 0
+            if not ignore_max and self.max_n is not None and self.seq >= self.max_n:
                 return None
             self.seq += 1
-            ext = {"gz": ".jsonl.gz", "zst": ".jsonl.zst"}.get(self.compress, ".jsonl")
-            path = os.path.join(self.outdir, "snap-%04d-%d%s" % (self.seq, int(time.time()), ext))
+            path = os.path.join(self.outdir, snapshot_name(self.seq, self.compress))
             info = dump(path, collect=self.collect, seq=self.seq)
             print("refgraph_dump: %s: wrote %s (%d objects, %d edges, %.2f s)"
                   % (why, path, info["objects"], info["edges"], info["seconds"]),
@@ -1379,13 +1438,24 @@ class _Series:
         finally:
             self.lock.release()
 
+    def take_quietly(self, why, block=True):
+        """take() for a trigger inside the program (a signal handler, the timer
+        thread): a failed dump is one line on stderr, never an exception in the
+        program's code. Returns False if it failed."""
+        try:
+            self.take(why, block=block)
+            return True
+        except Exception as e:
+            print("refgraph_dump: %s: dump failed: %s" % (why, _describe(e)), file=sys.stderr)
+            return False
+
     def full(self):
         return self.max_n is not None and self.seq >= self.max_n
 
 
 def _parse_signal(text):
     import signal
-    t = text.upper()
+    t = str(text).upper()
     if t.isdigit():
         return signal.Signals(int(t))
     if not t.startswith("SIG"):
@@ -1402,59 +1472,281 @@ def _every_loop(series, interval, stop):
     while not stop.wait(max(0.0, start + k * interval - time.monotonic())):
         if series.full():
             return
-        try:
-            series.take("every %gs" % interval)
-        except Exception as e:  # keep the program running; report and stop dumping
-            print("refgraph_dump: periodic dump failed: %r" % (e,), file=sys.stderr)
-            return
+        if not series.take_quietly("every %gs" % interval):
+            return  # keep the program running; the failure is reported, stop dumping
         # The next tick after the dump ends: ticks that fell inside it are gone.
         k = int((time.monotonic() - start) / interval) + 1
 
 
-def _run_program(prog):
+# Exit status of the program the runner runs (None while it runs): an at-exit dump
+# that fails turns a 0 into 1.
+_program_status = None
+
+
+def _flush_std():
+    for f in (sys.stdout, sys.stderr):
+        try:
+            if f is not None:
+                f.flush()
+        except Exception:
+            pass
+
+
+def _at_exit_dump(series, fail_exits):
+    try:
+        series.take("at exit", ignore_max=True)
+    except Exception as e:
+        print("refgraph_dump: at exit: dump failed: %s" % _describe(e), file=sys.stderr)
+        if fail_exits:
+            # atexit ignores exceptions and keeps the exit status; a lost snapshot
+            # must not look like success to the shell or CI that ran us.
+            _flush_std()
+            os._exit(_program_status or 1)
+
+
+def _arm(series, sig, every, at_exit, fail_exits):
+    """Install the triggers: at exit, on a signal, every N seconds."""
+    if at_exit:
+        # Registered before the program runs (runner), so it runs after the
+        # program's own atexit handlers (atexit is last-in, first-out).
+        atexit.register(_at_exit_dump, series, fail_exits)
+    if sig is not None:
+        import signal
+        name = sig.name
+        # A Python-level handler: CPython runs it in the main thread between two
+        # bytecodes, so the dump sees the interrupted frames and never runs inside
+        # the C signal handler.
+        signal.signal(sig, lambda signum, frame: series.take_quietly("signal %s" % name,
+                                                                     block=False))
+    if every is not None:
+        stop = threading.Event()
+        t = threading.Thread(target=_every_loop, args=(series, every, stop),
+                             name="refgraph-dump", daemon=True)
+        t.start()
+
+        def stop_every():
+            # Let a periodic dump that is under way finish: the interpreter kills
+            # daemon threads at shutdown and would leave a temporary file behind.
+            stop.set()
+            with series.lock:
+                pass
+        atexit.register(stop_every)
+
+
+_install_lock = threading.Lock()
+_installed = None  # the _Series of install(), once installed
+
+
+def install(signal="USR2", directory=None, every=None, *, max=None, collect=False,
+            compress=None, at_exit=False, quiet=False):
+    """Arm snapshot triggers in this process; returns the run directory.
+
+    One line in a service's startup: snapshots then go to
+    directory/run-<pid>-<UTC start>/snap-NNNN-<unixtime>.jsonl[.gz|.zst], one series
+    per process, ready for `refgraph diff|report <run dir or directory>`.
+
+    signal   take a snapshot when the process receives it ("USR2", "SIGUSR1", a
+             number; None for none). The handler is a Python one: it runs in the
+             main thread between bytecodes, as the runner's --signal. Must be called
+             from the main thread when a signal is given.
+    every    also take one every `every` seconds from a daemon thread.
+    max      at most this many snapshots (the at-exit one excepted).
+    at_exit  also take one when the interpreter exits.
+    directory defaults to $TMPDIR/refgraph. A failed dump prints one line on stderr
+    and never raises into the program. A second call returns the first call's run
+    directory and changes nothing. One line on stderr says where snapshots go,
+    unless quiet.
+    """
+    global _installed
+    with _install_lock:
+        if _installed is not None:
+            return _installed.outdir
+        if directory is None:
+            import tempfile
+            directory = os.path.join(tempfile.gettempdir(), "refgraph")
+        directory = os.fspath(directory)
+        if every is not None:
+            every = float(every)
+            if not every > 0:
+                raise ValueError("every must be a positive number of seconds, not %r" % every)
+        if max is not None and int(max) < 1:
+            raise ValueError("max must be at least 1, not %r" % max)
+        if compress not in (None, "gz", "zst"):
+            raise ValueError("compress must be None, 'gz' or 'zst', not %r" % compress)
+        if compress == "zst" and _zstd_available() is None:
+            raise RuntimeError("zstd is unavailable (no zstd module, no zstd binary on PATH)")
+        sig = None
+        if signal is not None:
+            try:
+                sig = _parse_signal(signal)
+            except (KeyError, ValueError):
+                raise ValueError("unknown signal %r" % (signal,)) from None
+            if threading.current_thread() is not threading.main_thread():
+                raise ValueError("install(signal=...) must be called from the main thread "
+                                 "(Python runs signal handlers there); use signal=None, every=S")
+        series = _Series(_make_run_dir(directory), None if max is None else int(max),
+                         bool(collect), compress)
+        _arm(series, sig, every, at_exit, fail_exits=False)
+        _installed = series
+        if not quiet:
+            how = []
+            if sig is not None:
+                how.append("kill -%s %d" % (sig.name[3:], os.getpid()))
+            if every is not None:
+                how.append("every %gs" % every)
+            if at_exit:
+                how.append("at exit")
+            print("refgraph_dump: pid %d: snapshots (%s) go to %s"
+                  % (os.getpid(), ", ".join(how) or "none armed", series.outdir),
+                  file=sys.stderr)
+        return series.outdir
+
+
+_ENV_KEYS = ("signal", "dir", "every", "max", "collect", "compress", "at_exit")
+
+
+def install_from_env(value=None):
+    """install() configured by REFGRAPH_DUMP (or value), e.g.
+    "signal=USR2,dir=/var/tmp/refgraph" or "every=60,max=10,dir=/var/tmp/rg".
+    Keys: signal (a name, number, or none), dir, every (seconds), max, collect (1/0),
+    compress (gz/zst), at_exit (1/0). Without signal and every, signal=USR2.
+    Returns the run directory, or None when the variable is unset or empty.
+    Raises ValueError naming the bad key or value."""
+    if value is None:
+        value = os.environ.get("REFGRAPH_DUMP", "")
+    if not value.strip():
+        return None
+    opts = {}
+    for part in value.split(","):
+        if not part.strip():
+            continue
+        key, eq, val = part.partition("=")
+        key = key.strip().lower().replace("-", "_")
+        val = val.strip()
+        if key not in _ENV_KEYS:
+            raise ValueError("unknown key %r (known: %s)" % (key, ", ".join(_ENV_KEYS)))
+        if not eq:
+            raise ValueError("%s needs a value (%s=...)" % (key, key))
+        opts[key] = val
+    kw = {}
+
+    def flag(k):
+        v = opts[k].lower()
+        if v in ("1", "true", "yes", "on"):
+            return True
+        if v in ("0", "false", "no", "off"):
+            return False
+        raise ValueError("%s=%s: expected 1 or 0" % (k, opts[k]))
+
+    try:
+        if "every" in opts:
+            kw["every"] = float(opts["every"])
+        if "max" in opts:
+            kw["max"] = int(opts["max"])
+    except ValueError:
+        raise ValueError("every and max need numbers, got %r" % value) from None
+    if "signal" in opts:
+        kw["signal"] = None if opts["signal"].lower() in ("", "none", "0") else opts["signal"]
+    elif "every" in kw:
+        kw["signal"] = None
+    if "dir" in opts:
+        kw["directory"] = opts["dir"]
+    if "collect" in opts:
+        kw["collect"] = flag("collect")
+    if "at_exit" in opts:
+        kw["at_exit"] = flag("at_exit")
+    if "compress" in opts:
+        kw["compress"] = opts["compress"] or None
+    return install(**kw)
+
+
+class _RunnerError(Exception):
+    """A problem found before the program runs: one line, exit 2, no snapshot."""
+
+
+def _fresh_main():
     import builtins
-    import types
     main_mod = types.ModuleType("__main__")
     main_mod.__dict__["__builtins__"] = builtins
-    sys.modules["__main__"] = main_mod
+    return main_mod
+
+
+def _prepare_program(prog):
+    """Find and compile the program before anything is armed; returns a function
+    that runs it as `python3 prog...` would. Raises _RunnerError."""
     if prog[0] == "-m":
         if len(prog) < 2:
-            raise SystemExit("refgraph_dump: -m needs a module name")
+            raise _RunnerError("-m needs a module name")
         import runpy
-        sys.argv = [prog[1]] + prog[2:]
         sys.path[0] = os.getcwd()
-        # The same entry point `python -m` uses: runs in __main__'s namespace and
-        # leaves the module in sys.modules (run_module would restore the old one).
-        runpy._run_module_as_main(prog[1], alter_argv=True)
-        return
+        try:
+            # The lookup `python -m` does (it imports the parent packages).
+            mod_name, spec, code = runpy._get_module_details(prog[1])
+        except ImportError as e:
+            raise _RunnerError("-m %s: %s" % (prog[1], e)) from None
+
+        def run_module():
+            main_mod = _fresh_main()
+            sys.modules["__main__"] = main_mod
+            sys.argv = [spec.origin] + prog[2:]
+            # What runpy._run_module_as_main does after its lookup: run in __main__'s
+            # namespace and leave the module in sys.modules.
+            runpy._run_code(code, main_mod.__dict__, None, "__main__", spec)
+        return run_module
     script = prog[0]
-    sys.argv = list(prog)
-    sys.path[0] = os.path.dirname(os.path.abspath(script))
-    from importlib.machinery import SourceFileLoader
-    main_mod.__dict__.update(__file__=script, __cached__=None, __spec__=None,
-                             __package__=None, __loader__=SourceFileLoader("__main__", script))
     import io
-    with io.open_code(script) as f:
-        source = f.read()
-    code = compile(source, script, "exec", dont_inherit=True)
+    try:
+        with io.open_code(script) as f:
+            source = f.read()
+    except OSError as e:
+        raise _RunnerError("can't open %s: %s" % (script, e.strerror or e)) from None
+    try:
+        code = compile(source, script, "exec", dont_inherit=True)
+    except (SyntaxError, ValueError) as e:
+        where = "%s:%s" % (script, getattr(e, "lineno", None) or "?")
+        raise _RunnerError("%s: %s: %s" % (where, type(e).__name__,
+                                           getattr(e, "msg", None) or e)) from None
     del source
-    exec(code, main_mod.__dict__)
+
+    def run_script():
+        from importlib.machinery import SourceFileLoader
+        main_mod = _fresh_main()
+        sys.modules["__main__"] = main_mod
+        sys.argv = list(prog)
+        sys.path[0] = os.path.dirname(os.path.abspath(script))
+        main_mod.__dict__.update(__file__=script, __cached__=None, __spec__=None,
+                                 __package__=None,
+                                 __loader__=SourceFileLoader("__main__", script))
+        exec(code, main_mod.__dict__)
+    return run_script
+
+
+def _exit_code(code):
+    if code is None:
+        return 0
+    if isinstance(code, int):
+        return code
+    return 1
 
 
 def main(argv=None):
     import argparse
-    global _runner_active
+    global _runner_active, _program_status
     p = argparse.ArgumentParser(
         prog="python3 -m refgraph_dump",
         description="Run a Python program unchanged and write refgraph heap snapshots of it.",
-        epilog="Without --every/--signal/--at-exit, one snapshot is taken at exit.")
+        epilog="Without --every/--signal/--at-exit, one snapshot is taken at exit. "
+               "Snapshots go to DIR/run-<pid>-<UTC start>/, one directory per run.")
     p.add_argument("-o", "--output", required=True, metavar="DIR",
-                   help="directory for snap-NNNN-<unixtime>.jsonl files (created if missing)")
+                   help="directory for run-<pid>-<start>/snap-NNNN-<unixtime>.jsonl "
+                        "(created if missing)")
     p.add_argument("--every", type=float, metavar="SECONDS",
                    help="dump periodically from a background thread")
     p.add_argument("--signal", metavar="SIG", help="dump when the process receives SIG (e.g. USR2)")
-    p.add_argument("--at-exit", action="store_true", help="dump when the program exits")
-    p.add_argument("--max", type=int, metavar="N", help="write at most N snapshots")
+    p.add_argument("--at-exit", action="store_true",
+                   help="dump when the program exits (even when --max was reached)")
+    p.add_argument("--max", type=int, metavar="N",
+                   help="write at most N snapshots (the --at-exit one excepted)")
     p.add_argument("--collect", action="store_true",
                    help="run gc.collect() before each dump (frees unreachable cycles!)")
     p.add_argument("--compress", choices=("gz", "zst"), help="compress the snapshots")
@@ -1468,36 +1760,37 @@ def main(argv=None):
         p.error("no program given (… -- script.py args)")
     if a.every is not None and a.every <= 0:
         p.error("--every needs a positive number of seconds")
+    if a.max is not None and a.max < 1:
+        p.error("--max needs at least 1")
     if a.compress == "zst" and _zstd_available() is None:
         p.error("zstd is unavailable (no zstd module, no zstd binary on PATH)")
-    os.makedirs(a.output, exist_ok=True)
-    at_exit = a.at_exit or (a.every is None and a.signal is None)
-    series = _Series(a.output, a.max, a.collect, a.compress)
-
-    if at_exit:
-        # Registered before the program runs, so it runs after the program's own
-        # atexit handlers (atexit is last-in, first-out).
-        atexit.register(lambda: series.take("at exit"))
+    sig = None
     if a.signal:
-        import signal
         try:
             sig = _parse_signal(a.signal)
         except (KeyError, ValueError):
             p.error("unknown signal %r" % a.signal)
-        signal.signal(sig, lambda signum, frame: series.take("signal %s" % sig.name, block=False))
-    if a.every is not None:
-        stop = threading.Event()
-        t = threading.Thread(target=_every_loop, args=(series, a.every, stop),
-                             name="refgraph-dump", daemon=True)
-        t.start()
-
-        def stop_every():
-            # Let a periodic dump that is under way finish: the interpreter kills
-            # daemon threads at shutdown and would leave a temporary file behind.
-            stop.set()
-            with series.lock:
-                pass
-        atexit.register(stop_every)
+    try:
+        run = _prepare_program(prog)
+        try:
+            rundir = _make_run_dir(a.output)
+        except OSError as e:
+            raise _RunnerError("-o %s: %s" % (a.output, e.strerror or e)) from None
+    except _RunnerError as e:
+        print("refgraph_dump: %s" % e, file=sys.stderr)
+        return 2
+    at_exit = a.at_exit or (a.every is None and a.signal is None)
+    series = _Series(rundir, a.max, a.collect, a.compress)
+    _arm(series, sig, a.every, at_exit, fail_exits=True)
+    print("refgraph_dump: pid %d, snapshots in %s" % (os.getpid(), rundir), file=sys.stderr)
     _runner_active = True
-    _run_program(prog)
+    try:
+        run()
+    except SystemExit as e:
+        _program_status = _exit_code(e.code)
+        raise
+    except BaseException:
+        _program_status = 1
+        raise
+    _program_status = 0
     return 0

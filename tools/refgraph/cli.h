@@ -45,6 +45,7 @@ typedef struct cli_diff_view {
 void cli_diff_print_text(const rg_diff *d, const cli_diff_view *v, FILE *out);
 void cli_diff_print_json(const rg_diff *d, const cli_diff_view *v, FILE *out);
 int cmd_report(int argc, char **argv);
+int cmd_attach(int argc, char **argv);  /* cmd_attach.c */
 
 /* Options every command that opens snapshots accepts. */
 typedef struct cli_load_options {
@@ -130,8 +131,13 @@ enum { CLI_IN_UNREADABLE, CLI_IN_SNAPSHOT, CLI_IN_LOG, CLI_IN_JSON, CLI_IN_OTHER
 int cli_sniff(const char *path);
 int cli_is_dir(const char *path);
 /* Append the snapshots in directory `dir`, in name order (the dumper names
- * them snap-NNNN-<time>). Prints the error and returns EXIT_BAD_INPUT when
- * the directory cannot be read or holds no snapshot. */
+ * them snap-NNNN-<time>); a directory without snapshots of its own stands for
+ * its newest run-<pid>-<start>/ subdirectory that has some (said on stderr).
+ * Prints the error and returns EXIT_BAD_INPUT when the directory cannot be
+ * read or holds no snapshot. */
 int cli_expand_dir(const char *dir, cli_strlist *out);
+/* The last snapshot cli_expand_dir() would list (said on stderr), as a new
+ * string the caller frees; NULL after printing the error. */
+char *cli_newest_snapshot(const char *dir);
 
 #endif

@@ -50,6 +50,12 @@ int cli_load_option(cli_load_options *lo, int code, const char *arg)
 
 int cli_open(const char *path, const cli_load_options *lo, rg_snapshot **out)
 {
+    if (cli_is_dir(path)) { /* a directory of snapshots: its newest */
+        char *newest = cli_newest_snapshot(path);
+        int rc = newest ? cli_open(newest, lo, out) : EXIT_BAD_INPUT;
+        free(newest);
+        return rc;
+    }
     rg_open_options o;
     memset(&o, 0, sizeof o);
     if (lo) {

@@ -24,6 +24,7 @@ static const command commands[] = {
     {"dominators", cmd_dominators, "the biggest retainers: objects by retained size (dominator tree)"},
     {"diff", cmd_diff, "growth across snapshots or an objgraph log: what grows, where, how fast; CI gate"},
     {"report", cmd_report, "a Markdown + HTML report with diagrams, to attach to a bug ticket"},
+    {"attach", cmd_attach, "snapshot a running Python process by its pid (no code change needed)"},
 };
 
 static void usage(FILE *out)
