@@ -523,9 +523,10 @@ int rg_suspects_compute(const rg_snapshot *s, const rg_dominators *dom, const rg
         if (gi->count < min_inst || gi->root_kind == RG_ROOT_GARBAGE)
             continue;
         if (above != RG_GROUP_NONE) {
-            /* (Everything below a recursive head, a chain, hangs below its
-             * first member: that is the chain, not a new accumulation.) */
-            int accumulates_below = !t.info[above].repeat && cd[g] != RG_NODE_NONE &&
+            /* (A group that is part of a recursive run, a chain, hangs below
+             * the chain's first member: that is the chain, not a new
+             * accumulation.) */
+            int accumulates_below = !gi->repeat && cd[g] != RG_NODE_NONE &&
                                     dominated_by_group(dom, G, cd[g], above) && rg_groups_of(G, cd[g]) != above;
             if (!accumulates_below && dominated_by_group(dom, G, gi->representative, above))
                 continue;
@@ -581,6 +582,12 @@ int rg_suspects_compute(const rg_snapshot *s, const rg_dominators *dom, const rg
                 break;
             item = d;
         }
+        /* Plumbing that leads to one container (a runtime's contexts to one
+         * Map) is not a group of leaked objects: the container's contents are
+         * heads of their own, and a big lone container is the single-object
+         * rule's. */
+        if (t.info[item].count < min_inst)
+            continue;
         sp.group = item;
         rg_group bulk = item;
         for (;;) {
