@@ -618,6 +618,19 @@ int rg_suspects_compute(const rg_snapshot *s, const rg_dominators *dom, const rg
             sp.carried_type = deep_user;
         rg_judge_significance(&sp, total);
         judge_with_growth(&sp, &gix, nsnap);
+        /* The head may hold steady while what it holds grows (three suites
+         * gaining test cases, a runtime's contexts leading to a chain): the
+         * item's growth, when it rose at every step, is the evidence. */
+        if (item != g && sp.reason != RG_REASON_GROWS_EVERY_STEP) {
+            rg_suspect by_item = sp;
+            by_item.has_growth = 0;
+            memcpy(by_item.signature, t.info[item].signature, sizeof t.info[item].signature);
+            judge_with_growth(&by_item, &gix, nsnap);
+            if (by_item.reason == RG_REASON_GROWS_EVERY_STEP) {
+                memcpy(by_item.signature, sp.signature, sizeof sp.signature);
+                sp = by_item;
+            }
+        }
         /* Interpreter tables are never suspects unless they grow at every step. */
         if (sp.interpreter_table && sp.reason != RG_REASON_GROWS_EVERY_STEP)
             continue;
