@@ -129,7 +129,7 @@ class AttachE2E(TempDirTest):
                          r"^run-%d-\d{8}T\d{6}Z/snap-0001-\d{10}\.jsonl$" % p.pid)
         self.assertIn("wrote %s" % snap, r.stderr)
         chain = run("chain", "--no-cache", out, "--type", "Job", check=0).stdout
-        self.assertIn("module __main__  .jobs", chain)
+        self.assertRegex(chain, r"module __main__ +[0-9.]+ (B|kB|MB) +\.jobs")
         self.assertIn("4,000 instances of __main__.Job", chain)
         sus = json.loads(run("suspects", "--json", "--no-cache", out, check=0).stdout)
         self.assertIn("__main__.Job", json.dumps(sus["suspects"][0]))

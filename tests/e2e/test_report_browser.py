@@ -72,7 +72,7 @@ def attack_snapshot(path, port):
          "refs": [[10 + i, "value", a[i % len(a)] + str(i)] for i in range(40)]},
     ]
     for i in range(40):
-        recs.append({"rec": "object", "id": 10 + i, "type": "__main__." + a[i % 3], "size": 4000,
+        recs.append({"rec": "object", "id": 10 + i, "type": "__main__." + a[i % 3], "size": 100000,
                      "repr": a[4 + i % 5], "rc": 1, "flags": ["gc"]})
     # An unreachable cycle too, so the cycle diagram is drawn.
     recs.append({"rec": "object", "id": 100, "type": a[5], "size": 48, "rc": 1, "flags": ["gc"],
