@@ -1143,7 +1143,11 @@ int rg_read_v8(rg_input *in, rg_builder *b, uint64_t max_line)
         lines += count_lines(buf, (size_t)n);
         offset += (uint64_t)n;
     }
-    yajl_status st = yajl_complete_parse(h);
+    /* A file that ends with a container still open is truncated, whatever
+     * its last token: yajl_complete_parse would hand over a number cut by
+     * the end of the file ("78" of "7828") as if it were whole, and the
+     * callbacks would then judge the wrong value instead of the cut. */
+    yajl_status st = r->depth != 0 ? yajl_status_ok : yajl_complete_parse(h);
     if (st != yajl_status_ok || r->depth != 0) {
         if (r->failed) {
             rc = report(r, h, st, lines + 1, offset);
