@@ -103,11 +103,18 @@ RG_INTERNAL void rg_strtab_seal(rg_strtab *t);
 /* ------------------------------------------------------------ id map */
 
 /* Maps snapshot ids (uint64) to node indices. Slots hold node+1 and compare
- * through the node id array, so a slot costs 4 bytes. */
+ * through the node id array, so a slot costs 4 bytes.
+ *
+ * The ids come from the input, so the slot hash is keyed with a random
+ * seed drawn for each map (getrandom): an input cannot choose ids that
+ * collide, which with a fixed invertible hash it could, and one crafted
+ * file made every insert probe the whole table (quadratic load). The
+ * index cache stores the seed with the slots it places. */
 typedef struct rg_idmap {
     uint32_t *slots;
     uint64_t mask;
     uint64_t used;
+    uint64_t k0, k1;     /* the hash key */
 } rg_idmap;
 
 static inline uint64_t rg_hash64(uint64_t x)
@@ -120,6 +127,24 @@ static inline uint64_t rg_hash64(uint64_t x)
     return x;
 }
 
+/* 64 x 64 -> 128-bit multiply folded to 64 bits (wyhash's "mum"). */
+static inline uint64_t rg_mum(uint64_t a, uint64_t b)
+{
+    __uint128_t r = (__uint128_t)a * b;
+    return (uint64_t)r ^ (uint64_t)(r >> 64);
+}
+
+/* The keyed slot hash of an id: two folded multiplies of the id mixed with
+ * the 128-bit key, every output bit depending on every id and key bit. */
+static inline uint64_t rg_idmap_hash(const rg_idmap *m, uint64_t id)
+{
+    return rg_mum(rg_mum(id ^ m->k0, m->k1 ^ 0xe7037ed1a0b428dbULL) ^ m->k1, id ^ 0x8ebc6af09c88c6e3ULL ^ m->k0);
+}
+
+/* Fill a fresh random key (getrandom; never fails: falls back to the clock
+ * and addresses mixed, which an input still cannot see). */
+RG_INTERNAL void rg_random_key(uint64_t *k0, uint64_t *k1);
+
 RG_INTERNAL int rg_idmap_init(rg_idmap *m, uint64_t expected);
 RG_INTERNAL void rg_idmap_free(rg_idmap *m);
 /* Grow the table now for `expected` entries, so it never rehashes while
@@ -128,7 +153,7 @@ RG_INTERNAL int rg_idmap_reserve(rg_idmap *m, const uint64_t *ids, uint64_t expe
 /* Start fetching the slot `id` hashes to; a lookup soon after finds it in cache. */
 static inline void rg_idmap_prefetch(const rg_idmap *m, uint64_t id)
 {
-    __builtin_prefetch(&m->slots[rg_hash64(id) & m->mask]);
+    __builtin_prefetch(&m->slots[rg_idmap_hash(m, id) & m->mask]);
 }
 /* out[i] = the node of keys[i], or RG_NODE_NONE; memory-level parallel, for
  * resolving millions of references at once. */
@@ -284,11 +309,15 @@ RG_INTERNAL void rg_input_close(rg_input *in);
 /* ------------------------------------------------------------ index cache */
 
 /* Who a cache belongs to: the source file's size, mtime and a hash of
- * sampled blocks (cache.c). */
+ * sampled blocks, and what an edit in place cannot keep: the inode's
+ * change time (set by the kernel on every write and every utime; no call
+ * sets it back), its number and device (cache.c). */
 typedef struct rg_cache_key {
     uint64_t size;
     int64_t mtime_ns;
     uint64_t sample;
+    int64_t ctime_ns;
+    uint64_t ino, dev;
 } rg_cache_key;
 
 /* Snapshots smaller than this (uncompressed) get no cache beside them: they
