@@ -175,7 +175,7 @@ static int start(rg_input *in)
         if (inflateInit2(&in->z, 15 + 16) != Z_OK)
             return rg_fail(RG_ENOMEM, "%s: cannot initialise zlib", in->name);
         in->z_live = 1;
-    } else if (in->raw_len >= 4 && m[0] == 0x28 && m[1] == 0xb5 && m[2] == 0x2f && m[3] == 0xfd) {
+    } else if (rg_zstd_magic(m, in->raw_len)) {
         in->codec = CODEC_ZSTD;
         in->zs = ZSTD_createDStream();
         if (!in->zs)

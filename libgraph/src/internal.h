@@ -293,6 +293,15 @@ RG_INTERNAL uint64_t rg_builder_longest_line(const rg_builder *b);
  * transparently (detected by magic bytes). */
 typedef struct rg_input rg_input;
 
+/* Does a stream start with a zstd frame: a compressed frame (28 B5 2F FD)
+ * or a skippable frame (magic 0x184D2A50..5F, little-endian), which zstd -d
+ * skips and so do we? */
+static inline int rg_zstd_magic(const unsigned char *m, size_t n)
+{
+    return n >= 4 && ((m[0] == 0x28 && m[1] == 0xb5 && m[2] == 0x2f && m[3] == 0xfd) ||
+                      ((m[0] & 0xF0) == 0x50 && m[1] == 0x2a && m[2] == 0x4d && m[3] == 0x18));
+}
+
 RG_INTERNAL int rg_input_open_file(const char *path, rg_input **out);
 RG_INTERNAL int rg_input_open_memory(const void *data, size_t size, const char *name,
                                      rg_input **out);
@@ -361,5 +370,12 @@ RG_INTERNAL int rg_parse_u64(const char *s, size_t len, uint64_t *out);
  * the bytes of a surrogate, which is not UTF-8; replace each with U+FFFD,
  * which has the same length (v8.c). */
 RG_INTERNAL void rg_utf8_scrub_surrogates(char *s, size_t len);
+/* Strict UTF-8 (RFC 3629): no overlong forms (C0 80), no surrogates
+ * (ED A0 80), nothing above U+10FFFF (F4 90 80 80). Returns the offset of
+ * the first byte that does not start a valid sequence, or len when all is
+ * valid. With tail non-NULL, a sequence cut by the end of the buffer but
+ * valid so far is not an error: *tail is its length (0 when none), for a
+ * caller that streams and carries those bytes on (v8.c). */
+RG_INTERNAL size_t rg_utf8_check(const unsigned char *s, size_t len, size_t *tail);
 
 #endif

@@ -662,6 +662,11 @@ static int parse_line(meliae_reader *r, yajl_handle h, const unsigned char *p, s
     if (p[len - 1] == ',')
         len--;
     r->records_on_line = 0;
+    size_t tail, bad = rg_utf8_check(p + a, len - a, last ? &tail : NULL);
+    if (bad < len - a)
+        return rg_fail(RG_EFORMAT, "%s:%llu: byte %llu: invalid UTF-8: byte 0x%02X does not start a valid "
+                       "sequence (overlong form, surrogate, above U+10FFFF or stray byte)", r->name,
+                       (unsigned long long)r->line, (unsigned long long)(start + a + bad), p[a + bad]);
     yajl_status st = yajl_parse(h, p + a, len - a);
     if (st != yajl_status_ok)
         return report(r, h, st, start + a + yajl_get_bytes_consumed(h));

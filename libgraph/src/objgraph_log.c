@@ -369,7 +369,7 @@ static int looks_like_snapshot(const unsigned char *d, size_t len)
 {
     if (len >= 2 && d[0] == 0x1f && d[1] == 0x8b)
         return 1;
-    if (len >= 4 && d[0] == 0x28 && d[1] == 0xb5 && d[2] == 0x2f && d[3] == 0xfd)
+    if (rg_zstd_magic(d, len))
         return 1;
     size_t i = 0;
     if (len >= 3 && d[0] == 0xef && d[1] == 0xbb && d[2] == 0xbf)

@@ -184,6 +184,61 @@ int rg_parse_u64(const char *s, size_t len, uint64_t *out)
     return 1;
 }
 
+size_t rg_utf8_check(const unsigned char *s, size_t len, size_t *tail)
+{
+    size_t i = 0;
+    if (tail)
+        *tail = 0;
+    while (i < len) {
+        /* eight ASCII bytes at a time: most of every snapshot */
+        if (i + 8 <= len) {
+            uint64_t w;
+            memcpy(&w, s + i, 8);
+            if (!(w & 0x8080808080808080ULL)) {
+                i += 8;
+                continue;
+            }
+        }
+        unsigned c = s[i];
+        if (c < 0x80) {
+            i++;
+            continue;
+        }
+        size_t n;
+        unsigned lo = 0x80, hi = 0xBF;
+        if (c >= 0xC2 && c <= 0xDF)
+            n = 2;
+        else if (c >= 0xE0 && c <= 0xEF) {
+            n = 3;
+            if (c == 0xE0)
+                lo = 0xA0;       /* overlong */
+            else if (c == 0xED)
+                hi = 0x9F;       /* surrogates */
+        } else if (c >= 0xF0 && c <= 0xF4) {
+            n = 4;
+            if (c == 0xF0)
+                lo = 0x90;       /* overlong */
+            else if (c == 0xF4)
+                hi = 0x8F;       /* above U+10FFFF */
+        } else {
+            return i;            /* C0, C1, F5..FF, or a stray continuation byte */
+        }
+        for (size_t k = 1; k < n; k++) {
+            if (i + k >= len) {
+                if (!tail)
+                    return i;
+                *tail = len - i;
+                return len;
+            }
+            unsigned b = s[i + k];
+            if (b < (k == 1 ? lo : 0x80) || b > (k == 1 ? hi : 0xBF))
+                return i;
+        }
+        i += n;
+    }
+    return len;
+}
+
 void rg_utf8_scrub_surrogates(char *s, size_t len)
 {
     char *end = s + len;
@@ -1125,23 +1180,45 @@ int rg_read_v8(rg_input *in, rg_builder *b, uint64_t max_line)
 
     int rc = RG_OK;
     uint64_t offset = 0, lines = 0;
+    size_t carry = 0;   /* bytes of a UTF-8 sequence cut by the end of the last read */
     for (;;) {
-        int64_t n = rg_input_read(in, buf, CHUNK);
-        if (n < 0) {
+        int64_t got = rg_input_read(in, buf + carry, CHUNK - carry);
+        if (got < 0) {
             rc = rg_last_error_code();
             rg_error_prefix("line %llu", (unsigned long long)lines + 1);
             goto done;
         }
-        if (n == 0)
+        if (got == 0 && carry == 0)
             break;
-        yajl_status st = yajl_parse(h, buf, (size_t)n);
+        /* Strict UTF-8 before yajl sees a byte: yajl lets overlong forms,
+         * surrogates and code points above U+10FFFF through. A sequence cut
+         * by the read waits for the next one; at the end of the file it is
+         * handed over as it is (the file is truncated inside a string). */
+        size_t n = carry + (size_t)got, tail = 0;
+        size_t bad = rg_utf8_check(buf, n, &tail);
+        if (bad < n) {
+            rc = rg_fail(RG_EFORMAT, "%s:%llu: byte %llu: invalid UTF-8 in %s: byte 0x%02X does not start a valid "
+                         "sequence (overlong form, surrogate, above U+10FFFF or stray byte)", r->name,
+                         (unsigned long long)(lines + count_lines(buf, bad) + 1), (unsigned long long)(offset + bad),
+                         ctx_label(cur(r)), buf[bad]);
+            goto done;
+        }
+        if (got)
+            n -= tail;
+        else
+            tail = 0;
+        yajl_status st = yajl_parse(h, buf, n);
         if (st != yajl_status_ok) {
             size_t at = yajl_get_bytes_consumed(h);
             rc = report(r, h, st, lines + count_lines(buf, at) + 1, offset + at);
             goto done;
         }
-        lines += count_lines(buf, (size_t)n);
+        lines += count_lines(buf, n);
         offset += (uint64_t)n;
+        memmove(buf, buf + n, tail);
+        carry = tail;
+        if (got == 0)
+            break;
     }
     /* A file that ends with a container still open is truncated, whatever
      * its last token: yajl_complete_parse would hand over a number cut by
