@@ -245,7 +245,16 @@ static inline bool rg_edge_kind_retains(rg_edge_kind k) { return k != RG_EDGE_WE
 /* -------------------------------------------------------------- builder */
 
 /* Builder internals shared by the readers (which feed it) and graph.c. */
+/* Preallocate for counts a header announces. Only a hint, never trusted:
+ * each count is capped by what the input can back (rg_builder_hint_cap). */
 RG_INTERNAL int rg_builder_set_expected(rg_builder *b, uint64_t objects, uint64_t edges);
+/* The bytes of input that back a header's counts: the file's (or buffer's)
+ * size as stored, compressed or not; 0 when unknown (a pipe), and then no
+ * count is preallocated at all. Arrays grow as records arrive instead. */
+RG_INTERNAL void rg_builder_set_input_size(rg_builder *b, uint64_t bytes);
+/* The largest count of records of at least `min_record_bytes` bytes each
+ * that the input can hold: the cap on any preallocation from a hint. */
+RG_INTERNAL uint64_t rg_builder_hint_cap(const rg_builder *b, uint64_t min_record_bytes);
 /* Intern a type name into the builder's tables without creating an object. */
 RG_INTERNAL int rg_builder_add_object_interned(rg_builder *b, uint64_t id, uint32_t type_sid,
                                                const rg_object_desc *obj);
@@ -313,6 +322,9 @@ RG_INTERNAL int64_t rg_input_peek(rg_input *in, const void **data);
 RG_INTERNAL const char *rg_input_name(const rg_input *in);
 RG_INTERNAL const char *rg_input_compression(const rg_input *in);
 RG_INTERNAL uint64_t rg_input_total(const rg_input *in);   /* uncompressed bytes consumed */
+/* The stream's size as stored (compressed bytes for compressed input): a
+ * regular file's size or the buffer's; 0 when unknown (a pipe). */
+RG_INTERNAL uint64_t rg_input_stored_size(const rg_input *in);
 RG_INTERNAL void rg_input_close(rg_input *in);
 
 /* ------------------------------------------------------------ index cache */
@@ -354,6 +366,28 @@ RG_INTERNAL int rg_cache_write(const rg_snapshot *s, const char *cache_path, con
 RG_INTERNAL void rg_cache_fix_checksums(void *data, size_t size);
 
 /* ---------------------------------------------------------------- readers */
+
+/* Whitespace in a row that a line-based reader buffers before it refuses
+ * the line: no writer pads so, and a compressed bomb of spaces would
+ * otherwise be held in memory up to max_line_bytes. */
+#define RG_MAX_BLANK_RUN (1u << 20)
+
+/* The offset where a run of more than `limit` spaces, tabs or CRs begins in
+ * p[0, len), or len when there is none. */
+static inline size_t rg_blank_run_over(const char *p, size_t len, size_t limit)
+{
+    size_t run = 0;
+    for (size_t i = 0; i < len; i++) {
+        char c = p[i];
+        if (c == ' ' || c == '\t' || c == '\r') {
+            if (++run > limit)
+                return i + 1 - run;
+        } else {
+            run = 0;
+        }
+    }
+    return len;
+}
 
 /* Each reader turns a stream into builder calls. `max_line` bounds a line. */
 RG_INTERNAL int rg_read_jsonl(rg_input *in, rg_builder *b, uint64_t max_line);

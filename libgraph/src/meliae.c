@@ -758,7 +758,19 @@ int rg_read_meliae(rg_input *in, rg_builder *b, uint64_t max_line)
                     goto done;
                 }
                 memcpy(carry + carry_len, buf + pos, end - pos);
+                /* look at the new bytes and the run that may lead into them */
+                size_t from = carry_len > RG_MAX_BLANK_RUN ? carry_len - RG_MAX_BLANK_RUN : 0;
                 carry_len += end - pos;
+                size_t blank = carry_len > RG_MAX_BLANK_RUN
+                                   ? from + rg_blank_run_over((const char *)carry + from, carry_len - from,
+                                                              RG_MAX_BLANK_RUN)
+                                   : carry_len;
+                if (blank < carry_len) {
+                    rc = rg_fail(RG_ELIMIT, "%s:%llu: byte %llu: more than %u bytes of whitespace in a row: "
+                                 "refused (no writer pads a line so)", r->name, (unsigned long long)r->line,
+                                 (unsigned long long)(line_start + blank), RG_MAX_BLANK_RUN);
+                    goto done;
+                }
             }
             if (!nl)
                 break;

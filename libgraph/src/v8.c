@@ -365,8 +365,16 @@ static int check_meta(v8_reader *r, int for_edges)
 static int grow_nodes(v8_reader *r)
 {
     size_t cap = r->node_cap ? r->node_cap * 2 : 4096;
-    if (!r->node_cap && r->hint_nodes > 0)
-        cap = r->hint_nodes < HINT_CAP ? (size_t)r->hint_nodes + 1 : HINT_CAP;
+    if (!r->node_cap && r->hint_nodes > 0) {
+        /* node_count is a hint: cap it by what the input can hold (each
+         * field of a node is at least two bytes, "0,") */
+        uint64_t backed = rg_builder_hint_cap(r->b, 2 * (uint64_t)r->nfc) + 1;
+        uint64_t want = (uint64_t)r->hint_nodes + 1;
+        want = want < backed ? want : backed;
+        cap = want < HINT_CAP ? (size_t)want : HINT_CAP;
+        if (cap < 16)
+            cap = 16;
+    }
     void *p;
 #define GROW(arr) do { if (!(p = rg_xrealloc(arr, cap, sizeof *(arr)))) return oom(r); arr = p; } while (0)
     GROW(r->n_kind);
@@ -383,8 +391,15 @@ static int grow_nodes(v8_reader *r)
 static int grow_edges(v8_reader *r)
 {
     size_t cap = r->edge_cap ? r->edge_cap * 2 : 16384;
-    if (!r->edge_cap && r->edges_expected > 0)
-        cap = r->edges_expected < HINT_CAP ? (size_t)r->edges_expected : HINT_CAP;
+    if (!r->edge_cap && r->edges_expected > 0) {
+        /* the sum of edge_count fields: one node can claim 4 billion edges
+         * in ten bytes, so cap it by what the input can hold too */
+        uint64_t backed = rg_builder_hint_cap(r->b, 2 * (uint64_t)r->efc) + 1;
+        uint64_t want = r->edges_expected < backed ? r->edges_expected : backed;
+        cap = want < HINT_CAP ? (size_t)want : HINT_CAP;
+        if (cap < 16)
+            cap = 16;
+    }
     void *p;
 #define GROW(arr) do { if (!(p = rg_xrealloc(arr, cap, sizeof *(arr)))) return oom(r); arr = p; } while (0)
     GROW(r->e_kind);

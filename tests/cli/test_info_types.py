@@ -81,7 +81,7 @@ class BadInput(TempDirTest):
         "notjson.jsonl": ":1: byte 1: invalid JSON",
         "wrongshape.jsonl": ':2: byte 80: object record: "id" must be',
         "version.jsonl": ":1: byte 58: unsupported snapshot format version 99",
-        "utf8.jsonl": ":2: byte 91: invalid JSON: lexical error: invalid bytes in UTF8 string",
+        "utf8.jsonl": ":2: byte 89: invalid UTF-8: byte 0xC3 does not start a valid sequence",
         "truncated.jsonl.gz": ": truncated gzip stream (ends at compressed byte 150)",
         "truncated.jsonl.zst": ": truncated zstd stream (ends at compressed byte 150)",
         "duplicate.jsonl": ":3: byte 145: duplicate object id 1 (first defined at line 2)",
