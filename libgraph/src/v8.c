@@ -1212,10 +1212,10 @@ int rg_read_v8(rg_input *in, rg_builder *b, uint64_t max_line)
         size_t n = carry + (size_t)got, tail = 0;
         size_t bad = rg_utf8_check(buf, n, &tail);
         if (bad < n) {
-            rc = rg_fail(RG_EFORMAT, "%s:%llu: byte %llu: invalid UTF-8 in %s: byte 0x%02X does not start a valid "
+            rc = rg_fail(RG_EFORMAT, "%s:%llu: byte %llu: invalid UTF-8: byte 0x%02X does not start a valid "
                          "sequence (overlong form, surrogate, above U+10FFFF or stray byte)", r->name,
                          (unsigned long long)(lines + count_lines(buf, bad) + 1), (unsigned long long)(offset + bad),
-                         ctx_label(cur(r)), buf[bad]);
+                         buf[bad]);
             goto done;
         }
         if (got)
