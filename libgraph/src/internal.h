@@ -57,11 +57,18 @@ typedef struct rg_strtab {
     uint32_t slot_mask;  /* slot count - 1 (power of two) */
 } rg_strtab;
 
+/* The string hash's key: random, drawn once per process before main()
+ * (strtab.c) and never changed after, so strings from an input cannot be
+ * chosen to collide (with a fixed start the hash is easy to invert word by
+ * word). Interning order, not the hash, decides string ids, so no output
+ * depends on it. */
+RG_INTERNAL extern uint64_t rg_string_hash_key;
+
 /* The hash the string table uses: 8 bytes per step, so the loader's parser
  * thread can compute it while the bytes are hot and hand it over. */
 static inline uint32_t rg_hash_bytes(const char *s, size_t len)
 {
-    uint64_t h = 0x9E3779B97F4A7C15ULL ^ (uint64_t)len;
+    uint64_t h = rg_string_hash_key ^ 0x9E3779B97F4A7C15ULL ^ (uint64_t)len;
     while (len >= 8) {
         uint64_t w;
         __builtin_memcpy(&w, s, 8);

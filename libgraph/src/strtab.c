@@ -8,6 +8,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+uint64_t rg_string_hash_key;
+
+__attribute__((constructor)) static void init_string_hash_key(void)
+{
+    uint64_t k0, k1;
+    rg_random_key(&k0, &k1);
+    rg_string_hash_key = k0 ^ (k1 << 1);
+}
+
 int rg_strtab_init(rg_strtab *t)
 {
     memset(t, 0, sizeof *t);
