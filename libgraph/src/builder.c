@@ -213,13 +213,19 @@ int rg_builder_set_expected(rg_builder *b, uint64_t objects, uint64_t edges)
 {
     /* Only a hint: a hint never allocates more than the data that backs
      * it (a 185-byte file announcing 10^12 objects used to zero a 2 GiB
-     * id map), and never more than 2^28 entries at once. */
-    const uint64_t max_hint = 1ULL << 28;
+     * id map). */
     uint64_t obj_cap = rg_builder_hint_cap(b, MIN_OBJECT_BYTES), edge_cap = rg_builder_hint_cap(b, MIN_EDGE_BYTES);
     if (objects > obj_cap)
         objects = obj_cap;
     if (edges > edge_cap)
         edges = edge_cap;
+    return rg_builder_reserve(b, objects, edges);
+}
+
+int rg_builder_reserve(rg_builder *b, uint64_t objects, uint64_t edges)
+{
+    /* never more than 2^28 entries at once: beyond, the arrays grow */
+    const uint64_t max_hint = 1ULL << 28;
     if (objects > max_hint)
         objects = max_hint;
     if (edges > max_hint)

@@ -255,6 +255,10 @@ static inline bool rg_edge_kind_retains(rg_edge_kind k) { return k != RG_EDGE_WE
 /* Preallocate for counts a header announces. Only a hint, never trusted:
  * each count is capped by what the input can back (rg_builder_hint_cap). */
 RG_INTERNAL int rg_builder_set_expected(rg_builder *b, uint64_t objects, uint64_t edges);
+/* Preallocate for counts of records already read and held (the V8 and
+ * meliae readers build the graph at the end): backed by data, so not capped
+ * by the input size, only by 2^28 entries. */
+RG_INTERNAL int rg_builder_reserve(rg_builder *b, uint64_t objects, uint64_t edges);
 /* The bytes of input that back a header's counts: the file's (or buffer's)
  * size as stored, compressed or not; 0 when unknown (a pipe), and then no
  * count is preallocated at all. Arrays grow as records arrive instead. */

@@ -604,7 +604,7 @@ static int build_graph(meliae_reader *r)
     };
     int rc = rg_builder_set_header(r->b, &h);
     if (!rc)
-        rc = rg_builder_set_expected(r->b, r->n, r->n_refs);
+        rc = rg_builder_reserve(r->b, r->n, r->n_refs);
     if (rc)
         return rc;
     rg_builder_note_skipped(r->b, r->duplicates);

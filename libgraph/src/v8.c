@@ -1112,7 +1112,7 @@ static int build_graph(v8_reader *r)
         .runtime = runtime, .pid = -1, .time = 0, .seq = -1,
     };
     header_from_file_name(r->name, &h);
-    if ((rc = rg_builder_set_header(r->b, &h)) || (rc = rg_builder_set_expected(r->b, r->n_nodes, r->n_edges)))
+    if ((rc = rg_builder_set_header(r->b, &h)) || (rc = rg_builder_reserve(r->b, r->n_nodes, r->n_edges)))
         return rc;
     build bd;
     rc = init_build(&bd, r);
