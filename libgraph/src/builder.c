@@ -47,6 +47,7 @@ struct rg_builder {
     int header_version;
     char *compression;
     uint64_t input_bytes;
+    uint64_t hint_bytes;     /* rg_builder_set_input_size */
 };
 
 int rg_builder_new(rg_builder **out)
@@ -195,10 +196,35 @@ static int grow_nodes(rg_builder *b, size_t need)
     return RG_OK;
 }
 
+void rg_builder_set_input_size(rg_builder *b, uint64_t bytes) { b->hint_bytes = bytes; }
+
+uint64_t rg_builder_hint_cap(const rg_builder *b, uint64_t min_record_bytes)
+{
+    return b->hint_bytes / (min_record_bytes ? min_record_bytes : 1);
+}
+
+/* The fewest bytes an object or an edge takes in any format we read: a
+ * JSONL object record is over 40 bytes and a V8 node at least 2 per field;
+ * an edge is at least "1," in a refs list. */
+#define MIN_OBJECT_BYTES 8
+#define MIN_EDGE_BYTES 2
+
 int rg_builder_set_expected(rg_builder *b, uint64_t objects, uint64_t edges)
 {
-    /* Only a hint: cap it so a hostile header cannot make us allocate
-     * terabytes before a single object is read. */
+    /* Only a hint: a hint never allocates more than the data that backs
+     * it (a 185-byte file announcing 10^12 objects used to zero a 2 GiB
+     * id map). */
+    uint64_t obj_cap = rg_builder_hint_cap(b, MIN_OBJECT_BYTES), edge_cap = rg_builder_hint_cap(b, MIN_EDGE_BYTES);
+    if (objects > obj_cap)
+        objects = obj_cap;
+    if (edges > edge_cap)
+        edges = edge_cap;
+    return rg_builder_reserve(b, objects, edges);
+}
+
+int rg_builder_reserve(rg_builder *b, uint64_t objects, uint64_t edges)
+{
+    /* never more than 2^28 entries at once: beyond, the arrays grow */
     const uint64_t max_hint = 1ULL << 28;
     if (objects > max_hint)
         objects = max_hint;

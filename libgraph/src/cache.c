@@ -7,7 +7,9 @@
  *
  *   header       struct cache_header: magic, version, byte-order mark, the
  *                identity of the source (size, mtime, a hash of sampled
- *                blocks), counts, the info fields, and a table of sections
+ *                blocks, and ctime, inode and device, which an edit in
+ *                place that restores size and mtime still changes), the
+ *                id map's hash key, counts, the info fields, and a table of sections
  *   sections     each array of struct rg_snapshot, 64-byte aligned, each
  *                with its own checksum; then the retention paths under
  *                default options (the "path forest": dist, parent, pidx,
@@ -35,7 +37,7 @@
 #include <unistd.h>
 
 #define CACHE_MAGIC "RGCACHE"
-#define CACHE_VERSION 2u   /* 2: the path forest */
+#define CACHE_VERSION 3u   /* 2: the path forest; 3: ctime, inode and device of the source, id map key */
 #define CACHE_BOM 0x01020304u
 #define ALIGN 64u
 
@@ -58,7 +60,10 @@ typedef struct cache_header {
     /* the source this graph was built from */
     uint64_t src_size, src_sample;
     int64_t src_mtime_ns;
+    int64_t src_ctime_ns;
+    uint64_t src_ino, src_dev;
     uint64_t longest_line;
+    uint64_t id_k0, id_k1;   /* the id map's hash key (internal.h) */
     /* counts */
     uint64_t n_nodes, n_edges, n_types, n_roots, n_strings, arena_len, id_mask, id_used;
     uint64_t n_scc;  /* unreachable cycles in the path forest */
@@ -111,7 +116,15 @@ static uint64_t checksum(const void *data, size_t n, uint64_t seed)
 
 int rg_cache_key_of(const char *path, rg_cache_key *key)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    /* Only a regular file has an identity to key on. A FIFO (a snapshot
+     * streamed from another process) must not even be opened here: an
+     * open and close would end the writer's stream before the reader
+     * opens it. O_NONBLOCK keeps the open after the check from waiting if
+     * the path was swapped for a FIFO in between. */
+    struct stat pst;
+    if (stat(path, &pst) != 0 || !S_ISREG(pst.st_mode))
+        return rg_fail(RG_EIO, "%s: not a regular file", path);
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0)
         return rg_fail(RG_EIO, "%s: cannot open: %s", path, strerror(errno));
     struct stat st;
@@ -121,6 +134,9 @@ int rg_cache_key_of(const char *path, rg_cache_key *key)
     }
     key->size = (uint64_t)st.st_size;
     key->mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
+    key->ctime_ns = (int64_t)st.st_ctim.tv_sec * 1000000000 + st.st_ctim.tv_nsec;
+    key->ino = (uint64_t)st.st_ino;
+    key->dev = (uint64_t)st.st_dev;
     /* A hash of 18 blocks spread over the file: the first and last 64 KiB
      * and 16 of 4 KiB between. Size and mtime catch edits; the sample
      * catches a copy of another snapshot that kept both. */
@@ -286,6 +302,11 @@ int rg_cache_write(const rg_snapshot *s, const char *cache_path, const rg_cache_
     h.src_size = key->size;
     h.src_mtime_ns = key->mtime_ns;
     h.src_sample = key->sample;
+    h.src_ctime_ns = key->ctime_ns;
+    h.src_ino = key->ino;
+    h.src_dev = key->dev;
+    h.id_k0 = s->ids.k0;
+    h.id_k1 = s->ids.k1;
     h.longest_line = s->longest_line;
     h.n_nodes = s->n_nodes;
     h.n_edges = s->n_edges;
@@ -556,17 +577,13 @@ static int section_ok(const cache_header *h, uint64_t size, int k, uint64_t coun
     return sec->size == count * elem;
 }
 
-int rg_cache_parse(void *data, size_t size, const rg_cache_key *key, uint64_t max_line, unsigned threads,
-                   rg_snapshot **out, char **why)
+/* The header alone, before anything is mapped: magic, byte order,
+ * version, checksum, the source's identity, the file's size and the line
+ * limit. RG_OK, or an error code with *why set. */
+static int check_header(const cache_header *hp, uint64_t size, const rg_cache_key *key, uint64_t max_line,
+                        char **why)
 {
-    const unsigned char *base = data;
-    cache_header h;
-    *why = NULL;
-    if (size < sizeof h) {
-        *why = note_of("is truncated");
-        return RG_EFORMAT;
-    }
-    memcpy(&h, data, sizeof h);
+    const cache_header h = *hp;
     if (memcmp(h.magic, CACHE_MAGIC, sizeof CACHE_MAGIC) != 0) {
         *why = note_of("is not a refgraph index cache");
         return RG_EFORMAT;
@@ -583,8 +600,9 @@ int rg_cache_parse(void *data, size_t size, const rg_cache_key *key, uint64_t ma
         *why = note_of("is corrupt (header checksum mismatch)");
         return RG_EFORMAT;
     }
-    if (key && (h.src_size != key->size || h.src_mtime_ns != key->mtime_ns || h.src_sample != key->sample)) {
-        *why = note_of("is stale or belongs to another snapshot (source size, time or content differ)");
+    if (key && (h.src_size != key->size || h.src_mtime_ns != key->mtime_ns || h.src_sample != key->sample ||
+                h.src_ctime_ns != key->ctime_ns || h.src_ino != key->ino || h.src_dev != key->dev)) {
+        *why = note_of("is stale or belongs to another snapshot (source size, time, inode or content differ)");
         return RG_EFORMAT;
     }
     if (h.file_size != size) {
@@ -597,6 +615,23 @@ int rg_cache_parse(void *data, size_t size, const rg_cache_key *key, uint64_t ma
                        (unsigned long long)h.longest_line, (unsigned long long)max_line);
         return RG_ELIMIT;
     }
+    return RG_OK;
+}
+
+int rg_cache_parse(void *data, size_t size, const rg_cache_key *key, uint64_t max_line, unsigned threads,
+                   rg_snapshot **out, char **why)
+{
+    const unsigned char *base = data;
+    cache_header h;
+    *why = NULL;
+    if (size < sizeof h) {
+        *why = note_of("is truncated");
+        return RG_EFORMAT;
+    }
+    memcpy(&h, data, sizeof h);
+    int hrc = check_header(&h, size, key, max_line, why);
+    if (hrc != RG_OK)
+        return hrc;
     uint64_t n = h.n_nodes, e = h.n_edges;
     if (n >= UINT32_MAX || e >= UINT32_MAX || h.n_types > UINT32_MAX || h.n_roots > UINT32_MAX ||
         h.n_strings >= UINT32_MAX || h.id_mask >= UINT32_MAX || ((h.id_mask + 1) & h.id_mask) ||
@@ -683,6 +718,8 @@ int rg_cache_parse(void *data, size_t size, const rg_cache_key *key, uint64_t ma
     s->ids.slots = AT(S_ID_SLOTS);
     s->ids.mask = h.id_mask;
     s->ids.used = h.id_used;
+    s->ids.k0 = h.id_k0;
+    s->ids.k1 = h.id_k1;
     if (n) {
         s->forest.dist = AT(S_PATH_DIST);
         s->forest.parent = AT(S_PATH_PARENT);
@@ -753,20 +790,40 @@ int rg_cache_load(const char *cache_path, const rg_cache_key *key, uint64_t max_
                   rg_snapshot **out, char **note)
 {
     *note = NULL;
-    int fd = open(cache_path, O_RDONLY | O_CLOEXEC);
+    /* O_NONBLOCK: a FIFO planted at the cache path opens at once instead of
+     * waiting forever for a writer, and is then refused as not a regular
+     * file; O_NOFOLLOW: a symlink there is not ours. */
+    int fd = open(cache_path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOFOLLOW);
     if (fd < 0) {
         if (errno == ENOENT)
             return RG_ENOTFOUND;
-        *note = note_of("index cache %s not read: %s; rebuilt", cache_path, strerror(errno));
+        *note = note_of("index cache %s not read: %s; rebuilt", cache_path,
+                        errno == ELOOP ? "it is a symbolic link" : strerror(errno));
         return RG_EIO;
     }
     struct stat st;
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size == 0) {
         close(fd);
-        *note = note_of("index cache %s is empty or not a file; rebuilt", cache_path);
+        *note = note_of("index cache %s is empty or not a regular file; rebuilt", cache_path);
         return RG_EFORMAT;
     }
     size_t size = (size_t)st.st_size;
+    /* Check the header from a plain read before mapping anything: a large
+     * (or sparse) file that is no cache of this snapshot costs one read,
+     * not a populated mapping of its whole size. */
+    cache_header h;
+    ssize_t got = pread(fd, &h, sizeof h, 0);
+    char *hwhy = NULL;
+    int hrc = got != (ssize_t)sizeof h ? (hwhy = note_of("is truncated"), RG_EFORMAT)
+                                       : check_header(&h, size, key, max_line, &hwhy);
+    if (hrc != RG_OK) {
+        close(fd);
+        if (hwhy) {
+            *note = note_of("index cache %s %s; rebuilt", cache_path, hwhy);
+            free(hwhy);
+        }
+        return hrc;
+    }
     void *map = mmap(NULL, size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
     close(fd);
     if (map == MAP_FAILED) {

@@ -7,6 +7,9 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
 
 static uint64_t capacity_for(uint64_t n)
 {
@@ -19,6 +22,7 @@ static uint64_t capacity_for(uint64_t n)
 int rg_idmap_init(rg_idmap *m, uint64_t expected)
 {
     memset(m, 0, sizeof *m);
+    rg_random_key(&m->k0, &m->k1);
     uint64_t cap = capacity_for(expected);
     m->slots = rg_xcalloc_huge(cap, sizeof *m->slots);
     if (!m->slots)
@@ -30,7 +34,21 @@ int rg_idmap_init(rg_idmap *m, uint64_t expected)
 void rg_idmap_free(rg_idmap *m)
 {
     free(m->slots);
-    memset(m, 0, sizeof *m);
+    m->slots = NULL;
+    m->mask = m->used = 0;
+}
+
+void rg_random_key(uint64_t *k0, uint64_t *k1)
+{
+    uint64_t k[2];
+    if (getrandom(k, sizeof k, GRND_NONBLOCK) != (ssize_t)sizeof k) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        k[0] = rg_hash64((uint64_t)ts.tv_nsec ^ (uint64_t)(uintptr_t)k ^ ((uint64_t)getpid() << 32));
+        k[1] = rg_hash64(k[0] ^ (uint64_t)ts.tv_sec ^ (uint64_t)(uintptr_t)&rg_random_key);
+    }
+    *k0 = k[0];
+    *k1 = k[1] | 1;
 }
 
 static int rehash_to(rg_idmap *m, const uint64_t *ids, uint64_t ncap)
@@ -42,7 +60,7 @@ static int rehash_to(rg_idmap *m, const uint64_t *ids, uint64_t ncap)
         uint32_t v = m->slots[i];
         if (!v)
             continue;
-        uint64_t j = rg_hash64(ids[v - 1]) & (ncap - 1);
+        uint64_t j = rg_idmap_hash(m, ids[v - 1]) & (ncap - 1);
         while (ns[j])
             j = (j + 1) & (ncap - 1);
         ns[j] = v;
@@ -64,7 +82,7 @@ int rg_idmap_reserve(rg_idmap *m, const uint64_t *ids, uint64_t expected)
 int rg_idmap_insert(rg_idmap *m, const uint64_t *ids, rg_node n, rg_node *existing)
 {
     uint64_t id = ids[n];
-    uint64_t i = rg_hash64(id) & m->mask;
+    uint64_t i = rg_idmap_hash(m, id) & m->mask;
     while (m->slots[i]) {
         rg_node cand = m->slots[i] - 1;
         if (ids[cand] == id) {
@@ -85,7 +103,7 @@ rg_node rg_idmap_lookup(const rg_idmap *m, const uint64_t *ids, uint64_t id)
 {
     if (!m->slots)
         return RG_NODE_NONE;
-    uint64_t i = rg_hash64(id) & m->mask;
+    uint64_t i = rg_idmap_hash(m, id) & m->mask;
     while (m->slots[i]) {
         rg_node cand = m->slots[i] - 1;
         if (ids[cand] == id)
@@ -110,9 +128,9 @@ void rg_idmap_lookup_many(const rg_idmap *m, const uint64_t *ids, const uint64_t
     }
     for (size_t k = 0; k < n; k++) {
         if (k + AHEAD < n)
-            __builtin_prefetch(&m->slots[rg_hash64(keys[k + AHEAD]) & m->mask]);
+            __builtin_prefetch(&m->slots[rg_idmap_hash(m, keys[k + AHEAD]) & m->mask]);
         if (k + AHEAD / 2 < n) {
-            uint32_t v = m->slots[rg_hash64(keys[k + AHEAD / 2]) & m->mask];
+            uint32_t v = m->slots[rg_idmap_hash(m, keys[k + AHEAD / 2]) & m->mask];
             if (v)
                 __builtin_prefetch(&ids[v - 1]);
         }

@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
 #include <zstd.h>
@@ -13,6 +14,13 @@
 enum codec { CODEC_NONE, CODEC_GZIP, CODEC_ZSTD };
 
 #define RAW_CHUNK (1u << 20)
+
+/* Decompression bombs: past the first RG_BOMB_FREE_BYTES of output, a
+ * stream may not expand more than RG_BOMB_MAX_RATIO times the compressed
+ * bytes consumed so far. Snapshots compress 5-30x (docs/performance.md);
+ * a bomb (a 28 KB .zst of 900 MB of spaces) is above 30000x. */
+#define RG_BOMB_FREE_BYTES (64ULL << 20)
+#define RG_BOMB_MAX_RATIO 1000u
 
 struct rg_input {
     char *name;
@@ -36,6 +44,7 @@ struct rg_input {
     unsigned char *peeked;       /* decompressed bytes held back by rg_input_peek */
     size_t peeked_len, peeked_pos;
     uint64_t total;              /* decompressed bytes handed out */
+    uint64_t decoded;            /* decompressed bytes produced (check_ratio) */
 };
 
 static int fill_raw(rg_input *in)
@@ -150,11 +159,25 @@ static int64_t read_zstd(rg_input *in, unsigned char *buf, size_t cap)
     return (int64_t)produced;
 }
 
+static int64_t check_ratio(rg_input *in, int64_t n)
+{
+    if (n <= 0)
+        return n;
+    in->decoded += (uint64_t)n;
+    uint64_t consumed = in->raw_total - (in->raw_len - in->raw_pos);
+    if (in->decoded > RG_BOMB_FREE_BYTES && in->decoded / RG_BOMB_MAX_RATIO > consumed)
+        return rg_fail(RG_ELIMIT, "%s: compressed byte %llu: decompresses to more than %u times its size "
+                       "(%llu bytes from %llu): refused as a decompression bomb",
+                       in->name, (unsigned long long)consumed, RG_BOMB_MAX_RATIO,
+                       (unsigned long long)in->decoded, (unsigned long long)consumed);
+    return n;
+}
+
 static int64_t read_decoded(rg_input *in, void *buf, size_t cap)
 {
     switch (in->codec) {
-    case CODEC_GZIP: return read_gzip(in, buf, cap);
-    case CODEC_ZSTD: return read_zstd(in, buf, cap);
+    case CODEC_GZIP: return check_ratio(in, read_gzip(in, buf, cap));
+    case CODEC_ZSTD: return check_ratio(in, read_zstd(in, buf, cap));
     default: return read_plain(in, buf, cap);
     }
 }
@@ -175,7 +198,7 @@ static int start(rg_input *in)
         if (inflateInit2(&in->z, 15 + 16) != Z_OK)
             return rg_fail(RG_ENOMEM, "%s: cannot initialise zlib", in->name);
         in->z_live = 1;
-    } else if (in->raw_len >= 4 && m[0] == 0x28 && m[1] == 0xb5 && m[2] == 0x2f && m[3] == 0xfd) {
+    } else if (rg_zstd_magic(m, in->raw_len)) {
         in->codec = CODEC_ZSTD;
         in->zs = ZSTD_createDStream();
         if (!in->zs)
@@ -278,6 +301,14 @@ int64_t rg_input_read(rg_input *in, void *buf, size_t cap)
 }
 
 const char *rg_input_name(const rg_input *in) { return in->name; }
+
+uint64_t rg_input_stored_size(const rg_input *in)
+{
+    if (in->fd < 0)
+        return in->mem_size;
+    struct stat st;
+    return fstat(in->fd, &st) == 0 && S_ISREG(st.st_mode) ? (uint64_t)st.st_size : 0;
+}
 uint64_t rg_input_total(const rg_input *in) { return in->total; }
 
 const char *rg_input_compression(const rg_input *in)

@@ -57,11 +57,18 @@ typedef struct rg_strtab {
     uint32_t slot_mask;  /* slot count - 1 (power of two) */
 } rg_strtab;
 
+/* The string hash's key: random, drawn once per process before main()
+ * (strtab.c) and never changed after, so strings from an input cannot be
+ * chosen to collide (with a fixed start the hash is easy to invert word by
+ * word). Interning order, not the hash, decides string ids, so no output
+ * depends on it. */
+RG_INTERNAL extern uint64_t rg_string_hash_key;
+
 /* The hash the string table uses: 8 bytes per step, so the loader's parser
  * thread can compute it while the bytes are hot and hand it over. */
 static inline uint32_t rg_hash_bytes(const char *s, size_t len)
 {
-    uint64_t h = 0x9E3779B97F4A7C15ULL ^ (uint64_t)len;
+    uint64_t h = rg_string_hash_key ^ 0x9E3779B97F4A7C15ULL ^ (uint64_t)len;
     while (len >= 8) {
         uint64_t w;
         __builtin_memcpy(&w, s, 8);
@@ -103,11 +110,18 @@ RG_INTERNAL void rg_strtab_seal(rg_strtab *t);
 /* ------------------------------------------------------------ id map */
 
 /* Maps snapshot ids (uint64) to node indices. Slots hold node+1 and compare
- * through the node id array, so a slot costs 4 bytes. */
+ * through the node id array, so a slot costs 4 bytes.
+ *
+ * The ids come from the input, so the slot hash is keyed with a random
+ * seed drawn for each map (getrandom): an input cannot choose ids that
+ * collide, which with a fixed invertible hash it could, and one crafted
+ * file made every insert probe the whole table (quadratic load). The
+ * index cache stores the seed with the slots it places. */
 typedef struct rg_idmap {
     uint32_t *slots;
     uint64_t mask;
     uint64_t used;
+    uint64_t k0, k1;     /* the hash key */
 } rg_idmap;
 
 static inline uint64_t rg_hash64(uint64_t x)
@@ -120,6 +134,24 @@ static inline uint64_t rg_hash64(uint64_t x)
     return x;
 }
 
+/* 64 x 64 -> 128-bit multiply folded to 64 bits (wyhash's "mum"). */
+static inline uint64_t rg_mum(uint64_t a, uint64_t b)
+{
+    __uint128_t r = (__uint128_t)a * b;
+    return (uint64_t)r ^ (uint64_t)(r >> 64);
+}
+
+/* The keyed slot hash of an id: two folded multiplies of the id mixed with
+ * the 128-bit key, every output bit depending on every id and key bit. */
+static inline uint64_t rg_idmap_hash(const rg_idmap *m, uint64_t id)
+{
+    return rg_mum(rg_mum(id ^ m->k0, m->k1 ^ 0xe7037ed1a0b428dbULL) ^ m->k1, id ^ 0x8ebc6af09c88c6e3ULL ^ m->k0);
+}
+
+/* Fill a fresh random key (getrandom; never fails: falls back to the clock
+ * and addresses mixed, which an input still cannot see). */
+RG_INTERNAL void rg_random_key(uint64_t *k0, uint64_t *k1);
+
 RG_INTERNAL int rg_idmap_init(rg_idmap *m, uint64_t expected);
 RG_INTERNAL void rg_idmap_free(rg_idmap *m);
 /* Grow the table now for `expected` entries, so it never rehashes while
@@ -128,7 +160,7 @@ RG_INTERNAL int rg_idmap_reserve(rg_idmap *m, const uint64_t *ids, uint64_t expe
 /* Start fetching the slot `id` hashes to; a lookup soon after finds it in cache. */
 static inline void rg_idmap_prefetch(const rg_idmap *m, uint64_t id)
 {
-    __builtin_prefetch(&m->slots[rg_hash64(id) & m->mask]);
+    __builtin_prefetch(&m->slots[rg_idmap_hash(m, id) & m->mask]);
 }
 /* out[i] = the node of keys[i], or RG_NODE_NONE; memory-level parallel, for
  * resolving millions of references at once. */
@@ -220,7 +252,20 @@ static inline bool rg_edge_kind_retains(rg_edge_kind k) { return k != RG_EDGE_WE
 /* -------------------------------------------------------------- builder */
 
 /* Builder internals shared by the readers (which feed it) and graph.c. */
+/* Preallocate for counts a header announces. Only a hint, never trusted:
+ * each count is capped by what the input can back (rg_builder_hint_cap). */
 RG_INTERNAL int rg_builder_set_expected(rg_builder *b, uint64_t objects, uint64_t edges);
+/* Preallocate for counts of records already read and held (the V8 and
+ * meliae readers build the graph at the end): backed by data, so not capped
+ * by the input size, only by 2^28 entries. */
+RG_INTERNAL int rg_builder_reserve(rg_builder *b, uint64_t objects, uint64_t edges);
+/* The bytes of input that back a header's counts: the file's (or buffer's)
+ * size as stored, compressed or not; 0 when unknown (a pipe), and then no
+ * count is preallocated at all. Arrays grow as records arrive instead. */
+RG_INTERNAL void rg_builder_set_input_size(rg_builder *b, uint64_t bytes);
+/* The largest count of records of at least `min_record_bytes` bytes each
+ * that the input can hold: the cap on any preallocation from a hint. */
+RG_INTERNAL uint64_t rg_builder_hint_cap(const rg_builder *b, uint64_t min_record_bytes);
 /* Intern a type name into the builder's tables without creating an object. */
 RG_INTERNAL int rg_builder_add_object_interned(rg_builder *b, uint64_t id, uint32_t type_sid,
                                                const rg_object_desc *obj);
@@ -268,6 +313,15 @@ RG_INTERNAL uint64_t rg_builder_longest_line(const rg_builder *b);
  * transparently (detected by magic bytes). */
 typedef struct rg_input rg_input;
 
+/* Does a stream start with a zstd frame: a compressed frame (28 B5 2F FD)
+ * or a skippable frame (magic 0x184D2A50..5F, little-endian), which zstd -d
+ * skips and so do we? */
+static inline int rg_zstd_magic(const unsigned char *m, size_t n)
+{
+    return n >= 4 && ((m[0] == 0x28 && m[1] == 0xb5 && m[2] == 0x2f && m[3] == 0xfd) ||
+                      ((m[0] & 0xF0) == 0x50 && m[1] == 0x2a && m[2] == 0x4d && m[3] == 0x18));
+}
+
 RG_INTERNAL int rg_input_open_file(const char *path, rg_input **out);
 RG_INTERNAL int rg_input_open_memory(const void *data, size_t size, const char *name,
                                      rg_input **out);
@@ -279,16 +333,23 @@ RG_INTERNAL int64_t rg_input_peek(rg_input *in, const void **data);
 RG_INTERNAL const char *rg_input_name(const rg_input *in);
 RG_INTERNAL const char *rg_input_compression(const rg_input *in);
 RG_INTERNAL uint64_t rg_input_total(const rg_input *in);   /* uncompressed bytes consumed */
+/* The stream's size as stored (compressed bytes for compressed input): a
+ * regular file's size or the buffer's; 0 when unknown (a pipe). */
+RG_INTERNAL uint64_t rg_input_stored_size(const rg_input *in);
 RG_INTERNAL void rg_input_close(rg_input *in);
 
 /* ------------------------------------------------------------ index cache */
 
 /* Who a cache belongs to: the source file's size, mtime and a hash of
- * sampled blocks (cache.c). */
+ * sampled blocks, and what an edit in place cannot keep: the inode's
+ * change time (set by the kernel on every write and every utime; no call
+ * sets it back), its number and device (cache.c). */
 typedef struct rg_cache_key {
     uint64_t size;
     int64_t mtime_ns;
     uint64_t sample;
+    int64_t ctime_ns;
+    uint64_t ino, dev;
 } rg_cache_key;
 
 /* Snapshots smaller than this (uncompressed) get no cache beside them: they
@@ -317,6 +378,28 @@ RG_INTERNAL void rg_cache_fix_checksums(void *data, size_t size);
 
 /* ---------------------------------------------------------------- readers */
 
+/* Whitespace in a row that a line-based reader buffers before it refuses
+ * the line: no writer pads so, and a compressed bomb of spaces would
+ * otherwise be held in memory up to max_line_bytes. */
+#define RG_MAX_BLANK_RUN (1u << 20)
+
+/* The offset where a run of more than `limit` spaces, tabs or CRs begins in
+ * p[0, len), or len when there is none. */
+static inline size_t rg_blank_run_over(const char *p, size_t len, size_t limit)
+{
+    size_t run = 0;
+    for (size_t i = 0; i < len; i++) {
+        char c = p[i];
+        if (c == ' ' || c == '\t' || c == '\r') {
+            if (++run > limit)
+                return i + 1 - run;
+        } else {
+            run = 0;
+        }
+    }
+    return len;
+}
+
 /* Each reader turns a stream into builder calls. `max_line` bounds a line. */
 RG_INTERNAL int rg_read_jsonl(rg_input *in, rg_builder *b, uint64_t max_line);
 /* V8 .heapsnapshot (v8.c) and meliae dumps (meliae.c); rg_sniff_* say
@@ -332,5 +415,12 @@ RG_INTERNAL int rg_parse_u64(const char *s, size_t len, uint64_t *out);
  * the bytes of a surrogate, which is not UTF-8; replace each with U+FFFD,
  * which has the same length (v8.c). */
 RG_INTERNAL void rg_utf8_scrub_surrogates(char *s, size_t len);
+/* Strict UTF-8 (RFC 3629): no overlong forms (C0 80), no surrogates
+ * (ED A0 80), nothing above U+10FFFF (F4 90 80 80). Returns the offset of
+ * the first byte that does not start a valid sequence, or len when all is
+ * valid. With tail non-NULL, a sequence cut by the end of the buffer but
+ * valid so far is not an error: *tail is its length (0 when none), for a
+ * caller that streams and carries those bytes on (v8.c). */
+RG_INTERNAL size_t rg_utf8_check(const unsigned char *s, size_t len, size_t *tail);
 
 #endif

@@ -165,6 +165,7 @@ typedef struct reader {
     uint64_t longest;
     size_t chunk_bytes;       /* grows from small to CHUNK_BYTES, so small inputs stay cheap */
     int scanner;              /* 0: every line through yajl */
+    uint64_t announced;       /* the header's "objects" (0: none); set by the building thread */
 
     /* the pipeline between the reader thread and the building thread */
     chunk chunks[N_CHUNKS];
@@ -308,6 +309,14 @@ static void fill(reader *r, chunk *c)
             over_limit(r, c, c->buf, r->offset);
             return;
         }
+        size_t blank = rg_blank_run_over(c->buf, c->len, RG_MAX_BLANK_RUN);
+        if (blank < c->len) {
+            jl_batch_error(&c->bt, RG_ELIMIT, r->name, r->line, r->offset + blank,
+                           "more than %u bytes of whitespace in a row: refused (no writer pads a line so)",
+                           RG_MAX_BLANK_RUN);
+            c->last = 1;
+            return;
+        }
         size_t need = c->cap * 2;
         if (need > r->max_line + 2 && c->cap < r->max_line + 2)
             need = (size_t)r->max_line + 2;
@@ -398,9 +407,10 @@ static int apply_object(const reader *r, rg_builder *b, jl_batch *bt, const jl_i
     return RG_OK;
 }
 
-static int apply_header(const reader *r, rg_builder *b, const jl_batch *bt, const jl_item *it)
+static int apply_header(reader *r, rg_builder *b, const jl_batch *bt, const jl_item *it)
 {
     const jl_header *h = &bt->header;
+    r->announced = h->objects > 0 ? (uint64_t)h->objects : 0;
     rg_header_desc d = {
         .format = JL_FORMAT_NAME,
         .format_version = (int)h->version,
@@ -418,7 +428,7 @@ static int apply_header(const reader *r, rg_builder *b, const jl_batch *bt, cons
 }
 
 /* Apply a chunk's records to the builder, in order. */
-static int apply(const reader *r, rg_builder *b, jl_batch *bt)
+static int apply(reader *r, rg_builder *b, jl_batch *bt)
 {
     const size_t ahead = 8;
     for (size_t i = 0; i < bt->n_items; i++) {
@@ -531,6 +541,13 @@ int rg_read_jsonl(rg_input *in, rg_builder *b, uint64_t max_line)
             fill(r, c);
         }
     }
+    /* The header's "objects" is the number of object records (or a lower
+     * bound: docs/snapshot-format.md); a file with fewer was cut, maybe
+     * exactly at a line boundary, where nothing else would notice. */
+    if (rc == RG_OK && r->announced && rg_builder_object_count(b) < r->announced)
+        rc = rg_fail(RG_EFORMAT, "%s:%llu: byte %llu: truncated: the header announces %llu objects, the file has %llu",
+                     r->name, (unsigned long long)r->line, (unsigned long long)r->offset,
+                     (unsigned long long)r->announced, (unsigned long long)rg_builder_object_count(b));
     rg_builder_set_longest_line(b, r->longest);
     for (size_t k = 0; k < N_CHUNKS; k++) {
         jl_batch_free(&r->chunks[k].bt);

@@ -146,6 +146,9 @@ static int keep(reader *r, const void *s, size_t len, jl_str *out, int is_repr)
         return fail(r, "out of memory");
     memcpy(p, s, len);
     p[len] = '\0'; /* so header strings can be handed on as C strings */
+    /* the raw line is strict UTF-8 (jl_yajl_line checked it), so a
+     * surrogate here came from a lone \uD800-style escape: U+FFFD */
+    rg_utf8_scrub_surrogates(p, len);
     *out = jl_str_make(p, len, is_repr);
     return 1;
 }
@@ -634,6 +637,17 @@ int jl_yajl_line(jl_yajl *r, jl_batch *bt, const char *p, size_t len, int has_nl
             break;
         }
     size_t first_item = bt->n_items;
+    /* yajl's own check lets overlong forms, surrogates and code points
+     * above U+10FFFF through; they would reach --json output. The scanner
+     * declines such lines, so only this path needs the check. */
+    size_t tail, bad = rg_utf8_check((const unsigned char *)p, len, has_nl ? NULL : &tail);
+    if (bad < len) {
+        jl_batch_error(bt, RG_EFORMAT, r->name, line, offset + bad,
+                       "invalid UTF-8: byte 0x%02X does not start a valid sequence "
+                       "(overlong form, surrogate, above U+10FFFF or stray byte)",
+                       (unsigned char)p[bad]);
+        return -1;
+    }
     yajl_status st = yajl_parse(r->h, (const unsigned char *)p, len);
     if (st != yajl_status_ok)
         return report(r, st, offset + yajl_get_bytes_consumed(r->h));

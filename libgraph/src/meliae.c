@@ -604,7 +604,7 @@ static int build_graph(meliae_reader *r)
     };
     int rc = rg_builder_set_header(r->b, &h);
     if (!rc)
-        rc = rg_builder_set_expected(r->b, r->n, r->n_refs);
+        rc = rg_builder_reserve(r->b, r->n, r->n_refs);
     if (rc)
         return rc;
     rg_builder_note_skipped(r->b, r->duplicates);
@@ -662,6 +662,11 @@ static int parse_line(meliae_reader *r, yajl_handle h, const unsigned char *p, s
     if (p[len - 1] == ',')
         len--;
     r->records_on_line = 0;
+    size_t tail, bad = rg_utf8_check(p + a, len - a, last ? &tail : NULL);
+    if (bad < len - a)
+        return rg_fail(RG_EFORMAT, "%s:%llu: byte %llu: invalid UTF-8: byte 0x%02X does not start a valid "
+                       "sequence (overlong form, surrogate, above U+10FFFF or stray byte)", r->name,
+                       (unsigned long long)r->line, (unsigned long long)(start + a + bad), p[a + bad]);
     yajl_status st = yajl_parse(h, p + a, len - a);
     if (st != yajl_status_ok)
         return report(r, h, st, start + a + yajl_get_bytes_consumed(h));
@@ -753,7 +758,19 @@ int rg_read_meliae(rg_input *in, rg_builder *b, uint64_t max_line)
                     goto done;
                 }
                 memcpy(carry + carry_len, buf + pos, end - pos);
+                /* look at the new bytes and the run that may lead into them */
+                size_t from = carry_len > RG_MAX_BLANK_RUN ? carry_len - RG_MAX_BLANK_RUN : 0;
                 carry_len += end - pos;
+                size_t blank = carry_len > RG_MAX_BLANK_RUN
+                                   ? from + rg_blank_run_over((const char *)carry + from, carry_len - from,
+                                                              RG_MAX_BLANK_RUN)
+                                   : carry_len;
+                if (blank < carry_len) {
+                    rc = rg_fail(RG_ELIMIT, "%s:%llu: byte %llu: more than %u bytes of whitespace in a row: "
+                                 "refused (no writer pads a line so)", r->name, (unsigned long long)r->line,
+                                 (unsigned long long)(line_start + blank), RG_MAX_BLANK_RUN);
+                    goto done;
+                }
             }
             if (!nl)
                 break;

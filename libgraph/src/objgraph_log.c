@@ -38,6 +38,7 @@ typedef struct log_parser {
     uint32_t *seen;           /* seen[name] = the run that last listed it */
     size_t seen_len, seen_cap;
     uint32_t run;             /* runs started so far; marks in `seen` */
+    const char *name;         /* the log's name, for errors */
     double pending_time;      /* last date-time seen since the previous block */
 } log_parser;
 
@@ -55,6 +56,8 @@ static int is_name_char(int c)
     return isalnum(c) || c == '_' || c == '.' || c == '<' || c == '>' || c == '-';
 }
 
+/* 1 and the value, 0 when there is no number, -1 when it does not fit in
+ * 64 bits (an error: a count must never wrap). */
 static int parse_uint(const char **p, const char *end, uint64_t *out)
 {
     const char *s = *p;
@@ -64,7 +67,7 @@ static int parse_uint(const char **p, const char *end, uint64_t *out)
     while (s < end && isdigit((unsigned char)*s)) {
         unsigned d = (unsigned)(*s - '0');
         if (v > (UINT64_MAX - d) / 10)
-            return 0;
+            return -1;
         v = v * 10 + d;
         s++;
     }
@@ -80,6 +83,9 @@ static const char *skip_blank(const char *s, const char *end)
     return s;
 }
 
+/* 1: a line of objgraph output; 0: any other line; -1: objgraph's shape
+ * with a number that does not fit (count beyond 2^64 - 1, delta beyond
+ * 2^63 - 1). */
 static int match_line(const char *s, const char *end, log_line *out)
 {
     while (end > s && (end[-1] == '\r' || end[-1] == ' ' || end[-1] == '\t'))
@@ -96,8 +102,9 @@ static int match_line(const char *s, const char *end, log_line *out)
     if (after == s)
         return 0;
     s = after;
-    if (!parse_uint(&s, end, &out->count))
-        return 0;
+    int got = parse_uint(&s, end, &out->count);
+    if (got <= 0)
+        return got;
     out->has_delta = 0;
     out->delta = 0;
     if (s == end)
@@ -108,8 +115,11 @@ static int match_line(const char *s, const char *end, log_line *out)
     int neg = *after == '-';
     s = after + 1;
     uint64_t d;
-    if (!parse_uint(&s, end, &d) || s != end || d > (uint64_t)INT64_MAX)
+    got = parse_uint(&s, end, &d);
+    if (got == 0 || (got > 0 && s != end))
         return 0;
+    if (got < 0 || d > (uint64_t)INT64_MAX)
+        return -1;
     out->delta = neg ? -(int64_t)d : (int64_t)d;
     out->has_delta = 1;
     return 1;
@@ -189,6 +199,15 @@ static int end_block(log_parser *p)
         block_reset(b);
         return RG_ENOMEM;
     }
+    /* Keep only the rows the block holds: a log of a million one-line
+     * blocks must not keep a million growth reserves. */
+    if (b->cap > b->n) {
+        log_row *fit = realloc(b->rows, b->n * sizeof *b->rows);
+        if (fit) {
+            b->rows = fit;
+            b->cap = b->n;
+        }
+    }
     b->time = p->pending_time;
     p->pending_time = 0;
     p->blocks[p->n_blocks++] = *b;
@@ -253,7 +272,11 @@ static int scan(log_parser *p, const char *data, size_t len)
         const char *le = nl ? nl : end;
         lineno++;
         log_line l;
-        if (match_line(s, le, &l)) {
+        int m = match_line(s, le, &l);
+        if (m < 0)
+            return rg_fail(RG_EFORMAT, "%s:%llu: a count or change does not fit in 64 bits",
+                           p->name ? p->name : "<memory>", (unsigned long long)lineno);
+        if (m > 0) {
             if ((rc = add_row(p, &l, lineno)) != RG_OK)
                 return rc;
         } else {
@@ -281,11 +304,17 @@ static int backfill_growth(log_parser *p)
             p->seen[prev->rows[i].name] = UINT32_MAX;
         for (size_t i = 0; i < b->n; i++) {
             const log_row *r = &b->rows[i];
-            if (p->seen[r->name] == UINT32_MAX || r->delta > (int64_t)r->count)
+            if (p->seen[r->name] == UINT32_MAX || (r->delta > 0 && (uint64_t)r->delta > r->count))
                 continue;
+            /* count - delta, in unsigned arithmetic: a fall (negative delta)
+             * from a count near 2^64 must not wrap */
+            uint64_t was = r->delta >= 0 ? r->count - (uint64_t)r->delta : r->count + (uint64_t)-r->delta;
+            if (r->delta < 0 && was < r->count)
+                return rg_fail(RG_EFORMAT, "%s:%llu: a count before this block's change does not fit in 64 bits",
+                               p->name ? p->name : "<memory>", (unsigned long long)b->line);
             if (rg_grow((void **)&prev->rows, &prev->cap, prev->n + 1, sizeof *prev->rows) != RG_OK)
                 return RG_ENOMEM;
-            prev->rows[prev->n++] = (log_row){r->name, (uint64_t)((int64_t)r->count - r->delta), 0, 0, 1};
+            prev->rows[prev->n++] = (log_row){r->name, was, 0, 0, 1};
         }
         for (size_t i = 0; i < n_prev; i++)
             p->seen[prev->rows[i].name] = 0;
@@ -318,6 +347,11 @@ static int block_summary(const log_parser *p, const log_block *b, size_t index, 
             return rc;
         }
         s->types[i].count = b->rows[i].count;
+        if (s->info.objects > UINT64_MAX - b->rows[i].count) {
+            rg_summary_free(s);
+            return rg_fail(RG_EFORMAT, "%s:%llu: the counts of this block add up to more than 2^64 - 1", name,
+                           (unsigned long long)b->line);
+        }
         s->info.objects += b->rows[i].count;
     }
     s->info.types = (uint32_t)b->n;
@@ -335,7 +369,7 @@ static int looks_like_snapshot(const unsigned char *d, size_t len)
 {
     if (len >= 2 && d[0] == 0x1f && d[1] == 0x8b)
         return 1;
-    if (len >= 4 && d[0] == 0x28 && d[1] == 0xb5 && d[2] == 0x2f && d[3] == 0xfd)
+    if (rg_zstd_magic(d, len))
         return 1;
     size_t i = 0;
     if (len >= 3 && d[0] == 0xef && d[1] == 0xbb && d[2] == 0xbf)
@@ -353,7 +387,10 @@ int rg_objgraph_log_detect(const void *data, size_t len)
     memset(&p, 0, sizeof p);
     if (rg_strtab_init(&p.names) != RG_OK)
         return 0;
-    int ok = scan(&p, data, len) == RG_OK && p.n_blocks > 0;
+    /* A line of objgraph's shape whose number overflows still says "this
+     * is a log": the parse then names the line. */
+    int rc = scan(&p, data, len);
+    int ok = (rc == RG_OK && p.n_blocks > 0) || rc == RG_EFORMAT;
     parser_free(&p);
     return ok;
 }
@@ -370,6 +407,7 @@ int rg_objgraph_log_parse(const void *data, size_t len, const char *name, rg_sum
     int rc = rg_strtab_init(&p.names);
     if (rc)
         return rc;
+    p.name = name;
     rg_summary **sums = NULL;
     size_t made = 0;
     if ((rc = scan(&p, data ? data : "", len)) != RG_OK)
@@ -390,9 +428,13 @@ int rg_objgraph_log_parse(const void *data, size_t len, const char *name, rg_sum
         rc = RG_ENOMEM;
         goto fail;
     }
-    for (; made < p.n_blocks; made++)
+    for (; made < p.n_blocks; made++) {
         if ((rc = block_summary(&p, &p.blocks[made], made, name, &sums[made])) != RG_OK)
             goto fail;
+        /* the summary holds the block now: its rows can go */
+        free(p.blocks[made].rows);
+        p.blocks[made].rows = NULL;
+    }
     *out = sums;
     *n = (uint32_t)p.n_blocks;
     parser_free(&p);

@@ -32,6 +32,7 @@ static int load(rg_input *in, const rg_open_options *opts, rg_snapshot **out)
     if (rc)
         return rc;
     rg_builder_set_threads(b, opts ? opts->threads : 0);
+    rg_builder_set_input_size(b, rg_input_stored_size(in));
     if (rg_sniff_v8(head, (size_t)n))
         rc = rg_read_v8(in, b, max_line);
     else if (rg_sniff_meliae(head, (size_t)n))

@@ -8,10 +8,21 @@
 #include <stdlib.h>
 #include <string.h>
 
+uint64_t rg_string_hash_key;
+
+__attribute__((constructor)) static void init_string_hash_key(void)
+{
+    uint64_t k0, k1;
+    rg_random_key(&k0, &k1);
+    rg_string_hash_key = k0 ^ (k1 << 1);
+}
+
 int rg_strtab_init(rg_strtab *t)
 {
     memset(t, 0, sizeof *t);
-    t->slot_mask = 1023;
+    /* Small to start (it doubles as strings arrive): a series of a million
+     * objgraph-log points has a table per point, most of a few names. */
+    t->slot_mask = 15;
     t->slots = rg_xcalloc(t->slot_mask + 1, sizeof *t->slots);
     t->slot_hash = rg_xmalloc(t->slot_mask + 1, sizeof *t->slot_hash);
     if (!t->slots || !t->slot_hash) {
@@ -33,6 +44,22 @@ void rg_strtab_free(rg_strtab *t)
 
 void rg_strtab_seal(rg_strtab *t)
 {
+    /* No string will be added: give back the growth reserve too (a series
+     * of many small summaries keeps a table each). */
+    if (t->offsets_cap > t->count && t->count) {
+        uint64_t *o = realloc(t->offsets, (size_t)t->count * sizeof *t->offsets);
+        if (o) {
+            t->offsets = o;
+            t->offsets_cap = t->count;
+        }
+    }
+    if (t->arena_cap > t->arena_len && t->arena_len) {
+        char *a = realloc(t->arena, (size_t)t->arena_len);
+        if (a) {
+            t->arena = a;
+            t->arena_cap = t->arena_len;
+        }
+    }
     free(t->slots);
     free(t->slot_hash);
     t->slots = NULL;

@@ -184,6 +184,61 @@ int rg_parse_u64(const char *s, size_t len, uint64_t *out)
     return 1;
 }
 
+size_t rg_utf8_check(const unsigned char *s, size_t len, size_t *tail)
+{
+    size_t i = 0;
+    if (tail)
+        *tail = 0;
+    while (i < len) {
+        /* eight ASCII bytes at a time: most of every snapshot */
+        if (i + 8 <= len) {
+            uint64_t w;
+            memcpy(&w, s + i, 8);
+            if (!(w & 0x8080808080808080ULL)) {
+                i += 8;
+                continue;
+            }
+        }
+        unsigned c = s[i];
+        if (c < 0x80) {
+            i++;
+            continue;
+        }
+        size_t n;
+        unsigned lo = 0x80, hi = 0xBF;
+        if (c >= 0xC2 && c <= 0xDF)
+            n = 2;
+        else if (c >= 0xE0 && c <= 0xEF) {
+            n = 3;
+            if (c == 0xE0)
+                lo = 0xA0;       /* overlong */
+            else if (c == 0xED)
+                hi = 0x9F;       /* surrogates */
+        } else if (c >= 0xF0 && c <= 0xF4) {
+            n = 4;
+            if (c == 0xF0)
+                lo = 0x90;       /* overlong */
+            else if (c == 0xF4)
+                hi = 0x8F;       /* above U+10FFFF */
+        } else {
+            return i;            /* C0, C1, F5..FF, or a stray continuation byte */
+        }
+        for (size_t k = 1; k < n; k++) {
+            if (i + k >= len) {
+                if (!tail)
+                    return i;
+                *tail = len - i;
+                return len;
+            }
+            unsigned b = s[i + k];
+            if (b < (k == 1 ? lo : 0x80) || b > (k == 1 ? hi : 0xBF))
+                return i;
+        }
+        i += n;
+    }
+    return len;
+}
+
 void rg_utf8_scrub_surrogates(char *s, size_t len)
 {
     char *end = s + len;
@@ -310,8 +365,16 @@ static int check_meta(v8_reader *r, int for_edges)
 static int grow_nodes(v8_reader *r)
 {
     size_t cap = r->node_cap ? r->node_cap * 2 : 4096;
-    if (!r->node_cap && r->hint_nodes > 0)
-        cap = r->hint_nodes < HINT_CAP ? (size_t)r->hint_nodes + 1 : HINT_CAP;
+    if (!r->node_cap && r->hint_nodes > 0) {
+        /* node_count is a hint: cap it by what the input can hold (each
+         * field of a node is at least two bytes, "0,") */
+        uint64_t backed = rg_builder_hint_cap(r->b, 2 * (uint64_t)r->nfc) + 1;
+        uint64_t want = (uint64_t)r->hint_nodes + 1;
+        want = want < backed ? want : backed;
+        cap = want < HINT_CAP ? (size_t)want : HINT_CAP;
+        if (cap < 16)
+            cap = 16;
+    }
     void *p;
 #define GROW(arr) do { if (!(p = rg_xrealloc(arr, cap, sizeof *(arr)))) return oom(r); arr = p; } while (0)
     GROW(r->n_kind);
@@ -328,8 +391,15 @@ static int grow_nodes(v8_reader *r)
 static int grow_edges(v8_reader *r)
 {
     size_t cap = r->edge_cap ? r->edge_cap * 2 : 16384;
-    if (!r->edge_cap && r->edges_expected > 0)
-        cap = r->edges_expected < HINT_CAP ? (size_t)r->edges_expected : HINT_CAP;
+    if (!r->edge_cap && r->edges_expected > 0) {
+        /* the sum of edge_count fields: one node can claim 4 billion edges
+         * in ten bytes, so cap it by what the input can hold too */
+        uint64_t backed = rg_builder_hint_cap(r->b, 2 * (uint64_t)r->efc) + 1;
+        uint64_t want = r->edges_expected < backed ? r->edges_expected : backed;
+        cap = want < HINT_CAP ? (size_t)want : HINT_CAP;
+        if (cap < 16)
+            cap = 16;
+    }
     void *p;
 #define GROW(arr) do { if (!(p = rg_xrealloc(arr, cap, sizeof *(arr)))) return oom(r); arr = p; } while (0)
     GROW(r->e_kind);
@@ -1042,7 +1112,7 @@ static int build_graph(v8_reader *r)
         .runtime = runtime, .pid = -1, .time = 0, .seq = -1,
     };
     header_from_file_name(r->name, &h);
-    if ((rc = rg_builder_set_header(r->b, &h)) || (rc = rg_builder_set_expected(r->b, r->n_nodes, r->n_edges)))
+    if ((rc = rg_builder_set_header(r->b, &h)) || (rc = rg_builder_reserve(r->b, r->n_nodes, r->n_edges)))
         return rc;
     build bd;
     rc = init_build(&bd, r);
@@ -1125,25 +1195,51 @@ int rg_read_v8(rg_input *in, rg_builder *b, uint64_t max_line)
 
     int rc = RG_OK;
     uint64_t offset = 0, lines = 0;
+    size_t carry = 0;   /* bytes of a UTF-8 sequence cut by the end of the last read */
     for (;;) {
-        int64_t n = rg_input_read(in, buf, CHUNK);
-        if (n < 0) {
+        int64_t got = rg_input_read(in, buf + carry, CHUNK - carry);
+        if (got < 0) {
             rc = rg_last_error_code();
             rg_error_prefix("line %llu", (unsigned long long)lines + 1);
             goto done;
         }
-        if (n == 0)
+        if (got == 0 && carry == 0)
             break;
-        yajl_status st = yajl_parse(h, buf, (size_t)n);
+        /* Strict UTF-8 before yajl sees a byte: yajl lets overlong forms,
+         * surrogates and code points above U+10FFFF through. A sequence cut
+         * by the read waits for the next one; at the end of the file it is
+         * handed over as it is (the file is truncated inside a string). */
+        size_t n = carry + (size_t)got, tail = 0;
+        size_t bad = rg_utf8_check(buf, n, &tail);
+        if (bad < n) {
+            rc = rg_fail(RG_EFORMAT, "%s:%llu: byte %llu: invalid UTF-8: byte 0x%02X does not start a valid "
+                         "sequence (overlong form, surrogate, above U+10FFFF or stray byte)", r->name,
+                         (unsigned long long)(lines + count_lines(buf, bad) + 1), (unsigned long long)(offset + bad),
+                         buf[bad]);
+            goto done;
+        }
+        if (got)
+            n -= tail;
+        else
+            tail = 0;
+        yajl_status st = yajl_parse(h, buf, n);
         if (st != yajl_status_ok) {
             size_t at = yajl_get_bytes_consumed(h);
             rc = report(r, h, st, lines + count_lines(buf, at) + 1, offset + at);
             goto done;
         }
-        lines += count_lines(buf, (size_t)n);
+        lines += count_lines(buf, n);
         offset += (uint64_t)n;
+        memmove(buf, buf + n, tail);
+        carry = tail;
+        if (got == 0)
+            break;
     }
-    yajl_status st = yajl_complete_parse(h);
+    /* A file that ends with a container still open is truncated, whatever
+     * its last token: yajl_complete_parse would hand over a number cut by
+     * the end of the file ("78" of "7828") as if it were whole, and the
+     * callbacks would then judge the wrong value instead of the cut. */
+    yajl_status st = r->depth != 0 ? yajl_status_ok : yajl_complete_parse(h);
     if (st != yajl_status_ok || r->depth != 0) {
         if (r->failed) {
             rc = report(r, h, st, lines + 1, offset);

@@ -263,6 +263,66 @@ static void test_missing_file(void)
     CHECK_CONTAINS(rg_last_error(), "/nonexistent/snap.jsonl");
 }
 
+/* Strict UTF-8 on the lines yajl reads (the scanner declines anything
+ * else): the edges of each range load, through both parsers; overlong
+ * forms, surrogates and code points above U+10FFFF are errors naming line
+ * and byte, through both parsers. */
+static void test_utf8_strict(void)
+{
+    static const char *const valid[] = {"\xc2\x80", "\xdf\xbf", "\xe0\xa0\x80", "\xed\x9f\xbf", "\xee\x80\x80",
+                                        "\xef\xbf\xbf", "\xf0\x90\x80\x80", "\xf4\x8f\xbf\xbf"};
+    static const char *const bad[] = {"\xc0\x80", "\xc1\xbf", "\xe0\x9f\xbf", "\xed\xa0\x80", "\xed\xbf\xbf",
+                                      "\xf0\x8f\xbf\xbf", "\xf4\x90\x80\x80", "\xf5\x80\x80\x80", "\x80", "\xfe"};
+    for (int plain = 0; plain < 2; plain++) {
+        rg_open_options o = {0};
+        for (size_t i = 0; i < sizeof valid / sizeof valid[0]; i++) {
+            char text[512];
+            /* a \n escape sends the line to yajl even when the scanner runs */
+            int n = snprintf(text, sizeof text, HDR "{\"rec\":\"object\",\"id\":1,\"type\":\"T%s%s\",\"size\":1}\n",
+                             valid[i], plain ? "\\n" : "");
+            rg_snapshot *s = NULL;
+            CHECK(rg_snapshot_open_memory(text, (size_t)n, "ok.jsonl", &o, &s) == RG_OK);
+            rg_snapshot_free(s);
+        }
+        for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+            char text[512];
+            int n = snprintf(text, sizeof text, HDR "{\"rec\":\"object\",\"id\":1,\"type\":\"T%s%s\",\"size\":1}\n",
+                             bad[i], plain ? "\\n" : "");
+            rg_snapshot *s = NULL;
+            CHECK(rg_snapshot_open_memory(text, (size_t)n, "bad.jsonl", &o, &s) == RG_EFORMAT);
+            char want[64];
+            snprintf(want, sizeof want, "bad.jsonl:2: byte %zu: invalid UTF-8", strlen(HDR) + 32);
+            CHECK_CONTAINS(rg_last_error(), want);
+            rg_snapshot_free(s);
+        }
+    }
+}
+
+/* The header's "objects" is exact or a lower bound: fewer records is a
+ * file cut short, even at a line boundary; more is fine. */
+static void test_header_count_truncation(void)
+{
+    static const char hdr3[] = "{\"rec\":\"header\",\"format\":\"refgraph-snapshot\",\"version\":1,\"objects\":3}\n";
+    static const char obj[] = "{\"rec\":\"object\",\"id\":%d,\"type\":\"T\",\"size\":1}\n";
+    char text[1024];
+    size_t n = 0;
+    n += (size_t)snprintf(text + n, sizeof text - n, "%s", hdr3);
+    for (int i = 1; i <= 2; i++)
+        n += (size_t)snprintf(text + n, sizeof text - n, obj, i);
+    int code = 0;
+    const char *err = load_error(text, n, &code);
+    CHECK(code == RG_EFORMAT);
+    CHECK_CONTAINS(err, "bad.jsonl:4: byte");
+    CHECK_CONTAINS(err, "truncated: the header announces 3 objects, the file has 2");
+    for (int i = 3; i <= 4; i++)
+        n += (size_t)snprintf(text + n, sizeof text - n, obj, i);
+    rg_snapshot *s = NULL;
+    CHECK(rg_snapshot_open_memory(text, n, "more.jsonl", NULL, &s) == RG_OK);
+    if (s)
+        CHECK_EQ_U64(rg_node_count(s), 4);
+    rg_snapshot_free(s);
+}
+
 int main(void)
 {
     RUN(test_small_graph);
@@ -270,5 +330,7 @@ int main(void)
     RUN(test_bad_inputs);
     RUN(test_compressed);
     RUN(test_missing_file);
+    RUN(test_utf8_strict);
+    RUN(test_header_count_truncation);
     TEST_MAIN_END();
 }

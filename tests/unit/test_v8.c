@@ -387,6 +387,57 @@ static void test_lone_surrogates(void)
     rg_snapshot_free(s);
 }
 
+/* Strict UTF-8, checked on the raw bytes as they stream: the boundary code
+ * points load (also when a sequence straddles two reads),
+ * and overlong forms, surrogates and code points above U+10FFFF are errors
+ * naming line and byte. */
+static void test_utf8(void)
+{
+    static const char head[] =
+        "{\"snapshot\":{\"meta\":{\"node_fields\":[\"type\",\"name\",\"id\",\"self_size\",\"edge_count\"],"
+        "\"node_types\":[[\"object\",\"string\"]],\"edge_fields\":[\"type\",\"name_or_index\",\"to_node\"],"
+        "\"edge_types\":[[\"property\"]]}},\"nodes\":[0,1,1,0,0],\"edges\":[],\n\"strings\":[\"\",\"";
+    static const char tail[] = "\"]}";
+    /* U+0800, U+D7FF, U+E000, U+10000, U+10FFFF: the edges of each range */
+    static const char valid[] = "\xe0\xa0\x80\xed\x9f\xbf\xee\x80\x80\xf0\x90\x80\x80\xf4\x8f\xbf\xbf";
+    /* the first read hands over the 64 KiB the format sniffer peeked at */
+    const size_t chunk = 64u << 10;
+    for (size_t shift = 0; shift < 4; shift++) {
+        /* a 4-byte sequence starting 0-3 bytes before the chunk boundary */
+        size_t pad = chunk - (sizeof head - 1) - shift;
+        size_t n = (sizeof head - 1) + pad + 4 + (sizeof valid - 1) + (sizeof tail - 1);
+        char *text = malloc(n);
+        CHECK(text != NULL);
+        if (!text)
+            return;
+        char *p = text;
+        memcpy(p, head, sizeof head - 1), p += sizeof head - 1;
+        memset(p, 'a', pad), p += pad;
+        memcpy(p, "\xf0\x9f\x98\x80", 4), p += 4;
+        memcpy(p, valid, sizeof valid - 1), p += sizeof valid - 1;
+        memcpy(p, tail, sizeof tail - 1);
+        rg_snapshot *s = NULL;
+        int rc = rg_snapshot_open_memory(text, n, "straddle.heapsnapshot", NULL, &s);
+        CHECK(rc == RG_OK);
+        if (rc != RG_OK)
+            fprintf(stderr, "shift %zu: %s\n", shift, rg_last_error());
+        rg_snapshot_free(s);
+        free(text);
+    }
+    static const char *const bad[] = {"\xc0\x80", "\xed\xa0\x80", "\xf4\x90\x80\x80", "\xc3(", "\x80", "\xff"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char text[1024];
+        int n = snprintf(text, sizeof text, "%sx%s%s", head, bad[i], tail);
+        rg_snapshot *s = NULL;
+        int rc = rg_snapshot_open_memory(text, (size_t)n, "bad.heapsnapshot", NULL, &s);
+        CHECK(rc == RG_EFORMAT);
+        char want[128];
+        snprintf(want, sizeof want, "bad.heapsnapshot:2: byte %zu: invalid UTF-8", sizeof head);
+        CHECK_CONTAINS(rg_last_error(), want);
+        rg_snapshot_free(s);
+    }
+}
+
 int main(void)
 {
     RUN(test_tiny);
@@ -399,5 +450,6 @@ int main(void)
     RUN(test_unknown_keys_skipped);
     RUN(test_duplicate_ids_out_of_order);
     RUN(test_lone_surrogates);
+    RUN(test_utf8);
     TEST_MAIN_END();
 }
