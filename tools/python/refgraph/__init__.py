@@ -548,11 +548,11 @@ def open(path, *, no_cache=False, cache_dir=None):
     return Snapshot(path, no_cache=no_cache, cache_dir=cache_dir)
 
 
-def _summaries(items):
+def _summaries(items, no_cache=False):
     """Summaries of snapshots (Snapshots or paths), one graph in memory at a time."""
     sums, sources = [], []
     for it in items:
-        snap = it if isinstance(it, Snapshot) else Snapshot(it)
+        snap = it if isinstance(it, Snapshot) else Snapshot(it, no_cache=no_cache)
         sums.append(snap._c.summary())
         sources.append(snap.path)
         del snap
@@ -567,8 +567,8 @@ def _series_verdict(summaries, min_growth=100, min_ratio=0.10, min_group_ratio=0
                       min_group_ratio=min_group_ratio, top=top)
 
 
-def _diff_series(items, **thresholds):
-    sums, sources = _summaries(items)
+def _diff_series(items, no_cache=False, **thresholds):
+    sums, sources = _summaries(items, no_cache)
     d = _series_verdict(sums, **thresholds)
     v = d["verdict"]
     return Diff(sources=[sources[i] for i in d["points"]], warnings=d["warnings"],
@@ -578,18 +578,20 @@ def _diff_series(items, **thresholds):
                 span_seconds=d["span_seconds"])
 
 
-def diff(paths, *, min_growth=100, min_ratio=0.10, min_group_ratio=0.02, top=20):
+def diff(paths, *, min_growth=100, min_ratio=0.10, min_group_ratio=0.02, top=20,
+         no_cache=False):
     """What grew across a series of snapshots of one process (refgraph diff): `paths` is
     a directory, or a list of files, directories or Snapshots. Snapshots are loaded and
     summarised one at a time. The thresholds are refgraph diff's (docs/diff.md); `top`
-    limits the types and groups listed (0 = all)."""
+    limits the types and groups listed (0 = all). no_cache: neither read nor write
+    index caches (for snapshots that are about to be deleted)."""
     items = list(paths) if isinstance(paths, (list, tuple)) else [paths]
     expanded = []
     for it in items:
         expanded.extend([it] if isinstance(it, Snapshot) else _expand(it))
     if len(expanded) < 2:
         raise Error("growth needs at least two snapshots (got %d)" % len(expanded), -5)
-    return _diff_series(expanded, min_growth=min_growth, min_ratio=min_ratio,
+    return _diff_series(expanded, no_cache, min_growth=min_growth, min_ratio=min_ratio,
                         min_group_ratio=min_group_ratio, top=top)
 
 
@@ -603,14 +605,15 @@ def _report(snaps, out_dir, title, top, formats):
     return Report(out_dir, summary, files)
 
 
-def report(paths, out_dir, *, title=None, top=0, formats=("md", "html")):
+def report(paths, out_dir, *, title=None, top=0, formats=("md", "html"), no_cache=False):
     """Write a report (refgraph report) of the snapshots in `paths` (a directory, or a
     list of files) into `out_dir`; the last snapshot is analysed in detail, the earlier
     ones give growth. Returns a Report."""
     items = list(paths) if isinstance(paths, (list, tuple)) else [paths]
     snaps = []
     for it in items:
-        snaps.extend([it] if isinstance(it, Snapshot) else [Snapshot(p) for p in _expand(it)])
+        snaps.extend([it] if isinstance(it, Snapshot)
+                     else [Snapshot(p, no_cache=no_cache) for p in _expand(it)])
     if not snaps:
         raise Error("no snapshots given", -5)
     snaps.sort(key=lambda s: (s.info["time"], s.info["seq"]))
