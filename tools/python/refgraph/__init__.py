@@ -16,6 +16,7 @@ offset. docs/python.md has the whole API and a worked example.
 
 The dumper is here too: refgraph.dump(path) is refgraph_dump.dump.
 """
+import builtins
 import html
 import os
 import re
@@ -253,7 +254,7 @@ class Diagram:
         ext = os.path.splitext(os.fspath(path))[1].lstrip(".").lower() or "svg"
         data = self.render({"gv": "dot"}.get(ext, ext))
         tmp = "%s.tmp-%d" % (path, os.getpid())
-        with open(tmp, "wb") as f:
+        with builtins.open(tmp, "wb") as f:  # this module's open() loads snapshots
             f.write(data)
         os.replace(tmp, path)
 
