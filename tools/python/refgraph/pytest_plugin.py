@@ -23,7 +23,9 @@ import tempfile
 
 import pytest
 
-import refgraph
+# refgraph itself is imported only when a test is checked: the entry point loads this
+# module into every pytest session of the environment, and a session that checks
+# nothing should not depend on librefgraph being loadable.
 
 DEFAULT_ITERATIONS = 5
 DEFAULT_WARMUP = 2
@@ -98,6 +100,7 @@ def _test_dir_name(nodeid):
 
 def _run_measured(pyfuncitem, settings, snap_dir):
     """Run the test warmup + iterations times; return the snapshot paths."""
+    import refgraph
     func = pyfuncitem.obj
     args = {a: pyfuncitem.funcargs[a] for a in pyfuncitem._fixtureinfo.argnames}
     for _ in range(settings.warmup):
@@ -121,6 +124,7 @@ def pytest_pyfunc_call(pyfuncitem):
     if inspect.iscoroutinefunction(pyfuncitem.obj) or inspect.isasyncgenfunction(pyfuncitem.obj):
         return None  # left to the async plugin; not checked
     settings = Settings(pyfuncitem, marker)
+    import refgraph
     report_root = pyfuncitem.config.getoption("refgraph_report_dir")
     if report_root:
         out_dir = os.path.join(os.path.abspath(report_root), _test_dir_name(pyfuncitem.nodeid))
