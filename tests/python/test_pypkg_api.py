@@ -39,6 +39,11 @@ class ApiOnQueueLeak(unittest.TestCase):
         files = sorted(glob.glob(os.path.join(cls.snaps, "snap-*.jsonl")))
         assert len(files) == 1, files
         cls.snap = files[0]
+        # And the cycle leak: pairs of objects no root reaches.
+        cls.cyc_dir = os.path.join(cls.tmp, "cyc")
+        p = cls.py_run(["-m", "refgraph_dump", "-o", cls.cyc_dir, "--at-exit", "--",
+                        os.path.join(SRC, "examples", "cycle_leak.py"), "--pairs", "2000"])
+        cls.pairs = int(re.search(r"pairs (\d+)", p.stdout).group(1))
 
     @classmethod
     def tearDownClass(cls):
@@ -229,6 +234,50 @@ class ApiOnQueueLeak(unittest.TestCase):
         self.assertEqual(got[0], ["io", os.path.join(self.tmp, "nope.jsonl"), None, None])
         self.assertEqual(got[1][0], "notfound")
         self.assertIn("NoSuchType", got[1][1])
+
+    def test_unreachable_cycle_chain_says_why(self):
+        got = self.py("""
+            snap = refgraph.open(CYC)           # a directory: its only snapshot
+            top = snap.suspects()[0]
+            c = snap.chain(type="CycleNode")
+            print(json.dumps({"cause": top.cause, "count": top.count, "why": c.why,
+                "reachable": c.reachable, "labels": [h.label for h in c.hops],
+                "types": [h.object.type for h in c.hops], "n": c.count, "str": str(c),
+                "ex": str(top.example)}))
+        """, CYC=self.cyc_dir)
+        self.assertEqual(got["cause"], "cycle")
+        self.assertEqual(got["count"], 2 * self.pairs)
+        self.assertEqual(got["why"], "cycle")
+        self.assertFalse(got["reachable"])
+        self.assertEqual(got["labels"], [".partner", ".partner"])
+        self.assertEqual(got["types"], ["__main__.CycleNode"] * 2)
+        self.assertEqual(got["n"], 2 * self.pairs)
+        self.assertTrue(got["str"].startswith("(cycle) __main__.CycleNode \u2192 .partner"), got["str"])
+
+    def test_one_snapshot_shared_by_threads(self):
+        # Analyses are computed once, under the snapshot's lock, with the GIL released:
+        # four threads asking at once get the answer one thread gets alone.
+        got = self.py("""
+            import threading
+            alone = [str(x) for x in refgraph.open(SNAP, no_cache=True).suspects()]
+            snap = refgraph.open(SNAP, no_cache=True)
+            out = [None] * 4
+            def ask(i):
+                if i % 2:
+                    out[i] = [str(x) for x in snap.suspects()]
+                else:
+                    snap.dominators(5)
+                    out[i] = [str(x) for x in snap.suspects()]
+            ts = [threading.Thread(target=ask, args=(i,)) for i in range(4)]
+            for t in ts:
+                t.start()
+            for t in ts:
+                t.join()
+            print(json.dumps({"alone": alone, "threads": out}))
+        """)
+        self.assertTrue(got["alone"])
+        for answer in got["threads"]:
+            self.assertEqual(answer, got["alone"])
 
     def test_load_releases_the_gil(self):
         # The snapshot arrives through a FIFO written by a Python thread of the same
