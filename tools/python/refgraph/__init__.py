@@ -335,16 +335,15 @@ class Growth:
 class Verdict:
     """refgraph diff's verdict: kind "group" (a retention group grew: `growth` names its
     path and container), "type" (a type grew and no group explains it) or "none";
-    `confirmed` when monotonic over three or more snapshots. `text` is the sentence."""
+    `confirmed` when monotonic over three or more snapshots. `text` is the sentence;
+    `leak` the judgement."""
     kind: str
     confirmed: bool
     text: str
     growth: Optional[Growth]
-
-    @property
-    def leak(self):
-        """True when something grew at every step: refgraph diff's judgement."""
-        return self.kind != "none" and self.confirmed
+    leak: bool = False
+    """True when something grew at every step: refgraph diff's judgement, as the
+    library gives it (the pytest plugin fails a test on it)."""
 
     def __str__(self):
         return self.text
@@ -560,22 +559,29 @@ def _summaries(items, no_cache=False):
     return sums, sources
 
 
-def _series_verdict(summaries, min_growth=100, min_ratio=0.10, min_group_ratio=0.02, top=20):
-    """The one call into librefgraph's growth judgement (rg_diff_compute and
-    rg_diff_verdict, through refgraph._core.diff): refgraph.diff, Snapshot.diff and the
-    pytest plugin all come here, so the verdict has one home on the Python side."""
-    return _core.diff(summaries, min_growth=min_growth, min_ratio=min_ratio,
-                      min_group_ratio=min_group_ratio, top=top)
+def _series_verdict(items, no_cache=False, min_growth=100, min_ratio=0.10,
+                    min_group_ratio=0.02, top=20):
+    """The one call into librefgraph's growth judgement, from the inputs (paths or
+    Snapshots, any order) to the library's answer: each is summarised (one graph in
+    memory at a time), then rg_diff_compute and rg_diff_verdict run in
+    refgraph._core.diff (its verdict_dict is the C side's one reader of the verdict).
+    refgraph.diff, Snapshot.diff and the pytest plugin all come here, so re-pointing
+    the judgement (e.g. to judge the time-last snapshot's suspects with the growth, as
+    `refgraph diff` may) is a change here and in _core.c's verdict_dict only.
+    Returns (sources in input order, the dict _core.diff returns)."""
+    sums, sources = _summaries(items, no_cache)
+    return sources, _core.diff(sums, min_growth=min_growth, min_ratio=min_ratio,
+                               min_group_ratio=min_group_ratio, top=top)
 
 
 def _diff_series(items, no_cache=False, **thresholds):
-    sums, sources = _summaries(items, no_cache)
-    d = _series_verdict(sums, **thresholds)
+    sources, d = _series_verdict(items, no_cache, **thresholds)
     v = d["verdict"]
     return Diff(sources=[sources[i] for i in d["points"]], warnings=d["warnings"],
                 types=Table(_growth(g) for g in d["types"]),
                 groups=Table(_growth(g) for g in d["groups"]),
-                verdict=Verdict(v["kind"], v["confirmed"], v["text"], _growth(v["growth"])),
+                verdict=Verdict(v["kind"], v["confirmed"], v["text"], _growth(v["growth"]),
+                                v["leak"]),
                 span_seconds=d["span_seconds"])
 
 

@@ -810,9 +810,11 @@ fail:
 }
 
 /* The library's verdict on a series, as a dict: kind ("none", "group",
- * "type"), confirmed, text, and the growth record it names. This is the one
- * place that reads the verdict API; refgraph.diff and the pytest plugin both
- * go through it. */
+ * "type"), confirmed, text, the growth record it names, and leak: whether
+ * something grew at every step past the thresholds (refgraph diff's
+ * judgement; the pytest plugin fails a test on it). This is the one place
+ * that reads the verdict API; refgraph.diff and the pytest plugin both go
+ * through it (refgraph._series_verdict on the Python side). */
 static PyObject *verdict_dict(const rg_diff *d)
 {
     const rg_verdict *v = rg_diff_verdict(d);
@@ -821,8 +823,9 @@ static PyObject *verdict_dict(const rg_diff *d)
                                  : Py_NewRef(Py_None);
     if (!growth)
         return NULL;
-    return Py_BuildValue("{s:s,s:O,s:s,s:N}", "kind", kind, "confirmed", v->confirmed ? Py_True : Py_False,
-                         "text", v->text, "growth", growth);
+    int leak = v->kind != RG_VERDICT_NONE && v->confirmed;
+    return Py_BuildValue("{s:s,s:O,s:s,s:N,s:O}", "kind", kind, "confirmed", v->confirmed ? Py_True : Py_False,
+                         "text", v->text, "growth", growth, "leak", leak ? Py_True : Py_False);
 }
 
 /* Growth records [start, start+n) of one table as a list of dicts. */
