@@ -122,15 +122,17 @@ class PytestSessions(unittest.TestCase):
         self.assertTrue(os.path.exists(junit), "pytest wrote no results:\n%s\n%s" % (p.stdout, p.stderr))
         return p, junit_results(junit), reports
 
-    def check_leak_failure(self, message, reports, test_dir, container_text):
+    def check_leak_failure(self, message, reports, test_dir, names):
         first = message.splitlines()[0]
         snaps = os.path.join(reports, test_dir, "snapshots")
         self.assertTrue(os.path.isdir(snaps), "snapshots not kept in %s" % snaps)
         # The same judgement as refgraph diff, word for word.
         self.assertEqual(first, cli_verdict(snaps))
-        self.assertTrue(first.startswith("Most likely leak: the container "), first)
-        self.assertIn(container_text, first)
-        self.assertIn("growing at every step", first)
+        # It names what leaks and the container that holds it, and says it grew at
+        # every iteration.
+        for name in names:
+            self.assertIn(name, first)
+        self.assertIn("at every step", first)
         md = os.path.join(reports, test_dir, "report.md")
         self.assertIn("full report: " + md, message)
         with open(md, encoding="utf-8") as f:
@@ -145,8 +147,7 @@ class PytestSessions(unittest.TestCase):
         self.assertIsNone(res["test_leaky_but_allowed"], res["test_leaky_but_allowed"])
         self.assertIsNotNone(res["test_leaky"], "the leaking test passed:\n" + out)
         self.check_leak_failure(res["test_leaky"], reports, "test_marked.py_test_leaky",
-                                "module test_marked \u2192 .LEAK list keeps accumulating [i] "
-                                "test_marked.Leaky")
+                                ["test_marked.Leaky", "LEAK", "list"])
         # Passing tests leave nothing behind.
         self.assertEqual(sorted(os.listdir(reports)), ["test_marked.py_test_leaky"])
 
@@ -160,7 +161,7 @@ class PytestSessions(unittest.TestCase):
         self.assertIsNone(res["test_clean"], res["test_clean"])
         self.assertIsNotNone(res["test_cache_grows"], "the leaking test passed:\n" + out)
         self.check_leak_failure(res["test_cache_grows"], reports, "test_unmarked.py_test_cache_grows",
-                                "module test_unmarked \u2192 .SESSIONS dict")
+                                ["test_unmarked.Session", "SESSIONS", "dict"])
 
 
 if __name__ == "__main__":

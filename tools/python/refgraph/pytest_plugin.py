@@ -103,16 +103,16 @@ def _run_measured(pyfuncitem, settings, snap_dir):
     import refgraph
     func = pyfuncitem.obj
     args = {a: pyfuncitem.funcargs[a] for a in pyfuncitem._fixtureinfo.argnames}
+    # Every name is made before the first snapshot: a list that gained one path per
+    # iteration would itself grow at every step, in the snapshots it is measuring.
+    paths = [os.path.join(snap_dir, "snap-%04d.jsonl" % (i + 1)) for i in range(settings.iterations)]
     for _ in range(settings.warmup):
         func(**args)
-    paths = []
-    for i in range(settings.iterations):
+    for i, path in enumerate(paths):
         func(**args)
-        path = os.path.join(snap_dir, "snap-%04d.jsonl" % (i + 1))
         # collect=True: what is measured is what survives a collection, so cycles a
         # test leaves for the collector are not counted as growth.
         refgraph.dump(path, collect=True, seq=i + 1)
-        paths.append(path)
     return paths
 
 
