@@ -13,6 +13,9 @@ RG_DEBIAN_PACKAGES=(
   libgraphviz-dev  # cgraph + gvc: every DOT/SVG diagram
   libcmark-gfm-dev libcmark-gfm-extensions-dev  # Markdown/HTML reports with GFM tables
   python3          # the dumper and its tests
+  python3-dev      # Python headers: the refgraph package's C extensions (_refgraph_accel, refgraph._core)
+  python3-venv     # python3 -m venv (with pip and setuptools): the package is tested installed into a fresh venv
+  python3-pytest   # the refgraph pytest plugin is tested in a real pytest session
   nodejs           # writes real V8 .heapsnapshot files for the tests
   libxml2-utils    # xmllint: tests check that SVG output is well-formed XML
   clang libclang-rt-14-dev  # libFuzzer targets in tests/fuzz (the bounded fuzz step)
