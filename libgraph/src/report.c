@@ -200,6 +200,10 @@ int rg_report_verdict(const rg_snapshot *snap, const rg_suspects *suspects, uint
     rg_rpt_free(&m);
     if (rc != RG_OK)
         return rc;
+    /* One paragraph, no trailing newline: callers print it on a line. */
+    size_t len = strlen(text);
+    while (len && (text[len - 1] == '\n' || text[len - 1] == ' '))
+        text[--len] = '\0';
     *out = text;
     return RG_OK;
 }

@@ -125,10 +125,23 @@ SNAPSHOT_SUFFIXES = (".jsonl", ".jsonl.gz", ".jsonl.zst", ".heapsnapshot", ".jso
 def snapshot_files(directory):
     """The snapshot files in a directory, in name order (the dumper names them
     snap-NNNN-<unixtime>, so that is time order). Hidden files (the dumper's
-    temporaries) and other files are left out."""
+    temporaries) and other files are left out. A directory with no snapshots of
+    its own stands for its newest run-<pid>-<start>/ (the dumper writes one per
+    run), as for the CLI."""
     names = sorted(n for n in os.listdir(directory)
                    if not n.startswith(".") and n.endswith(SNAPSHOT_SUFFIXES)
                    and os.path.isfile(os.path.join(directory, n)))
+    if not names:
+        runs = [os.path.join(directory, n) for n in os.listdir(directory)
+                if n.startswith("run-") and os.path.isdir(os.path.join(directory, n))]
+        runs = [r for r in runs if any(f.endswith(SNAPSHOT_SUFFIXES) for f in os.listdir(r))]
+        if runs:
+            # As the CLI: the latest start time (run-<pid>-<UTC start>), then
+            # the latest change.
+            def newest(r):
+                parts = os.path.basename(r).split("-", 2)
+                return (parts[2] if len(parts) == 3 else "", os.path.getmtime(r), r)
+            return snapshot_files(max(runs, key=newest))
     return [os.path.join(directory, n) for n in names]
 
 
