@@ -47,9 +47,13 @@ RUNTIME = "%s %d.%d.%d" % (
     *sys.version_info[:3],
 )
 
-# Threads are kept off the GIL for this long while a snapshot is taken (seconds).
-# Large enough for a multi-million-object heap; docs/dumper.md explains the trade-off.
-SWITCH_INTERVAL = float(os.environ.get("REFGRAPH_DUMP_SWITCH_INTERVAL", "30"))
+# The thread switch interval during the walk (seconds), or None to leave it alone (the
+# default). A raised interval does not keep other threads off the GIL: a thread that
+# gets it once (any GIL release, or a request timed on the old interval) keeps it for
+# the whole raised interval, which stretched dumps next to busy threads to minutes.
+# The walk tolerates concurrent changes instead; docs/dumper.md explains the trade-off.
+SWITCH_INTERVAL = (float(os.environ["REFGRAPH_DUMP_SWITCH_INTERVAL"])
+                   if os.environ.get("REFGRAPH_DUMP_SWITCH_INTERVAL") else None)
 
 _REPR_MAX = 120
 _CHUNK = 2048  # objects per batch: bounds the output buffer and the pending list
@@ -444,23 +448,38 @@ def _walk(gens, skip, stack_frames, garbage_ids, emit):
     idx_tmpl = [",".join('[%%d,"index",%d]' % k for k in range(n)) for n in range(33)]
     index_fmt = '[%d,"index",%d]'.__mod__
 
-    def long_seq(head, items, n):
-        """Write a record with a long refs list piece by piece, so that the line is
-        never held whole. Nothing else may append to buf meanwhile (no drain() here:
-        it would interleave other records into this one)."""
+    def long_record(head, it, fmt_chunk):
+        """Write a record with a long refs list piece by piece: head, then the text of
+        each chunk of items from iterator it (fmt_chunk(chunk, edges_so_far) returns
+        the chunk's text and its number of edges), handed to the file chunk by chunk, so
+        that neither the line nor a list of its parts is ever held whole. A container
+        that another thread changes meanwhile ends its list where its iterator stopped
+        (RuntimeError): the snapshot is fuzzy there, never broken. Nothing else may
+        append to buf meanwhile (no drain() here: it would interleave other records
+        into this one). Returns the number of edges written."""
         app(head)
-        it = iter(items)
-        for start in range(0, n, _CHUNK):
-            chunk = tuple(islice(it, _CHUNK))
-            text = ",".join(map(index_fmt, zip(map(id, chunk), range(start, start + len(chunk)))))
-            pend_ext(untracked(trk, chunk))
+        ne = 0
+        while True:
+            try:
+                chunk = tuple(islice(it, _CHUNK))  # one C call: no thread runs inside
+            except RuntimeError:
+                break
+            if not chunk:
+                break
+            text, k = fmt_chunk(chunk, ne)
             chunk = None
-            app("," + text if start else text)
+            app("," + text if ne else text)
             text = None
-            if len(buf) >= _FLUSH_LINES:
-                emit(buf)
-                buf.clear()
+            ne += k
+            emit(buf)
+            buf.clear()
         app("]}\n")
+        return ne
+
+    def seq_chunk(chunk, start):
+        pend_ext(untracked(trk, chunk))
+        return (",".join(map(index_fmt, zip(map(id, chunk), range(start, start + len(chunk))))),
+                len(chunk))
 
     sizers = {}
 
@@ -495,30 +514,30 @@ def _walk(gens, skip, stack_frames, garbage_ids, emit):
     # loop variable, its own parameter; getrefcount adds its argument: rc = n - 4.
 
     def h_atom(t):
-        head = '{"rec":"object","id":%%d,"type":%s' % jstr(_type_name(t))
+        tn = jstr(_type_name(t))
         has_len = any(c is str or c is bytes for c in _type_mro(t))
 
         def h(o, fl):
             r = _atom_repr(o)
-            app('%s,"size":%d,"rc":%d%s%s,"repr":%s}\n'
-                % (head % id(o), size_of(o), getrefcount(o) - 4,
+            app('{"rec":"object","id":%d,"type":%s,"size":%d,"rc":%d%s%s,"repr":%s}\n'
+                % (id(o), tn, size_of(o), getrefcount(o) - 4,
                    (',"len":%d' % len(o)) if has_len else "", fl, jstr(r)))
             return 0
         return h
 
     def h_seq(t, base_iter):
-        """tuple, list, deque and their subclasses: items as [i] edges."""
+        """deque, and subclasses of tuple, list and deque: items as [i] edges."""
         tn = jstr(_type_name(t))
         exact = t is tuple or t is list or t is _deque
         sub_heap = not exact and _type_flags(t) & _HEAPTYPE
 
         def h(o, fl):
-            items = o if exact else tuple(base_iter(o))
+            if exact and len(o) > 32:
+                return long_record(
+                    f'{{"rec":"object","id":{id(o)},"type":{tn},"size":{size_of(o)},"len":{len(o)},'
+                    f'"rc":{getrefcount(o) - 4}{fl},"refs":[', iter(o), seq_chunk)
+            items = tuple(base_iter(o))  # one C call: a copy no other thread changes
             n = len(items)
-            if n > 32 and exact:
-                long_seq(f'{{"rec":"object","id":{id(o)},"type":{tn},"size":{size_of(o)},"len":{n},'
-                         f'"rc":{getrefcount(o) - 4}{fl},"refs":[', items, n)
-                return n
             refs = (idx_tmpl[n] % tuple(map(id, items)) if n <= 32 else
                     ",".join(map(index_fmt, zip(map(id, items), range(n)))))
             pend_ext(untracked(trk, items))
@@ -537,12 +556,14 @@ def _walk(gens, skip, stack_frames, garbage_ids, emit):
     def h_small_seq(tname):
         """Exact tuple and list: items as [i] edges; long ones are written in pieces."""
         def h(o, fl):
-            n = len(o)
-            if n > 32:
-                long_seq(f'{{"rec":"object","id":{id(o)},"type":"{tname}","size":{getsizeof(o)},"len":{n},'
-                         f'"rc":{getrefcount(o) - 4}{fl},"refs":[', o, n)
-                return n
-            refs = idx_tmpl[n] % tuple(map(id, o))
+            if len(o) > 32:
+                return long_record(
+                    f'{{"rec":"object","id":{id(o)},"type":"{tname}","size":{getsizeof(o)},'
+                    f'"len":{len(o)},"rc":{getrefcount(o) - 4}{fl},"refs":[', iter(o), seq_chunk)
+            ids = tuple(map(id, o))  # one C call: another thread may change a list between two
+            n = len(ids)
+            refs = idx_tmpl[n] % ids if n <= 32 else ",".join(map(index_fmt, zip(ids, range(n))))
+            ids = None  # before the rc: an empty one is the shared () that may be o
             pend_ext(untracked(trk, o))
             app(f'{{"rec":"object","id":{id(o)},"type":"{tname}","size":{getsizeof(o)},"len":{n},'
                 f'"rc":{getrefcount(o) - 4}{fl},"refs":[{refs}]}}\n')
@@ -552,9 +573,10 @@ def _walk(gens, skip, stack_frames, garbage_ids, emit):
     h_tuple = h_small_seq("tuple")
     h_list = h_small_seq("list")
 
-    def dict_parts(d, parts):
+    def dict_parts(items, parts):
+        """value and key edges of a dict's items (a tuple of (key, value) pairs)."""
         papp = parts.append
-        for k, v in dict.items(d):
+        for k, v in items:
             lab = _key_label(k)
             vi = id(v)
             ki = id(k)
@@ -564,23 +586,39 @@ def _walk(gens, skip, stack_frames, garbage_ids, emit):
             if not trk(k):
                 pend_app(k)
 
+    def dict_chunk(chunk, start):
+        parts = []
+        dict_parts(chunk, parts)
+        return ",".join(parts), 2 * len(chunk)
+
     def h_dict_t(t):
         tn = jstr(_type_name(t))
         exact = t is dict
 
         def h(o, fl):
-            parts = []
-            dict_parts(o, parts)
             n = dict.__len__(o)
+            if n > _CHUNK and exact:
+                return long_record(
+                    '{"rec":"object","id":%d,"type":%s,"size":%d,"len":%d,"rc":%d%s,"refs":['
+                    % (id(o), tn, size_of(o), n, getrefcount(o) - 4, fl),
+                    iter(dict.items(o)), dict_chunk)
+            # One C call copies the items: no other thread can change them under the
+            # loop (iterating the dict itself could raise "changed size").
+            items = tuple(dict.items(o))
+            n = len(items)
+            parts = []
+            dict_parts(items, parts)
             ne = 2 * n  # each part of dict_parts holds a value and a key edge
             if not exact:
                 labelled = set()
-                for k, v in dict.items(o):
+                for k, v in items:
                     labelled.add(id(k))
                     labelled.add(id(v))
+                items = None
                 extra = rest_edges(o, labelled, _type_flags(t) & _HEAPTYPE)
                 ne += len(extra)
                 parts.extend(extra)
+            items = None  # before the rc: a dict may hold itself
             app('{"rec":"object","id":%d,"type":%s,"size":%d,"len":%d,"rc":%d%s,"refs":[%s]}\n'
                 % (id(o), tn, size_of(o), n, getrefcount(o) - 4, fl, ",".join(parts)))
             return ne
@@ -593,14 +631,23 @@ def _walk(gens, skip, stack_frames, garbage_ids, emit):
         tn = jstr(_type_name(t))
         exact = t is base
 
+        def member_chunk(chunk, start):
+            pend_ext(untracked(trk, chunk))
+            return ",".join(map(member_fmt, map(id, chunk))), len(chunk)
+
         def h(o, fl):
-            members = tuple(base.__iter__(o))
+            if exact and len(o) > _CHUNK:
+                return long_record(
+                    '{"rec":"object","id":%d,"type":%s,"size":%d,"len":%d,"rc":%d%s,"refs":['
+                    % (id(o), tn, size_of(o), len(o), getrefcount(o) - 4, fl),
+                    base.__iter__(o), member_chunk)
+            members = tuple(base.__iter__(o))  # one C call: a copy no thread changes
             parts = list(map(member_fmt, map(id, members)))
             pend_ext(untracked(trk, members))
             members = None
             n = len(parts)
             if not exact:
-                parts.extend(rest_edges(o, set(map(id, base.__iter__(o))),
+                parts.extend(rest_edges(o, set(map(id, tuple(base.__iter__(o)))),
                                         _type_flags(t) & _HEAPTYPE))
             app('{"rec":"object","id":%d,"type":%s,"size":%d,"len":%d,"rc":%d%s,"refs":[%s]}\n'
                 % (id(o), tn, size_of(o), n, getrefcount(o) - 4, fl, ",".join(parts)))
@@ -639,8 +686,7 @@ def _walk(gens, skip, stack_frames, garbage_ids, emit):
             cd = _type_dict(c)
             if "__slots__" in cd:
                 plain = False
-            for k in dict(cd):
-                v = cd[k]
+            for k, v in dict(cd).items():  # a copy: the class may change meanwhile
                 if type(v) is _MemberDescr and type(k) is str:
                     slots.append((k, v))
         # Names a descriptor on the class would answer: object.__getattribute__ runs a
@@ -648,8 +694,8 @@ def _walk(gens, skip, stack_frames, garbage_ids, emit):
         # when the instance lacks the attribute, so these names are never read.
         for c in mro:
             cd = _type_dict(c)
-            for k in dict(cd):
-                tv = type(cd[k])
+            for k, v in dict(cd).items():
+                tv = type(v)
                 if (_mro_lookup(tv, "__get__")[0] or _mro_lookup(tv, "__set__")[0]
                         or _mro_lookup(tv, "__delete__")[0]):
                     unsafe.add(k)
@@ -725,7 +771,7 @@ def _walk(gens, skip, stack_frames, garbage_ids, emit):
         labelled.add(di)
         push(d)
         parts.append('[%d,"attr","__dict__"]' % di)
-        for k, v in dict.items(d):
+        for k, v in tuple(dict.items(d)):  # one C call: a copy no thread changes
             vi = id(v)
             labelled.add(vi)
             push(v)
@@ -748,7 +794,9 @@ def _walk(gens, skip, stack_frames, garbage_ids, emit):
             # Inline values without holes: the referents are exactly the values in
             # shared-keys order followed by the class, so one template labels them.
             n1 = len(keys) + 1
-            tmpl = ",".join(['[%d,"attr",' + _str_label(k) + "]" for k in keys] + ['[%d,"type"]'])
+            # The names go into a %-template: a "%" in a name must be doubled there.
+            tmpl = ",".join(['[%d,"attr",' + _str_label(k).replace("%", "%%") + "]"
+                             for k in keys] + ['[%d,"type"]'])
             single_dict = len(keys) == 1
             fixed_size = _type_itemsize(t) == 0 and make_sizer(t) is getsizeof
             sz = []
@@ -823,10 +871,11 @@ def _walk(gens, skip, stack_frames, garbage_ids, emit):
             labelled.add(id(d))
             push(d)
             parts.append('[%d,"attr","__dict__"]' % id(d))
-            for k, v in dict.items(d):
+            for k, v in tuple(dict.items(d)):  # one C call: a copy no thread changes
                 vi = id(v)
                 push(v)
                 parts.append('[%d,"global",%s]' % (vi, _str_label(k)))
+            k = v = None  # before the rc: a module may hold itself
             name = dict.get(d, "__name__")
         parts.extend(leftovers(o, labelled))
         extra = ',"name":' + jstr(_bounded(name)) if type(name) is str else ""
@@ -931,7 +980,7 @@ def _walk(gens, skip, stack_frames, garbage_ids, emit):
                 labelled.add(id(loc))
                 push(loc)
                 parts.append('[%d,"internal","f_locals"]' % id(loc))
-            for k, v in dict.items(loc):
+            for k, v in tuple(dict.items(loc)):  # one C call: a copy no thread changes
                 vi = id(v)
                 labelled.add(vi)
                 push(v)
@@ -952,7 +1001,7 @@ def _walk(gens, skip, stack_frames, garbage_ids, emit):
             labelled.add(id(real))
             push(real)
             parts.append('[%d,"attr","__dict__"]' % id(real))
-            for k, v in dict.items(real):
+            for k, v in tuple(dict.items(real)):  # one C call: a copy no thread changes
                 vi = id(v)
                 labelled.add(vi)
                 push(v)
@@ -1204,10 +1253,13 @@ def _zstd_available():
     return "binary" if shutil.which("zstd") else None
 
 
-def _compress_file(src, dst, kind):
+def _compress_file(src, dst_fd, kind):
+    """Compress file src into the open file descriptor dst_fd (left open)."""
+    def dst():
+        return os.fdopen(os.dup(dst_fd), "wb")
     if kind == "gz":
         import gzip
-        with open(src, "rb") as fi, open(dst, "wb") as raw:
+        with open(src, "rb") as fi, dst() as raw:
             # mtime=0: identical heaps give identical files.
             with gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=1, mtime=0) as fo:
                 while True:
@@ -1219,7 +1271,7 @@ def _compress_file(src, dst, kind):
     how = _zstd_available()
     if how == "module":
         from compression import zstd
-        with open(src, "rb") as fi, zstd.open(dst, "wb") as fo:
+        with open(src, "rb") as fi, dst() as raw, zstd.ZstdFile(raw, "wb") as fo:
             while True:
                 chunk = fi.read(1 << 20)
                 if not chunk:
@@ -1227,11 +1279,11 @@ def _compress_file(src, dst, kind):
                 fo.write(chunk)
     elif how == "zstandard":
         import zstandard
-        with open(src, "rb") as fi, open(dst, "wb") as fo:
+        with open(src, "rb") as fi, dst() as fo:
             zstandard.ZstdCompressor(level=3).copy_stream(fi, fo)
     elif how == "binary":
         import subprocess
-        subprocess.run(["zstd", "-q", "-f", "-3", src, "-o", dst], check=True)
+        subprocess.run(["zstd", "-q", "-c", "-3", src], stdout=dst_fd, check=True)
     else:
         raise RuntimeError("zstd is unavailable: no zstd module (compression.zstd or "
                            "zstandard) and no zstd binary on PATH; write .gz or plain .jsonl")
@@ -1267,20 +1319,59 @@ def dump(path, *, collect=False, seq=None):
             _dumping_thread = None
 
 
+def _tmp_suffix():
+    """The random part of a temporary file's name (replaced by a test)."""
+    return os.urandom(6).hex()
+
+
+def _create_private(directory, base, extra=""):
+    """Create a new file `.BASE.tmp-PID-RANDOM` in directory, mode 0600, refusing to
+    follow or reuse anything already there (O_EXCL|O_NOFOLLOW): a symlink planted at the
+    name can never redirect a dump, even one run as root. Returns (path, fd)."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) \
+        | getattr(os, "O_CLOEXEC", 0)
+    for attempt in range(8):
+        p = os.path.join(directory, ".%s.tmp-%d-%s%s" % (base, os.getpid(), _tmp_suffix(), extra))
+        try:
+            return p, os.open(p, flags, 0o600)
+        except FileExistsError:
+            if attempt == 7:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _final_mode():
+    """0644 less the process umask: the mode an ordinary open() would have given."""
+    try:
+        with open("/proc/self/status", "rb") as f:
+            for line in f:
+                if line.startswith(b"Umask:"):
+                    return 0o644 & ~int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    mask = os.umask(0o22)
+    os.umask(mask)
+    return 0o644 & ~mask
+
+
 def _dump_locked(path, kind, collect, seq):
     directory, base = os.path.split(os.path.abspath(path))
-    tmp = os.path.join(directory, ".%s.tmp-%d" % (base, os.getpid()))
-    raw = tmp + ".raw" if kind else tmp
     t_start = time.time()
     if collect:
         gc.collect()
-    fd = os.open(raw, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    mode = _final_mode()
+    raw, fd = _create_private(directory, base, ".raw" if kind else "")
+    tmp = raw
+    tmp_fd = -1
     was_enabled = gc.isenabled()
     old_interval = sys.getswitchinterval()
     ok = False
     try:
+        if kind:
+            tmp, tmp_fd = _create_private(directory, base)
         gc.disable()
-        sys.setswitchinterval(SWITCH_INTERVAL)
+        if SWITCH_INTERVAL is not None:
+            sys.setswitchinterval(SWITCH_INTERVAL)
         try:
             header = ('{"rec":"header","format":"refgraph-snapshot","version":1,'
                       '"producer":%s,"runtime":%s,"pid":%d,"time":%.6f%s,"collected":%s,'
@@ -1317,7 +1408,8 @@ def _dump_locked(path, kind, collect, seq):
             walk_cpu = time.thread_time() - c0
             del gens, stack_frames, garbage
         finally:
-            sys.setswitchinterval(old_interval)
+            if SWITCH_INTERVAL is not None:
+                sys.setswitchinterval(old_interval)
             if was_enabled:
                 gc.enable()
         # Fill in the counts reserved in the header (spaces are JSON whitespace).
@@ -1325,16 +1417,22 @@ def _dump_locked(path, kind, collect, seq):
             key = ('"%s":' % field).encode()
             pos = hb.index(key) + len(key)
             os.pwrite(fd, str(value).encode().ljust(_COUNT_PAD), pos)
+        if kind:
+            os.close(fd)
+            fd = -1
+            _compress_file(raw, tmp_fd, kind)
+            os.unlink(raw)
+            fd, tmp_fd = tmp_fd, -1
+        os.fchmod(fd, mode)  # created 0600; the final name gets the ordinary mode
         os.close(fd)
         fd = -1
-        if kind:
-            _compress_file(raw, tmp, kind)
-            os.unlink(raw)
         os.replace(tmp, path)
         ok = True
     finally:
         if fd >= 0:
             os.close(fd)
+        if tmp_fd >= 0:
+            os.close(tmp_fd)
         if not ok:
             for p in {raw, tmp}:
                 try:
