@@ -887,6 +887,38 @@ print(json.dumps({"objects": info["objects"], "id": id(big_dict), "set": id(big_
                 self.assertTrue(rec["refs"][0][2].startswith("<__main__.K object at 0x"))
 
 
+    LONG_LINE_CHILD = r"""
+import sys
+import refgraph_dump
+long_list = list(range(1000, 201000))
+refgraph_dump.dump(sys.argv[1])
+"""
+
+    def test_cli_limit_on_line_length_can_be_raised(self):
+        # A list of 200 000 items is one line of about 6 MB. Under a 1 MB limit the CLI
+        # refuses it and names the option that raises the limit; raised, it loads.
+        if not cli_available():
+            self.skipTest("REFGRAPH CLI not built (REFGRAPH=%r)" % REFGRAPH)
+        with tempfile.TemporaryDirectory(prefix="rgline-") as d:
+            path = os.path.join(d, "s.jsonl")
+            run_child(self.LONG_LINE_CHILD, [path])
+            with open(path, "rb") as f:
+                longest = max(len(line) for line in f)
+            self.assertGreater(longest, 5000000)
+            p = subprocess.run([REFGRAPH, "info", "--no-cache", "--max-line-bytes", "1000000",
+                                path], capture_output=True, text=True, timeout=300)
+            self.assertEqual(p.returncode, 1, p.stderr)
+            self.assertIn("line is longer than the limit of 1000000 bytes", p.stderr)
+            self.assertIn("--max-line-bytes", p.stderr)
+            self.assertEqual(p.stdout, "")
+            p = subprocess.run([REFGRAPH, "info", "--no-cache", "--max-line-bytes",
+                                str(longest + 1), path], capture_output=True, text=True, timeout=300)
+            self.assertEqual(p.returncode, 0, p.stderr)
+            p = subprocess.run([REFGRAPH, "info", "--no-cache", "--max-line-bytes", "0", path],
+                               capture_output=True, text=True, timeout=300)
+            self.assertEqual(p.returncode, 2, p.stderr)
+
+
 def tearDownModule():
     DumpHarness.cleanup()
 
