@@ -919,6 +919,57 @@ refgraph_dump.dump(sys.argv[1])
             self.assertEqual(p.returncode, 2, p.stderr)
 
 
+
+OWN_CHILD = r"""
+import gc, json, os, sys
+import refgraph_dump
+from refgraph_dump import dump as dump_alias   # the program holds one of the dumper's functions
+held = [refgraph_dump.PRODUCER, "x"]
+before = {"gc": sys.getrefcount(gc) - 1, "os": sys.getrefcount(os) - 1}
+info = refgraph_dump.dump(sys.argv[1])
+print(json.dumps({"accel": info["accel"], "ids": {"gc": id(gc), "os": id(os)},
+                  "before": before, "own": [id(refgraph_dump), id(refgraph_dump.dump),
+                                            id(refgraph_dump.__dict__)]}))
+"""
+
+
+class OwnObjectsTest(unittest.TestCase):
+    """Issue 12: no object or root of the dumper is in a snapshot of a real process, and
+    the "rc" of what it refers to leaves its references out."""
+
+    def test_dumper_leaves_no_trace(self):
+        for label, pure in paths_to_try(self):
+            with self.subTest(path=label), tempfile.TemporaryDirectory(prefix="rgown-") as d:
+                path = os.path.join(d, "s.jsonl")
+                out = json.loads(run_child(OWN_CHILD, [path], pure=pure).stdout)
+                self.assertEqual(out["accel"], not pure)
+                snap = Snapshot(path)
+                own_mods = ("refgraph_dump", "_refgraph_accel")
+                self.assertEqual([r for r in snap.roots if r["kind"] == "module"
+                                  and r["label"] in own_mods], [])
+                for i in out["own"]:
+                    self.assertNotIn(i, snap.objects)
+                for o in snap.objects.values():
+                    name = o.get("name") or ""
+                    self.assertFalse(o["type"] == "module" and name in own_mods, o)
+                    self.assertFalse(name.startswith("refgraph_dump.") or
+                                     o["type"].startswith("refgraph_dump."), o)
+                    if o["type"] == "code":
+                        fn = snap.target(o, "attr", "co_filename").get("repr", "")
+                        self.assertFalse(fn.endswith("refgraph_dump.py'"), (o, fn))
+                # The program's references to the dumper are left out, not left dangling.
+                self.assertEqual(snap.dangling(), 0)
+                main = [snap.objects[r["id"]] for r in snap.roots if r["label"] == "__main__"][0]
+                self.assertEqual(snap.refs(main, "global", "refgraph_dump"), [])
+                self.assertEqual(snap.refs(main, "global", "dump_alias"), [])
+                self.assertEqual(snap.target(main, "global", "held")["len"], 2)
+                # "rc" counts the program's references and not the dumper's: its module
+                # holds one reference on each of these modules.
+                for mod in ("gc", "os"):
+                    self.assertEqual(snap.objects[out["ids"][mod]]["rc"], out["before"][mod] - 1, mod)
+                check_with_cli(self, path)
+
+
 def tearDownModule():
     DumpHarness.cleanup()
 

@@ -91,7 +91,7 @@ try:
     import _refgraph_accel
 except ImportError:
     _refgraph_accel = None
-if getattr(_refgraph_accel, "API", None) != 1:
+if getattr(_refgraph_accel, "API", None) != 2:
     _refgraph_accel = None
 
 
@@ -126,6 +126,11 @@ _GetSetDescr = types.GetSetDescriptorType
 _NoneType = type(None)
 _deque = collections.deque
 _WeakRef = weakref.ref
+_BuiltinFunctionType = types.BuiltinFunctionType
+_chain = itertools.chain.from_iterable
+# The fields of a code object that the walk follows (code reports no referents to gc).
+_CODE_ATTRS = ("co_consts", "co_names", "co_filename", "co_name", "co_qualname",
+               "co_linetable", "co_exceptiontable")
 
 
 # ---------------------------------------------------------------------------
@@ -348,6 +353,101 @@ def _write_all(fd, data):
 
 
 # ---------------------------------------------------------------------------
+# The dumper's own objects
+
+def _own_modules():
+    """The dumper's modules: this one, the `python -m refgraph_dump` copy that started
+    the runner, and the C accelerator."""
+    out = []
+    for m in (sys.modules.get(__name__), _runner_copy, _refgraph_accel):
+        if m is not None and not any(m is x for x in out):
+            out.append(m)
+    return out
+
+
+def _own_objects():
+    """What the dumper owns, so that no snapshot shows it: its modules and their
+    namespaces, every function, class and code object defined in this file, and every
+    object that only those hold (their constants, caches, locks, bound helpers,
+    closures...), found by reference counting: an object joins when the references
+    the members hold on it account for its whole reference count.
+
+    Returns (own, adj): the ids of the dumper's objects, and for every other object the
+    members refer to, id -> how many references they hold on it, which its record's
+    "rc" leaves out (so that "rc" still counts only references that a snapshot shows
+    or that come from outside the heap). Objects whose referents gc cannot list (code)
+    are read field by field, as the walk reads them."""
+    getrefcount = sys.getrefcount
+    grefs = gc.get_referents
+    mods = _own_modules()
+    dicts = [_module_dict(m) for m in mods]
+    dict_ids = {id(d) for d in dicts}
+    # Classes are recognised by the name of this module (never "__main__": the runner's
+    # copy runs as __main__ and defines no class, and the program's classes would match).
+    own_name = __name__
+    members = {}
+    for o in mods + dicts:
+        members[id(o)] = o
+    if _runner_active or _runner_copy is not None:
+        # The runner's callbacks (at exit, signal, timer thread) are held from C, where
+        # no reference from the module leads: find every function of this module by
+        # its globals (a scan of the heap, ~30 ns per object, so only under the runner).
+        for o in gc.get_referrers(*dicts):
+            if type(o) is _FunctionType and id(o.__globals__) in dict_ids:
+                members[id(o)] = o
+        o = None
+    work = list(members.values())
+    mods = dicts = None
+    count = {}
+    cand = {}
+    while True:
+        while work:
+            o = work.pop()
+            if type(o) is _CodeType:
+                rs = [getattr(o, a) for a in _CODE_ATTRS if getattr(o, a, None) is not None]
+            else:
+                rs = grefs(o)
+            for r in rs:
+                ri = id(r)
+                if ri in members:
+                    continue
+                count[ri] = count.get(ri, 0) + 1
+                if ri in cand:
+                    continue
+                t = type(r)
+                # A cell one of its closures holds is the dumper's even while a running
+                # frame of that closure holds it too.
+                if ((t is _FunctionType and id(r.__globals__) in dict_ids) or t is _CellType
+                        or (t is _BuiltinFunctionType and id(r.__self__) in members)
+                        or (t is _CodeType and os.path.normcase(os.path.abspath(r.co_filename)) == _FILE)
+                        or (any(c is type for c in _type_mro(t))
+                            and _cls_dict_get(r, "__module__")[1] == own_name)):
+                    members[ri] = r
+                    work.append(r)
+                else:
+                    cand[ri] = r
+            rs = r = o = None
+        # Each candidate is held here by cand, the loop variable and getrefcount's
+        # argument: 3 references that are not the heap's.
+        # An instance of one of the dumper's classes is its own wherever else it is held
+        # (e.g. by a frame of the dumper that is running).
+        for r in cand.values():
+            if getrefcount(r) - 3 == count[id(r)] or id(type(r)) in members:
+                work.append(r)
+        r = None
+        if not work:
+            break
+        for r in work:
+            ri = id(r)
+            members[ri] = r
+            del cand[ri]
+        r = None
+    adj = {ri: count[ri] for ri in cand}
+    cand = None
+    return set(members), adj
+
+
+# ---------------------------------------------------------------------------
 # Roots
 
 def _frame_label(f):
@@ -365,10 +465,11 @@ def _is_own_frame(f):
     return _runner_active and (fn == "<frozen runpy>" or os.path.basename(fn) == "runpy.py")
 
 
-def _collect_roots(garbage):
+def _collect_roots(garbage, own_objects=frozenset()):
     """Root records (as JSON lines), the frames on the program's thread stacks, and the
     ids of the dumper's own frames. Runs before gc.get_objects(): every object it
-    creates is either freed or has its id in the skip set."""
+    creates is either freed or has its id in the skip set. Modules whose id is in
+    own_objects (the dumper's) are not roots."""
     lines = []
     stack_frames = []
     own = set()
@@ -395,7 +496,7 @@ def _collect_roots(garbage):
             f = f.f_back
     del frames, f
     for name, m in list(sys.modules.items()):
-        if m is None or type(name) is not str:
+        if m is None or type(name) is not str or id(m) in own_objects:
             continue
         lines.append('{"rec":"root","id":%d,"kind":"module","label":%s}\n' % (id(m), _jstr(name)))
     import builtins
@@ -414,15 +515,22 @@ def _collect_roots(garbage):
 # ---------------------------------------------------------------------------
 # The walk
 
-def _walk(gens, skip, stack_frames, garbage_ids, emit):
+def _walk(gens, skip, stack_frames, garbage_ids, emit, own=frozenset(), adj=None):
     """Emit one object record per tracked object in the lists of gens and per untracked
-    object reachable from them. Returns (objects, edges). emit(list_of_lines) writes."""
+    object reachable from them. Returns (objects, edges). emit(list_of_lines) writes.
+    own: ids of the dumper's objects (see _own_objects), never written; the tracked ones
+    must also be in skip. adj: id -> references the dumper's objects hold on it, left
+    out of its "rc"."""
     getrefcount = sys.getrefcount
     getsizeof = sys.getsizeof
     trk = gc.is_tracked
     grefs = gc.get_referents
     jstr = _jstr
-    seen = set()  # ids of the untracked objects written so far
+    seen = set(own)  # ids of the untracked objects written so far, and the dumper's
+    adjget = (adj if adj else {}).get
+    # References to the dumper's objects (sys.modules' entry, a program's `import
+    # refgraph_dump`) are left out of the records, so they never dangle; the checks
+    # cost a set test per item and are skipped when own is empty.
     pend = []
     pend_app = pend.append
     keep = []  # untracked objects already written: their ids must not be reused
@@ -459,6 +567,7 @@ def _walk(gens, skip, stack_frames, garbage_ids, emit):
         into this one). Returns the number of edges written."""
         app(head)
         ne = 0
+        pos = 0
         while True:
             try:
                 chunk = tuple(islice(it, _CHUNK))  # one C call: no thread runs inside
@@ -466,9 +575,12 @@ def _walk(gens, skip, stack_frames, garbage_ids, emit):
                 break
             if not chunk:
                 break
-            text, k = fmt_chunk(chunk, ne)
+            pos0 = pos
+            pos += len(chunk)
+            text, k = fmt_chunk(chunk, pos0)
             chunk = None
-            app("," + text if ne else text)
+            if k:
+                app("," + text if ne else text)
             text = None
             ne += k
             emit(buf)
@@ -478,8 +590,12 @@ def _walk(gens, skip, stack_frames, garbage_ids, emit):
 
     def seq_chunk(chunk, start):
         pend_ext(untracked(trk, chunk))
-        return (",".join(map(index_fmt, zip(map(id, chunk), range(start, start + len(chunk))))),
-                len(chunk))
+        pairs = zip(map(id, chunk), range(start, start + len(chunk)))
+        if own and not own.isdisjoint(map(id, chunk)):
+            pairs = [p for p in pairs if p[0] not in own]
+            # The index goes on from the real position; the edge count is what is written.
+            return ",".join(map(index_fmt, pairs)), len(pairs)
+        return ",".join(map(index_fmt, pairs)), len(chunk)
 
     sizers = {}
 
@@ -520,7 +636,7 @@ def _walk(gens, skip, stack_frames, garbage_ids, emit):
         def h(o, fl):
             r = _atom_repr(o)
             app('{"rec":"object","id":%d,"type":%s,"size":%d,"rc":%d%s%s,"repr":%s}\n'
-                % (id(o), tn, size_of(o), getrefcount(o) - 4,
+                % (id(o), tn, size_of(o), getrefcount(o) - 4 - adjget(id(o), 0),
                    (',"len":%d' % len(o)) if has_len else "", fl, jstr(r)))
             return 0
         return h
@@ -535,7 +651,7 @@ def _walk(gens, skip, stack_frames, garbage_ids, emit):
             if exact and len(o) > 32:
                 return long_record(
                     f'{{"rec":"object","id":{id(o)},"type":{tn},"size":{size_of(o)},"len":{len(o)},'
-                    f'"rc":{getrefcount(o) - 4}{fl},"refs":[', iter(o), seq_chunk)
+                    f'"rc":{getrefcount(o) - 4 - adjget(id(o), 0)}{fl},"refs":[', iter(o), seq_chunk)
             items = tuple(base_iter(o))  # one C call: a copy no other thread changes
             n = len(items)
             refs = (idx_tmpl[n] % tuple(map(id, items)) if n <= 32 else
@@ -549,7 +665,7 @@ def _walk(gens, skip, stack_frames, garbage_ids, emit):
                     ne += len(extra)
             items = None
             app(f'{{"rec":"object","id":{id(o)},"type":{tn},"size":{size_of(o)},"len":{n},'
-                f'"rc":{getrefcount(o) - 4}{fl},"refs":[{refs}]}}\n')
+                f'"rc":{getrefcount(o) - 4 - adjget(id(o), 0)}{fl},"refs":[{refs}]}}\n')
             return ne
         return h
 
@@ -559,15 +675,22 @@ def _walk(gens, skip, stack_frames, garbage_ids, emit):
             if len(o) > 32:
                 return long_record(
                     f'{{"rec":"object","id":{id(o)},"type":"{tname}","size":{getsizeof(o)},'
-                    f'"len":{len(o)},"rc":{getrefcount(o) - 4}{fl},"refs":[', iter(o), seq_chunk)
+                    f'"len":{len(o)},"rc":{getrefcount(o) - 4 - adjget(id(o), 0)}{fl},"refs":[', iter(o), seq_chunk)
             ids = tuple(map(id, o))  # one C call: another thread may change a list between two
             n = len(ids)
-            refs = idx_tmpl[n] % ids if n <= 32 else ",".join(map(index_fmt, zip(ids, range(n))))
+            ne = n
+            if own and not own.isdisjoint(ids):  # an item is the dumper's: leave it out
+                pairs = [p for p in zip(ids, range(n)) if p[0] not in own]
+                refs = ",".join(map(index_fmt, pairs))
+                ne = len(pairs)
+                pairs = None
+            else:
+                refs = idx_tmpl[n] % ids if n <= 32 else ",".join(map(index_fmt, zip(ids, range(n))))
             ids = None  # before the rc: an empty one is the shared () that may be o
             pend_ext(untracked(trk, o))
             app(f'{{"rec":"object","id":{id(o)},"type":"{tname}","size":{getsizeof(o)},"len":{n},'
-                f'"rc":{getrefcount(o) - 4}{fl},"refs":[{refs}]}}\n')
-            return n
+                f'"rc":{getrefcount(o) - 4 - adjget(id(o), 0)}{fl},"refs":[{refs}]}}\n')
+            return ne
         return h
 
     h_tuple = h_small_seq("tuple")
@@ -576,6 +699,8 @@ def _walk(gens, skip, stack_frames, garbage_ids, emit):
     def dict_parts(items, parts):
         """value and key edges of a dict's items (a tuple of (key, value) pairs)."""
         papp = parts.append
+        if own and not own.isdisjoint(map(id, _chain(items))):
+            items = [kv for kv in items if id(kv[0]) not in own and id(kv[1]) not in own]
         for k, v in items:
             lab = _key_label(k)
             vi = id(v)
@@ -585,11 +710,12 @@ def _walk(gens, skip, stack_frames, garbage_ids, emit):
                 pend_app(v)
             if not trk(k):
                 pend_app(k)
+        return len(items)
 
     def dict_chunk(chunk, start):
         parts = []
-        dict_parts(chunk, parts)
-        return ",".join(parts), 2 * len(chunk)
+        n = dict_parts(chunk, parts)
+        return ",".join(parts), 2 * n
 
     def h_dict_t(t):
         tn = jstr(_type_name(t))
@@ -600,15 +726,14 @@ def _walk(gens, skip, stack_frames, garbage_ids, emit):
             if n > _CHUNK and exact:
                 return long_record(
                     '{"rec":"object","id":%d,"type":%s,"size":%d,"len":%d,"rc":%d%s,"refs":['
-                    % (id(o), tn, size_of(o), n, getrefcount(o) - 4, fl),
+                    % (id(o), tn, size_of(o), n, getrefcount(o) - 4 - adjget(id(o), 0), fl),
                     iter(dict.items(o)), dict_chunk)
             # One C call copies the items: no other thread can change them under the
             # loop (iterating the dict itself could raise "changed size").
             items = tuple(dict.items(o))
             n = len(items)
             parts = []
-            dict_parts(items, parts)
-            ne = 2 * n  # each part of dict_parts holds a value and a key edge
+            ne = 2 * dict_parts(items, parts)  # a value and a key edge per entry
             if not exact:
                 labelled = set()
                 for k, v in items:
@@ -620,7 +745,7 @@ def _walk(gens, skip, stack_frames, garbage_ids, emit):
                 parts.extend(extra)
             items = None  # before the rc: a dict may hold itself
             app('{"rec":"object","id":%d,"type":%s,"size":%d,"len":%d,"rc":%d%s,"refs":[%s]}\n'
-                % (id(o), tn, size_of(o), n, getrefcount(o) - 4, fl, ",".join(parts)))
+                % (id(o), tn, size_of(o), n, getrefcount(o) - 4 - adjget(id(o), 0), fl, ",".join(parts)))
             return ne
         return h
 
@@ -639,7 +764,7 @@ def _walk(gens, skip, stack_frames, garbage_ids, emit):
             if exact and len(o) > _CHUNK:
                 return long_record(
                     '{"rec":"object","id":%d,"type":%s,"size":%d,"len":%d,"rc":%d%s,"refs":['
-                    % (id(o), tn, size_of(o), len(o), getrefcount(o) - 4, fl),
+                    % (id(o), tn, size_of(o), len(o), getrefcount(o) - 4 - adjget(id(o), 0), fl),
                     base.__iter__(o), member_chunk)
             members = tuple(base.__iter__(o))  # one C call: a copy no thread changes
             parts = list(map(member_fmt, map(id, members)))
@@ -650,7 +775,7 @@ def _walk(gens, skip, stack_frames, garbage_ids, emit):
                 parts.extend(rest_edges(o, set(map(id, tuple(base.__iter__(o)))),
                                         _type_flags(t) & _HEAPTYPE))
             app('{"rec":"object","id":%d,"type":%s,"size":%d,"len":%d,"rc":%d%s,"refs":[%s]}\n'
-                % (id(o), tn, size_of(o), n, getrefcount(o) - 4, fl, ",".join(parts)))
+                % (id(o), tn, size_of(o), n, getrefcount(o) - 4 - adjget(id(o), 0), fl, ",".join(parts)))
             return len(parts)
         return h
 
@@ -658,7 +783,7 @@ def _walk(gens, skip, stack_frames, garbage_ids, emit):
         out = []
         for r in (grefs(o) if R is None else R):
             ri = id(r)
-            if ri not in labelled_ids:
+            if ri not in labelled_ids and ri not in own:
                 labelled_ids.add(ri)
                 push(r)
                 out.append('[%d,"internal"]' % ri)
@@ -743,7 +868,7 @@ def _walk(gens, skip, stack_frames, garbage_ids, emit):
                     except AttributeError:
                         continue
                     vi = id(v)
-                    if vi in rids:
+                    if vi in rids and vi not in own:
                         labelled.add(vi)
                         push(v)
                         parts.append('[%d,"attr",%s]' % (vi, _str_label(name)))
@@ -773,6 +898,8 @@ def _walk(gens, skip, stack_frames, garbage_ids, emit):
         parts.append('[%d,"attr","__dict__"]' % di)
         for k, v in tuple(dict.items(d)):  # one C call: a copy no thread changes
             vi = id(v)
+            if vi in own:
+                continue
             labelled.add(vi)
             push(v)
             parts.append('[%d,"attr",%s]' % (vi, _str_label(k)))
@@ -803,7 +930,8 @@ def _walk(gens, skip, stack_frames, garbage_ids, emit):
 
             def h(o, fl):
                 R = grefs(o)
-                if len(R) == n1 and R[-1] is t and not (single_dict and type(R[0]) is dict):
+                if (len(R) == n1 and R[-1] is t and not (single_dict and type(R[0]) is dict)
+                        and (not own or own.isdisjoint(map(id, R)))):
                     refs = tmpl % tuple(map(id, R))
                     pend_ext(untracked(trk, R))
                     R = None
@@ -814,7 +942,7 @@ def _walk(gens, skip, stack_frames, garbage_ids, emit):
                     else:
                         size = size_of(o)
                     app(f'{{"rec":"object","id":{id(o)},"type":{tn},"size":{size},'
-                        f'"rc":{getrefcount(o) - 4}{fl},"refs":[{refs}]}}\n')
+                        f'"rc":{getrefcount(o) - 4 - adjget(id(o), 0)}{fl},"refs":[{refs}]}}\n')
                     return n1
                 return slow(o, fl, R)
             if fixed_size and W:
@@ -830,7 +958,7 @@ def _walk(gens, skip, stack_frames, garbage_ids, emit):
             attr_parts(o, t, R, parts, labelled)
             parts.extend(leftovers(o, labelled, R))
             app('{"rec":"object","id":%d,"type":%s,"size":%d,"rc":%d%s,"refs":[%s]}\n'
-                % (id(o), tn, size_of(o), getrefcount(o) - 5, fl, ",".join(parts)))
+                % (id(o), tn, size_of(o), getrefcount(o) - 5 - adjget(id(o), 0), fl, ",".join(parts)))
             return len(parts)
         return h
 
@@ -844,6 +972,8 @@ def _walk(gens, skip, stack_frames, garbage_ids, emit):
 
         def h(o, fl):
             R = grefs(o)
+            if own and not own.isdisjoint(map(id, R)):
+                R = [r for r in R if id(r) not in own]
             parts = list(map(internal_fmt, map(id, R)))
             pend_ext(untracked(trk, R))
             R = None
@@ -858,7 +988,7 @@ def _walk(gens, skip, stack_frames, garbage_ids, emit):
                 if type(nm) is str:
                     extra = ',"name":' + jstr(_bounded(nm))
             app('{"rec":"object","id":%d,"type":%s,"size":%d,"rc":%d%s%s,"refs":[%s]}\n'
-                % (id(o), tn, size_of(o), getrefcount(o) - 4, fl, extra, ",".join(parts)))
+                % (id(o), tn, size_of(o), getrefcount(o) - 4 - adjget(id(o), 0), fl, extra, ",".join(parts)))
             return len(parts)
         return h
 
@@ -873,6 +1003,8 @@ def _walk(gens, skip, stack_frames, garbage_ids, emit):
             parts.append('[%d,"attr","__dict__"]' % id(d))
             for k, v in tuple(dict.items(d)):  # one C call: a copy no thread changes
                 vi = id(v)
+                if vi in own:
+                    continue
                 push(v)
                 parts.append('[%d,"global",%s]' % (vi, _str_label(k)))
             k = v = None  # before the rc: a module may hold itself
@@ -887,7 +1019,7 @@ def _walk(gens, skip, stack_frames, garbage_ids, emit):
         if tn is None:
             tn = jstr(_type_name(type(o)))
         app('{"rec":"object","id":%d,"type":%s,"size":%d,"rc":%d%s%s,"refs":[%s]}\n'
-            % (id(o), tn, size_of(o), getrefcount(o) - corr - 1, fl, extra, ",".join(parts)))
+            % (id(o), tn, size_of(o), getrefcount(o) - corr - 1 - adjget(id(o), 0), fl, extra, ",".join(parts)))
         return len(parts)
 
     func_attrs = ("__code__", "__globals__", "__builtins__", "__defaults__", "__kwdefaults__",
@@ -943,8 +1075,7 @@ def _walk(gens, skip, stack_frames, garbage_ids, emit):
             parts.append('[%d,"cell"%s]' % (id(v), lab))
         return _emit(o, fl, parts, "", corr, '"cell"')
 
-    code_attrs = ("co_consts", "co_names", "co_filename", "co_name", "co_qualname",
-                  "co_linetable", "co_exceptiontable")
+    code_attrs = _CODE_ATTRS
 
     def h_code(o, fl):
         # Code objects are untracked and report no referents; these are the fields
@@ -1028,7 +1159,7 @@ def _walk(gens, skip, stack_frames, garbage_ids, emit):
             parts = []
             target = _WeakRef.__call__(o)
             labelled = set()
-            if target is not None:
+            if target is not None and id(target) not in own:
                 push(target)
                 parts.append('[%d,"weak"]' % id(target))
             parts.extend(leftovers(o, labelled))
@@ -1099,7 +1230,8 @@ def _walk(gens, skip, stack_frames, garbage_ids, emit):
     counts = [0, 0]  # objects, edges written
     # The C walker when used, else an empty list (false): never a shared singleton,
     # whose reference count would then differ between the two paths.
-    W = _refgraph_accel.Walker(hmap, make, buf, pend, h_tuple, h_list) if _use_accel() else []
+    W = (_refgraph_accel.Walker(hmap, make, buf, pend, h_tuple, h_list, own, adj or {})
+         if _use_accel() else [])
 
     def drain():
         """Write every object waiting in pend, and what they reach in turn."""
@@ -1138,20 +1270,20 @@ def _walk(gens, skip, stack_frames, garbage_ids, emit):
                 if t is int:
                     if -0xFFFFFFFFFFFFFFFF <= x <= 0xFFFFFFFFFFFFFFFF:
                         app(f'{{"rec":"object","id":{id(x)},"type":"int","size":{getsizeof(x)},'
-                            f'"rc":{getrefcount(x) - 3},"repr":"{x}"}}\n')
+                            f'"rc":{getrefcount(x) - 3 - adjget(id(x), 0)},"repr":"{x}"}}\n')
                     else:
                         app(f'{{"rec":"object","id":{id(x)},"type":"int","size":{getsizeof(x)},'
-                            f'"rc":{getrefcount(x) - 3},"repr":{jstr(_atom_repr(x))}}}\n')
+                            f'"rc":{getrefcount(x) - 3 - adjget(id(x), 0)},"repr":{jstr(_atom_repr(x))}}}\n')
                 elif t is str:
                     n = len(x)
                     r = str.__repr__(x if n <= _REPR_MAX else x[:_REPR_MAX])
                     if len(r) > _REPR_MAX:
                         r = r[: _REPR_MAX - 3] + "..."
                     app(f'{{"rec":"object","id":{id(x)},"type":"str","size":{getsizeof(x)},"len":{n},'
-                        f'"rc":{getrefcount(x) - 3},"repr":{jstr(r)}}}\n')
+                        f'"rc":{getrefcount(x) - 3 - adjget(id(x), 0)},"repr":{jstr(r)}}}\n')
                 elif t is float:
                     app(f'{{"rec":"object","id":{id(x)},"type":"float","size":24,'
-                        f'"rc":{getrefcount(x) - 3},"repr":"{float.__repr__(x)}"}}\n')
+                        f'"rc":{getrefcount(x) - 3 - adjget(id(x), 0)},"repr":"{float.__repr__(x)}"}}\n')
                 else:
                     # Untracked objects carry no "gc" flag.
                     nedge += (hget(id(t)) or make(t))(x, "")
@@ -1172,13 +1304,13 @@ def _walk(gens, skip, stack_frames, garbage_ids, emit):
         if W and not check:
             W.start(lst)
             while W.more():
-                nedge += W.chunk(fl_gc)
+                nedge += W.chunk(fl_gc)  # skips the ids in skip, and counts them
                 o = None
                 drain()
                 emit(buf)
                 buf.clear()
             W.start(None)
-            counts[0] += nobj
+            counts[0] += nobj - W.skipped()
             counts[1] += nedge
             return
         while it.__length_hint__():
@@ -1190,6 +1322,14 @@ def _walk(gens, skip, stack_frames, garbage_ids, emit):
                     nobj += 1
                     nedge += (hget(id(type(o))) or make(type(o)))(
                         o, fl_gc_garbage if oi in garbage_ids else fl_gc)
+            elif own:
+                # As the C loop does: the dumper's objects are skipped (nobj, like the C
+                # loop's, stays a large number: small ints are in the snapshot).
+                for o in islice(it, _CHUNK):
+                    if id(o) in skip:
+                        nobj -= 1
+                        continue
+                    nedge += (hget(id(type(o))) or make(type(o)))(o, fl_gc)
             else:
                 for o in islice(it, _CHUNK):
                     nedge += (hget(id(type(o))) or make(type(o)))(o, fl_gc)
@@ -1208,6 +1348,7 @@ def _walk(gens, skip, stack_frames, garbage_ids, emit):
     drain()
     # gens: (list, needs_check); only the youngest generation can hold the dumper's
     # own containers, and only a non-empty gc.garbage needs the per-object flag test.
+    # The dumper's own objects are in the old generations too: both loops skip them.
     for lst, check in gens:
         loop(lst, check or bool(garbage_ids))
     lst = None
@@ -1383,10 +1524,12 @@ def _dump_locked(path, kind, collect, seq):
             hb = header.encode("ascii")
             garbage = list(gc.garbage)
             garbage_ids = {id(g) for g in garbage}
-            root_lines, stack_frames, own_frames = _collect_roots(garbage)
+            own, adj = _own_objects()
+            root_lines, stack_frames, own_frames = _collect_roots(garbage, own)
             skip = set(own_frames)
+            skip.update(own)
             skip.update((id(skip), id(root_lines), id(stack_frames), id(garbage),
-                         id(garbage_ids), id(own_frames)))
+                         id(garbage_ids), id(own_frames), id(own), id(adj)))
             t0 = time.perf_counter()
             c0 = time.thread_time()
             # One list per generation, youngest first: the dumper's own containers
@@ -1403,10 +1546,10 @@ def _dump_locked(path, kind, collect, seq):
                 if lines:
                     _write_all(fd, "".join(lines).encode("utf-8", "surrogatepass"))
 
-            nobj, nedge, accel = _walk(gens, skip, stack_frames, garbage_ids, emit)
+            nobj, nedge, accel = _walk(gens, skip, stack_frames, garbage_ids, emit, own, adj)
             walk_s = time.perf_counter() - t0
             walk_cpu = time.thread_time() - c0
-            del gens, stack_frames, garbage
+            del gens, stack_frames, garbage, own, adj
         finally:
             if SWITCH_INTERVAL is not None:
                 sys.setswitchinterval(old_interval)
