@@ -128,6 +128,59 @@ _deque = collections.deque
 _WeakRef = weakref.ref
 _BuiltinFunctionType = types.BuiltinFunctionType
 _chain = itertools.chain.from_iterable
+# Attribute names CPython gives the references of its own types: the walk labels a
+# referent with the name whose value it is (matched by identity, so every label is a
+# real reference), read through the builtin type's own getset/member descriptor (no
+# user code runs, and nothing is created). Keyed by the builtin type's qualified name;
+# a subclass gets the names of its builtin bases. Referents left unnamed are listed in
+# docs/dumper.md.
+_NAMED_ATTRS = {
+    "traceback": ("tb_frame", "tb_next"),
+    "BaseException": ("args", "__traceback__", "__cause__", "__context__"),
+    "generator": ("gi_code", "__name__", "__qualname__"),
+    "coroutine": ("cr_code", "__name__", "__qualname__"),
+    "async_generator": ("ag_code", "__name__", "__qualname__"),
+    "coroutine_wrapper": (),
+    "builtin_function_or_method": ("__self__", "__module__"),
+    "functools.partial": ("func", "args", "keywords"),
+    "functools._lru_cache_wrapper": ("__wrapped__",),
+    "property": ("fget", "fset", "fdel", "__doc__"),
+    "classmethod": ("__func__", "__wrapped__"),
+    "staticmethod": ("__func__", "__wrapped__"),
+    "super": ("__thisclass__", "__self__", "__self_class__"),
+    "types.SimpleNamespace": (),
+    "collections.defaultdict": ("default_factory",),
+    "weakref.ReferenceType": ("__callback__",),
+    "weakref.KeyedRef": ("__callback__", "key"),
+    "method-wrapper": ("__self__",),
+    "member_descriptor": ("__objclass__",),
+    "getset_descriptor": ("__objclass__",),
+    "method_descriptor": ("__objclass__",),
+    "wrapper_descriptor": ("__objclass__",),
+    "classmethod_descriptor": ("__objclass__",),
+    "cell": (),
+}
+_DESCR_TYPES = ("getset_descriptor", "member_descriptor")
+
+
+def _named_attrs(t):
+    """(name, descriptor) pairs that label t's references: the _NAMED_ATTRS names of
+    t's builtin bases, each read by the descriptor the base defines (never a Python
+    one: a subclass's property of the same name is not used)."""
+    out = []
+    for c in _type_mro(t):
+        if _type_flags(c) & _HEAPTYPE:
+            continue
+        for name in _NAMED_ATTRS.get(_type_name(c), ()):
+            found, d = _cls_dict_get(c, name)
+            if found and _type_shortname(type(d)) in _DESCR_TYPES \
+                    and not any(n == name for n, _ in out):
+                out.append((name, d))
+    # A "__dict__" (functools.partial, lru_cache wrappers, SimpleNamespace, exceptions)
+    # is expanded by the caller when a dict is among the referents.
+    return out
+
+
 # The fields of a code object that the walk follows (code reports no referents to gc).
 _CODE_ATTRS = ("co_consts", "co_names", "co_filename", "co_name", "co_qualname",
                "co_linetable", "co_exceptiontable")
@@ -195,6 +248,35 @@ def _atom_repr(o):
     if o is None:
         return "None"
     return None
+
+
+def _builtin_qualname(o):
+    """`module.name` or `Class.name` of a builtin function, method-wrapper or method
+    descriptor, from the fields stored in the object (__self__, __objclass__, __name__:
+    C getters), never from a __qualname__ lookup a metaclass could answer. Builtins'
+    own functions are bare (`len`), as builtin types are. None if there is no name."""
+    try:
+        nm = o.__name__
+    except Exception:
+        return None
+    if type(nm) is not str:
+        return None
+    try:
+        if _type_shortname(type(o)) in ("builtin_function_or_method", "method-wrapper"):
+            owner = o.__self__
+            if owner is None:
+                return nm
+            ot = type(owner)
+            if any(c is _ModuleType for c in _type_mro(ot)):
+                mod = dict.get(_module_dict(owner), "__name__")
+                return nm if type(mod) is not str or mod == "builtins" else mod + "." + nm
+            if not any(c is type for c in _type_mro(ot)):
+                owner = ot
+        else:
+            owner = o.__objclass__
+        return _type_name(owner) + "." + nm
+    except Exception:
+        return nm
 
 
 def _safe_repr(o, depth=0):
@@ -904,13 +986,51 @@ def _walk(gens, skip, stack_frames, garbage_ids, emit, own=frozenset(), adj=None
             push(v)
             parts.append('[%d,"attr",%s]' % (vi, _str_label(k)))
 
+    named_cache = {}
+
+    def named_parts(o, t, R, parts, labelled):
+        """attr edges for the references CPython names (see _NAMED_ATTRS), and for a
+        builtin object's own __dict__ (its entries as attr edges)."""
+        nd = named_cache.get(id(t))
+        if nd is None:
+            nd = named_cache[id(t)] = _named_attrs(t)
+        if nd:
+            rids = {id(r) for r in R}
+            for name, desc in nd:
+                try:
+                    v = desc.__get__(o, t)
+                except Exception:
+                    continue
+                vi = id(v)
+                if vi in rids and vi not in labelled and vi not in own:
+                    labelled.add(vi)
+                    push(v)
+                    parts.append('[%d,"attr","%s"]' % (vi, name))
+            v = None
+        if not _type_flags(t) & _HEAPTYPE and _type_dictoffset(t):
+            for r in R:
+                if type(r) is dict and id(r) not in labelled:
+                    found, dd = _mro_lookup(t, "__dict__")
+                    if found and (type(dd) is _GetSetDescr or type(dd) is _MemberDescr):
+                        try:
+                            d = dd.__get__(o, t)
+                        except Exception:
+                            d = None
+                        if d is r:
+                            instance_dict(d, parts, labelled)
+                        d = None
+                    break
+            r = None
+
     def rest_edges(o, labelled, heap):
         """For builtin-container subclasses: attrs, type and unnamed referents.
         labelled: ids already given an edge by the container's own items."""
         extra = []
         R = grefs(o)
+        t = type(o)
+        named_parts(o, t, R, extra, labelled)
         if heap:
-            attr_parts(o, type(o), R, extra, labelled)
+            attr_parts(o, t, R, extra, labelled)
         extra.extend(leftovers(o, labelled, R))
         return extra
 
@@ -966,23 +1086,45 @@ def _walk(gens, skip, stack_frames, garbage_ids, emit, own=frozenset(), adj=None
 
     def h_generic_t(t):
         tn = jstr(_type_name(t))
-        named = not _type_flags(t) & _HEAPTYPE and _type_shortname(t) in (
-            "builtin_function_or_method", "method_descriptor", "wrapper_descriptor",
-            "classmethod_descriptor", "getset_descriptor", "member_descriptor")
+        short = _type_shortname(t) if not _type_flags(t) & _HEAPTYPE else None
+        named = short in ("builtin_function_or_method", "method_descriptor",
+                          "wrapper_descriptor", "classmethod_descriptor",
+                          "getset_descriptor", "member_descriptor", "method-wrapper")
+        gen_like = short in ("generator", "coroutine", "async_generator")
+        labels = bool(_named_attrs(t)) or (not _type_flags(t) & _HEAPTYPE
+                                           and bool(_type_dictoffset(t)))
 
         def h(o, fl):
             R = grefs(o)
             if own and not own.isdisjoint(map(id, R)):
                 R = [r for r in R if id(r) not in own]
-            parts = list(map(internal_fmt, map(id, R)))
-            pend_ext(untracked(trk, R))
+            if labels:
+                parts = []
+                labelled = set()
+                named_parts(o, t, R, parts, labelled)
+                if gen_like:
+                    for r in R:
+                        # 3.11: the frame object of a suspended generator, if it was
+                        # ever made (reading gi_frame would make one).
+                        if type(r) is _FrameType and id(r) not in labelled:
+                            labelled.add(id(r))
+                            push(r)
+                            parts.append('[%d,"attr","%s_frame"]' % (id(r), short[:2] if short != "async_generator" else "ag"))
+                    r = None
+                parts.extend(leftovers(o, labelled, R))
+            else:
+                parts = list(map(internal_fmt, map(id, R)))
+                pend_ext(untracked(trk, R))
             R = None
             extra = ""
             if named:
-                # __name__ is stored in the object; __qualname__ would ask the owning
-                # class for its own, which a metaclass __getattribute__ could answer.
+                nm = _builtin_qualname(o)
+                if nm is not None:
+                    extra = ',"name":' + jstr(_bounded(nm))
+            elif gen_like:
+                # The generator's own __qualname__ field (a stored string).
                 try:
-                    nm = o.__name__
+                    nm = o.__qualname__
                 except AttributeError:
                     nm = None
                 if type(nm) is str:
@@ -1110,7 +1252,11 @@ def _walk(gens, skip, stack_frames, garbage_ids, emit, own=frozenset(), adj=None
             if id(o) in stack_ids:
                 labelled.add(id(loc))
                 push(loc)
-                parts.append('[%d,"internal","f_locals"]' % id(loc))
+                parts.append('[%d,"attr","f_locals"]' % id(loc))
+            else:
+                # Made just now by reading f_locals, after the object lists were taken:
+                # not in this snapshot, so no edge (the locals get their own below).
+                labelled.add(id(loc))
             for k, v in tuple(dict.items(loc)):  # one C call: a copy no thread changes
                 vi = id(v)
                 labelled.add(vi)
@@ -1162,7 +1308,11 @@ def _walk(gens, skip, stack_frames, garbage_ids, emit, own=frozenset(), adj=None
             if target is not None and id(target) not in own:
                 push(target)
                 parts.append('[%d,"weak"]' % id(target))
-            parts.extend(leftovers(o, labelled))
+            target = None
+            R = grefs(o)
+            named_parts(o, t, R, parts, labelled)
+            parts.extend(leftovers(o, labelled, R))
+            R = None
             return _emit(o, fl, parts, "", 4, tn)
         return h
 
