@@ -970,6 +970,120 @@ class OwnObjectsTest(unittest.TestCase):
                 check_with_cli(self, path)
 
 
+
+NAMED_CHILD = r"""
+import asyncio, collections, functools, json, sys, types, weakref
+import refgraph_dump
+
+class Session:
+    pass
+
+def open_session():
+    s = Session()
+    return lambda: s
+
+class MyErr(ValueError):
+    pass
+
+def fail():
+    local_thing = ["in-frame"]
+    raise MyErr("boom")
+
+try:
+    try:
+        fail()
+    except MyErr as e:
+        raise KeyError("outer") from e
+except KeyError as e2:
+    saved = e2
+
+def gen(n):
+    yield n
+g = gen(5)
+next(g)
+async def coro():
+    await asyncio.sleep(0)
+c = coro()
+part = functools.partial(print, 1, 2, sep="-")
+class P:
+    @property
+    def p(self):
+        return 1
+    @classmethod
+    def cm(cls):
+        pass
+    @staticmethod
+    def sm():
+        pass
+dd = collections.defaultdict(list)
+ns = types.SimpleNamespace(alpha=[1])
+class T:
+    pass
+tt = T()
+def on_gone(r):
+    pass
+wr = weakref.ref(tt, on_gone)
+bm = [].append
+cb = open_session()
+info = refgraph_dump.dump(sys.argv[1])
+print(json.dumps({"accel": info["accel"], "ids": {k: id(v) for k, v in dict(
+    saved=saved, g=g, c=c, part=part, dd=dd, ns=ns, wr=wr, bm=bm, P=P, cb=cb,
+    on_gone=on_gone).items()}}))
+c.close()
+"""
+
+
+class NamedEdgesTest(unittest.TestCase):
+    """Issue 12: references carry the names CPython gives them, and functions, code,
+    frames, generators and builtins carry the qualified name a person wrote."""
+
+    def test_names(self):
+        for label, pure in paths_to_try(self):
+            with self.subTest(path=label), tempfile.TemporaryDirectory(prefix="rgnamed-") as d:
+                path = os.path.join(d, "s.jsonl")
+                out = json.loads(run_child(NAMED_CHILD, [path], pure=pure).stdout)
+                snap = Snapshot(path)
+                self.assertEqual(snap.dangling(), 0)
+                o = {k: snap.objects[i] for k, i in out["ids"].items()}
+                t = snap.target
+                # Exceptions and tracebacks down to the frame that raised.
+                self.assertEqual(o["saved"]["type"], "KeyError")
+                self.assertEqual(t(o["saved"], "attr", "args")["type"], "tuple")
+                inner = t(o["saved"], "attr", "__cause__")
+                self.assertEqual(inner["type"], "__main__.MyErr")
+                tb = t(t(inner, "attr", "__traceback__"), "attr", "tb_next")
+                frame = t(tb, "attr", "tb_frame")
+                self.assertEqual((frame["type"], frame["name"]), ("frame", "fail()"))
+                self.assertEqual(t(frame, "local", "local_thing")["len"], 1)
+                self.assertEqual(t(frame, "attr", "f_code")["name"], "fail")
+                # Closures: the function's qualified name, its code's co_qualname.
+                self.assertEqual(o["cb"]["name"], "__main__.open_session.<locals>.<lambda>")
+                self.assertEqual(t(o["cb"], "attr", "__code__")["name"],
+                                 "open_session.<locals>.<lambda>")
+                self.assertEqual(t(t(o["cb"], "cell", "s"), "cell", "s")["type"], "__main__.Session")
+                # Generators and coroutines.
+                self.assertEqual(o["g"]["name"], "gen")
+                self.assertEqual(t(o["g"], "attr", "gi_code")["name"], "gen")
+                self.assertEqual(o["c"]["name"], "coro")
+                self.assertEqual(t(o["c"], "attr", "cr_code")["name"], "coro")
+                # Builtin method: its qualified name and __self__.
+                self.assertEqual(o["bm"]["name"], "list.append")
+                self.assertEqual(t(o["bm"], "attr", "__self__")["type"], "list")
+                # functools.partial (slots in 3.11's heap type, attrs otherwise).
+                pr = {r[2]: snap.objects[r[0]]["type"] for r in o["part"]["refs"] if len(r) > 2}
+                self.assertEqual((pr["func"], pr["args"], pr["keywords"]),
+                                 ("builtin_function_or_method", "tuple", "dict"))
+                # Descriptors on a class.
+                self.assertEqual(t(t(o["P"], "attr", "p"), "attr", "fget")["name"], "__main__.P.p")
+                self.assertEqual(t(t(o["P"], "attr", "cm"), "attr", "__func__")["name"], "__main__.P.cm")
+                self.assertEqual(t(t(o["P"], "attr", "sm"), "attr", "__func__")["name"], "__main__.P.sm")
+                # defaultdict, SimpleNamespace, weakref callback.
+                self.assertEqual(t(o["dd"], "attr", "default_factory")["name"], "list")
+                self.assertEqual(t(o["ns"], "attr", "alpha")["type"], "list")
+                self.assertEqual(t(o["wr"], "attr", "__callback__")["id"], out["ids"]["on_gone"])
+                self.assertEqual(t(o["wr"], "weak")["type"], "__main__.T")
+
+
 def tearDownModule():
     DumpHarness.cleanup()
 

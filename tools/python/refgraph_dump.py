@@ -1076,6 +1076,7 @@ def _walk(gens, skip, stack_frames, garbage_ids, emit, own=frozenset(), adj=None
             parts = []
             labelled = set()
             attr_parts(o, t, R, parts, labelled)
+            named_parts(o, t, R, parts, labelled)  # a builtin base's (an exception's)
             parts.extend(leftovers(o, labelled, R))
             app('{"rec":"object","id":%d,"type":%s,"size":%d,"rc":%d%s,"refs":[%s]}\n'
                 % (id(o), tn, size_of(o), getrefcount(o) - 5 - adjget(id(o), 0), fl, ",".join(parts)))
