@@ -19,6 +19,12 @@
  * count, itself a small int in the snapshot).  The comments at each such place name
  * the Python local it stands for; the formulas for "rc" follow from them.
  *
+ * The dumper's own objects (refgraph_dump._own_objects) come as two tables built once
+ * per walk: ids that chunk() skips, and per object the references the dumper's objects
+ * hold on it, which every "rc" leaves out exactly as the Python handlers do.  A short
+ * list that holds one of the skipped objects goes to its Python handler, which leaves
+ * that item out.
+ *
  * All records are ASCII (labels go through the JSON ASCII escaper), so the text is
  * built in a char buffer and handed to the walker's output list as ASCII str objects.
  */
@@ -404,8 +410,8 @@ static Py_ssize_t rec_seq(textbuf *b, PyObject *o, int is_tuple, const char *fl,
 {
     Py_ssize_t n = is_tuple ? PyTuple_GET_SIZE(o) : PyList_GET_SIZE(o);
     PyObject **items = is_tuple ? &PyTuple_GET_ITEM(o, 0) : ((PyListObject *)o)->ob_item;
-    /* An item that is the dumper's own: the Python handler leaves it out. */
-    for (Py_ssize_t i = 0; i < n; i++) {
+    /* A list item that is the dumper's own: the Python handler leaves it out. */
+    for (Py_ssize_t i = 0; !is_tuple && i < n; i++) {
         if (ptrmap_get(skip, items[i]))
             return -2;
     }
@@ -500,8 +506,7 @@ static int collect_ref(PyObject *r, void *arg)
 
 /* h's fast case; returns the edge count, or -2 when h itself must run. */
 static Py_ssize_t rec_plain(textbuf *b, plainspec *p, PyObject *o, const char *fl,
-                            Py_ssize_t fl_len, PyObject *pend, const ptrmap *adj,
-                            const ptrmap *skip)
+                            Py_ssize_t fl_len, PyObject *pend, const ptrmap *adj)
 {
     PyObject *v[PLAIN_MAX + 2];
     refs_seen rs = {v, 0, PLAIN_MAX + 2};
@@ -511,10 +516,6 @@ static Py_ssize_t rec_plain(textbuf *b, plainspec *p, PyObject *o, const char *f
     if (rs.n != p->n1 || rs.n > rs.cap || v[rs.n - 1] != (PyObject *)p->t ||
         (p->single_dict && PyDict_CheckExact(v[0])))
         return -2;
-    for (Py_ssize_t i = 0; i < rs.n; i++) {
-        if (ptrmap_get(skip, v[i]))
-            return -2;  /* refers to the dumper's own: the Python handler leaves it out */
-    }
     for (Py_ssize_t i = 0; i < rs.n; i++) {
         if (!PyObject_GC_IsTracked(v[i]) && PyList_Append(pend, v[i]) < 0)
             return -1;
@@ -663,8 +664,7 @@ static Py_ssize_t one(Walker *w, PyObject *o, PyObject *fl, const char *fl_s,
         w->last_plain = cap ? PyCapsule_GetPointer(cap, "refgraph.plainspec") : NULL;
     }
     if (w->last_plain != NULL) {
-        Py_ssize_t ne = rec_plain(&w->out, w->last_plain, o, fl_s, fl_len, w->pend, &w->adj,
-                                  &w->skip);
+        Py_ssize_t ne = rec_plain(&w->out, w->last_plain, o, fl_s, fl_len, w->pend, &w->adj);
         if (ne != -2)
             return ne;
     }

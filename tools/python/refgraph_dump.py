@@ -673,7 +673,7 @@ def _walk(gens, skip, stack_frames, garbage_ids, emit, own=frozenset(), adj=None
     def seq_chunk(chunk, start):
         pend_ext(untracked(trk, chunk))
         pairs = zip(map(id, chunk), range(start, start + len(chunk)))
-        if own and not own.isdisjoint(map(id, chunk)):
+        if own and not own.isdisjoint(map(id, chunk)):  # as in h_small_seq (any sequence)
             pairs = [p for p in pairs if p[0] not in own]
             # The index goes on from the real position; the edge count is what is written.
             return ",".join(map(index_fmt, pairs)), len(pairs)
@@ -753,6 +753,8 @@ def _walk(gens, skip, stack_frames, garbage_ids, emit, own=frozenset(), adj=None
 
     def h_small_seq(tname):
         """Exact tuple and list: items as [i] edges; long ones are written in pieces."""
+        filtered = tname == "list"  # a list may hold the dumper's objects (see below)
+
         def h(o, fl):
             if len(o) > 32:
                 return long_record(
@@ -761,7 +763,10 @@ def _walk(gens, skip, stack_frames, garbage_ids, emit, own=frozenset(), adj=None
             ids = tuple(map(id, o))  # one C call: another thread may change a list between two
             n = len(ids)
             ne = n
-            if own and not own.isdisjoint(ids):  # an item is the dumper's: leave it out
+            # An item that is the dumper's is left out of a list (the interpreter's list of
+            # extension modules holds _refgraph_accel; a program may list dump()). A
+            # tuple or an instance attribute that holds one dangles: cheaper, and rare.
+            if filtered and own and not own.isdisjoint(ids):
                 pairs = [p for p in zip(ids, range(n)) if p[0] not in own]
                 refs = ",".join(map(index_fmt, pairs))
                 ne = len(pairs)
@@ -1050,8 +1055,7 @@ def _walk(gens, skip, stack_frames, garbage_ids, emit, own=frozenset(), adj=None
 
             def h(o, fl):
                 R = grefs(o)
-                if (len(R) == n1 and R[-1] is t and not (single_dict and type(R[0]) is dict)
-                        and (not own or own.isdisjoint(map(id, R)))):
+                if len(R) == n1 and R[-1] is t and not (single_dict and type(R[0]) is dict):
                     refs = tmpl % tuple(map(id, R))
                     pend_ext(untracked(trk, R))
                     R = None
