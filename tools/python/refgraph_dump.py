@@ -642,9 +642,10 @@ def _walk(gens, skip, stack_frames, garbage_ids, emit, own=frozenset(), adj=None
         """Write a record with a long refs list piece by piece: head, then the text of
         each chunk of items from iterator it (fmt_chunk(chunk, edges_so_far) returns
         the chunk's text and its number of edges), handed to the file chunk by chunk, so
-        that neither the line nor a list of its parts is ever held whole. A container
-        that another thread changes meanwhile ends its list where its iterator stopped
-        (RuntimeError): the snapshot is fuzzy there, never broken. Nothing else may
+        that neither the line nor a list of its parts is ever held whole. The callers
+        pass an iterator over a copy made by one C call (8 bytes per item, 16 per dict
+        entry), so that no thread can change the items between two chunks; an iterator
+        that raises RuntimeError anyway ends the list there. Nothing else may
         append to buf meanwhile (no drain() here: it would interleave other records
         into this one). Returns the number of edges written."""
         app(head)
@@ -669,6 +670,12 @@ def _walk(gens, skip, stack_frames, garbage_ids, emit, own=frozenset(), adj=None
             buf.clear()
         app("]}\n")
         return ne
+
+    def pairs_of(flat):
+        """(key, value) pairs from a flat [k0, v0, k1, v1, ...] list, made one chunk at a
+        time by the caller's islice."""
+        it = iter(flat)
+        return zip(it, it)
 
     def seq_chunk(chunk, start):
         pend_ext(untracked(trk, chunk))
@@ -733,7 +740,8 @@ def _walk(gens, skip, stack_frames, garbage_ids, emit, own=frozenset(), adj=None
             if exact and len(o) > 32:
                 return long_record(
                     f'{{"rec":"object","id":{id(o)},"type":{tn},"size":{size_of(o)},"len":{len(o)},'
-                    f'"rc":{getrefcount(o) - 4 - adjget(id(o), 0)}{fl},"refs":[', iter(o), seq_chunk)
+                    f'"rc":{getrefcount(o) - 4 - adjget(id(o), 0)}{fl},"refs":[',
+                    iter(tuple(base_iter(o))), seq_chunk)
             items = tuple(base_iter(o))  # one C call: a copy no other thread changes
             n = len(items)
             refs = (idx_tmpl[n] % tuple(map(id, items)) if n <= 32 else
@@ -759,7 +767,8 @@ def _walk(gens, skip, stack_frames, garbage_ids, emit, own=frozenset(), adj=None
             if len(o) > 32:
                 return long_record(
                     f'{{"rec":"object","id":{id(o)},"type":"{tname}","size":{getsizeof(o)},'
-                    f'"len":{len(o)},"rc":{getrefcount(o) - 4 - adjget(id(o), 0)}{fl},"refs":[', iter(o), seq_chunk)
+                    f'"len":{len(o)},"rc":{getrefcount(o) - 4 - adjget(id(o), 0)}{fl},"refs":[',
+                    iter(tuple(o)), seq_chunk)
             ids = tuple(map(id, o))  # one C call: another thread may change a list between two
             n = len(ids)
             ne = n
@@ -814,7 +823,7 @@ def _walk(gens, skip, stack_frames, garbage_ids, emit, own=frozenset(), adj=None
                 return long_record(
                     '{"rec":"object","id":%d,"type":%s,"size":%d,"len":%d,"rc":%d%s,"refs":['
                     % (id(o), tn, size_of(o), n, getrefcount(o) - 4 - adjget(id(o), 0), fl),
-                    iter(dict.items(o)), dict_chunk)
+                    pairs_of(list(_chain(dict.items(o)))), dict_chunk)
             # One C call copies the items: no other thread can change them under the
             # loop (iterating the dict itself could raise "changed size").
             items = tuple(dict.items(o))
@@ -852,7 +861,7 @@ def _walk(gens, skip, stack_frames, garbage_ids, emit, own=frozenset(), adj=None
                 return long_record(
                     '{"rec":"object","id":%d,"type":%s,"size":%d,"len":%d,"rc":%d%s,"refs":['
                     % (id(o), tn, size_of(o), len(o), getrefcount(o) - 4 - adjget(id(o), 0), fl),
-                    base.__iter__(o), member_chunk)
+                    iter(tuple(base.__iter__(o))), member_chunk)
             members = tuple(base.__iter__(o))  # one C call: a copy no thread changes
             parts = list(map(member_fmt, map(id, members)))
             pend_ext(untracked(trk, members))
