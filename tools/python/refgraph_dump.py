@@ -140,7 +140,6 @@ _NAMED_ATTRS = {
     "generator": ("gi_code", "__name__", "__qualname__"),
     "coroutine": ("cr_code", "__name__", "__qualname__"),
     "async_generator": ("ag_code", "__name__", "__qualname__"),
-    "coroutine_wrapper": (),
     "builtin_function_or_method": ("__self__", "__module__"),
     "functools.partial": ("func", "args", "keywords"),
     "functools._lru_cache_wrapper": ("__wrapped__",),
@@ -148,17 +147,14 @@ _NAMED_ATTRS = {
     "classmethod": ("__func__", "__wrapped__"),
     "staticmethod": ("__func__", "__wrapped__"),
     "super": ("__thisclass__", "__self__", "__self_class__"),
-    "types.SimpleNamespace": (),
     "collections.defaultdict": ("default_factory",),
     "weakref.ReferenceType": ("__callback__",),
-    "weakref.KeyedRef": ("__callback__", "key"),
     "method-wrapper": ("__self__",),
     "member_descriptor": ("__objclass__",),
     "getset_descriptor": ("__objclass__",),
     "method_descriptor": ("__objclass__",),
     "wrapper_descriptor": ("__objclass__",),
     "classmethod_descriptor": ("__objclass__",),
-    "cell": (),
 }
 _DESCR_TYPES = ("getset_descriptor", "member_descriptor")
 
@@ -470,10 +466,12 @@ def _own_objects():
     members = {}
     for o in mods + dicts:
         members[id(o)] = o
-    if _runner_active or _runner_copy is not None:
-        # The runner's callbacks (at exit, signal, timer thread) are held from C, where
-        # no reference from the module leads: find every function of this module by
-        # its globals (a scan of the heap, ~30 ns per object, so only under the runner).
+    if (_runner_active or _runner_copy is not None or _own_threads
+            or globals().get("_installed")):
+        # The runner's callbacks (at exit, signal, timer thread; and those install()
+        # sets up, which sets _installed) are held from C, where no reference from the
+        # module leads: find every function of this module by its globals (a scan of
+        # the heap, ~30 ns per object, so only when such callbacks exist).
         for o in gc.get_referrers(*dicts):
             if type(o) is _FunctionType and id(o.__globals__) in dict_ids:
                 members[id(o)] = o
