@@ -1025,10 +1025,18 @@ def on_gone(r):
 wr = weakref.ref(tt, on_gone)
 bm = [].append
 cb = open_session()
+
+class SlowAdder:
+    @functools.lru_cache(maxsize=None)
+    def add(self, x):
+        return x + 1
+adders = [SlowAdder() for _ in range(3)]
+for a in adders:
+    a.add(1)
 info = refgraph_dump.dump(sys.argv[1])
 print(json.dumps({"accel": info["accel"], "ids": {k: id(v) for k, v in dict(
     saved=saved, g=g, c=c, part=part, dd=dd, ns=ns, wr=wr, bm=bm, P=P, cb=cb,
-    on_gone=on_gone).items()}}))
+    on_gone=on_gone, add=SlowAdder.__dict__["add"]).items()}}))
 c.close()
 """
 
@@ -1082,6 +1090,10 @@ class NamedEdgesTest(unittest.TestCase):
                 self.assertEqual(t(o["ns"], "attr", "alpha")["type"], "list")
                 self.assertEqual(t(o["wr"], "attr", "__callback__")["id"], out["ids"]["on_gone"])
                 self.assertEqual(t(o["wr"], "weak")["type"], "__main__.T")
+                # lru_cache: the function it wraps, and the cache that keeps the instances.
+                self.assertEqual(t(o["add"], "attr", "__wrapped__")["name"], "__main__.SlowAdder.add")
+                cache = t(o["add"], "internal", "cache")
+                self.assertEqual((cache["type"], cache["len"]), ("dict", 3))
 
 
 def tearDownModule():

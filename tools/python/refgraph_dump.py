@@ -999,6 +999,11 @@ def _walk(gens, skip, stack_frames, garbage_ids, emit, own=frozenset(), adj=None
             parts.append('[%d,"attr",%s]' % (vi, _str_label(k)))
 
     named_cache = {}
+    lru_types = set()  # functools._lru_cache_wrapper, if functools was ever imported
+    lru = getattr(sys.modules.get("functools"), "_lru_cache_wrapper", None)
+    if type(lru) is type:
+        lru_types.add(id(lru))
+    lru = None
 
     def named_parts(o, t, R, parts, labelled):
         """attr edges for the references CPython names (see _NAMED_ATTRS), and for a
@@ -1019,6 +1024,15 @@ def _walk(gens, skip, stack_frames, garbage_ids, emit, own=frozenset(), adj=None
                     push(v)
                     parts.append('[%d,"attr","%s"]' % (vi, name))
             v = None
+        if id(t) in lru_types:
+            # The cache dict of an lru_cache wrapper has no attribute name; say what it is.
+            for r in R:
+                if type(r) is dict and id(r) not in labelled and id(r) not in own:
+                    labelled.add(id(r))
+                    push(r)
+                    parts.append('[%d,"internal","cache"]' % id(r))
+                    break
+            r = None
         if not _type_flags(t) & _HEAPTYPE and _type_dictoffset(t):
             for r in R:
                 if type(r) is dict and id(r) not in labelled:
