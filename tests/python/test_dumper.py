@@ -998,12 +998,13 @@ except KeyError as e2:
     saved = e2
 
 def gen(n):
+    gen_local = ["gen-local"]
     yield n
 g = gen(5)
 next(g)
-async def coro():
+async def coro(arg):
     await asyncio.sleep(0)
-c = coro()
+c = coro(["coro-arg"])
 part = functools.partial(print, 1, 2, sep="-")
 class P:
     @property
@@ -1074,6 +1075,12 @@ class NamedEdgesTest(unittest.TestCase):
                 self.assertEqual(t(o["g"], "attr", "gi_code")["name"], "gen")
                 self.assertEqual(o["c"]["name"], "coro")
                 self.assertEqual(t(o["c"], "attr", "cr_code")["name"], "coro")
+                # 3.11: a suspended generator's and a coroutine's locals, by name (read
+                # from the frame CPython 3.11 embeds in them; other versions: unnamed).
+                if sys.version_info[:2] == (3, 11):
+                    self.assertEqual(t(o["g"], "local", "n")["repr"], "5")
+                    self.assertEqual(t(o["g"], "local", "gen_local")["len"], 1)
+                    self.assertEqual(t(o["c"], "local", "arg")["len"], 1)
                 # Builtin method: its qualified name and __self__.
                 self.assertEqual(o["bm"]["name"], "list.append")
                 self.assertEqual(t(o["bm"], "attr", "__self__")["type"], "list")

@@ -375,6 +375,44 @@ class _Layout311:
         words = (cls.ctypes.c_ssize_t * (cls.keys_word + 1)).from_address(id(t))
         return cls._names_at(words[cls.keys_word])
 
+    gen_iframe = None  # word offset of a 3.11 generator's embedded frame, once found
+    gen_checked = False
+
+    @classmethod
+    def gen_check(cls):
+        """Find where a 3.11 generator keeps its frame (f_func, ..., f_code at +4 words,
+        the locals from +9) on a sample generator, by the values it must hold."""
+        if cls.gen_checked:
+            return cls.gen_iframe is not None
+        cls.gen_checked = True
+        if not cls.check():
+            return False
+
+        def sample(first_local):
+            yield first_local
+        g = sample(sample)
+        next(g)
+        code = g.gi_code
+        words = (cls.ctypes.c_ssize_t * 40).from_address(id(g))
+        for k in range(4, 30):
+            if (words[k + 4] == id(code) and words[k] == id(sample)
+                    and words[k + 9] == id(sample) and words[k + 8] & 0xFFFFFFFF >= 1):
+                cls.gen_iframe = k
+                break
+        g.close()
+        return cls.gen_iframe is not None
+
+    @classmethod
+    def gen_locals(cls, o, code, n):
+        """The first n local slots (as ids, 0 for empty) of generator/coroutine o whose
+        code is code, or None when the frame does not hold that code. The values are
+        only compared with o's referents, never used as objects."""
+        k = cls.gen_iframe
+        words = (cls.ctypes.c_ssize_t * (k + 9 + n)).from_address(id(o))
+        if words[k + 4] != id(code):
+            return None
+        return words[k + 9:k + 9 + n]
+
     @classmethod
     def dict_ptr(cls, o):
         """Address of o's materialised __dict__ (0 if its attributes are inline)."""
@@ -1110,6 +1148,43 @@ def _walk(gens, skip, stack_frames, garbage_ids, emit, own=frozenset(), adj=None
 
     # Runtime objects --------------------------------------------------------
 
+    gen_layout = layout and _Layout311.gen_check()
+    localsplus_names = {}  # id(code) -> names of its local slots (3.11)
+
+    def gen_local_parts(o, R, parts, labelled):
+        """3.11: a suspended generator's or coroutine's locals, by name, read from its
+        embedded frame (Python can only reach them through gi_frame.f_locals, which
+        would make a frame object and a dict per generator, permanently)."""
+        try:
+            code = o.gi_code if _type_shortname(type(o)) == "generator" else (
+                o.cr_code if _type_shortname(type(o)) == "coroutine" else o.ag_code)
+        except AttributeError:
+            return
+        names = localsplus_names.get(id(code))
+        if names is None:
+            names = []
+            vfo = getattr(code, "_varname_from_oparg", None)
+            if vfo is not None:
+                while True:
+                    try:
+                        names.append(vfo(len(names)))
+                    except Exception:
+                        break
+            names = localsplus_names[id(code)] = tuple(names)
+        if not names:
+            return
+        slots = _Layout311.gen_locals(o, code, len(names))
+        code = None
+        if slots is None:
+            return
+        byid = {id(r): r for r in R}
+        for name, ptr in zip(names, slots):
+            if ptr and ptr in byid and ptr not in labelled and ptr not in own:
+                labelled.add(ptr)
+                push(byid[ptr])
+                parts.append('[%d,"local",%s]' % (ptr, _str_label(name)))
+        byid = None
+
     def h_generic_t(t):
         tn = jstr(_type_name(t))
         short = _type_shortname(t) if not _type_flags(t) & _HEAPTYPE else None
@@ -1137,6 +1212,8 @@ def _walk(gens, skip, stack_frames, garbage_ids, emit, own=frozenset(), adj=None
                             push(r)
                             parts.append('[%d,"attr","%s_frame"]' % (id(r), short[:2] if short != "async_generator" else "ag"))
                     r = None
+                    if gen_layout:
+                        gen_local_parts(o, R, parts, labelled)
                 parts.extend(leftovers(o, labelled, R))
             else:
                 parts = list(map(internal_fmt, map(id, R)))
