@@ -67,7 +67,10 @@ class DiffE2E(TempDirTest):
         # 10 % bar depends on how large the backlog was at the first dump).
         job = next(t for t in j["types"] if t["name"] == "__main__.Job")
         self.assertTrue(job["monotonic"])
-        self.assertAlmostEqual(job["count_delta"], s["count_delta"], delta=5)  # Jobs in flight
+        # Jobs in flight, plus those the program's threads made or finished during the
+        # walk: the dumper no longer holds them off the GIL (docs/dumper.md, threads).
+        self.assertAlmostEqual(job["count_delta"], s["count_delta"],
+                               delta=max(5, s["count_delta"] // 50))
         # The leak set (made after the first dump, alive in the last two): the one
         # consumer takes the oldest jobs first, so most jobs queued between the first
         # and second dumps are still queued at the third.

@@ -132,16 +132,22 @@ CHILD = textwrap.dedent(r'''
                              if not isinstance(r, (type, type(sys))))
         return out
 
+    # Objects of the dumper inside the heap: a short list and a long one holding its
+    # functions (both paths leave those items out), and its reference counts (each
+    # path leaves the dumper's references out of "rc" the same way).
+    ROOT.append([refgraph_dump._walk, "beside the dumper"])
+    ROOT.append([refgraph_dump.dump] + list(range(40)))
     gc.disable()
     OBJS = tracked_heap()
     GENS = [(OBJS, False)]
-    SKIP = {id(GENS), id(OBJS)}
+    OWN, ADJ = refgraph_dump._own_objects()
+    SKIP = {id(GENS), id(OBJS), id(OWN), id(ADJ)} | OWN
 
     def walk(name):
         fd = os.open(os.path.join(OUT, name), os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
         def emit(lines):
             os.write(fd, "".join(lines).encode("utf-8", "surrogatepass"))
-        n = refgraph_dump._walk(GENS, SKIP, [], set(), emit)
+        n = refgraph_dump._walk(GENS, SKIP, [], set(), emit, OWN, ADJ)
         os.close(fd)
         print(name, n[0], n[1], n[2])
 
@@ -247,6 +253,15 @@ class SameWalk(unittest.TestCase):
         self.assertEqual(len(long_x), 1)
         self.assertEqual(long_x[0]["repr"], "'" + "x" * 116 + "...")
         self.assertGreater(by_type["tuple"], 3000)
+        # The dumper's functions are not written, and the lists holding them skip them.
+        self.assertFalse([r for r in recs if (r.get("name") or "").startswith("refgraph_dump.")])
+        beside = [r for r in recs if r["type"] == "list" and r.get("len") == 2
+                  and any(x.get("repr") == "'beside the dumper'" for x in recs
+                          if x["id"] in {e[0] for e in r["refs"]})]
+        self.assertEqual(len(beside), 1)
+        self.assertEqual([e[1:] for e in beside[0]["refs"]], [["index", 1]])
+        (long41,) = [r for r in recs if r["type"] == "list" and r.get("len") == 41]
+        self.assertEqual([e[2] for e in long41["refs"]], list(range(1, 41)))
 
 
 @unittest.skipIf(SKIP, SKIP)

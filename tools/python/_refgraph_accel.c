@@ -19,6 +19,12 @@
  * count, itself a small int in the snapshot).  The comments at each such place name
  * the Python local it stands for; the formulas for "rc" follow from them.
  *
+ * The dumper's own objects (refgraph_dump._own_objects) come as two tables built once
+ * per walk: ids that chunk() skips, and per object the references the dumper's objects
+ * hold on it, which every "rc" leaves out exactly as the Python handlers do.  A short
+ * list that holds one of the skipped objects goes to its Python handler, which leaves
+ * that item out.
+ *
  * All records are ASCII (labels go through the JSON ASCII escaper), so the text is
  * built in a char buffer and handed to the walker's output list as ASCII str objects.
  */
@@ -199,6 +205,96 @@ static long long size_of(PyObject *o)
 #endif
 }
 
+/* ---- object sets ------------------------------------------------------------- */
+
+/* id -> count, for the dumper's own objects (skipped) and for the references they hold
+ * (left out of "rc"): built once per walk from the walker's set and dict of ids, then
+ * looked up per record without creating a Python int. Open addressing; 0 = empty. */
+typedef struct {
+    uintptr_t *keys;
+    Py_ssize_t *vals;
+    size_t mask;  /* capacity - 1; 0 when empty (nothing is ever found) */
+} ptrmap;
+
+static size_t ptr_slot(uintptr_t k, size_t mask)
+{
+    return (size_t)(((uint64_t)(k >> 4) * 0x9E3779B97F4A7C15ull) >> 20) & mask;
+}
+
+static Py_ssize_t ptrmap_get(const ptrmap *m, const void *p)
+{
+    if (m->mask == 0)
+        return 0;
+    uintptr_t k = (uintptr_t)p;
+    for (size_t i = ptr_slot(k, m->mask);; i = (i + 1) & m->mask) {
+        if (m->keys[i] == k)
+            return m->vals[i];
+        if (m->keys[i] == 0)
+            return 0;
+    }
+}
+
+static void ptrmap_free(ptrmap *m)
+{
+    PyMem_Free(m->keys);
+    PyMem_Free(m->vals);
+    m->keys = NULL;
+    m->vals = NULL;
+    m->mask = 0;
+}
+
+/* From a set of ids (each counts 1) or a dict id -> count. */
+static int ptrmap_build(ptrmap *m, PyObject *src)
+{
+    ptrmap_free(m);
+    Py_ssize_t n = PyObject_Size(src);
+    if (n < 0)
+        return -1;
+    if (n == 0)
+        return 0;
+    size_t cap = 16;
+    while (cap < (size_t)n * 2)
+        cap *= 2;
+    m->keys = PyMem_Calloc(cap, sizeof *m->keys);
+    m->vals = PyMem_Calloc(cap, sizeof *m->vals);
+    if (m->keys == NULL || m->vals == NULL) {
+        ptrmap_free(m);
+        PyErr_NoMemory();
+        return -1;
+    }
+    m->mask = cap - 1;
+    PyObject *it = PyObject_GetIter(src);
+    if (it == NULL) {
+        ptrmap_free(m);
+        return -1;
+    }
+    PyObject *key;
+    while ((key = PyIter_Next(it)) != NULL) {
+        uintptr_t k = (uintptr_t)PyLong_AsVoidPtr(key);
+        Py_ssize_t v = 1;
+        if (!(k == 0 && PyErr_Occurred()) && PyDict_Check(src)) {
+            PyObject *val = PyDict_GetItemWithError(src, key);  /* borrowed */
+            v = val ? PyLong_AsSsize_t(val) : -1;
+        }
+        Py_DECREF(key);
+        if (PyErr_Occurred())
+            break;
+        if (k == 0)
+            continue;
+        size_t i = ptr_slot(k, m->mask);
+        while (m->keys[i] != 0 && m->keys[i] != k)
+            i = (i + 1) & m->mask;
+        m->keys[i] = k;
+        m->vals[i] = v;
+    }
+    Py_DECREF(it);
+    if (PyErr_Occurred()) {
+        ptrmap_free(m);
+        return -1;
+    }
+    return 0;
+}
+
 /* ---- records ----------------------------------------------------------------- */
 
 static int head(textbuf *b, PyObject *o, const char *type_json, long long size)
@@ -212,18 +308,18 @@ static int head(textbuf *b, PyObject *o, const char *type_json, long long size)
 
 /* drain(): `"rc":{getrefcount(x) - 3}` with x held by the batch, the loop variable and
  * getrefcount's argument; only the batch's reference is real here. */
-static long long batch_rc(PyObject *x)
+static long long batch_rc(PyObject *x, const ptrmap *adj)
 {
-    return (long long)Py_REFCNT(x) - 1;
+    return (long long)Py_REFCNT(x) - 1 - ptrmap_get(adj, x);
 }
 
-static int rec_int(textbuf *b, PyObject *x)
+static int rec_int(textbuf *b, PyObject *x, const ptrmap *adj)
 {
     long long size = size_of(x);
     if (size < 0)
         return -1;
     if (head(b, x, "\"int\"", size) < 0 || TB_LIT(b, ",\"rc\":") < 0 ||
-        tb_i64(b, batch_rc(x)) < 0 || TB_LIT(b, ",\"repr\":\"") < 0)
+        tb_i64(b, batch_rc(x, adj)) < 0 || TB_LIT(b, ",\"repr\":\"") < 0)
         return -1;
     int overflow = 0;
     long long v = PyLong_AsLongLongAndOverflow(x, &overflow);
@@ -253,10 +349,10 @@ static int rec_int(textbuf *b, PyObject *x)
     return TB_LIT(b, "\"}\n");
 }
 
-static int rec_float(textbuf *b, PyObject *x)
+static int rec_float(textbuf *b, PyObject *x, const ptrmap *adj)
 {
     if (head(b, x, "\"float\"", 24) < 0 || TB_LIT(b, ",\"rc\":") < 0 ||
-        tb_i64(b, batch_rc(x)) < 0 || TB_LIT(b, ",\"repr\":\"") < 0)
+        tb_i64(b, batch_rc(x, adj)) < 0 || TB_LIT(b, ",\"repr\":\"") < 0)
         return -1;
     PyObject *r = PyFloat_Type.tp_repr(x);
     if (r == NULL)
@@ -268,7 +364,7 @@ static int rec_float(textbuf *b, PyObject *x)
     return TB_LIT(b, "\"}\n");
 }
 
-static int rec_str(textbuf *b, PyObject *x)
+static int rec_str(textbuf *b, PyObject *x, const ptrmap *adj)
 {
     Py_ssize_t n = PyUnicode_GET_LENGTH(x);
     PyObject *r;
@@ -288,7 +384,7 @@ static int rec_str(textbuf *b, PyObject *x)
     if (size < 0)
         goto out;
     if (head(b, x, "\"str\"", size) < 0 || TB_LIT(b, ",\"len\":") < 0 || tb_i64(b, n) < 0 ||
-        TB_LIT(b, ",\"rc\":") < 0 || tb_i64(b, batch_rc(x)) < 0 || TB_LIT(b, ",\"repr\":") < 0)
+        TB_LIT(b, ",\"rc\":") < 0 || tb_i64(b, batch_rc(x, adj)) < 0 || TB_LIT(b, ",\"repr\":") < 0)
         goto out;
     Py_ssize_t rn = PyUnicode_GET_LENGTH(r);
     if (rn > REPR_MAX) {
@@ -309,10 +405,16 @@ out:
  * argument, of which only the sequence's reference is real here.  Returns the number
  * of edges, or -1. */
 static Py_ssize_t rec_seq(textbuf *b, PyObject *o, int is_tuple, const char *fl,
-                          Py_ssize_t fl_len, PyObject *pend)
+                          Py_ssize_t fl_len, PyObject *pend, const ptrmap *adj,
+                          const ptrmap *skip)
 {
     Py_ssize_t n = is_tuple ? PyTuple_GET_SIZE(o) : PyList_GET_SIZE(o);
     PyObject **items = is_tuple ? &PyTuple_GET_ITEM(o, 0) : ((PyListObject *)o)->ob_item;
+    /* A list item that is the dumper's own: the Python handler leaves it out. */
+    for (Py_ssize_t i = 0; !is_tuple && i < n; i++) {
+        if (ptrmap_get(skip, items[i]))
+            return -2;
+    }
     /* pend_ext(untracked(trk, o)) */
     for (Py_ssize_t i = 0; i < n; i++) {
         if (!PyObject_GC_IsTracked(items[i]) && PyList_Append(pend, items[i]) < 0)
@@ -323,7 +425,7 @@ static Py_ssize_t rec_seq(textbuf *b, PyObject *o, int is_tuple, const char *fl,
         return -1;
     if (head(b, o, is_tuple ? "\"tuple\"" : "\"list\"", size) < 0 ||
         TB_LIT(b, ",\"len\":") < 0 || tb_i64(b, n) < 0 || TB_LIT(b, ",\"rc\":") < 0 ||
-        tb_i64(b, (long long)Py_REFCNT(o) - 1) < 0 || tb_put(b, fl, (size_t)fl_len) < 0 ||
+        tb_i64(b, (long long)Py_REFCNT(o) - 1 - ptrmap_get(adj, o)) < 0 || tb_put(b, fl, (size_t)fl_len) < 0 ||
         TB_LIT(b, ",\"refs\":[") < 0)
         return -1;
     for (Py_ssize_t i = 0; i < n; i++) {
@@ -404,7 +506,7 @@ static int collect_ref(PyObject *r, void *arg)
 
 /* h's fast case; returns the edge count, or -2 when h itself must run. */
 static Py_ssize_t rec_plain(textbuf *b, plainspec *p, PyObject *o, const char *fl,
-                            Py_ssize_t fl_len, PyObject *pend)
+                            Py_ssize_t fl_len, PyObject *pend, const ptrmap *adj)
 {
     PyObject *v[PLAIN_MAX + 2];
     refs_seen rs = {v, 0, PLAIN_MAX + 2};
@@ -431,7 +533,7 @@ static Py_ssize_t rec_plain(textbuf *b, plainspec *p, PyObject *o, const char *f
             return -1;
     }
     if (head(b, o, p->tn, size) < 0 || TB_LIT(b, ",\"rc\":") < 0 ||
-        tb_i64(b, (long long)Py_REFCNT(o) - 1) < 0 || tb_put(b, fl, (size_t)fl_len) < 0 ||
+        tb_i64(b, (long long)Py_REFCNT(o) - 1 - ptrmap_get(adj, o)) < 0 || tb_put(b, fl, (size_t)fl_len) < 0 ||
         TB_LIT(b, ",\"refs\":[") < 0)
         return -1;
     for (Py_ssize_t i = 0; i < rs.n - 1; i++) {
@@ -462,6 +564,9 @@ typedef struct {
     PyObject *d_n;      /* n: length of the last str written */
     PyObject *d_t;      /* t: type of the current item */
     plainspec *last_plain;  /* spec of the handler last looked up, or NULL */
+    ptrmap skip;        /* the dumper's own objects: chunk() skips them */
+    ptrmap adj;         /* references the dumper's objects hold: not in "rc" */
+    Py_ssize_t skipped; /* objects chunk() skipped since the last skipped() */
     textbuf out;
 } Walker;
 
@@ -484,6 +589,8 @@ static void walker_dealloc(PyObject *self)
 {
     Walker *w = (Walker *)self;
     walker_clear(w);
+    ptrmap_free(&w->skip);
+    ptrmap_free(&w->adj);
     PyMem_Free(w->out.p);
     Py_TYPE(self)->tp_free(self);
 }
@@ -557,25 +664,36 @@ static Py_ssize_t one(Walker *w, PyObject *o, PyObject *fl, const char *fl_s,
         w->last_plain = cap ? PyCapsule_GetPointer(cap, "refgraph.plainspec") : NULL;
     }
     if (w->last_plain != NULL) {
-        Py_ssize_t ne = rec_plain(&w->out, w->last_plain, o, fl_s, fl_len, w->pend);
+        Py_ssize_t ne = rec_plain(&w->out, w->last_plain, o, fl_s, fl_len, w->pend, &w->adj);
         if (ne != -2)
             return ne;
     }
+    Py_ssize_t ne = -2;
     if (h == w->h_tuple && PyTuple_CheckExact(o) && PyTuple_GET_SIZE(o) <= INLINE_SEQ)
-        return rec_seq(&w->out, o, 1, fl_s, fl_len, w->pend);
-    if (h == w->h_list && PyList_CheckExact(o) && PyList_GET_SIZE(o) <= INLINE_SEQ)
-        return rec_seq(&w->out, o, 0, fl_s, fl_len, w->pend);
+        ne = rec_seq(&w->out, o, 1, fl_s, fl_len, w->pend, &w->adj, &w->skip);
+    else if (h == w->h_list && PyList_CheckExact(o) && PyList_GET_SIZE(o) <= INLINE_SEQ)
+        ne = rec_seq(&w->out, o, 0, fl_s, fl_len, w->pend, &w->adj, &w->skip);
+    if (ne != -2)
+        return ne;
     return call_handler(w, h, o, fl);
 }
 
 static int walker_init(PyObject *self, PyObject *args, PyObject *kw)
 {
     Walker *w = (Walker *)self;
-    PyObject *hmap, *make, *buf, *pend, *h_tuple, *h_list;
-    if (!PyArg_ParseTuple(args, "O!OO!O!OO:Walker", &PyDict_Type, &hmap, &make, &PyList_Type,
-                          &buf, &PyList_Type, &pend, &h_tuple, &h_list))
+    PyObject *hmap, *make, *buf, *pend, *h_tuple, *h_list, *skip, *adj;
+    if (!PyArg_ParseTuple(args, "O!OO!O!OOOO!:Walker", &PyDict_Type, &hmap, &make, &PyList_Type,
+                          &buf, &PyList_Type, &pend, &h_tuple, &h_list, &skip,
+                          &PyDict_Type, &adj))
         return -1;
+    if (!PyAnySet_Check(skip)) {
+        PyErr_SetString(PyExc_TypeError, "Walker: skip must be a set of ids");
+        return -1;
+    }
     walker_clear(w);
+    if (ptrmap_build(&w->skip, skip) < 0 || ptrmap_build(&w->adj, adj) < 0)
+        return -1;
+    w->skipped = 0;
     w->hmap = Py_NewRef(hmap);
     w->make = Py_NewRef(make);
     w->buf = Py_NewRef(buf);
@@ -630,6 +748,10 @@ static PyObject *walker_chunk(PyObject *self, PyObject *fl)
     while (w->pos < end && w->pos < PyList_GET_SIZE(w->lst)) {
         PyObject *o = PyList_GET_ITEM(w->lst, w->pos);
         w->pos++;
+        if (ptrmap_get(&w->skip, o)) {
+            w->skipped++;
+            continue;
+        }
         Py_ssize_t ne = one(w, o, fl, fl_s, fl_len, &last_t, &last_h);
         if (ne < 0)
             return NULL;
@@ -668,15 +790,15 @@ static PyObject *walker_run(PyObject *self, PyObject *batch)
         Py_XSETREF(w->d_t, (PyObject *)t);  /* t = type(x) */
         int r;
         if (t == &PyLong_Type) {
-            r = rec_int(&w->out, x);
+            r = rec_int(&w->out, x, &w->adj);
         } else if (t == &PyUnicode_Type) {
             PyObject *n = PyLong_FromSsize_t(PyUnicode_GET_LENGTH(x));  /* n = len(x) */
             if (n == NULL)
                 return NULL;
             Py_XSETREF(w->d_n, n);
-            r = rec_str(&w->out, x);
+            r = rec_str(&w->out, x, &w->adj);
         } else if (t == &PyFloat_Type) {
-            r = rec_float(&w->out, x);
+            r = rec_float(&w->out, x, &w->adj);
         } else {
             /* Untracked objects carry no "gc" flag. */
             Py_ssize_t ne = one(w, x, empty_str, "", 0, &last_t, &last_h);
@@ -763,6 +885,15 @@ fail:
     return NULL;
 }
 
+/* skipped(): how many of the dumper's own objects chunk() skipped; resets the count. */
+static PyObject *walker_skipped(PyObject *self, PyObject *unused)
+{
+    Walker *w = (Walker *)self;
+    Py_ssize_t n = w->skipped;
+    w->skipped = 0;
+    return PyLong_FromSsize_t(n);
+}
+
 static PyObject *walker_close(PyObject *self, PyObject *unused)
 {
     walker_clear((Walker *)self);
@@ -777,6 +908,7 @@ static PyMethodDef walker_methods[] = {
     {"run", walker_run, METH_O, "run(batch): write a batch of untracked objects"},
     {"end", walker_end, METH_NOARGS, "end(): a drain() ends; returns its edge count"},
     {"plain", walker_plain, METH_VARARGS, "plain(h, t, tn, labels, single_dict, sz)"},
+    {"skipped", walker_skipped, METH_NOARGS, "skipped(): own objects chunk() skipped"},
     {"close", walker_close, METH_NOARGS, "close(): drop every reference"},
     {NULL, NULL, 0, NULL},
 };
@@ -787,7 +919,8 @@ static PyTypeObject WalkerType = {
     .tp_basicsize = sizeof(Walker),
     .tp_dealloc = walker_dealloc,
     .tp_flags = Py_TPFLAGS_DEFAULT,
-    .tp_doc = "Walker(hmap, make, buf, pend, h_tuple, h_list): refgraph_dump's inner loops",
+    .tp_doc = "Walker(hmap, make, buf, pend, h_tuple, h_list, skip, adj): refgraph_dump's "
+              "inner loops",
     .tp_methods = walker_methods,
     .tp_init = walker_init,
     .tp_new = PyType_GenericNew,
@@ -846,7 +979,7 @@ PyMODINIT_FUNC PyInit__refgraph_accel(void)
     }
 #endif
     if (empty_str == NULL ||
-        PyModule_AddIntConstant(m, "API", 1) < 0 ||
+        PyModule_AddIntConstant(m, "API", 2) < 0 ||
         PyModule_AddObjectRef(m, "Walker", (PyObject *)&WalkerType) < 0) {
         Py_DECREF(m);
         return NULL;

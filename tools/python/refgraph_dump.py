@@ -53,9 +53,13 @@ RUNTIME = "%s %d.%d.%d" % (
     *sys.version_info[:3],
 )
 
-# Threads are kept off the GIL for this long while a snapshot is taken (seconds).
-# Large enough for a multi-million-object heap; docs/dumper.md explains the trade-off.
-SWITCH_INTERVAL = float(os.environ.get("REFGRAPH_DUMP_SWITCH_INTERVAL", "30"))
+# The thread switch interval during the walk (seconds), or None to leave it alone (the
+# default). A raised interval does not keep other threads off the GIL: a thread that
+# gets it once (any GIL release, or a request timed on the old interval) keeps it for
+# the whole raised interval, which stretched dumps next to busy threads to minutes.
+# The walk tolerates concurrent changes instead; docs/dumper.md explains the trade-off.
+SWITCH_INTERVAL = (float(os.environ["REFGRAPH_DUMP_SWITCH_INTERVAL"])
+                   if os.environ.get("REFGRAPH_DUMP_SWITCH_INTERVAL") else None)
 
 _REPR_MAX = 120
 _CHUNK = 2048  # objects per batch: bounds the output buffer and the pending list
@@ -93,7 +97,7 @@ try:
     import _refgraph_accel
 except ImportError:
     _refgraph_accel = None
-if getattr(_refgraph_accel, "API", None) != 1:
+if getattr(_refgraph_accel, "API", None) != 2:
     _refgraph_accel = None
 
 
@@ -128,6 +132,60 @@ _GetSetDescr = types.GetSetDescriptorType
 _NoneType = type(None)
 _deque = collections.deque
 _WeakRef = weakref.ref
+_BuiltinFunctionType = types.BuiltinFunctionType
+_chain = itertools.chain.from_iterable
+# Attribute names CPython gives the references of its own types: the walk labels a
+# referent with the name whose value it is (matched by identity, so every label is a
+# real reference), read through the builtin type's own getset/member descriptor (no
+# user code runs, and nothing is created). Keyed by the builtin type's qualified name;
+# a subclass gets the names of its builtin bases. Referents left unnamed are listed in
+# docs/dumper.md.
+_NAMED_ATTRS = {
+    "traceback": ("tb_frame", "tb_next"),
+    "BaseException": ("args", "__traceback__", "__cause__", "__context__"),
+    "generator": ("gi_code", "__name__", "__qualname__"),
+    "coroutine": ("cr_code", "__name__", "__qualname__"),
+    "async_generator": ("ag_code", "__name__", "__qualname__"),
+    "builtin_function_or_method": ("__self__", "__module__"),
+    "functools.partial": ("func", "args", "keywords"),
+    "functools._lru_cache_wrapper": ("__wrapped__",),
+    "property": ("fget", "fset", "fdel", "__doc__"),
+    "classmethod": ("__func__", "__wrapped__"),
+    "staticmethod": ("__func__", "__wrapped__"),
+    "super": ("__thisclass__", "__self__", "__self_class__"),
+    "collections.defaultdict": ("default_factory",),
+    "weakref.ReferenceType": ("__callback__",),
+    "method-wrapper": ("__self__",),
+    "member_descriptor": ("__objclass__",),
+    "getset_descriptor": ("__objclass__",),
+    "method_descriptor": ("__objclass__",),
+    "wrapper_descriptor": ("__objclass__",),
+    "classmethod_descriptor": ("__objclass__",),
+}
+_DESCR_TYPES = ("getset_descriptor", "member_descriptor")
+
+
+def _named_attrs(t):
+    """(name, descriptor) pairs that label t's references: the _NAMED_ATTRS names of
+    t's builtin bases, each read by the descriptor the base defines (never a Python
+    one: a subclass's property of the same name is not used)."""
+    out = []
+    for c in _type_mro(t):
+        if _type_flags(c) & _HEAPTYPE:
+            continue
+        for name in _NAMED_ATTRS.get(_type_name(c), ()):
+            found, d = _cls_dict_get(c, name)
+            if found and _type_shortname(type(d)) in _DESCR_TYPES \
+                    and not any(n == name for n, _ in out):
+                out.append((name, d))
+    # A "__dict__" (functools.partial, lru_cache wrappers, SimpleNamespace, exceptions)
+    # is expanded by the caller when a dict is among the referents.
+    return out
+
+
+# The fields of a code object that the walk follows (code reports no referents to gc).
+_CODE_ATTRS = ("co_consts", "co_names", "co_filename", "co_name", "co_qualname",
+               "co_linetable", "co_exceptiontable")
 
 
 # ---------------------------------------------------------------------------
@@ -192,6 +250,35 @@ def _atom_repr(o):
     if o is None:
         return "None"
     return None
+
+
+def _builtin_qualname(o):
+    """`module.name` or `Class.name` of a builtin function, method-wrapper or method
+    descriptor, from the fields stored in the object (__self__, __objclass__, __name__:
+    C getters), never from a __qualname__ lookup a metaclass could answer. Builtins'
+    own functions are bare (`len`), as builtin types are. None if there is no name."""
+    try:
+        nm = o.__name__
+    except Exception:
+        return None
+    if type(nm) is not str:
+        return None
+    try:
+        if _type_shortname(type(o)) in ("builtin_function_or_method", "method-wrapper"):
+            owner = o.__self__
+            if owner is None:
+                return nm
+            ot = type(owner)
+            if any(c is _ModuleType for c in _type_mro(ot)):
+                mod = dict.get(_module_dict(owner), "__name__")
+                return nm if type(mod) is not str or mod == "builtins" else mod + "." + nm
+            if not any(c is type for c in _type_mro(ot)):
+                owner = ot
+        else:
+            owner = o.__objclass__
+        return _type_name(owner) + "." + nm
+    except Exception:
+        return nm
 
 
 def _safe_repr(o, depth=0):
@@ -294,6 +381,44 @@ class _Layout311:
         words = (cls.ctypes.c_ssize_t * (cls.keys_word + 1)).from_address(id(t))
         return cls._names_at(words[cls.keys_word])
 
+    gen_iframe = None  # word offset of a 3.11 generator's embedded frame, once found
+    gen_checked = False
+
+    @classmethod
+    def gen_check(cls):
+        """Find where a 3.11 generator keeps its frame (f_func, ..., f_code at +4 words,
+        the locals from +9) on a sample generator, by the values it must hold."""
+        if cls.gen_checked:
+            return cls.gen_iframe is not None
+        cls.gen_checked = True
+        if not cls.check():
+            return False
+
+        def sample(first_local):
+            yield first_local
+        g = sample(sample)
+        next(g)
+        code = g.gi_code
+        words = (cls.ctypes.c_ssize_t * 40).from_address(id(g))
+        for k in range(4, 30):
+            if (words[k + 4] == id(code) and words[k] == id(sample)
+                    and words[k + 9] == id(sample) and words[k + 8] & 0xFFFFFFFF >= 1):
+                cls.gen_iframe = k
+                break
+        g.close()
+        return cls.gen_iframe is not None
+
+    @classmethod
+    def gen_locals(cls, o, code, n):
+        """The first n local slots (as ids, 0 for empty) of generator/coroutine o whose
+        code is code, or None when the frame does not hold that code. The values are
+        only compared with o's referents, never used as objects."""
+        k = cls.gen_iframe
+        words = (cls.ctypes.c_ssize_t * (k + 9 + n)).from_address(id(o))
+        if words[k + 4] != id(code):
+            return None
+        return words[k + 9:k + 9 + n]
+
     @classmethod
     def dict_ptr(cls, o):
         """Address of o's materialised __dict__ (0 if its attributes are inline)."""
@@ -350,6 +475,103 @@ def _write_all(fd, data):
 
 
 # ---------------------------------------------------------------------------
+# The dumper's own objects
+
+def _own_modules():
+    """The dumper's modules: this one, the `python -m refgraph_dump` copy that started
+    the runner, and the C accelerator."""
+    out = []
+    for m in (sys.modules.get(__name__), _runner_copy, _refgraph_accel):
+        if m is not None and not any(m is x for x in out):
+            out.append(m)
+    return out
+
+
+def _own_objects():
+    """What the dumper owns, so that no snapshot shows it: its modules and their
+    namespaces, every function, class and code object defined in this file, and every
+    object that only those hold (their constants, caches, locks, bound helpers,
+    closures...), found by reference counting: an object joins when the references
+    the members hold on it account for its whole reference count.
+
+    Returns (own, adj): the ids of the dumper's objects, and for every other object the
+    members refer to, id -> how many references they hold on it, which its record's
+    "rc" leaves out (so that "rc" still counts only references that a snapshot shows
+    or that come from outside the heap). Objects whose referents gc cannot list (code)
+    are read field by field, as the walk reads them."""
+    getrefcount = sys.getrefcount
+    grefs = gc.get_referents
+    mods = _own_modules()
+    dicts = [_module_dict(m) for m in mods]
+    dict_ids = {id(d) for d in dicts}
+    # Classes are recognised by the name of this module (never "__main__": the runner's
+    # copy runs as __main__ and defines no class, and the program's classes would match).
+    own_name = __name__
+    members = {}
+    for o in mods + dicts:
+        members[id(o)] = o
+    if (_runner_active or _runner_copy is not None or _own_threads
+            or globals().get("_installed")):
+        # The runner's callbacks (at exit, signal, timer thread; and those install()
+        # sets up, which sets _installed) are held from C, where no reference from the
+        # module leads: find every function of this module by its globals (a scan of
+        # the heap, ~30 ns per object, so only when such callbacks exist).
+        for o in gc.get_referrers(*dicts):
+            if type(o) is _FunctionType and id(o.__globals__) in dict_ids:
+                members[id(o)] = o
+        o = None
+    work = list(members.values())
+    mods = dicts = None
+    count = {}
+    cand = {}
+    while True:
+        while work:
+            o = work.pop()
+            if type(o) is _CodeType:
+                rs = [getattr(o, a) for a in _CODE_ATTRS if getattr(o, a, None) is not None]
+            else:
+                rs = grefs(o)
+            for r in rs:
+                ri = id(r)
+                if ri in members:
+                    continue
+                count[ri] = count.get(ri, 0) + 1
+                if ri in cand:
+                    continue
+                t = type(r)
+                # A cell one of its closures holds is the dumper's even while a running
+                # frame of that closure holds it too.
+                if ((t is _FunctionType and id(r.__globals__) in dict_ids) or t is _CellType
+                        or (t is _BuiltinFunctionType and id(r.__self__) in members)
+                        or (t is _CodeType and os.path.normcase(os.path.abspath(r.co_filename)) == _FILE)
+                        or (any(c is type for c in _type_mro(t))
+                            and _cls_dict_get(r, "__module__")[1] == own_name)):
+                    members[ri] = r
+                    work.append(r)
+                else:
+                    cand[ri] = r
+            rs = r = o = None
+        # Each candidate is held here by cand, the loop variable and getrefcount's
+        # argument: 3 references that are not the heap's.
+        # An instance of one of the dumper's classes is its own wherever else it is held
+        # (e.g. by a frame of the dumper that is running).
+        for r in cand.values():
+            if getrefcount(r) - 3 == count[id(r)] or id(type(r)) in members:
+                work.append(r)
+        r = None
+        if not work:
+            break
+        for r in work:
+            ri = id(r)
+            members[ri] = r
+            del cand[ri]
+        r = None
+    adj = {ri: count[ri] for ri in cand}
+    cand = None
+    return set(members), adj
+
+
+# ---------------------------------------------------------------------------
 # Roots
 
 def _frame_label(f):
@@ -367,10 +589,11 @@ def _is_own_frame(f):
     return _runner_active and (fn == "<frozen runpy>" or os.path.basename(fn) == "runpy.py")
 
 
-def _collect_roots(garbage):
+def _collect_roots(garbage, own_objects=frozenset()):
     """Root records (as JSON lines), the frames on the program's thread stacks, and the
     ids of the dumper's own frames. Runs before gc.get_objects(): every object it
-    creates is either freed or has its id in the skip set."""
+    creates is either freed or has its id in the skip set. Modules whose id is in
+    own_objects (the dumper's) are not roots."""
     lines = []
     stack_frames = []
     own = set()
@@ -397,7 +620,7 @@ def _collect_roots(garbage):
             f = f.f_back
     del frames, f
     for name, m in list(sys.modules.items()):
-        if m is None or type(name) is not str:
+        if m is None or type(name) is not str or id(m) in own_objects:
             continue
         lines.append('{"rec":"root","id":%d,"kind":"module","label":%s}\n' % (id(m), _jstr(name)))
     import builtins
@@ -416,15 +639,22 @@ def _collect_roots(garbage):
 # ---------------------------------------------------------------------------
 # The walk
 
-def _walk(gens, skip, stack_frames, garbage_ids, emit):
+def _walk(gens, skip, stack_frames, garbage_ids, emit, own=frozenset(), adj=None):
     """Emit one object record per tracked object in the lists of gens and per untracked
-    object reachable from them. Returns (objects, edges). emit(list_of_lines) writes."""
+    object reachable from them. Returns (objects, edges). emit(list_of_lines) writes.
+    own: ids of the dumper's objects (see _own_objects), never written; the tracked ones
+    must also be in skip. adj: id -> references the dumper's objects hold on it, left
+    out of its "rc"."""
     getrefcount = sys.getrefcount
     getsizeof = sys.getsizeof
     trk = gc.is_tracked
     grefs = gc.get_referents
     jstr = _jstr
-    seen = set()  # ids of the untracked objects written so far
+    seen = set(own)  # ids of the untracked objects written so far, and the dumper's
+    adjget = (adj if adj else {}).get
+    # References to the dumper's objects (sys.modules' entry, a program's `import
+    # refgraph_dump`) are left out of the records, so they never dangle; the checks
+    # cost a set test per item and are skipped when own is empty.
     pend = []
     pend_app = pend.append
     keep = []  # untracked objects already written: their ids must not be reused
@@ -450,23 +680,53 @@ def _walk(gens, skip, stack_frames, garbage_ids, emit):
     idx_tmpl = [",".join('[%%d,"index",%d]' % k for k in range(n)) for n in range(33)]
     index_fmt = '[%d,"index",%d]'.__mod__
 
-    def long_seq(head, items, n):
-        """Write a record with a long refs list piece by piece, so that the line is
-        never held whole. Nothing else may append to buf meanwhile (no drain() here:
-        it would interleave other records into this one)."""
+    def long_record(head, it, fmt_chunk):
+        """Write a record with a long refs list piece by piece: head, then the text of
+        each chunk of items from iterator it (fmt_chunk(chunk, edges_so_far) returns
+        the chunk's text and its number of edges), handed to the file chunk by chunk, so
+        that neither the line nor a list of its parts is ever held whole. The callers
+        pass an iterator over a copy made by one C call (8 bytes per item, 16 per dict
+        entry), so that no thread can change the items between two chunks; an iterator
+        that raises RuntimeError anyway ends the list there. Nothing else may
+        append to buf meanwhile (no drain() here: it would interleave other records
+        into this one). Returns the number of edges written."""
         app(head)
-        it = iter(items)
-        for start in range(0, n, _CHUNK):
-            chunk = tuple(islice(it, _CHUNK))
-            text = ",".join(map(index_fmt, zip(map(id, chunk), range(start, start + len(chunk)))))
-            pend_ext(untracked(trk, chunk))
+        ne = 0
+        pos = 0
+        while True:
+            try:
+                chunk = tuple(islice(it, _CHUNK))  # one C call: no thread runs inside
+            except RuntimeError:
+                break
+            if not chunk:
+                break
+            pos0 = pos
+            pos += len(chunk)
+            text, k = fmt_chunk(chunk, pos0)
             chunk = None
-            app("," + text if start else text)
+            if k:
+                app("," + text if ne else text)
             text = None
-            if len(buf) >= _FLUSH_LINES:
-                emit(buf)
-                buf.clear()
+            ne += k
+            emit(buf)
+            buf.clear()
         app("]}\n")
+        return ne
+
+    def pairs_of(flat):
+        """(key, value) pairs from a flat [k0, v0, k1, v1, ...] list, made one chunk at a
+        time by the caller's islice."""
+        it = iter(flat)
+        return zip(it, it)
+
+    def seq_chunk(chunk, start):
+        pend_ext(untracked(trk, chunk))
+        pairs = zip(map(id, chunk), range(start, start + len(chunk)))
+        if own and not own.isdisjoint(map(id, chunk)):  # as in h_small_seq (any sequence)
+            pairs = [p for p in pairs if p[0] not in own]
+            # The index goes on from the real position; the edge count is what is written.
+            return ",".join(map(index_fmt, pairs)), len(pairs)
+        return ",".join(map(index_fmt, pairs)), len(chunk)
 
     sizers = {}
 
@@ -501,30 +761,31 @@ def _walk(gens, skip, stack_frames, garbage_ids, emit):
     # loop variable, its own parameter; getrefcount adds its argument: rc = n - 4.
 
     def h_atom(t):
-        head = '{"rec":"object","id":%%d,"type":%s' % jstr(_type_name(t))
+        tn = jstr(_type_name(t))
         has_len = any(c is str or c is bytes for c in _type_mro(t))
 
         def h(o, fl):
             r = _atom_repr(o)
-            app('%s,"size":%d,"rc":%d%s%s,"repr":%s}\n'
-                % (head % id(o), size_of(o), getrefcount(o) - 4,
+            app('{"rec":"object","id":%d,"type":%s,"size":%d,"rc":%d%s%s,"repr":%s}\n'
+                % (id(o), tn, size_of(o), getrefcount(o) - 4 - adjget(id(o), 0),
                    (',"len":%d' % len(o)) if has_len else "", fl, jstr(r)))
             return 0
         return h
 
     def h_seq(t, base_iter):
-        """tuple, list, deque and their subclasses: items as [i] edges."""
+        """deque, and subclasses of tuple, list and deque: items as [i] edges."""
         tn = jstr(_type_name(t))
         exact = t is tuple or t is list or t is _deque
         sub_heap = not exact and _type_flags(t) & _HEAPTYPE
 
         def h(o, fl):
-            items = o if exact else tuple(base_iter(o))
+            if exact and len(o) > 32:
+                return long_record(
+                    f'{{"rec":"object","id":{id(o)},"type":{tn},"size":{size_of(o)},"len":{len(o)},'
+                    f'"rc":{getrefcount(o) - 4 - adjget(id(o), 0)}{fl},"refs":[',
+                    iter(tuple(base_iter(o))), seq_chunk)
+            items = tuple(base_iter(o))  # one C call: a copy no other thread changes
             n = len(items)
-            if n > 32 and exact:
-                long_seq(f'{{"rec":"object","id":{id(o)},"type":{tn},"size":{size_of(o)},"len":{n},'
-                         f'"rc":{getrefcount(o) - 4}{fl},"refs":[', items, n)
-                return n
             refs = (idx_tmpl[n] % tuple(map(id, items)) if n <= 32 else
                     ",".join(map(index_fmt, zip(map(id, items), range(n)))))
             pend_ext(untracked(trk, items))
@@ -536,31 +797,49 @@ def _walk(gens, skip, stack_frames, garbage_ids, emit):
                     ne += len(extra)
             items = None
             app(f'{{"rec":"object","id":{id(o)},"type":{tn},"size":{size_of(o)},"len":{n},'
-                f'"rc":{getrefcount(o) - 4}{fl},"refs":[{refs}]}}\n')
+                f'"rc":{getrefcount(o) - 4 - adjget(id(o), 0)}{fl},"refs":[{refs}]}}\n')
             return ne
         return h
 
     def h_small_seq(tname):
         """Exact tuple and list: items as [i] edges; long ones are written in pieces."""
+        filtered = tname == "list"  # a list may hold the dumper's objects (see below)
+
         def h(o, fl):
-            n = len(o)
-            if n > 32:
-                long_seq(f'{{"rec":"object","id":{id(o)},"type":"{tname}","size":{getsizeof(o)},"len":{n},'
-                         f'"rc":{getrefcount(o) - 4}{fl},"refs":[', o, n)
-                return n
-            refs = idx_tmpl[n] % tuple(map(id, o))
+            if len(o) > 32:
+                return long_record(
+                    f'{{"rec":"object","id":{id(o)},"type":"{tname}","size":{getsizeof(o)},'
+                    f'"len":{len(o)},"rc":{getrefcount(o) - 4 - adjget(id(o), 0)}{fl},"refs":[',
+                    iter(tuple(o)), seq_chunk)
+            ids = tuple(map(id, o))  # one C call: another thread may change a list between two
+            n = len(ids)
+            ne = n
+            # An item that is the dumper's is left out of a list (the interpreter's list of
+            # extension modules holds _refgraph_accel; a program may list dump()). A
+            # tuple or an instance attribute that holds one dangles: cheaper, and rare.
+            if filtered and own and not own.isdisjoint(ids):
+                pairs = [p for p in zip(ids, range(n)) if p[0] not in own]
+                refs = ",".join(map(index_fmt, pairs))
+                ne = len(pairs)
+                pairs = None
+            else:
+                refs = idx_tmpl[n] % ids if n <= 32 else ",".join(map(index_fmt, zip(ids, range(n))))
+            ids = None  # before the rc: an empty one is the shared () that may be o
             pend_ext(untracked(trk, o))
             app(f'{{"rec":"object","id":{id(o)},"type":"{tname}","size":{getsizeof(o)},"len":{n},'
-                f'"rc":{getrefcount(o) - 4}{fl},"refs":[{refs}]}}\n')
-            return n
+                f'"rc":{getrefcount(o) - 4 - adjget(id(o), 0)}{fl},"refs":[{refs}]}}\n')
+            return ne
         return h
 
     h_tuple = h_small_seq("tuple")
     h_list = h_small_seq("list")
 
-    def dict_parts(d, parts):
+    def dict_parts(items, parts):
+        """value and key edges of a dict's items (a tuple of (key, value) pairs)."""
         papp = parts.append
-        for k, v in dict.items(d):
+        if own and not own.isdisjoint(map(id, _chain(items))):
+            items = [kv for kv in items if id(kv[0]) not in own and id(kv[1]) not in own]
+        for k, v in items:
             lab = _key_label(k)
             vi = id(v)
             ki = id(k)
@@ -569,26 +848,42 @@ def _walk(gens, skip, stack_frames, garbage_ids, emit):
                 pend_app(v)
             if not trk(k):
                 pend_app(k)
+        return len(items)
+
+    def dict_chunk(chunk, start):
+        parts = []
+        n = dict_parts(chunk, parts)
+        return ",".join(parts), 2 * n
 
     def h_dict_t(t):
         tn = jstr(_type_name(t))
         exact = t is dict
 
         def h(o, fl):
-            parts = []
-            dict_parts(o, parts)
             n = dict.__len__(o)
-            ne = 2 * n  # each part of dict_parts holds a value and a key edge
+            if n > _CHUNK and exact:
+                return long_record(
+                    '{"rec":"object","id":%d,"type":%s,"size":%d,"len":%d,"rc":%d%s,"refs":['
+                    % (id(o), tn, size_of(o), n, getrefcount(o) - 4 - adjget(id(o), 0), fl),
+                    pairs_of(list(_chain(dict.items(o)))), dict_chunk)
+            # One C call copies the items: no other thread can change them under the
+            # loop (iterating the dict itself could raise "changed size").
+            items = tuple(dict.items(o))
+            n = len(items)
+            parts = []
+            ne = 2 * dict_parts(items, parts)  # a value and a key edge per entry
             if not exact:
                 labelled = set()
-                for k, v in dict.items(o):
+                for k, v in items:
                     labelled.add(id(k))
                     labelled.add(id(v))
+                items = None
                 extra = rest_edges(o, labelled, _type_flags(t) & _HEAPTYPE)
                 ne += len(extra)
                 parts.extend(extra)
+            items = None  # before the rc: a dict may hold itself
             app('{"rec":"object","id":%d,"type":%s,"size":%d,"len":%d,"rc":%d%s,"refs":[%s]}\n'
-                % (id(o), tn, size_of(o), n, getrefcount(o) - 4, fl, ",".join(parts)))
+                % (id(o), tn, size_of(o), n, getrefcount(o) - 4 - adjget(id(o), 0), fl, ",".join(parts)))
             return ne
         return h
 
@@ -599,17 +894,26 @@ def _walk(gens, skip, stack_frames, garbage_ids, emit):
         tn = jstr(_type_name(t))
         exact = t is base
 
+        def member_chunk(chunk, start):
+            pend_ext(untracked(trk, chunk))
+            return ",".join(map(member_fmt, map(id, chunk))), len(chunk)
+
         def h(o, fl):
-            members = tuple(base.__iter__(o))
+            if exact and len(o) > _CHUNK:
+                return long_record(
+                    '{"rec":"object","id":%d,"type":%s,"size":%d,"len":%d,"rc":%d%s,"refs":['
+                    % (id(o), tn, size_of(o), len(o), getrefcount(o) - 4 - adjget(id(o), 0), fl),
+                    iter(tuple(base.__iter__(o))), member_chunk)
+            members = tuple(base.__iter__(o))  # one C call: a copy no thread changes
             parts = list(map(member_fmt, map(id, members)))
             pend_ext(untracked(trk, members))
             members = None
             n = len(parts)
             if not exact:
-                parts.extend(rest_edges(o, set(map(id, base.__iter__(o))),
+                parts.extend(rest_edges(o, set(map(id, tuple(base.__iter__(o)))),
                                         _type_flags(t) & _HEAPTYPE))
             app('{"rec":"object","id":%d,"type":%s,"size":%d,"len":%d,"rc":%d%s,"refs":[%s]}\n'
-                % (id(o), tn, size_of(o), n, getrefcount(o) - 4, fl, ",".join(parts)))
+                % (id(o), tn, size_of(o), n, getrefcount(o) - 4 - adjget(id(o), 0), fl, ",".join(parts)))
             return len(parts)
         return h
 
@@ -617,7 +921,7 @@ def _walk(gens, skip, stack_frames, garbage_ids, emit):
         out = []
         for r in (grefs(o) if R is None else R):
             ri = id(r)
-            if ri not in labelled_ids:
+            if ri not in labelled_ids and ri not in own:
                 labelled_ids.add(ri)
                 push(r)
                 out.append('[%d,"internal"]' % ri)
@@ -645,8 +949,7 @@ def _walk(gens, skip, stack_frames, garbage_ids, emit):
             cd = _type_dict(c)
             if "__slots__" in cd:
                 plain = False
-            for k in dict(cd):
-                v = cd[k]
+            for k, v in dict(cd).items():  # a copy: the class may change meanwhile
                 if type(v) is _MemberDescr and type(k) is str:
                     slots.append((k, v))
         # Names a descriptor on the class would answer: object.__getattribute__ runs a
@@ -654,8 +957,8 @@ def _walk(gens, skip, stack_frames, garbage_ids, emit):
         # when the instance lacks the attribute, so these names are never read.
         for c in mro:
             cd = _type_dict(c)
-            for k in dict(cd):
-                tv = type(cd[k])
+            for k, v in dict(cd).items():
+                tv = type(v)
                 if (_mro_lookup(tv, "__get__")[0] or _mro_lookup(tv, "__set__")[0]
                         or _mro_lookup(tv, "__delete__")[0]):
                     unsafe.add(k)
@@ -703,7 +1006,7 @@ def _walk(gens, skip, stack_frames, garbage_ids, emit):
                     except AttributeError:
                         continue
                     vi = id(v)
-                    if vi in rids:
+                    if vi in rids and vi not in own:
                         labelled.add(vi)
                         push(v)
                         parts.append('[%d,"attr",%s]' % (vi, _str_label(name)))
@@ -731,19 +1034,73 @@ def _walk(gens, skip, stack_frames, garbage_ids, emit):
         labelled.add(di)
         push(d)
         parts.append('[%d,"attr","__dict__"]' % di)
-        for k, v in dict.items(d):
+        for k, v in tuple(dict.items(d)):  # one C call: a copy no thread changes
             vi = id(v)
+            if vi in own:
+                continue
             labelled.add(vi)
             push(v)
             parts.append('[%d,"attr",%s]' % (vi, _str_label(k)))
+
+    named_cache = {}
+    lru_types = set()  # functools._lru_cache_wrapper, if functools was ever imported
+    lru = getattr(sys.modules.get("functools"), "_lru_cache_wrapper", None)
+    if type(lru) is type:
+        lru_types.add(id(lru))
+    lru = None
+
+    def named_parts(o, t, R, parts, labelled):
+        """attr edges for the references CPython names (see _NAMED_ATTRS), and for a
+        builtin object's own __dict__ (its entries as attr edges)."""
+        nd = named_cache.get(id(t))
+        if nd is None:
+            nd = named_cache[id(t)] = _named_attrs(t)
+        if nd:
+            rids = {id(r) for r in R}
+            for name, desc in nd:
+                try:
+                    v = desc.__get__(o, t)
+                except Exception:
+                    continue
+                vi = id(v)
+                if vi in rids and vi not in labelled and vi not in own:
+                    labelled.add(vi)
+                    push(v)
+                    parts.append('[%d,"attr","%s"]' % (vi, name))
+            v = None
+        if id(t) in lru_types:
+            # The cache dict of an lru_cache wrapper has no attribute name; say what it is.
+            for r in R:
+                if type(r) is dict and id(r) not in labelled and id(r) not in own:
+                    labelled.add(id(r))
+                    push(r)
+                    parts.append('[%d,"internal","cache"]' % id(r))
+                    break
+            r = None
+        if not _type_flags(t) & _HEAPTYPE and _type_dictoffset(t):
+            for r in R:
+                if type(r) is dict and id(r) not in labelled:
+                    found, dd = _mro_lookup(t, "__dict__")
+                    if found and (type(dd) is _GetSetDescr or type(dd) is _MemberDescr):
+                        try:
+                            d = dd.__get__(o, t)
+                        except Exception:
+                            d = None
+                        if d is r:
+                            instance_dict(d, parts, labelled)
+                        d = None
+                    break
+            r = None
 
     def rest_edges(o, labelled, heap):
         """For builtin-container subclasses: attrs, type and unnamed referents.
         labelled: ids already given an edge by the container's own items."""
         extra = []
         R = grefs(o)
+        t = type(o)
+        named_parts(o, t, R, extra, labelled)
         if heap:
-            attr_parts(o, type(o), R, extra, labelled)
+            attr_parts(o, t, R, extra, labelled)
         extra.extend(leftovers(o, labelled, R))
         return extra
 
@@ -754,7 +1111,9 @@ def _walk(gens, skip, stack_frames, garbage_ids, emit):
             # Inline values without holes: the referents are exactly the values in
             # shared-keys order followed by the class, so one template labels them.
             n1 = len(keys) + 1
-            tmpl = ",".join(['[%d,"attr",' + _str_label(k) + "]" for k in keys] + ['[%d,"type"]'])
+            # The names go into a %-template: a "%" in a name must be doubled there.
+            tmpl = ",".join(['[%d,"attr",' + _str_label(k).replace("%", "%%") + "]"
+                             for k in keys] + ['[%d,"type"]'])
             single_dict = len(keys) == 1
             fixed_size = _type_itemsize(t) == 0 and make_sizer(t) is getsizeof
             sz = []
@@ -772,7 +1131,7 @@ def _walk(gens, skip, stack_frames, garbage_ids, emit):
                     else:
                         size = size_of(o)
                     app(f'{{"rec":"object","id":{id(o)},"type":{tn},"size":{size},'
-                        f'"rc":{getrefcount(o) - 4}{fl},"refs":[{refs}]}}\n')
+                        f'"rc":{getrefcount(o) - 4 - adjget(id(o), 0)}{fl},"refs":[{refs}]}}\n')
                     return n1
                 return slow(o, fl, R)
             if fixed_size and W:
@@ -786,37 +1145,101 @@ def _walk(gens, skip, stack_frames, garbage_ids, emit):
             parts = []
             labelled = set()
             attr_parts(o, t, R, parts, labelled)
+            named_parts(o, t, R, parts, labelled)  # a builtin base's (an exception's)
             parts.extend(leftovers(o, labelled, R))
             app('{"rec":"object","id":%d,"type":%s,"size":%d,"rc":%d%s,"refs":[%s]}\n'
-                % (id(o), tn, size_of(o), getrefcount(o) - 5, fl, ",".join(parts)))
+                % (id(o), tn, size_of(o), getrefcount(o) - 5 - adjget(id(o), 0), fl, ",".join(parts)))
             return len(parts)
         return h
 
     # Runtime objects --------------------------------------------------------
 
+    gen_layout = layout and _Layout311.gen_check()
+    localsplus_names = {}  # id(code) -> names of its local slots (3.11)
+
+    def gen_local_parts(o, R, parts, labelled):
+        """3.11: a suspended generator's or coroutine's locals, by name, read from its
+        embedded frame (Python can only reach them through gi_frame.f_locals, which
+        would make a frame object and a dict per generator, permanently)."""
+        try:
+            code = o.gi_code if _type_shortname(type(o)) == "generator" else (
+                o.cr_code if _type_shortname(type(o)) == "coroutine" else o.ag_code)
+        except AttributeError:
+            return
+        names = localsplus_names.get(id(code))
+        if names is None:
+            names = []
+            vfo = getattr(code, "_varname_from_oparg", None)
+            if vfo is not None:
+                while True:
+                    try:
+                        names.append(vfo(len(names)))
+                    except Exception:
+                        break
+            names = localsplus_names[id(code)] = tuple(names)
+        if not names:
+            return
+        slots = _Layout311.gen_locals(o, code, len(names))
+        code = None
+        if slots is None:
+            return
+        byid = {id(r): r for r in R}
+        for name, ptr in zip(names, slots):
+            if ptr and ptr in byid and ptr not in labelled and ptr not in own:
+                labelled.add(ptr)
+                push(byid[ptr])
+                parts.append('[%d,"local",%s]' % (ptr, _str_label(name)))
+        byid = None
+
     def h_generic_t(t):
         tn = jstr(_type_name(t))
-        named = not _type_flags(t) & _HEAPTYPE and _type_shortname(t) in (
-            "builtin_function_or_method", "method_descriptor", "wrapper_descriptor",
-            "classmethod_descriptor", "getset_descriptor", "member_descriptor")
+        short = _type_shortname(t) if not _type_flags(t) & _HEAPTYPE else None
+        named = short in ("builtin_function_or_method", "method_descriptor",
+                          "wrapper_descriptor", "classmethod_descriptor",
+                          "getset_descriptor", "member_descriptor", "method-wrapper")
+        gen_like = short in ("generator", "coroutine", "async_generator")
+        labels = bool(_named_attrs(t)) or (not _type_flags(t) & _HEAPTYPE
+                                           and bool(_type_dictoffset(t)))
 
         def h(o, fl):
             R = grefs(o)
-            parts = list(map(internal_fmt, map(id, R)))
-            pend_ext(untracked(trk, R))
+            if own and not own.isdisjoint(map(id, R)):
+                R = [r for r in R if id(r) not in own]
+            if labels:
+                parts = []
+                labelled = set()
+                named_parts(o, t, R, parts, labelled)
+                if gen_like:
+                    for r in R:
+                        # 3.11: the frame object of a suspended generator, if it was
+                        # ever made (reading gi_frame would make one).
+                        if type(r) is _FrameType and id(r) not in labelled:
+                            labelled.add(id(r))
+                            push(r)
+                            parts.append('[%d,"attr","%s_frame"]' % (id(r), short[:2] if short != "async_generator" else "ag"))
+                    r = None
+                    if gen_layout:
+                        gen_local_parts(o, R, parts, labelled)
+                parts.extend(leftovers(o, labelled, R))
+            else:
+                parts = list(map(internal_fmt, map(id, R)))
+                pend_ext(untracked(trk, R))
             R = None
             extra = ""
             if named:
-                # __name__ is stored in the object; __qualname__ would ask the owning
-                # class for its own, which a metaclass __getattribute__ could answer.
+                nm = _builtin_qualname(o)
+                if nm is not None:
+                    extra = ',"name":' + jstr(_bounded(nm))
+            elif gen_like:
+                # The generator's own __qualname__ field (a stored string).
                 try:
-                    nm = o.__name__
+                    nm = o.__qualname__
                 except AttributeError:
                     nm = None
                 if type(nm) is str:
                     extra = ',"name":' + jstr(_bounded(nm))
             app('{"rec":"object","id":%d,"type":%s,"size":%d,"rc":%d%s%s,"refs":[%s]}\n'
-                % (id(o), tn, size_of(o), getrefcount(o) - 4, fl, extra, ",".join(parts)))
+                % (id(o), tn, size_of(o), getrefcount(o) - 4 - adjget(id(o), 0), fl, extra, ",".join(parts)))
             return len(parts)
         return h
 
@@ -829,10 +1252,13 @@ def _walk(gens, skip, stack_frames, garbage_ids, emit):
             labelled.add(id(d))
             push(d)
             parts.append('[%d,"attr","__dict__"]' % id(d))
-            for k, v in dict.items(d):
+            for k, v in tuple(dict.items(d)):  # one C call: a copy no thread changes
                 vi = id(v)
+                if vi in own:
+                    continue
                 push(v)
                 parts.append('[%d,"global",%s]' % (vi, _str_label(k)))
+            k = v = None  # before the rc: a module may hold itself
             name = dict.get(d, "__name__")
         parts.extend(leftovers(o, labelled))
         extra = ',"name":' + jstr(_bounded(name)) if type(name) is str else ""
@@ -844,7 +1270,7 @@ def _walk(gens, skip, stack_frames, garbage_ids, emit):
         if tn is None:
             tn = jstr(_type_name(type(o)))
         app('{"rec":"object","id":%d,"type":%s,"size":%d,"rc":%d%s%s,"refs":[%s]}\n'
-            % (id(o), tn, size_of(o), getrefcount(o) - corr - 1, fl, extra, ",".join(parts)))
+            % (id(o), tn, size_of(o), getrefcount(o) - corr - 1 - adjget(id(o), 0), fl, extra, ",".join(parts)))
         return len(parts)
 
     func_attrs = ("__code__", "__globals__", "__builtins__", "__defaults__", "__kwdefaults__",
@@ -900,8 +1326,7 @@ def _walk(gens, skip, stack_frames, garbage_ids, emit):
             parts.append('[%d,"cell"%s]' % (id(v), lab))
         return _emit(o, fl, parts, "", corr, '"cell"')
 
-    code_attrs = ("co_consts", "co_names", "co_filename", "co_name", "co_qualname",
-                  "co_linetable", "co_exceptiontable")
+    code_attrs = _CODE_ATTRS
 
     def h_code(o, fl):
         # Code objects are untracked and report no referents; these are the fields
@@ -936,8 +1361,12 @@ def _walk(gens, skip, stack_frames, garbage_ids, emit):
             if id(o) in stack_ids:
                 labelled.add(id(loc))
                 push(loc)
-                parts.append('[%d,"internal","f_locals"]' % id(loc))
-            for k, v in dict.items(loc):
+                parts.append('[%d,"attr","f_locals"]' % id(loc))
+            else:
+                # Made just now by reading f_locals, after the object lists were taken:
+                # not in this snapshot, so no edge (the locals get their own below).
+                labelled.add(id(loc))
+            for k, v in tuple(dict.items(loc)):  # one C call: a copy no thread changes
                 vi = id(v)
                 labelled.add(vi)
                 push(v)
@@ -958,7 +1387,7 @@ def _walk(gens, skip, stack_frames, garbage_ids, emit):
             labelled.add(id(real))
             push(real)
             parts.append('[%d,"attr","__dict__"]' % id(real))
-            for k, v in dict.items(real):
+            for k, v in tuple(dict.items(real)):  # one C call: a copy no thread changes
                 vi = id(v)
                 labelled.add(vi)
                 push(v)
@@ -985,10 +1414,14 @@ def _walk(gens, skip, stack_frames, garbage_ids, emit):
             parts = []
             target = _WeakRef.__call__(o)
             labelled = set()
-            if target is not None:
+            if target is not None and id(target) not in own:
                 push(target)
                 parts.append('[%d,"weak"]' % id(target))
-            parts.extend(leftovers(o, labelled))
+            target = None
+            R = grefs(o)
+            named_parts(o, t, R, parts, labelled)
+            parts.extend(leftovers(o, labelled, R))
+            R = None
             return _emit(o, fl, parts, "", 4, tn)
         return h
 
@@ -1056,7 +1489,8 @@ def _walk(gens, skip, stack_frames, garbage_ids, emit):
     counts = [0, 0]  # objects, edges written
     # The C walker when used, else an empty list (false): never a shared singleton,
     # whose reference count would then differ between the two paths.
-    W = _refgraph_accel.Walker(hmap, make, buf, pend, h_tuple, h_list) if _use_accel() else []
+    W = (_refgraph_accel.Walker(hmap, make, buf, pend, h_tuple, h_list, own, adj or {})
+         if _use_accel() else [])
 
     def drain():
         """Write every object waiting in pend, and what they reach in turn."""
@@ -1095,20 +1529,20 @@ def _walk(gens, skip, stack_frames, garbage_ids, emit):
                 if t is int:
                     if -0xFFFFFFFFFFFFFFFF <= x <= 0xFFFFFFFFFFFFFFFF:
                         app(f'{{"rec":"object","id":{id(x)},"type":"int","size":{getsizeof(x)},'
-                            f'"rc":{getrefcount(x) - 3},"repr":"{x}"}}\n')
+                            f'"rc":{getrefcount(x) - 3 - adjget(id(x), 0)},"repr":"{x}"}}\n')
                     else:
                         app(f'{{"rec":"object","id":{id(x)},"type":"int","size":{getsizeof(x)},'
-                            f'"rc":{getrefcount(x) - 3},"repr":{jstr(_atom_repr(x))}}}\n')
+                            f'"rc":{getrefcount(x) - 3 - adjget(id(x), 0)},"repr":{jstr(_atom_repr(x))}}}\n')
                 elif t is str:
                     n = len(x)
                     r = str.__repr__(x if n <= _REPR_MAX else x[:_REPR_MAX])
                     if len(r) > _REPR_MAX:
                         r = r[: _REPR_MAX - 3] + "..."
                     app(f'{{"rec":"object","id":{id(x)},"type":"str","size":{getsizeof(x)},"len":{n},'
-                        f'"rc":{getrefcount(x) - 3},"repr":{jstr(r)}}}\n')
+                        f'"rc":{getrefcount(x) - 3 - adjget(id(x), 0)},"repr":{jstr(r)}}}\n')
                 elif t is float:
                     app(f'{{"rec":"object","id":{id(x)},"type":"float","size":24,'
-                        f'"rc":{getrefcount(x) - 3},"repr":"{float.__repr__(x)}"}}\n')
+                        f'"rc":{getrefcount(x) - 3 - adjget(id(x), 0)},"repr":"{float.__repr__(x)}"}}\n')
                 else:
                     # Untracked objects carry no "gc" flag.
                     nedge += (hget(id(t)) or make(t))(x, "")
@@ -1129,13 +1563,13 @@ def _walk(gens, skip, stack_frames, garbage_ids, emit):
         if W and not check:
             W.start(lst)
             while W.more():
-                nedge += W.chunk(fl_gc)
+                nedge += W.chunk(fl_gc)  # skips the ids in skip, and counts them
                 o = None
                 drain()
                 emit(buf)
                 buf.clear()
             W.start(None)
-            counts[0] += nobj
+            counts[0] += nobj - W.skipped()
             counts[1] += nedge
             return
         while it.__length_hint__():
@@ -1147,6 +1581,14 @@ def _walk(gens, skip, stack_frames, garbage_ids, emit):
                     nobj += 1
                     nedge += (hget(id(type(o))) or make(type(o)))(
                         o, fl_gc_garbage if oi in garbage_ids else fl_gc)
+            elif own:
+                # As the C loop does: the dumper's objects are skipped (nobj, like the C
+                # loop's, stays a large number: small ints are in the snapshot).
+                for o in islice(it, _CHUNK):
+                    if id(o) in skip:
+                        nobj -= 1
+                        continue
+                    nedge += (hget(id(type(o))) or make(type(o)))(o, fl_gc)
             else:
                 for o in islice(it, _CHUNK):
                     nedge += (hget(id(type(o))) or make(type(o)))(o, fl_gc)
@@ -1165,6 +1607,7 @@ def _walk(gens, skip, stack_frames, garbage_ids, emit):
     drain()
     # gens: (list, needs_check); only the youngest generation can hold the dumper's
     # own containers, and only a non-empty gc.garbage needs the per-object flag test.
+    # The dumper's own objects are in the old generations too: both loops skip them.
     for lst, check in gens:
         loop(lst, check or bool(garbage_ids))
     lst = None
@@ -1210,10 +1653,13 @@ def _zstd_available():
     return "binary" if shutil.which("zstd") else None
 
 
-def _compress_file(src, dst, kind):
+def _compress_file(src, dst_fd, kind):
+    """Compress file src into the open file descriptor dst_fd (left open)."""
+    def dst():
+        return os.fdopen(os.dup(dst_fd), "wb")
     if kind == "gz":
         import gzip
-        with open(src, "rb") as fi, open(dst, "wb") as raw:
+        with open(src, "rb") as fi, dst() as raw:
             # mtime=0: identical heaps give identical files.
             with gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=1, mtime=0) as fo:
                 while True:
@@ -1225,7 +1671,7 @@ def _compress_file(src, dst, kind):
     how = _zstd_available()
     if how == "module":
         from compression import zstd
-        with open(src, "rb") as fi, zstd.open(dst, "wb") as fo:
+        with open(src, "rb") as fi, dst() as raw, zstd.ZstdFile(raw, "wb") as fo:
             while True:
                 chunk = fi.read(1 << 20)
                 if not chunk:
@@ -1233,11 +1679,11 @@ def _compress_file(src, dst, kind):
                 fo.write(chunk)
     elif how == "zstandard":
         import zstandard
-        with open(src, "rb") as fi, open(dst, "wb") as fo:
+        with open(src, "rb") as fi, dst() as fo:
             zstandard.ZstdCompressor(level=3).copy_stream(fi, fo)
     elif how == "binary":
         import subprocess
-        subprocess.run(["zstd", "-q", "-f", "-3", src, "-o", dst], check=True)
+        subprocess.run(["zstd", "-q", "-c", "-3", src], stdout=dst_fd, check=True)
     else:
         raise RuntimeError("zstd is unavailable: no zstd module (compression.zstd or "
                            "zstandard) and no zstd binary on PATH; write .gz or plain .jsonl")
@@ -1273,20 +1719,59 @@ def dump(path, *, collect=False, seq=None):
             _dumping_thread = None
 
 
+def _tmp_suffix():
+    """The random part of a temporary file's name (replaced by a test)."""
+    return os.urandom(6).hex()
+
+
+def _create_private(directory, base, extra=""):
+    """Create a new file `.BASE.tmp-PID-RANDOM` in directory, mode 0600, refusing to
+    follow or reuse anything already there (O_EXCL|O_NOFOLLOW): a symlink planted at the
+    name can never redirect a dump, even one run as root. Returns (path, fd)."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) \
+        | getattr(os, "O_CLOEXEC", 0)
+    for attempt in range(8):
+        p = os.path.join(directory, ".%s.tmp-%d-%s%s" % (base, os.getpid(), _tmp_suffix(), extra))
+        try:
+            return p, os.open(p, flags, 0o600)
+        except FileExistsError:
+            if attempt == 7:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _final_mode():
+    """0644 less the process umask: the mode an ordinary open() would have given."""
+    try:
+        with open("/proc/self/status", "rb") as f:
+            for line in f:
+                if line.startswith(b"Umask:"):
+                    return 0o644 & ~int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    mask = os.umask(0o22)
+    os.umask(mask)
+    return 0o644 & ~mask
+
+
 def _dump_locked(path, kind, collect, seq):
     directory, base = os.path.split(os.path.abspath(path))
-    tmp = os.path.join(directory, ".%s.tmp-%d" % (base, os.getpid()))
-    raw = tmp + ".raw" if kind else tmp
     t_start = time.time()
     if collect:
         gc.collect()
-    fd = os.open(raw, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    mode = _final_mode()
+    raw, fd = _create_private(directory, base, ".raw" if kind else "")
+    tmp = raw
+    tmp_fd = -1
     was_enabled = gc.isenabled()
     old_interval = sys.getswitchinterval()
     ok = False
     try:
+        if kind:
+            tmp, tmp_fd = _create_private(directory, base)
         gc.disable()
-        sys.setswitchinterval(SWITCH_INTERVAL)
+        if SWITCH_INTERVAL is not None:
+            sys.setswitchinterval(SWITCH_INTERVAL)
         try:
             header = ('{"rec":"header","format":"refgraph-snapshot","version":1,'
                       '"producer":%s,"runtime":%s,"pid":%d,"time":%.6f%s,"collected":%s,'
@@ -1298,10 +1783,12 @@ def _dump_locked(path, kind, collect, seq):
             hb = header.encode("ascii")
             garbage = list(gc.garbage)
             garbage_ids = {id(g) for g in garbage}
-            root_lines, stack_frames, own_frames = _collect_roots(garbage)
+            own, adj = _own_objects()
+            root_lines, stack_frames, own_frames = _collect_roots(garbage, own)
             skip = set(own_frames)
+            skip.update(own)
             skip.update((id(skip), id(root_lines), id(stack_frames), id(garbage),
-                         id(garbage_ids), id(own_frames)))
+                         id(garbage_ids), id(own_frames), id(own), id(adj)))
             t0 = time.perf_counter()
             c0 = time.thread_time()
             # One list per generation, youngest first: the dumper's own containers
@@ -1318,12 +1805,13 @@ def _dump_locked(path, kind, collect, seq):
                 if lines:
                     _write_all(fd, "".join(lines).encode("utf-8", "surrogatepass"))
 
-            nobj, nedge, accel = _walk(gens, skip, stack_frames, garbage_ids, emit)
+            nobj, nedge, accel = _walk(gens, skip, stack_frames, garbage_ids, emit, own, adj)
             walk_s = time.perf_counter() - t0
             walk_cpu = time.thread_time() - c0
-            del gens, stack_frames, garbage
+            del gens, stack_frames, garbage, own, adj
         finally:
-            sys.setswitchinterval(old_interval)
+            if SWITCH_INTERVAL is not None:
+                sys.setswitchinterval(old_interval)
             if was_enabled:
                 gc.enable()
         # Fill in the counts reserved in the header (spaces are JSON whitespace).
@@ -1331,16 +1819,22 @@ def _dump_locked(path, kind, collect, seq):
             key = ('"%s":' % field).encode()
             pos = hb.index(key) + len(key)
             os.pwrite(fd, str(value).encode().ljust(_COUNT_PAD), pos)
+        if kind:
+            os.close(fd)
+            fd = -1
+            _compress_file(raw, tmp_fd, kind)
+            os.unlink(raw)
+            fd, tmp_fd = tmp_fd, -1
+        os.fchmod(fd, mode)  # created 0600; the final name gets the ordinary mode
         os.close(fd)
         fd = -1
-        if kind:
-            _compress_file(raw, tmp, kind)
-            os.unlink(raw)
         os.replace(tmp, path)
         ok = True
     finally:
         if fd >= 0:
             os.close(fd)
+        if tmp_fd >= 0:
+            os.close(tmp_fd)
         if not ok:
             for p in {raw, tmp}:
                 try:

@@ -52,6 +52,7 @@ typedef struct cli_load_options {
     int no_cache;
     const char *cache_dir;
     unsigned threads;
+    uint64_t max_line_bytes;  /* 0: the library's default */
 } cli_load_options;
 
 /* getopt_long option codes for the shared load options; commands include
@@ -60,10 +61,12 @@ typedef struct cli_load_options {
 #define CLI_OPT_NO_CACHE 1001
 #define CLI_OPT_CACHE_DIR 1002
 #define CLI_OPT_THREADS 1003
+#define CLI_OPT_MAX_LINE_BYTES 1004
 #define CLI_LOAD_LONG_OPTIONS \
     {"no-cache", no_argument, NULL, CLI_OPT_NO_CACHE}, \
     {"cache-dir", required_argument, NULL, CLI_OPT_CACHE_DIR}, \
-    {"threads", required_argument, NULL, CLI_OPT_THREADS}
+    {"threads", required_argument, NULL, CLI_OPT_THREADS}, \
+    {"max-line-bytes", required_argument, NULL, CLI_OPT_MAX_LINE_BYTES}
 
 /* Handle a shared load option; returns 1 if it was one, 0 if not, -1 on a
  * bad value (after printing the usage error). */

@@ -44,6 +44,17 @@ int cli_load_option(cli_load_options *lo, int code, const char *arg)
         lo->threads = (unsigned)v;
         return 1;
     }
+    case CLI_OPT_MAX_LINE_BYTES: {
+        long long v = cli_parse_count("", "--max-line-bytes", arg);
+        if (v < 0)
+            return -1;
+        if (v == 0) {
+            cli_usage_error("", "--max-line-bytes needs a positive number of bytes");
+            return -1;
+        }
+        lo->max_line_bytes = (uint64_t)v;
+        return 1;
+    }
     default: return 0;
     }
 }
@@ -63,9 +74,13 @@ int cli_open(const char *path, const cli_load_options *lo, rg_snapshot **out)
             o.flags |= RG_OPEN_NO_CACHE;
         o.cache_dir = lo->cache_dir;
         o.threads = lo->threads;
+        o.max_line_bytes = lo->max_line_bytes;
     }
     if (rg_snapshot_open(path, &o, out) != RG_OK) {
-        fprintf(stderr, "refgraph: %s\n", cli_term(rg_last_error()));
+        const char *err = rg_last_error();
+        fprintf(stderr, "refgraph: %s%s\n", cli_term(err),
+                strstr(err, "line is longer than the limit") ?
+                    " (raise the limit with --max-line-bytes N)" : "");
         return EXIT_BAD_INPUT;
     }
     const rg_snapshot_info *info = rg_snapshot_get_info(*out);
