@@ -519,6 +519,21 @@ def _own_objects():
         for o in gc.get_referrers(*dicts):
             if type(o) is _FunctionType and id(o.__globals__) in dict_ids:
                 members[id(o)] = o
+        # And what those callbacks are bound to: the runner's series object (an
+        # instance of a class of this module) and the bound methods that C holds.
+        own_classes = [v for d in dicts for v in list(d.values())
+                       if isinstance(v, type) and v.__dict__.get("__module__") == own_name]
+        own_funcs = [f for f in members.values() if type(f) is _FunctionType]
+        for o in gc.get_referrers(*own_classes, *own_funcs):
+            if ((type(o) is _MethodType and id(o.__func__) in members)
+                    or (type(o) in own_classes and not isinstance(o, type))):
+                members[id(o)] = o
+        # The dumper's own threads (--every): their Thread objects, whose _target is
+        # one of its functions; what they hold follows below.
+        for o in list(threading._active.values()):
+            if id(getattr(o, "_target", None)) in members:
+                members[id(o)] = o
+        own_classes = own_funcs = None
         o = None
     work = list(members.values())
     mods = dicts = None
@@ -2003,7 +2018,11 @@ def _arm(series, sig, every, at_exit, fail_exits):
     if at_exit:
         # Registered before the program runs (runner), so it runs after the
         # program's own atexit handlers (atexit is last-in, first-out).
-        atexit.register(_at_exit_dump, series, fail_exits)
+        # A closure, not atexit.register(f, args...): atexit would keep the args in
+        # a tuple only C holds, which the dumper could not recognise as its own.
+        def at_exit():
+            _at_exit_dump(series, fail_exits)
+        atexit.register(at_exit)
     if sig is not None:
         import signal
         name = sig.name
