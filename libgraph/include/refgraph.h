@@ -556,6 +556,10 @@ typedef struct rg_diagram_options {
     const rg_paths *paths;
     /* Optional caption drawn above the note. Borrowed; copied by build. */
     const char *title;
+    /* Optional: dominators, so each object shows what it retains beside its
+     * own size, and the node where the bytes pile up stands out. Borrowed;
+     * NULL is fine. */
+    const struct rg_dominators *dominators;
 } rg_diagram_options;
 
 RG_API void rg_diagram_options_init(rg_diagram_options *o);

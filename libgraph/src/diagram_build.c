@@ -97,13 +97,18 @@ static char *node_label(const walk *w, rg_node v, unsigned role)
         rg_text_raw(&t, "\\n");
         rg_text_safe(&t, value, VALUE_TEXT_MAX);
     }
-    char line[96], bytes[32];
+    char line[128], bytes[32], kept[32];
     fmt_bytes(bytes, sizeof bytes, s->node_size[v]);
     if (s->node_len[v] != RG_LEN_NONE)
         snprintf(line, sizeof line, "\\n%s, len %u", bytes, s->node_len[v]);
     else
         snprintf(line, sizeof line, "\\n%s", bytes);
     rg_text_raw(&t, line);
+    if (w->o.dominators) {
+        fmt_bytes(kept, sizeof kept, rg_dominators_retained(w->o.dominators, v));
+        snprintf(line, sizeof line, ", retains %s", kept);
+        rg_text_raw(&t, line);
+    }
     uint32_t rec = 0;
     if ((role & RG_DG_ROOT) && root_record(w, v, &rec)) {
         rg_text_raw(&t, "\\nroot: ");

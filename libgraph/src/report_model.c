@@ -330,6 +330,7 @@ static void diagram_options(rg_diagram_options *o, const analyses *a, const char
     o->direction = RG_DIAGRAM_REFERRERS;
     o->max_nodes = DIAGRAM_NODES;
     o->paths = a->paths;
+    o->dominators = a->dom;
     o->title = title;
 }
 
