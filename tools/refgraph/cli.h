@@ -2,6 +2,7 @@
 #ifndef RG_CLI_H
 #define RG_CLI_H
 
+#include <getopt.h>
 #include <refgraph.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -75,6 +76,25 @@ int cli_open(const char *path, const cli_load_options *lo, rg_snapshot **out);
 
 /* Print "refgraph <cmd>: <message>" and a hint to --help; returns EXIT_USAGE. */
 int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* "Did you mean" (cli_suggest.c). The edit distance ignores ASCII case and
+ * counts a swap of neighbours as one. */
+size_t cli_edit_distance(const char *a, const char *b);
+/* Up to `max` of `cands` nearest to `word` (all equally near, in table
+ * order): by edit distance, by a type name's last dotted part, or, failing
+ * those, containing `word` (case-insensitive). Returns how many. */
+size_t cli_suggest(const char *word, const char *const *cands, size_t n, const char **out, size_t max);
+/* "; did you mean 'PREFIXa' or 'PREFIXb'?" into buf, or "" when nothing is
+ * near. Returns buf. */
+const char *cli_did_you_mean(char *buf, size_t cap, const char *prefix, const char *word,
+                             const char *const *cands, size_t n);
+/* The same over the type names of a snapshot. */
+const char *cli_did_you_mean_type(char *buf, size_t cap, const rg_snapshot *snap, const char *word);
+/* After getopt_long returned '?' (opterr is 0; main() clears it): say what
+ * was wrong with the option at argv[optind - 1] (unknown, with the nearest
+ * options of `opts`; ambiguous; missing or unexpected value). Returns
+ * EXIT_USAGE. */
+int cli_option_error(const char *cmd, const struct option *opts, int argc, char **argv);
 
 /* Parse a non-negative integer option value; -1 on error (after printing). */
 long long cli_parse_count(const char *cmd, const char *opt, const char *arg);

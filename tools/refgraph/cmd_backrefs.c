@@ -113,7 +113,7 @@ static int parse(const char *cmd, int argc, char **argv, diagram_args *a, cli_lo
             if (r < 0)
                 return EXIT_USAGE;
             if (r == 0)
-                return cli_usage_error(cmd, "unknown option");
+                return cli_option_error(cmd, opts, argc, argv);
         }
         }
     }

@@ -90,7 +90,7 @@ int cmd_info(int argc, char **argv)
             if (r < 0)
                 return EXIT_USAGE;
             if (r == 0)
-                return cli_usage_error("info", "unknown option");
+                return cli_option_error("info", opts, argc, argv);
         }
     }
     if (optind >= argc)

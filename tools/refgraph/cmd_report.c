@@ -129,7 +129,7 @@ static int run(int argc, char **argv, const char *cmd)
             if (r < 0)
                 return EXIT_USAGE;
             if (r == 0)
-                return cli_usage_error("report", "unknown option");
+                return cli_option_error("report", opts, argc, argv);
         }
         }
     }

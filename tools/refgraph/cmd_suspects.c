@@ -149,7 +149,7 @@ static int parse(const char *cmd, int argc, char **argv, cmd_args *a, void (*hel
             if (r < 0)
                 return EXIT_USAGE;
             if (r == 0)
-                return cli_usage_error(cmd, "unknown option");
+                return cli_option_error(cmd, opts, argc, argv);
         }
         }
     }

@@ -55,7 +55,7 @@ int cmd_types(int argc, char **argv)
             if (r < 0)
                 return EXIT_USAGE;
             if (r == 0)
-                return cli_usage_error("types", "unknown option");
+                return cli_option_error("types", opts, argc, argv);
         }
         }
     }
