@@ -2,6 +2,8 @@
 #include "cli.h"
 
 #include <getopt.h>
+#include <math.h>
+#include <time.h>
 #include <string.h>
 
 static void help(FILE *out)
@@ -18,9 +20,23 @@ static void help(FILE *out)
             "  --cache-dir D  keep the index cache in D instead of beside the snapshot\n");
 }
 
+/* "2026-12-06 00:44:03 UTC", as the report writes times. */
+static const char *fmt_utc(char *buf, size_t cap, double unix_seconds)
+{
+    time_t t = (time_t)floor(unix_seconds);
+    struct tm tm;
+    if (unix_seconds > 253402300799.0 || !gmtime_r(&t, &tm)) {
+        snprintf(buf, cap, "%.3f (not a date)", unix_seconds);
+        return buf;
+    }
+    snprintf(buf, cap, "%04d-%02d-%02d %02d:%02d:%02d UTC", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+             tm.tm_hour, tm.tm_min, tm.tm_sec);
+    return buf;
+}
+
 static void print_text(const rg_snapshot_info *i)
 {
-    char a[32], b[32];
+    char a[64], b[32];
     printf("file:        %s\n", cli_term(i->path));
     printf("format:      %s version %d (compression: %s)\n", cli_term(i->format), i->format_version,
            cli_term(i->compression));
@@ -29,7 +45,7 @@ static void print_text(const rg_snapshot_info *i)
     if (i->pid >= 0)
         printf("pid:         %lld\n", (long long)i->pid);
     if (i->time > 0)
-        printf("time:        %.3f\n", i->time);
+        printf("time:        %s\n", fmt_utc(a, sizeof a, i->time));
     printf("objects:     %s\n", cli_fmt_count(a, sizeof a, i->objects));
     printf("edges:       %s\n", cli_fmt_count(a, sizeof a, i->edges));
     printf("roots:       %s\n", cli_fmt_count(a, sizeof a, i->roots));
@@ -38,7 +54,10 @@ static void print_text(const rg_snapshot_info *i)
     printf("input:       %s uncompressed\n", cli_fmt_bytes(b, sizeof b, i->input_bytes));
     printf("load time:   %.3f s%s\n", i->load_seconds, i->from_cache ? " (from index cache)" : "");
     printf("skipped:     %llu records of unknown kind\n", (unsigned long long)i->skipped_records);
-    printf("dangling:    %llu references, %llu roots to ids not in the snapshot\n",
+    /* What a dangling reference is, said where it is counted: it is not an
+     * error, and nobody should have to look it up mid-incident. */
+    printf("dangling:    %llu references, %llu roots to ids not in the snapshot (objects the "
+           "producer did not write, e.g. freed while it dumped, or skipped; dropped, not an error)\n",
            (unsigned long long)i->dangling_refs, (unsigned long long)i->dangling_roots);
 }
 
