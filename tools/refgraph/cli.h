@@ -53,6 +53,7 @@ typedef struct cli_load_options {
     int no_cache;
     const char *cache_dir;
     unsigned threads;
+    uint64_t cache_max_bytes;  /* --cache-max; 0: the library's default */
 } cli_load_options;
 
 /* getopt_long option codes for the shared load options; commands include
@@ -61,9 +62,11 @@ typedef struct cli_load_options {
 #define CLI_OPT_NO_CACHE 1001
 #define CLI_OPT_CACHE_DIR 1002
 #define CLI_OPT_THREADS 1003
+#define CLI_OPT_CACHE_MAX 1004
 #define CLI_LOAD_LONG_OPTIONS \
     {"no-cache", no_argument, NULL, CLI_OPT_NO_CACHE}, \
     {"cache-dir", required_argument, NULL, CLI_OPT_CACHE_DIR}, \
+    {"cache-max", required_argument, NULL, CLI_OPT_CACHE_MAX}, \
     {"threads", required_argument, NULL, CLI_OPT_THREADS}
 
 /* Handle a shared load option; returns 1 if it was one, 0 if not, -1 on a

@@ -37,7 +37,7 @@ static void help(FILE *out, const char *cmd)
             "                    FILE that is not a regular file (a FIFO, a terminal,\n"
             "                    /dev/stdout) is written in place\n"
             "  --format F        dot, svg, png or pdf (overrides the extension)\n"
-            "  --no-cache, --cache-dir DIR   index cache control\n"
+            "  --no-cache, --cache-dir DIR, --cache-max SIZE   index cache control\n"
             "\n"
             "Without -o the diagram goes to stdout (DOT unless --format says otherwise).\n"
             "exit status: 0 ok, 1 unreadable snapshot, nothing matches the selector, or the\n"

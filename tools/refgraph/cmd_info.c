@@ -9,7 +9,7 @@
 static void help(FILE *out)
 {
     fprintf(out,
-            "usage: refgraph info [--json] [--no-cache] [--cache-dir DIR] SNAPSHOT...\n"
+            "usage: refgraph info [--json] [--no-cache] [--cache-dir DIR] [--cache-max SIZE] SNAPSHOT...\n"
             "\n"
             "Print a snapshot's format, producer, runtime, pid and time, its object, edge\n"
             "and root counts, total shallow bytes, load time, and what was skipped\n"
@@ -17,7 +17,10 @@ static void help(FILE *out)
             "\n"
             "  --json         machine-readable output (schema in docs/cli.md)\n"
             "  --no-cache     neither read nor write the index cache\n"
-            "  --cache-dir D  keep the index cache in D instead of beside the snapshot\n");
+            "  --cache-dir D  keep the index cache in D (default: $XDG_CACHE_HOME/refgraph,\n"
+            "                 else ~/.cache/refgraph; never beside the snapshot)\n"
+            "  --cache-max S  cap the cache directory at S bytes (500M, 2G; default\n"
+            "                 $REFGRAPH_CACHE_MAX, else 2G): least recently used go first\n");
 }
 
 /* "2026-12-06 00:44:03 UTC", as the report writes times. */

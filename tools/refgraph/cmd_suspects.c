@@ -91,7 +91,7 @@ static void help_suspects(FILE *out)
             "  --top N            show N suspects (default 10; 0 = all)\n"
             "  --min-instances N  smallest group that can be a suspect (default 2)\n"
             "  --json             machine-readable output\n"
-            "  --no-cache, --cache-dir DIR   index cache control\n");
+            "  --no-cache, --cache-dir DIR, --cache-max SIZE   index cache control\n");
 }
 
 static void help_dominators(FILE *out)
@@ -105,7 +105,7 @@ static void help_dominators(FILE *out)
             "\n"
             "  --top N     show N objects (default 20; 0 = all)\n"
             "  --json      machine-readable output\n"
-            "  --no-cache, --cache-dir DIR   index cache control\n");
+            "  --no-cache, --cache-dir DIR, --cache-max SIZE   index cache control\n");
 }
 
 typedef struct cmd_args {
