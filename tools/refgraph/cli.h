@@ -63,7 +63,9 @@ typedef struct cli_load_options {
 #define CLI_OPT_CACHE_DIR 1002
 #define CLI_OPT_THREADS 1003
 #define CLI_OPT_CACHE_MAX 1004
+#define CLI_OPT_COLOR 1005
 #define CLI_LOAD_LONG_OPTIONS \
+    {"color", required_argument, NULL, CLI_OPT_COLOR}, \
     {"no-cache", no_argument, NULL, CLI_OPT_NO_CACHE}, \
     {"cache-dir", required_argument, NULL, CLI_OPT_CACHE_DIR}, \
     {"cache-max", required_argument, NULL, CLI_OPT_CACHE_MAX}, \
@@ -112,6 +114,18 @@ const char *cli_term(const char *s);
 /* The same into out[cap] (cut to fit, NUL-terminated when cap > 0);
  * returns the length it needs, without the NUL. */
 size_t cli_term_escape(const char *s, char *out, size_t cap);
+
+/* Colour (cli_color.c) for headings and verdicts of text output: escape
+ * sequences when stdout is a terminal and colour is wanted, else "". */
+enum { CLI_COLOR_AUTO, CLI_COLOR_ALWAYS, CLI_COLOR_NEVER };
+enum { CLI_C_OFF, CLI_C_HEAD, CLI_C_BAD, CLI_C_WARN, CLI_C_GOOD };
+int cli_color_parse(const char *arg);  /* --color=auto|always|never; -1 if none of them */
+const char *cli_color(int what);
+const char *cli_color_level(int level); /* an rg_leak_level: red, yellow, green */
+/* A progress line on stderr ("refgraph: loading FILE (3 s)") while a load
+ * runs longer than about a second, on a terminal only; erased at the end. */
+void cli_progress_begin(const char *what);
+void cli_progress_end(void);
 
 /* "1,234,567" */
 const char *cli_fmt_count(char *buf, size_t cap, uint64_t n);

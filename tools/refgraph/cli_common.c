@@ -37,6 +37,12 @@ int cli_load_option(cli_load_options *lo, int code, const char *arg)
     switch (code) {
     case CLI_OPT_NO_CACHE: lo->no_cache = 1; return 1;
     case CLI_OPT_CACHE_DIR: lo->cache_dir = arg; return 1;
+    case CLI_OPT_COLOR:
+        if (cli_color_parse(arg) != 0) {
+            cli_usage_error("", "--color takes auto, always or never, not '%s'", arg);
+            return -1;
+        }
+        return 1;
     case CLI_OPT_CACHE_MAX: {
         /* "2G", "500M", "64MiB", bytes: powers of 1024, as the library reads
          * $REFGRAPH_CACHE_MAX. */
@@ -90,7 +96,12 @@ int cli_open(const char *path, const cli_load_options *lo, rg_snapshot **out)
         o.threads = lo->threads;
         o.cache_max_bytes = lo->cache_max_bytes;
     }
-    if (rg_snapshot_open(path, &o, out) != RG_OK) {
+    char what[300];
+    snprintf(what, sizeof what, "loading %s", path);
+    cli_progress_begin(what);
+    int rc = rg_snapshot_open(path, &o, out);
+    cli_progress_end();
+    if (rc != RG_OK) {
         fprintf(stderr, "refgraph: %s\n", cli_term(rg_last_error()));
         return EXIT_BAD_INPUT;
     }

@@ -38,6 +38,7 @@ static void help(FILE *out, const char *cmd)
             "                    /dev/stdout) is written in place\n"
             "  --format F        dot, svg, png or pdf (overrides the extension)\n"
             "  --no-cache, --cache-dir DIR, --cache-max SIZE   index cache control\n"
+            "  --color auto|always|never   colour on a terminal (NO_COLOR turns it off)\n"
             "\n"
             "Without -o the diagram goes to stdout (DOT unless --format says otherwise).\n"
             "exit status: 0 ok, 1 unreadable snapshot, nothing matches the selector, or the\n"

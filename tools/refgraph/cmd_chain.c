@@ -31,6 +31,7 @@ static void help(FILE *out)
             "  --json            machine-readable output (schema in docs/chains.md)\n"
             "  --no-retained     skip the retained size of each hop (no dominator tree: faster)\n"
             "  --no-cache, --cache-dir DIR, --cache-max SIZE   index cache control\n"
+            "  --color auto|always|never   colour on a terminal (NO_COLOR turns it off)\n"
             "\n"
             "exit status: 0 answered (reachable or not), 1 unreadable snapshot or nothing\n"
             "matches the selector, 2 usage error.\n");

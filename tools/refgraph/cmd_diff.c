@@ -36,6 +36,7 @@ static void help(FILE *out)
             "  --min-group-ratio R  the same for retention groups (default 0.02)\n"
             "  --no-groups        skip retention groups (faster; the verdict names types only)\n"
             "  --no-cache, --cache-dir DIR, --cache-max SIZE   index cache control\n"
+            "  --color auto|always|never   colour on a terminal (NO_COLOR turns it off)\n"
             "\n"
             "Exit status: 0 ok, 1 unreadable input, 2 usage error (also: fewer than two\n"
             "snapshots), 3 a --fail-if-grows gate tripped.\n");

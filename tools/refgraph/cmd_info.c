@@ -16,6 +16,7 @@ static void help(FILE *out)
             "(records of unknown kind, references to ids not in the snapshot).\n"
             "\n"
             "  --json         machine-readable output (schema in docs/cli.md)\n"
+            "  --color WHEN   auto (on a terminal, unless NO_COLOR is set), always, never\n"
             "  --no-cache     neither read nor write the index cache\n"
             "  --cache-dir D  keep the index cache in D (default: $XDG_CACHE_HOME/refgraph,\n"
             "                 else ~/.cache/refgraph; never beside the snapshot)\n"
@@ -40,7 +41,7 @@ static const char *fmt_utc(char *buf, size_t cap, double unix_seconds)
 static void print_text(const rg_snapshot_info *i)
 {
     char a[64], b[32];
-    printf("file:        %s\n", cli_term(i->path));
+    printf("%sfile:        %s%s\n", cli_color(CLI_C_HEAD), cli_term(i->path), cli_color(CLI_C_OFF));
     printf("format:      %s version %d (compression: %s)\n", cli_term(i->format), i->format_version,
            cli_term(i->compression));
     printf("producer:    %s\n", i->producer[0] ? cli_term(i->producer) : "(unknown)");
@@ -59,8 +60,9 @@ static void print_text(const rg_snapshot_info *i)
     printf("skipped:     %llu records of unknown kind\n", (unsigned long long)i->skipped_records);
     /* What a dangling reference is, said where it is counted: it is not an
      * error, and nobody should have to look it up mid-incident. */
-    printf("dangling:    %llu references, %llu roots to ids not in the snapshot (objects the "
+    printf("%sdangling:%s    %llu references, %llu roots to ids not in the snapshot (objects the "
            "producer did not write, e.g. freed while it dumped, or skipped; dropped, not an error)\n",
+           i->dangling_refs || i->dangling_roots ? cli_color(CLI_C_WARN) : "", cli_color(CLI_C_OFF),
            (unsigned long long)i->dangling_refs, (unsigned long long)i->dangling_roots);
 }
 

@@ -25,7 +25,8 @@ static void help(FILE *out)
             "  --top N            suspects described and table rows (default 10)\n"
             "  --format LIST      md, html or md,html (default md,html)\n"
             "  -q, --quiet        print nothing on success\n"
-            "  --no-cache, --cache-dir DIR, --cache-max SIZE   index cache control\n");
+            "  --no-cache, --cache-dir DIR, --cache-max SIZE   index cache control\n"
+            "  --color auto|always|never   colour on a terminal (NO_COLOR turns it off)\n");
 }
 
 static int parse_formats(const char *arg, unsigned *out)

@@ -16,7 +16,8 @@ static void help(FILE *out)
             "  --sort count     order by instance count (default)\n"
             "  --sort size      order by total shallow bytes\n"
             "  --json           machine-readable output (schema in docs/cli.md)\n"
-            "  --no-cache, --cache-dir DIR, --cache-max SIZE   index cache control\n");
+            "  --no-cache, --cache-dir DIR, --cache-max SIZE   index cache control\n"
+            "  --color auto|always|never   colour on a terminal (NO_COLOR turns it off)\n");
 }
 
 int cmd_types(int argc, char **argv)
