@@ -71,6 +71,18 @@ typedef struct cli_load_options {
     {"cache-max", required_argument, NULL, CLI_OPT_CACHE_MAX}, \
     {"threads", required_argument, NULL, CLI_OPT_THREADS}
 
+/* Each command's option table: what getopt_long parses, and what
+ * `refgraph --completion bash|zsh|fish` (cli_complete.c) offers, so the
+ * completions cannot drift from the parser. */
+extern const struct option cli_info_options[], cli_types_options[], cli_chain_options[],
+    cli_diagram_options[] /* backrefs, refs */, cli_suspects_options[] /* suspects, dominators */,
+    cli_diff_options[], cli_report_options[], cli_attach_options[];
+/* Print the completion script for `shell` (bash, zsh, fish) to stdout;
+ * EXIT_USAGE for another shell. */
+int cli_completion(const char *shell);
+/* The one-line summary `refgraph --help` gives a command (main.c); "" if none. */
+const char *cli_command_summary(const char *name);
+
 /* Handle a shared load option; returns 1 if it was one, 0 if not, -1 on a
  * bad value (after printing the usage error). */
 int cli_load_option(cli_load_options *lo, int code, const char *arg);

@@ -59,21 +59,24 @@ typedef struct diagram_args {
     int format;
 } diagram_args;
 
+/* The options getopt_long parses; --completion reads them too (cli_complete.c). */
+const struct option cli_diagram_options[] = {
+    CLI_SELECT_LONG_OPTIONS,
+    {"depth", required_argument, NULL, 'd'},
+    {"max-nodes", required_argument, NULL, 'm'},
+    {"too-many", required_argument, NULL, 'T'},
+    {"highlight", required_argument, NULL, 'H'},
+    {"stop-at", required_argument, NULL, 'S'},
+    {"output", required_argument, NULL, 'o'},
+    {"format", required_argument, NULL, 'f'},
+    {"help", no_argument, NULL, 'h'},
+    CLI_LOAD_LONG_OPTIONS,
+    {0, 0, 0, 0},
+};
+
 static int parse(const char *cmd, int argc, char **argv, diagram_args *a, cli_load_options *lo, int *done)
 {
-    static const struct option opts[] = {
-        CLI_SELECT_LONG_OPTIONS,
-        {"depth", required_argument, NULL, 'd'},
-        {"max-nodes", required_argument, NULL, 'm'},
-        {"too-many", required_argument, NULL, 'T'},
-        {"highlight", required_argument, NULL, 'H'},
-        {"stop-at", required_argument, NULL, 'S'},
-        {"output", required_argument, NULL, 'o'},
-        {"format", required_argument, NULL, 'f'},
-        {"help", no_argument, NULL, 'h'},
-        CLI_LOAD_LONG_OPTIONS,
-        {0, 0, 0, 0},
-    };
+    const struct option *opts = cli_diagram_options;
     int c;
     long long v;
     *done = 0;

@@ -429,18 +429,21 @@ static int check_ignore_labels(const rg_snapshot *snap, const chain_args *a)
     return EXIT_OK;
 }
 
+/* The options getopt_long parses; --completion reads them too (cli_complete.c). */
+const struct option cli_chain_options[] = {
+    CLI_SELECT_LONG_OPTIONS,
+    {"ignore-type", required_argument, NULL, 't'},
+    {"ignore-edge", required_argument, NULL, 'e'},
+    {"json", no_argument, NULL, 'j'},
+    {"no-retained", no_argument, NULL, 'R'},
+    {"help", no_argument, NULL, 'h'},
+    CLI_LOAD_LONG_OPTIONS,
+    {0, 0, 0, 0},
+};
+
 static int parse(int argc, char **argv, chain_args *a, cli_load_options *lo, int *done)
 {
-    static const struct option opts[] = {
-        CLI_SELECT_LONG_OPTIONS,
-        {"ignore-type", required_argument, NULL, 't'},
-        {"ignore-edge", required_argument, NULL, 'e'},
-        {"json", no_argument, NULL, 'j'},
-        {"no-retained", no_argument, NULL, 'R'},
-        {"help", no_argument, NULL, 'h'},
-        CLI_LOAD_LONG_OPTIONS,
-        {0, 0, 0, 0},
-    };
+    const struct option *opts = cli_chain_options;
     int c;
     *done = 0;
     optind = 1;

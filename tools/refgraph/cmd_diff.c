@@ -183,21 +183,25 @@ static void gate_suggestion(const rg_diff *d, const char *spec, char *dym, size_
     free(names);
 }
 
+enum { OPT_GATE = 2001, OPT_MIN_GROWTH, OPT_MIN_RATIO, OPT_MIN_GROUP_RATIO, OPT_NO_GROUPS };
+
+/* The options getopt_long parses; --completion reads them too (cli_complete.c). */
+const struct option cli_diff_options[] = {
+    {"top", required_argument, NULL, 'n'},
+    {"json", no_argument, NULL, 'j'},
+    {"fail-if-grows", required_argument, NULL, OPT_GATE},
+    {"min-growth", required_argument, NULL, OPT_MIN_GROWTH},
+    {"min-ratio", required_argument, NULL, OPT_MIN_RATIO},
+    {"min-group-ratio", required_argument, NULL, OPT_MIN_GROUP_RATIO},
+    {"no-groups", no_argument, NULL, OPT_NO_GROUPS},
+    {"help", no_argument, NULL, 'h'},
+    CLI_LOAD_LONG_OPTIONS,
+    {0, 0, 0, 0},
+};
+
 int cmd_diff(int argc, char **argv)
 {
-    enum { OPT_GATE = 2001, OPT_MIN_GROWTH, OPT_MIN_RATIO, OPT_MIN_GROUP_RATIO, OPT_NO_GROUPS };
-    static const struct option opts[] = {
-        {"top", required_argument, NULL, 'n'},
-        {"json", no_argument, NULL, 'j'},
-        {"fail-if-grows", required_argument, NULL, OPT_GATE},
-        {"min-growth", required_argument, NULL, OPT_MIN_GROWTH},
-        {"min-ratio", required_argument, NULL, OPT_MIN_RATIO},
-        {"min-group-ratio", required_argument, NULL, OPT_MIN_GROUP_RATIO},
-        {"no-groups", no_argument, NULL, OPT_NO_GROUPS},
-        {"help", no_argument, NULL, 'h'},
-        CLI_LOAD_LONG_OPTIONS,
-        {0, 0, 0, 0},
-    };
+    const struct option *opts = cli_diff_options;
     cli_diff_view view = {.top = 10};
     rg_diff_options dopts;
     rg_diff_options_init(&dopts);

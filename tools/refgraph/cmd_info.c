@@ -92,14 +92,17 @@ static void print_json(yajl_gen g, const rg_snapshot_info *i)
     yajl_gen_map_close(g);
 }
 
+/* The options getopt_long parses; --completion reads them too (cli_complete.c). */
+const struct option cli_info_options[] = {
+    {"json", no_argument, NULL, 'j'},
+    {"help", no_argument, NULL, 'h'},
+    CLI_LOAD_LONG_OPTIONS,
+    {0, 0, 0, 0},
+};
+
 int cmd_info(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"json", no_argument, NULL, 'j'},
-        {"help", no_argument, NULL, 'h'},
-        CLI_LOAD_LONG_OPTIONS,
-        {0, 0, 0, 0},
-    };
+    const struct option *opts = cli_info_options;
     int json = 0, c;
     cli_load_options lo = {0};
     optind = 1;

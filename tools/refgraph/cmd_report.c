@@ -91,18 +91,21 @@ static char *command_line(int argc, char **argv)
     return s;
 }
 
+/* The options getopt_long parses; --completion reads them too (cli_complete.c). */
+const struct option cli_report_options[] = {
+    {"output", required_argument, NULL, 'o'},
+    {"title", required_argument, NULL, 't'},
+    {"top", required_argument, NULL, 'n'},
+    {"format", required_argument, NULL, 'f'},
+    {"quiet", no_argument, NULL, 'q'},
+    {"help", no_argument, NULL, 'h'},
+    CLI_LOAD_LONG_OPTIONS,
+    {0, 0, 0, 0},
+};
+
 static int run(int argc, char **argv, const char *cmd)
 {
-    static const struct option opts[] = {
-        {"output", required_argument, NULL, 'o'},
-        {"title", required_argument, NULL, 't'},
-        {"top", required_argument, NULL, 'n'},
-        {"format", required_argument, NULL, 'f'},
-        {"quiet", no_argument, NULL, 'q'},
-        {"help", no_argument, NULL, 'h'},
-        CLI_LOAD_LONG_OPTIONS,
-        {0, 0, 0, 0},
-    };
+    const struct option *opts = cli_report_options;
     const char *dir = NULL, *title = NULL;
     long long top = 0;
     unsigned formats = RG_REPORT_MARKDOWN | RG_REPORT_HTML;

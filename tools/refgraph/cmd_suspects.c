@@ -120,16 +120,19 @@ typedef struct cmd_args {
 
 /* Parse the options both commands share; returns -1 to go on, else an exit
  * status. */
+/* The options getopt_long parses; --completion reads them too (cli_complete.c). */
+const struct option cli_suspects_options[] = {
+    {"top", required_argument, NULL, 'n'},
+    {"min-instances", required_argument, NULL, 'm'},
+    {"json", no_argument, NULL, 'j'},
+    {"help", no_argument, NULL, 'h'},
+    CLI_LOAD_LONG_OPTIONS,
+    {0, 0, 0, 0},
+};
+
 static int parse(const char *cmd, int argc, char **argv, cmd_args *a, void (*help)(FILE *))
 {
-    static const struct option opts[] = {
-        {"top", required_argument, NULL, 'n'},
-        {"min-instances", required_argument, NULL, 'm'},
-        {"json", no_argument, NULL, 'j'},
-        {"help", no_argument, NULL, 'h'},
-        CLI_LOAD_LONG_OPTIONS,
-        {0, 0, 0, 0},
-    };
+    const struct option *opts = cli_suspects_options;
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "hn:", opts, NULL)) != -1) {

@@ -20,16 +20,19 @@ static void help(FILE *out)
             "  --color auto|always|never   colour on a terminal (NO_COLOR turns it off)\n");
 }
 
+/* The options getopt_long parses; --completion reads them too (cli_complete.c). */
+const struct option cli_types_options[] = {
+    {"top", required_argument, NULL, 'n'},
+    {"sort", required_argument, NULL, 's'},
+    {"json", no_argument, NULL, 'j'},
+    {"help", no_argument, NULL, 'h'},
+    CLI_LOAD_LONG_OPTIONS,
+    {0, 0, 0, 0},
+};
+
 int cmd_types(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"top", required_argument, NULL, 'n'},
-        {"sort", required_argument, NULL, 's'},
-        {"json", no_argument, NULL, 'j'},
-        {"help", no_argument, NULL, 'h'},
-        CLI_LOAD_LONG_OPTIONS,
-        {0, 0, 0, 0},
-    };
+    const struct option *opts = cli_types_options;
     int json = 0, c;
     long long top = 20;
     rg_sort sort = RG_SORT_COUNT;

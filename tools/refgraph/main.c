@@ -131,6 +131,14 @@ static int finish_stdout(int status)
 
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
 
+const char *cli_command_summary(const char *name)
+{
+    for (size_t i = 0; i < N_COMMANDS; i++)
+        if (strcmp(name, commands[i].name) == 0)
+            return commands[i].summary;
+    return "";
+}
+
 /* "refgraph: unknown command 'sugpects'; did you mean 'suspects'?" */
 static int unknown_command(const char *cmd)
 {
@@ -170,6 +178,8 @@ static int dispatch(int argc, char **argv)
         usage(stdout);
         return EXIT_OK;
     }
+    if (strcmp(cmd, "--completion") == 0) /* hidden: the build writes the scripts */
+        return cli_completion(argc > 2 ? argv[2] : NULL);
     if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "version") == 0) {
         printf("refgraph %s (library %s)\n", RG_VERSION_STRING, rg_version());
         return EXIT_OK;
