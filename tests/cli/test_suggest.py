@@ -73,6 +73,9 @@ class DidYouMean(TempDirTest):
         p = run("refs", "--no-cache", "--type", "Usr", "-o", os.path.join(self.tmp, "y.dot"), SMALL, check=1)
         self.assertIn("did you mean 'app.User'?", p.stderr)
         self.assertFalse(os.path.exists(os.path.join(self.tmp, "y.dot")))
+        p = run("backrefs", "--no-cache", "--id", "1", "--highlight", "Quee", "-o",
+                os.path.join(self.tmp, "z.dot"), SMALL, check=1)
+        self.assertIn("no type named 'Quee'; did you mean 'queue.Queue'?", p.stderr)
 
 
 class RulesThatMatchNothing(TempDirTest):

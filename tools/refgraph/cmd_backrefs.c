@@ -246,7 +246,17 @@ static int run(const char *cmd, rg_diagram_direction dir, int argc, char **argv)
     }
     a.o.paths = paths;
     if (rg_diagram_build(snap, nodes, n, &a.o, &d) != RG_OK) {
-        fprintf(stderr, "refgraph %s: %s\n", cmd, cli_term(rg_last_error()));
+        /* A mistyped --highlight or --stop-at type: the nearest names. */
+        char dym[512] = "";
+        const char *types[2] = {a.o.highlight_type, a.o.stop_at_type};
+        char err[1024];
+        snprintf(err, sizeof err, "%s", rg_last_error());
+        for (int k = 0; k < 2 && !dym[0]; k++) {
+            uint32_t t;
+            if (types[k] && rg_type_find(snap, types[k], &t) == RG_ENOTFOUND)
+                cli_did_you_mean_type(dym, sizeof dym, snap, types[k]);
+        }
+        fprintf(stderr, "refgraph %s: %s%s\n", cmd, cli_term(err), dym);
         rc = EXIT_BAD_INPUT;
         goto done;
     }
