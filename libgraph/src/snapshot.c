@@ -94,7 +94,7 @@ int rg_snapshot_open(const char *path, const rg_open_options *opts, rg_snapshot 
     int use_cache = !(opts && (opts->flags & RG_OPEN_NO_CACHE));
     int explicit_dir = opts && opts->cache_dir && *opts->cache_dir;
     rg_cache_key key;
-    char *cache_dir = NULL, *cache_path = NULL, *note = NULL;
+    char *cache_dir = NULL, *cache_path = NULL, *note = NULL, *dir_note = NULL;
     if (use_cache && rg_cache_key_of(path, &key) != RG_OK) {
         use_cache = 0; /* the open below reports an unreadable file */
         rg_clear_error();
@@ -103,9 +103,9 @@ int rg_snapshot_open(const char *path, const rg_open_options *opts, rg_snapshot 
         cache_dir = explicit_dir ? rg_xstrndup(opts->cache_dir, strlen(opts->cache_dir)) : rg_cache_default_dir();
         if (!cache_dir) {
             use_cache = 0; /* no $XDG_CACHE_HOME nor $HOME: no cache */
-        } else if (rg_cache_dir_prepare(cache_dir, &note) != RG_OK ||
+        } else if (rg_cache_dir_prepare(cache_dir, &dir_note) != RG_OK ||
                    !(cache_path = rg_cache_path(path, cache_dir, &key))) {
-            use_cache = 0; /* the note says why */
+            use_cache = 0; /* dir_note says why */
         }
         rg_clear_error();
     }
@@ -131,6 +131,7 @@ int rg_snapshot_open(const char *path, const rg_open_options *opts, rg_snapshot 
         free(cache_path);
         free(cache_dir);
         free(note);
+        free(dir_note);
         return rc;
     }
     rc = load(in, opts, out);
@@ -139,11 +140,18 @@ int rg_snapshot_open(const char *path, const rg_open_options *opts, rg_snapshot 
         free(cache_path);
         free(cache_dir);
         free(note);
+        free(dir_note);
         return rc;
     }
     rg_snapshot *s = *out;
     int bad_cache = note != NULL;
     set_note(s, note);
+    /* An unusable cache directory matters only when a cache was due: the
+     * default directory is not a concern of every small snapshot's open. */
+    if (dir_note && (explicit_dir || s->info.input_bytes >= RG_CACHE_MIN_INPUT))
+        set_note(s, dir_note);
+    else
+        free(dir_note);
     /* A cache of a small snapshot costs more than it saves; one in an
      * explicit directory was asked for. */
     if (use_cache && (explicit_dir || s->info.input_bytes >= RG_CACHE_MIN_INPUT)) {

@@ -66,6 +66,17 @@ class CacheDirTest(rgtest.TempDirTest):
         self.assertEqual(os.listdir(d), [])
         self.assertEqual(sorted(os.listdir(self.tmp)), ["home", "s.jsonl"])
 
+    def test_unusable_default_dir_is_no_concern_of_a_small_snapshot(self):
+        # Every small open would otherwise repeat the note, though no cache was due.
+        blocker = os.path.join(self.tmp, "file")
+        open(blocker, "w").close()
+        snap = self.small()
+        p = rgtest.run("types", snap, env=self.env(XDG_CACHE_HOME=os.path.join(blocker, "x")), check=0)
+        self.assertEqual(p.stderr, "")
+        # Asked for explicitly, the same directory is a note.
+        p = rgtest.run("types", "--cache-dir", os.path.join(blocker, "x"), snap, env=self.env(), check=0)
+        self.assertIn("cannot create directory", p.stderr)
+
     def test_cache_dir_is_created_0700(self):
         snap = self.small()
         cache = os.path.join(self.tmp, "a", "b", "cache")
