@@ -107,10 +107,19 @@ typedef struct rg_open_options {
     uint64_t max_line_bytes;
     /* Flags: RG_OPEN_* below. */
     unsigned flags;
-    /* Directory for the index cache; NULL writes it beside the snapshot. */
+    /* Directory for the index cache, created (mode 0700) when missing; NULL
+     * means the user's cache directory, $XDG_CACHE_HOME/refgraph, else
+     * ~/.cache/refgraph (there only snapshots of 32 MiB and more are cached).
+     * A cache is never written beside the snapshot. A directory not owned
+     * by the user, world-writable without the sticky bit, or a symbolic
+     * link is not used (cache_note says so). */
     const char *cache_dir;
     /* Number of threads the loader may use; 0 means "choose" (up to 2). */
     unsigned threads;
+    /* Size cap of the cache directory in bytes: after writing a cache, the
+     * least recently used caches there are removed until the rest fit.
+     * 0 means $REFGRAPH_CACHE_MAX ("2G", "500M", bytes), else 2 GiB. */
+    uint64_t cache_max_bytes;
 } rg_open_options;
 
 #define RG_OPEN_NO_CACHE 0x1u   /* neither read nor write an index cache */

@@ -169,26 +169,20 @@ int rg_cache_key_of(const char *path, rg_cache_key *key)
     return RG_OK;
 }
 
-char *rg_cache_path(const char *path, const char *cache_dir)
+char *rg_cache_path(const char *path, const char *cache_dir, const rg_cache_key *key)
 {
-    size_t n;
-    char *out;
-    if (!cache_dir) {
-        n = strlen(path) + sizeof ".rgcache";
-        out = rg_xmalloc(n, 1);
-        if (out)
-            snprintf(out, n, "%s.rgcache", path);
-        return out;
-    }
     /* In a shared directory the name must tell snapshots apart: the base
-     * name for people, a hash of the absolute path for uniqueness. */
+     * name for people, a hash of the absolute path and the file's identity
+     * for uniqueness. */
     char *abs = realpath(path, NULL);
     const char *full = abs ? abs : path;
     const char *base = strrchr(full, '/');
     base = base ? base + 1 : full;
     uint64_t h = checksum(full, strlen(full), 0);
-    n = strlen(cache_dir) + strlen(base) + 40;
-    out = rg_xmalloc(n, 1);
+    h = checksum(&key->dev, sizeof key->dev, h);
+    h = checksum(&key->ino, sizeof key->ino, h);
+    size_t n = strlen(cache_dir) + strlen(base) + 40;
+    char *out = rg_xmalloc(n, 1);
     if (out)
         snprintf(out, n, "%s/%s.%016llx.rgcache", cache_dir, base, (unsigned long long)h);
     free(abs);
@@ -354,7 +348,8 @@ int rg_cache_write(const rg_snapshot *s, const char *cache_path, const rg_cache_
         return RG_ENOMEM;
     }
     snprintf(tmp, tn, "%s.tmp-%ld-%p", cache_path, (long)getpid(), (const void *)&h);
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    /* 0600: a cache holds the snapshot's strings (reprs can be secrets). */
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     int rc = RG_OK;
     if (fd < 0) {
         *note = note_of("index cache %s not written: %s", cache_path, strerror(errno));
@@ -825,6 +820,9 @@ int rg_cache_load(const char *cache_path, const rg_cache_key *key, uint64_t max_
         return hrc;
     }
     void *map = mmap(NULL, size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+    /* A use: the mtime orders eviction (least recently used first); atime
+     * is not kept on many mounts. Fails quietly on a cache not ours. */
+    futimens(fd, NULL);
     close(fd);
     if (map == MAP_FAILED) {
         *note = note_of("index cache %s not mapped: %s; rebuilt", cache_path, strerror(errno));

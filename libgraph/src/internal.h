@@ -352,14 +352,33 @@ typedef struct rg_cache_key {
     uint64_t ino, dev;
 } rg_cache_key;
 
-/* Snapshots smaller than this (uncompressed) get no cache beside them: they
- * load faster than a cache pays back, and test fixtures stay clean. An
- * explicit cache_dir caches every size. */
+/* Snapshots smaller than this (uncompressed) get no cache in the default
+ * cache directory: they load faster than a cache pays back. An explicit
+ * cache_dir caches every size. */
 #define RG_CACHE_MIN_INPUT (32ULL << 20)
+/* The cache directory's size cap when neither the options nor
+ * $REFGRAPH_CACHE_MAX set one. */
+#define RG_CACHE_DEFAULT_MAX (2ULL << 30)
 
 RG_INTERNAL int rg_cache_key_of(const char *path, rg_cache_key *key);
-/* Where the cache of `path` lives: beside it, or in cache_dir. Free with free(). */
-RG_INTERNAL char *rg_cache_path(const char *path, const char *cache_dir);
+/* Where the cache of `path` lives in cache_dir: its base name for people,
+ * then a hash of its absolute path, device and inode, so that two snapshots
+ * never share a name (an edit in place keeps the name: the stale cache is
+ * then found, noted and replaced). Free with free(). */
+RG_INTERNAL char *rg_cache_path(const char *path, const char *cache_dir, const rg_cache_key *key);
+/* cache_dir.c: $XDG_CACHE_HOME/refgraph, else $HOME/.cache/refgraph; NULL
+ * when neither is set (absolute). Free with free(). */
+RG_INTERNAL char *rg_cache_default_dir(void);
+/* Create `dir` (mode 0700, with its parents) and check it is safe to use:
+ * a directory, not a symbolic link, owned by us, not writable by everyone
+ * without the sticky bit. Otherwise *note (free()) says why. */
+RG_INTERNAL int rg_cache_dir_prepare(const char *dir, char **note);
+/* The size cap: `asked` when non-zero, else $REFGRAPH_CACHE_MAX ("2G",
+ * "500M", bytes), else RG_CACHE_DEFAULT_MAX. */
+RG_INTERNAL uint64_t rg_cache_max_bytes(uint64_t asked);
+/* Remove the least recently used (oldest mtime) *.rgcache files of ours in
+ * `dir` until they total at most max_bytes; never `keep`. */
+RG_INTERNAL void rg_cache_evict(const char *dir, const char *keep, uint64_t max_bytes);
 /* Map and check a cache. RG_OK: *out is the graph (info.path not set).
  * RG_ENOTFOUND: there is none. Otherwise it is unusable and *note (free
  * with free()) says why. */

@@ -92,11 +92,21 @@ int rg_snapshot_open(const char *path, const rg_open_options *opts, rg_snapshot 
     double t0 = now_seconds();
     uint64_t max_line = opts && opts->max_line_bytes ? opts->max_line_bytes : DEFAULT_MAX_LINE;
     int use_cache = !(opts && (opts->flags & RG_OPEN_NO_CACHE));
-    const char *cache_dir = opts && opts->cache_dir && *opts->cache_dir ? opts->cache_dir : NULL;
+    int explicit_dir = opts && opts->cache_dir && *opts->cache_dir;
     rg_cache_key key;
-    char *cache_path = NULL, *note = NULL;
-    if (use_cache && (rg_cache_key_of(path, &key) != RG_OK || !(cache_path = rg_cache_path(path, cache_dir)))) {
+    char *cache_dir = NULL, *cache_path = NULL, *note = NULL, *dir_note = NULL;
+    if (use_cache && rg_cache_key_of(path, &key) != RG_OK) {
         use_cache = 0; /* the open below reports an unreadable file */
+        rg_clear_error();
+    }
+    if (use_cache) {
+        cache_dir = explicit_dir ? rg_xstrndup(opts->cache_dir, strlen(opts->cache_dir)) : rg_cache_default_dir();
+        if (!cache_dir) {
+            use_cache = 0; /* no $XDG_CACHE_HOME nor $HOME: no cache */
+        } else if (rg_cache_dir_prepare(cache_dir, &dir_note) != RG_OK ||
+                   !(cache_path = rg_cache_path(path, cache_dir, &key))) {
+            use_cache = 0; /* dir_note says why */
+        }
         rg_clear_error();
     }
     if (use_cache) {
@@ -104,6 +114,7 @@ int rg_snapshot_open(const char *path, const rg_open_options *opts, rg_snapshot 
         int rc = rg_cache_load(cache_path, &key, max_line, opts ? opts->threads : 0, &s, &note);
         if (rc == RG_OK) {
             free(cache_path);
+            free(cache_dir);
             if (set_path(s, path)) {
                 rg_snapshot_free(s);
                 return RG_ENOMEM;
@@ -118,25 +129,37 @@ int rg_snapshot_open(const char *path, const rg_open_options *opts, rg_snapshot 
     int rc = rg_input_open_file(path, &in);
     if (rc) {
         free(cache_path);
+        free(cache_dir);
         free(note);
+        free(dir_note);
         return rc;
     }
     rc = load(in, opts, out);
     rg_input_close(in);
     if (rc) {
         free(cache_path);
+        free(cache_dir);
         free(note);
+        free(dir_note);
         return rc;
     }
     rg_snapshot *s = *out;
     int bad_cache = note != NULL;
     set_note(s, note);
-    /* A cache beside a small snapshot costs more than it saves; one in an
+    /* An unusable cache directory matters only when a cache was due: the
+     * default directory is not a concern of every small snapshot's open. */
+    if (dir_note && (explicit_dir || s->info.input_bytes >= RG_CACHE_MIN_INPUT))
+        set_note(s, dir_note);
+    else
+        free(dir_note);
+    /* A cache of a small snapshot costs more than it saves; one in an
      * explicit directory was asked for. */
-    if (use_cache && (cache_dir || s->info.input_bytes >= RG_CACHE_MIN_INPUT)) {
+    if (use_cache && (explicit_dir || s->info.input_bytes >= RG_CACHE_MIN_INPUT)) {
         char *wnote = NULL;
         if (rg_cache_write(s, cache_path, &key, &wnote) != RG_OK)
             set_note(s, wnote);
+        else
+            rg_cache_evict(cache_dir, cache_path, rg_cache_max_bytes(opts ? opts->cache_max_bytes : 0));
         rg_clear_error();
     } else if (use_cache && bad_cache) {
         /* an unusable cache that will not be replaced would repeat its note
@@ -144,6 +167,7 @@ int rg_snapshot_open(const char *path, const rg_open_options *opts, rg_snapshot 
         unlink(cache_path);
     }
     free(cache_path);
+    free(cache_dir);
     s->info.load_seconds = now_seconds() - t0;
     return RG_OK;
 }

@@ -184,9 +184,10 @@ class Diff(TempDirTest):
         run("diff", "--no-cache", "--fail-if-grows", "app.Item:38.4kB", *snaps, check=0)
         run("diff", "--no-cache", "--fail-if-grows", "app.Item:799/min", *snaps, check=3)
         run("diff", "--no-cache", "--fail-if-grows", "app.Item:1k/min", *snaps, check=0)
-        # Unknown names do not trip, but say so.
-        p = run("diff", "--no-cache", "--fail-if-grows", "NoSuch", *snaps, check=0)
-        self.assertIn("matched nothing", p.stderr)
+        # A gate that matches nothing is an error (a typo must not pass a CI gate).
+        p = run("diff", "--no-cache", "--fail-if-grows", "NoSuch", *snaps, check=2)
+        self.assertIn("matches nothing", p.stderr)
+        self.assertEqual(p.stdout, "")
         j, _ = self.diff_json("--fail-if-grows", "app.Item:500", *snaps, check=3)
         self.assertEqual(len(j["gates"]), 1)
         self.assertTrue(j["gates"][0]["tripped"])

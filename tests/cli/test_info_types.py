@@ -20,6 +20,27 @@ class InfoTypes(TempDirTest):
         self.assertIn("producer:    hand-written fixture", out)
         self.assertIn("1,264 bytes", out)
 
+    def test_info_time_in_utc_and_dangling_explained(self):
+        # The header's time 1764115200.25 is printed as the report prints times.
+        out = run("info", "--no-cache", SMALL, check=0).stdout
+        self.assertIn("time:        2025-11-26 00:00:00 UTC\n", out)
+        snap = os.path.join(self.tmp, "dangling.jsonl")
+        with open(snap, "w") as f:
+            f.write('{"rec":"header","format":"refgraph-snapshot","version":1,"time":1796517843}\n')
+            f.write('{"rec":"object","id":1,"type":"list","size":72,"refs":[[2,"index",0],[3,"index",1]]}\n')
+            f.write('{"rec":"object","id":2,"type":"str","size":50}\n')
+            f.write('{"rec":"root","id":1,"kind":"module","label":"m"}\n')
+            f.write('{"rec":"root","id":9,"kind":"module","label":"gone"}\n')
+        lines = run("info", "--no-cache", snap, check=0).stdout.splitlines()
+        self.assertIn("time:        2026-12-06 00:44:03 UTC", lines)
+        dangling = [ln for ln in lines if ln.startswith("dangling:")]
+        self.assertEqual(len(dangling), 1, lines)
+        self.assertIn("1 references, 1 roots to ids not in the snapshot", dangling[0])
+        self.assertIn("the producer did not write", dangling[0])
+        self.assertIn("not an error", dangling[0])
+        j = run_json("info", "--no-cache", snap)
+        self.assertEqual((j["time"], j["dangling_refs"], j["dangling_roots"]), (1796517843, 1, 1))
+
     def test_info_json_schema(self):
         j = run_json("info", "--no-cache", SMALL)
         for key in ("file", "format", "format_version", "compression", "producer", "runtime", "pid",

@@ -57,7 +57,10 @@ static rg_snapshot *open_with(const char *path, unsigned flags, const char *cach
 
 static char *cache_file_of(const char *snap)
 {
-    return rg_cache_path(snap, dir);
+    rg_cache_key key;
+    if (rg_cache_key_of(snap, &key) != RG_OK)
+        return NULL;
+    return rg_cache_path(snap, dir, &key);
 }
 
 static int exists(const char *p)

@@ -2,6 +2,7 @@
 #ifndef RG_CLI_H
 #define RG_CLI_H
 
+#include <getopt.h>
 #include <refgraph.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -53,6 +54,7 @@ typedef struct cli_load_options {
     const char *cache_dir;
     unsigned threads;
     uint64_t max_line_bytes;  /* 0: the library's default */
+    uint64_t cache_max_bytes;  /* --cache-max; 0: the library's default */
 } cli_load_options;
 
 /* getopt_long option codes for the shared load options; commands include
@@ -62,11 +64,27 @@ typedef struct cli_load_options {
 #define CLI_OPT_CACHE_DIR 1002
 #define CLI_OPT_THREADS 1003
 #define CLI_OPT_MAX_LINE_BYTES 1004
+#define CLI_OPT_CACHE_MAX 1005
+#define CLI_OPT_COLOR 1006
 #define CLI_LOAD_LONG_OPTIONS \
+    {"color", required_argument, NULL, CLI_OPT_COLOR}, \
     {"no-cache", no_argument, NULL, CLI_OPT_NO_CACHE}, \
     {"cache-dir", required_argument, NULL, CLI_OPT_CACHE_DIR}, \
+    {"cache-max", required_argument, NULL, CLI_OPT_CACHE_MAX}, \
     {"threads", required_argument, NULL, CLI_OPT_THREADS}, \
     {"max-line-bytes", required_argument, NULL, CLI_OPT_MAX_LINE_BYTES}
+
+/* Each command's option table: what getopt_long parses, and what
+ * `refgraph --completion bash|zsh|fish` (cli_complete.c) offers, so the
+ * completions cannot drift from the parser. */
+extern const struct option cli_info_options[], cli_types_options[], cli_chain_options[],
+    cli_diagram_options[] /* backrefs, refs */, cli_suspects_options[] /* suspects, dominators */,
+    cli_diff_options[], cli_report_options[], cli_attach_options[];
+/* Print the completion script for `shell` (bash, zsh, fish) to stdout;
+ * EXIT_USAGE for another shell. */
+int cli_completion(const char *shell);
+/* The one-line summary `refgraph --help` gives a command (main.c); "" if none. */
+const char *cli_command_summary(const char *name);
 
 /* Handle a shared load option; returns 1 if it was one, 0 if not, -1 on a
  * bad value (after printing the usage error). */
@@ -78,6 +96,25 @@ int cli_open(const char *path, const cli_load_options *lo, rg_snapshot **out);
 
 /* Print "refgraph <cmd>: <message>" and a hint to --help; returns EXIT_USAGE. */
 int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* "Did you mean" (cli_suggest.c). The edit distance ignores ASCII case and
+ * counts a swap of neighbours as one. */
+size_t cli_edit_distance(const char *a, const char *b);
+/* Up to `max` of `cands` nearest to `word` (all equally near, in table
+ * order): by edit distance, by a type name's last dotted part, or, failing
+ * those, containing `word` (case-insensitive). Returns how many. */
+size_t cli_suggest(const char *word, const char *const *cands, size_t n, const char **out, size_t max);
+/* "; did you mean 'PREFIXa' or 'PREFIXb'?" into buf, or "" when nothing is
+ * near. Returns buf. */
+const char *cli_did_you_mean(char *buf, size_t cap, const char *prefix, const char *word,
+                             const char *const *cands, size_t n);
+/* The same over the type names of a snapshot. */
+const char *cli_did_you_mean_type(char *buf, size_t cap, const rg_snapshot *snap, const char *word);
+/* After getopt_long returned '?' (opterr is 0; main() clears it): say what
+ * was wrong with the option at argv[optind - 1] (unknown, with the nearest
+ * options of `opts`; ambiguous; missing or unexpected value). Returns
+ * EXIT_USAGE. */
+int cli_option_error(const char *cmd, const struct option *opts, int argc, char **argv);
 
 /* Parse a non-negative integer option value; -1 on error (after printing). */
 long long cli_parse_count(const char *cmd, const char *opt, const char *arg);
@@ -92,6 +129,18 @@ const char *cli_term(const char *s);
 /* The same into out[cap] (cut to fit, NUL-terminated when cap > 0);
  * returns the length it needs, without the NUL. */
 size_t cli_term_escape(const char *s, char *out, size_t cap);
+
+/* Colour (cli_color.c) for headings and verdicts of text output: escape
+ * sequences when stdout is a terminal and colour is wanted, else "". */
+enum { CLI_COLOR_AUTO, CLI_COLOR_ALWAYS, CLI_COLOR_NEVER };
+enum { CLI_C_OFF, CLI_C_HEAD, CLI_C_BAD, CLI_C_WARN, CLI_C_GOOD };
+int cli_color_parse(const char *arg);  /* --color=auto|always|never; -1 if none of them */
+const char *cli_color(int what);
+const char *cli_color_level(int level); /* an rg_leak_level: red, yellow, green */
+/* A progress line on stderr ("refgraph: loading FILE (3 s)") while a load
+ * runs longer than about a second, on a terminal only; erased at the end. */
+void cli_progress_begin(const char *what);
+void cli_progress_end(void);
 
 /* "1,234,567" */
 const char *cli_fmt_count(char *buf, size_t cap, uint64_t n);

@@ -37,6 +37,37 @@ int cli_load_option(cli_load_options *lo, int code, const char *arg)
     switch (code) {
     case CLI_OPT_NO_CACHE: lo->no_cache = 1; return 1;
     case CLI_OPT_CACHE_DIR: lo->cache_dir = arg; return 1;
+    case CLI_OPT_COLOR:
+        if (cli_color_parse(arg) != 0) {
+            cli_usage_error("", "--color takes auto, always or never, not '%s'", arg);
+            return -1;
+        }
+        return 1;
+    case CLI_OPT_CACHE_MAX: {
+        /* "2G", "500M", "64MiB", bytes: powers of 1024, as the library reads
+         * $REFGRAPH_CACHE_MAX. */
+        char *end;
+        errno = 0;
+        unsigned long long v = strtoull(arg, &end, 10);
+        unsigned shift = 0;
+        if (!errno && end != arg && arg[0] != '-') {
+            const char *units = "kKmMgGtT", *u = *end ? strchr(units, *end) : NULL;
+            if (u) {
+                shift = 10u * (unsigned)((u - units) / 2 + 1);
+                end++;
+                if (*end == 'i')
+                    end++;
+            }
+            if (*end == 'B' || *end == 'b')
+                end++;
+        }
+        if (errno || end == arg || *end || arg[0] == '-' || v == 0 || v > (UINT64_MAX >> shift)) {
+            cli_usage_error("", "--cache-max needs a size such as 500M or 2G, not '%s'", arg);
+            return -1;
+        }
+        lo->cache_max_bytes = (uint64_t)v << shift;
+        return 1;
+    }
     case CLI_OPT_THREADS: {
         long long v = cli_parse_count("", "--threads", arg);
         if (v < 0)
@@ -75,8 +106,14 @@ int cli_open(const char *path, const cli_load_options *lo, rg_snapshot **out)
         o.cache_dir = lo->cache_dir;
         o.threads = lo->threads;
         o.max_line_bytes = lo->max_line_bytes;
+        o.cache_max_bytes = lo->cache_max_bytes;
     }
-    if (rg_snapshot_open(path, &o, out) != RG_OK) {
+    char what[300];
+    snprintf(what, sizeof what, "loading %s", path);
+    cli_progress_begin(what);
+    int rc = rg_snapshot_open(path, &o, out);
+    cli_progress_end();
+    if (rc != RG_OK) {
         const char *err = rg_last_error();
         fprintf(stderr, "refgraph: %s%s\n", cli_term(err),
                 strstr(err, "line is longer than the limit") ?

@@ -107,7 +107,10 @@ static int by_type(const rg_snapshot *s, const rg_paths *p, const char *cmd, con
                    cli_selection *out)
 {
     if (rg_type_find(s, sel->type, &out->type) != RG_OK) {
-        fprintf(stderr, "refgraph %s: %s\n", cmd, cli_term(rg_last_error()));
+        char dym[512] = "";
+        if (rg_last_error_code() == RG_ENOTFOUND)
+            cli_did_you_mean_type(dym, sizeof dym, s, sel->type);
+        fprintf(stderr, "refgraph %s: %s%s\n", cmd, cli_term(rg_last_error()), dym);
         return EXIT_BAD_INPUT;
     }
     uint32_t n = rg_node_count(s);

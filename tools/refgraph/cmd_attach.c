@@ -29,6 +29,22 @@ extern char **environ;
 /* Exit statuses of attach beyond the shared ones (docs/cli.md). */
 enum { EXIT_ATTACH_FAILED = 7 };
 
+/* attach's options are parsed by refgraph_attach.py (argparse); this table
+ * lists them for the completions, and tests/cli/test_completion.py checks it
+ * against --help. */
+const struct option cli_attach_options[] = {
+    {"output", required_argument, NULL, 'o'},
+    {"every", required_argument, NULL, 0},
+    {"count", required_argument, NULL, 0},
+    {"timeout", required_argument, NULL, 0},
+    {"dump-timeout", required_argument, NULL, 0},
+    {"debugger", required_argument, NULL, 0},
+    {"compress", required_argument, NULL, 0},
+    {"collect", no_argument, NULL, 0},
+    {"help", no_argument, NULL, 'h'},
+    {0, 0, 0, 0},
+};
+
 static void help(FILE *out)
 {
     fprintf(out,

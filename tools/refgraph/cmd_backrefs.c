@@ -37,7 +37,8 @@ static void help(FILE *out, const char *cmd)
             "                    FILE that is not a regular file (a FIFO, a terminal,\n"
             "                    /dev/stdout) is written in place\n"
             "  --format F        dot, svg, png or pdf (overrides the extension)\n"
-            "  --no-cache, --cache-dir DIR   index cache control\n"
+            "  --no-cache, --cache-dir DIR, --cache-max SIZE   index cache control\n"
+            "  --color auto|always|never   colour on a terminal (NO_COLOR turns it off)\n"
             "\n"
             "Without -o the diagram goes to stdout (DOT unless --format says otherwise).\n"
             "exit status: 0 ok, 1 unreadable snapshot, nothing matches the selector, or the\n"
@@ -58,21 +59,24 @@ typedef struct diagram_args {
     int format;
 } diagram_args;
 
+/* The options getopt_long parses; --completion reads them too (cli_complete.c). */
+const struct option cli_diagram_options[] = {
+    CLI_SELECT_LONG_OPTIONS,
+    {"depth", required_argument, NULL, 'd'},
+    {"max-nodes", required_argument, NULL, 'm'},
+    {"too-many", required_argument, NULL, 'T'},
+    {"highlight", required_argument, NULL, 'H'},
+    {"stop-at", required_argument, NULL, 'S'},
+    {"output", required_argument, NULL, 'o'},
+    {"format", required_argument, NULL, 'f'},
+    {"help", no_argument, NULL, 'h'},
+    CLI_LOAD_LONG_OPTIONS,
+    {0, 0, 0, 0},
+};
+
 static int parse(const char *cmd, int argc, char **argv, diagram_args *a, cli_load_options *lo, int *done)
 {
-    static const struct option opts[] = {
-        CLI_SELECT_LONG_OPTIONS,
-        {"depth", required_argument, NULL, 'd'},
-        {"max-nodes", required_argument, NULL, 'm'},
-        {"too-many", required_argument, NULL, 'T'},
-        {"highlight", required_argument, NULL, 'H'},
-        {"stop-at", required_argument, NULL, 'S'},
-        {"output", required_argument, NULL, 'o'},
-        {"format", required_argument, NULL, 'f'},
-        {"help", no_argument, NULL, 'h'},
-        CLI_LOAD_LONG_OPTIONS,
-        {0, 0, 0, 0},
-    };
+    const struct option *opts = cli_diagram_options;
     int c;
     long long v;
     *done = 0;
@@ -113,7 +117,7 @@ static int parse(const char *cmd, int argc, char **argv, diagram_args *a, cli_lo
             if (r < 0)
                 return EXIT_USAGE;
             if (r == 0)
-                return cli_usage_error(cmd, "unknown option");
+                return cli_option_error(cmd, opts, argc, argv);
         }
         }
     }
@@ -242,7 +246,17 @@ static int run(const char *cmd, rg_diagram_direction dir, int argc, char **argv)
     }
     a.o.paths = paths;
     if (rg_diagram_build(snap, nodes, n, &a.o, &d) != RG_OK) {
-        fprintf(stderr, "refgraph %s: %s\n", cmd, cli_term(rg_last_error()));
+        /* A mistyped --highlight or --stop-at type: the nearest names. */
+        char dym[512] = "";
+        const char *types[2] = {a.o.highlight_type, a.o.stop_at_type};
+        char err[1024];
+        snprintf(err, sizeof err, "%s", rg_last_error());
+        for (int k = 0; k < 2 && !dym[0]; k++) {
+            uint32_t t;
+            if (types[k] && rg_type_find(snap, types[k], &t) == RG_ENOTFOUND)
+                cli_did_you_mean_type(dym, sizeof dym, snap, types[k]);
+        }
+        fprintf(stderr, "refgraph %s: %s%s\n", cmd, cli_term(err), dym);
         rc = EXIT_BAD_INPUT;
         goto done;
     }

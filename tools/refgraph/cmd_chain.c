@@ -30,7 +30,8 @@ static void help(FILE *out)
             "                    printed ('.f_globals', \"['k']\", '[0]') (repeatable)\n"
             "  --json            machine-readable output (schema in docs/chains.md)\n"
             "  --no-retained     skip the retained size of each hop (no dominator tree: faster)\n"
-            "  --no-cache, --cache-dir DIR   index cache control\n"
+            "  --no-cache, --cache-dir DIR, --cache-max SIZE   index cache control\n"
+            "  --color auto|always|never   colour on a terminal (NO_COLOR turns it off)\n"
             "\n"
             "exit status: 0 answered (reachable or not), 1 unreadable snapshot or nothing\n"
             "matches the selector, 2 usage error.\n");
@@ -336,18 +337,113 @@ static int print_json(const rg_snapshot *s, const rg_paths *p, const chain_args 
 
 /* ------------------------------------------------------------ the command */
 
+/* Does `rule` (an --ignore-edge label as the user wrote it) name the edge
+ * whose label prints as `label`? As rg_paths_compute matches: the printed
+ * label, or a bare name for the attribute, slot or global of that name. */
+static int label_rule_matches(const char *rule, const char *label, rg_edge_kind kind)
+{
+    if (strcmp(rule, label) == 0)
+        return 1;
+    if (strcmp(rule, "<cell>") == 0)
+        return kind == RG_EDGE_CELL;
+    if (kind == RG_EDGE_ATTR || kind == RG_EDGE_SLOT || kind == RG_EDGE_GLOBAL)
+        return label[0] == '.' && strcmp(rule, label + 1) == 0;
+    return 0;
+}
+
+/* The distinct printed labels of the snapshot's named edges (attributes,
+ * slots, globals, keys, values, cells, locals), for a "did you mean". */
+static void suggest_label(const rg_snapshot *snap, const char *rule, char *dym, size_t cap)
+{
+    dym[0] = '\0';
+    uint32_t n = rg_node_count(snap), max_label = 0;
+    for (rg_node v = 0; v < n; v++)
+        for (uint32_t i = 0, k = rg_referent_count(snap, v); i < k; i++) {
+            rg_edge e;
+            rg_referent(snap, v, i, &e);
+            if (e.kind != RG_EDGE_INDEX && e.label > max_label)
+                max_label = e.label;
+        }
+    unsigned char *seen = calloc((size_t)max_label + 1, RG_EDGE_KIND_COUNT);
+    cli_strlist labels = {0};
+    for (rg_node v = 0; v < n && seen; v++)
+        for (uint32_t i = 0, k = rg_referent_count(snap, v); i < k; i++) {
+            rg_edge e;
+            rg_referent(snap, v, i, &e);
+            if (e.kind == RG_EDGE_INDEX || e.kind == RG_EDGE_TYPE || e.label == 0 ||
+                seen[(size_t)e.label * RG_EDGE_KIND_COUNT + e.kind]++)
+                continue;
+            char buf[256];
+            rg_edge_label_format(snap, &e, buf, sizeof buf);
+            if (cli_strlist_add(&labels, buf))
+                goto out;
+        }
+    if (labels.n) {
+        /* A bare rule is compared with bare names too. */
+        int bare = rule[0] != '.' && rule[0] != '[' && rule[0] != '<';
+        if (bare)
+            for (size_t i = 0; i < labels.n; i++)
+                if (labels.v[i][0] == '.')
+                    memmove(labels.v[i], labels.v[i] + 1, strlen(labels.v[i]));
+        cli_did_you_mean(dym, cap, "", rule, (const char *const *)labels.v, labels.n);
+    }
+out:
+    cli_strlist_free(&labels);
+    free(seen);
+}
+
+/* Every --ignore-edge label must name at least one edge of the snapshot. */
+static int check_ignore_labels(const rg_snapshot *snap, const chain_args *a)
+{
+    unsigned char matched[MAX_IGNORES] = {0};
+    size_t left = 0;
+    for (size_t j = 0; j < a->n_labels; j++) {
+        /* Kind names are checked when parsed; <type> and <weak> are kinds. */
+        if (strcmp(a->ignore_labels[j], "<type>") == 0 || strcmp(a->ignore_labels[j], "<weak>") == 0)
+            matched[j] = 1;
+        else
+            left++;
+    }
+    uint32_t n = rg_node_count(snap);
+    for (rg_node v = 0; v < n && left; v++)
+        for (uint32_t i = 0, k = rg_referent_count(snap, v); i < k && left; i++) {
+            rg_edge e;
+            char buf[256];
+            rg_referent(snap, v, i, &e);
+            rg_edge_label_format(snap, &e, buf, sizeof buf);
+            for (size_t j = 0; j < a->n_labels; j++)
+                if (!matched[j] && label_rule_matches(a->ignore_labels[j], buf, e.kind)) {
+                    matched[j] = 1;
+                    left--;
+                }
+        }
+    for (size_t j = 0; j < a->n_labels; j++) {
+        if (matched[j])
+            continue;
+        char dym[512];
+        suggest_label(snap, a->ignore_labels[j], dym, sizeof dym);
+        fprintf(stderr, "refgraph chain: --ignore-edge %s matches no edge kind and no reference in %s%s\n",
+                cli_term(a->ignore_labels[j]), cli_term(rg_snapshot_get_info(snap)->path), dym);
+        return EXIT_USAGE;
+    }
+    return EXIT_OK;
+}
+
+/* The options getopt_long parses; --completion reads them too (cli_complete.c). */
+const struct option cli_chain_options[] = {
+    CLI_SELECT_LONG_OPTIONS,
+    {"ignore-type", required_argument, NULL, 't'},
+    {"ignore-edge", required_argument, NULL, 'e'},
+    {"json", no_argument, NULL, 'j'},
+    {"no-retained", no_argument, NULL, 'R'},
+    {"help", no_argument, NULL, 'h'},
+    CLI_LOAD_LONG_OPTIONS,
+    {0, 0, 0, 0},
+};
+
 static int parse(int argc, char **argv, chain_args *a, cli_load_options *lo, int *done)
 {
-    static const struct option opts[] = {
-        CLI_SELECT_LONG_OPTIONS,
-        {"ignore-type", required_argument, NULL, 't'},
-        {"ignore-edge", required_argument, NULL, 'e'},
-        {"json", no_argument, NULL, 'j'},
-        {"no-retained", no_argument, NULL, 'R'},
-        {"help", no_argument, NULL, 'h'},
-        CLI_LOAD_LONG_OPTIONS,
-        {0, 0, 0, 0},
-    };
+    const struct option *opts = cli_chain_options;
     int c;
     *done = 0;
     optind = 1;
@@ -381,7 +477,7 @@ static int parse(int argc, char **argv, chain_args *a, cli_load_options *lo, int
             if (r < 0)
                 return EXIT_USAGE;
             if (r == 0)
-                return cli_usage_error("chain", "unknown option");
+                return cli_option_error("chain", opts, argc, argv);
         }
         }
     }
@@ -410,13 +506,24 @@ int cmd_chain(int argc, char **argv)
     po.n_ignore_types = a.n_types;
     po.ignore_labels = a.ignore_labels;
     po.n_ignore_labels = a.n_labels;
+    /* A rule that matches nothing is a typo, not a wish: an error, so that
+     * a mistyped rule never silently answers another question. */
     for (size_t i = 0; i < a.n_types; i++) {
         uint32_t t;
-        if (rg_type_find(snap, a.ignore_types[i], &t) != RG_OK)
-            fprintf(stderr, "refgraph chain: note: --ignore-type %s: %s\n", cli_term(a.ignore_types[i]),
-                    cli_term(rg_last_error()));
-        else
-            a.ignore_types[i] = rg_type_name(snap, t);
+        if (rg_type_find(snap, a.ignore_types[i], &t) != RG_OK) {
+            char dym[512] = "";
+            if (rg_last_error_code() == RG_ENOTFOUND)
+                cli_did_you_mean_type(dym, sizeof dym, snap, a.ignore_types[i]);
+            fprintf(stderr, "refgraph chain: --ignore-type %s matches nothing: %s%s\n",
+                    cli_term(a.ignore_types[i]), cli_term(rg_last_error()), dym);
+            rg_snapshot_free(snap);
+            return EXIT_USAGE;
+        }
+        a.ignore_types[i] = rg_type_name(snap, t);
+    }
+    if ((rc = check_ignore_labels(snap, &a)) != EXIT_OK) {
+        rg_snapshot_free(snap);
+        return rc;
     }
     rg_paths *paths = NULL;
     cli_selection sel;

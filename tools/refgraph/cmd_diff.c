@@ -35,7 +35,8 @@ static void help(FILE *out)
             "  --min-ratio R      ... and by at least R times its first count (types; default 0.10)\n"
             "  --min-group-ratio R  the same for retention groups (default 0.02)\n"
             "  --no-groups        skip retention groups (faster; the verdict names types only)\n"
-            "  --no-cache, --cache-dir DIR   index cache control\n"
+            "  --no-cache, --cache-dir DIR, --cache-max SIZE   index cache control\n"
+            "  --color auto|always|never   colour on a terminal (NO_COLOR turns it off)\n"
             "\n"
             "Exit status: 0 ok, 1 unreadable input, 2 usage error (also: fewer than two\n"
             "snapshots), 3 a --fail-if-grows gate tripped.\n");
@@ -150,21 +151,57 @@ static int parse_ratio(const char *opt, const char *arg, double *out)
     return EXIT_OK;
 }
 
+/* "; did you mean 'app.Item'?" for a gate that matched nothing: its
+ * selector (SPEC without "type:"/"group:" and without ":THRESHOLD") set
+ * beside the names of the types and groups the diff holds. */
+static void gate_suggestion(const rg_diff *d, const char *spec, char *dym, size_t cap)
+{
+    dym[0] = '\0';
+    int types = 1, groups = 0; /* a bare selector is most often a type name */
+    if (strncmp(spec, "type:", 5) == 0) {
+        spec += 5;
+    } else if (strncmp(spec, "group:", 6) == 0) {
+        groups = 1;
+        spec += 6;
+        types = 0;
+    }
+    char word[256];
+    snprintf(word, sizeof word, "%s", spec);
+    char *colon = strrchr(word, ':');
+    if (colon && colon != word)
+        *colon = '\0';
+    uint32_t nt = types ? rg_diff_type_count(d) : 0, ng = groups ? rg_diff_group_count(d) : 0;
+    const char **names = malloc(((size_t)nt + ng + 1) * sizeof *names);
+    if (!names)
+        return;
+    size_t k = 0;
+    for (uint32_t i = 0; i < nt; i++)
+        names[k++] = rg_diff_type(d, i)->name;
+    for (uint32_t i = 0; i < ng; i++)
+        names[k++] = rg_diff_group(d, i)->name;
+    cli_did_you_mean(dym, cap, groups && !types ? "group:" : "", word, names, k);
+    free(names);
+}
+
+enum { OPT_GATE = 2001, OPT_MIN_GROWTH, OPT_MIN_RATIO, OPT_MIN_GROUP_RATIO, OPT_NO_GROUPS };
+
+/* The options getopt_long parses; --completion reads them too (cli_complete.c). */
+const struct option cli_diff_options[] = {
+    {"top", required_argument, NULL, 'n'},
+    {"json", no_argument, NULL, 'j'},
+    {"fail-if-grows", required_argument, NULL, OPT_GATE},
+    {"min-growth", required_argument, NULL, OPT_MIN_GROWTH},
+    {"min-ratio", required_argument, NULL, OPT_MIN_RATIO},
+    {"min-group-ratio", required_argument, NULL, OPT_MIN_GROUP_RATIO},
+    {"no-groups", no_argument, NULL, OPT_NO_GROUPS},
+    {"help", no_argument, NULL, 'h'},
+    CLI_LOAD_LONG_OPTIONS,
+    {0, 0, 0, 0},
+};
+
 int cmd_diff(int argc, char **argv)
 {
-    enum { OPT_GATE = 2001, OPT_MIN_GROWTH, OPT_MIN_RATIO, OPT_MIN_GROUP_RATIO, OPT_NO_GROUPS };
-    static const struct option opts[] = {
-        {"top", required_argument, NULL, 'n'},
-        {"json", no_argument, NULL, 'j'},
-        {"fail-if-grows", required_argument, NULL, OPT_GATE},
-        {"min-growth", required_argument, NULL, OPT_MIN_GROWTH},
-        {"min-ratio", required_argument, NULL, OPT_MIN_RATIO},
-        {"min-group-ratio", required_argument, NULL, OPT_MIN_GROUP_RATIO},
-        {"no-groups", no_argument, NULL, OPT_NO_GROUPS},
-        {"help", no_argument, NULL, 'h'},
-        CLI_LOAD_LONG_OPTIONS,
-        {0, 0, 0, 0},
-    };
+    const struct option *opts = cli_diff_options;
     cli_diff_view view = {.top = 10};
     rg_diff_options dopts;
     rg_diff_options_init(&dopts);
@@ -212,7 +249,7 @@ int cmd_diff(int argc, char **argv)
         default: {
             int r = cli_load_option(&lo, c, optarg);
             if (r == 0)
-                cli_usage_error("diff", "unknown option");
+                cli_option_error("diff", opts, argc, argv);
             if (r <= 0) {
                 rc = EXIT_USAGE;
                 goto out;
@@ -304,6 +341,15 @@ int cmd_diff(int argc, char **argv)
             rc = cli_usage_error("diff", "--fail-if-grows %s", cli_term(rg_last_error()));
             goto out;
         }
+        if (view.gates[i].matched == 0) {
+            /* A typo must not turn a CI gate green: an error, before any output. */
+            char dym[512];
+            gate_suggestion(diff, gates.v[i], dym, sizeof dym);
+            fprintf(stderr, "refgraph diff: --fail-if-grows %s (a gate that matches nothing is an error)%s\n",
+                    cli_term(view.gates[i].message), dym);
+            rc = EXIT_USAGE;
+            goto out;
+        }
         tripped |= view.gates[i].tripped;
     }
     view.min_growth = dopts.min_growth;
@@ -317,8 +363,6 @@ int cmd_diff(int argc, char **argv)
         const rg_gate_result *r = &view.gates[i];
         if (r->tripped)
             fprintf(stderr, "refgraph diff: gate tripped: %s\n", cli_term(r->message));
-        else if (r->matched == 0)
-            fprintf(stderr, "refgraph diff: warning: gate matched nothing: %s\n", cli_term(r->message));
         else
             fprintf(stderr, "refgraph diff: gate passed: %s\n", cli_term(r->message));
     }

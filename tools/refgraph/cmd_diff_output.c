@@ -92,7 +92,7 @@ static void print_types(const rg_diff *d, const cli_diff_view *v, int has_bytes,
     for (uint32_t i = 0; i < n && rg_diff_type(d, i)->count_delta > 0; i++)
         rows++;
     uint32_t k = shown(rows, v->top);
-    fprintf(out, "\nTypes that grew most (count at each snapshot):\n");
+    fprintf(out, "\n%sTypes that grew most%s (count at each snapshot):\n", cli_color(CLI_C_HEAD), cli_color(CLI_C_OFF));
     if (!k) {
         fprintf(out, "  (no type grew)\n");
         return;
@@ -143,7 +143,8 @@ static void print_groups(const rg_diff *d, const cli_diff_view *v, FILE *out)
     for (uint32_t i = 0; i < n; i++)
         rows += rg_diff_group(d, i)->count_delta > 0;
     uint32_t limit = shown(rows, v->top);
-    fprintf(out, "\nRetention groups that grew most (objects reached by one path shape):\n");
+    fprintf(out, "\n%sRetention groups that grew most%s (objects reached by one path shape):\n",
+            cli_color(CLI_C_HEAD), cli_color(CLI_C_OFF));
     if (!limit) {
         fprintf(out, "  (no group grew)\n");
         return;
@@ -225,12 +226,12 @@ void cli_diff_print_text(const rg_diff *d, const cli_diff_view *v, FILE *out)
     for (uint32_t i = 0; i < np; i++)
         has_bytes &= !!(rg_summary_get_info(rg_diff_point(d, i))->flags & RG_SUMMARY_HAS_BYTES);
     double span = rg_diff_span_seconds(d);
-    fprintf(out, "Growth over %u %s", np, strcmp(first->format, "objgraph-log") == 0 ? "objgraph blocks" : "snapshots");
+    fprintf(out, "%sGrowth over %u %s", cli_color(CLI_C_HEAD), np, strcmp(first->format, "objgraph-log") == 0 ? "objgraph blocks" : "snapshots");
     if (first->pid >= 0)
         fprintf(out, " of pid %lld", (long long)first->pid);
     if (span > 0)
         fprintf(out, ", %.1f s", span);
-    fprintf(out, ":\n  %3s  %9s  %12s  %10s  %s\n", "#", "time", "objects", "bytes", "source");
+    fprintf(out, "%s:\n  %3s  %9s  %12s  %10s  %s\n", cli_color(CLI_C_OFF), "#", "time", "objects", "bytes", "source");
     for (uint32_t i = 0; i < np; i++) {
         const rg_summary_info *s = rg_summary_get_info(rg_diff_point(d, i));
         char t[32], a[32], b[32];
@@ -248,10 +249,12 @@ void cli_diff_print_text(const rg_diff *d, const cli_diff_view *v, FILE *out)
         print_lifetimes(d, v, out);
     const rg_verdict *vd = rg_diff_verdict(d);
     if (v->judgement) {
-        fprintf(out, "\nVerdict: %s\n", cli_term(v->judgement));
+        fprintf(out, "\n%sVerdict:%s %s%s%s\n", cli_color(CLI_C_HEAD), cli_color(CLI_C_OFF),
+                cli_color_level(v->judged_leak ? RG_LEVEL_LEAK : RG_LEVEL_NO_LEAK), cli_term(v->judgement),
+                cli_color(CLI_C_OFF));
         return;
     }
-    fprintf(out, "\nVerdict: %s\n", cli_term(vd->text));
+    fprintf(out, "\n%sVerdict:%s %s\n", cli_color(CLI_C_HEAD), cli_color(CLI_C_OFF), cli_term(vd->text));
     if (vd->kind == RG_VERDICT_GROUP && vd->growth)
         fprintf(out, "  path: %s\n", cli_term(vd->growth->name));
 }

@@ -25,7 +25,8 @@ static void help(FILE *out)
             "  --top N            suspects described and table rows (default 10)\n"
             "  --format LIST      md, html or md,html (default md,html)\n"
             "  -q, --quiet        print nothing on success\n"
-            "  --no-cache, --cache-dir DIR   index cache control\n");
+            "  --no-cache, --cache-dir DIR, --cache-max SIZE   index cache control\n"
+            "  --color auto|always|never   colour on a terminal (NO_COLOR turns it off)\n");
 }
 
 static int parse_formats(const char *arg, unsigned *out)
@@ -90,18 +91,21 @@ static char *command_line(int argc, char **argv)
     return s;
 }
 
+/* The options getopt_long parses; --completion reads them too (cli_complete.c). */
+const struct option cli_report_options[] = {
+    {"output", required_argument, NULL, 'o'},
+    {"title", required_argument, NULL, 't'},
+    {"top", required_argument, NULL, 'n'},
+    {"format", required_argument, NULL, 'f'},
+    {"quiet", no_argument, NULL, 'q'},
+    {"help", no_argument, NULL, 'h'},
+    CLI_LOAD_LONG_OPTIONS,
+    {0, 0, 0, 0},
+};
+
 static int run(int argc, char **argv, const char *cmd)
 {
-    static const struct option opts[] = {
-        {"output", required_argument, NULL, 'o'},
-        {"title", required_argument, NULL, 't'},
-        {"top", required_argument, NULL, 'n'},
-        {"format", required_argument, NULL, 'f'},
-        {"quiet", no_argument, NULL, 'q'},
-        {"help", no_argument, NULL, 'h'},
-        CLI_LOAD_LONG_OPTIONS,
-        {0, 0, 0, 0},
-    };
+    const struct option *opts = cli_report_options;
     const char *dir = NULL, *title = NULL;
     long long top = 0;
     unsigned formats = RG_REPORT_MARKDOWN | RG_REPORT_HTML;
@@ -129,7 +133,7 @@ static int run(int argc, char **argv, const char *cmd)
             if (r < 0)
                 return EXIT_USAGE;
             if (r == 0)
-                return cli_usage_error("report", "unknown option");
+                return cli_option_error("report", opts, argc, argv);
         }
         }
     }

@@ -91,7 +91,8 @@ static void help_suspects(FILE *out)
             "  --top N            show N suspects (default 10; 0 = all)\n"
             "  --min-instances N  smallest group that can be a suspect (default 2)\n"
             "  --json             machine-readable output\n"
-            "  --no-cache, --cache-dir DIR   index cache control\n");
+            "  --no-cache, --cache-dir DIR, --cache-max SIZE   index cache control\n"
+            "  --color auto|always|never   colour on a terminal (NO_COLOR turns it off)\n");
 }
 
 static void help_dominators(FILE *out)
@@ -105,7 +106,8 @@ static void help_dominators(FILE *out)
             "\n"
             "  --top N     show N objects (default 20; 0 = all)\n"
             "  --json      machine-readable output\n"
-            "  --no-cache, --cache-dir DIR   index cache control\n");
+            "  --no-cache, --cache-dir DIR, --cache-max SIZE   index cache control\n"
+            "  --color auto|always|never   colour on a terminal (NO_COLOR turns it off)\n");
 }
 
 typedef struct cmd_args {
@@ -118,16 +120,19 @@ typedef struct cmd_args {
 
 /* Parse the options both commands share; returns -1 to go on, else an exit
  * status. */
+/* The options getopt_long parses; --completion reads them too (cli_complete.c). */
+const struct option cli_suspects_options[] = {
+    {"top", required_argument, NULL, 'n'},
+    {"min-instances", required_argument, NULL, 'm'},
+    {"json", no_argument, NULL, 'j'},
+    {"help", no_argument, NULL, 'h'},
+    CLI_LOAD_LONG_OPTIONS,
+    {0, 0, 0, 0},
+};
+
 static int parse(const char *cmd, int argc, char **argv, cmd_args *a, void (*help)(FILE *))
 {
-    static const struct option opts[] = {
-        {"top", required_argument, NULL, 'n'},
-        {"min-instances", required_argument, NULL, 'm'},
-        {"json", no_argument, NULL, 'j'},
-        {"help", no_argument, NULL, 'h'},
-        CLI_LOAD_LONG_OPTIONS,
-        {0, 0, 0, 0},
-    };
+    const struct option *opts = cli_suspects_options;
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "hn:", opts, NULL)) != -1) {
@@ -149,7 +154,7 @@ static int parse(const char *cmd, int argc, char **argv, cmd_args *a, void (*hel
             if (r < 0)
                 return EXIT_USAGE;
             if (r == 0)
-                return cli_usage_error(cmd, "unknown option");
+                return cli_option_error(cmd, opts, argc, argv);
         }
         }
     }
@@ -199,8 +204,9 @@ static void print_suspect_text(const rg_snapshot *s, const rg_suspects *S, const
 {
     char head[512], b1[32], b2[32], n1[32], desc[512];
     suspect_headline(s, S, sp, head, sizeof head);
-    printf("#%u  %s\n", rank, cli_term(head));
-    printf("    verdict:       %s (%s)\n", rg_leak_level_name(sp->level), rg_leak_reason_name(sp->reason));
+    printf("%s#%u  %s%s\n", cli_color(CLI_C_HEAD), rank, cli_term(head), cli_color(CLI_C_OFF));
+    printf("    verdict:       %s%s%s (%s)\n", cli_color_level(sp->level), rg_leak_level_name(sp->level),
+           cli_color(CLI_C_OFF), rg_leak_reason_name(sp->reason));
     if (sp->name && *sp->name)
         printf("    function:      %s\n", cli_term(sp->name));
     if (sp->carried_type && *sp->carried_type)
@@ -290,7 +296,7 @@ static void print_cycles_section(const rg_snapshot *s, const rg_cycles *c)
     rg_cycles_summary sum;
     rg_cycles_get_summary(c, &sum);
     char a[32], b[32], d[32], e[32], f[32];
-    printf("\nUnreachable cycles\n");
+    printf("\n%sUnreachable cycles%s\n", cli_color(CLI_C_HEAD), cli_color(CLI_C_OFF));
     printf("  %s objects (%s) no root reaches; %s of them on %s reference cycle%s (%s)\n",
            cli_fmt_count(a, sizeof a, sum.unreachable_objects), cli_fmt_bytes(b, sizeof b, sum.unreachable_bytes),
            cli_fmt_count(d, sizeof d, sum.cyclic_objects), cli_fmt_count(e, sizeof e, sum.components),
@@ -317,8 +323,9 @@ static void print_outside_section(const rg_snapshot *s, const rg_outside *o)
 {
     uint32_t n = rg_outside_group_count(o);
     char a[32], b[32], d[32], e[32];
-    printf("\nHeld from outside the heap (refcount above the references the snapshot shows;\n"
-           "runtime-owned types and one spare reference per reachable object discounted)\n");
+    printf("\n%sHeld from outside the heap%s (refcount above the references the snapshot shows;\n"
+           "runtime-owned types and one spare reference per reachable object discounted)\n",
+           cli_color(CLI_C_HEAD), cli_color(CLI_C_OFF));
     if (n == 0)
         printf("  none\n");
     uint64_t total = rg_snapshot_get_info(s)->total_bytes;
@@ -546,12 +553,15 @@ int cmd_suspects(int argc, char **argv)
     } else {
         const rg_snapshot_info *info = rg_snapshot_get_info(s);
         char c[32], b[32];
-        printf("Leak suspects in %s (%s objects, %s)\n\n", cli_term(info->path), cli_fmt_count(c, sizeof c, info->objects),
-               cli_fmt_bytes(b, sizeof b, info->total_bytes));
+        printf("%sLeak suspects in %s (%s objects, %s)%s\n\n", cli_color(CLI_C_HEAD), cli_term(info->path),
+               cli_fmt_count(c, sizeof c, info->objects), cli_fmt_bytes(b, sizeof b, info->total_bytes),
+               cli_color(CLI_C_OFF));
         /* The verdict as the report's Summary words it: one judgement. */
         char *verdict = NULL;
         if (rg_report_verdict(s, S, 1, &verdict) == RG_OK)
-            printf("Verdict: %s\n\n", cli_term(verdict));
+            printf("%sVerdict:%s %s%s%s\n\n", cli_color(CLI_C_HEAD), cli_color(CLI_C_OFF),
+                   cli_color_level(n ? (int)rg_suspects_get(S, 0)->level : RG_LEVEL_NO_LEAK), cli_term(verdict),
+                   cli_color(CLI_C_OFF));
         rg_free(verdict);
         if (n == 0)
             printf("No suspects: no group, cycle or outside reference holds 0.1%% of the heap.\n");
@@ -625,8 +635,8 @@ int cmd_dominators(int argc, char **argv)
         cli_json_finish(g, stdout);
     } else {
         char c[32], b[32], sh[32], desc[512];
-        printf("Biggest retainers in %s (%s objects, %s)\n\n", cli_term(info->path), cli_fmt_count(c, sizeof c, info->objects),
-               cli_fmt_bytes(b, sizeof b, total));
+        printf("%sBiggest retainers in %s (%s objects, %s)%s\n\n", cli_color(CLI_C_HEAD), cli_term(info->path),
+               cli_fmt_count(c, sizeof c, info->objects), cli_fmt_bytes(b, sizeof b, total), cli_color(CLI_C_OFF));
         printf("%4s %10s %6s %10s  %s\n", "#", "retained", "share", "shallow", "object");
         for (uint32_t i = 0; i < n; i++) {
             rg_node v = top[i];

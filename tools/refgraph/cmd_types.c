@@ -16,19 +16,23 @@ static void help(FILE *out)
             "  --sort count     order by instance count (default)\n"
             "  --sort size      order by total shallow bytes\n"
             "  --json           machine-readable output (schema in docs/cli.md)\n"
-            "  --no-cache, --cache-dir DIR   index cache control\n");
+            "  --no-cache, --cache-dir DIR, --cache-max SIZE   index cache control\n"
+            "  --color auto|always|never   colour on a terminal (NO_COLOR turns it off)\n");
 }
+
+/* The options getopt_long parses; --completion reads them too (cli_complete.c). */
+const struct option cli_types_options[] = {
+    {"top", required_argument, NULL, 'n'},
+    {"sort", required_argument, NULL, 's'},
+    {"json", no_argument, NULL, 'j'},
+    {"help", no_argument, NULL, 'h'},
+    CLI_LOAD_LONG_OPTIONS,
+    {0, 0, 0, 0},
+};
 
 int cmd_types(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"top", required_argument, NULL, 'n'},
-        {"sort", required_argument, NULL, 's'},
-        {"json", no_argument, NULL, 'j'},
-        {"help", no_argument, NULL, 'h'},
-        CLI_LOAD_LONG_OPTIONS,
-        {0, 0, 0, 0},
-    };
+    const struct option *opts = cli_types_options;
     int json = 0, c;
     long long top = 20;
     rg_sort sort = RG_SORT_COUNT;
@@ -55,7 +59,7 @@ int cmd_types(int argc, char **argv)
             if (r < 0)
                 return EXIT_USAGE;
             if (r == 0)
-                return cli_usage_error("types", "unknown option");
+                return cli_option_error("types", opts, argc, argv);
         }
         }
     }

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -39,7 +40,7 @@ static void usage(FILE *out)
         fprintf(out, "  %-12s %s\n", commands[i].name, commands[i].summary);
     fprintf(out,
             "\n"
-            "Run 'refgraph <command> --help' for a command's options.\n"
+            "Run 'refgraph help <command>' or 'refgraph <command> --help' for a command's options.\n"
             "Exit status: 0 ok, 1 bad input, 2 usage error, 3 a --fail-if-grows gate tripped.\n");
 }
 
@@ -128,6 +129,39 @@ static int finish_stdout(int status)
     return status == EXIT_OK ? EXIT_BAD_INPUT : status;
 }
 
+#define N_COMMANDS (sizeof commands / sizeof commands[0])
+
+const char *cli_command_summary(const char *name)
+{
+    for (size_t i = 0; i < N_COMMANDS; i++)
+        if (strcmp(name, commands[i].name) == 0)
+            return commands[i].summary;
+    return "";
+}
+
+/* "refgraph: unknown command 'sugpects'; did you mean 'suspects'?" */
+static int unknown_command(const char *cmd)
+{
+    const char *names[N_COMMANDS + 2];
+    for (size_t i = 0; i < N_COMMANDS; i++)
+        names[i] = commands[i].name;
+    names[N_COMMANDS] = "help";
+    names[N_COMMANDS + 1] = "version";
+    char dym[256];
+    cli_did_you_mean(dym, sizeof dym, "", cmd, names, N_COMMANDS + 2);
+    fprintf(stderr, "refgraph: unknown command '%s'%s\n(see 'refgraph --help' for the commands)\n",
+            cli_term(cmd), dym);
+    return EXIT_USAGE;
+}
+
+static int run_command(const char *cmd, int argc, char **argv)
+{
+    for (size_t i = 0; i < N_COMMANDS; i++)
+        if (strcmp(cmd, commands[i].name) == 0)
+            return commands[i].fn(argc, argv);
+    return unknown_command(cmd);
+}
+
 static int dispatch(int argc, char **argv)
 {
     if (argc < 2) {
@@ -135,25 +169,28 @@ static int dispatch(int argc, char **argv)
         return EXIT_USAGE;
     }
     const char *cmd = argv[1];
+    if (strcmp(cmd, "help") == 0 && argc > 2) {
+        /* refgraph help CMD: the same as refgraph CMD --help. */
+        char *help_argv[] = {argv[2], "--help", NULL};
+        return run_command(argv[2], 2, help_argv);
+    }
     if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
         usage(stdout);
         return EXIT_OK;
     }
+    if (strcmp(cmd, "--completion") == 0) /* hidden: the build writes the scripts */
+        return cli_completion(argc > 2 ? argv[2] : NULL);
     if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "version") == 0) {
         printf("refgraph %s (library %s)\n", RG_VERSION_STRING, rg_version());
         return EXIT_OK;
     }
-    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        if (strcmp(cmd, commands[i].name) == 0)
-            return commands[i].fn(argc - 1, argv + 1);
-    fprintf(stderr, "refgraph: unknown command '%s'\n", cli_term(cmd));
-    usage(stderr);
-    return EXIT_USAGE;
+    return run_command(cmd, argc - 1, argv + 1);
 }
 
 int main(int argc, char **argv)
 {
     guard_std_fds();
+    opterr = 0; /* the commands say what was wrong, with a "did you mean" */
     checked_stdout();
     return finish_stdout(dispatch(argc, argv));
 }
