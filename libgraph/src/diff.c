@@ -179,18 +179,31 @@ static int table_row(table *t, const char *key, uint32_t n, uint32_t *row)
         return rc;
     if (id >= t->rows) {
         size_t need = (size_t)id + 1;
+        /* Every row holds a value per point: rows x points cells, which a
+         * small input can make huge (a log of N one-line blocks, each naming
+         * a new type, asks for N^2). Refuse past the documented limit rather
+         * than allocate it. */
+        if ((uint64_t)need * n > RG_DIFF_MAX_CELLS)
+            return rg_fail(RG_ELIMIT,
+                           "the series has %u points and more than %zu %s: the growth table would need more "
+                           "than %llu cells (%s x points; limit %llu, RG_DIFF_MAX_CELLS): compare fewer points",
+                           n, need - 1, t->retained_too ? "retention groups" : "type names",
+                           (unsigned long long)RG_DIFF_MAX_CELLS, t->retained_too ? "groups" : "types",
+                           (unsigned long long)RG_DIFF_MAX_CELLS);
         if (need > t->cap) {
-            size_t cap = t->cap ? t->cap * 2 : 64;
-            while (cap < need)
-                cap *= 2;
+            /* Every key is interned before the first row (check_cells), so
+             * the table is allocated once at its final size: a reserve of
+             * spare rows would cost a cell per point each. */
+            size_t cap = t->keys.count > need ? t->keys.count : need;
             uint64_t *c = rg_xrealloc(t->count, cap * n, sizeof *c);
             if (c)
                 t->count = c;
             uint64_t *b = c ? rg_xrealloc(t->bytes, cap * n, sizeof *b) : NULL;
             if (b)
                 t->bytes = b;
-            uint64_t *r = b ? rg_xrealloc(t->retained, cap * n, sizeof *r) : NULL;
-            if (r)
+            /* retained bytes are known for groups only */
+            uint64_t *r = !b ? NULL : t->retained_too ? rg_xrealloc(t->retained, cap * n, sizeof *r) : b;
+            if (r && t->retained_too)
                 t->retained = r;
             uint8_t *k = r ? rg_xrealloc(t->known, cap * n, sizeof *k) : NULL;
             if (k)
@@ -213,7 +226,8 @@ static int table_row(table *t, const char *key, uint32_t n, uint32_t *row)
         size_t from = t->rows;
         memset(t->count + from * n, 0, (need - from) * n * sizeof *t->count);
         memset(t->bytes + from * n, 0, (need - from) * n * sizeof *t->bytes);
-        memset(t->retained + from * n, 0, (need - from) * n * sizeof *t->retained);
+        if (t->retained_too)
+            memset(t->retained + from * n, 0, (need - from) * n * sizeof *t->retained);
         memset(t->known + from * n, 0, (need - from) * n);
         memset(t->is_key + from, 0, need - from);
         memset(t->path + from, 0, (need - from) * sizeof *t->path);
@@ -374,11 +388,36 @@ static int table_to_growth(rg_diff *d, table *t, int groups, rg_growth **out, ui
     return RG_OK;
 }
 
+/* Intern every key first: the table's size is then known, and a series
+ * whose table would pass RG_DIFF_MAX_CELLS is refused before any of it is
+ * allocated. */
+static int check_cells(table *t, uint32_t n, const char *what)
+{
+    if ((uint64_t)(t->keys.count - 1) * n <= RG_DIFF_MAX_CELLS)
+        return RG_OK;
+    return rg_fail(RG_ELIMIT,
+                   "the series has %u points and %u %s: the growth table would need %llu cells (%s x points), "
+                   "more than the limit of %llu (RG_DIFF_MAX_CELLS): compare fewer points",
+                   n, t->keys.count - 1, what, (unsigned long long)(t->keys.count - 1) * n, what,
+                   (unsigned long long)RG_DIFF_MAX_CELLS);
+}
+
 static int collect_types(rg_diff *d)
 {
     table *t = &d->type_table;
     uint32_t n = d->n;
     int rc;
+    for (uint32_t i = 0; i < n; i++) {
+        const rg_summary *s = d->pts[i];
+        for (uint32_t k = 0; k < s->info.types; k++) {
+            const char *key = rg_sum_str(s, s->types[k].name);
+            uint32_t id;
+            if ((rc = rg_strtab_intern(&t->keys, key, strlen(key), &id)) != RG_OK)
+                return rc;
+        }
+    }
+    if ((rc = check_cells(t, n, "type names")) != RG_OK)
+        return rc;
     for (uint32_t i = 0; i < n; i++) {
         const rg_summary *s = d->pts[i];
         d->type_map[i] = rg_xmalloc(s->info.types ? s->info.types : 1, sizeof **d->type_map);
@@ -407,6 +446,17 @@ static int collect_groups(rg_diff *d)
     table *t = &d->group_table;
     uint32_t n = d->n;
     int rc;
+    for (uint32_t i = 0; i < n; i++) {
+        const rg_summary *s = d->pts[i];
+        for (uint32_t k = 0; k < s->info.groups; k++) {
+            const char *key = rg_sum_str(s, s->groups[k].signature);
+            uint32_t id;
+            if ((rc = rg_strtab_intern(&t->keys, key, strlen(key), &id)) != RG_OK)
+                return rc;
+        }
+    }
+    if ((rc = check_cells(t, n, "retention groups")) != RG_OK)
+        return rc;
     for (uint32_t i = 0; i < n; i++) {
         const rg_summary *s = d->pts[i];
         d->group_map[i] = rg_xmalloc(s->info.groups ? s->info.groups : 1, sizeof **d->group_map);
@@ -602,6 +652,7 @@ int rg_diff_compute(rg_summary *const *sums, uint32_t n, const rg_diff_options *
     if (rg_strtab_init(&d->type_table.keys) || rg_strtab_init(&d->type_table.paths) ||
         rg_strtab_init(&d->group_table.keys) || rg_strtab_init(&d->group_table.paths))
         goto fail;
+    d->group_table.retained_too = 1;
     if ((rc = order_points(d, sums, n)) != RG_OK)
         goto fail;
 

@@ -20,7 +20,13 @@ typedef struct table {
     uint32_t *container;
     uint32_t *member;
     size_t rows, cap;
+    int retained_too;         /* keep `retained` (the group table) */
 } table;
+
+/* The most cells (rows x points) a growth table may hold: 2^24, 17 bytes a
+ * cell for types (count, bytes, known), 25 for groups: at most 272 MiB
+ * and 408 MiB. docs/reliability.md. */
+#define RG_DIFF_MAX_CELLS (1ULL << 24)
 
 struct rg_diff {
     rg_diff_options opts;
