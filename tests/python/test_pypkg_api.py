@@ -36,7 +36,7 @@ class ApiOnQueueLeak(unittest.TestCase):
         p = cls.py_run(["-m", "refgraph_dump", "-o", cls.snaps, "--at-exit", "--",
                         os.path.join(SRC, "examples", "queue_leak.py"), "--seconds", "0.6"])
         cls.backlog = int(re.search(r"backlog (\d+)", p.stdout).group(1))
-        files = sorted(glob.glob(os.path.join(cls.snaps, "snap-*.jsonl")))
+        files = sorted(glob.glob(os.path.join(cls.snaps, "**", "snap-*.jsonl"), recursive=True))
         assert len(files) == 1, files
         cls.snap = files[0]
         # And the cycle leak: pairs of objects no root reaches.

@@ -67,7 +67,7 @@ class InstallIntoFreshVenv(unittest.TestCase):
                         os.path.join(SRC, "examples", "queue_leak.py"), "--seconds", "0.6")
         backlog = int(re.search(r"backlog (\d+)", p.stdout).group(1))
         self.assertGreater(backlog, 100)
-        snap = glob.glob(os.path.join(snaps, "snap-*.jsonl"))
+        snap = glob.glob(os.path.join(snaps, "**", "snap-*.jsonl"), recursive=True)
         self.assertEqual(len(snap), 1, snap)
         shutil.copy(snap[0], os.path.join(self.tmp, "snap.jsonl"))
         out = self.run_py("-c", "import refgraph; print(refgraph.open('snap.jsonl').suspects()[0])").stdout
