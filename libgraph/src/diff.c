@@ -179,17 +179,6 @@ static int table_row(table *t, const char *key, uint32_t n, uint32_t *row)
         return rc;
     if (id >= t->rows) {
         size_t need = (size_t)id + 1;
-        /* Every row holds a value per point: rows x points cells, which a
-         * small input can make huge (a log of N one-line blocks, each naming
-         * a new type, asks for N^2). Refuse past the documented limit rather
-         * than allocate it. */
-        if ((uint64_t)need * n > RG_DIFF_MAX_CELLS)
-            return rg_fail(RG_ELIMIT,
-                           "the series has %u points and more than %zu %s: the growth table would need more "
-                           "than %llu cells (%s x points; limit %llu, RG_DIFF_MAX_CELLS): compare fewer points",
-                           n, need - 1, t->retained_too ? "retention groups" : "type names",
-                           (unsigned long long)RG_DIFF_MAX_CELLS, t->retained_too ? "groups" : "types",
-                           (unsigned long long)RG_DIFF_MAX_CELLS);
         if (need > t->cap) {
             /* Every key is interned before the first row (check_cells), so
              * the table is allocated once at its final size: a reserve of
@@ -391,15 +380,19 @@ static int table_to_growth(rg_diff *d, table *t, int groups, rg_growth **out, ui
 /* Intern every key first: the table's size is then known, and a series
  * whose table would pass RG_DIFF_MAX_CELLS is refused before any of it is
  * allocated. */
-static int check_cells(table *t, uint32_t n, const char *what)
+static int check_cells(table *t, uint32_t n, uint64_t listed, const char *what)
 {
-    if ((uint64_t)(t->keys.count - 1) * n <= RG_DIFF_MAX_CELLS)
+    uint64_t cells = (uint64_t)(t->keys.count - 1) * n;
+    uint64_t limit = listed > RG_DIFF_MAX_CELLS / RG_DIFF_CELLS_PER_ROW ? listed * RG_DIFF_CELLS_PER_ROW
+                                                                          : RG_DIFF_MAX_CELLS;
+    if (cells <= limit)
         return RG_OK;
     return rg_fail(RG_ELIMIT,
                    "the series has %u points and %u %s: the growth table would need %llu cells (%s x points), "
-                   "more than the limit of %llu (RG_DIFF_MAX_CELLS): compare fewer points",
-                   n, t->keys.count - 1, what, (unsigned long long)(t->keys.count - 1) * n, what,
-                   (unsigned long long)RG_DIFF_MAX_CELLS);
+                   "more than the limit of %llu (RG_DIFF_MAX_CELLS, or %u per row the points list): "
+                   "compare fewer points",
+                   n, t->keys.count - 1, what, (unsigned long long)cells, what, (unsigned long long)limit,
+                   RG_DIFF_CELLS_PER_ROW);
 }
 
 static int collect_types(rg_diff *d)
@@ -407,8 +400,10 @@ static int collect_types(rg_diff *d)
     table *t = &d->type_table;
     uint32_t n = d->n;
     int rc;
+    uint64_t listed = 0;
     for (uint32_t i = 0; i < n; i++) {
         const rg_summary *s = d->pts[i];
+        listed += s->info.types;
         for (uint32_t k = 0; k < s->info.types; k++) {
             const char *key = rg_sum_str(s, s->types[k].name);
             uint32_t id;
@@ -416,7 +411,7 @@ static int collect_types(rg_diff *d)
                 return rc;
         }
     }
-    if ((rc = check_cells(t, n, "type names")) != RG_OK)
+    if ((rc = check_cells(t, n, listed, "type names")) != RG_OK)
         return rc;
     for (uint32_t i = 0; i < n; i++) {
         const rg_summary *s = d->pts[i];
@@ -446,8 +441,10 @@ static int collect_groups(rg_diff *d)
     table *t = &d->group_table;
     uint32_t n = d->n;
     int rc;
+    uint64_t listed = 0;
     for (uint32_t i = 0; i < n; i++) {
         const rg_summary *s = d->pts[i];
+        listed += s->info.groups;
         for (uint32_t k = 0; k < s->info.groups; k++) {
             const char *key = rg_sum_str(s, s->groups[k].signature);
             uint32_t id;
@@ -455,7 +452,7 @@ static int collect_groups(rg_diff *d)
                 return rc;
         }
     }
-    if ((rc = check_cells(t, n, "retention groups")) != RG_OK)
+    if ((rc = check_cells(t, n, listed, "retention groups")) != RG_OK)
         return rc;
     for (uint32_t i = 0; i < n; i++) {
         const rg_summary *s = d->pts[i];
