@@ -122,14 +122,37 @@ class Table(list):
 SNAPSHOT_SUFFIXES = (".jsonl", ".jsonl.gz", ".jsonl.zst", ".heapsnapshot", ".json")
 
 
-def snapshot_files(directory):
-    """The snapshot files in a directory, in name order (the dumper names them
-    snap-NNNN-<unixtime>, so that is time order). Hidden files (the dumper's
-    temporaries) and other files are left out."""
+def _listed_snapshots(directory):
     names = sorted(n for n in os.listdir(directory)
                    if not n.startswith(".") and n.endswith(SNAPSHOT_SUFFIXES)
                    and os.path.isfile(os.path.join(directory, n)))
     return [os.path.join(directory, n) for n in names]
+
+
+_RUN_DIR = re.compile(r"^run-[0-9]+-(.{16,})$")
+
+
+def snapshot_files(directory):
+    """The snapshot files in a directory, in name order (the dumper names them
+    snap-NNNN-<unixtime>, so that is time order). Hidden files (the dumper's
+    temporaries) and other files are left out. A directory with no snapshot
+    but the dumper's run-<pid>-<start>/ subdirectories stands for the newest
+    run that holds one (latest start, then latest change), as in the CLI."""
+    files = _listed_snapshots(directory)
+    if files:
+        return files
+    best = None
+    for n in os.listdir(directory):
+        m = _RUN_DIR.match(n)
+        run = os.path.join(directory, n)
+        if not m or not os.path.isdir(run):
+            continue
+        found = _listed_snapshots(run)
+        if found:
+            key = (m.group(1), os.stat(run).st_mtime_ns)
+            if best is None or key > best[0]:
+                best = (key, found)
+    return best[1] if best else []
 
 
 def _expand(paths):
