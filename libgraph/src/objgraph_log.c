@@ -19,12 +19,12 @@
  * block is 14 bytes), so the limit is what bounds memory. docs/reliability.md. */
 #define RG_OBJGRAPH_MAX_BLOCKS 100000u
 
-typedef struct log_row {
-    uint32_t name;            /* id in the parser's string table */
+typedef struct log_row {     /* 24 bytes: a log may hold millions */
     uint64_t count;
     int64_t delta;
-    int has_delta;
-    int estimated;            /* filled in from a later show_growth row */
+    uint32_t name;            /* id in the parser's string table */
+    uint8_t has_delta;
+    uint8_t estimated;        /* filled in from a later show_growth row */
 } log_row;
 
 typedef struct log_block {
@@ -260,7 +260,7 @@ static int add_row(log_parser *p, const log_line *l, uint64_t lineno)
     }
     if (rg_grow((void **)&p->cur.rows, &p->cur.cap, p->cur.n + 1, sizeof *p->cur.rows) != RG_OK)
         return RG_ENOMEM;
-    p->cur.rows[p->cur.n++] = (log_row){id, l->count, l->delta, l->has_delta, 0};
+    p->cur.rows[p->cur.n++] = (log_row){.count = l->count, .delta = l->delta, .name = id, .has_delta = (uint8_t)l->has_delta};
     p->seen[id] = p->run;
     return RG_OK;
 }
@@ -327,7 +327,7 @@ static int backfill_growth(log_parser *p)
                                p->name ? p->name : "<memory>", (unsigned long long)b->line);
             if (rg_grow((void **)&prev->rows, &prev->cap, prev->n + 1, sizeof *prev->rows) != RG_OK)
                 return RG_ENOMEM;
-            prev->rows[prev->n++] = (log_row){r->name, was, 0, 0, 1};
+            prev->rows[prev->n++] = (log_row){.count = was, .name = r->name, .estimated = 1};
         }
         for (size_t i = 0; i < n_prev; i++)
             p->seen[prev->rows[i].name] = 0;
