@@ -17,14 +17,38 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "cli"))
 from rgtest import PYDIR, SRC, TempDirTest, have_dumper, main, run, run_snapshots  # noqa: E402
 
 
+# Runs an example (runpy, as __main__) until the dumper has written N snapshots,
+# then sets the example's `stop` event so that it ends as it would at its
+# deadline. A fixed --seconds was a flaky test: on a loaded machine a dump takes
+# 3-5 s instead of 1.5, and a 14 s run ended after two.
+UNTIL_SNAPSHOTS = """
+import glob, os, runpy, sys, threading, time
+out, want, example = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+
+def watch():
+    deadline = time.monotonic() + 500
+    while len(glob.glob(os.path.join(out, "run-*", "snap-*"))) < want and time.monotonic() < deadline:
+        time.sleep(0.05)
+    sys.modules["__main__"].stop.set()  # the example's, while runpy runs it
+
+threading.Thread(target=watch, name="watcher", daemon=True).start()
+sys.argv = [example] + sys.argv[4:]
+runpy.run_path(example, run_name="__main__")
+"""
+
+
 def dump_series(example, outdir, seconds):
-    """Run an example under `refgraph_dump --every 3 --max 3`, long enough for three
-    dumps. A dump of these heaps takes 1.5-2 s and holds the GIL; with --every 1
-    the dumps run back to back and the program barely runs between them, so its
-    growth between snapshots would be whatever slipped through."""
+    """Run an example under `refgraph_dump --every 3 --max 3` until the third dump is
+    written (`seconds` is only the example's own deadline, far beyond). A dump of
+    these heaps takes 1.5-2 s and holds the GIL; with --every 1 the dumps run back to
+    back and the program barely runs between them, so its growth between snapshots
+    would be whatever slipped through."""
     env = dict(os.environ, PYTHONPATH=PYDIR)
+    wrapper = os.path.join(os.path.dirname(os.path.abspath(outdir)), "until_snapshots.py")
+    with open(wrapper, "w") as f:
+        f.write(UNTIL_SNAPSHOTS)
     cmd = [sys.executable, "-m", "refgraph_dump", "-o", outdir, "--every", "3", "--max", "3", "--",
-           os.path.join(SRC, "examples", example), "--seconds", str(seconds)]
+           wrapper, outdir, "3", os.path.join(SRC, "examples", example), "--seconds", str(seconds)]
     p = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=600)
     if p.returncode != 0:
         raise AssertionError(f"{' '.join(cmd)} failed ({p.returncode}):\n{p.stdout}\n{p.stderr}")
@@ -45,7 +69,7 @@ class DiffE2E(TempDirTest):
 
     def test_queue_leak_names_the_queue(self):
         snaps = os.path.join(self.tmp, "snaps")
-        dump_series("queue_leak.py", snaps, 14)
+        dump_series("queue_leak.py", snaps, 400)
         j = json.loads(run("diff", "--json", snaps, check=0).stdout)
         self.assertEqual(len(j["points"]), 3)
         self.assertEqual(j["warnings"], [])
@@ -91,7 +115,7 @@ class DiffE2E(TempDirTest):
 
     def test_steady_state_is_not_flagged(self):
         snaps = os.path.join(self.tmp, "snaps")
-        dump_series("steady_state.py", snaps, 14)
+        dump_series("steady_state.py", snaps, 400)
         j = json.loads(run("diff", "--json", "--top", "0", snaps, check=0).stdout)
         self.assertEqual(len(j["points"]), 3)
         growing = [t["name"] for t in j["types"] if t["growing"]] + [g["name"] for g in j["groups"] if g["growing"]]
