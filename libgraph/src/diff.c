@@ -395,23 +395,32 @@ static int check_cells(table *t, uint32_t n, uint64_t listed, const char *what)
                    RG_DIFF_CELLS_PER_ROW);
 }
 
+/* Intern the keys of every point (type names, or group signatures), then
+ * check_cells: the table is refused, or allocated once at its final size. */
+static int intern_keys(const rg_diff *d, table *t, int groups)
+{
+    uint64_t listed = 0;
+    for (uint32_t i = 0; i < d->n; i++) {
+        const rg_summary *s = d->pts[i];
+        uint32_t m = groups ? s->info.groups : s->info.types;
+        listed += m;
+        for (uint32_t k = 0; k < m; k++) {
+            const char *key = rg_sum_str(s, groups ? s->groups[k].signature : s->types[k].name);
+            uint32_t id;
+            int rc = rg_strtab_intern(&t->keys, key, strlen(key), &id);
+            if (rc != RG_OK)
+                return rc;
+        }
+    }
+    return check_cells(t, d->n, listed, groups ? "retention groups" : "type names");
+}
+
 static int collect_types(rg_diff *d)
 {
     table *t = &d->type_table;
     uint32_t n = d->n;
     int rc;
-    uint64_t listed = 0;
-    for (uint32_t i = 0; i < n; i++) {
-        const rg_summary *s = d->pts[i];
-        listed += s->info.types;
-        for (uint32_t k = 0; k < s->info.types; k++) {
-            const char *key = rg_sum_str(s, s->types[k].name);
-            uint32_t id;
-            if ((rc = rg_strtab_intern(&t->keys, key, strlen(key), &id)) != RG_OK)
-                return rc;
-        }
-    }
-    if ((rc = check_cells(t, n, listed, "type names")) != RG_OK)
+    if ((rc = intern_keys(d, t, 0)) != RG_OK)
         return rc;
     for (uint32_t i = 0; i < n; i++) {
         const rg_summary *s = d->pts[i];
@@ -441,18 +450,7 @@ static int collect_groups(rg_diff *d)
     table *t = &d->group_table;
     uint32_t n = d->n;
     int rc;
-    uint64_t listed = 0;
-    for (uint32_t i = 0; i < n; i++) {
-        const rg_summary *s = d->pts[i];
-        listed += s->info.groups;
-        for (uint32_t k = 0; k < s->info.groups; k++) {
-            const char *key = rg_sum_str(s, s->groups[k].signature);
-            uint32_t id;
-            if ((rc = rg_strtab_intern(&t->keys, key, strlen(key), &id)) != RG_OK)
-                return rc;
-        }
-    }
-    if ((rc = check_cells(t, n, listed, "retention groups")) != RG_OK)
+    if ((rc = intern_keys(d, t, 1)) != RG_OK)
         return rc;
     for (uint32_t i = 0; i < n; i++) {
         const rg_summary *s = d->pts[i];
