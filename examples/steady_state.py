@@ -57,7 +57,7 @@ def main():
         t.start()
     deadline = time.monotonic() + a.seconds
     i = 0
-    while time.monotonic() < deadline:
+    while time.monotonic() < deadline and not stop.is_set():
         working[i % a.working] = Job(i)  # churn without growth
         i += 1
         time.sleep(0.001)

@@ -180,17 +180,19 @@ static int table_row(table *t, const char *key, uint32_t n, uint32_t *row)
     if (id >= t->rows) {
         size_t need = (size_t)id + 1;
         if (need > t->cap) {
-            size_t cap = t->cap ? t->cap * 2 : 64;
-            while (cap < need)
-                cap *= 2;
+            /* Every key is interned before the first row (check_cells), so
+             * the table is allocated once at its final size: a reserve of
+             * spare rows would cost a cell per point each. */
+            size_t cap = t->keys.count > need ? t->keys.count : need;
             uint64_t *c = rg_xrealloc(t->count, cap * n, sizeof *c);
             if (c)
                 t->count = c;
             uint64_t *b = c ? rg_xrealloc(t->bytes, cap * n, sizeof *b) : NULL;
             if (b)
                 t->bytes = b;
-            uint64_t *r = b ? rg_xrealloc(t->retained, cap * n, sizeof *r) : NULL;
-            if (r)
+            /* retained bytes are known for groups only */
+            uint64_t *r = !b ? NULL : t->retained_too ? rg_xrealloc(t->retained, cap * n, sizeof *r) : b;
+            if (r && t->retained_too)
                 t->retained = r;
             uint8_t *k = r ? rg_xrealloc(t->known, cap * n, sizeof *k) : NULL;
             if (k)
@@ -213,7 +215,8 @@ static int table_row(table *t, const char *key, uint32_t n, uint32_t *row)
         size_t from = t->rows;
         memset(t->count + from * n, 0, (need - from) * n * sizeof *t->count);
         memset(t->bytes + from * n, 0, (need - from) * n * sizeof *t->bytes);
-        memset(t->retained + from * n, 0, (need - from) * n * sizeof *t->retained);
+        if (t->retained_too)
+            memset(t->retained + from * n, 0, (need - from) * n * sizeof *t->retained);
         memset(t->known + from * n, 0, (need - from) * n);
         memset(t->is_key + from, 0, need - from);
         memset(t->path + from, 0, (need - from) * sizeof *t->path);
@@ -374,11 +377,51 @@ static int table_to_growth(rg_diff *d, table *t, int groups, rg_growth **out, ui
     return RG_OK;
 }
 
+/* Intern every key first: the table's size is then known, and a series
+ * whose table would pass RG_DIFF_MAX_CELLS is refused before any of it is
+ * allocated. */
+static int check_cells(table *t, uint32_t n, uint64_t listed, const char *what)
+{
+    uint64_t cells = (uint64_t)(t->keys.count - 1) * n;
+    uint64_t limit = listed > RG_DIFF_MAX_CELLS / RG_DIFF_CELLS_PER_ROW ? listed * RG_DIFF_CELLS_PER_ROW
+                                                                          : RG_DIFF_MAX_CELLS;
+    if (cells <= limit)
+        return RG_OK;
+    return rg_fail(RG_ELIMIT,
+                   "the series has %u points and %u %s: the growth table would need %llu cells (%s x points), "
+                   "more than the limit of %llu (RG_DIFF_MAX_CELLS, or %u per row the points list): "
+                   "compare fewer points",
+                   n, t->keys.count - 1, what, (unsigned long long)cells, what, (unsigned long long)limit,
+                   RG_DIFF_CELLS_PER_ROW);
+}
+
+/* Intern the keys of every point (type names, or group signatures), then
+ * check_cells: the table is refused, or allocated once at its final size. */
+static int intern_keys(const rg_diff *d, table *t, int groups)
+{
+    uint64_t listed = 0;
+    for (uint32_t i = 0; i < d->n; i++) {
+        const rg_summary *s = d->pts[i];
+        uint32_t m = groups ? s->info.groups : s->info.types;
+        listed += m;
+        for (uint32_t k = 0; k < m; k++) {
+            const char *key = rg_sum_str(s, groups ? s->groups[k].signature : s->types[k].name);
+            uint32_t id;
+            int rc = rg_strtab_intern(&t->keys, key, strlen(key), &id);
+            if (rc != RG_OK)
+                return rc;
+        }
+    }
+    return check_cells(t, d->n, listed, groups ? "retention groups" : "type names");
+}
+
 static int collect_types(rg_diff *d)
 {
     table *t = &d->type_table;
     uint32_t n = d->n;
     int rc;
+    if ((rc = intern_keys(d, t, 0)) != RG_OK)
+        return rc;
     for (uint32_t i = 0; i < n; i++) {
         const rg_summary *s = d->pts[i];
         d->type_map[i] = rg_xmalloc(s->info.types ? s->info.types : 1, sizeof **d->type_map);
@@ -407,6 +450,8 @@ static int collect_groups(rg_diff *d)
     table *t = &d->group_table;
     uint32_t n = d->n;
     int rc;
+    if ((rc = intern_keys(d, t, 1)) != RG_OK)
+        return rc;
     for (uint32_t i = 0; i < n; i++) {
         const rg_summary *s = d->pts[i];
         d->group_map[i] = rg_xmalloc(s->info.groups ? s->info.groups : 1, sizeof **d->group_map);
@@ -602,6 +647,7 @@ int rg_diff_compute(rg_summary *const *sums, uint32_t n, const rg_diff_options *
     if (rg_strtab_init(&d->type_table.keys) || rg_strtab_init(&d->type_table.paths) ||
         rg_strtab_init(&d->group_table.keys) || rg_strtab_init(&d->group_table.paths))
         goto fail;
+    d->group_table.retained_too = 1;
     if ((rc = order_points(d, sums, n)) != RG_OK)
         goto fail;
 

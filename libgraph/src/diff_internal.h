@@ -20,7 +20,18 @@ typedef struct table {
     uint32_t *container;
     uint32_t *member;
     size_t rows, cap;
+    int retained_too;         /* keep `retained` (the group table) */
 } table;
+
+/* Every row of a growth table holds a value per point: rows x points cells
+ * (17 bytes a cell for types: count, bytes, known; 25 for groups), which a
+ * small input can make huge (N one-line log blocks naming N types ask for
+ * N^2). A table may hold RG_DIFF_MAX_CELLS cells (68 MiB of types), or
+ * RG_DIFF_CELLS_PER_ROW cells per row the points list, whichever is more:
+ * the data that backs it. Past that the series is refused before anything
+ * is allocated. docs/reliability.md. */
+#define RG_DIFF_MAX_CELLS (1ULL << 22)
+#define RG_DIFF_CELLS_PER_ROW 16u
 
 struct rg_diff {
     rg_diff_options opts;

@@ -37,11 +37,20 @@ typedef struct rg_sum_obj {
     uint32_t group;
 } rg_sum_obj;
 
+/* A string table shared by the summaries of one objgraph log: a log of N
+ * points names the same few types N times, so each point keeps ids only.
+ * Freed with the last summary that holds it. */
+typedef struct rg_sum_strings {
+    rg_strtab names;
+    size_t refs;              /* summaries holding it; changed atomically */
+} rg_sum_strings;
+
 struct rg_summary {
     rg_summary_info info;
     char *source;
-    char *format;
+    char *format;             /* NULL when info.format is a literal */
     rg_strtab names;          /* type names, group signatures and paths */
+    rg_sum_strings *shared;   /* when set, names are here and `names` is empty */
     rg_sum_type *types;       /* info.types entries, sorted by name */
     rg_sum_group *groups;     /* info.groups entries, sorted by signature */
     rg_sum_obj *objs;         /* n_objs entries, sorted by id */
@@ -50,6 +59,12 @@ struct rg_summary {
 
 /* A new summary with an empty string table; source and format are copied. */
 RG_INTERNAL int rg_summary_new(const char *source, const char *format, rg_summary **out);
+
+/* A summary with no string table of its own, which holds a reference to
+ * `shared` (taken here) for its names; format is a string literal. For the
+ * points of an objgraph log. */
+RG_INTERNAL int rg_summary_new_shared(const char *source, const char *format_literal, rg_sum_strings *shared,
+                                      rg_summary **out);
 
 /* Sort the type table by name and return, in *remap (caller frees; may be
  * NULL when not wanted), the new index of each old entry. Seals names. */
@@ -60,7 +75,7 @@ RG_INTERNAL void rg_summary_account(rg_summary *s);
 
 static inline const char *rg_sum_str(const rg_summary *s, uint32_t id)
 {
-    return rg_strtab_get(&s->names, id);
+    return rg_strtab_get(s->shared ? &s->shared->names : &s->names, id);
 }
 
 /* Fill a snapshot summary's group table and each object's group from the

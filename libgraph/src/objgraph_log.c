@@ -14,12 +14,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef struct log_row {
-    uint32_t name;            /* id in the parser's string table */
+/* The most blocks (points) one log may hold: each costs about 330 bytes in
+ * the summaries and the diff, whatever its size in the log (a one-line
+ * block is 14 bytes), so the limit is what bounds memory. docs/reliability.md. */
+#define RG_OBJGRAPH_MAX_BLOCKS 100000u
+
+typedef struct log_row {     /* 24 bytes: a log may hold millions */
     uint64_t count;
     int64_t delta;
-    int has_delta;
-    int estimated;            /* filled in from a later show_growth row */
+    uint32_t name;            /* id in the parser's string table */
+    uint8_t has_delta;
+    uint8_t estimated;        /* filled in from a later show_growth row */
 } log_row;
 
 typedef struct log_block {
@@ -194,6 +199,14 @@ static int end_block(log_parser *p)
         block_reset(b);
         return RG_OK;
     }
+    if (p->n_blocks >= RG_OBJGRAPH_MAX_BLOCKS) {
+        unsigned long long line = (unsigned long long)b->line;
+        free(b->rows);
+        block_reset(b);
+        return rg_fail(RG_ELIMIT, "%s:%llu: more than %u blocks of objgraph output: a series is limited to "
+                                  "%u points (RG_OBJGRAPH_MAX_BLOCKS); split the log, or keep every Nth block",
+                       p->name ? p->name : "<memory>", line, RG_OBJGRAPH_MAX_BLOCKS, RG_OBJGRAPH_MAX_BLOCKS);
+    }
     if (rg_grow((void **)&p->blocks, &p->cap_blocks, p->n_blocks + 1, sizeof *p->blocks) != RG_OK) {
         free(b->rows);
         block_reset(b);
@@ -247,7 +260,7 @@ static int add_row(log_parser *p, const log_line *l, uint64_t lineno)
     }
     if (rg_grow((void **)&p->cur.rows, &p->cur.cap, p->cur.n + 1, sizeof *p->cur.rows) != RG_OK)
         return RG_ENOMEM;
-    p->cur.rows[p->cur.n++] = (log_row){id, l->count, l->delta, l->has_delta, 0};
+    p->cur.rows[p->cur.n++] = (log_row){.count = l->count, .delta = l->delta, .name = id, .has_delta = (uint8_t)l->has_delta};
     p->seen[id] = p->run;
     return RG_OK;
 }
@@ -314,7 +327,7 @@ static int backfill_growth(log_parser *p)
                                p->name ? p->name : "<memory>", (unsigned long long)b->line);
             if (rg_grow((void **)&prev->rows, &prev->cap, prev->n + 1, sizeof *prev->rows) != RG_OK)
                 return RG_ENOMEM;
-            prev->rows[prev->n++] = (log_row){r->name, was, 0, 0, 1};
+            prev->rows[prev->n++] = (log_row){.count = was, .name = r->name, .estimated = 1};
         }
         for (size_t i = 0; i < n_prev; i++)
             p->seen[prev->rows[i].name] = 0;
@@ -322,14 +335,16 @@ static int backfill_growth(log_parser *p)
     return RG_OK;
 }
 
-static int block_summary(const log_parser *p, const log_block *b, size_t index, const char *name,
+/* One point: the summary, its source text and its type table, nothing
+ * else; the type names are ids in the log's one string table. */
+static int block_summary(rg_sum_strings *names, const log_block *b, size_t index, const char *name,
                          rg_summary **out)
 {
     char source[1024];
     snprintf(source, sizeof source, "%s:%llu (%s block %zu)", name, (unsigned long long)b->line,
              b->growth ? "show_growth" : "show_most_common_types", index + 1);
     rg_summary *s;
-    int rc = rg_summary_new(source, "objgraph-log", &s);
+    int rc = rg_summary_new_shared(source, "objgraph-log", names, &s);
     if (rc)
         return rc;
     s->info.time = b->time;
@@ -341,11 +356,7 @@ static int block_summary(const log_parser *p, const log_block *b, size_t index, 
         return RG_ENOMEM;
     }
     for (size_t i = 0; i < b->n; i++) {
-        const char *tn = rg_strtab_get(&p->names, b->rows[i].name);
-        if ((rc = rg_strtab_intern(&s->names, tn, strlen(tn), &s->types[i].name)) != RG_OK) {
-            rg_summary_free(s);
-            return rc;
-        }
+        s->types[i].name = b->rows[i].name;
         s->types[i].count = b->rows[i].count;
         if (s->info.objects > UINT64_MAX - b->rows[i].count) {
             rg_summary_free(s);
@@ -359,10 +370,18 @@ static int block_summary(const log_parser *p, const log_block *b, size_t index, 
         rg_summary_free(s);
         return rc;
     }
-    rg_strtab_seal(&s->names);
     rg_summary_account(s);
     *out = s;
     return RG_OK;
+}
+
+/* Give up the parse's reference to the shared names. */
+static void drop_shared(rg_sum_strings *shared)
+{
+    if (shared && __atomic_sub_fetch(&shared->refs, 1, __ATOMIC_ACQ_REL) == 0) {
+        rg_strtab_free(&shared->names);
+        free(shared);
+    }
 }
 
 static int looks_like_snapshot(const unsigned char *d, size_t len)
@@ -390,7 +409,7 @@ int rg_objgraph_log_detect(const void *data, size_t len)
     /* A line of objgraph's shape whose number overflows still says "this
      * is a log": the parse then names the line. */
     int rc = scan(&p, data, len);
-    int ok = (rc == RG_OK && p.n_blocks > 0) || rc == RG_EFORMAT;
+    int ok = (rc == RG_OK && p.n_blocks > 0) || rc == RG_EFORMAT || rc == RG_ELIMIT;
     parser_free(&p);
     return ok;
 }
@@ -409,6 +428,7 @@ int rg_objgraph_log_parse(const void *data, size_t len, const char *name, rg_sum
         return rc;
     p.name = name;
     rg_summary **sums = NULL;
+    rg_sum_strings *shared = NULL;
     size_t made = 0;
     if ((rc = scan(&p, data ? data : "", len)) != RG_OK)
         goto fail;
@@ -424,12 +444,19 @@ int rg_objgraph_log_parse(const void *data, size_t len, const char *name, rg_sum
     if ((rc = backfill_growth(&p)) != RG_OK)
         goto fail;
     sums = rg_xcalloc(p.n_blocks, sizeof *sums);
-    if (!sums) {
+    shared = rg_xcalloc(1, sizeof *shared);
+    if (!sums || !shared) {
         rc = RG_ENOMEM;
         goto fail;
     }
+    /* The parser's string table becomes the points' own: row names are
+     * already ids in it. */
+    shared->names = p.names;
+    memset(&p.names, 0, sizeof p.names);
+    rg_strtab_seal(&shared->names);
+    shared->refs = 1; /* ours, until every point holds it */
     for (; made < p.n_blocks; made++) {
-        if ((rc = block_summary(&p, &p.blocks[made], made, name, &sums[made])) != RG_OK)
+        if ((rc = block_summary(shared, &p.blocks[made], made, name, &sums[made])) != RG_OK)
             goto fail;
         /* the summary holds the block now: its rows can go */
         free(p.blocks[made].rows);
@@ -438,12 +465,14 @@ int rg_objgraph_log_parse(const void *data, size_t len, const char *name, rg_sum
     *out = sums;
     *n = (uint32_t)p.n_blocks;
     parser_free(&p);
+    drop_shared(shared);
     return RG_OK;
 fail:
     for (size_t i = 0; i < made; i++)
         rg_summary_free(sums[i]);
     free(sums);
     parser_free(&p);
+    drop_shared(shared);
     return rc;
 }
 

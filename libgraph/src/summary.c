@@ -25,6 +25,27 @@ int rg_summary_new(const char *source, const char *format, rg_summary **out)
     return RG_OK;
 }
 
+int rg_summary_new_shared(const char *source, const char *format_literal, rg_sum_strings *shared,
+                          rg_summary **out)
+{
+    rg_summary *s = rg_xcalloc(1, sizeof *s);
+    if (!s)
+        return RG_ENOMEM;
+    s->source = rg_xstrndup(source, strlen(source));
+    if (!s->source) {
+        free(s);
+        return RG_ENOMEM;
+    }
+    __atomic_add_fetch(&shared->refs, 1, __ATOMIC_RELAXED);
+    s->shared = shared;
+    s->info.source = s->source;
+    s->info.format = format_literal;
+    s->info.pid = -1;
+    s->info.seq = -1;
+    *out = s;
+    return RG_OK;
+}
+
 void rg_summary_free(rg_summary *s)
 {
     if (!s)
@@ -32,6 +53,10 @@ void rg_summary_free(rg_summary *s)
     free(s->source);
     free(s->format);
     rg_strtab_free(&s->names);
+    if (s->shared && __atomic_sub_fetch(&s->shared->refs, 1, __ATOMIC_ACQ_REL) == 0) {
+        rg_strtab_free(&s->shared->names);
+        free(s->shared);
+    }
     free(s->types);
     free(s->groups);
     free(s->objs);

@@ -130,6 +130,11 @@ class Diff(TempDirTest):
         self.assertIn("+800/min", out)
         self.assertIn("grows at every step", out)
         self.assertIn("Verdict: Leak: 1,000 app.Item objects", out)
+        # the judgement's sentence ends its paragraph with a newline: not
+        # shown as a literal "\n" on the Verdict line
+        verdict = [line for line in out.splitlines() if line.startswith("Verdict: ")][0]
+        self.assertFalse(verdict.endswith("\\n"), verdict)
+        self.assertTrue(verdict.endswith("."), verdict)
 
     def test_steady_series_is_not_flagged(self):
         j, _ = self.diff_json(*self.series(items=(500, 502, 501)))

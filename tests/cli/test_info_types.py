@@ -368,16 +368,22 @@ class Hostile(TempDirTest):
         self.assertIn("og2.log:4: a count or change does not fit in 64 bits", p.stderr)
 
     def test_objgraph_log_memory(self):
-        # 300 000 one-line show_growth blocks (a name listed twice starts a
-        # new block): 2.7 MB that took 327 MB (1090 bytes a block); now about
-        # 530 bytes a block, the summaries' own structures
-        path = self.write("growth.log", "".join("a %d +1\n" % (i % 1000 + 1) for i in range(300000)))
+        # 100 000 one-line show_growth blocks (a name listed twice starts a
+        # new block), the most a log may hold (RG_OBJGRAPH_MAX_BLOCKS): 300 000
+        # took 327 MB (1090 bytes a block); now about 420 bytes a block, the
+        # summaries' own structures and the growth table's column
+        path = self.write("growth.log", "".join("a %d +1\n" % (i % 1000 + 1) for i in range(100000)))
         size = os.path.getsize(path)
         rc, err, rss_kb = run_limited("diff", path)
         self.assertEqual(rc, 0, err)
         from rgtest import SANITIZED
         if not SANITIZED:  # ASan's allocator adds its own bytes to every small block
-            self.assertLess(rss_kb * 1024, 800 * 300000, "%d bytes of input" % size)
+            self.assertLess(rss_kb * 1024, 800 * 100000, "%d bytes of input" % size)
+        # one block more is refused, naming the line (tests/cli/test_diff_memory.py)
+        path = self.write("growth2.log", "".join("a %d +1\n" % (i % 1000 + 1) for i in range(100001)))
+        rc, err, rss_kb = run_limited("diff", path)
+        self.assertEqual(rc, 1, err)
+        self.assertIn("growth2.log:100001: more than 100000 blocks of objgraph output", err)
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 """refgraph diff on real Python processes dumped by refgraph_dump:
 
-- the seed leak (examples/queue_leak.py) dumped three times (--every 3) while producers
-  outpace the consumer: the queue's retention group is the verdict, growing at
+- the seed leak (examples/queue_leak.py) dumped three times (rgtest.dump_series: on
+  SIGUSR2, 500 more queued jobs apart) while producers outpace the consumer: the queue's retention group is the verdict, growing at
   every step, with its path and a rate;
 - examples/steady_state.py dumped the same way is not flagged (a false alarm is a
   failure);
@@ -14,24 +14,7 @@ import sys
 import textwrap
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "cli"))
-from rgtest import PYDIR, SRC, TempDirTest, have_dumper, main, run, run_snapshots  # noqa: E402
-
-
-def dump_series(example, outdir, seconds):
-    """Run an example under `refgraph_dump --every 3 --max 3`, long enough for three
-    dumps. A dump of these heaps takes 1.5-2 s and holds the GIL; with --every 1
-    the dumps run back to back and the program barely runs between them, so its
-    growth between snapshots would be whatever slipped through."""
-    env = dict(os.environ, PYTHONPATH=PYDIR)
-    cmd = [sys.executable, "-m", "refgraph_dump", "-o", outdir, "--every", "3", "--max", "3", "--",
-           os.path.join(SRC, "examples", example), "--seconds", str(seconds)]
-    p = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=600)
-    if p.returncode != 0:
-        raise AssertionError(f"{' '.join(cmd)} failed ({p.returncode}):\n{p.stdout}\n{p.stderr}")
-    snaps = run_snapshots(outdir)
-    if len(snaps) < 3:
-        raise AssertionError(f"expected 3 snapshots, got {snaps}:\n{p.stderr}")
-    return p
+from rgtest import PYDIR, SRC, TempDirTest, dump_series, have_dumper, main, run  # noqa: E402
 
 
 class DiffE2E(TempDirTest):
@@ -45,7 +28,7 @@ class DiffE2E(TempDirTest):
 
     def test_queue_leak_names_the_queue(self):
         snaps = os.path.join(self.tmp, "snaps")
-        dump_series("queue_leak.py", snaps, 14)
+        dump_series("queue_leak.py", snaps, want=3, grow=500)
         j = json.loads(run("diff", "--json", snaps, check=0).stdout)
         self.assertEqual(len(j["points"]), 3)
         self.assertEqual(j["warnings"], [])
@@ -94,7 +77,7 @@ class DiffE2E(TempDirTest):
 
     def test_steady_state_is_not_flagged(self):
         snaps = os.path.join(self.tmp, "snaps")
-        dump_series("steady_state.py", snaps, 14)
+        dump_series("steady_state.py", snaps, want=3)
         j = json.loads(run("diff", "--json", "--top", "0", snaps, check=0).stdout)
         self.assertEqual(len(j["points"]), 3)
         growing = [t["name"] for t in j["types"] if t["growing"]] + [g["name"] for g in j["groups"] if g["growing"]]

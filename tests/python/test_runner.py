@@ -98,8 +98,28 @@ class RunnerTest(unittest.TestCase):
                          "module __main__ .marker -> __main__.Marker")
 
     def test_every_with_max_numbers_snapshots(self):
+        # The leak runs until the third snapshot is on disk, not for a fixed
+        # time: on a loaded machine a dump takes seconds, and a 5 s run once
+        # ended after two (a flaky test). Then it runs 1.5 s more, in which
+        # a fourth would start if --max were ignored.
+        wrapper = self.write("until_three.py", """
+            import glob, os, runpy, sys, threading, time
+            out, example = sys.argv[1], sys.argv[2]
+
+            def watch():
+                deadline = time.monotonic() + 600
+                while (len(glob.glob(os.path.join(out, "run-*", "snap-*"))) < 3
+                       and time.monotonic() < deadline):
+                    time.sleep(0.05)
+                time.sleep(1.5)
+                sys.modules["__main__"].stop.set()  # the example's, while runpy runs it
+
+            threading.Thread(target=watch, name="watcher", daemon=True).start()
+            sys.argv = [example, "--rate", "300", "--seconds", "600"]
+            runpy.run_path(example, run_name="__main__")
+            """)
         p = run_py(["-m", "refgraph_dump", "-o", self.out, "--every", "1", "--max", "3", "--",
-                    os.path.join(EXAMPLES, "queue_leak.py"), "--rate", "300", "--seconds", "5"])
+                    wrapper, self.out, os.path.join(EXAMPLES, "queue_leak.py")], timeout=900)
         snaps = self.snaps()
         self.assertEqual(len(snaps), 3, p.stderr)
         times = []

@@ -151,6 +151,12 @@ const char *cli_fmt_bytes(char *buf, size_t cap, uint64_t n);
 yajl_gen cli_json_new(void);
 /* Write the generated document plus a newline to `out` and free the generator. */
 int cli_json_finish(yajl_gen g, FILE *out);
+/* Write what the generator holds to `out` (escaped as cli_json_finish does)
+ * and empty it, when it holds at least min_bytes: a long document is then
+ * streamed instead of built whole in memory. 0 or -1 on a write error. */
+int cli_json_flush(yajl_gen g, FILE *out, size_t min_bytes);
+/* The size at which the commands that stream their JSON flush it. */
+#define CLI_JSON_FLUSH_BYTES 65536
 void cli_json_str(yajl_gen g, const char *s);
 void cli_json_kv_str(yajl_gen g, const char *key, const char *val);
 void cli_json_kv_int(yajl_gen g, const char *key, long long val);

@@ -189,14 +189,16 @@ static int json_escape_cp(const unsigned char *p, size_t left, unsigned *cp)
     return 0;
 }
 
-int cli_json_finish(yajl_gen g, FILE *out)
+int cli_json_flush(yajl_gen g, FILE *out, size_t min_bytes)
 {
     const unsigned char *buf;
     size_t len;
     int rc = 0;
     if (yajl_gen_get_buf(g, &buf, &len) != yajl_gen_status_ok) {
         rc = -1;
-    } else {
+    } else if (len >= min_bytes && len > 0) {
+        /* yajl's buffer always ends between two tokens, so no escape below
+         * is ever cut in two by a flush */
         size_t start = 0;
         for (size_t i = 0; i < len && rc == 0;) {
             unsigned cp;
@@ -212,7 +214,14 @@ int cli_json_finish(yajl_gen g, FILE *out)
         }
         if (rc == 0 && fwrite(buf + start, 1, len - start, out) != len - start)
             rc = -1;
+        yajl_gen_clear(g);
     }
+    return rc;
+}
+
+int cli_json_finish(yajl_gen g, FILE *out)
+{
+    int rc = cli_json_flush(g, out, 0);
     yajl_gen_free(g);
     return rc;
 }

@@ -109,6 +109,10 @@ static int judge_last(const char *path, const cli_load_options *lo, const rg_dif
     if (rc == RG_OK) {
         const rg_suspect *top = rg_suspects_get(S, 0);
         view->judged_leak = top && top->level >= RG_LEVEL_POSSIBLE_LEAK;
+        /* the report's sentence ends its paragraph with a newline, which
+         * the terminal escaping would show as a literal "\n" */
+        for (size_t len = strlen(text); len > 0 && (text[len - 1] == '\n' || text[len - 1] == ' '); len--)
+            text[len - 1] = '\0';
         view->judgement = text;
     } else {
         fprintf(stderr, "refgraph: %s: %s\n", path, rg_last_error());

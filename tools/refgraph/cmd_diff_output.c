@@ -276,16 +276,22 @@ static void json_bool(yajl_gen g, const char *key, int v)
     yajl_gen_bool(g, v != 0);
 }
 
-static void json_u64_array(yajl_gen g, const char *key, const uint64_t *v, uint32_t n)
+/* A series of N points writes arrays of N values per type: the document is
+ * streamed as it is made (CLI_JSON_FLUSH_BYTES at a time), so its size never
+ * sits in memory. */
+static void json_u64_array(yajl_gen g, FILE *out, const char *key, const uint64_t *v, uint32_t n)
 {
     cli_json_str(g, key);
     yajl_gen_array_open(g);
-    for (uint32_t i = 0; i < n; i++)
+    for (uint32_t i = 0; i < n; i++) {
         yajl_gen_integer(g, v[i] > (uint64_t)INT64_MAX ? INT64_MAX : (long long)v[i]);
+        if ((i & 1023) == 1023)
+            cli_json_flush(g, out, CLI_JSON_FLUSH_BYTES);
+    }
     yajl_gen_array_close(g);
 }
 
-static void json_growth(yajl_gen g, const rg_growth *x, uint32_t np, int group)
+static void json_growth(yajl_gen g, FILE *out, const rg_growth *x, uint32_t np, int group)
 {
     yajl_gen_map_open(g);
     cli_json_kv_str(g, "name", x->name);
@@ -294,14 +300,17 @@ static void json_growth(yajl_gen g, const rg_growth *x, uint32_t np, int group)
         cli_json_kv_str(g, "container", x->container);
         cli_json_kv_str(g, "member", x->member);
     }
-    json_u64_array(g, "counts", x->count, np);
-    json_u64_array(g, "bytes", x->bytes, np);
+    json_u64_array(g, out, "counts", x->count, np);
+    json_u64_array(g, out, "bytes", x->bytes, np);
     if (group && x->retained)
-        json_u64_array(g, "retained", x->retained, np);
+        json_u64_array(g, out, "retained", x->retained, np);
     cli_json_str(g, "steps");
     yajl_gen_array_open(g);
-    for (uint32_t i = 1; i < np; i++)
+    for (uint32_t i = 1; i < np; i++) {
         yajl_gen_integer(g, (long long)x->count[i] - (long long)x->count[i - 1]);
+        if ((i & 1023) == 1023)
+            cli_json_flush(g, out, CLI_JSON_FLUSH_BYTES);
+    }
     yajl_gen_array_close(g);
     cli_json_kv_int(g, "count_delta", x->count_delta);
     cli_json_kv_int(g, "bytes_delta", x->bytes_delta);
@@ -336,23 +345,27 @@ static void json_lifetime(yajl_gen g, const rg_lifetime *l, const char *name_key
 typedef const rg_growth *(*growth_at)(const rg_diff *, uint32_t);
 typedef const rg_lifetime *(*lifetime_at)(const rg_diff *, uint32_t);
 
-static void json_growth_list(yajl_gen g, const rg_diff *d, const char *key, uint32_t n, growth_at at,
-                             uint32_t top, int group)
+static void json_growth_list(yajl_gen g, FILE *out, const rg_diff *d, const char *key, uint32_t n,
+                             growth_at at, uint32_t top, int group)
 {
     cli_json_str(g, key);
     yajl_gen_array_open(g);
-    for (uint32_t i = 0; i < shown(n, top); i++)
-        json_growth(g, at(d, i), rg_diff_point_count(d), group);
+    for (uint32_t i = 0; i < shown(n, top); i++) {
+        json_growth(g, out, at(d, i), rg_diff_point_count(d), group);
+        cli_json_flush(g, out, CLI_JSON_FLUSH_BYTES);
+    }
     yajl_gen_array_close(g);
 }
 
-static void json_lifetime_list(yajl_gen g, const rg_diff *d, const char *key, uint32_t n, lifetime_at at,
+static void json_lifetime_list(yajl_gen g, FILE *out, const rg_diff *d, const char *key, uint32_t n, lifetime_at at,
                                uint32_t top, const char *name_key)
 {
     cli_json_str(g, key);
     yajl_gen_array_open(g);
-    for (uint32_t i = 0; i < shown(n, top); i++)
+    for (uint32_t i = 0; i < shown(n, top); i++) {
         json_lifetime(g, at(d, i), name_key);
+        cli_json_flush(g, out, CLI_JSON_FLUSH_BYTES);
+    }
     yajl_gen_array_close(g);
 }
 
@@ -379,6 +392,7 @@ void cli_diff_print_json(const rg_diff *d, const cli_diff_view *v, FILE *out)
         json_bool(g, "partial", s->flags & RG_SUMMARY_PARTIAL);
         cli_json_kv_uint(g, "summary_bytes", s->memory_bytes);
         yajl_gen_map_close(g);
+        cli_json_flush(g, out, CLI_JSON_FLUSH_BYTES);
     }
     yajl_gen_array_close(g);
     double span = rg_diff_span_seconds(d);
@@ -394,8 +408,8 @@ void cli_diff_print_json(const rg_diff *d, const cli_diff_view *v, FILE *out)
     for (uint32_t i = 0; i < rg_diff_warning_count(d); i++)
         cli_json_str(g, rg_diff_warning(d, i));
     yajl_gen_array_close(g);
-    json_growth_list(g, d, "types", rg_diff_type_count(d), rg_diff_type, v->top, 0);
-    json_growth_list(g, d, "groups", rg_diff_group_count(d), rg_diff_group, v->top, 1);
+    json_growth_list(g, out, d, "types", rg_diff_type_count(d), rg_diff_type, v->top, 0);
+    json_growth_list(g, out, d, "groups", rg_diff_group_count(d), rg_diff_group, v->top, 1);
 
     cli_json_str(g, "lifetimes");
     if (!rg_diff_has_lifetimes(d)) {
@@ -408,9 +422,9 @@ void cli_diff_print_json(const rg_diff *d, const cli_diff_view *v, FILE *out)
         cli_json_kv_uint(g, "reused_ids", rg_diff_reused_ids(d));
         cli_json_str(g, "total");
         json_lifetime(g, rg_diff_lifetime_total(d), NULL);
-        json_lifetime_list(g, d, "types", rg_diff_lifetime_type_count(d), rg_diff_lifetime_type, v->top,
+        json_lifetime_list(g, out, d, "types", rg_diff_lifetime_type_count(d), rg_diff_lifetime_type, v->top,
                            "type");
-        json_lifetime_list(g, d, "groups", rg_diff_lifetime_group_count(d), rg_diff_lifetime_group,
+        json_lifetime_list(g, out, d, "groups", rg_diff_lifetime_group_count(d), rg_diff_lifetime_group,
                            v->top, "path");
         yajl_gen_map_close(g);
     }
@@ -426,7 +440,7 @@ void cli_diff_print_json(const rg_diff *d, const cli_diff_view *v, FILE *out)
     cli_json_kv_str(g, "text", v->judgement ? v->judgement : vd->text);
     cli_json_str(g, "suspect");
     if (vd->growth && !none)
-        json_growth(g, vd->growth, np, vd->kind == RG_VERDICT_GROUP);
+        json_growth(g, out, vd->growth, np, vd->kind == RG_VERDICT_GROUP);
     else
         yajl_gen_null(g);
     yajl_gen_map_close(g);
