@@ -1413,6 +1413,15 @@ RG_API void rg_report_diagram(const rg_report *report, size_t i, const char **fi
  * the diagrams of an earlier report in `dir` that this one does not have
  * (suspect-N.svg, cycle-N.svg) are removed; no other file is touched. */
 RG_API int rg_report_write(const rg_report *report, const char *dir, unsigned formats);
+
+/* The report's model as one JSON document (what `refgraph report --json`
+ * prints; the schema is in docs/cli.md): title, snapshots, the Summary text,
+ * suspects with their verdict, path, holder and advice, growth, top types,
+ * unreachable cycles, objects held from outside, how it was made, and the
+ * diagrams' file names. Strings that are not valid UTF-8 have each bad byte
+ * replaced by U+FFFD. On success *out is NUL-terminated and owned by the
+ * caller (rg_free). */
+RG_API int rg_report_json(const rg_report *report, char **out);
 /* ==== end report ==== */
 
 #ifdef __cplusplus

@@ -11,6 +11,7 @@ report, regenerate them and review the diff:
 (with REFGRAPH pointing at the built CLI, or run through ctest with the
 variable set: REFGRAPH_UPDATE_GOLDEN=1 ctest -R cli/test_report).
 """
+import json
 import os
 import re
 import resource
@@ -278,6 +279,50 @@ class Golden(TempDirTest):
             svg = read(os.path.join(out, f))
             self.assertIn("<svg", svg)
             self.assertNotRegex(svg, r"(?i)<script|<img")
+
+
+def markdown_section(md, heading):
+    """The text of one '## heading' section of a report.md, Markdown code
+    spans and escapes removed."""
+    body = md.split("\n## " + heading + "\n", 1)[1].split("\n## ", 1)[0]
+    return re.sub(r"\\(.)", r"\1", body.replace("`", "")).strip()
+
+
+class Json(TempDirTest):
+    """report --json: the report's model on stdout."""
+
+    def test_json_matches_the_report(self):
+        out = os.path.join(self.tmp, "out")
+        p = subprocess.run([REFGRAPH, "report", "--no-cache", *GOLDEN_SNAPS, "--json", "-o", out],
+                           cwd=GOLDEN, capture_output=True, text=True, timeout=300)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        doc = json.loads(p.stdout)
+        md = read(os.path.join(out, "report.md"))
+        self.assertEqual(doc["summary"].strip(), markdown_section(md, "Summary"))
+        self.assertEqual([s["file"] for s in doc["snapshots"]], GOLDEN_SNAPS)
+        self.assertTrue(md.startswith("# Memory report: " + doc["title"] + "\n"), doc["title"])
+        top = doc["suspects"][0]
+        self.assertEqual((top["type"], top["verdict"]), ("__main__.Job", "leak"))
+        self.assertIn(top["verdict"], markdown_section(md, "Leak suspects"))
+        self.assertEqual(top["holder"]["where"], "__main__.jobs.queue")
+        self.assertEqual(top["path"]["hops"][top["holder"]["hop"]]["type"], top["holder"]["type"])
+        self.assertIn(top["advice"], md)
+        svgs = sorted(f for f in listing(out) if f.endswith(".svg"))
+        self.assertEqual(sorted(d["file"] for d in doc["diagrams"] if d["drawn"]), svgs)
+        self.assertEqual(top["diagram"], "suspect-1.svg")
+        self.assertIsNotNone(doc["growth"])
+        self.assertIn("__main__.Job", [r["name"] for r in doc["growth"]["types"]])
+
+    def test_json_without_output_writes_nothing(self):
+        p = subprocess.run([REFGRAPH, "report", "--no-cache", *GOLDEN_SNAPS, "--json"],
+                           cwd=GOLDEN, capture_output=True, text=True, timeout=300)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(json.loads(p.stdout)["suspects"][0]["type"], "__main__.Job")
+        self.assertEqual(sorted(os.listdir(GOLDEN)), ["expected", "make_snapshots.py"] + GOLDEN_SNAPS)
+        one = json.loads(run("report", "--no-cache", SMALL, "--json", cwd=self.tmp, check=0).stdout)
+        self.assertIsNone(one["growth"])            # one snapshot: no growth section
+        self.assertEqual(os.listdir(self.tmp), [])
+        self.assertIn("-o DIR", run("report", SMALL, check=2).stderr)
 
 
 if __name__ == "__main__":

@@ -151,6 +151,8 @@ const char *cli_fmt_bytes(char *buf, size_t cap, uint64_t n);
 yajl_gen cli_json_new(void);
 /* Write the generated document plus a newline to `out` and free the generator. */
 int cli_json_finish(yajl_gen g, FILE *out);
+/* Write a JSON document made elsewhere (rg_report_json) the same way. */
+int cli_json_write(const unsigned char *buf, size_t len, FILE *out);
 void cli_json_str(yajl_gen g, const char *s);
 void cli_json_kv_str(yajl_gen g, const char *key, const char *val);
 void cli_json_kv_int(yajl_gen g, const char *key, long long val);

@@ -193,10 +193,15 @@ int cli_json_finish(yajl_gen g, FILE *out)
 {
     const unsigned char *buf;
     size_t len;
+    int rc = yajl_gen_get_buf(g, &buf, &len) != yajl_gen_status_ok ? -1 : cli_json_write(buf, len, out);
+    yajl_gen_free(g);
+    return rc;
+}
+
+int cli_json_write(const unsigned char *buf, size_t len, FILE *out)
+{
     int rc = 0;
-    if (yajl_gen_get_buf(g, &buf, &len) != yajl_gen_status_ok) {
-        rc = -1;
-    } else {
+    {
         size_t start = 0;
         for (size_t i = 0; i < len && rc == 0;) {
             unsigned cp;
@@ -213,7 +218,6 @@ int cli_json_finish(yajl_gen g, FILE *out)
         if (rc == 0 && fwrite(buf + start, 1, len - start, out) != len - start)
             rc = -1;
     }
-    yajl_gen_free(g);
     return rc;
 }
 
