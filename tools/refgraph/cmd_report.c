@@ -177,7 +177,10 @@ static int run(int argc, char **argv, const char *cmd)
         ro.top = (uint32_t)top;
         ro.command_line = cmd;
         char *doc = NULL;
-        if (rg_report_build((const rg_snapshot *const *)snaps, paths.n, &ro, &report) != RG_OK ||
+        cli_progress_begin("analysing the snapshots for the report");
+        int built = rg_report_build((const rg_snapshot *const *)snaps, paths.n, &ro, &report);
+        cli_progress_end();
+        if (built != RG_OK ||
             (json && rg_report_json(report, &doc) != RG_OK) ||
             (dir && rg_report_write(report, dir, formats) != RG_OK)) {
             fprintf(stderr, "refgraph: %s\n", cli_term(rg_last_error()));
