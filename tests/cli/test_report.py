@@ -324,6 +324,35 @@ class Json(TempDirTest):
         self.assertEqual(os.listdir(self.tmp), [])
         self.assertIn("-o DIR", run("report", SMALL, check=2).stderr)
 
+    def test_hostile_strings_exact_and_inert(self):
+        """Snapshot strings come back exactly to a JSON parser, but the
+        characters that act on a terminal (CSI U+009B, the bidi override
+        U+202E) are \\u-escaped, so the raw output shows nothing."""
+        h = "<img src=x>\u009b[31m\u202e|\n"
+        recs = [{"rec": "header", "format": "refgraph-snapshot", "version": 1, "producer": "t"}]
+        recs += [{"rec": "object", "id": i, "type": "app.T" + h, "size": 4000, "rc": 1, "repr": "r" + h}
+                 for i in range(2, 41)]
+        recs += [{"rec": "object", "id": 100, "type": "dict", "size": 50,
+                  "refs": [[i, "value", "k%s%d" % (h, i)] for i in range(2, 41)]},
+                 {"rec": "object", "id": 1000, "type": "module", "size": 72, "name": "root",
+                  "refs": [[100, "global", "cache"]]},
+                 {"rec": "root", "id": 1000, "kind": "module", "label": "root"}]
+        snap = os.path.join(self.tmp, "h.jsonl")
+        with open(snap, "w", encoding="utf-8") as f:
+            f.write("".join(json.dumps(r) + "\n" for r in recs))
+        for args in (("report", "--no-cache", snap, "--json"),
+                     ("backrefs", "--no-cache", snap, "--id", "2", "--json")):
+            p = run(*args, check=0)
+            self.assertNotIn("\u009b", p.stdout)
+            self.assertNotIn("\u202e", p.stdout)
+            self.assertIn("\\u009b", p.stdout)
+            doc = json.loads(p.stdout)
+            if args[0] == "report":
+                self.assertEqual(doc["suspects"][0]["type"], "app.T" + h)
+                self.assertEqual(doc["suspects"][0]["path"]["hops"][-1]["type"], "app.T" + h)
+            else:
+                self.assertEqual((doc["nodes"][0]["type"], doc["nodes"][0]["text"]), ("app.T" + h, "r" + h))
+
 
 if __name__ == "__main__":
     main()
