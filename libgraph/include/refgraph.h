@@ -610,6 +610,50 @@ RG_API void rg_diagram_get_stats(const rg_diagram *d, rg_diagram_stats *out);
  * (max 300)"), or "" when nothing was. Owned by the diagram. */
 RG_API const char *rg_diagram_note(const rg_diagram *d);
 
+/* The title given in opts->title, plain text, or "". Owned by the diagram. */
+RG_API const char *rg_diagram_title(const rg_diagram *d);
+
+/* The diagram as data (what `refgraph backrefs --json` prints): nodes in the
+ * order they were drawn (breadth first from the selection), edges in
+ * reference direction as indices into the nodes.
+ *
+ *   for (size_t i = 0; i < rg_diagram_node_count(d); i++) {
+ *       rg_diagram_node n; rg_diagram_node_get(d, i, &n);
+ *       ...
+ *   }
+ *
+ * The strings in the structs are owned by the diagram and live as long as
+ * it does; they are plain text (not cut, not escaped for Graphviz). */
+#define RG_DIAGRAM_TARGET    0x01u /* a selected object */
+#define RG_DIAGRAM_ROOT      0x02u /* a GC root */
+#define RG_DIAGRAM_HIGHLIGHT 0x04u /* an instance of opts->highlight_type */
+#define RG_DIAGRAM_STOPPED   0x08u /* an instance of opts->stop_at_type, not expanded */
+#define RG_DIAGRAM_FOLD      0x10u /* an "N more referrers" node */
+
+typedef struct rg_diagram_node {
+    uint64_t id;         /* the object's snapshot id; 0 for a fold */
+    const char *type;    /* type name; "" for a fold */
+    const char *text;    /* the object's name, else its repr; "" for none */
+    uint64_t size;       /* shallow bytes; for a fold, the folded objects' bytes */
+    int64_t length;      /* -1 when the snapshot gives none */
+    uint64_t retained;   /* retained bytes when opts->dominators was given, else 0 */
+    uint64_t folded;     /* for a fold: how many objects it stands for; else 0 */
+    uint32_t distance;   /* hops from the selection */
+    unsigned roles;      /* RG_DIAGRAM_* bits */
+} rg_diagram_node;
+
+typedef struct rg_diagram_edge {
+    size_t from, to;     /* node indices: `from` refers to `to` */
+    rg_edge_kind kind;   /* for a fold's edge: RG_EDGE_INTERNAL */
+    const char *label;   /* "name", "[3]", "['key']", or "" */
+} rg_diagram_edge;
+
+RG_API size_t rg_diagram_node_count(const rg_diagram *d);
+RG_API size_t rg_diagram_edge_count(const rg_diagram *d);
+/* Fill *out with node (edge) i. RG_EINVAL when i is out of range. */
+RG_API int rg_diagram_node_get(const rg_diagram *d, size_t i, rg_diagram_node *out);
+RG_API int rg_diagram_edge_get(const rg_diagram *d, size_t i, rg_diagram_edge *out);
+
 /* Render to memory: *out (with a NUL after the *len bytes, for text formats'
  * convenience) is owned by the caller (rg_free). RG_ERENDER with Graphviz's
  * message when layout or rendering fails. */
@@ -1369,6 +1413,15 @@ RG_API void rg_report_diagram(const rg_report *report, size_t i, const char **fi
  * the diagrams of an earlier report in `dir` that this one does not have
  * (suspect-N.svg, cycle-N.svg) are removed; no other file is touched. */
 RG_API int rg_report_write(const rg_report *report, const char *dir, unsigned formats);
+
+/* The report's model as one JSON document (what `refgraph report --json`
+ * prints; the schema is in docs/cli.md): title, snapshots, the Summary text,
+ * suspects with their verdict, path, holder and advice, growth, top types,
+ * unreachable cycles, objects held from outside, how it was made, and the
+ * diagrams' file names. Strings that are not valid UTF-8 have each bad byte
+ * replaced by U+FFFD. On success *out is NUL-terminated and owned by the
+ * caller (rg_free). */
+RG_API int rg_report_json(const rg_report *report, char **out);
 /* ==== end report ==== */
 
 #ifdef __cplusplus

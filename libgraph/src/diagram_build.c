@@ -134,7 +134,7 @@ static int add_node(walk *w, rg_node v, uint32_t level, unsigned role, char *lab
         free(label);
         return RG_ENOMEM;
     }
-    d->nodes[d->n_nodes] = (rg_dg_node){label, level, role};
+    d->nodes[d->n_nodes] = (rg_dg_node){.label = label, .level = level, .role = role, .len = -1};
     w->dnode[d->n_nodes] = v;
     if (v != RG_NODE_NONE)
         w->slot[v] = (uint32_t)d->n_nodes;
@@ -154,7 +154,20 @@ static int add_object(walk *w, rg_node v, uint32_t level, unsigned role)
     if (s->node_type[v] == w->stop && !(role & RG_DG_TARGET))
         role |= RG_DG_STOPPED;
     w->drawn++;
-    return add_node(w, v, level, role, node_label(w, v, role));
+    int rc = add_node(w, v, level, role, node_label(w, v, role));
+    if (rc)
+        return rc;
+    rg_dg_node *dn = &w->d->nodes[w->d->n_nodes - 1];
+    const char *type = rg_node_type_name(s, v);
+    const char *name = rg_strtab_get(&s->strings, s->node_name[v]);
+    const char *text = *name ? name : rg_strtab_get(&s->strings, s->node_repr[v]);
+    dn->id = s->node_id[v];
+    dn->size = s->node_size[v];
+    dn->len = s->node_len[v] == RG_LEN_NONE ? -1 : (int64_t)s->node_len[v];
+    dn->retained = w->o.dominators ? rg_dominators_retained(w->o.dominators, v) : 0;
+    dn->type = rg_xstrndup(type, strlen(type));
+    dn->text = rg_xstrndup(text, strlen(text));
+    return dn->type && dn->text ? RG_OK : RG_ENOMEM;
 }
 
 /* Draw edge (from, to) in reference direction; `e` is the forward edge. */
@@ -176,13 +189,16 @@ static int add_edge(walk *w, uint32_t from, uint32_t to, uint64_t e)
     }
     rg_text t = {0};
     rg_text_safe(&t, big ? big : raw, EDGE_TEXT_MAX);
+    const char *plain = big ? big : raw;
+    char *text = rg_xstrndup(plain, strlen(plain));
     free(big);
     char *label = rg_text_take(&t);
-    if (!label || rg_grow((void **)&d->edges, &d->edges_cap, d->n_edges + 1, sizeof *d->edges)) {
+    if (!label || !text || rg_grow((void **)&d->edges, &d->edges_cap, d->n_edges + 1, sizeof *d->edges)) {
         free(label);
+        free(text);
         return RG_ENOMEM;
     }
-    d->edges[d->n_edges++] = (rg_dg_edge){from, to, edge.kind, label};
+    d->edges[d->n_edges++] = (rg_dg_edge){from, to, edge.kind, label, text};
     return RG_OK;
 }
 
@@ -190,11 +206,13 @@ static int add_fold_edge(walk *w, uint32_t from, uint32_t to)
 {
     rg_diagram *d = w->d;
     char *label = rg_xstrndup("", 0);
-    if (!label || rg_grow((void **)&d->edges, &d->edges_cap, d->n_edges + 1, sizeof *d->edges)) {
+    char *text = rg_xstrndup("", 0);
+    if (!label || !text || rg_grow((void **)&d->edges, &d->edges_cap, d->n_edges + 1, sizeof *d->edges)) {
         free(label);
+        free(text);
         return RG_ENOMEM;
     }
-    d->edges[d->n_edges++] = (rg_dg_edge){from, to, RG_EDGE_INTERNAL, label};
+    d->edges[d->n_edges++] = (rg_dg_edge){from, to, RG_EDGE_INTERNAL, label, text};
     return RG_OK;
 }
 
@@ -300,6 +318,12 @@ static int expand(walk *w, uint32_t di, uint32_t expansion, neighbour **nb, size
     uint32_t fi = (uint32_t)d->n_nodes;
     if ((rc = add_node(w, RG_NODE_NONE, level + 1, RG_DG_FOLD, label)) != RG_OK)
         return rc;
+    d->nodes[fi].folded = folded;
+    d->nodes[fi].size = folded_bytes;
+    d->nodes[fi].type = rg_xstrndup("", 0);
+    d->nodes[fi].text = rg_xstrndup("", 0);
+    if (!d->nodes[fi].type || !d->nodes[fi].text)
+        return RG_ENOMEM;
     d->stats.fold_nodes++;
     d->stats.folded += folded;
     d->stats.folded_bytes += folded_bytes;
@@ -365,7 +389,8 @@ static int finish_caption(walk *w, const char *title)
         rg_text_safe(&t, note, sizeof note);
     }
     d->caption = rg_text_take(&t);
-    return d->note && d->caption ? RG_OK : RG_ENOMEM;
+    d->title = rg_xstrndup(title ? title : "", title ? strlen(title) : 0);
+    return d->note && d->caption && d->title ? RG_OK : RG_ENOMEM;
 }
 
 static int walk_init(walk *w, const rg_snapshot *s, const rg_node *nodes, size_t n,
@@ -512,14 +537,20 @@ void rg_diagram_free(rg_diagram *d)
 {
     if (!d)
         return;
-    for (size_t i = 0; i < d->n_nodes; i++)
+    for (size_t i = 0; i < d->n_nodes; i++) {
         free(d->nodes[i].label);
-    for (size_t i = 0; i < d->n_edges; i++)
+        free(d->nodes[i].type);
+        free(d->nodes[i].text);
+    }
+    for (size_t i = 0; i < d->n_edges; i++) {
         free(d->edges[i].label);
+        free(d->edges[i].text);
+    }
     free(d->nodes);
     free(d->edges);
     free(d->caption);
     free(d->note);
+    free(d->title);
     free(d);
 }
 
@@ -535,3 +566,46 @@ void rg_diagram_get_stats(const rg_diagram *d, rg_diagram_stats *out)
 }
 
 const char *rg_diagram_note(const rg_diagram *d) { return d && d->note ? d->note : ""; }
+
+const char *rg_diagram_title(const rg_diagram *d) { return d && d->title ? d->title : ""; }
+
+size_t rg_diagram_node_count(const rg_diagram *d) { return d ? d->n_nodes : 0; }
+
+size_t rg_diagram_edge_count(const rg_diagram *d) { return d ? d->n_edges : 0; }
+
+int rg_diagram_node_get(const rg_diagram *d, size_t i, rg_diagram_node *out)
+{
+    if (!d || !out)
+        return rg_fail(RG_EINVAL, "rg_diagram_node_get: NULL argument");
+    if (i >= d->n_nodes)
+        return rg_fail(RG_EINVAL, "rg_diagram_node_get: node %zu out of range (%zu nodes)", i, d->n_nodes);
+    const rg_dg_node *n = &d->nodes[i];
+    memset(out, 0, sizeof *out);
+    out->id = n->id;
+    out->type = n->type ? n->type : "";
+    out->text = n->text ? n->text : "";
+    out->size = n->size;
+    out->length = n->len;
+    out->retained = n->retained;
+    out->folded = n->folded;
+    out->distance = n->level;
+    out->roles = (n->role & RG_DG_TARGET ? RG_DIAGRAM_TARGET : 0u) | (n->role & RG_DG_ROOT ? RG_DIAGRAM_ROOT : 0u) |
+                 (n->role & RG_DG_HIGHLIGHT ? RG_DIAGRAM_HIGHLIGHT : 0u) |
+                 (n->role & RG_DG_STOPPED ? RG_DIAGRAM_STOPPED : 0u) | (n->role & RG_DG_FOLD ? RG_DIAGRAM_FOLD : 0u);
+    return RG_OK;
+}
+
+int rg_diagram_edge_get(const rg_diagram *d, size_t i, rg_diagram_edge *out)
+{
+    if (!d || !out)
+        return rg_fail(RG_EINVAL, "rg_diagram_edge_get: NULL argument");
+    if (i >= d->n_edges)
+        return rg_fail(RG_EINVAL, "rg_diagram_edge_get: edge %zu out of range (%zu edges)", i, d->n_edges);
+    const rg_dg_edge *e = &d->edges[i];
+    memset(out, 0, sizeof *out);
+    out->from = e->from;
+    out->to = e->to;
+    out->kind = (rg_edge_kind)e->kind;
+    out->label = e->text ? e->text : "";
+    return RG_OK;
+}

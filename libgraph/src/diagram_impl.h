@@ -20,12 +20,21 @@ typedef struct rg_dg_node {
     char *label;      /* Graphviz escString, already made safe (diagram_text.c) */
     uint32_t level;   /* hops from the selection */
     unsigned role;    /* RG_DG_* */
+    /* The same facts as plain data, for rg_diagram_node_get. */
+    uint64_t id;      /* snapshot id; 0 for folds */
+    char *type;       /* type name; "" for folds */
+    char *text;       /* name, else repr (plain, uncut); "" for none */
+    uint64_t size;    /* shallow bytes; for a fold, the folded objects' bytes */
+    int64_t len;      /* -1 when none */
+    uint64_t retained; /* with dominators, else 0 */
+    uint64_t folded;  /* for a fold: how many objects it stands for */
 } rg_dg_node;
 
 typedef struct rg_dg_edge {
     uint32_t from, to; /* indices into nodes, in reference direction */
     uint8_t kind;      /* rg_edge_kind, for the style */
     char *label;       /* safe escString; "" for none */
+    char *text;        /* the label as plain text (uncut); "" for none */
 } rg_dg_edge;
 
 struct rg_diagram {
@@ -37,6 +46,7 @@ struct rg_diagram {
     rg_diagram_direction direction;
     char *caption;             /* safe escString (title and note), "" when none */
     char *note;                /* plain text, for rg_diagram_note */
+    char *title;               /* plain text, for rg_diagram_title */
     rg_diagram_stats stats;
 };
 

@@ -330,5 +330,71 @@ class DiagramTest(rgtest.TempDirTest):
         self.assertEqual(len(p.stdout.splitlines()), 5)   # header, root, 2 hops, nothing split by newlines
 
 
+class DiagramJsonTest(rgtest.TempDirTest):
+    """backrefs/refs --json: the diagram's nodes and edges as data."""
+
+    def check_graph(self, doc, target_type):
+        nodes, edges = doc["nodes"], doc["edges"]
+        self.assertEqual([n["index"] for n in nodes], list(range(len(nodes))))
+        targets = [n for n in nodes if "target" in n["roles"]]
+        self.assertTrue(targets, "no target node")
+        self.assertTrue(all(n["type"] == target_type and n["distance"] == 0 for n in targets), targets)
+        for e in edges:
+            self.assertIn(e["from"], range(len(nodes)), e)
+            self.assertIn(e["to"], range(len(nodes)), e)
+        # every node but the targets is joined to the diagram by an edge
+        joined = {e["from"] for e in edges} | {e["to"] for e in edges}
+        for n in nodes:
+            if "target" not in n["roles"]:
+                self.assertIn(n["index"], joined, n)
+        self.assertEqual(doc["stats"]["edges"], len(edges))
+        self.assertEqual(doc["stats"]["objects"] + doc["stats"]["fold_nodes"], len(nodes))
+
+    def test_real_dump(self):
+        if not rgtest.have_dumper():
+            self.skipTest("no dumper")
+        snap = rgtest.dump_example("dict_cache.py", os.path.join(self.tmp, "out"), "--users", 50,
+                                   "--seconds", 0, timeout=120)[-1]
+        p = run("backrefs", snap, "--no-cache", "--type", "UserRecord", "--json", check=0)
+        doc = json.loads(p.stdout)
+        self.assertEqual((doc["command"], doc["direction"]), ("backrefs", "referrers"))
+        self.check_graph(doc, "__main__.UserRecord")
+        # the retention path is drawn: the cache dict holds the record under
+        # its 'user:N' key, and the module __main__ holds the dict as .cache
+        by_index = {n["index"]: n for n in doc["nodes"]}
+        labels = {(by_index[e["from"]].get("type"), e["label"]) for e in doc["edges"]}
+        self.assertIn(("module", ".cache"), labels)
+        self.assertTrue(any(t == "dict" and lab.startswith("['user:") for t, lab in labels), labels)
+        self.assertTrue(any("root" in n["roles"] and n["type"] == "module" for n in doc["nodes"]))
+        p = run("refs", snap, "--no-cache", "--type", "UserRecord", "--json", check=0)
+        doc = json.loads(p.stdout)
+        self.check_graph(doc, "__main__.UserRecord")
+        self.assertIn(".profile", {e["label"] for e in doc["edges"]})
+
+    def test_fold_and_note(self):
+        snap = os.path.join(self.tmp, "seed.jsonl")
+        write_snapshot(snap, *seed_objects())
+        doc = json.loads(run("refs", snap, "--no-cache", "--id", "3", "--too-many", "1", "--json",
+                             check=0).stdout)
+        folds = [n for n in doc["nodes"] if "fold" in n["roles"]]
+        self.assertEqual([(f["folded"], f["bytes"]) for f in folds], [(2, 128)])
+        self.assertEqual(doc["note"], "")
+        p = run("backrefs", snap, "--no-cache", "--id", "2", "--max-nodes", "2", "--depth", "3", "--json",
+                check=0)
+        doc = json.loads(p.stdout)
+        self.assertIn("not drawn (max-nodes 2)", doc["note"])
+        self.assertEqual(doc["stats"]["objects"], 2)
+
+    def test_json_with_output_is_a_usage_error(self):
+        snap = os.path.join(self.tmp, "seed.jsonl")
+        write_snapshot(snap, *seed_objects())
+        p = run("backrefs", snap, "--no-cache", "--id", "2", "--json", "-o", os.path.join(self.tmp, "x.svg"),
+                check=2)
+        self.assertIn("not with -o", p.stderr)
+        p = run("refs", snap, "--no-cache", "--id", "2", "--json", "--format", "svg", check=2)
+        self.assertIn("not with --format", p.stderr)
+        self.assertEqual(os.listdir(self.tmp), ["seed.jsonl"])
+
+
 if __name__ == "__main__":
     rgtest.main()

@@ -7,6 +7,7 @@
   about a second; REFGRAPH_PROGRESS_DELAY_MS=0 shows it at once, so the test
   does not depend on timing), erased when done; never in a pipe.
 """
+import json
 import os
 import pty
 import select
@@ -153,6 +154,30 @@ class ColorTest(rgtest.TempDirTest):
         # stdout on a terminal, stderr in a pipe: no progress either
         rc, out, err = run_tty("types", "--no-cache", self.snaps[-1], env=env, tty_err=False)
         self.assertEqual(err, "")
+
+    def test_progress_line_for_analyses(self):
+        env = self.env(REFGRAPH_PROGRESS_DELAY_MS="0")
+        for cmd, what in (("suspects", "analysing suspects"), ("dominators", "analysing dominators")):
+            rc, out, err = run_tty(cmd, "--no-cache", self.snaps[-1], env=env, tty_out=False)
+            self.assertEqual(rc, 0, err)
+            self.assertIn("refgraph: " + what + " (0 s)", err)
+            # the load's line, then the analysis's, each erased when done
+            self.assertLess(err.index("refgraph: loading "), err.index("refgraph: " + what))
+            self.assertTrue(err.endswith("\r\x1b[K"), repr(err[-80:]))
+            self.assertNotIn("\x1b", out)
+            # in a pipe: never
+            p = rgtest.run(cmd, "--no-cache", self.snaps[-1], env=env, check=0)
+            self.assertNotIn("analysing", p.stderr)
+            self.assertNotIn("\x1b", p.stderr)
+        rc, out, err = run_tty("diff", "--no-cache", *self.snaps, env=env, tty_out=False)
+        self.assertEqual(rc, 0, err)
+        self.assertIn("refgraph: summarising " + self.snaps[0], err)
+        self.assertIn("refgraph: summarising " + self.snaps[1], err)
+        self.assertIn("refgraph: analysing suspects", err)
+        rc, out, err = run_tty("report", "--no-cache", *self.snaps, "--json", env=env, tty_out=False)
+        self.assertEqual(rc, 0, err)
+        self.assertIn("refgraph: analysing the snapshots for the report", err)
+        self.assertGreater(json.loads(out)["snapshots"][0]["objects"], 0)
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ report, regenerate them and review the diff:
 (with REFGRAPH pointing at the built CLI, or run through ctest with the
 variable set: REFGRAPH_UPDATE_GOLDEN=1 ctest -R cli/test_report).
 """
+import json
 import os
 import re
 import resource
@@ -278,6 +279,79 @@ class Golden(TempDirTest):
             svg = read(os.path.join(out, f))
             self.assertIn("<svg", svg)
             self.assertNotRegex(svg, r"(?i)<script|<img")
+
+
+def markdown_section(md, heading):
+    """The text of one '## heading' section of a report.md, Markdown code
+    spans and escapes removed."""
+    body = md.split("\n## " + heading + "\n", 1)[1].split("\n## ", 1)[0]
+    return re.sub(r"\\(.)", r"\1", body.replace("`", "")).strip()
+
+
+class Json(TempDirTest):
+    """report --json: the report's model on stdout."""
+
+    def test_json_matches_the_report(self):
+        out = os.path.join(self.tmp, "out")
+        p = subprocess.run([REFGRAPH, "report", "--no-cache", *GOLDEN_SNAPS, "--json", "-o", out],
+                           cwd=GOLDEN, capture_output=True, text=True, timeout=300)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        doc = json.loads(p.stdout)
+        md = read(os.path.join(out, "report.md"))
+        self.assertEqual(doc["summary"].strip(), markdown_section(md, "Summary"))
+        self.assertEqual([s["file"] for s in doc["snapshots"]], GOLDEN_SNAPS)
+        self.assertTrue(md.startswith("# Memory report: " + doc["title"] + "\n"), doc["title"])
+        top = doc["suspects"][0]
+        self.assertEqual((top["type"], top["verdict"]), ("__main__.Job", "leak"))
+        self.assertIn(top["verdict"], markdown_section(md, "Leak suspects"))
+        self.assertEqual(top["holder"]["where"], "__main__.jobs.queue")
+        self.assertEqual(top["path"]["hops"][top["holder"]["hop"]]["type"], top["holder"]["type"])
+        self.assertIn(top["advice"], md)
+        svgs = sorted(f for f in listing(out) if f.endswith(".svg"))
+        self.assertEqual(sorted(d["file"] for d in doc["diagrams"] if d["drawn"]), svgs)
+        self.assertEqual(top["diagram"], "suspect-1.svg")
+        self.assertIsNotNone(doc["growth"])
+        self.assertIn("__main__.Job", [r["name"] for r in doc["growth"]["types"]])
+
+    def test_json_without_output_writes_nothing(self):
+        p = subprocess.run([REFGRAPH, "report", "--no-cache", *GOLDEN_SNAPS, "--json"],
+                           cwd=GOLDEN, capture_output=True, text=True, timeout=300)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(json.loads(p.stdout)["suspects"][0]["type"], "__main__.Job")
+        self.assertEqual(sorted(os.listdir(GOLDEN)), ["expected", "make_snapshots.py"] + GOLDEN_SNAPS)
+        one = json.loads(run("report", "--no-cache", SMALL, "--json", cwd=self.tmp, check=0).stdout)
+        self.assertIsNone(one["growth"])            # one snapshot: no growth section
+        self.assertEqual(os.listdir(self.tmp), [])
+        self.assertIn("-o DIR", run("report", SMALL, check=2).stderr)
+
+    def test_hostile_strings_exact_and_inert(self):
+        """Snapshot strings come back exactly to a JSON parser, but the
+        characters that act on a terminal (CSI U+009B, the bidi override
+        U+202E) are \\u-escaped, so the raw output shows nothing."""
+        h = "<img src=x>\u009b[31m\u202e|\n"
+        recs = [{"rec": "header", "format": "refgraph-snapshot", "version": 1, "producer": "t"}]
+        recs += [{"rec": "object", "id": i, "type": "app.T" + h, "size": 4000, "rc": 1, "repr": "r" + h}
+                 for i in range(2, 41)]
+        recs += [{"rec": "object", "id": 100, "type": "dict", "size": 50,
+                  "refs": [[i, "value", "k%s%d" % (h, i)] for i in range(2, 41)]},
+                 {"rec": "object", "id": 1000, "type": "module", "size": 72, "name": "root",
+                  "refs": [[100, "global", "cache"]]},
+                 {"rec": "root", "id": 1000, "kind": "module", "label": "root"}]
+        snap = os.path.join(self.tmp, "h.jsonl")
+        with open(snap, "w", encoding="utf-8") as f:
+            f.write("".join(json.dumps(r) + "\n" for r in recs))
+        for args in (("report", "--no-cache", snap, "--json"),
+                     ("backrefs", "--no-cache", snap, "--id", "2", "--json")):
+            p = run(*args, check=0)
+            self.assertNotIn("\u009b", p.stdout)
+            self.assertNotIn("\u202e", p.stdout)
+            self.assertIn("\\u009b", p.stdout)
+            doc = json.loads(p.stdout)
+            if args[0] == "report":
+                self.assertEqual(doc["suspects"][0]["type"], "app.T" + h)
+                self.assertEqual(doc["suspects"][0]["path"]["hops"][-1]["type"], "app.T" + h)
+            else:
+                self.assertEqual((doc["nodes"][0]["type"], doc["nodes"][0]["text"]), ("app.T" + h, "r" + h))
 
 
 if __name__ == "__main__":

@@ -539,9 +539,78 @@ static void test_threads(void)
     rg_snapshot_free(s);
 }
 
+/* The accessors give the same diagram as data: one target at distance 0,
+ * one fold standing for the 31 referrers and their bytes, every edge's ends
+ * in range, and out-of-range indices refused. */
+static void test_accessors(void)
+{
+    rg_snapshot *s = seed_graph();
+    if (!s)
+        return;
+    rg_paths *p;
+    CHECK(rg_paths_compute(s, NULL, &p) == RG_OK);
+    rg_diagram_options o;
+    rg_diagram_options_init(&o);
+    o.paths = p;
+    o.title = "what keeps Job alive";
+    rg_node t = node(s, 15);
+    rg_diagram *d;
+    CHECK(rg_diagram_build(s, &t, 1, &o, &d) == RG_OK);
+    rg_diagram_stats st;
+    rg_diagram_get_stats(d, &st);
+    size_t nn = rg_diagram_node_count(d), ne = rg_diagram_edge_count(d);
+    CHECK_EQ_U64(nn, st.nodes + st.fold_nodes);
+    CHECK_EQ_U64(ne, st.edges);
+    CHECK_STR(rg_diagram_title(d), "what keeps Job alive");
+    size_t targets = 0, folds = 0, roots = 0;
+    for (size_t i = 0; i < nn; i++) {
+        rg_diagram_node n;
+        CHECK(rg_diagram_node_get(d, i, &n) == RG_OK);
+        if (n.roles & RG_DIAGRAM_TARGET) {
+            targets++;
+            CHECK_EQ_U64(n.id, 15);
+            CHECK_EQ_U64(n.distance, 0);
+            CHECK_EQ_U64(n.size, rg_node_size(s, t));
+            CHECK_STR(n.type, rg_node_type_name(s, t));
+        }
+        if (n.roles & RG_DIAGRAM_FOLD) {
+            folds++;
+            CHECK_EQ_U64(n.folded, 31);
+            CHECK_EQ_U64(n.size, 31 * 32);
+            CHECK_STR(n.type, "");
+        }
+        if (n.roles & RG_DIAGRAM_ROOT) {
+            roots++;
+            CHECK_STR(n.type, "module");
+        }
+    }
+    CHECK_EQ_U64(targets, 1);
+    CHECK_EQ_U64(folds, 1);
+    CHECK(roots >= 1);
+    int jobs_edge = 0;
+    for (size_t i = 0; i < ne; i++) {
+        rg_diagram_edge e;
+        CHECK(rg_diagram_edge_get(d, i, &e) == RG_OK);
+        CHECK(e.from < nn && e.to < nn);
+        jobs_edge |= strcmp(e.label, ".jobs") == 0;
+    }
+    CHECK(jobs_edge);
+    rg_diagram_node n;
+    rg_diagram_edge e;
+    CHECK(rg_diagram_node_get(d, nn, &n) == RG_EINVAL);
+    CHECK_CONTAINS(rg_last_error(), "out of range");
+    CHECK(rg_diagram_edge_get(d, ne, &e) == RG_EINVAL);
+    CHECK(rg_diagram_node_get(NULL, 0, &n) == RG_EINVAL);
+    CHECK_EQ_U64(rg_diagram_node_count(NULL), 0);
+    rg_diagram_free(d);
+    rg_paths_free(p);
+    rg_snapshot_free(s);
+}
+
 int main(void)
 {
     RUN(test_backrefs_seed);
+    RUN(test_accessors);
     RUN(test_depth_stop_highlight);
     RUN(test_referents);
     RUN(test_max_nodes);

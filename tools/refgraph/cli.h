@@ -157,6 +157,8 @@ int cli_json_finish(yajl_gen g, FILE *out);
 int cli_json_flush(yajl_gen g, FILE *out, size_t min_bytes);
 /* The size at which the commands that stream their JSON flush it. */
 #define CLI_JSON_FLUSH_BYTES 65536
+/* Write a JSON document made elsewhere (rg_report_json) the same way. */
+int cli_json_write(const unsigned char *buf, size_t len, FILE *out);
 void cli_json_str(yajl_gen g, const char *s);
 void cli_json_kv_str(yajl_gen g, const char *key, const char *val);
 void cli_json_kv_int(yajl_gen g, const char *key, long long val);

@@ -189,6 +189,27 @@ static int json_escape_cp(const unsigned char *p, size_t left, unsigned *cp)
     return 0;
 }
 
+int cli_json_write(const unsigned char *buf, size_t len, FILE *out)
+{
+    int rc = 0;
+    size_t start = 0;
+    for (size_t i = 0; i < len && rc == 0;) {
+        unsigned cp;
+        int n = json_escape_cp(buf + i, len - i, &cp);
+        if (!n) {
+            i++;
+            continue;
+        }
+        if (fwrite(buf + start, 1, i - start, out) != i - start || fprintf(out, "\\u%04x", cp) < 0)
+            rc = -1;
+        i += (size_t)n;
+        start = i;
+    }
+    if (rc == 0 && fwrite(buf + start, 1, len - start, out) != len - start)
+        rc = -1;
+    return rc;
+}
+
 int cli_json_flush(yajl_gen g, FILE *out, size_t min_bytes)
 {
     const unsigned char *buf;
@@ -197,23 +218,9 @@ int cli_json_flush(yajl_gen g, FILE *out, size_t min_bytes)
     if (yajl_gen_get_buf(g, &buf, &len) != yajl_gen_status_ok) {
         rc = -1;
     } else if (len >= min_bytes && len > 0) {
-        /* yajl's buffer always ends between two tokens, so no escape below
-         * is ever cut in two by a flush */
-        size_t start = 0;
-        for (size_t i = 0; i < len && rc == 0;) {
-            unsigned cp;
-            int n = json_escape_cp(buf + i, len - i, &cp);
-            if (!n) {
-                i++;
-                continue;
-            }
-            if (fwrite(buf + start, 1, i - start, out) != i - start || fprintf(out, "\\u%04x", cp) < 0)
-                rc = -1;
-            i += (size_t)n;
-            start = i;
-        }
-        if (rc == 0 && fwrite(buf + start, 1, len - start, out) != len - start)
-            rc = -1;
+        /* yajl's buffer always ends between two tokens, so no escape is ever
+         * cut in two by a flush */
+        rc = cli_json_write(buf, len, out);
         yajl_gen_clear(g);
     }
     return rc;

@@ -37,6 +37,8 @@ static void help(FILE *out, const char *cmd)
             "                    FILE that is not a regular file (a FIFO, a terminal,\n"
             "                    /dev/stdout) is written in place\n"
             "  --format F        dot, svg, png or pdf (overrides the extension)\n"
+            "  --json            the diagram's nodes and edges as JSON on stdout instead\n"
+            "                    (not with -o or --format; schema in docs/cli.md)\n"
             "  --no-cache, --cache-dir DIR, --cache-max SIZE   index cache control\n"
             "  --color auto|always|never   colour on a terminal (NO_COLOR turns it off)\n"
             "\n"
@@ -57,6 +59,7 @@ typedef struct diagram_args {
     rg_diagram_options o;
     const char *output;
     int format;
+    int json;
 } diagram_args;
 
 /* The options getopt_long parses; --completion reads them too (cli_complete.c). */
@@ -69,6 +72,7 @@ const struct option cli_diagram_options[] = {
     {"stop-at", required_argument, NULL, 'S'},
     {"output", required_argument, NULL, 'o'},
     {"format", required_argument, NULL, 'f'},
+    {"json", no_argument, NULL, 'j'},
     {"help", no_argument, NULL, 'h'},
     CLI_LOAD_LONG_OPTIONS,
     {0, 0, 0, 0},
@@ -111,6 +115,7 @@ static int parse(const char *cmd, int argc, char **argv, diagram_args *a, cli_lo
             if ((a->format = rg_diagram_format_from_name(optarg)) < 0)
                 return cli_usage_error(cmd, "--format takes dot, svg, png or pdf, not '%s'", optarg);
             break;
+        case 'j': a->json = 1; break;
         case 'h': help(stdout, cmd); *done = 1; return EXIT_OK;
         default: {
             int r = cli_load_option(lo, c, optarg);
@@ -125,6 +130,9 @@ static int parse(const char *cmd, int argc, char **argv, diagram_args *a, cli_lo
         return cli_usage_error(cmd, "no snapshot given");
     if (argc - optind > 1)
         return cli_usage_error(cmd, "one snapshot at a time");
+    if (a->json && (a->output || a->format >= 0))
+        return cli_usage_error(cmd, "--json writes the diagram as JSON on stdout: not with %s",
+                               a->output ? "-o" : "--format");
     if (a->output && !*a->output)
         return cli_usage_error(cmd, "-o needs a file name");
     /* stdout, whatever it is (a pipe, a terminal, a file opened for
@@ -207,8 +215,85 @@ static int emit_file(const char *cmd, const diagram_args *a, const rg_diagram *d
     return EXIT_OK;
 }
 
+/* --json: the diagram as data, the schema in docs/cli.md. */
+static int emit_json(const char *cmd, const rg_diagram *d)
+{
+    static const struct {
+        unsigned bit;
+        const char *name;
+    } roles[] = {{RG_DIAGRAM_TARGET, "target"}, {RG_DIAGRAM_ROOT, "root"}, {RG_DIAGRAM_HIGHLIGHT, "highlight"},
+                 {RG_DIAGRAM_STOPPED, "stopped"}, {RG_DIAGRAM_FOLD, "fold"}};
+    yajl_gen g = cli_json_new();
+    if (!g) {
+        fprintf(stderr, "refgraph %s: out of memory\n", cmd);
+        return EXIT_BAD_INPUT;
+    }
+    rg_diagram_stats st;
+    rg_diagram_get_stats(d, &st);
+    yajl_gen_map_open(g);
+    cli_json_kv_str(g, "command", cmd);
+    cli_json_kv_str(g, "direction", strcmp(cmd, "backrefs") == 0 ? "referrers" : "referents");
+    cli_json_kv_str(g, "title", rg_diagram_title(d));
+    cli_json_kv_str(g, "note", rg_diagram_note(d));
+    cli_json_str(g, "stats");
+    yajl_gen_map_open(g);
+    cli_json_kv_uint(g, "objects", st.nodes);
+    cli_json_kv_uint(g, "fold_nodes", st.fold_nodes);
+    cli_json_kv_uint(g, "edges", st.edges);
+    cli_json_kv_uint(g, "omitted", st.omitted);
+    cli_json_kv_uint(g, "folded", st.folded);
+    cli_json_kv_uint(g, "folded_bytes", st.folded_bytes);
+    cli_json_kv_uint(g, "stopped", st.stopped);
+    cli_json_kv_uint(g, "depth_limited", st.depth_limited);
+    yajl_gen_map_close(g);
+    cli_json_str(g, "nodes");
+    yajl_gen_array_open(g);
+    for (size_t i = 0; i < rg_diagram_node_count(d); i++) {
+        rg_diagram_node n;
+        rg_diagram_node_get(d, i, &n);
+        yajl_gen_map_open(g);
+        cli_json_kv_uint(g, "index", i);
+        cli_json_str(g, "roles");
+        yajl_gen_array_open(g);
+        for (size_t k = 0; k < sizeof roles / sizeof roles[0]; k++)
+            if (n.roles & roles[k].bit)
+                cli_json_str(g, roles[k].name);
+        yajl_gen_array_close(g);
+        cli_json_kv_uint(g, "distance", n.distance);
+        if (n.roles & RG_DIAGRAM_FOLD) {
+            cli_json_kv_uint(g, "folded", n.folded);
+            cli_json_kv_uint(g, "bytes", n.size);
+        } else {
+            cli_json_kv_uint(g, "id", n.id);
+            cli_json_kv_str(g, "type", n.type);
+            cli_json_kv_str(g, "text", n.text);
+            cli_json_kv_uint(g, "size", n.size);
+            cli_json_kv_int(g, "length", n.length);
+        }
+        yajl_gen_map_close(g);
+    }
+    yajl_gen_array_close(g);
+    cli_json_str(g, "edges");
+    yajl_gen_array_open(g);
+    for (size_t i = 0; i < rg_diagram_edge_count(d); i++) {
+        rg_diagram_edge e;
+        rg_diagram_edge_get(d, i, &e);
+        yajl_gen_map_open(g);
+        cli_json_kv_uint(g, "from", e.from);
+        cli_json_kv_uint(g, "to", e.to);
+        cli_json_kv_str(g, "kind", rg_edge_kind_name(e.kind));
+        cli_json_kv_str(g, "label", e.label);
+        yajl_gen_map_close(g);
+    }
+    yajl_gen_array_close(g);
+    yajl_gen_map_close(g);
+    return cli_json_finish(g, stdout) == 0 ? EXIT_OK : EXIT_BAD_INPUT;
+}
+
 static int emit(const char *cmd, const diagram_args *a, const rg_diagram *d)
 {
+    if (a->json)
+        return emit_json(cmd, d);
     return a->output ? emit_file(cmd, a, d) : emit_stream(cmd, a, d, stdout, NULL);
 }
 

@@ -533,8 +533,12 @@ int cmd_chain(int argc, char **argv)
         rc = EXIT_BAD_INPUT;
     } else if ((rc = cli_select("chain", snap, paths, &a.sel, &sel)) == EXIT_OK) {
         rg_dominators *dom = NULL;
-        if (!a.json && !a.no_retained && rg_dominators_compute(snap, &dom) == RG_OK)
-            hop_dom = dom;
+        if (!a.json && !a.no_retained) {
+            cli_progress_begin("analysing dominators");
+            if (rg_dominators_compute(snap, &dom) == RG_OK)
+                hop_dom = dom;
+            cli_progress_end();
+        }
         if (a.json)
             rc = print_json(snap, paths, &a, &sel) == 0 ? EXIT_OK : EXIT_BAD_INPUT;
         else

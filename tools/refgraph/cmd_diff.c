@@ -6,6 +6,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -75,7 +76,11 @@ static int load_snapshot(const char *path, const cli_load_options *lo, const rg_
     if (cli_open(path, lo, &snap) != EXIT_OK)
         return EXIT_BAD_INPUT;
     rg_summary *s;
+    char what[64 + PATH_MAX];
+    snprintf(what, sizeof what, "summarising %s", path);
+    cli_progress_begin(what);
     int rc = rg_summary_build(snap, so, &s);
+    cli_progress_end();
     /* The graph goes before the next one is loaded: one graph at a time. */
     rg_snapshot_free(snap);
     if (rc != RG_OK) {
@@ -102,10 +107,12 @@ static int judge_last(const char *path, const cli_load_options *lo, const rg_dif
     rg_suspects *S = NULL;
     char *text = NULL;
     int rc = rg_suspect_options_from_diff(&so, diff, &gg);
+    cli_progress_begin("analysing suspects");
     if (rc == RG_OK)
         rc = rg_suspects_analyze(snap, &so, &S);
     if (rc == RG_OK)
         rc = rg_report_verdict(snap, S, rg_diff_point_count(diff), &text);
+    cli_progress_end();
     if (rc == RG_OK) {
         const rg_suspect *top = rg_suspects_get(S, 0);
         view->judged_leak = top && top->level >= RG_LEVEL_POSSIBLE_LEAK;

@@ -12,6 +12,7 @@ static void help(FILE *out)
 {
     fprintf(out,
             "usage: refgraph report SNAPSHOT... -o DIR [--title T] [--top N] [--format md,html]\n"
+            "       refgraph report SNAPSHOT... --json [-o DIR] [--title T] [--top N]\n"
             "\n"
             "Explain a leak to someone who was not there: writes DIR/report.md (GitHub\n"
             "Markdown), DIR/report.html (one self-contained page, diagrams inlined) and the\n"
@@ -25,6 +26,9 @@ static void help(FILE *out)
             "  --top N            suspects described and table rows (default 10)\n"
             "  --format LIST      md, html or md,html (default md,html)\n"
             "  -q, --quiet        print nothing on success\n"
+            "  --json             print the report's model as JSON on stdout instead of the\n"
+            "                     Summary; -o DIR is then optional (no files without it).\n"
+            "                     Schema in docs/cli.md\n"
             "  --no-cache, --cache-dir DIR, --cache-max SIZE   index cache control\n"
             "  --color auto|always|never   colour on a terminal (NO_COLOR turns it off)\n");
 }
@@ -98,6 +102,7 @@ const struct option cli_report_options[] = {
     {"top", required_argument, NULL, 'n'},
     {"format", required_argument, NULL, 'f'},
     {"quiet", no_argument, NULL, 'q'},
+    {"json", no_argument, NULL, 'j'},
     {"help", no_argument, NULL, 'h'},
     CLI_LOAD_LONG_OPTIONS,
     {0, 0, 0, 0},
@@ -109,7 +114,7 @@ static int run(int argc, char **argv, const char *cmd)
     const char *dir = NULL, *title = NULL;
     long long top = 0;
     unsigned formats = RG_REPORT_MARKDOWN | RG_REPORT_HTML;
-    int quiet = 0, c;
+    int quiet = 0, json = 0, c;
     cli_load_options lo = {0};
     optind = 1;
     while ((c = getopt_long(argc, argv, "ho:n:q", opts, NULL)) != -1) {
@@ -127,6 +132,7 @@ static int run(int argc, char **argv, const char *cmd)
                 return EXIT_USAGE;
             break;
         case 'q': quiet = 1; break;
+        case 'j': json = 1; break;
         case 'h': help(stdout); return EXIT_OK;
         default: {
             int r = cli_load_option(&lo, c, optarg);
@@ -137,7 +143,9 @@ static int run(int argc, char **argv, const char *cmd)
         }
         }
     }
-    if (!dir || !*dir)
+    if (dir && !*dir)
+        return cli_usage_error("report", "-o needs a directory name");
+    if (!dir && !json)
         return cli_usage_error("report", "no output directory given (-o DIR)");
     if (optind >= argc)
         return cli_usage_error("report", "no snapshot given");
@@ -168,13 +176,21 @@ static int run(int argc, char **argv, const char *cmd)
         ro.title = title;
         ro.top = (uint32_t)top;
         ro.command_line = cmd;
-        if (rg_report_build((const rg_snapshot *const *)snaps, paths.n, &ro, &report) != RG_OK ||
-            rg_report_write(report, dir, formats) != RG_OK) {
+        char *doc = NULL;
+        cli_progress_begin("analysing the snapshots for the report");
+        int built = rg_report_build((const rg_snapshot *const *)snaps, paths.n, &ro, &report);
+        cli_progress_end();
+        if (built != RG_OK ||
+            (json && rg_report_json(report, &doc) != RG_OK) ||
+            (dir && rg_report_write(report, dir, formats) != RG_OK)) {
             fprintf(stderr, "refgraph: %s\n", cli_term(rg_last_error()));
             rc = EXIT_BAD_INPUT;
         }
+        if (rc == EXIT_OK && doc && cli_json_write((const unsigned char *)doc, strlen(doc), stdout) != 0)
+            rc = EXIT_BAD_INPUT; /* main() says why */
+        rg_free(doc);
     }
-    if (rc == EXIT_OK && !quiet) {
+    if (rc == EXIT_OK && !quiet && !json) {
         const char *sep = dir[strlen(dir) - 1] == '/' ? "" : "/";
         if (formats & RG_REPORT_MARKDOWN)
             printf("wrote %s%sreport.md\n", cli_term(dir), sep);

@@ -541,7 +541,10 @@ int cmd_suspects(int argc, char **argv)
     rg_suspect_options_init(&o);
     o.min_instances = a.min_instances > UINT32_MAX ? UINT32_MAX : (uint32_t)a.min_instances;
     rg_suspects *S;
-    if (rg_suspects_analyze(s, &o, &S) != RG_OK) {
+    cli_progress_begin("analysing suspects");
+    int arc = rg_suspects_analyze(s, &o, &S);
+    cli_progress_end();
+    if (arc != RG_OK) {
         fprintf(stderr, "refgraph: %s\n", cli_term(rg_last_error()));
         rg_snapshot_free(s);
         return EXIT_BAD_INPUT;
@@ -595,8 +598,11 @@ int cmd_dominators(int argc, char **argv)
     rg_node *top = NULL;
     uint32_t n = 0;
     uint32_t k = a.top > UINT32_MAX ? UINT32_MAX : (uint32_t)a.top;
-    if (rg_dominators_compute(s, &d) != RG_OK || rg_paths_compute(s, NULL, &p) != RG_OK ||
-        rg_dominators_top(d, k, &top, &n) != RG_OK) {
+    cli_progress_begin("analysing dominators");
+    int bad = rg_dominators_compute(s, &d) != RG_OK || rg_paths_compute(s, NULL, &p) != RG_OK ||
+              rg_dominators_top(d, k, &top, &n) != RG_OK;
+    cli_progress_end();
+    if (bad) {
         fprintf(stderr, "refgraph: %s\n", cli_term(rg_last_error()));
         rg_dominators_free(d);
         rg_paths_free(p);
