@@ -248,8 +248,7 @@ static int write_all(int fd, const void *p, size_t n)
     return 0;
 }
 
-static char *note_of(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static char *note_of(const char *fmt, ...)
+char *rg_cache_note(const char *fmt, ...)
 {
     char buf[1024];
     va_list ap;
@@ -267,7 +266,7 @@ int rg_cache_write(const rg_snapshot *s, const char *cache_path, const rg_cache_
            lr = strlen(i->runtime) + 1;
     char *info = rg_xmalloc(lf + lc + lp + lr, 1);
     if (!info) {
-        *note = note_of("index cache %s not written: out of memory", cache_path);
+        *note = rg_cache_note("index cache %s not written: out of memory", cache_path);
         return RG_ENOMEM;
     }
     memcpy(info, i->format, lf);
@@ -280,7 +279,7 @@ int rg_cache_write(const rg_snapshot *s, const char *cache_path, const rg_cache_
     int prc = rg_paths_compute(s, NULL, &paths);
     if (prc != RG_OK) {
         free(info);
-        *note = note_of("index cache %s not written: retention paths: %s", cache_path, rg_last_error());
+        *note = rg_cache_note("index cache %s not written: retention paths: %s", cache_path, rg_last_error());
         return prc;
     }
 
@@ -344,7 +343,7 @@ int rg_cache_write(const rg_snapshot *s, const char *cache_path, const rg_cache_
     if (!tmp) {
         free(info);
         rg_paths_free(paths);
-        *note = note_of("index cache %s not written: out of memory", cache_path);
+        *note = rg_cache_note("index cache %s not written: out of memory", cache_path);
         return RG_ENOMEM;
     }
     snprintf(tmp, tn, "%s.tmp-%ld-%p", cache_path, (long)getpid(), (const void *)&h);
@@ -352,7 +351,7 @@ int rg_cache_write(const rg_snapshot *s, const char *cache_path, const rg_cache_
     int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     int rc = RG_OK;
     if (fd < 0) {
-        *note = note_of("index cache %s not written: %s", cache_path, strerror(errno));
+        *note = rg_cache_note("index cache %s not written: %s", cache_path, strerror(errno));
         free(tmp);
         free(info);
         rg_paths_free(paths);
@@ -380,7 +379,7 @@ int rg_cache_write(const rg_snapshot *s, const char *cache_path, const rg_cache_
     }
     if (rc != RG_OK) {
         unlink(tmp);
-        *note = note_of("index cache %s not written: %s", cache_path, strerror(err));
+        *note = rg_cache_note("index cache %s not written: %s", cache_path, strerror(err));
     }
     free(tmp);
     free(info);
@@ -580,33 +579,33 @@ static int check_header(const cache_header *hp, uint64_t size, const rg_cache_ke
 {
     const cache_header h = *hp;
     if (memcmp(h.magic, CACHE_MAGIC, sizeof CACHE_MAGIC) != 0) {
-        *why = note_of("is not a refgraph index cache");
+        *why = rg_cache_note("is not a refgraph index cache");
         return RG_EFORMAT;
     }
     if (h.bom != CACHE_BOM) {
-        *why = note_of("was written on a machine of another byte order");
+        *why = rg_cache_note("was written on a machine of another byte order");
         return RG_EVERSION;
     }
     if (h.version != CACHE_VERSION || h.header_size != sizeof h || h.n_sections != S_COUNT) {
-        *why = note_of("has cache format version %u (this refgraph writes %u)", h.version, CACHE_VERSION);
+        *why = rg_cache_note("has cache format version %u (this refgraph writes %u)", h.version, CACHE_VERSION);
         return RG_EVERSION;
     }
     if (h.header_checksum != checksum(&h, offsetof(cache_header, header_checksum), 0)) {
-        *why = note_of("is corrupt (header checksum mismatch)");
+        *why = rg_cache_note("is corrupt (header checksum mismatch)");
         return RG_EFORMAT;
     }
     if (key && (h.src_size != key->size || h.src_mtime_ns != key->mtime_ns || h.src_sample != key->sample ||
                 h.src_ctime_ns != key->ctime_ns || h.src_ino != key->ino || h.src_dev != key->dev)) {
-        *why = note_of("is stale or belongs to another snapshot (source size, time, inode or content differ)");
+        *why = rg_cache_note("is stale or belongs to another snapshot (source size, time, inode or content differ)");
         return RG_EFORMAT;
     }
     if (h.file_size != size) {
-        *why = note_of("is truncated or has trailing bytes (%llu bytes, expected %llu)",
+        *why = rg_cache_note("is truncated or has trailing bytes (%llu bytes, expected %llu)",
                        (unsigned long long)size, (unsigned long long)h.file_size);
         return RG_EFORMAT;
     }
     if (h.longest_line > max_line) {
-        *why = note_of("not used: the snapshot has a line of %llu bytes, over the limit of %llu",
+        *why = rg_cache_note("not used: the snapshot has a line of %llu bytes, over the limit of %llu",
                        (unsigned long long)h.longest_line, (unsigned long long)max_line);
         return RG_ELIMIT;
     }
@@ -620,7 +619,7 @@ int rg_cache_parse(void *data, size_t size, const rg_cache_key *key, uint64_t ma
     cache_header h;
     *why = NULL;
     if (size < sizeof h) {
-        *why = note_of("is truncated");
+        *why = rg_cache_note("is truncated");
         return RG_EFORMAT;
     }
     memcpy(&h, data, sizeof h);
@@ -647,7 +646,7 @@ int rg_cache_parse(void *data, size_t size, const rg_cache_key *key, uint64_t ma
         !section_ok(&h, size, S_PATH_PIDX, n, 4) || !section_ok(&h, size, S_PATH_WHY, n, 1) ||
         !section_ok(&h, size, S_PATH_SCC_SIZE, h.n_scc, 4) ||
         !section_ok(&h, size, S_INFO_STRINGS, h.sections[S_INFO_STRINGS].size, 1)) {
-        *why = note_of("is corrupt (section table)");
+        *why = rg_cache_note("is corrupt (section table)");
         return RG_EFORMAT;
     }
     /* The gaps between sections are zeros (the checksums do not cover
@@ -656,18 +655,18 @@ int rg_cache_parse(void *data, size_t size, const rg_cache_key *key, uint64_t ma
     for (int k = 0; k < S_COUNT; k++) {
         const cache_section *sec = &h.sections[k];
         if (sec->offset < pos || sec->offset - pos >= ALIGN) {
-            *why = note_of("is corrupt (section table)");
+            *why = rg_cache_note("is corrupt (section table)");
             return RG_EFORMAT;
         }
         for (uint64_t z = pos; z < sec->offset; z++)
             if (base[z]) {
-                *why = note_of("is corrupt (padding)");
+                *why = rg_cache_note("is corrupt (padding)");
                 return RG_EFORMAT;
             }
         pos = sec->offset + sec->size;
     }
     if (pos != size) {
-        *why = note_of("is corrupt (section table)");
+        *why = rg_cache_note("is corrupt (section table)");
         return RG_EFORMAT;
     }
     const char *info = (const char *)base + h.sections[S_INFO_STRINGS].offset;
@@ -675,7 +674,7 @@ int rg_cache_parse(void *data, size_t size, const rg_cache_key *key, uint64_t ma
     uint64_t soffs[4] = {h.str_format, h.str_compression, h.str_producer, h.str_runtime};
     for (int k = 0; k < 4; k++)
         if (soffs[k] >= info_len || !memchr(info + soffs[k], '\0', (size_t)(info_len - soffs[k]))) {
-            *why = note_of("is corrupt (info strings)");
+            *why = rg_cache_note("is corrupt (info strings)");
             return RG_EFORMAT;
         }
 
@@ -742,9 +741,9 @@ int rg_cache_parse(void *data, size_t size, const rg_cache_key *key, uint64_t ma
     if (job.bad || what) {
         free(s);
         if (job.bad)
-            *why = note_of("is corrupt (checksum mismatch in section %d)", job.bad - 1);
+            *why = rg_cache_note("is corrupt (checksum mismatch in section %d)", job.bad - 1);
         else
-            *why = note_of("is corrupt (%s out of range)", what);
+            *why = rg_cache_note("is corrupt (%s out of range)", what);
         return RG_EFORMAT;
     }
     s->info_format_storage = rg_xstrndup(info + h.str_format, strlen(info + h.str_format));
@@ -792,14 +791,14 @@ int rg_cache_load(const char *cache_path, const rg_cache_key *key, uint64_t max_
     if (fd < 0) {
         if (errno == ENOENT)
             return RG_ENOTFOUND;
-        *note = note_of("index cache %s not read: %s; rebuilt", cache_path,
+        *note = rg_cache_note("index cache %s not read: %s; rebuilt", cache_path,
                         errno == ELOOP ? "it is a symbolic link" : strerror(errno));
         return RG_EIO;
     }
     struct stat st;
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size == 0) {
         close(fd);
-        *note = note_of("index cache %s is empty or not a regular file; rebuilt", cache_path);
+        *note = rg_cache_note("index cache %s is empty or not a regular file; rebuilt", cache_path);
         return RG_EFORMAT;
     }
     size_t size = (size_t)st.st_size;
@@ -809,12 +808,12 @@ int rg_cache_load(const char *cache_path, const rg_cache_key *key, uint64_t max_
     cache_header h;
     ssize_t got = pread(fd, &h, sizeof h, 0);
     char *hwhy = NULL;
-    int hrc = got != (ssize_t)sizeof h ? (hwhy = note_of("is truncated"), RG_EFORMAT)
+    int hrc = got != (ssize_t)sizeof h ? (hwhy = rg_cache_note("is truncated"), RG_EFORMAT)
                                        : check_header(&h, size, key, max_line, &hwhy);
     if (hrc != RG_OK) {
         close(fd);
         if (hwhy) {
-            *note = note_of("index cache %s %s; rebuilt", cache_path, hwhy);
+            *note = rg_cache_note("index cache %s %s; rebuilt", cache_path, hwhy);
             free(hwhy);
         }
         return hrc;
@@ -825,7 +824,7 @@ int rg_cache_load(const char *cache_path, const rg_cache_key *key, uint64_t max_
     futimens(fd, NULL);
     close(fd);
     if (map == MAP_FAILED) {
-        *note = note_of("index cache %s not mapped: %s; rebuilt", cache_path, strerror(errno));
+        *note = rg_cache_note("index cache %s not mapped: %s; rebuilt", cache_path, strerror(errno));
         return RG_EIO;
     }
     char *why;
@@ -833,7 +832,7 @@ int rg_cache_load(const char *cache_path, const rg_cache_key *key, uint64_t max_
     if (rc != RG_OK) {
         munmap(map, size);
         if (why) {
-            *note = note_of("index cache %s %s; rebuilt", cache_path, why);
+            *note = rg_cache_note("index cache %s %s; rebuilt", cache_path, why);
             free(why);
         }
         return rc;

@@ -12,23 +12,11 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-static char *note_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static char *note_printf(const char *fmt, ...)
-{
-    char buf[1024];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(buf, sizeof buf, fmt, ap);
-    va_end(ap);
-    return rg_xstrndup(buf, strlen(buf));
-}
 
 char *rg_cache_default_dir(void)
 {
@@ -83,7 +71,7 @@ int rg_cache_dir_prepare(const char *dir, char **note)
     while (len > 1 && copy[len - 1] == '/')
         copy[--len] = '\0';
     if (make_dirs(copy) != 0) {
-        *note = note_printf("index cache not written: cannot create directory %s: %s", dir, strerror(errno));
+        *note = rg_cache_note("index cache not written: cannot create directory %s: %s", dir, strerror(errno));
         free(copy);
         return RG_EIO;
     }
@@ -105,7 +93,7 @@ int rg_cache_dir_prepare(const char *dir, char **note)
     }
     free(copy);
     if (why) {
-        *note = note_printf("index cache directory %s not used: %s", dir, why);
+        *note = rg_cache_note("index cache directory %s not used: %s", dir, why);
         return RG_EIO;
     }
     return RG_OK;

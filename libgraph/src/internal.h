@@ -369,6 +369,9 @@ RG_INTERNAL char *rg_cache_path(const char *path, const char *cache_dir, const r
 /* cache_dir.c: $XDG_CACHE_HOME/refgraph, else $HOME/.cache/refgraph; NULL
  * when neither is set (absolute). Free with free(). */
 RG_INTERNAL char *rg_cache_default_dir(void);
+/* A note about the index cache (why it was not used), printf-style; the
+ * caller frees it. NULL when out of memory. */
+RG_INTERNAL char *rg_cache_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Create `dir` (mode 0700, with its parents) and check it is safe to use:
  * a directory, not a symbolic link, owned by us, not writable by everyone
  * without the sticky bit. Otherwise *note (free()) says why. */
