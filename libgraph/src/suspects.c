@@ -435,18 +435,21 @@ out:
     return cd;
 }
 
-/* The first hop below the root of group g, and whether its chain passes
- * through a code object: what the interpreter-table rule looks at. */
-static void group_origin(const group_tree *t, rg_group g, const char **first_hop, int *through_code)
+/* Whether head group g, ending at an item of type item_type, is held by the
+ * interpreter's own tables (kinds.c): by its root, the first hop below the
+ * root, and whether its chain passes through a code object. */
+static int interpreter_table(const group_tree *t, rg_group g, const char *item_type)
 {
-    *first_hop = NULL;
-    *through_code = 0;
+    const char *first_hop = NULL;
+    int through_code = 0;
     for (rg_group x = g; x != RG_GROUP_NONE; x = t->info[x].parent) {
         if (strcmp(t->info[x].type_name, "code") == 0)
-            *through_code = 1;
+            through_code = 1;
         if (t->info[x].depth == 1)
-            *first_hop = t->info[x].label;
+            first_hop = t->info[x].label;
     }
+    return rg_kind_is_interpreter_table(t->info[g].root_kind, t->info[g].root_label, first_hop, item_type,
+                                        through_code);
 }
 
 /* A cycle shape or an outside-held group as a suspect, unless it is below
@@ -552,9 +555,6 @@ int rg_suspects_compute(const rg_snapshot *s, const rg_dominators *dom, const rg
         sp.top_group = g;
         /* What this head retains beyond the heads split off below it. */
         sp.retained_bytes = gi->retained_bytes > split_bytes[g] ? gi->retained_bytes - split_bytes[g] : 0;
-        const char *first_hop;
-        int through_code;
-        group_origin(&t, g, &first_hop, &through_code);
         /* Extend through plumbing into the child holding most of the bytes,
          * and through a few big members into the many they hold (three test
          * suites holding 3,000 test cases: the cases are what accumulates). */
@@ -610,8 +610,7 @@ int rg_suspects_compute(const rg_snapshot *s, const rg_dominators *dom, const rg
         sp.count = t.info[item].count;
         sp.shallow_bytes = t.info[item].shallow_bytes;
         sp.representative = t.info[item].representative;
-        sp.interpreter_table = rg_kind_is_interpreter_table(gi->root_kind, gi->root_label, first_hop,
-                                                            t.info[item].type_name, through_code);
+        sp.interpreter_table = interpreter_table(&t, g, t.info[item].type_name);
         memcpy(sp.signature, gi->signature, sizeof gi->signature);
         name_suspect(&sp, s, dom, sp.representative);
         if (!*sp.carried_type && *deep_user)
@@ -671,9 +670,6 @@ int rg_suspects_compute(const rg_snapshot *s, const rg_dominators *dom, const rg
         rg_group c = biggest_child(&t, g);
         if (c != RG_GROUP_NONE && (double)t.info[c].retained_bytes >= BIG_OBJECT_SHARE * (double)total)
             continue;
-        const char *first_hop;
-        int through_code;
-        group_origin(&t, g, &first_hop, &through_code);
         rg_suspect sp;
         blank(&sp, RG_CAUSE_RETAINED);
         sp.top_group = sp.group = g;
@@ -681,8 +677,7 @@ int rg_suspects_compute(const rg_snapshot *s, const rg_dominators *dom, const rg
         sp.shallow_bytes = gi->shallow_bytes;
         sp.retained_bytes = gi->retained_bytes;
         sp.representative = gi->representative;
-        sp.interpreter_table = rg_kind_is_interpreter_table(gi->root_kind, gi->root_label, first_hop,
-                                                            gi->type_name, through_code);
+        sp.interpreter_table = interpreter_table(&t, g, gi->type_name);
         memcpy(sp.signature, gi->signature, sizeof gi->signature);
         name_suspect(&sp, s, dom, sp.representative);
         rg_judge_significance(&sp, total);
