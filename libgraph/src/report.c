@@ -108,7 +108,7 @@ void rg_rpt_free(rg_rpt *m)
     free(m->suspects);
     growth_rows_free(m->growth_types, m->n_growth_types);
     growth_rows_free(m->growth_groups, m->n_growth_groups);
-    free(m->growth_verdict);
+    free(m->growth_warnings);
     for (size_t i = 0; i < m->n_top_types; i++)
         free(m->top_types[i].type);
     free(m->top_types);

@@ -306,8 +306,8 @@ static void growth(cmark_node *doc, const rg_rpt *m)
     section(doc, "Growth");
     /* The verdict is the Summary's (the one judgement, which `refgraph
      * diff` prints too); here only what the series itself warns about. */
-    if (m->growth_verdict && *m->growth_verdict)
-        rg_md_text(rg_md_para(doc), m->growth_verdict);
+    if (m->growth_warnings && *m->growth_warnings)
+        rg_md_text(rg_md_para(doc), m->growth_warnings);
     if (m->n_growth_types == 0 && m->n_growth_groups == 0) {
         one_line(doc, "Nothing grew from the first snapshot to the last.");
         return;

@@ -185,7 +185,7 @@ typedef struct rg_rpt {
     size_t n_growth_types;
     rg_rpt_growth_row *growth_groups;
     size_t n_growth_groups;
-    char *growth_verdict;    /* the growth analysis's own conclusion and warnings */
+    char *growth_warnings;   /* the series warnings (the verdict is the Summary's); "" if none */
 
     rg_rpt_type_row *top_types;
     size_t n_top_types;

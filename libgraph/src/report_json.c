@@ -256,7 +256,7 @@ static void model(jw *w, const rg_rpt *m, const char *summary)
         yajl_gen_null(w->g);
     } else {
         open_map(w, NULL);
-        kv_str(w, "verdict", m->growth_verdict);
+        kv_str(w, "warnings", m->growth_warnings);
         growth_rows(w, "types", m->growth_types, m->n_growth_types);
         growth_rows(w, "groups", m->growth_groups, m->n_growth_groups);
         yajl_gen_map_close(w->g);

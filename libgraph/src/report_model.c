@@ -689,8 +689,8 @@ static int gather_growth(rg_rpt *m, analyses *a, const rg_snapshot *const *snaps
         rg_sbuf_puts(&b, b.len ? " " : "");
         rg_sbuf_puts(&b, rg_diff_warning(a->diff, i));
     }
-    m->growth_verdict = b.len ? rg_sbuf_take(&b) : rg_rpt_strdup("");
-    return m->growth_verdict ? RG_OK : RG_ENOMEM;
+    m->growth_warnings = b.len ? rg_sbuf_take(&b) : rg_rpt_strdup("");
+    return m->growth_warnings ? RG_OK : RG_ENOMEM;
 }
 
 /* -------------------------------------------------------------- method */
