@@ -5,7 +5,7 @@
 #ifndef RG_FUZZ_READER_H
 #define RG_FUZZ_READER_H
 
-#include "internal.h"
+#include "base/internal.h"
 
 #include <stdlib.h>
 #include <string.h>

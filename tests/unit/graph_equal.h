@@ -4,7 +4,7 @@
 #ifndef RG_TEST_GRAPH_EQUAL_H
 #define RG_TEST_GRAPH_EQUAL_H
 
-#include "internal.h"
+#include "base/internal.h"
 
 #include <string.h>
 

@@ -3,7 +3,7 @@
  * never trusted. */
 #include "graph_equal.h"
 #include "harness.h"
-#include "paths_impl.h"
+#include "analyze/paths_impl.h"
 #include "refgraph.h"
 
 #include <fcntl.h>

@@ -5,7 +5,7 @@
  * dump in meliae's exact line format. */
 #include "harness.h"
 #include "fixture.h"
-#include "internal.h"
+#include "base/internal.h"
 #include "refgraph.h"
 
 #include <stdlib.h>

@@ -3,7 +3,7 @@
  * determinism and the all-or-nothing directory output. */
 #include "harness.h"
 #include "refgraph.h"
-#include "report_internal.h"
+#include "report/report_internal.h"
 
 #include <dirent.h>
 #include <stdlib.h>

@@ -17,7 +17,7 @@
 #ifndef RG_JSONL_INTERNAL_H
 #define RG_JSONL_INTERNAL_H
 
-#include "internal.h"
+#include "base/internal.h"
 
 #include <string.h>
 

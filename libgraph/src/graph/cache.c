@@ -24,7 +24,7 @@
  * make a query read out of bounds or loop: the forest is checked to be a
  * forest (every parent one hop nearer a root, every holder walk ending).
  * Anything wrong gives a note and a rebuild, never a wrong answer. */
-#include "paths_impl.h"
+#include "analyze/paths_impl.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -11,7 +11,7 @@
  * data; Graphviz is only touched when rendering.
  */
 #include "diagram_impl.h"
-#include "paths_impl.h"
+#include "analyze/paths_impl.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -5,8 +5,8 @@
  * the library's own APIs, called here in that order on the last snapshot
  * (growth on all of them). */
 #include "report_internal.h"
-#include "judge.h"
-#include "kinds.h"
+#include "analyze/judge.h"
+#include "analyze/kinds.h"
 
 #include <stdlib.h>
 #include <string.h>

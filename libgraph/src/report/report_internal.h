@@ -21,7 +21,7 @@
 #ifndef RG_REPORT_INTERNAL_H
 #define RG_REPORT_INTERNAL_H
 
-#include "internal.h"
+#include "base/internal.h"
 
 #include <cmark-gfm.h>
 #include <cmark-gfm-core-extensions.h>

@@ -1,5 +1,5 @@
 /* types.c: per-type counts and bytes (objgraph's show_most_common_types). */
-#include "internal.h"
+#include "base/internal.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -3,7 +3,7 @@
  * is; each suspect gets a "what to look at" line derived from the kind of
  * container that holds it, the edges on its path and whether it grew. */
 #include "report_internal.h"
-#include "judge.h"
+#include "analyze/judge.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -4,7 +4,7 @@
  * from "not looked at". The one exception is Growth, which exists only when
  * there are several snapshots to compare. */
 #include "report_internal.h"
-#include "judge.h"
+#include "analyze/judge.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -431,18 +431,18 @@ RG_INTERNAL int rg_read_meliae(rg_input *in, rg_builder *b, uint64_t max_line);
 RG_INTERNAL int rg_sniff_v8(const void *head, size_t n);
 RG_INTERNAL int rg_sniff_meliae(const void *head, size_t n);
 /* Parse JSON number text as a uint64: 1 on success, 0 when it is negative or
- * not an integer, -1 when it does not fit (v8.c). */
+ * not an integer, -1 when it does not fit (base/text.c). */
 RG_INTERNAL int rg_parse_u64(const char *s, size_t len, uint64_t *out);
 /* yajl decodes a lone \\uDC00-style escape (V8 and meliae write them) to
  * the bytes of a surrogate, which is not UTF-8; replace each with U+FFFD,
- * which has the same length (v8.c). */
+ * which has the same length (base/text.c). */
 RG_INTERNAL void rg_utf8_scrub_surrogates(char *s, size_t len);
 /* Strict UTF-8 (RFC 3629): no overlong forms (C0 80), no surrogates
  * (ED A0 80), nothing above U+10FFFF (F4 90 80 80). Returns the offset of
  * the first byte that does not start a valid sequence, or len when all is
  * valid. With tail non-NULL, a sequence cut by the end of the buffer but
  * valid so far is not an error: *tail is its length (0 when none), for a
- * caller that streams and carries those bytes on (v8.c). */
+ * caller that streams and carries those bytes on (base/text.c). */
 RG_INTERNAL size_t rg_utf8_check(const unsigned char *s, size_t len, size_t *tail);
 
 #endif

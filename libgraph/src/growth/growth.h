@@ -6,7 +6,7 @@
 #ifndef RG_GROWTH_H
 #define RG_GROWTH_H
 
-#include "internal.h"
+#include "base/internal.h"
 
 /* Type table entry; `name` is a string id in the summary's strtab. */
 typedef struct rg_sum_type {
