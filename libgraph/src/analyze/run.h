@@ -1,0 +1,24 @@
+/* run.h: the five analyses behind suspects and the report, computed on two
+ * cores where there are two (run.c). Not installed. */
+#ifndef RG_ANALYZE_RUN_H
+#define RG_ANALYZE_RUN_H
+
+#include "base/internal.h"
+
+typedef struct rg_analyses {
+    rg_paths *paths;
+    rg_dominators *dom;
+    rg_groups *groups;
+    rg_cycles *cycles;
+    rg_outside *outside;
+} rg_analyses;
+
+/* Paths (with `paths_opts`, NULL = defaults), dominators, groups, cycles and
+ * held-from-outside, each exactly as its own rg_*_compute gives it. On
+ * failure nothing is left in *out and rg_last_error() says why, on the
+ * calling thread. */
+RG_INTERNAL int rg_analyses_run(const rg_snapshot *s, const rg_path_options *paths_opts,
+                                rg_analyses *out);
+RG_INTERNAL void rg_analyses_free(rg_analyses *a);
+
+#endif
