@@ -2,10 +2,12 @@
  * run.c: the five analyses of suspects and the report, on two threads.
  *
  * Dominators take about half of their time and need nothing but the graph;
- * paths need nothing but the graph either. So the dominators run on a helper
- * thread while this one computes the paths; then, with both known, the helper
- * finds cycles and held-from-outside objects while this one builds the
- * groups. Each analysis reads the snapshot only (no lazy state in it), and
+ * paths need nothing but the graph either, and the groups' assignment needs
+ * only the paths. So the dominators run on a helper thread while this one
+ * computes the paths and assigns the groups; then, with both known, the
+ * helper finds the objects held from outside while this one tallies the
+ * groups (their retained sizes need the dominators) and finds the cycles:
+ * the two halves take about as long as each other. Each analysis reads the snapshot only (no lazy state in it), and
  * each result is the same as computed alone: only the wall time changes.
  * Where there is one core, or no thread can be had, the same order runs on
  * the calling thread.
@@ -23,7 +25,7 @@
 typedef struct helper {
     const rg_snapshot *s;
     rg_analyses *a;
-    int stage;      /* 1: dominators; 2: cycles, then outside */
+    int stage;      /* 1: dominators; 2: held from outside */
     int rc;
     char error[1024];
 } helper;
@@ -33,7 +35,7 @@ static void run_stage(helper *h)
     rg_analyses *a = h->a;
     if (h->stage == 1)
         h->rc = rg_dominators_compute(h->s, &a->dom);
-    else if ((h->rc = rg_cycles_compute(h->s, a->dom, &a->cycles)) == RG_OK)
+    else
         h->rc = rg_outside_compute(h->s, a->dom, NULL, &a->outside);
     if (h->rc != RG_OK)
         snprintf(h->error, sizeof h->error, "%s", rg_last_error());
@@ -77,13 +79,15 @@ static int beside(helper *h, int stage, int (*mine)(const rg_snapshot *, const r
 
 static int paths_stage(const rg_snapshot *s, const rg_path_options *po, rg_analyses *a)
 {
-    return rg_paths_compute(s, po, &a->paths);
+    int rc = rg_paths_compute(s, po, &a->paths);
+    return rc == RG_OK ? rg_groups_assign(s, a->paths, &a->groups) : rc;
 }
 
 static int groups_stage(const rg_snapshot *s, const rg_path_options *po, rg_analyses *a)
 {
     (void)po;
-    return rg_groups_compute(s, a->paths, a->dom, &a->groups);
+    rg_groups_tally(a->groups, a->paths, a->dom);
+    return rg_cycles_compute(s, a->dom, &a->cycles);
 }
 
 int rg_analyses_run(const rg_snapshot *s, const rg_path_options *paths_opts, rg_analyses *out)

@@ -21,4 +21,10 @@ RG_INTERNAL int rg_analyses_run(const rg_snapshot *s, const rg_path_options *pat
                                 rg_analyses *out);
 RG_INTERNAL void rg_analyses_free(rg_analyses *a);
 
+/* rg_groups_compute in two steps (groups.c), so that the first, which needs
+ * only the paths, can run while the dominators are computed: assign every
+ * object its group, then count, size and (with `dom`) retain. */
+RG_INTERNAL int rg_groups_assign(const rg_snapshot *s, const rg_paths *paths, rg_groups **out);
+RG_INTERNAL void rg_groups_tally(rg_groups *G, const rg_paths *paths, const rg_dominators *dom);
+
 #endif
