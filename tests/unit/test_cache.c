@@ -566,8 +566,9 @@ static void test_forged_checksums(void)
     free(cp);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    TEST_MAIN_BEGIN(argc, argv);
     snprintf(dir, sizeof dir, "%s/rgcache-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
     if (!mkdtemp(dir)) {
         perror("mkdtemp");

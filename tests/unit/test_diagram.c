@@ -607,8 +607,9 @@ static void test_accessors(void)
     rg_snapshot_free(s);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    TEST_MAIN_BEGIN(argc, argv);
     RUN(test_backrefs_seed);
     RUN(test_accessors);
     RUN(test_depth_stop_highlight);

@@ -669,8 +669,9 @@ static void test_objgraph_blocks(void)
     rg_free(pts);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    TEST_MAIN_BEGIN(argc, argv);
     RUN(test_summary_of_a_snapshot);
     RUN(test_needs_two);
     RUN(test_monotonic_flags_and_rates);

@@ -330,8 +330,9 @@ static void test_deep_chain(void)
     rg_snapshot_free(s);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    TEST_MAIN_BEGIN(argc, argv);
     RUN(test_random_graphs);
     RUN(test_retained_by_hand);
     RUN(test_deep_chain);

@@ -215,6 +215,7 @@ int main(int argc, char **argv)
 {
     if (argc == 3 && strcmp(argv[1], "--write-cache-seeds") == 0)
         return write_cache_seeds(argv[2]);
+    TEST_MAIN_BEGIN(argc, argv);
     RUN(test_snapshot_corpus);
     RUN(test_cache_corpus);
     RUN(test_cache_seeds_current);

@@ -453,8 +453,9 @@ static void test_suspect_ranking(void)
     rg_snapshot_free(s);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    TEST_MAIN_BEGIN(argc, argv);
     RUN(test_queue_groups);
     RUN(test_dict_keys);
     RUN(test_signatures_stable);

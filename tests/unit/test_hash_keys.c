@@ -138,8 +138,9 @@ out:
     free(slots);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    TEST_MAIN_BEGIN(argc, argv);
     RUN(test_colliding_ids_spread);
     RUN(test_colliding_strings_spread);
     TEST_MAIN_END();

@@ -240,8 +240,9 @@ static void test_line_limit(void)
     CHECK_CONTAINS(o.err, "\"id\" must be");
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    TEST_MAIN_BEGIN(argc, argv);
     RUN(test_lines_agree);
     RUN(test_big_agree);
     RUN(test_big_error_position);

@@ -253,8 +253,9 @@ static void test_sniff(void)
     CHECK(!rg_sniff_meliae("", 0));
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    TEST_MAIN_BEGIN(argc, argv);
     RUN(test_small);
     RUN(test_list_form);
     RUN(test_bad_input);

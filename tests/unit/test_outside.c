@@ -164,8 +164,9 @@ static void test_no_refcounts(void)
     rg_snapshot_free(s);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    TEST_MAIN_BEGIN(argc, argv);
     RUN(test_flags_and_groups);
     RUN(test_no_refcounts);
     TEST_MAIN_END();

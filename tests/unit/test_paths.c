@@ -546,8 +546,9 @@ static void test_bad_arguments(void)
     rg_snapshot_free(s);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    TEST_MAIN_BEGIN(argc, argv);
     RUN(test_seed_chain);
     RUN(test_ignore_options);
     RUN(test_internal_tier);

@@ -323,8 +323,9 @@ static void test_header_count_truncation(void)
     rg_snapshot_free(s);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    TEST_MAIN_BEGIN(argc, argv);
     RUN(test_small_graph);
     RUN(test_builder_api);
     RUN(test_bad_inputs);

@@ -505,8 +505,9 @@ static void test_write_all_or_nothing(void)
     CHECK(system(cmd) == 0);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    TEST_MAIN_BEGIN(argc, argv);
     RUN(test_sanitize);
     RUN(test_formats);
     RUN(test_hostile_strings_stay_text);

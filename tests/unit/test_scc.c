@@ -318,8 +318,9 @@ static void test_deep_ring(void)
     rg_snapshot_free(s);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    TEST_MAIN_BEGIN(argc, argv);
     RUN(test_random_graphs);
     RUN(test_shapes);
     RUN(test_deep_ring);

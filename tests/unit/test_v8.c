@@ -438,8 +438,9 @@ static void test_utf8(void)
     }
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    TEST_MAIN_BEGIN(argc, argv);
     RUN(test_tiny);
     RUN(test_field_order);
     RUN(test_compressed);
