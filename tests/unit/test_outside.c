@@ -67,7 +67,7 @@ static rg_node node(const rg_snapshot *s, uint64_t id)
     return n;
 }
 
-static void test_flags_and_groups(void)
+static void refcount_above_referrers_flags_an_object_held_from_outside(void)
 {
     rg_snapshot *s = fixture();
     CHECK(s != NULL);
@@ -149,7 +149,7 @@ static void test_flags_and_groups(void)
 }
 
 /* Without refcounts nothing can be said. */
-static void test_no_refcounts(void)
+static void without_refcounts_nothing_is_flagged(void)
 {
     rg_builder *b;
     rg_builder_new(&b);
@@ -167,7 +167,7 @@ static void test_no_refcounts(void)
 int main(int argc, char **argv)
 {
     TEST_MAIN_BEGIN(argc, argv);
-    RUN(test_flags_and_groups);
-    RUN(test_no_refcounts);
+    RUN(refcount_above_referrers_flags_an_object_held_from_outside);
+    RUN(without_refcounts_nothing_is_flagged);
     TEST_MAIN_END();
 }

@@ -133,7 +133,7 @@ static void check_tiny_graph(rg_snapshot *s)
     CHECK(!(rg_node_flags(s, holder) & RG_NODE_ROOT));
 }
 
-static void test_tiny(void)
+static void v8_heapsnapshot_loads_nodes_edges_and_roots(void)
 {
     rg_snapshot *s = open_fixture("tiny.heapsnapshot");
     CHECK(s != NULL);
@@ -147,7 +147,7 @@ static void test_tiny(void)
 
 /* meta.node_fields / edge_fields in another order, no detachedness field and
  * no node_count: the reader must follow meta, not fixed offsets. */
-static void test_field_order(void)
+static void v8_reader_follows_meta_field_order_not_fixed_offsets(void)
 {
     rg_snapshot *s = open_fixture("reordered.heapsnapshot");
     CHECK(s != NULL);
@@ -158,7 +158,7 @@ static void test_field_order(void)
     rg_snapshot_free(s);
 }
 
-static void test_compressed(void)
+static void gzip_and_zstd_v8_snapshots_load_like_plain_ones(void)
 {
     size_t len;
     char *text = slurp(V8_DATA "tiny.heapsnapshot", &len);
@@ -207,7 +207,7 @@ static void test_compressed(void)
     free(text);
 }
 
-static void test_bad_fixtures(void)
+static void bad_v8_snapshot_is_an_error_naming_file_and_byte(void)
 {
     static const struct {
         const char *file;
@@ -252,7 +252,7 @@ static void test_bad_fixtures(void)
 
 /* Every prefix of a valid snapshot is an error with a byte offset (or, for
  * the whole file, a success); none may crash or leak under ASan. */
-static void test_every_truncation(void)
+static void every_truncated_v8_snapshot_is_an_error_with_a_byte_offset(void)
 {
     size_t len;
     char *text = slurp(V8_DATA "tiny.heapsnapshot", &len);
@@ -279,7 +279,7 @@ static void test_every_truncation(void)
 
 /* Flip each byte to a few hostile values: the reader either loads a graph or
  * reports an error; the sanitizers check it never misbehaves. */
-static void test_byte_flips(void)
+static void v8_snapshot_with_flipped_bytes_loads_or_fails_cleanly(void)
 {
     size_t len;
     char *text = slurp(V8_DATA "tiny.heapsnapshot", &len);
@@ -291,7 +291,7 @@ static void test_byte_flips(void)
     free(text);
 }
 
-static void test_sniff(void)
+static void v8_sniffing_accepts_heapsnapshots_and_declines_other_formats(void)
 {
     CHECK(rg_sniff_v8("{\"snapshot\":{\"meta\"", 19));
     CHECK(rg_sniff_v8("  \n{ \"snapshot\" : {}", 20));
@@ -311,7 +311,7 @@ static void test_sniff(void)
 
 /* The reader consumes V8's flat arrays directly, so unknown top-level keys
  * and extra meta lists must be skipped however deeply they nest. */
-static void test_unknown_keys_skipped(void)
+static void unknown_v8_keys_are_skipped_however_deeply_nested(void)
 {
     const char *text =
         "{\"snapshot\":{\"meta\":{\"node_fields\":[\"type\",\"name\",\"id\",\"self_size\",\"edge_count\"],"
@@ -341,7 +341,7 @@ static void test_unknown_keys_skipped(void)
 /* Ids rise through most of a real snapshot; a duplicate among the nodes
  * after that sorted prefix, or one that repeats an id from inside it, is
  * still found and named. */
-static void test_duplicate_ids_out_of_order(void)
+static void duplicate_v8_ids_are_found_in_any_order(void)
 {
     static const char *const cases[][2] = {
         {"[1,0,9,0,0, 1,0,5,0,0, 1,0,7,0,0, 1,0,5,0,0]", "node 3 has the same id 5 as node 1"},
@@ -371,7 +371,7 @@ static void test_duplicate_ids_out_of_order(void)
 
 /* V8 writes JS strings with lone surrogates as \\uXXXX escapes; what
  * refgraph hands on must still be UTF-8. */
-static void test_lone_surrogates(void)
+static void lone_surrogates_become_valid_utf8(void)
 {
     const char *text =
         "{\"snapshot\":{\"meta\":{\"node_fields\":[\"type\",\"name\",\"id\",\"self_size\",\"edge_count\"],"
@@ -391,7 +391,7 @@ static void test_lone_surrogates(void)
  * points load (also when a sequence straddles two reads),
  * and overlong forms, surrogates and code points above U+10FFFF are errors
  * naming line and byte. */
-static void test_utf8(void)
+static void invalid_utf8_in_v8_strings_is_an_error_naming_line_and_byte(void)
 {
     static const char head[] =
         "{\"snapshot\":{\"meta\":{\"node_fields\":[\"type\",\"name\",\"id\",\"self_size\",\"edge_count\"],"
@@ -441,16 +441,16 @@ static void test_utf8(void)
 int main(int argc, char **argv)
 {
     TEST_MAIN_BEGIN(argc, argv);
-    RUN(test_tiny);
-    RUN(test_field_order);
-    RUN(test_compressed);
-    RUN(test_bad_fixtures);
-    RUN(test_every_truncation);
-    RUN(test_byte_flips);
-    RUN(test_sniff);
-    RUN(test_unknown_keys_skipped);
-    RUN(test_duplicate_ids_out_of_order);
-    RUN(test_lone_surrogates);
-    RUN(test_utf8);
+    RUN(v8_heapsnapshot_loads_nodes_edges_and_roots);
+    RUN(v8_reader_follows_meta_field_order_not_fixed_offsets);
+    RUN(gzip_and_zstd_v8_snapshots_load_like_plain_ones);
+    RUN(bad_v8_snapshot_is_an_error_naming_file_and_byte);
+    RUN(every_truncated_v8_snapshot_is_an_error_with_a_byte_offset);
+    RUN(v8_snapshot_with_flipped_bytes_loads_or_fails_cleanly);
+    RUN(v8_sniffing_accepts_heapsnapshots_and_declines_other_formats);
+    RUN(unknown_v8_keys_are_skipped_however_deeply_nested);
+    RUN(duplicate_v8_ids_are_found_in_any_order);
+    RUN(lone_surrogates_become_valid_utf8);
+    RUN(invalid_utf8_in_v8_strings_is_an_error_naming_line_and_byte);
     TEST_MAIN_END();
 }
