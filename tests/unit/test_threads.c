@@ -248,21 +248,21 @@ static void *work(void *arg)
     return NULL;
 }
 
-static rg_snapshot *open_snapshot(unsigned flags)
+/* Opened with the index cache in dir/<cache>: the first open writes it. */
+static int open_snapshot(const char *cache, rg_snapshot **out)
 {
     char cache_dir[320];
-    snprintf(cache_dir, sizeof cache_dir, "%s/cache", dir);
-    rg_open_options o = {.flags = flags, .cache_dir = cache_dir};
-    rg_snapshot *s = NULL;
-    REQUIRE_OK(rg_snapshot_open(path, &o, &s));
-    return s;
+    snprintf(cache_dir, sizeof cache_dir, "%s/%s", dir, cache);
+    rg_open_options o = {.cache_dir = cache_dir};
+    return rg_snapshot_open(path, &o, out);
 }
 
 static void snapshot_queried_from_many_threads_answers_as_one_thread_does(void)
 {
     write_heap(path);
-    rg_snapshot *fresh = open_snapshot(0); /* writes the index cache */
-    rg_snapshot *cached = open_snapshot(0);
+    rg_snapshot *fresh = NULL, *cached = NULL;
+    REQUIRE_OK(open_snapshot("cache", &fresh)); /* writes the index cache */
+    REQUIRE_OK(open_snapshot("cache", &cached));
     REQUIRE(!rg_snapshot_get_info(fresh)->from_cache);
     REQUIRE(rg_snapshot_get_info(cached)->from_cache);
 
@@ -307,6 +307,58 @@ static void snapshot_queried_from_many_threads_answers_as_one_thread_does(void)
     rg_snapshot_free(fresh);
 }
 
+typedef struct opener {
+    pthread_barrier_t *start;
+    int rc;
+    uint64_t got;
+} opener;
+
+static void *open_and_query(void *arg)
+{
+    opener *o = arg;
+    rg_snapshot *s = NULL;
+    pthread_barrier_wait(o->start);
+    o->rc = open_snapshot("cache-raced", &s);
+    if (o->rc == RG_OK)
+        o->got = all_queries(s);
+    rg_snapshot_free(s);
+    return NULL;
+}
+
+/* Threads opening one file at once, with one cache directory: some write the
+ * index cache while others read it, and every one gets the same graph. */
+static void snapshots_opened_from_many_threads_at_once_are_the_same_graph(void)
+{
+    write_heap(path);
+    rg_snapshot *ref = NULL;
+    rg_open_options plain = {.flags = RG_OPEN_NO_CACHE};
+    REQUIRE_OK(rg_snapshot_open(path, &plain, &ref));
+    uint64_t want = all_queries(ref);
+    rg_snapshot_free(ref);
+
+    pthread_barrier_t start;
+    REQUIRE(pthread_barrier_init(&start, NULL, THREADS) == 0);
+    opener o[THREADS];
+    pthread_t t[THREADS];
+    for (unsigned i = 0; i < THREADS; i++) {
+        o[i] = (opener){.start = &start};
+        REQUIRE(pthread_create(&t[i], NULL, open_and_query, &o[i]) == 0);
+    }
+    for (unsigned i = 0; i < THREADS; i++)
+        pthread_join(t[i], NULL);
+    pthread_barrier_destroy(&start);
+    for (unsigned i = 0; i < THREADS; i++) {
+        CHECK_EQ_U64(o[i].rc, RG_OK);
+        CHECK_EQ_U64(o[i].got, want);
+    }
+    /* And the cache they left behind is a good one. */
+    rg_snapshot *after = NULL;
+    REQUIRE_OK(open_snapshot("cache-raced", &after));
+    CHECK(rg_snapshot_get_info(after)->from_cache);
+    CHECK_EQ_U64(all_queries(after), want);
+    rg_snapshot_free(after);
+}
+
 int main(int argc, char **argv)
 {
     TEST_MAIN_BEGIN(argc, argv);
@@ -317,6 +369,7 @@ int main(int argc, char **argv)
     }
     snprintf(path, sizeof path, "%s/heap.jsonl", dir);
     RUN(snapshot_queried_from_many_threads_answers_as_one_thread_does);
+    RUN(snapshots_opened_from_many_threads_at_once_are_the_same_graph);
     char cmd[600];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     if (system(cmd) != 0)
