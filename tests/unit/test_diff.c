@@ -104,9 +104,7 @@ static void summary_counts_types_bytes_and_header_of_one_snapshot(void)
 {
     obj objs[] = {{0x30, "tuple", 64}, {0x10, "dict", 232}, {0x20, "tuple", 48}, {0x40, "app.Job", 56}};
     rg_summary *s = from_objs((snap_spec){4242, 1700000000.5, 3}, objs, 4);
-    CHECK(s != NULL);
-    if (!s)
-        return;
+    REQUIRE(s != NULL);
     const rg_summary_info *i = rg_summary_get_info(s);
     CHECK_EQ_U64(i->objects, 4);
     CHECK_EQ_U64(i->total_bytes, 64 + 232 + 48 + 56);

@@ -320,9 +320,7 @@ static rg_snapshot *linked_list(uint64_t n)
 static void linked_list_of_any_length_is_one_recursive_group(void)
 {
     rg_snapshot *s1 = linked_list(50), *s2 = linked_list(500);
-    CHECK(s1 && s2);
-    if (!s1 || !s2)
-        return;
+    REQUIRE(s1 && s2);
     rg_paths *p1, *p2;
     rg_dominators *d1;
     rg_groups *g1, *g2;

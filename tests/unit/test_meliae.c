@@ -123,9 +123,7 @@ static void meliae_dump_as_a_json_list_reads_the_same(void)
 {
     size_t len;
     char *text = slurp(SMALL, &len);
-    CHECK(text != NULL);
-    if (!text)
-        return;
+    REQUIRE(text != NULL);
     char *wrapped = malloc(len * 2 + 16);
     size_t w = 0;
     w += (size_t)sprintf(wrapped, "[\n");
@@ -210,9 +208,7 @@ static void every_truncated_meliae_dump_is_an_error_with_a_byte_offset(void)
 {
     size_t len;
     char *text = slurp(SMALL, &len);
-    CHECK(text != NULL);
-    if (!text)
-        return;
+    REQUIRE(text != NULL);
     int bad = 0;
     for (size_t n = 1; n < len; n++) {
         rg_snapshot *s = NULL;
@@ -235,9 +231,7 @@ static void meliae_dump_with_flipped_bytes_loads_or_fails_cleanly(void)
 {
     size_t len;
     char *text = slurp(SMALL, &len);
-    CHECK(text != NULL);
-    if (!text)
-        return;
+    REQUIRE(text != NULL);
     static const char repl[] = {'9', '-', '"', ']', '{', '\n', '\0'};
     CHECK_EQ_U64(flip_sweep(text, len, repl, sizeof repl, "flip.json"), 0);
     free(text);

@@ -313,9 +313,7 @@ static void report_from_snapshots_names_the_process_and_times(void)
 {
     rg_snapshot *s1 = small_snapshot("app." HOSTILE, 20, 1764115200.0);
     rg_snapshot *s2 = small_snapshot("app." HOSTILE, 60, 1764115260.0);
-    CHECK(s1 && s2);
-    if (!s1 || !s2)
-        return;
+    REQUIRE(s1 && s2);
     const rg_snapshot *both[] = {s1, s2};
     rg_report_options o;
     rg_report_options_init(&o);
@@ -463,9 +461,7 @@ static void report_write_leaves_all_files_or_none(void)
 {
     char tmpl[] = "/tmp/rg-report-XXXXXX";
     char *base = mkdtemp(tmpl);
-    CHECK(base != NULL);
-    if (!base)
-        return;
+    REQUIRE(base != NULL);
     rg_snapshot *s = small_snapshot("app.Job", 5, 1764115200.0);
     rg_report *r = NULL;
     const rg_snapshot *one[] = {s};

@@ -136,9 +136,7 @@ static void check_tiny_graph(rg_snapshot *s)
 static void v8_heapsnapshot_loads_nodes_edges_and_roots(void)
 {
     rg_snapshot *s = open_fixture("tiny.heapsnapshot");
-    CHECK(s != NULL);
-    if (!s)
-        return;
+    REQUIRE(s != NULL);
     check_tiny_graph(s);
     CHECK_EQ_U64(type_count(s, "Detached HTMLDivElement"), 1);
     CHECK_STR(rg_snapshot_get_info(s)->compression, "none");
@@ -150,9 +148,7 @@ static void v8_heapsnapshot_loads_nodes_edges_and_roots(void)
 static void v8_reader_follows_meta_field_order_not_fixed_offsets(void)
 {
     rg_snapshot *s = open_fixture("reordered.heapsnapshot");
-    CHECK(s != NULL);
-    if (!s)
-        return;
+    REQUIRE(s != NULL);
     check_tiny_graph(s);
     CHECK_EQ_U64(type_count(s, "HTMLDivElement"), 1);
     rg_snapshot_free(s);
@@ -162,9 +158,7 @@ static void gzip_and_zstd_v8_snapshots_load_like_plain_ones(void)
 {
     size_t len;
     char *text = slurp(V8_DATA "tiny.heapsnapshot", &len);
-    CHECK(text != NULL);
-    if (!text)
-        return;
+    REQUIRE(text != NULL);
     /* gzip */
     uLongf gz_cap = compressBound((uLong)len) + 64;
     unsigned char *gz = malloc(gz_cap);
@@ -256,9 +250,7 @@ static void every_truncated_v8_snapshot_is_an_error_with_a_byte_offset(void)
 {
     size_t len;
     char *text = slurp(V8_DATA "tiny.heapsnapshot", &len);
-    CHECK(text != NULL);
-    if (!text)
-        return;
+    REQUIRE(text != NULL);
     int bad = 0;
     for (size_t n = 1; n < len; n++) {
         rg_snapshot *s = NULL;
@@ -283,9 +275,7 @@ static void v8_snapshot_with_flipped_bytes_loads_or_fails_cleanly(void)
 {
     size_t len;
     char *text = slurp(V8_DATA "tiny.heapsnapshot", &len);
-    CHECK(text != NULL);
-    if (!text)
-        return;
+    REQUIRE(text != NULL);
     static const char repl[] = {'9', '-', '"', ']', '{', 'x', '\0'};
     CHECK_EQ_U64(flip_sweep(text, len, repl, sizeof repl, "flip.heapsnapshot"), 0);
     free(text);
@@ -407,9 +397,7 @@ static void invalid_utf8_in_v8_strings_is_an_error_naming_line_and_byte(void)
         size_t pad = chunk - (sizeof head - 1) - shift;
         size_t n = (sizeof head - 1) + pad + 4 + (sizeof valid - 1) + (sizeof tail - 1);
         char *text = malloc(n);
-        CHECK(text != NULL);
-        if (!text)
-            return;
+        REQUIRE(text != NULL);
         char *p = text;
         memcpy(p, head, sizeof head - 1), p += sizeof head - 1;
         memset(p, 'a', pad), p += pad;
