@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install what is missing, build with warnings as errors, run every test;
-# then build with ASan+UBSan and run the tests again under the sanitizers.
+# then build with ASan+UBSan and run the tests again under the sanitizers, and
+# the C unit tests under ThreadSanitizer.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/deps.sh
@@ -26,6 +27,20 @@ echo "== tests under ASan+UBSan (C unit tests, CLI tests, end-to-end tests)"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   LSAN_OPTIONS="suppressions=$PWD/tests/fuzz/lsan.supp:print_suppressions=0" \
   ctest --test-dir build-asan --output-on-failure -j"$jobs" -L 'unit|cli|e2e'
+
+# ---- ThreadSanitizer (tests/unit/test_threads.c) ----------------------------
+# One loaded snapshot queried from several threads at once, and every other C
+# unit test (the loader's threads, diagrams rendered from threads), built with
+# -fsanitize=thread: a data race fails the test. tsan.supp lists only
+# uninstrumented libraries (GLib, fontconfig, pango) whose synchronisation
+# TSan cannot see.
+echo "== build with ThreadSanitizer"
+cmake -S . -B build-tsan -DREFGRAPH_WERROR=ON -DREFGRAPH_SANITIZE=thread -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build build-tsan -j"$jobs"
+echo "== C unit tests under ThreadSanitizer"
+TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:suppressions=$PWD/tests/unit/tsan.supp" \
+  ctest --test-dir build-tsan --output-on-failure -j"$jobs" -L unit
+# ---- end ThreadSanitizer ----------------------------------------------------
 
 # ---- fuzz (tests/fuzz; scripts/fuzz.sh runs one target for longer) ---------
 # A bounded libFuzzer run of every target, 7 s each, under a minute in all.

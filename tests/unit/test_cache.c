@@ -109,7 +109,7 @@ static int check_same(const char *snap, const char *want_note)
     return from;
 }
 
-static void test_roundtrip(void)
+static void second_open_maps_the_cache_the_first_wrote_and_gives_the_same_graph(void)
 {
     char snap[512];
     snprintf(snap, sizeof snap, "%s/a.jsonl", dir);
@@ -148,7 +148,7 @@ static void flip(const char *path, long at_from_end_or_start, int from_end)
     close(fd);
 }
 
-static void test_corruption_rebuilds(void)
+static void damaged_or_truncated_cache_is_noted_and_rebuilt_never_trusted(void)
 {
     char snap[512];
     snprintf(snap, sizeof snap, "%s/b.jsonl", dir);
@@ -195,7 +195,7 @@ static void copy_file(const char *from, const char *to)
         fclose(b);
 }
 
-static void test_foreign_and_stale(void)
+static void cache_of_another_snapshot_or_an_older_source_is_ignored(void)
 {
     char a[512], b[512];
     snprintf(a, sizeof a, "%s/c.jsonl", dir);
@@ -217,7 +217,7 @@ static void test_foreign_and_stale(void)
     free(cb);
 }
 
-static void test_unwritable_and_off(void)
+static void unwritable_cache_dir_is_a_note_and_no_cache_flag_reads_and_writes_none(void)
 {
     char snap[512], bad[600];
     snprintf(snap, sizeof snap, "%s/e.jsonl", dir);
@@ -354,7 +354,7 @@ static void check_paths_equal(const rg_paths *c, const rg_paths *f, uint32_t n)
         CHECK(memcmp(c->scc_size, f->scc_size, c->n_scc * sizeof *c->scc_size) == 0);
 }
 
-static void test_forest_roundtrip(void)
+static void cached_path_forest_equals_a_fresh_computation(void)
 {
     char snap[512];
     snprintf(snap, sizeof snap, "%s/forest.jsonl", dir);
@@ -420,7 +420,7 @@ out:
 }
 
 /* A forest made inconsistent and given valid checksums: refused. */
-static void test_forest_forged(void)
+static void inconsistent_path_forest_with_valid_checksums_is_refused(void)
 {
     char snap[512];
     snprintf(snap, sizeof snap, "%s/forest-forged.jsonl", dir);
@@ -512,7 +512,7 @@ static void test_forest_forged(void)
 
 /* A cache whose checksums were recomputed after damage reaches the
  * structural checks: they must reject it (or it must be harmless). */
-static void test_forged_checksums(void)
+static void forged_checksums_are_caught_by_the_structural_checks(void)
 {
     char snap[512];
     snprintf(snap, sizeof snap, "%s/f.jsonl", dir);
@@ -566,20 +566,21 @@ static void test_forged_checksums(void)
     free(cp);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    TEST_MAIN_BEGIN(argc, argv);
     snprintf(dir, sizeof dir, "%s/rgcache-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
     if (!mkdtemp(dir)) {
         perror("mkdtemp");
         return 1;
     }
-    RUN(test_roundtrip);
-    RUN(test_corruption_rebuilds);
-    RUN(test_foreign_and_stale);
-    RUN(test_unwritable_and_off);
-    RUN(test_forged_checksums);
-    RUN(test_forest_roundtrip);
-    RUN(test_forest_forged);
+    RUN(second_open_maps_the_cache_the_first_wrote_and_gives_the_same_graph);
+    RUN(damaged_or_truncated_cache_is_noted_and_rebuilt_never_trusted);
+    RUN(cache_of_another_snapshot_or_an_older_source_is_ignored);
+    RUN(unwritable_cache_dir_is_a_note_and_no_cache_flag_reads_and_writes_none);
+    RUN(forged_checksums_are_caught_by_the_structural_checks);
+    RUN(cached_path_forest_equals_a_fresh_computation);
+    RUN(inconsistent_path_forest_with_valid_checksums_is_refused);
     char cmd[600];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     if (system(cmd) != 0)

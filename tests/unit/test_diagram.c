@@ -156,7 +156,7 @@ static char *render(const rg_diagram *d, rg_diagram_format f, size_t *len)
     return out;
 }
 
-static void test_backrefs_seed(void)
+static void referrer_diagram_draws_the_path_first_and_folds_the_rest_with_their_bytes(void)
 {
     rg_snapshot *s = seed_graph();
     if (!s)
@@ -208,7 +208,7 @@ static void test_backrefs_seed(void)
     rg_snapshot_free(s);
 }
 
-static void test_depth_stop_highlight(void)
+static void depth_limit_stop_type_and_highlight_shape_the_diagram(void)
 {
     rg_snapshot *s = seed_graph();
     if (!s)
@@ -256,7 +256,7 @@ static void test_depth_stop_highlight(void)
     rg_snapshot_free(s);
 }
 
-static void test_referents(void)
+static void referent_diagram_walks_outward_and_folds_extra_referents(void)
 {
     rg_snapshot *s = seed_graph();
     if (!s)
@@ -288,7 +288,7 @@ static void test_referents(void)
     rg_snapshot_free(s);
 }
 
-static void test_max_nodes(void)
+static void max_nodes_caps_the_diagram_and_notes_how_many_were_left_out(void)
 {
     rg_builder_new(&B);
     rg_builder_add_root(B, 1, RG_ROOT_MODULE, "m");
@@ -330,7 +330,7 @@ static void test_max_nodes(void)
 /* Names with every special character: quotes, backslashes (including
  * Graphviz escapes like \N and \G), <>&, entities, newlines, controls,
  * invalid UTF-8, non-ASCII, DOT syntax, and very long text. */
-static void test_hostile_names(void)
+static void hostile_names_stay_labels_in_dot_and_svg(void)
 {
     static const char *hostile[] = {
         "q\"uote", "back\\slash", "\\N\\G\\E\\T\\H\\L\\l\\r\\n", "<script>alert(1)</script>",
@@ -414,7 +414,7 @@ static void test_hostile_names(void)
     rg_snapshot_free(s);
 }
 
-static void test_node_set(void)
+static void node_set_diagram_draws_exactly_the_given_nodes_and_their_edges(void)
 {
     rg_builder_new(&B);
     obj(1, "Node", 48, NULL);
@@ -449,7 +449,7 @@ static void test_node_set(void)
     rg_snapshot_free(s);
 }
 
-static void test_formats_and_files(void)
+static void formats_render_their_magic_bytes_and_a_failed_write_leaves_nothing(void)
 {
     CHECK_EQ_U64(rg_diagram_format_from_path("x.svg"), RG_FORMAT_SVG);
     CHECK_EQ_U64(rg_diagram_format_from_path("dir.d/x.PNG"), RG_FORMAT_PNG);
@@ -521,7 +521,7 @@ static void *render_thread(void *arg)
 }
 
 /* Renders from several threads are serialised by the library's lock. */
-static void test_threads(void)
+static void renders_from_several_threads_are_serialised(void)
 {
     rg_snapshot *s = seed_graph();
     if (!s)
@@ -542,7 +542,7 @@ static void test_threads(void)
 /* The accessors give the same diagram as data: one target at distance 0,
  * one fold standing for the 31 referrers and their bytes, every edge's ends
  * in range, and out-of-range indices refused. */
-static void test_accessors(void)
+static void diagram_accessors_give_nodes_folds_and_edges_and_refuse_bad_indices(void)
 {
     rg_snapshot *s = seed_graph();
     if (!s)
@@ -607,16 +607,17 @@ static void test_accessors(void)
     rg_snapshot_free(s);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
-    RUN(test_backrefs_seed);
-    RUN(test_accessors);
-    RUN(test_depth_stop_highlight);
-    RUN(test_referents);
-    RUN(test_max_nodes);
-    RUN(test_hostile_names);
-    RUN(test_node_set);
-    RUN(test_formats_and_files);
-    RUN(test_threads);
+    TEST_MAIN_BEGIN(argc, argv);
+    RUN(referrer_diagram_draws_the_path_first_and_folds_the_rest_with_their_bytes);
+    RUN(diagram_accessors_give_nodes_folds_and_edges_and_refuse_bad_indices);
+    RUN(depth_limit_stop_type_and_highlight_shape_the_diagram);
+    RUN(referent_diagram_walks_outward_and_folds_extra_referents);
+    RUN(max_nodes_caps_the_diagram_and_notes_how_many_were_left_out);
+    RUN(hostile_names_stay_labels_in_dot_and_svg);
+    RUN(node_set_diagram_draws_exactly_the_given_nodes_and_their_edges);
+    RUN(formats_render_their_magic_bytes_and_a_failed_write_leaves_nothing);
+    RUN(renders_from_several_threads_are_serialised);
     TEST_MAIN_END();
 }

@@ -100,13 +100,11 @@ static int has_warning(const rg_diff *d, const char *needle)
 
 /* -------------------------------------------------------------- tests */
 
-static void test_summary_of_a_snapshot(void)
+static void summary_counts_types_bytes_and_header_of_one_snapshot(void)
 {
     obj objs[] = {{0x30, "tuple", 64}, {0x10, "dict", 232}, {0x20, "tuple", 48}, {0x40, "app.Job", 56}};
     rg_summary *s = from_objs((snap_spec){4242, 1700000000.5, 3}, objs, 4);
-    CHECK(s != NULL);
-    if (!s)
-        return;
+    REQUIRE(s != NULL);
     const rg_summary_info *i = rg_summary_get_info(s);
     CHECK_EQ_U64(i->objects, 4);
     CHECK_EQ_U64(i->total_bytes, 64 + 232 + 48 + 56);
@@ -130,7 +128,7 @@ static void test_summary_of_a_snapshot(void)
     rg_summary_free(NULL);
 }
 
-static void test_needs_two(void)
+static void diff_of_one_snapshot_is_an_error_asking_for_two(void)
 {
     obj objs[] = {{1, "x", 1}};
     rg_summary *s = from_objs((snap_spec){1, 100, 0}, objs, 1);
@@ -142,7 +140,7 @@ static void test_needs_two(void)
     rg_diff_free(NULL);
 }
 
-static void test_monotonic_flags_and_rates(void)
+static void growth_at_every_step_is_flagged_monotonic_with_rates_per_minute(void)
 {
     rg_summary *s[3];
     for (int k = 0; k < 3; k++)
@@ -207,7 +205,7 @@ static void test_monotonic_flags_and_rates(void)
         rg_summary_free(s[k]);
 }
 
-static void test_out_of_order_is_sorted(void)
+static void snapshots_given_out_of_order_are_sorted_by_time(void)
 {
     rg_summary *s[3];
     s[0] = series_point(2, 3000, 7); /* given last-first-middle */
@@ -230,7 +228,7 @@ static void test_out_of_order_is_sorted(void)
         rg_summary_free(s[k]);
 }
 
-static void test_pid_and_time_warnings(void)
+static void different_pids_or_missing_timestamps_are_warnings(void)
 {
     rg_summary *s[3];
     s[0] = series_point(0, 1000, 7);
@@ -266,7 +264,7 @@ static void test_pid_and_time_warnings(void)
         rg_summary_free(s[k]);
 }
 
-static void test_two_snapshots_unconfirmed(void)
+static void growth_between_two_snapshots_is_significant_but_unconfirmed(void)
 {
     rg_summary *s[2] = {series_point(0, 1000, 7), series_point(2, 1060, 7)};
     rg_diff *d = NULL;
@@ -297,7 +295,7 @@ static const rg_lifetime *lifetime_of(const rg_diff *d, const char *type)
 
 /* Addresses reused by another type, by the same type with another size, and
  * by the same type and size after a gap must not count as survivors. */
-static void test_id_reuse(void)
+static void reused_addresses_do_not_count_as_survivors(void)
 {
     obj b[] = {{1, "X", 10}, {2, "X", 10}, {3, "X", 10}, {4, "X", 10}, {5, "X", 10}, {8, "X", 10}};
     obj t[] = {{1, "X", 10}, {2, "X", 10}, {3, "Y", 10}, {4, "X", 20},
@@ -366,7 +364,7 @@ static rg_summary *queue_point(int k, uint64_t items, int64_t pid, double time)
     return finish(b, 1);
 }
 
-static void test_group_growth_names_the_container(void)
+static void group_growth_names_the_container_it_accumulates_in(void)
 {
     static const uint64_t items[] = {200, 600, 1000};
     rg_summary *s[3];
@@ -431,7 +429,7 @@ static void test_group_growth_names_the_container(void)
         rg_summary_free(s[k]);
 }
 
-static void test_gate_thresholds(void)
+static void gate_trips_only_above_its_count_bytes_or_percent_threshold(void)
 {
     rg_summary *s[3];
     for (int k = 0; k < 3; k++)
@@ -526,7 +524,7 @@ static const char objgraph_log[] =
     "2026-11-25 10:03:00\n"
     "Job                     800      +400\n";
 
-static void test_objgraph_parse(void)
+static void objgraph_log_is_detected_and_parsed_into_one_summary_per_block(void)
 {
     CHECK(rg_objgraph_log_detect(objgraph_log, sizeof objgraph_log - 1));
     CHECK(!rg_objgraph_log_detect("{\"rec\":\"header\"}\n", 17));
@@ -600,7 +598,7 @@ static void test_objgraph_parse(void)
 
 /* Ids in no order and spread over the whole 64-bit range, so every radix
  * pass of the summary's id sort is exercised; lifetimes depend on the order. */
-static void test_unsorted_ids(void)
+static void lifetimes_are_right_for_ids_in_any_order_over_the_64_bit_range(void)
 {
     enum { N = 3000 };
     static uint64_t ids[N];
@@ -646,7 +644,7 @@ static void test_unsorted_ids(void)
 }
 
 /* Block rules: a change of shape or a name listed twice ends a block. */
-static void test_objgraph_blocks(void)
+static void objgraph_block_ends_at_a_change_of_shape_or_a_repeated_name(void)
 {
     const char *text = "a 10 +1\n"
                        "b 5\n"
@@ -669,19 +667,20 @@ static void test_objgraph_blocks(void)
     rg_free(pts);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
-    RUN(test_summary_of_a_snapshot);
-    RUN(test_needs_two);
-    RUN(test_monotonic_flags_and_rates);
-    RUN(test_out_of_order_is_sorted);
-    RUN(test_pid_and_time_warnings);
-    RUN(test_two_snapshots_unconfirmed);
-    RUN(test_id_reuse);
-    RUN(test_group_growth_names_the_container);
-    RUN(test_gate_thresholds);
-    RUN(test_objgraph_parse);
-    RUN(test_objgraph_blocks);
-    RUN(test_unsorted_ids);
+    TEST_MAIN_BEGIN(argc, argv);
+    RUN(summary_counts_types_bytes_and_header_of_one_snapshot);
+    RUN(diff_of_one_snapshot_is_an_error_asking_for_two);
+    RUN(growth_at_every_step_is_flagged_monotonic_with_rates_per_minute);
+    RUN(snapshots_given_out_of_order_are_sorted_by_time);
+    RUN(different_pids_or_missing_timestamps_are_warnings);
+    RUN(growth_between_two_snapshots_is_significant_but_unconfirmed);
+    RUN(reused_addresses_do_not_count_as_survivors);
+    RUN(group_growth_names_the_container_it_accumulates_in);
+    RUN(gate_trips_only_above_its_count_bytes_or_percent_threshold);
+    RUN(objgraph_log_is_detected_and_parsed_into_one_summary_per_block);
+    RUN(objgraph_block_ends_at_a_change_of_shape_or_a_repeated_name);
+    RUN(lifetimes_are_right_for_ids_in_any_order_over_the_64_bit_range);
     TEST_MAIN_END();
 }

@@ -190,7 +190,7 @@ static void check_against_definition(const tgraph *g)
     rg_snapshot_free(s);
 }
 
-static void test_random_graphs(void)
+static void dominators_of_random_graphs_match_the_definition(void)
 {
     tgraph g;
     for (int iter = 0; iter < 3000; iter++) {
@@ -214,7 +214,7 @@ static void test_random_graphs(void)
 /* The seed in miniature, retained sizes worked out by hand:
  *   module(72) -> Queue(48) -> deque(600) -> tuple(64) x2 -> Job(56) -> payload(100)
  * and the module also refers to a shared str(50) that tuple 0 refers to. */
-static void test_retained_by_hand(void)
+static void retained_sizes_match_a_hand_computed_heap(void)
 {
     rg_builder *b;
     rg_builder_new(&b);
@@ -301,7 +301,7 @@ static void test_retained_by_hand(void)
 
 /* 300,000 objects in one chain, plus a back edge making the whole chain one
  * cycle in the unreachable copy: recursion would overflow the stack. */
-static void test_deep_chain(void)
+static void chain_of_300000_objects_does_not_overflow_the_stack(void)
 {
     const uint64_t N = 300000;
     rg_builder *b;
@@ -330,10 +330,11 @@ static void test_deep_chain(void)
     rg_snapshot_free(s);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
-    RUN(test_random_graphs);
-    RUN(test_retained_by_hand);
-    RUN(test_deep_chain);
+    TEST_MAIN_BEGIN(argc, argv);
+    RUN(dominators_of_random_graphs_match_the_definition);
+    RUN(retained_sizes_match_a_hand_computed_heap);
+    RUN(chain_of_300000_objects_does_not_overflow_the_stack);
     TEST_MAIN_END();
 }

@@ -4,7 +4,7 @@
  *
  * It also owns the cache seeds. They are index caches written by this
  * build, and go stale whenever the cache format moves on (the fuzzer then
- * spends its time on the version check). test_cache_seeds_current fails
+ * spends its time on the version check). cache_seeds_are_what_this_build_writes fails
  * when that happens; regenerate them with
  *   build/tests/test_fuzz_corpus --write-cache-seeds tests/fuzz/corpus/cache */
 #define LLVMFuzzerTestOneInput fuzz_snapshot_one
@@ -77,13 +77,13 @@ static size_t replay(const char *sub, int (*one)(const uint8_t *, size_t))
     return n;
 }
 
-static void test_snapshot_corpus(void) { CHECK(replay("snapshot", fuzz_snapshot_one) > 10); }
-static void test_cache_corpus(void) { CHECK(replay("cache", fuzz_cache_one) > 2); }
-static void test_v8_corpus(void) { CHECK(replay("v8", fuzz_v8_one) > 4); }
-static void test_meliae_corpus(void) { CHECK(replay("meliae", fuzz_meliae_one) > 1); }
-static void test_objgraph_log_corpus(void) { CHECK(replay("objgraph_log", fuzz_objgraph_log_one) > 2); }
-static void test_report_corpus(void) { CHECK(replay("report", fuzz_report_one) > 3); }
-static void test_diagram_corpus(void) { CHECK(replay("diagram", fuzz_diagram_one) > 3); }
+static void snapshot_corpus_replays_without_crashing(void) { CHECK(replay("snapshot", fuzz_snapshot_one) > 10); }
+static void cache_corpus_replays_without_crashing(void) { CHECK(replay("cache", fuzz_cache_one) > 2); }
+static void v8_corpus_replays_without_crashing(void) { CHECK(replay("v8", fuzz_v8_one) > 4); }
+static void meliae_corpus_replays_without_crashing(void) { CHECK(replay("meliae", fuzz_meliae_one) > 1); }
+static void objgraph_log_corpus_replays_without_crashing(void) { CHECK(replay("objgraph_log", fuzz_objgraph_log_one) > 2); }
+static void report_corpus_replays_without_crashing(void) { CHECK(replay("report", fuzz_report_one) > 3); }
+static void diagram_corpus_replays_without_crashing(void) { CHECK(replay("diagram", fuzz_diagram_one) > 3); }
 
 /* ------------------------------------------------------- the cache seeds */
 
@@ -136,7 +136,7 @@ static uint32_t cache_version_of(const uint8_t *buf, size_t size)
 }
 
 /* The seeds are what this build writes: same version, and each one opens. */
-static void test_cache_seeds_current(void)
+static void cache_seeds_are_what_this_build_writes(void)
 {
     char tmp[] = "/tmp/rg-cache-seed-XXXXXX";
     int fd = mkstemp(tmp);
@@ -215,13 +215,14 @@ int main(int argc, char **argv)
 {
     if (argc == 3 && strcmp(argv[1], "--write-cache-seeds") == 0)
         return write_cache_seeds(argv[2]);
-    RUN(test_snapshot_corpus);
-    RUN(test_cache_corpus);
-    RUN(test_cache_seeds_current);
-    RUN(test_v8_corpus);
-    RUN(test_meliae_corpus);
-    RUN(test_objgraph_log_corpus);
-    RUN(test_report_corpus);
-    RUN(test_diagram_corpus);
+    TEST_MAIN_BEGIN(argc, argv);
+    RUN(snapshot_corpus_replays_without_crashing);
+    RUN(cache_corpus_replays_without_crashing);
+    RUN(cache_seeds_are_what_this_build_writes);
+    RUN(v8_corpus_replays_without_crashing);
+    RUN(meliae_corpus_replays_without_crashing);
+    RUN(objgraph_log_corpus_replays_without_crashing);
+    RUN(report_corpus_replays_without_crashing);
+    RUN(diagram_corpus_replays_without_crashing);
     TEST_MAIN_END();
 }

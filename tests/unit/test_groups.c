@@ -98,7 +98,7 @@ static rg_group group_of_id(const analysis *a, uint64_t id)
     return rg_groups_of(a->g, n);
 }
 
-static void test_queue_groups(void)
+static void items_on_the_same_chain_shape_share_a_group_with_its_retained_bytes(void)
 {
     analysis a;
     if (analyse(&a, 0, 0) != 0) {
@@ -166,7 +166,7 @@ static void test_queue_groups(void)
     release(&a);
 }
 
-static void test_dict_keys(void)
+static void keys_of_large_dicts_group_by_key_type_and_digits_become_hash(void)
 {
     analysis a;
     if (analyse(&a, 0, 0) != 0) {
@@ -191,7 +191,7 @@ static void test_dict_keys(void)
     release(&a);
 }
 
-static void test_signatures_stable(void)
+static void group_signatures_match_across_snapshots_of_the_same_shape(void)
 {
     analysis a, b;
     if (analyse(&a, 0, 0) != 0 || analyse(&b, 10000, 1) != 0) {
@@ -223,7 +223,7 @@ static void test_signatures_stable(void)
 
 /* A 40-deep chain whose every hop is different: the path keeps 8 hops,
  * elides 20, keeps 12; thread root labels lose their digits. */
-static void test_long_path(void)
+static void long_group_path_keeps_first_8_and_last_12_hops(void)
 {
     rg_builder *b;
     rg_builder_new(&b);
@@ -262,7 +262,7 @@ static void test_long_path(void)
 /* A chain whose hops alternate (.next Node, .next Leaf, .next Node...) is
  * recursion with a period of two: after the first full period every member
  * joins the group where the period began, and retained bytes count once. */
-static void test_periodic_recursion(void)
+static void chain_alternating_two_hops_joins_the_group_where_the_period_began(void)
 {
     rg_builder *b;
     rg_builder_new(&b);
@@ -317,12 +317,10 @@ static rg_snapshot *linked_list(uint64_t n)
     return s;
 }
 
-static void test_recursive(void)
+static void linked_list_of_any_length_is_one_recursive_group(void)
 {
     rg_snapshot *s1 = linked_list(50), *s2 = linked_list(500);
-    CHECK(s1 && s2);
-    if (!s1 || !s2)
-        return;
+    REQUIRE(s1 && s2);
     rg_paths *p1, *p2;
     rg_dominators *d1;
     rg_groups *g1, *g2;
@@ -373,7 +371,7 @@ static void test_recursive(void)
  * module app -> .jobs list of 20 app.Job (100 B each, 2 kB)
  *            -> .blob bytearray (5 kB: one object, 40 % of the heap)
  * an unreachable cycle of two app.Node holding 3 kB. */
-static void test_suspect_ranking(void)
+static void suspects_rank_across_causes_with_growth_first(void)
 {
     rg_builder *b;
     rg_builder_new(&b);
@@ -453,14 +451,15 @@ static void test_suspect_ranking(void)
     rg_snapshot_free(s);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
-    RUN(test_queue_groups);
-    RUN(test_dict_keys);
-    RUN(test_signatures_stable);
-    RUN(test_long_path);
-    RUN(test_periodic_recursion);
-    RUN(test_recursive);
-    RUN(test_suspect_ranking);
+    TEST_MAIN_BEGIN(argc, argv);
+    RUN(items_on_the_same_chain_shape_share_a_group_with_its_retained_bytes);
+    RUN(keys_of_large_dicts_group_by_key_type_and_digits_become_hash);
+    RUN(group_signatures_match_across_snapshots_of_the_same_shape);
+    RUN(long_group_path_keeps_first_8_and_last_12_hops);
+    RUN(chain_alternating_two_hops_joins_the_group_where_the_period_began);
+    RUN(linked_list_of_any_length_is_one_recursive_group);
+    RUN(suspects_rank_across_causes_with_growth_first);
     TEST_MAIN_END();
 }

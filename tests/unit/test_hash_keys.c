@@ -45,7 +45,7 @@ static size_t distinct(uint64_t *v, size_t n)
 
 /* The old id hash was the murmur3 finalizer with 33-bit shifts; ids whose
  * hash has 32 low zero bits all went to slot 0 of any table. */
-static void test_colliding_ids_spread(void)
+static void ids_that_collided_under_the_old_hash_spread_over_the_table(void)
 {
     uint64_t *ids = malloc(N * sizeof *ids), *slots = malloc(N * sizeof *slots);
     CHECK(ids && slots);
@@ -83,7 +83,7 @@ out:
 /* The old string hash started from a constant: for 16-byte strings, any
  * second word can be paired with a first word that brings the state to a
  * chosen value, so every such string had one hash. */
-static void test_colliding_strings_spread(void)
+static void strings_that_collided_under_the_old_hash_spread_over_the_table(void)
 {
     const uint64_t M1 = 0xbf58476d1ce4e5b9ULL;
     char (*strs)[16] = malloc(N * sizeof *strs);
@@ -138,9 +138,10 @@ out:
     free(slots);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
-    RUN(test_colliding_ids_spread);
-    RUN(test_colliding_strings_spread);
+    TEST_MAIN_BEGIN(argc, argv);
+    RUN(ids_that_collided_under_the_old_hash_spread_over_the_table);
+    RUN(strings_that_collided_under_the_old_hash_spread_over_the_table);
     TEST_MAIN_END();
 }

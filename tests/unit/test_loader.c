@@ -83,7 +83,7 @@ static int agree_line(const char *line)
 
 /* Lines the scanner reads, lines it must decline, and malformed lines: the
  * graph or the error must be the reference parser's in every case. */
-static void test_lines_agree(void)
+static void scanner_and_reference_parser_agree_on_every_line(void)
 {
     static const char *const lines[] = {
         "{\"rec\":\"object\",\"id\":2,\"type\":\"app.Job\",\"size\":56,\"len\":3,\"rc\":2,\"flags\":[\"gc\",\"garbage\",\"x\"],"
@@ -171,7 +171,7 @@ static char *big_snapshot(size_t *len, uint64_t objects, int with_error_at)
     return buf;
 }
 
-static void test_big_agree(void)
+static void two_thread_load_of_a_big_file_equals_the_reference_parse(void)
 {
     size_t len;
     char *text = big_snapshot(&len, 60000, 0);
@@ -190,7 +190,7 @@ static void test_big_agree(void)
 
 /* An error deep in the file names the right line and byte, whichever thread
  * parsed it. */
-static void test_big_error_position(void)
+static void error_deep_in_a_big_file_names_its_line_and_byte_whichever_thread_parsed_it(void)
 {
     size_t len;
     char *text = big_snapshot(&len, 60000, 50000);
@@ -210,7 +210,7 @@ static void test_big_error_position(void)
 
 /* Duplicate ids are found by the builder, after parsing: the message still
  * names both lines, and an earlier duplicate wins over a later syntax error. */
-static void test_duplicate_then_syntax_error(void)
+static void earlier_duplicate_id_wins_over_a_later_syntax_error(void)
 {
     const char *t = HDR "{\"rec\":\"object\",\"id\":1,\"type\":\"x\",\"size\":1}\n"
                         "{\"rec\":\"object\",\"id\":1,\"type\":\"x\",\"size\":1}\n"
@@ -222,7 +222,7 @@ static void test_duplicate_then_syntax_error(void)
     CHECK(agree(t, strlen(t), 0) == 0);
 }
 
-static void test_line_limit(void)
+static void line_over_the_limit_is_an_error_naming_line_and_byte(void)
 {
     char buf[4096];
     snprintf(buf, sizeof buf, HDR "{\"rec\":\"object\",\"id\":1,\"type\":\"%0300d\",\"size\":1}\n", 0);
@@ -240,12 +240,13 @@ static void test_line_limit(void)
     CHECK_CONTAINS(o.err, "\"id\" must be");
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
-    RUN(test_lines_agree);
-    RUN(test_big_agree);
-    RUN(test_big_error_position);
-    RUN(test_duplicate_then_syntax_error);
-    RUN(test_line_limit);
+    TEST_MAIN_BEGIN(argc, argv);
+    RUN(scanner_and_reference_parser_agree_on_every_line);
+    RUN(two_thread_load_of_a_big_file_equals_the_reference_parse);
+    RUN(error_deep_in_a_big_file_names_its_line_and_byte_whichever_thread_parsed_it);
+    RUN(earlier_duplicate_id_wins_over_a_later_syntax_error);
+    RUN(line_over_the_limit_is_an_error_naming_line_and_byte);
     TEST_MAIN_END();
 }

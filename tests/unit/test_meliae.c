@@ -104,7 +104,7 @@ static void check_small(rg_snapshot *s)
     }
 }
 
-static void test_small(void)
+static void meliae_dump_reads_with_labels_rebuilt_from_addresses(void)
 {
     rg_snapshot *s = NULL;
     rg_open_options o = {.flags = RG_OPEN_NO_CACHE};
@@ -119,13 +119,11 @@ static void test_small(void)
 
 /* A dump written as a JSON list ("[", records ending in ",", "]"), which
  * meliae's loader also accepts, reads the same. */
-static void test_list_form(void)
+static void meliae_dump_as_a_json_list_reads_the_same(void)
 {
     size_t len;
     char *text = slurp(SMALL, &len);
-    CHECK(text != NULL);
-    if (!text)
-        return;
+    REQUIRE(text != NULL);
     char *wrapped = malloc(len * 2 + 16);
     size_t w = 0;
     w += (size_t)sprintf(wrapped, "[\n");
@@ -160,7 +158,7 @@ static const char *load_error(const char *text, uint64_t max_line, int *code)
 
 #define REC "{\"address\": 1, \"type\": \"str\", \"size\": 40, \"refs\": []}\n"
 
-static void test_bad_input(void)
+static void bad_meliae_input_is_an_error_naming_line_and_byte(void)
 {
     static const struct {
         const char *text;
@@ -206,13 +204,11 @@ static void test_bad_input(void)
     CHECK_CONTAINS(err, "bad.json:2: byte 54: line is longer than the limit of 80 bytes");
 }
 
-static void test_every_truncation(void)
+static void every_truncated_meliae_dump_is_an_error_with_a_byte_offset(void)
 {
     size_t len;
     char *text = slurp(SMALL, &len);
-    CHECK(text != NULL);
-    if (!text)
-        return;
+    REQUIRE(text != NULL);
     int bad = 0;
     for (size_t n = 1; n < len; n++) {
         rg_snapshot *s = NULL;
@@ -231,19 +227,17 @@ static void test_every_truncation(void)
     free(text);
 }
 
-static void test_byte_flips(void)
+static void meliae_dump_with_flipped_bytes_loads_or_fails_cleanly(void)
 {
     size_t len;
     char *text = slurp(SMALL, &len);
-    CHECK(text != NULL);
-    if (!text)
-        return;
+    REQUIRE(text != NULL);
     static const char repl[] = {'9', '-', '"', ']', '{', '\n', '\0'};
     CHECK_EQ_U64(flip_sweep(text, len, repl, sizeof repl, "flip.json"), 0);
     free(text);
 }
 
-static void test_sniff(void)
+static void meliae_sniffing_accepts_dumps_and_declines_other_formats(void)
 {
     CHECK(rg_sniff_meliae("{\"address\": 1", 13));
     CHECK(rg_sniff_meliae("[\n{\"address\": 1", 15));
@@ -253,13 +247,14 @@ static void test_sniff(void)
     CHECK(!rg_sniff_meliae("", 0));
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
-    RUN(test_small);
-    RUN(test_list_form);
-    RUN(test_bad_input);
-    RUN(test_every_truncation);
-    RUN(test_byte_flips);
-    RUN(test_sniff);
+    TEST_MAIN_BEGIN(argc, argv);
+    RUN(meliae_dump_reads_with_labels_rebuilt_from_addresses);
+    RUN(meliae_dump_as_a_json_list_reads_the_same);
+    RUN(bad_meliae_input_is_an_error_naming_line_and_byte);
+    RUN(every_truncated_meliae_dump_is_an_error_with_a_byte_offset);
+    RUN(meliae_dump_with_flipped_bytes_loads_or_fails_cleanly);
+    RUN(meliae_sniffing_accepts_dumps_and_declines_other_formats);
     TEST_MAIN_END();
 }

@@ -67,12 +67,10 @@ static rg_node node(const rg_snapshot *s, uint64_t id)
     return n;
 }
 
-static void test_flags_and_groups(void)
+static void refcount_above_referrers_flags_an_object_held_from_outside(void)
 {
     rg_snapshot *s = fixture();
-    CHECK(s != NULL);
-    if (!s)
-        return;
+    REQUIRE(s != NULL);
     rg_dominators *d;
     rg_outside *o;
     CHECK(rg_dominators_compute(s, &d) == RG_OK);
@@ -149,7 +147,7 @@ static void test_flags_and_groups(void)
 }
 
 /* Without refcounts nothing can be said. */
-static void test_no_refcounts(void)
+static void without_refcounts_nothing_is_flagged(void)
 {
     rg_builder *b;
     rg_builder_new(&b);
@@ -164,9 +162,10 @@ static void test_no_refcounts(void)
     rg_snapshot_free(s);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
-    RUN(test_flags_and_groups);
-    RUN(test_no_refcounts);
+    TEST_MAIN_BEGIN(argc, argv);
+    RUN(refcount_above_referrers_flags_an_object_held_from_outside);
+    RUN(without_refcounts_nothing_is_flagged);
     TEST_MAIN_END();
 }

@@ -87,7 +87,7 @@ static rg_snapshot *seed_graph(void)
     return finish();
 }
 
-static void test_seed_chain(void)
+static void shortest_chain_runs_from_the_module_to_the_object(void)
 {
     rg_snapshot *s = seed_graph();
     if (!s)
@@ -127,7 +127,7 @@ static void test_seed_chain(void)
     rg_snapshot_free(s);
 }
 
-static void test_ignore_options(void)
+static void ignored_labels_types_and_kinds_reroute_or_cut_paths(void)
 {
     rg_snapshot *s = seed_graph();
     if (!s)
@@ -182,7 +182,7 @@ static void test_ignore_options(void)
 
 /* Internal edges are used only when nothing named reaches, and then as few
  * as possible, shortest among those. */
-static void test_internal_tier(void)
+static void internal_edges_are_used_only_when_nothing_named_reaches(void)
 {
     rg_builder_new(&B);
     rg_builder_add_root(B, 1, RG_ROOT_MODULE, "m");
@@ -220,7 +220,7 @@ static void test_internal_tier(void)
 /* Level merging: a node reached with one internal edge must get the
  * shortest distance among one-internal-edge paths, even when the seed that
  * gives it comes from a deeper level-0 node. */
-static void test_internal_levels_shortest(void)
+static void fewest_internal_edges_then_shortest_wins(void)
 {
     rg_builder_new(&B);
     rg_builder_add_root(B, 1, RG_ROOT_MODULE, "m");
@@ -249,7 +249,7 @@ static void test_internal_levels_shortest(void)
     rg_snapshot_free(s);
 }
 
-static void test_deep_chain(void)
+static void chain_5000_deep_is_walked_without_recursion(void)
 {
     enum { DEPTH = 5000 };
     rg_builder_new(&B);
@@ -296,7 +296,7 @@ static void test_deep_chain(void)
 }
 
 /* Every way of being unreachable, and the cycle through a node. */
-static void test_unreachable(void)
+static void every_kind_of_unreachable_is_told_apart(void)
 {
     rg_builder_new(&B);
     rg_builder_add_root(B, 1, RG_ROOT_MODULE, "m");
@@ -402,7 +402,7 @@ static void test_unreachable(void)
 
 /* A 200,000-object unreachable ring with a tail: Tarjan must not recurse,
  * and the cycle through any member is the whole ring. */
-static void test_big_ring(void)
+static void unreachable_ring_of_200000_is_one_cycle_without_recursion(void)
 {
     enum { RING = 200000 };
     rg_builder_new(&B);
@@ -443,7 +443,7 @@ static void test_big_ring(void)
     rg_snapshot_free(s);
 }
 
-static void test_group(void)
+static void paths_group_merges_targets_of_the_same_chain_shape(void)
 {
     rg_builder_new(&B);
     rg_builder_add_root(B, 1, RG_ROOT_MODULE, "m");
@@ -504,7 +504,7 @@ static void test_group(void)
 
 /* Ties at equal depth go to roots by kind, then file order: never to
  * whichever root happens to come first in the file. */
-static void test_root_preference(void)
+static void equal_depth_ties_go_to_the_preferred_root_kind(void)
 {
     rg_builder_new(&B);
     rg_builder_add_root(B, 3, RG_ROOT_GARBAGE, "gc.garbage");
@@ -527,7 +527,7 @@ static void test_root_preference(void)
     rg_snapshot_free(s);
 }
 
-static void test_bad_arguments(void)
+static void bad_arguments_are_errors_not_crashes(void)
 {
     rg_paths *p = NULL;
     CHECK(rg_paths_compute(NULL, NULL, &p) == RG_EINVAL);
@@ -546,17 +546,18 @@ static void test_bad_arguments(void)
     rg_snapshot_free(s);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
-    RUN(test_seed_chain);
-    RUN(test_ignore_options);
-    RUN(test_internal_tier);
-    RUN(test_internal_levels_shortest);
-    RUN(test_deep_chain);
-    RUN(test_unreachable);
-    RUN(test_big_ring);
-    RUN(test_group);
-    RUN(test_root_preference);
-    RUN(test_bad_arguments);
+    TEST_MAIN_BEGIN(argc, argv);
+    RUN(shortest_chain_runs_from_the_module_to_the_object);
+    RUN(ignored_labels_types_and_kinds_reroute_or_cut_paths);
+    RUN(internal_edges_are_used_only_when_nothing_named_reaches);
+    RUN(fewest_internal_edges_then_shortest_wins);
+    RUN(chain_5000_deep_is_walked_without_recursion);
+    RUN(every_kind_of_unreachable_is_told_apart);
+    RUN(unreachable_ring_of_200000_is_one_cycle_without_recursion);
+    RUN(paths_group_merges_targets_of_the_same_chain_shape);
+    RUN(equal_depth_ties_go_to_the_preferred_root_kind);
+    RUN(bad_arguments_are_errors_not_crashes);
     TEST_MAIN_END();
 }

@@ -44,7 +44,7 @@ static const char *small =
     "{\"rec\":\"comment\",\"text\":\"unknown kinds are skipped\"}\n"
     "\n";
 
-static void test_small_graph(void)
+static void small_jsonl_snapshot_loads_with_dangling_refs_counted(void)
 {
     rg_snapshot *s = load(small);
     CHECK(s != NULL);
@@ -128,7 +128,7 @@ static void test_small_graph(void)
     rg_snapshot_free(s);
 }
 
-static void test_builder_api(void)
+static void builder_makes_the_graph_it_was_given_and_refuses_duplicate_ids(void)
 {
     rg_builder *b;
     CHECK(rg_builder_new(&b) == RG_OK);
@@ -163,7 +163,7 @@ static void check_bad(const char *text, size_t len, const char *needle, int want
     }
 }
 
-static void test_bad_inputs(void)
+static void bad_jsonl_input_is_an_error_naming_line_and_byte(void)
 {
     check_bad("", 0, "empty file", RG_EFORMAT);
     check_bad("   \n\n", 5, "no header record", RG_EFORMAT);
@@ -214,7 +214,7 @@ static void test_bad_inputs(void)
     CHECK_CONTAINS(rg_last_error(), "longer than the limit");
 }
 
-static void test_compressed(void)
+static void gzip_and_zstd_snapshots_load_like_plain_ones(void)
 {
     size_t len = strlen(small);
     /* gzip */
@@ -256,7 +256,7 @@ static void test_compressed(void)
     CHECK_CONTAINS(err, "truncated zstd");
 }
 
-static void test_missing_file(void)
+static void missing_file_is_an_error_naming_the_path(void)
 {
     rg_snapshot *s;
     CHECK(rg_snapshot_open("/nonexistent/snap.jsonl", NULL, &s) == RG_EIO);
@@ -267,7 +267,7 @@ static void test_missing_file(void)
  * else): the edges of each range load, through both parsers; overlong
  * forms, surrogates and code points above U+10FFFF are errors naming line
  * and byte, through both parsers. */
-static void test_utf8_strict(void)
+static void invalid_utf8_is_an_error_naming_line_and_byte_in_both_parsers(void)
 {
     static const char *const valid[] = {"\xc2\x80", "\xdf\xbf", "\xe0\xa0\x80", "\xed\x9f\xbf", "\xee\x80\x80",
                                         "\xef\xbf\xbf", "\xf0\x90\x80\x80", "\xf4\x8f\xbf\xbf"};
@@ -300,7 +300,7 @@ static void test_utf8_strict(void)
 
 /* The header's "objects" is exact or a lower bound: fewer records is a
  * file cut short, even at a line boundary; more is fine. */
-static void test_header_count_truncation(void)
+static void fewer_objects_than_the_header_promises_is_a_truncated_file(void)
 {
     static const char hdr3[] = "{\"rec\":\"header\",\"format\":\"refgraph-snapshot\",\"version\":1,\"objects\":3}\n";
     static const char obj[] = "{\"rec\":\"object\",\"id\":%d,\"type\":\"T\",\"size\":1}\n";
@@ -323,14 +323,15 @@ static void test_header_count_truncation(void)
     rg_snapshot_free(s);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
-    RUN(test_small_graph);
-    RUN(test_builder_api);
-    RUN(test_bad_inputs);
-    RUN(test_compressed);
-    RUN(test_missing_file);
-    RUN(test_utf8_strict);
-    RUN(test_header_count_truncation);
+    TEST_MAIN_BEGIN(argc, argv);
+    RUN(small_jsonl_snapshot_loads_with_dangling_refs_counted);
+    RUN(builder_makes_the_graph_it_was_given_and_refuses_duplicate_ids);
+    RUN(bad_jsonl_input_is_an_error_naming_line_and_byte);
+    RUN(gzip_and_zstd_snapshots_load_like_plain_ones);
+    RUN(missing_file_is_an_error_naming_the_path);
+    RUN(invalid_utf8_is_an_error_naming_line_and_byte_in_both_parsers);
+    RUN(fewer_objects_than_the_header_promises_is_a_truncated_file);
     TEST_MAIN_END();
 }

@@ -57,7 +57,7 @@ static char *html_body(const char *page)
     return rg_xstrndup(a, (size_t)(b - a));
 }
 
-static void test_sanitize(void)
+static void snapshot_text_is_escaped_before_it_reaches_markdown(void)
 {
     char *s = rg_md_sanitize("a\nb\tc\rd\x1b[31me\x7f");
     CHECK_STR(s, "a\\nb\\tc\\rd\\x1b[31me\\x7f");
@@ -77,7 +77,7 @@ static void test_sanitize(void)
     free(s);
 }
 
-static void test_formats(void)
+static void counts_deltas_and_bytes_are_formatted_for_people(void)
 {
     char b[64];
     CHECK_STR(rg_rpt_fmt_count(b, sizeof b, 0), "0");
@@ -197,7 +197,7 @@ static void check_table_shapes(const char *html)
     CHECK(tables >= 3);
 }
 
-static void test_hostile_strings_stay_text(void)
+static void hostile_strings_stay_text_in_markdown_and_html(void)
 {
     for (int n = 1; n <= 2; n++) {
         rg_rpt m;
@@ -241,7 +241,7 @@ static void test_hostile_strings_stay_text(void)
     }
 }
 
-static void test_pipes_in_tables(void)
+static void pipes_in_snapshot_text_do_not_split_table_cells(void)
 {
     rg_rpt m;
     hostile_model(&m, 1);
@@ -309,13 +309,11 @@ static rg_snapshot *small_snapshot(const char *job_type, int jobs, double time)
     return s;
 }
 
-static void test_report_from_snapshots(void)
+static void report_from_snapshots_names_the_process_and_times(void)
 {
     rg_snapshot *s1 = small_snapshot("app." HOSTILE, 20, 1764115200.0);
     rg_snapshot *s2 = small_snapshot("app." HOSTILE, 60, 1764115260.0);
-    CHECK(s1 && s2);
-    if (!s1 || !s2)
-        return;
+    REQUIRE(s1 && s2);
     const rg_snapshot *both[] = {s1, s2};
     rg_report_options o;
     rg_report_options_init(&o);
@@ -361,7 +359,7 @@ static void test_report_from_snapshots(void)
     rg_snapshot_free(s2);
 }
 
-static void test_bad_arguments(void)
+static void report_build_refuses_bad_arguments(void)
 {
     rg_report *r = NULL;
     CHECK(rg_report_build(NULL, 1, NULL, &r) == RG_EINVAL);
@@ -374,7 +372,7 @@ static void test_bad_arguments(void)
     CHECK_EQ_U64(rg_report_diagram_count(NULL), 0);
 }
 
-static void test_svg_check(void)
+static void only_inert_svg_passes_the_check(void)
 {
     static const char good[] =
         "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"no\"?>\n"
@@ -417,7 +415,7 @@ static void test_svg_check(void)
     }
 }
 
-static void test_diagram_that_fails_the_check_is_left_out(void)
+static void diagram_that_fails_the_svg_check_is_left_out(void)
 {
     rg_rpt m;
     hostile_model(&m, 1);
@@ -459,13 +457,11 @@ static int dir_entries(const char *dir)
     return n;
 }
 
-static void test_write_all_or_nothing(void)
+static void report_write_leaves_all_files_or_none(void)
 {
     char tmpl[] = "/tmp/rg-report-XXXXXX";
     char *base = mkdtemp(tmpl);
-    CHECK(base != NULL);
-    if (!base)
-        return;
+    REQUIRE(base != NULL);
     rg_snapshot *s = small_snapshot("app.Job", 5, 1764115200.0);
     rg_report *r = NULL;
     const rg_snapshot *one[] = {s};
@@ -505,16 +501,17 @@ static void test_write_all_or_nothing(void)
     CHECK(system(cmd) == 0);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
-    RUN(test_sanitize);
-    RUN(test_formats);
-    RUN(test_hostile_strings_stay_text);
-    RUN(test_pipes_in_tables);
-    RUN(test_report_from_snapshots);
-    RUN(test_bad_arguments);
-    RUN(test_svg_check);
-    RUN(test_diagram_that_fails_the_check_is_left_out);
-    RUN(test_write_all_or_nothing);
+    TEST_MAIN_BEGIN(argc, argv);
+    RUN(snapshot_text_is_escaped_before_it_reaches_markdown);
+    RUN(counts_deltas_and_bytes_are_formatted_for_people);
+    RUN(hostile_strings_stay_text_in_markdown_and_html);
+    RUN(pipes_in_snapshot_text_do_not_split_table_cells);
+    RUN(report_from_snapshots_names_the_process_and_times);
+    RUN(report_build_refuses_bad_arguments);
+    RUN(only_inert_svg_passes_the_check);
+    RUN(diagram_that_fails_the_svg_check_is_left_out);
+    RUN(report_write_leaves_all_files_or_none);
     TEST_MAIN_END();
 }

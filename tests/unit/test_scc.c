@@ -165,7 +165,7 @@ static void check_graph(const tgraph *g, int with_dom)
     rg_snapshot_free(s);
 }
 
-static void test_random_graphs(void)
+static void unreachable_components_of_random_graphs_match_the_reference(void)
 {
     tgraph g;
     for (int iter = 0; iter < 3000; iter++) {
@@ -230,12 +230,10 @@ static rg_snapshot *cycles_fixture(uint64_t base, int types_reversed)
     return s;
 }
 
-static void test_shapes(void)
+static void cycles_of_one_shape_are_reported_together_with_stable_signatures(void)
 {
     rg_snapshot *s1 = cycles_fixture(1, 0), *s2 = cycles_fixture(9000, 1);
-    CHECK(s1 && s2);
-    if (!s1 || !s2)
-        return;
+    REQUIRE(s1 && s2);
     rg_dominators *d1;
     CHECK(rg_dominators_compute(s1, &d1) == RG_OK);
     rg_cycles *c1, *c2;
@@ -293,7 +291,7 @@ static void test_shapes(void)
 }
 
 /* One ring of 200,000 objects: Tarjan must not recurse. */
-static void test_deep_ring(void)
+static void ring_of_200000_objects_is_found_without_recursion(void)
 {
     const uint64_t N = 200000;
     rg_builder *b;
@@ -318,10 +316,11 @@ static void test_deep_ring(void)
     rg_snapshot_free(s);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
-    RUN(test_random_graphs);
-    RUN(test_shapes);
-    RUN(test_deep_ring);
+    TEST_MAIN_BEGIN(argc, argv);
+    RUN(unreachable_components_of_random_graphs_match_the_reference);
+    RUN(cycles_of_one_shape_are_reported_together_with_stable_signatures);
+    RUN(ring_of_200000_objects_is_found_without_recursion);
     TEST_MAIN_END();
 }

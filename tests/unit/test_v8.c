@@ -133,12 +133,10 @@ static void check_tiny_graph(rg_snapshot *s)
     CHECK(!(rg_node_flags(s, holder) & RG_NODE_ROOT));
 }
 
-static void test_tiny(void)
+static void v8_heapsnapshot_loads_nodes_edges_and_roots(void)
 {
     rg_snapshot *s = open_fixture("tiny.heapsnapshot");
-    CHECK(s != NULL);
-    if (!s)
-        return;
+    REQUIRE(s != NULL);
     check_tiny_graph(s);
     CHECK_EQ_U64(type_count(s, "Detached HTMLDivElement"), 1);
     CHECK_STR(rg_snapshot_get_info(s)->compression, "none");
@@ -147,24 +145,20 @@ static void test_tiny(void)
 
 /* meta.node_fields / edge_fields in another order, no detachedness field and
  * no node_count: the reader must follow meta, not fixed offsets. */
-static void test_field_order(void)
+static void v8_reader_follows_meta_field_order_not_fixed_offsets(void)
 {
     rg_snapshot *s = open_fixture("reordered.heapsnapshot");
-    CHECK(s != NULL);
-    if (!s)
-        return;
+    REQUIRE(s != NULL);
     check_tiny_graph(s);
     CHECK_EQ_U64(type_count(s, "HTMLDivElement"), 1);
     rg_snapshot_free(s);
 }
 
-static void test_compressed(void)
+static void gzip_and_zstd_v8_snapshots_load_like_plain_ones(void)
 {
     size_t len;
     char *text = slurp(V8_DATA "tiny.heapsnapshot", &len);
-    CHECK(text != NULL);
-    if (!text)
-        return;
+    REQUIRE(text != NULL);
     /* gzip */
     uLongf gz_cap = compressBound((uLong)len) + 64;
     unsigned char *gz = malloc(gz_cap);
@@ -207,7 +201,7 @@ static void test_compressed(void)
     free(text);
 }
 
-static void test_bad_fixtures(void)
+static void bad_v8_snapshot_is_an_error_naming_file_and_byte(void)
 {
     static const struct {
         const char *file;
@@ -252,13 +246,11 @@ static void test_bad_fixtures(void)
 
 /* Every prefix of a valid snapshot is an error with a byte offset (or, for
  * the whole file, a success); none may crash or leak under ASan. */
-static void test_every_truncation(void)
+static void every_truncated_v8_snapshot_is_an_error_with_a_byte_offset(void)
 {
     size_t len;
     char *text = slurp(V8_DATA "tiny.heapsnapshot", &len);
-    CHECK(text != NULL);
-    if (!text)
-        return;
+    REQUIRE(text != NULL);
     int bad = 0;
     for (size_t n = 1; n < len; n++) {
         rg_snapshot *s = NULL;
@@ -279,19 +271,17 @@ static void test_every_truncation(void)
 
 /* Flip each byte to a few hostile values: the reader either loads a graph or
  * reports an error; the sanitizers check it never misbehaves. */
-static void test_byte_flips(void)
+static void v8_snapshot_with_flipped_bytes_loads_or_fails_cleanly(void)
 {
     size_t len;
     char *text = slurp(V8_DATA "tiny.heapsnapshot", &len);
-    CHECK(text != NULL);
-    if (!text)
-        return;
+    REQUIRE(text != NULL);
     static const char repl[] = {'9', '-', '"', ']', '{', 'x', '\0'};
     CHECK_EQ_U64(flip_sweep(text, len, repl, sizeof repl, "flip.heapsnapshot"), 0);
     free(text);
 }
 
-static void test_sniff(void)
+static void v8_sniffing_accepts_heapsnapshots_and_declines_other_formats(void)
 {
     CHECK(rg_sniff_v8("{\"snapshot\":{\"meta\"", 19));
     CHECK(rg_sniff_v8("  \n{ \"snapshot\" : {}", 20));
@@ -311,7 +301,7 @@ static void test_sniff(void)
 
 /* The reader consumes V8's flat arrays directly, so unknown top-level keys
  * and extra meta lists must be skipped however deeply they nest. */
-static void test_unknown_keys_skipped(void)
+static void unknown_v8_keys_are_skipped_however_deeply_nested(void)
 {
     const char *text =
         "{\"snapshot\":{\"meta\":{\"node_fields\":[\"type\",\"name\",\"id\",\"self_size\",\"edge_count\"],"
@@ -341,7 +331,7 @@ static void test_unknown_keys_skipped(void)
 /* Ids rise through most of a real snapshot; a duplicate among the nodes
  * after that sorted prefix, or one that repeats an id from inside it, is
  * still found and named. */
-static void test_duplicate_ids_out_of_order(void)
+static void duplicate_v8_ids_are_found_in_any_order(void)
 {
     static const char *const cases[][2] = {
         {"[1,0,9,0,0, 1,0,5,0,0, 1,0,7,0,0, 1,0,5,0,0]", "node 3 has the same id 5 as node 1"},
@@ -371,7 +361,7 @@ static void test_duplicate_ids_out_of_order(void)
 
 /* V8 writes JS strings with lone surrogates as \\uXXXX escapes; what
  * refgraph hands on must still be UTF-8. */
-static void test_lone_surrogates(void)
+static void lone_surrogates_become_valid_utf8(void)
 {
     const char *text =
         "{\"snapshot\":{\"meta\":{\"node_fields\":[\"type\",\"name\",\"id\",\"self_size\",\"edge_count\"],"
@@ -391,7 +381,7 @@ static void test_lone_surrogates(void)
  * points load (also when a sequence straddles two reads),
  * and overlong forms, surrogates and code points above U+10FFFF are errors
  * naming line and byte. */
-static void test_utf8(void)
+static void invalid_utf8_in_v8_strings_is_an_error_naming_line_and_byte(void)
 {
     static const char head[] =
         "{\"snapshot\":{\"meta\":{\"node_fields\":[\"type\",\"name\",\"id\",\"self_size\",\"edge_count\"],"
@@ -407,9 +397,7 @@ static void test_utf8(void)
         size_t pad = chunk - (sizeof head - 1) - shift;
         size_t n = (sizeof head - 1) + pad + 4 + (sizeof valid - 1) + (sizeof tail - 1);
         char *text = malloc(n);
-        CHECK(text != NULL);
-        if (!text)
-            return;
+        REQUIRE(text != NULL);
         char *p = text;
         memcpy(p, head, sizeof head - 1), p += sizeof head - 1;
         memset(p, 'a', pad), p += pad;
@@ -438,18 +426,19 @@ static void test_utf8(void)
     }
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
-    RUN(test_tiny);
-    RUN(test_field_order);
-    RUN(test_compressed);
-    RUN(test_bad_fixtures);
-    RUN(test_every_truncation);
-    RUN(test_byte_flips);
-    RUN(test_sniff);
-    RUN(test_unknown_keys_skipped);
-    RUN(test_duplicate_ids_out_of_order);
-    RUN(test_lone_surrogates);
-    RUN(test_utf8);
+    TEST_MAIN_BEGIN(argc, argv);
+    RUN(v8_heapsnapshot_loads_nodes_edges_and_roots);
+    RUN(v8_reader_follows_meta_field_order_not_fixed_offsets);
+    RUN(gzip_and_zstd_v8_snapshots_load_like_plain_ones);
+    RUN(bad_v8_snapshot_is_an_error_naming_file_and_byte);
+    RUN(every_truncated_v8_snapshot_is_an_error_with_a_byte_offset);
+    RUN(v8_snapshot_with_flipped_bytes_loads_or_fails_cleanly);
+    RUN(v8_sniffing_accepts_heapsnapshots_and_declines_other_formats);
+    RUN(unknown_v8_keys_are_skipped_however_deeply_nested);
+    RUN(duplicate_v8_ids_are_found_in_any_order);
+    RUN(lone_surrogates_become_valid_utf8);
+    RUN(invalid_utf8_in_v8_strings_is_an_error_naming_line_and_byte);
     TEST_MAIN_END();
 }
