@@ -1,8 +1,13 @@
-"""No leak: the same shape as queue_leak.py, but the consumer keeps up.
+"""No leak: the same shape as queue_leak.py, but the queue is bounded.
 
 Four producers put (seq, time, Job) tuples on a module-level queue.Queue and a
-consumer drains it; the program also keeps a fixed working set of --working Job
-objects in `working` (replaced, never grown). Successive snapshots have about the same
+consumer drains it. The queue holds at most BACKLOG_MAX items: when the consumer
+falls behind (on a loaded machine it gets less of the CPU than four producers do)
+the producers wait at put(), which is back-pressure, the usual cure for
+queue_leak.py. So the backlog is bounded whatever the machine's load, and a diff
+never sees it grow by the 100 objects that count as growth (docs/diff.md); an
+unbounded queue here made a test fail on a busy machine. The program also keeps
+a fixed working set of --working Job objects in `working` (replaced, never grown). Successive snapshots have about the same
 number of every type, so a diff of two snapshots must not report growth.
 
 Expected answer: no growing type. At exit the queue is empty (Job count ==
@@ -16,7 +21,8 @@ import queue
 import threading
 import time
 
-jobs = queue.Queue()
+BACKLOG_MAX = 50
+jobs = queue.Queue(maxsize=BACKLOG_MAX)
 stop = threading.Event()
 working = []
 
@@ -31,7 +37,10 @@ def producer(k):
     n = 0
     while not stop.is_set():
         for _ in range(20):
-            jobs.put((n, time.time(), Job(n)))
+            try:
+                jobs.put((n, time.time(), Job(n)), timeout=0.05)
+            except queue.Full:
+                break  # check stop again: the consumer may have ended
             n += 1
         time.sleep(0.01)
 
