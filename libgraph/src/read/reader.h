@@ -65,7 +65,13 @@ typedef struct rg_chunks {
     int eof;           /* the input has no more bytes */
 } rg_chunks;
 
-/* A buffer of `cap` bytes that may grow to `max`. Returns RG_OK or RG_ENOMEM. */
+/* Bytes the buffer has beyond its capacity, which a reader may overwrite
+ * with a sentinel (a byte that ends every token) while it scans, so that
+ * its inner loops need no bounds check. */
+#define RG_CHUNK_SLACK 16
+
+/* A buffer of `cap` bytes (plus the slack) that may grow to `max`. Returns
+ * RG_OK or RG_ENOMEM. */
 RG_INTERNAL int rg_chunks_open(rg_chunks *c, rg_input *in, size_t cap, size_t max);
 /* Drop buf[0, used), keep buf[used, len) and read more. Returns 1 when
  * bytes were added, 0 at the end of the input, or a negative error code

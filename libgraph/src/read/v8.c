@@ -42,12 +42,13 @@ typedef struct fast {
     v8_reader *r;
     rg_chunks c;
     enum state st;
-    enum ctx arr;   /* C_NODES, C_EDGES or C_STRINGS while in one */
+    enum ctx arr;   /* C_NODES, C_EDGES, C_STRINGS while in one; C_SKIP in one no one reads */
     feed f;
     int eof;
 } fast;
 
-static int is_ws(unsigned char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
+static const unsigned char ws_table[256] = {[' '] = 1, ['\n'] = 1, ['\r'] = 1, ['\t'] = 1};
+static inline int is_ws(unsigned char c) { return ws_table[c]; }
 
 static int syntax(fast *s, size_t at, const char *what)
 {
@@ -209,6 +210,58 @@ static int elem_number(fast *s, size_t *pos, size_t lim)
     return RG_OK;
 }
 
+/* Whole records of plain integers ("1,2,3" with any whitespace), straight
+ * into the arrays: the bulk of every snapshot. It stops, leaving *pos at
+ * the start of a record, at the end of the array (the "]" is left for the
+ * state machine), at the end of the buffer, and at anything not plain,
+ * which elem_number then takes one value at a time. */
+static int records(fast *s, size_t *pos, size_t lim)
+{
+    v8_reader *r = s->r;
+    const unsigned char *b = s->c.buf;
+    int nodes = s->arr == C_NODES;
+    uint32_t nf = nodes ? r->nfc : r->efc;
+    uint64_t v[MAX_FIELDS];
+    size_t i = *pos;
+    while (r->field == 0) {
+        size_t j = i;
+        /* buf[lim] is a NUL sentinel (run), which ends every loop below */
+        for (uint32_t f = 0; f < nf; f++) {
+            while (is_ws(b[j]))
+                j++;
+            size_t start = j;
+            uint64_t x = 0;
+            unsigned d;
+            while ((d = (unsigned)b[j] - '0') < 10) {
+                x = x * 10 + d;
+                j++;
+            }
+            size_t n = j - start;
+            if (n == 0 || n > 19 || (n > 1 && b[start] == '0'))
+                goto out;
+            while (is_ws(b[j]))
+                j++;
+            if (j >= lim)
+                goto out;
+            v[f] = x;
+            if (b[j] == ',')
+                j++;
+            else if (b[j] != ']' || f + 1 < nf)
+                goto out;
+        }
+        if (!(nodes ? rg_v8_node_record(r, v) : rg_v8_edge_record(r, v)))
+            return failed_at(s, j);
+        i = j;
+        if (b[j - 1] != ',') {
+            s->st = S_ARR_NEXT;
+            break;
+        }
+    }
+out:
+    *pos = i;
+    return RG_OK;
+}
+
 static int elem_string(fast *s, size_t *pos, size_t lim)
 {
     const unsigned char *b = s->c.buf;
@@ -228,6 +281,36 @@ static int elem_string(fast *s, size_t *pos, size_t lim)
     return RG_OK;
 }
 
+/* An element of an array no one reads ("locations", "samples", ...; the
+ * callbacks only skip them): a plain integer is passed over here; anything
+ * else hands the rest of the array to yajl, which sees it from "[" on,
+ * as if the integers before had not been there (they cannot change what it
+ * decides). */
+static int elem_skipped(fast *s, size_t *pos, size_t lim)
+{
+    const unsigned char *b = s->c.buf;
+    size_t i = *pos, start = i;
+    while (i < lim && (unsigned)(b[i] - '0') < 10)
+        i++;
+    if (i == lim)
+        return NEED_MORE;
+    size_t n = i - start;
+    if (n > 0 && (n == 1 || b[start] != '0') && (is_ws(b[i]) || b[i] == ',' || b[i] == ']')) {
+        *pos = i;
+        s->st = S_ARR_NEXT;
+        return RG_OK;
+    }
+    if (b[start] == ']')
+        return syntax(s, start, "expected a value");
+    int rc = feed_start(s, start, S_AFTER_VALUE);
+    if (rc)
+        return rc;
+    s->f.started = 1;
+    s->f.depth = 1;
+    yajl_status st = yajl_parse(s->f.h, (const unsigned char *)"[", 1);
+    return st == yajl_status_ok ? RG_OK : yajl_failed(s, st, start);
+}
+
 /* Advance through buf[*pos, lim) until it needs bytes beyond lim. */
 static int run(fast *s, size_t *pos, size_t lim)
 {
@@ -235,6 +318,11 @@ static int run(fast *s, size_t *pos, size_t lim)
     const unsigned char *b = s->c.buf;
     size_t i = *pos;
     int rc = RG_OK;
+    /* a sentinel after the last byte to look at (the chunk loop leaves
+     * room for it), put back on the way out: the byte there may be the
+     * start of a UTF-8 sequence still being read */
+    unsigned char saved = s->c.buf[lim];
+    s->c.buf[lim] = 0;
     while (rc == RG_OK) {
         if (s->st == S_FEED) {
             rc = feed_step(s, &i, lim);
@@ -311,6 +399,10 @@ static int run(fast *s, size_t *pos, size_t lim)
                 }
                 s->arr = rg_v8_cur(r);
                 s->st = S_ARR_FIRST;
+            } else if (c == '[' && r->key == K_SKIP && r->depth == 1) {
+                i++;
+                s->arr = C_SKIP;
+                s->st = S_ARR_FIRST;
             } else {
                 rc = feed_start(s, i, S_AFTER_VALUE);
             }
@@ -319,7 +411,7 @@ static int run(fast *s, size_t *pos, size_t lim)
         case S_ARR_NEXT:
             if (c == ']') {
                 i++;
-                if (!rg_v8_close_container(r))
+                if (s->arr != C_SKIP && !rg_v8_close_container(r))
                     rc = failed_at(s, i);
                 s->st = S_AFTER_VALUE;
             } else if (s->st == S_ARR_FIRST) {
@@ -332,7 +424,12 @@ static int run(fast *s, size_t *pos, size_t lim)
             }
             break;
         case S_ELEM:
-            rc = s->arr == C_STRINGS ? elem_string(s, &i, lim) : elem_number(s, &i, lim);
+            if (s->arr == C_STRINGS || s->arr == C_SKIP) {
+                rc = s->arr == C_STRINGS ? elem_string(s, &i, lim) : elem_skipped(s, &i, lim);
+                break;
+            }
+            if ((rc = records(s, &i, lim)) == RG_OK && s->st == S_ELEM)
+                rc = elem_number(s, &i, lim);
             break;
         case S_AFTER_VALUE:
             if (c == ',') {
@@ -354,6 +451,7 @@ static int run(fast *s, size_t *pos, size_t lim)
             break;
         }
     }
+    s->c.buf[lim] = saved;
     *pos = i;
     return rc;
 }

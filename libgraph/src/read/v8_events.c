@@ -295,6 +295,56 @@ int rg_v8_node_value(v8_reader *r, uint64_t v)
     return 1;
 }
 
+/* A whole node of plain values at once: the same checks as nfc calls of
+ * rg_v8_node_value, without the per-value dispatch. Anything unusual (an
+ * array to grow, a value a check refuses, an id out of order) takes the
+ * per-value path, which says exactly what is wrong. */
+int rg_v8_node_record(v8_reader *r, const uint64_t *v)
+{
+    uint32_t i = r->n_nodes;
+    if (r->field != 0 || i >= r->node_cap || i >= MAX_NODES || r->unsorted)
+        goto slow;
+    uint8_t detached = 0;
+    uint64_t id = 0;
+    for (uint32_t f = 0; f < r->nfc; f++) {
+        uint64_t x = v[f];
+        switch (r->node_role[f]) {
+        case NF_TYPE:
+            if (x >= r->n_node_kinds)
+                goto slow;
+            r->n_kind[i] = (uint8_t)x;
+            break;
+        case NF_NAME:
+            if (x >= UINT32_MAX)
+                goto slow;
+            r->n_name[i] = (uint32_t)x;
+            break;
+        case NF_ID: id = x; break;
+        case NF_SELF_SIZE: r->n_size[i] = x; break;
+        case NF_EDGE_COUNT:
+            if (x > MAX_EDGES)
+                goto slow;
+            r->n_ecount[i] = (uint32_t)x;
+            break;
+        case NF_DETACHEDNESS: detached = x > 2 ? 0 : (uint8_t)x; break;
+        default: break;
+        }
+    }
+    if (i > 0 && id <= r->n_id[i - 1])
+        goto slow;
+    r->n_id[i] = id;
+    r->n_detached[i] = detached;
+    r->sorted_end = i + 1;
+    r->edges_expected += r->n_ecount[i];
+    r->n_nodes++;
+    return 1;
+slow:
+    for (uint32_t f = 0; f < r->nfc; f++)
+        if (!rg_v8_node_value(r, v[f]))
+            return 0;
+    return 1;
+}
+
 static int end_nodes(v8_reader *r)
 {
     if (r->field != 0)
@@ -349,6 +399,45 @@ int rg_v8_edge_value(v8_reader *r, uint64_t v)
         return 1;
     r->field = 0;
     r->n_edges++;
+    return 1;
+}
+
+/* A whole edge at once, as rg_v8_node_record is a whole node. */
+int rg_v8_edge_record(v8_reader *r, const uint64_t *v)
+{
+    uint64_t i = r->n_edges;
+    if (r->field != 0 || i >= r->edges_expected || i >= r->edge_cap)
+        goto slow;
+    for (uint32_t f = 0; f < r->efc; f++) {
+        uint64_t x = v[f];
+        switch (r->edge_role[f]) {
+        case EF_TYPE:
+            if (x >= r->n_edge_kinds)
+                goto slow;
+            r->e_kind[i] = (uint8_t)x;
+            break;
+        case EF_NAME:
+            if (x >= UINT32_MAX)
+                goto slow;
+            r->e_name[i] = (uint32_t)x;
+            break;
+        case EF_TO: {
+            /* node indices fit 32 bits: a 32-bit division where it can */
+            uint64_t q = x < UINT32_MAX ? (uint32_t)x / r->nfc : x / r->nfc;
+            if (q * r->nfc != x || q >= r->n_nodes)
+                goto slow;
+            r->e_to[i] = (uint32_t)q;
+            break;
+        }
+        default: break;
+        }
+    }
+    r->n_edges++;
+    return 1;
+slow:
+    for (uint32_t f = 0; f < r->efc; f++)
+        if (!rg_v8_edge_value(r, v[f]))
+            return 0;
     return 1;
 }
 

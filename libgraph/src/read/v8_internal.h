@@ -112,6 +112,10 @@ RG_INTERNAL int rg_v8_open_container(v8_reader *r, int is_map);
 RG_INTERNAL int rg_v8_close_container(v8_reader *r);
 RG_INTERNAL int rg_v8_node_value(v8_reader *r, uint64_t v);
 RG_INTERNAL int rg_v8_edge_value(v8_reader *r, uint64_t v);
+/* A whole node (nfc values) or edge (efc values) at once, as that many
+ * calls of the two above would store it. */
+RG_INTERNAL int rg_v8_node_record(v8_reader *r, const uint64_t *v);
+RG_INTERNAL int rg_v8_edge_record(v8_reader *r, const uint64_t *v);
 RG_INTERNAL int rg_v8_add_string(v8_reader *r, const unsigned char *s, size_t len);
 RG_INTERNAL const char *rg_v8_ctx_label(enum ctx c);
 static inline enum ctx rg_v8_cur(const v8_reader *r) { return r->ctx[r->depth]; }
