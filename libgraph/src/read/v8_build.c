@@ -122,7 +122,7 @@ static int add_node(build *bd, uint32_t n, uint64_t first_edge)
         return rg_last_error_code();
     for (uint64_t e = first_edge; e < first_edge + r->n_ecount[n]; e++) {
         enum edge_kind ek = (enum edge_kind)r->edge_kind_of[r->e_kind[e]];
-        uint64_t target = r->n_id[r->e_to[e]];
+        uint64_t target = r->e_to[e]; /* a node index: rg_builder_set_node_targets */
         rg_edge_kind kind;
         uint32_t label = 0;
         switch (ek) {
@@ -262,14 +262,13 @@ int rg_v8_build_graph(void *reader)
     header_from_file_name(r->name, &h);
     if ((rc = rg_builder_set_header(r->b, &h)) || (rc = rg_builder_reserve(r->b, r->n_nodes, r->n_edges)))
         return rc;
+    /* ids were checked unique as they were read (v8_events.c), and each
+     * edge already knows its target's index */
+    rg_builder_set_node_targets(r->b, 1);
     build bd;
     rc = init_build(&bd, r);
     uint64_t first = 0;
     for (uint32_t n = 0; rc == RG_OK && n < r->n_nodes; n++) {
-        /* the builder indexes each id in a hash table: a cache miss per
-         * node unless its slot is fetched a few nodes ahead */
-        if (n + 16 < r->n_nodes)
-            rg_builder_prefetch_id(r->b, r->n_id[n + 16]);
         rc = add_node(&bd, n, first);
         first += r->n_ecount[n];
     }
