@@ -8,7 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
+#include <unistd.h>
 
 static const char *str_at(const v8_reader *r, uint32_t i) { return r->arena + r->s_off[i]; }
 
@@ -248,6 +250,38 @@ static void header_from_file_name(const char *path, rg_header_desc *h)
     h->seq = seq;
 }
 
+/* Give the pages of arr[0, done) (elements of `size` bytes) back to the
+ * system: the graph is built node by node, in order, so the parsed arrays
+ * are dead behind it, and without this the parsed copy and the builder's
+ * copy would both be resident at the end (the peak of the whole load).
+ * Only whole pages inside the block are dropped; MADV_DONTNEED leaves the
+ * mapping in place, so free() later is unaffected. */
+static void release_prefix(void *arr, size_t size, uint64_t done)
+{
+    static long page;
+    if (!page)
+        page = sysconf(_SC_PAGESIZE);
+    if (!arr || page <= 0)
+        return;
+    uintptr_t lo = ((uintptr_t)arr + (uintptr_t)page - 1) & ~((uintptr_t)page - 1);
+    uintptr_t hi = ((uintptr_t)arr + (uintptr_t)(done * size)) & ~((uintptr_t)page - 1);
+    if (hi > lo)
+        madvise((void *)lo, hi - lo, MADV_DONTNEED);
+}
+
+static void release_behind(v8_reader *r, uint32_t nodes, uint64_t edges)
+{
+    release_prefix(r->n_kind, sizeof *r->n_kind, nodes);
+    release_prefix(r->n_name, sizeof *r->n_name, nodes);
+    release_prefix(r->n_id, sizeof *r->n_id, nodes);
+    release_prefix(r->n_size, sizeof *r->n_size, nodes);
+    release_prefix(r->n_ecount, sizeof *r->n_ecount, nodes);
+    release_prefix(r->n_detached, sizeof *r->n_detached, nodes);
+    release_prefix(r->e_kind, sizeof *r->e_kind, edges);
+    release_prefix(r->e_name, sizeof *r->e_name, edges);
+    release_prefix(r->e_to, sizeof *r->e_to, edges);
+}
+
 int rg_v8_build_graph(void *reader)
 {
     v8_reader *r = reader;
@@ -271,6 +305,8 @@ int rg_v8_build_graph(void *reader)
     for (uint32_t n = 0; rc == RG_OK && n < r->n_nodes; n++) {
         rc = add_node(&bd, n, first);
         first += r->n_ecount[n];
+        if ((n & 0xFFFF) == 0xFFFF)
+            release_behind(r, n + 1, first);
     }
     free(bd.sid_of);
     return rc;
