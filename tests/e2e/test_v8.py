@@ -253,5 +253,20 @@ class V8SnapshotTest(unittest.TestCase):
                 self.assertNotIn("to_node", p.stderr)
                 self.assertNotIn("Sanitizer", p.stderr)
 
+    def test_fast_reader_equals_reference(self):
+        """The snapshots node really writes load to the same graph through the
+        fast reader and the yajl reference (test_v8 --compare)."""
+        tool = os.path.join(rgtest.BUILD, "tests", "test_v8")
+        if not os.path.exists(tool):
+            self.skipTest("tests/test_v8 is not built")
+        gz = os.path.join(self.tmp, "compare.heapsnapshot.gz")
+        with open(self.snap2, "rb") as src, gzip.open(gz, "wb") as dst:
+            shutil.copyfileobj(src, dst)
+        p = subprocess.run([tool, "--compare", self.snap1, self.snap2, gz], capture_output=True, text=True,
+                           timeout=600)
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        self.assertEqual(p.stdout.count("same "), 3, p.stdout)
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -7,7 +7,9 @@
 #include "fixture.h"
 #include "base/internal.h"
 #include "refgraph.h"
+#include "../fuzz/v8_differential.h"
 
+#include <dirent.h>
 #include <stdlib.h>
 #include <zlib.h>
 #include <zstd.h>
@@ -426,8 +428,144 @@ static void invalid_utf8_in_v8_strings_is_an_error_naming_line_and_byte(void)
     }
 }
 
+/* ------------------------------------------ the fast reader vs the reference */
+
+static int differ_file(const char *path, int why)
+{
+    size_t len;
+    char *text = slurp(path, &len);
+    if (!text) {
+        fprintf(stderr, "%s: cannot read\n", path);
+        return 1;
+    }
+    int d = v8_differ(text, len, path, why) != NULL;
+    free(text);
+    return d;
+}
+
+/* Every fixture, good or bad, gives the same graph or the same error code. */
+static void fast_v8_reader_equals_the_yajl_reference_on_every_fixture(void)
+{
+    DIR *dir = opendir(V8_DATA);
+    CHECK(dir != NULL);
+    if (!dir)
+        return;
+    int files = 0, differ = 0;
+    struct dirent *e;
+    while ((e = readdir(dir)) != NULL) {
+        size_t n = strlen(e->d_name);
+        if (n < 13 || strcmp(e->d_name + n - 13, ".heapsnapshot") != 0)
+            continue;
+        char path[512];
+        snprintf(path, sizeof path, V8_DATA "%s", e->d_name);
+        files++;
+        differ += differ_file(path, 1);
+    }
+    closedir(dir);
+    CHECK(files >= 19);
+    CHECK_EQ_U64(differ, 0);
+}
+
+/* Every prefix and a byte-flip sweep of the tiny snapshot, and of a copy
+ * laid out as DevTools writes it (one node per line, spaces after commas). */
+static void fast_v8_reader_equals_the_yajl_reference_on_every_cut_and_byte_flip(void)
+{
+    size_t len;
+    char *text = slurp(V8_DATA "tiny.heapsnapshot", &len);
+    CHECK(text != NULL);
+    if (!text)
+        return;
+    int differ = 0;
+    for (size_t n = 0; n <= len; n++)
+        differ += v8_differ(text, n, "cut.heapsnapshot", 1) != NULL;
+    static const char repl[] = {'9', '-', '"', ']', '[', '{', '}', ',', ':', 'x', '\\', ' ', '.', 'e', '0', '\0', '\n'};
+    for (size_t i = 0; i < len; i++)
+        for (size_t k = 0; k < sizeof repl; k++) {
+            char saved = text[i];
+            text[i] = repl[k];
+            differ += v8_differ(text, len, "flip.heapsnapshot", 1) != NULL;
+            text[i] = saved;
+        }
+    CHECK_EQ_U64(differ, 0);
+    free(text);
+}
+
+/* The values the fast paths hand to yajl, each in a node array, an edge
+ * array, the strings and the keys, must come out as the reference reads them. */
+static void fast_v8_reader_equals_the_yajl_reference_on_odd_json_values(void)
+{
+    static const char head[] =
+        "{\"snapshot\":{\"meta\":{\"node_fields\":[\"type\",\"name\",\"id\",\"self_size\",\"edge_count\"],"
+        "\"node_types\":[[\"object\",\"synthetic\"],\"string\",\"number\",\"number\",\"number\"],"
+        "\"edge_fields\":[\"type\",\"name_or_index\",\"to_node\"],"
+        "\"edge_types\":[[\"property\",\"element\"],\"string_or_number\",\"node\"]},\"node_count\":2},";
+    static const char *const bodies[] = {
+        "\"nodes\":[1,0,1,0,1,0,1,3,16,0],\"edges\":[0,2,5],\"strings\":[\"\",\"Thing\",\"x\"]}",
+        "\"nodes\" : [ 1 , 0 , 1 , 0 , 1 ,\n0,1,3,16,0 ] ,\"edges\":[0,2,5]\n,\"strings\":[\"\",\"Th\\u0069ng\",\"x\\n\\ud800\"]}\n\n",
+        "\"nodes\":[1,0,1,0,1,0,1,3,16.0,0],\"edges\":[0,2,5],\"strings\":[\"\",\"Thing\",\"x\"]}",
+        "\"nodes\":[1,0,1,0,1,0,1,3,1e1,0],\"edges\":[0,2,5],\"strings\":[\"\",\"Thing\",\"x\"]}",
+        "\"nodes\":[1,0,1,0,1,0,1,3,-0,0],\"edges\":[0,2,5],\"strings\":[\"\",\"Thing\",\"x\"]}",
+        "\"nodes\":[1,0,1,0,1,0,1,03,16,0],\"edges\":[0,2,5],\"strings\":[\"\",\"Thing\",\"x\"]}",
+        "\"nodes\":[1,0,1,0,1,0,1,3,16,0,],\"edges\":[0,2,5],\"strings\":[\"\",\"Thing\",\"x\"]}",
+        "\"nodes\":[1,0,1,0,1,0,1,3,16,0],\"edges\":[0,2,\"5\"],\"strings\":[\"\",\"Thing\",\"x\"]}",
+        "\"nodes\":[1,0,1,0,1,0,1,3,16,0],\"edges\":[0,2,null],\"strings\":[\"\",\"Thing\",\"x\"]}",
+        "\"nodes\":[1,0,1,0,1,0,1,3,16,0],\"edges\":[0,2,[5]],\"strings\":[\"\",\"Thing\",\"x\"]}",
+        "\"nodes\":[1,0,1,0,1,0,1,3,99999999999999999999,0],\"edges\":[0,2,5],\"strings\":[\"\",\"T\",\"x\"]}",
+        "\"nodes\":[1,0,1,0,1,0,1,3,16,0],\"edges\":[0,2,5],\"strings\":[\"\",\"Thing\",7]}",
+        "\"nodes\":[1,0,1,0,1,0,1,3,16,0],\"edges\":[0,2,5],\"strings\":[\"\",\"Th\tng\",\"x\"]}",
+        "\"nodes\":[1,0,1,0,1,0,1,3,16,0],\"edges\":[0,2,5],\"strings\":[\"\",\"Th\\qng\",\"x\"]}",
+        "\"nodes\":[1,0,1,0,1,0,1,3,16,0],\"edges\":[0,2,5],\"strings\":[\"\",\"Thing\",\"x\"]}x",
+        "\"nodes\":[1,0,1,0,1,0,1,3,16,0],\"edges\":[0,2,5],\"strings\":[\"\",\"Thing\",\"x\"],}",
+        "\"no\\u0064es\":[1,0,1,0,1,0,1,3,16,0],\"edges\":[0,2,5],\"strings\":[\"\",\"Thing\",\"x\"]}",
+        "\"nodes\":[1,0,1,0,1,0,1,3,16,0],\"edges\":[0,2,5],\"x\":\"a\\\"]}\",\"strings\":[\"\",\"Thing\",\"x\"]}",
+        "\"nodes\":[1,0,1,0,1,0,1,3,16,0],\"edges\":[0,2,5],\"x\":tru,\"strings\":[\"\",\"Thing\",\"x\"]}",
+        "\"nodes\":[1,0,1,0,1,0,1,3,16,0] \"edges\":[0,2,5],\"strings\":[\"\",\"Thing\",\"x\"]}",
+        "\"nodes\":[1,0,1,0,1,0,1,3,16,0],\"edges\":[0,2,5],\"strings\":[\"\",\"Thing\",\"x\"]",
+        "\"nodes\":[1,0,1,0,1,0,1,3,16,0],\"edges\":[0,2,5],\"strings\":[\"\",\"Thing\",\"x",
+        "\"nodes\":[1,0,1,0,1,0,1,3,16",
+        "\"nodes\":[]",
+        "\"nodes\":5",
+        "\"strings\":[],\"nodes\":[1,0,1,0,1,0,1,3,16,0],\"edges\":[0,2,5]}",
+    };
+    int differ = 0;
+    for (size_t i = 0; i < sizeof bodies / sizeof bodies[0]; i++) {
+        char text[2048];
+        int n = snprintf(text, sizeof text, "%s%s", head, bodies[i]);
+        char name[64];
+        snprintf(name, sizeof name, "odd%zu.heapsnapshot", i);
+        differ += v8_differ(text, (size_t)n, name, 1) != NULL;
+    }
+    static const char *const whole[] = {"", "   ", "5", "\"x\"", "[1]", "{}", "{\"snapshot\":{}}", "{\"a\":1}{",
+                                        "null", "{\"snapshot\":5}", "{\"snapshot\":{\"meta\":{\"node_fields\":tr"};
+    for (size_t i = 0; i < sizeof whole / sizeof whole[0]; i++)
+        differ += v8_differ(whole[i], strlen(whole[i]), "whole.heapsnapshot", 1) != NULL;
+    CHECK_EQ_U64(differ, 0);
+    /* and the plain one really loads */
+    char text[2048];
+    int n = snprintf(text, sizeof text, "%s%s", head, bodies[1]);
+    rg_snapshot *s = NULL;
+    CHECK(rg_snapshot_open_memory(text, (size_t)n, "spaced.heapsnapshot", NULL, &s) == RG_OK);
+    if (s)
+        CHECK_EQ_U64(rg_node_count(s), 2);
+    rg_snapshot_free(s);
+}
+
+/* test_v8 --compare FILE...: the e2e tests check the snapshots node writes. */
+static int compare_files(int argc, char **argv)
+{
+    int differ = 0;
+    for (int i = 2; i < argc; i++) {
+        int d = differ_file(argv[i], 1);
+        printf("%s %s\n", d ? "DIFFERENT" : "same", argv[i]);
+        differ += d;
+    }
+    return differ ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
+    if (argc > 1 && strcmp(argv[1], "--compare") == 0)
+        return compare_files(argc, argv);
     TEST_MAIN_BEGIN(argc, argv);
     RUN(v8_heapsnapshot_loads_nodes_edges_and_roots);
     RUN(v8_reader_follows_meta_field_order_not_fixed_offsets);
@@ -440,5 +578,8 @@ int main(int argc, char **argv)
     RUN(duplicate_v8_ids_are_found_in_any_order);
     RUN(lone_surrogates_become_valid_utf8);
     RUN(invalid_utf8_in_v8_strings_is_an_error_naming_line_and_byte);
+    RUN(fast_v8_reader_equals_the_yajl_reference_on_every_fixture);
+    RUN(fast_v8_reader_equals_the_yajl_reference_on_every_cut_and_byte_flip);
+    RUN(fast_v8_reader_equals_the_yajl_reference_on_odd_json_values);
     TEST_MAIN_END();
 }

@@ -303,6 +303,11 @@ RG_INTERNAL unsigned rg_builder_threads(const rg_builder *b);
  * reference the tests and the fuzzer compare the scanner against. */
 RG_INTERNAL void rg_builder_set_plain_parser(rg_builder *b, int on);
 RG_INTERNAL int rg_builder_plain_parser(const rg_builder *b);
+/* The reader vouches that object ids are unique (it checked them) and
+ * names each reference's target by its node index (the order objects were
+ * added) instead of its id: the builder then indexes the ids once at the
+ * end and resolves no reference through the id map (the V8 reader). */
+RG_INTERNAL void rg_builder_set_node_targets(rg_builder *b, int on);
 /* Longest input line seen by the reader (recorded in the index cache). */
 RG_INTERNAL void rg_builder_set_longest_line(rg_builder *b, uint64_t bytes);
 RG_INTERNAL uint64_t rg_builder_longest_line(const rg_builder *b);

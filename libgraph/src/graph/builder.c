@@ -22,6 +22,7 @@ struct rg_builder {
     uint64_t cur_line;
     unsigned threads;
     int plain_parser;
+    int node_targets;        /* rg_builder_set_node_targets */
     uint64_t longest_line;
 
     /* Edges in record order; targets stay ids until finish(). */
@@ -114,6 +115,7 @@ void rg_builder_set_line(rg_builder *b, uint64_t line) { b->cur_line = line; }
 void rg_builder_set_threads(rg_builder *b, unsigned threads) { b->threads = threads; }
 void rg_builder_set_plain_parser(rg_builder *b, int on) { b->plain_parser = on; }
 int rg_builder_plain_parser(const rg_builder *b) { return b->plain_parser; }
+void rg_builder_set_node_targets(rg_builder *b, int on) { b->node_targets = on; }
 void rg_builder_set_longest_line(rg_builder *b, uint64_t bytes) { b->longest_line = bytes; }
 uint64_t rg_builder_longest_line(const rg_builder *b) { return b->longest_line; }
 
@@ -299,8 +301,8 @@ static int store_object(rg_builder *b, const rg_object_fast *o)
     if (type_for_sid(b, o->type_sid, &type))
         return RG_ENOMEM;
     s->node_id[n] = o->id;
-    rg_node existing;
-    if (rg_idmap_insert(&s->ids, s->node_id, n, &existing))
+    rg_node existing = RG_NODE_NONE;
+    if (!b->node_targets && rg_idmap_insert(&s->ids, s->node_id, n, &existing))
         return RG_ENOMEM;
     if (existing != RG_NODE_NONE) {
         if (b->cur_line)
@@ -448,12 +450,17 @@ typedef struct resolve_job {
     uint32_t *out;
     size_t n;
     uint64_t dangling;
+    int node_targets;
 } resolve_job;
 
 static void *resolve_range(void *arg)
 {
     resolve_job *j = arg;
-    rg_idmap_lookup_many(&j->s->ids, j->s->node_id, j->keys, j->out, j->n);
+    if (j->node_targets)
+        for (size_t i = 0; i < j->n; i++)
+            j->out[i] = j->keys[i] < j->s->n_nodes ? (uint32_t)j->keys[i] : RG_NODE_NONE;
+    else
+        rg_idmap_lookup_many(&j->s->ids, j->s->node_id, j->keys, j->out, j->n);
     uint64_t d = 0;
     for (size_t i = 0; i < j->n; i++)
         d += j->out[i] == RG_NODE_NONE;
@@ -476,7 +483,7 @@ static void resolve_all(rg_builder *b, uint64_t *dangling)
     size_t per = (size_t)(b->n_edges / t);
     for (unsigned i = 0; i < t; i++) {
         size_t lo = per * i, hi = i + 1 == t ? (size_t)b->n_edges : per * (i + 1);
-        jobs[i] = (resolve_job){s, b->edge_dst_id + lo, s->fwd_dst + lo, hi - lo, 0};
+        jobs[i] = (resolve_job){s, b->edge_dst_id + lo, s->fwd_dst + lo, hi - lo, 0, b->node_targets};
     }
     pthread_t th;
     int started = t > 1 && pthread_create(&th, NULL, resolve_range, &jobs[0]) == 0;
@@ -601,6 +608,26 @@ static int build_roots(rg_builder *b)
 
 static const char *or_empty(const char *s) { return s ? s : ""; }
 
+/* The id map of a reader that vouched for unique ids: every id goes in
+ * without a compare (rg_idmap_insert reads the id of each occupied slot it
+ * probes, a cache miss apiece), the slots fetched a few nodes ahead. */
+static int index_unique_ids(rg_snapshot *s)
+{
+    rg_idmap *m = &s->ids;
+    if (rg_idmap_reserve(m, s->node_id, (uint64_t)m->used + s->n_nodes))
+        return RG_ENOMEM;
+    for (uint32_t n = 0; n < s->n_nodes; n++) {
+        if (n + 16 < s->n_nodes)
+            rg_idmap_prefetch(m, s->node_id[n + 16]);
+        uint64_t i = rg_idmap_hash(m, s->node_id[n]) & m->mask;
+        while (m->slots[i])
+            i = (i + 1) & m->mask;
+        m->slots[i] = n + 1;
+    }
+    m->used += s->n_nodes;
+    return RG_OK;
+}
+
 int rg_builder_finish(rg_builder *b, rg_snapshot **out)
 {
     if (!b)
@@ -611,7 +638,8 @@ int rg_builder_finish(rg_builder *b, rg_snapshot **out)
     }
     rg_snapshot *s = b->s;
     int rc;
-    if (grow_nodes(b, (size_t)s->n_nodes + 1) || (rc = build_forward(b)) || (rc = build_reverse(s)) ||
+    if ((b->node_targets && index_unique_ids(s)) || grow_nodes(b, (size_t)s->n_nodes + 1) ||
+        (rc = build_forward(b)) || (rc = build_reverse(s)) ||
         (rc = build_roots(b))) {
         rg_builder_free(b);
         return rg_last_error_code() ? rg_last_error_code() : RG_ENOMEM;

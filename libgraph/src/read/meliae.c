@@ -10,7 +10,7 @@
  * collapse_instance_dicts), so its attributes become labelled edges. Keys'
  * values may be dumped after the dict, so every record is kept until the end
  * and the graph is built in one pass then. docs/formats.md has the mapping. */
-#include "base/internal.h"
+#include "read/reader.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,9 +45,7 @@ static const char *const never_collapse[] = {
 typedef struct meliae_reader {
     rg_builder *b;
     const char *name;
-    char err[512];
-    int failed;
-    int err_code;
+    rg_read_error err;
 
     uint64_t line;
     int depth;
@@ -86,23 +84,14 @@ typedef struct meliae_reader {
 static int fail(meliae_reader *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static int fail(meliae_reader *r, const char *fmt, ...)
 {
-    if (!r->failed) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(r->err, sizeof r->err, fmt, ap);
-        va_end(ap);
-        r->failed = 1;
-        r->err_code = RG_EFORMAT;
-    }
+    va_list ap;
+    va_start(ap, fmt);
+    rg_read_verrorf(&r->err, RG_EFORMAT, fmt, ap);
+    va_end(ap);
     return 0;
 }
 
-static int oom(meliae_reader *r)
-{
-    fail(r, "out of memory (%s)", rg_last_error());
-    r->err_code = RG_ENOMEM;
-    return 0;
-}
+static int oom(meliae_reader *r) { return rg_read_oom(&r->err); }
 
 static const char *field_label(enum field f)
 {
@@ -631,18 +620,9 @@ static int build_graph(meliae_reader *r)
 
 static int report(meliae_reader *r, yajl_handle h, yajl_status st, uint64_t offset)
 {
-    if (st == yajl_status_error && !r->failed) {
-        unsigned char *msg = yajl_get_error(h, 0, NULL, 0);
-        const char *m = (const char *)msg;
-        const char *nl = strchr(m, '\n');
-        int len = nl ? (int)(nl - m) : (int)strlen(m);
-        rg_fail(RG_EFORMAT, "%s:%llu: byte %llu: invalid JSON: %.*s", r->name, (unsigned long long)r->line,
-                (unsigned long long)offset, len, m);
-        yajl_free_error(h, msg);
-        return RG_EFORMAT;
-    }
-    return rg_fail(r->err_code ? r->err_code : RG_EFORMAT, "%s:%llu: byte %llu: %s", r->name,
-                   (unsigned long long)r->line, (unsigned long long)offset, r->err);
+    if (st == yajl_status_error && !r->err.failed)
+        return rg_read_yajl_error(h, r->name, r->line, offset, NULL);
+    return rg_read_error_report(&r->err, r->name, r->line, offset);
 }
 
 static int is_space(unsigned char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
@@ -662,11 +642,10 @@ static int parse_line(meliae_reader *r, yajl_handle h, const unsigned char *p, s
     if (p[len - 1] == ',')
         len--;
     r->records_on_line = 0;
-    size_t tail, bad = rg_utf8_check(p + a, len - a, last ? &tail : NULL);
-    if (bad < len - a)
-        return rg_fail(RG_EFORMAT, "%s:%llu: byte %llu: invalid UTF-8: byte 0x%02X does not start a valid "
-                       "sequence (overlong form, surrogate, above U+10FFFF or stray byte)", r->name,
-                       (unsigned long long)r->line, (unsigned long long)(start + a + bad), p[a + bad]);
+    size_t tail;
+    int rc = rg_read_check_utf8(p + a, len - a, r->name, r->line, start + a, last ? &tail : NULL);
+    if (rc)
+        return rc;
     yajl_status st = yajl_parse(h, p + a, len - a);
     if (st != yajl_status_ok)
         return report(r, h, st, start + a + yajl_get_bytes_consumed(h));
@@ -676,8 +655,7 @@ static int parse_line(meliae_reader *r, yajl_handle h, const unsigned char *p, s
     if (!last && (st = yajl_parse(h, (const unsigned char *)"\n", 1)) != yajl_status_ok)
         return report(r, h, st, start + len);
     if (r->depth != 0 || r->records_on_line != 1)
-        return rg_fail(RG_EFORMAT, "%s:%llu: byte %llu: %s", r->name, (unsigned long long)r->line,
-                       (unsigned long long)(start + len),
+        return rg_read_fail_at(RG_EFORMAT, r->name, r->line, start + len, "%s",
                        r->depth == 0 ? "expected a JSON object"
                        : last      ? "truncated record (the file ends in the middle of it)"
                                    : "record does not end on its line");
@@ -713,6 +691,8 @@ static int init_reader(meliae_reader *r)
     return RG_OK;
 }
 
+static int build_graph_cb(void *reader) { return build_graph(reader); }
+
 int rg_read_meliae(rg_input *in, rg_builder *b, uint64_t max_line)
 {
     meliae_reader *r = rg_xcalloc(1, sizeof *r);
@@ -722,93 +702,84 @@ int rg_read_meliae(rg_input *in, rg_builder *b, uint64_t max_line)
     r->name = rg_input_name(in);
     r->line = 1;
     yajl_handle h = yajl_alloc(&callbacks, NULL, r);
-    unsigned char *buf = malloc(CHUNK);
-    unsigned char *carry = NULL;
-    size_t carry_len = 0, carry_cap = 0;
-    int rc = RG_OK;
-    if (!h || !buf || init_reader(r)) {
+    rg_chunks c;
+    /* a line is carried whole to the next chunk until its newline: the
+     * buffer may grow past the line limit, which is checked below first */
+    int rc = rg_chunks_open(&c, in, CHUNK, max_line < SIZE_MAX - 2 * CHUNK ? (size_t)max_line + 2 * CHUNK : SIZE_MAX);
+    if (rc)
+        goto done;
+    if (!h || init_reader(r)) {
         rc = rg_fail(RG_ENOMEM, "%s: out of memory", r->name);
         goto done;
     }
     yajl_config(h, yajl_allow_multiple_values, 1);
 
-    uint64_t offset = 0, line_start = 0;
+    size_t used = 0, scanned = 0;  /* bytes of the current line already looked at */
     for (;;) {
-        int64_t n = rg_input_read(in, buf, CHUNK);
-        if (n < 0) {
-            rc = rg_last_error_code();
-            rg_error_prefix("line %llu", (unsigned long long)r->line);
+        int got = rg_chunks_next(&c, used);
+        if (got < 0) {
+            rc = got;
             goto done;
         }
-        if (n == 0)
+        scanned = scanned > used ? scanned - used : 0;
+        used = 0;
+        if (got == 0)
             break;
         size_t pos = 0;
-        while (pos < (size_t)n) {
-            unsigned char *nl = memchr(buf + pos, '\n', (size_t)n - pos);
-            size_t end = nl ? (size_t)(nl - buf) : (size_t)n;
-            if (offset + end - line_start > max_line) {
-                rc = rg_fail(RG_ELIMIT, "%s:%llu: byte %llu: line is longer than the limit of %llu bytes",
-                             r->name, (unsigned long long)r->line, (unsigned long long)line_start,
-                             (unsigned long long)max_line);
+        while (pos < c.len) {
+            unsigned char *nl = memchr(c.buf + scanned, '\n', c.len - scanned);
+            size_t end = nl ? (size_t)(nl - c.buf) : c.len;
+            uint64_t line_start = c.offset + pos;
+            if (end - pos > max_line) {
+                rc = rg_read_fail_at(RG_ELIMIT, r->name, r->line, line_start,
+                                     "line is longer than the limit of %llu bytes", (unsigned long long)max_line);
                 goto done;
             }
-            if (!nl || carry_len) {
-                if (rg_grow((void **)&carry, &carry_cap, carry_len + (end - pos), 1)) {
-                    rc = rg_fail(RG_ENOMEM, "%s: out of memory", r->name);
-                    goto done;
-                }
-                memcpy(carry + carry_len, buf + pos, end - pos);
-                /* look at the new bytes and the run that may lead into them */
-                size_t from = carry_len > RG_MAX_BLANK_RUN ? carry_len - RG_MAX_BLANK_RUN : 0;
-                carry_len += end - pos;
-                size_t blank = carry_len > RG_MAX_BLANK_RUN
-                                   ? from + rg_blank_run_over((const char *)carry + from, carry_len - from,
+            if (!nl || scanned > pos) {
+                /* a line that spans chunks is held in memory: look at its
+                 * new bytes and the run that may lead into them */
+                size_t from = scanned > pos + RG_MAX_BLANK_RUN ? scanned - RG_MAX_BLANK_RUN : pos;
+                size_t blank = end - pos > RG_MAX_BLANK_RUN
+                                   ? from + rg_blank_run_over((const char *)c.buf + from, end - from,
                                                               RG_MAX_BLANK_RUN)
-                                   : carry_len;
-                if (blank < carry_len) {
-                    rc = rg_fail(RG_ELIMIT, "%s:%llu: byte %llu: more than %u bytes of whitespace in a row: "
-                                 "refused (no writer pads a line so)", r->name, (unsigned long long)r->line,
-                                 (unsigned long long)(line_start + blank), RG_MAX_BLANK_RUN);
+                                   : end;
+                if (blank < end) {
+                    rc = rg_read_fail_at(RG_ELIMIT, r->name, r->line, c.offset + blank,
+                                         "more than %u bytes of whitespace in a row: refused (no writer pads a "
+                                         "line so)", RG_MAX_BLANK_RUN);
                     goto done;
                 }
             }
-            if (!nl)
+            if (!nl) {
+                scanned = c.len;
                 break;
-            rc = carry_len ? parse_line(r, h, carry, carry_len, line_start, 0)
-                           : parse_line(r, h, buf + pos, end - pos, line_start, 0);
-            if (rc)
+            }
+            if ((rc = parse_line(r, h, c.buf + pos, end - pos, line_start, 0)))
                 goto done;
-            carry_len = 0;
             r->line++;
-            line_start = offset + end + 1;
             pos = end + 1;
+            scanned = pos;
         }
-        offset += (uint64_t)n;
+        used = pos;
     }
-    if (carry_len && (rc = parse_line(r, h, carry, carry_len, line_start, 1)))
+    if (c.len && (rc = parse_line(r, h, c.buf, c.len, c.offset, 1)))
         goto done;
+    uint64_t offset = c.offset + c.len;
     if (yajl_complete_parse(h) != yajl_status_ok || r->depth != 0) {
-        rc = rg_fail(RG_EFORMAT, "%s:%llu: byte %llu: truncated record (the file ends mid-line)", r->name,
-                     (unsigned long long)r->line, (unsigned long long)offset);
+        rc = rg_read_fail_at(RG_EFORMAT, r->name, r->line, offset, "truncated record (the file ends mid-line)");
         goto done;
     }
     if (r->n == 0) {
-        rc = rg_fail(RG_EFORMAT, "%s:%llu: byte %llu: no meliae records", r->name,
-                     (unsigned long long)r->line, (unsigned long long)offset);
+        rc = rg_read_fail_at(RG_EFORMAT, r->name, r->line, offset, "no meliae records");
         goto done;
     }
     yajl_free(h);
     h = NULL;
-    free(buf);
-    buf = NULL;
-    rc = build_graph(r);
-    if (rc)
-        rg_error_prefix("%s", r->name);
+    rc = rg_read_end(&c, r->name, build_graph_cb, r);
 done:
     if (h)
         yajl_free(h);
-    free(buf);
-    free(carry);
+    rg_chunks_close(&c);
     free_reader(r);
     free(r);
     return rc;
