@@ -97,7 +97,7 @@ try:
     import _refgraph_accel
 except ImportError:
     _refgraph_accel = None
-if getattr(_refgraph_accel, "API", None) != 2:
+if getattr(_refgraph_accel, "API", None) != 3:
     _refgraph_accel = None
 
 
@@ -676,6 +676,7 @@ _is_tracked = gc.is_tracked
 _referents = gc.get_referents
 _untracked = itertools.filterfalse
 _islice = itertools.islice
+_consume = collections.deque(maxlen=0).extend  # runs an iterator to its end at C speed
 
 # Exact types: id(type) -> method. (Keyed by id: hashing a type could run a metaclass's
 # __hash__.) Exact str and int are written by the untracked-object pass in drain(); the
@@ -1614,45 +1615,41 @@ class _Walker:
     # --- the loops --------------------------------------------------------------------
 
     def drain(self):
-        """Write every object waiting in pend, and what they reach in turn."""
+        """Write every object waiting in pend, and what they reach in turn. Each batch
+        is the objects pend holds, in the order they were first pushed, less those
+        already written (seen)."""
+        W = self.W
+        if W:
+            # The C loop does all of the loop below, holding for each record the
+            # references its locals (nobj, nedge, x, t, n) would hold, so every "rc"
+            # comes out the same; seen is a table of pointers there.
+            nobj_nedge = W.drain(self.keep)
+            self.counts[0] += nobj_nedge[0]
+            self.counts[1] += nobj_nedge[1]
+            return
         pend = self.pend
         seen = self.seen
         seen_update = seen.update
         keep_app = self.keep.append
         counts = self.counts
         nobj = 0
-        W = self.W
-        if W:
-            # The C loop holds, for each record, the references this method's locals
-            # (x, t, n, nedge) would hold, so every "rc" comes out the same.
-            W.begin()
-            while pend:
-                byid = dict(zip(map(id, pend), pend))
-                pend.clear()
-                new = byid.keys() - seen
-                seen_update(new)
-                batch = list(map(byid.__getitem__, new))
-                byid = new = None
-                W.run(batch)
-                nobj += len(batch)
-                keep_app(batch)
-                batch = None
-            counts[0] += nobj
-            counts[1] += W.end()
-            return
         app = self.app
         adjget = self.adjget
         hget = self.hget
         make = self.make
         nedge = 0
         while pend:
-            # Deduplicate at C speed: by id, then against everything already written.
+            # Deduplicate at C speed: by id (a dict keeps each id at its first place),
+            # then against everything already written.
             byid = dict(zip(map(id, pend), pend))
             pend.clear()
-            new = byid.keys() - seen
-            seen_update(new)
-            batch = list(map(byid.__getitem__, new))
-            byid = new = None
+            old = seen.intersection(byid)
+            if old:
+                _consume(map(byid.__delitem__, old))
+            del old  # (not "= None": a local holding None would add to None's "rc")
+            seen_update(byid)
+            batch = list(byid.values())
+            del byid
             # Each x is now held by batch, the loop variable and getrefcount's
             # argument (rc - 3), or additionally a handler's parameter (rc - 4).
             for x in batch:
