@@ -707,6 +707,7 @@ _MEMBER_FMT = '[%d,"internal","member"]'.__mod__
 _INTERNAL_FMT = '[%d,"internal"]'.__mod__
 _FUNC_ATTRS = ("__code__", "__globals__", "__builtins__", "__defaults__", "__kwdefaults__",
                "__closure__", "__doc__", "__name__", "__qualname__", "__module__")
+_TUPLE_SIZES = [_getsizeof((None,) * n) for n in range(33)]
 _FL_GC = ',"flags":["gc"]'
 _FL_GC_GARBAGE = ',"flags":["gc","garbage"]'
 
@@ -937,6 +938,8 @@ class _Walker:
         """Exact tuple and list: items as [i] edges; long ones are written in pieces.
         (h_tuple and h_list; the C accelerator writes the short ones itself.)"""
         filtered = tname == "list"  # a list may hold the dumper's objects (see below)
+        # An exact tuple's size follows from its length (a list's from its capacity).
+        sizes = _TUPLE_SIZES if tname == "tuple" else None
         app = self.app
         adjget = self.adjget
         own = self.own
@@ -965,8 +968,9 @@ class _Walker:
                 refs = _IDX_TMPL[n] % ids if n <= 32 else ",".join(map(_INDEX_FMT, zip(ids, range(n))))
             ids = None  # before the rc: an empty one is the shared () that may be o
             pend_ext(_untracked(_is_tracked, o))
-            app(f'{{"rec":"object","id":{id(o)},"type":"{tname}","size":{_getsizeof(o)},"len":{n},'
-                f'"rc":{_getrefcount(o) - 4 - adjget(id(o), 0)}{fl},"refs":[{refs}]}}\n')
+            oi = id(o)
+            app(f'{{"rec":"object","id":{oi},"type":"{tname}","size":{sizes[n] if sizes else _getsizeof(o)},'
+                f'"len":{n},"rc":{_getrefcount(o) - 4 - adjget(oi, 0)}{fl},"refs":[{refs}]}}\n')
             return ne
         return h
 
@@ -1314,8 +1318,9 @@ class _Walker:
                         size = sz[0]
                     else:
                         size = size_of(o)
-                    app(f'{{"rec":"object","id":{id(o)},"type":{tn},"size":{size},'
-                        f'"rc":{_getrefcount(o) - 4 - adjget(id(o), 0)}{fl},"refs":[{refs}]}}\n')
+                    oi = id(o)
+                    app(f'{{"rec":"object","id":{oi},"type":{tn},"size":{size},'
+                        f'"rc":{_getrefcount(o) - 4 - adjget(oi, 0)}{fl},"refs":[{refs}]}}\n')
                     return n1
                 return slow(o, fl, R)
             if fixed_size and self.W:
@@ -1654,23 +1659,28 @@ class _Walker:
             # argument (rc - 3), or additionally a handler's parameter (rc - 4).
             for x in batch:
                 t = type(x)
+                # xi: one id() call per record (an address: never a small int).
                 if t is int:
+                    xi = id(x)
                     if -0xFFFFFFFFFFFFFFFF <= x <= 0xFFFFFFFFFFFFFFFF:
-                        app(f'{{"rec":"object","id":{id(x)},"type":"int","size":{_getsizeof(x)},'
-                            f'"rc":{_getrefcount(x) - 3 - adjget(id(x), 0)},"repr":"{x}"}}\n')
+                        app(f'{{"rec":"object","id":{xi},"type":"int","size":{_getsizeof(x)},'
+                            f'"rc":{_getrefcount(x) - 3 - adjget(xi, 0)},"repr":"{x}"}}\n')
                     else:
-                        app(f'{{"rec":"object","id":{id(x)},"type":"int","size":{_getsizeof(x)},'
-                            f'"rc":{_getrefcount(x) - 3 - adjget(id(x), 0)},"repr":{_jstr(_atom_repr(x))}}}\n')
+                        app(f'{{"rec":"object","id":{xi},"type":"int","size":{_getsizeof(x)},'
+                            f'"rc":{_getrefcount(x) - 3 - adjget(xi, 0)},"repr":{_jstr(_atom_repr(x))}}}\n')
+                elif t is float:
+                    # An exact float formats as its repr.
+                    xi = id(x)
+                    app(f'{{"rec":"object","id":{xi},"type":"float","size":24,'
+                        f'"rc":{_getrefcount(x) - 3 - adjget(xi, 0)},"repr":"{x}"}}\n')
                 elif t is str:
                     n = len(x)
                     r = str.__repr__(x if n <= _REPR_MAX else x[:_REPR_MAX])
                     if len(r) > _REPR_MAX:
                         r = r[: _REPR_MAX - 3] + "..."
-                    app(f'{{"rec":"object","id":{id(x)},"type":"str","size":{_getsizeof(x)},"len":{n},'
-                        f'"rc":{_getrefcount(x) - 3 - adjget(id(x), 0)},"repr":{_jstr(r)}}}\n')
-                elif t is float:
-                    app(f'{{"rec":"object","id":{id(x)},"type":"float","size":24,'
-                        f'"rc":{_getrefcount(x) - 3 - adjget(id(x), 0)},"repr":"{float.__repr__(x)}"}}\n')
+                    xi = id(x)
+                    app(f'{{"rec":"object","id":{xi},"type":"str","size":{_getsizeof(x)},"len":{n},'
+                        f'"rc":{_getrefcount(x) - 3 - adjget(xi, 0)},"repr":{_jstr(r)}}}\n')
                 else:
                     # Untracked objects carry no "gc" flag.
                     nedge += (hget(id(t)) or make(t))(x, "")
