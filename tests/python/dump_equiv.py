@@ -302,12 +302,13 @@ def same_walk(tmp, heap, build, accel, args):
     return ok
 
 
-def whole_dump(tmp, heap, build, old_dir, pure):
+def whole_dump(tmp, heap, build, old_dir, pure, old_accel=None):
     def run(moddir, tag, rounds):
         path = os.path.join(tmp, "%s-%s.jsonl" % (tag, "pure" if pure else "accel"))
         env = env_for(build, pure, tmp)
         if moddir:  # the old dumper, under its real name, first on the path
-            env["PYTHONPATH"] = moddir + os.pathsep + env["PYTHONPATH"]
+            env["PYTHONPATH"] = os.pathsep.join(
+                ([old_accel] if old_accel else []) + [moddir, env["PYTHONPATH"]])
         p = subprocess.run([sys.executable, "-c", DUMP, "1500", path, "refgraph_dump", heap],
                            env=env, capture_output=True, text=True, timeout=600)
         if p.returncode != 0:
@@ -335,6 +336,9 @@ def main():
     ap.add_argument("--build", default=os.environ.get("REFGRAPH_BUILD")
                     or os.path.join(SRC, "build"))
     ap.add_argument("--skip-whole", action="store_true")
+    ap.add_argument("--old-accel", help="directory holding the _refgraph_accel built from the "
+                    "old dumper's commit, when its API differs (without it, and in the same "
+                    "walk always, the old dumper runs pure Python beside a newer module)")
     ap.add_argument("--sort", action="store_true",
                     help="compare old and new walks by id, all fields but rc (for an old "
                          "dumper that wrote each batch of untracked objects in another order, "
@@ -357,7 +361,7 @@ def main():
             ok &= same_walk(tmp, heap, a.build, accel, a)
         if not a.skip_whole:
             for pure in ([True, False] if accel_built else [True]):
-                ok &= whole_dump(tmp, heap, a.build, old_dir, pure)
+                ok &= whole_dump(tmp, heap, a.build, old_dir, pure, a.old_accel)
         print("dump_equiv: %s" % ("SAME" if ok else "DIFFERENT"))
         return 0 if ok else 1
     finally:
