@@ -712,6 +712,24 @@ _FL_GC = ',"flags":["gc"]'
 _FL_GC_GARBAGE = ',"flags":["gc","garbage"]'
 
 
+def _copy_items(base_iter, o):
+    """tuple(base_iter(o)): the items of a subclass of a builtin container, through the
+    builtin's iterator (never a Python __iter__). The interpreter may switch threads
+    between making the iterator and reading it; a deque or set changed meanwhile makes
+    the iterator raise, and the copy is taken again. (An exact container is copied by
+    tuple(o), one C call that no thread interrupts.)"""
+    for _ in range(100):
+        try:
+            return tuple(base_iter(o))
+        except RuntimeError:
+            pass
+    return ()
+
+
+def _copier(base_iter):
+    return lambda o: _copy_items(base_iter, o)
+
+
 def _pairs_of(flat):
     """(key, value) pairs from a flat [k0, v0, k1, v1, ...] list, made one chunk at a
     time by the caller's islice."""
@@ -977,9 +995,9 @@ class _Walker:
     def for_seq(self, t, base):
         """deque, and subclasses of tuple, list and deque: items as [i] edges, then a
         subclass's attributes (rest_edges)."""
-        base_iter = base.__iter__
         tn = _jstr(_type_name(t))
         exact = t is tuple or t is list or t is _deque
+        copy = tuple if exact else _copier(base.__iter__)
         sub_heap = not exact and _type_flags(t) & _HEAPTYPE
         app = self.app
         adjget = self.adjget
@@ -994,8 +1012,8 @@ class _Walker:
                 return long_record(
                     f'{{"rec":"object","id":{id(o)},"type":{tn},"size":{size_of(o)},"len":{len(o)},'
                     f'"rc":{_getrefcount(o) - 4 - adjget(id(o), 0)}{fl},"refs":[',
-                    iter(tuple(base_iter(o))), seq_chunk)
-            items = tuple(base_iter(o))  # one C call: a copy no other thread changes
+                    iter(copy(o)), seq_chunk)
+            items = copy(o)  # a copy no other thread changes
             n = len(items)
             refs = (_IDX_TMPL[n] % tuple(map(id, items)) if n <= 32 else
                     ",".join(map(_INDEX_FMT, zip(map(id, items), range(n)))))
@@ -1078,6 +1096,7 @@ class _Walker:
         """set, frozenset and their subclasses: a member edge per item."""
         tn = _jstr(_type_name(t))
         exact = t is base
+        copy = tuple if exact else _copier(base.__iter__)
         app = self.app
         adjget = self.adjget
         size_of = self.size_of
@@ -1092,14 +1111,14 @@ class _Walker:
                 return self.long_record(
                     '{"rec":"object","id":%d,"type":%s,"size":%d,"len":%d,"rc":%d%s,"refs":['
                     % (id(o), tn, size_of(o), len(o), _getrefcount(o) - 4 - adjget(id(o), 0), fl),
-                    iter(tuple(base.__iter__(o))), member_chunk)
-            members = tuple(base.__iter__(o))  # one C call: a copy no thread changes
+                    iter(copy(o)), member_chunk)
+            members = copy(o)  # a copy no thread changes
             parts = list(map(_MEMBER_FMT, map(id, members)))
             pend_ext(_untracked(_is_tracked, members))
             members = None
             n = len(parts)
             if not exact:
-                parts.extend(self.rest_edges(o, set(map(id, tuple(base.__iter__(o)))),
+                parts.extend(self.rest_edges(o, set(map(id, copy(o))),
                                              _type_flags(t) & _HEAPTYPE))
             app('{"rec":"object","id":%d,"type":%s,"size":%d,"len":%d,"rc":%d%s,"refs":[%s]}\n'
                 % (id(o), tn, size_of(o), n, _getrefcount(o) - 4 - adjget(id(o), 0), fl, ",".join(parts)))
