@@ -26,7 +26,6 @@ Two checks, each on the pure path and on the C accelerator path (when built):
 Exit status 0 when everything matches.
 """
 import argparse
-import collections
 import glob
 import json
 import os
