@@ -18,8 +18,15 @@ With the C accelerator built (tools/python/_refgraph_accel.c, in BUILD/python), 
 paths are timed in the same run, alternating: "accel" imports it, "pure" sets
 REFGRAPH_DUMP_PURE=1. --pure-only / --accel-only restrict the runs.
 
+--against OLD.py also times another refgraph_dump.py (e.g. the previous commit's, from
+`git show main:tools/python/refgraph_dump.py > /tmp/old.py`) in the same run,
+alternating with this one on each path, and prints the new/old ratios;
+--against-accel DIR holds the _refgraph_accel*.so built from that commit's
+_refgraph_accel.c, when its API differs.
+
 Run:  python3 bench/dump_bench.py [--jobs N] [--repeat R] [--gz] [--objgraph]
                                   [--build DIR] [--pure-only | --accel-only]
+                                  [--against OLD.py [--against-accel DIR]] [--no-memory]
 Figures and notes: docs/performance.md, section "Python dumper".
 """
 import argparse
@@ -67,12 +74,13 @@ print(json.dumps(info))
 '''
 
 
-def run_child(jobs, path, mode, accel_dir=None):
+def run_child(jobs, path, mode, accel_dir=None, tools=TOOLS):
     """One dump in a fresh child: with the accelerator importable from accel_dir, or,
-    when accel_dir is None, on the pure-Python path (REFGRAPH_DUMP_PURE=1)."""
+    when accel_dir is None, on the pure-Python path (REFGRAPH_DUMP_PURE=1). tools: the
+    directory the dumper is imported from (another one for --against)."""
     env = dict(os.environ)
     env.pop("REFGRAPH_DUMP_PURE", None)
-    dirs = TOOLS
+    dirs = tools
     if accel_dir is None:
         env["REFGRAPH_DUMP_PURE"] = "1"
     else:
@@ -131,6 +139,10 @@ def main():
     p.add_argument("--objgraph", action="store_true", help="also time objgraph on the seed")
     p.add_argument("--build", default=os.environ.get("REFGRAPH_BUILD") or os.path.join(SRC, "build"),
                    help="build directory holding python/_refgraph_accel*.so (default: build)")
+    p.add_argument("--against", help="another refgraph_dump.py to time alternately")
+    p.add_argument("--against-accel", help="directory holding the _refgraph_accel that "
+                   "--against's dumper needs (default: the same as this one's)")
+    p.add_argument("--no-memory", action="store_true", help="skip the tracemalloc runs")
     g = p.add_mutually_exclusive_group()
     g.add_argument("--pure-only", action="store_true", help="time only the pure-Python path")
     g.add_argument("--accel-only", action="store_true", help="time only the C accelerator")
@@ -138,8 +150,16 @@ def main():
     accel = None if a.pure_only else accel_dir_of(a.build)
     if a.accel_only and accel is None:
         raise SystemExit("dump_bench: no _refgraph_accel in %s/python" % a.build)
-    modes = ([] if a.accel_only else [None]) + ([accel] if accel else [])
+    paths = ([] if a.accel_only else [None]) + ([accel] if accel else [])
     tmp = tempfile.mkdtemp(prefix="rgbench-")
+    # A mode: (label, accel dir or None, directory the dumper is imported from).
+    modes = [("accel" if m else "pure", m, TOOLS) for m in paths]
+    if a.against:
+        old_dir = os.path.join(tmp, "old")
+        os.mkdir(old_dir)
+        shutil.copy(a.against, os.path.join(old_dir, "refgraph_dump.py"))
+        modes = [x for m in modes for x in (
+            m, ("old " + m[0], (a.against_accel or m[1]) if m[1] else None, old_dir))]
     try:
         print("python      %s" % sys.version.split()[0])
         print("jobs        %d" % a.jobs)
@@ -149,18 +169,27 @@ def main():
         runs = {m: [] for m in modes}
         for i in range(a.repeat):
             for m in modes:
-                runs[m].append(run_child(a.jobs, os.path.join(tmp, "s%d.jsonl" % i), "time", m))
+                runs[m].append(run_child(a.jobs, os.path.join(tmp, "s%d.jsonl" % i), "time",
+                                         m[1], m[2]))
         bests = {}
         for m in modes:
-            mem = run_child(a.jobs, os.path.join(tmp, "m.jsonl"), "memory", m)
-            bests[m] = report("accel" if m else "pure", runs[m], mem, a.repeat)
-        if len(modes) == 2:
-            bp, ba = bests[None], bests[accel]
+            mem = (None if a.no_memory else
+                   run_child(a.jobs, os.path.join(tmp, "m.jsonl"), "memory", m[1], m[2]))
+            bests[m] = report(m[0], runs[m], mem, a.repeat)
+        byname = {m[0]: bests[m] for m in modes}
+        if "pure" in byname and "accel" in byname:
+            bp, ba = byname["pure"], byname["accel"]
             print("speed-up    %.2fx CPU, %.2fx wall (pure / accel, best runs)"
                   % (bp["walk_cpu_seconds"] / ba["walk_cpu_seconds"],
                      bp["walk_seconds"] / ba["walk_seconds"]))
+        for name in ("pure", "accel"):
+            if name in byname and "old " + name in byname:
+                bn, bo = byname[name], byname["old " + name]
+                print("new/old     %s: %.3f CPU, %.3f wall (best runs; < 1 is faster)"
+                      % (name, bn["walk_cpu_seconds"] / bo["walk_cpu_seconds"],
+                         bn["walk_seconds"] / bo["walk_seconds"]))
         if a.gz:
-            gz = run_child(a.jobs, os.path.join(tmp, "g.jsonl.gz"), "time", modes[-1])
+            gz = run_child(a.jobs, os.path.join(tmp, "g.jsonl.gz"), "time", modes[-1][1])
             print("gz          %.2f s total, walk %.2f s, %.1f MB"
                   % (gz["seconds"], gz["walk_seconds"], gz["file_bytes"] / 1e6))
         if a.objgraph:

@@ -1,8 +1,8 @@
 /* _refgraph_accel: optional C speed-up for tools/python/refgraph_dump.py.
  *
  * The dumper's walker stays in Python; this module only replaces its two inner loops
- * (over one chunk of a gc generation list, and over one de-duplicated batch of
- * untracked objects) and writes, at C speed, the records whose text the profile showed
+ * (over one chunk of a gc generation list, and drain(): de-duplicating the untracked
+ * objects waiting to be written, in a table of pointers, and writing them) and writes, at C speed, the records whose text the profile showed
  * to dominate: untracked int/str/float, exact tuples/lists of up to 32 items, and
  * instances of classes whose attributes are inline (h_instance_t's fast case).
  * Every other object goes to the Python handler the walker would have called, with the
@@ -295,6 +295,62 @@ static int ptrmap_build(ptrmap *m, PyObject *src)
     return 0;
 }
 
+/* The ids of the untracked objects written so far (and of the dumper's own): drain()'s
+ * "seen", kept here so that de-duplicating a batch creates no Python int per item.
+ * Open addressing over pointers, grown at half full; 0 = empty. */
+typedef struct {
+    uintptr_t *keys;
+    size_t mask;  /* capacity - 1 */
+    size_t used;
+} ptrset;
+
+static void ptrset_free(ptrset *s)
+{
+    PyMem_Free(s->keys);
+    s->keys = NULL;
+    s->mask = 0;
+    s->used = 0;
+}
+
+static void ptrset_put(uintptr_t *keys, size_t mask, uintptr_t k)
+{
+    size_t i = ptr_slot(k, mask);
+    while (keys[i] != 0)
+        i = (i + 1) & mask;
+    keys[i] = k;
+}
+
+/* 1 if p was added, 0 if it was there, -1 (MemoryError) on failure. */
+static int ptrset_add(ptrset *s, const void *p)
+{
+    uintptr_t k = (uintptr_t)p;
+    if ((s->used + 1) * 2 > s->mask + 1 || s->keys == NULL) {
+        size_t cap = s->keys ? (s->mask + 1) * 2 : 1024;
+        uintptr_t *keys = PyMem_Calloc(cap, sizeof *keys);
+        if (keys == NULL) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        if (s->keys != NULL) {
+            for (size_t i = 0; i <= s->mask; i++)
+                if (s->keys[i] != 0)
+                    ptrset_put(keys, cap - 1, s->keys[i]);
+        }
+        PyMem_Free(s->keys);
+        s->keys = keys;
+        s->mask = cap - 1;
+    }
+    for (size_t i = ptr_slot(k, s->mask);; i = (i + 1) & s->mask) {
+        if (s->keys[i] == k)
+            return 0;
+        if (s->keys[i] == 0) {
+            s->keys[i] = k;
+            s->used++;
+            return 1;
+        }
+    }
+}
+
 /* ---- records ----------------------------------------------------------------- */
 
 static int head(textbuf *b, PyObject *o, const char *type_json, long long size)
@@ -560,12 +616,15 @@ typedef struct {
     PyObject *lst;      /* generation list being walked by chunk() */
     Py_ssize_t pos;
     /* drain()'s locals while a drain is under way (NULL = unbound). */
+    PyObject *d_nobj;   /* nobj: objects written by this drain() so far */
     PyObject *d_nedge;  /* nedge: running edge count */
     PyObject *d_n;      /* n: length of the last str written */
     PyObject *d_t;      /* t: type of the current item */
     plainspec *last_plain;  /* spec of the handler last looked up, or NULL */
     ptrmap skip;        /* the dumper's own objects: chunk() skips them */
     ptrmap adj;         /* references the dumper's objects hold: not in "rc" */
+    ptrset seen;        /* drain()'s seen: untracked objects written, and the dumper's */
+    int seen_ready;
     Py_ssize_t skipped; /* objects chunk() skipped since the last skipped() */
     textbuf out;
 } Walker;
@@ -580,6 +639,7 @@ static void walker_clear(Walker *w)
     Py_CLEAR(w->h_list);
     Py_CLEAR(w->plain);
     Py_CLEAR(w->lst);
+    Py_CLEAR(w->d_nobj);
     Py_CLEAR(w->d_nedge);
     Py_CLEAR(w->d_n);
     Py_CLEAR(w->d_t);
@@ -591,6 +651,7 @@ static void walker_dealloc(PyObject *self)
     walker_clear(w);
     ptrmap_free(&w->skip);
     ptrmap_free(&w->adj);
+    ptrset_free(&w->seen);
     PyMem_Free(w->out.p);
     Py_TYPE(self)->tp_free(self);
 }
@@ -691,6 +752,8 @@ static int walker_init(PyObject *self, PyObject *args, PyObject *kw)
         return -1;
     }
     walker_clear(w);
+    ptrset_free(&w->seen);
+    w->seen_ready = 0;
     if (ptrmap_build(&w->skip, skip) < 0 || ptrmap_build(&w->adj, adj) < 0)
         return -1;
     w->skipped = 0;
@@ -762,25 +825,9 @@ static PyObject *walker_chunk(PyObject *self, PyObject *fl)
     return PyLong_FromSsize_t(nedge);
 }
 
-static PyObject *walker_begin(PyObject *self, PyObject *unused)
+/* The body of drain()'s `for x in batch` loop. */
+static int run_batch(Walker *w, PyObject *batch)
 {
-    Walker *w = (Walker *)self;
-    Py_CLEAR(w->d_n);
-    Py_CLEAR(w->d_t);
-    Py_XSETREF(w->d_nedge, PyLong_FromLong(0));  /* nedge = 0 */
-    if (w->d_nedge == NULL)
-        return NULL;
-    Py_RETURN_NONE;
-}
-
-/* run(batch): drain()'s `for x in batch` body. */
-static PyObject *walker_run(PyObject *self, PyObject *batch)
-{
-    Walker *w = (Walker *)self;
-    if (!PyList_CheckExact(batch) || w->d_nedge == NULL) {
-        PyErr_SetString(PyExc_TypeError, "run() needs a list, after begin()");
-        return NULL;
-    }
     PyTypeObject *last_t = NULL;
     PyObject *last_h = NULL;
     for (Py_ssize_t i = 0; i < PyList_GET_SIZE(batch); i++) {
@@ -794,7 +841,7 @@ static PyObject *walker_run(PyObject *self, PyObject *batch)
         } else if (t == &PyUnicode_Type) {
             PyObject *n = PyLong_FromSsize_t(PyUnicode_GET_LENGTH(x));  /* n = len(x) */
             if (n == NULL)
-                return NULL;
+                return -1;
             Py_XSETREF(w->d_n, n);
             r = rec_str(&w->out, x, &w->adj);
         } else if (t == &PyFloat_Type) {
@@ -803,36 +850,93 @@ static PyObject *walker_run(PyObject *self, PyObject *batch)
             /* Untracked objects carry no "gc" flag. */
             Py_ssize_t ne = one(w, x, empty_str, "", 0, &last_t, &last_h);
             if (ne < 0)
-                return NULL;
+                return -1;
             r = 0;
             /* nedge += ne.  Adding 0 leaves a small int the same object, and a large
              * one is never in the snapshot, so only a change needs a new object. */
             if (ne) {
                 PyObject *sum = PyLong_FromSsize_t(PyLong_AsSsize_t(w->d_nedge) + ne);
                 if (sum == NULL)
-                    return NULL;
+                    return -1;
                 Py_SETREF(w->d_nedge, sum);
             }
         }
         if (r < 0)
-            return NULL;
+            return -1;
         if (w->out.len >= FLUSH_AT && tb_flush(&w->out, w->buf) < 0)
-            return NULL;
+            return -1;
     }
-    if (tb_flush(&w->out, w->buf) < 0)
-        return NULL;
-    Py_RETURN_NONE;
+    return tb_flush(&w->out, w->buf);
 }
 
-/* end(): drain() returns: its locals go, and the edge count goes to the caller. */
-static PyObject *walker_end(PyObject *self, PyObject *unused)
+/* seen starts as the dumper's own ids (the skip table), as drain()'s set(own) does. */
+static int seen_init(Walker *w)
+{
+    if (w->seen_ready)
+        return 0;
+    for (size_t i = 0; w->skip.mask && i <= w->skip.mask; i++)
+        if (w->skip.keys[i] != 0 && ptrset_add(&w->seen, (void *)w->skip.keys[i]) < 0)
+            return -1;
+    w->seen_ready = 1;
+    return 0;
+}
+
+/* drain(keep): refgraph_dump's _Walker.drain(): while pend holds objects, take them
+ * (first occurrences, leaving out those already written), write the batch, append it
+ * to keep. Returns (objects, edges). The locals of the Python loop that can be shared
+ * objects in the snapshot are held here, at the same moments: nobj, nedge, t, n (and
+ * x: the batch list and one()'s own reference stand for the loop variable). */
+static PyObject *walker_drain(PyObject *self, PyObject *keep)
 {
     Walker *w = (Walker *)self;
-    PyObject *r = w->d_nedge ? w->d_nedge : PyLong_FromLong(0);
-    w->d_nedge = NULL;
+    if (!PyList_CheckExact(keep) || w->pend == NULL) {
+        PyErr_SetString(PyExc_TypeError, "drain() needs a list, on an open walker");
+        return NULL;
+    }
+    if (seen_init(w) < 0)
+        return NULL;
+    Py_XSETREF(w->d_nobj, PyLong_FromLong(0));   /* nobj = 0 */
+    Py_XSETREF(w->d_nedge, PyLong_FromLong(0));  /* nedge = 0 */
     Py_CLEAR(w->d_n);
     Py_CLEAR(w->d_t);
-    return r;
+    PyObject *ret = NULL;
+    while (PyList_GET_SIZE(w->pend) > 0) {
+        Py_ssize_t np = PyList_GET_SIZE(w->pend);
+        PyObject *batch = PyList_New(0);
+        if (batch == NULL)
+            goto done;
+        for (Py_ssize_t i = 0; i < np; i++) {
+            PyObject *o = PyList_GET_ITEM(w->pend, i);
+            int r = ptrset_add(&w->seen, o);
+            if (r < 0 || (r && PyList_Append(batch, o) < 0)) {
+                Py_DECREF(batch);
+                goto done;
+            }
+        }
+        if (PyList_SetSlice(w->pend, 0, np, NULL) < 0 || run_batch(w, batch) < 0) {
+            Py_DECREF(batch);
+            goto done;
+        }
+        /* nobj += len(batch) */
+        PyObject *sum = PyLong_FromSsize_t(PyLong_AsSsize_t(w->d_nobj) + PyList_GET_SIZE(batch));
+        if (sum == NULL) {
+            Py_DECREF(batch);
+            goto done;
+        }
+        Py_SETREF(w->d_nobj, sum);
+        int r = PyList_Append(keep, batch);
+        Py_DECREF(batch);
+        if (r < 0)
+            goto done;
+    }
+    ret = PyTuple_Pack(2, w->d_nobj, w->d_nedge);
+done:
+    /* drain() returns: its locals go. */
+    Py_CLEAR(w->d_nobj);
+    Py_CLEAR(w->d_nedge);
+    Py_CLEAR(w->d_n);
+    Py_CLEAR(w->d_t);
+    return ret;
 }
 
 /* plain(h, t, tn, labels, single_dict, sz): h is h_instance_t's fast handler for t. */
@@ -904,9 +1008,7 @@ static PyMethodDef walker_methods[] = {
     {"start", walker_start, METH_O, "start(list or None): walk this generation list"},
     {"more", walker_more, METH_NOARGS, "more(): items left in the started list"},
     {"chunk", walker_chunk, METH_O, "chunk(flags): write the next 2048 items; edges"},
-    {"begin", walker_begin, METH_NOARGS, "begin(): a drain() starts"},
-    {"run", walker_run, METH_O, "run(batch): write a batch of untracked objects"},
-    {"end", walker_end, METH_NOARGS, "end(): a drain() ends; returns its edge count"},
+    {"drain", walker_drain, METH_O, "drain(keep): write what pend holds, and what it reaches; (objects, edges)"},
     {"plain", walker_plain, METH_VARARGS, "plain(h, t, tn, labels, single_dict, sz)"},
     {"skipped", walker_skipped, METH_NOARGS, "skipped(): own objects chunk() skipped"},
     {"close", walker_close, METH_NOARGS, "close(): drop every reference"},
@@ -979,7 +1081,7 @@ PyMODINIT_FUNC PyInit__refgraph_accel(void)
     }
 #endif
     if (empty_str == NULL ||
-        PyModule_AddIntConstant(m, "API", 2) < 0 ||
+        PyModule_AddIntConstant(m, "API", 3) < 0 ||
         PyModule_AddObjectRef(m, "Walker", (PyObject *)&WalkerType) < 0) {
         Py_DECREF(m);
         return NULL;

@@ -97,7 +97,7 @@ try:
     import _refgraph_accel
 except ImportError:
     _refgraph_accel = None
-if getattr(_refgraph_accel, "API", None) != 2:
+if getattr(_refgraph_accel, "API", None) != 3:
     _refgraph_accel = None
 
 
@@ -653,49 +653,190 @@ def _collect_roots(garbage, own_objects=frozenset()):
 
 # ---------------------------------------------------------------------------
 # The walk
+#
+# _Walker writes one record per object. Which method writes an object is decided once
+# per type by _Walker.make(), from the handler table below. Two kinds of entries:
+#   h_*    handler methods, h(o, fl): append o's record to buf, return its edge count;
+#   for_*  factories, for_x(t, base): return a handler specialised for type t (the hot
+#          types get closures over the walk's state, which is faster than attributes).
+# fl is the record's "flags" text (',"flags":["gc"]', or "" for an untracked object).
+#
+# Reference counts: every handler is called with o held by exactly the list being
+# iterated, the caller's loop variable and the handler's own parameter; getrefcount
+# adds its argument: rc = getrefcount(o) - 4. A helper that computes the rc one call
+# deeper subtracts one more. Locals that could be the object itself (a dict holding
+# itself) are cleared before the rc is read. The C accelerator reproduces, for each
+# record, the references these Python frames would hold (tools/python/_refgraph_accel.c).
 
-def _walk(gens, skip, stack_frames, garbage_ids, emit, own=frozenset(), adj=None):
-    """Emit one object record per tracked object in the lists of gens and per untracked
-    object reachable from them. Returns (objects, edges). emit(list_of_lines) writes.
-    own: ids of the dumper's objects (see _own_objects), never written; the tracked ones
-    must also be in skip. adj: id -> references the dumper's objects hold on it, left
-    out of its "rc"."""
-    getrefcount = sys.getrefcount
-    getsizeof = sys.getsizeof
-    trk = gc.is_tracked
-    grefs = gc.get_referents
-    jstr = _jstr
-    seen = set(own)  # ids of the untracked objects written so far, and the dumper's
-    adjget = (adj if adj else {}).get
-    # References to the dumper's objects (sys.modules' entry, a program's `import
-    # refgraph_dump`) are left out of the records, so they never dangle; the checks
-    # cost a set test per item and are skipped when own is empty.
-    pend = []
-    pend_app = pend.append
-    keep = []  # untracked objects already written: their ids must not be reused
-    buf = []
-    app = buf.append
-    cells = []
-    cell_names = {}
-    held = {}  # id(class) -> references the handler cache holds on it (for its rc)
-    stack_ids = {id(f) for f in stack_frames}
-    hmap = {}
-    layout = _Layout311.check()
+# The builtins the walk calls, held by the module: its references are left out of every
+# "rc" (see _own_objects), and a global is as quick to load as a closure cell.
+_getrefcount = sys.getrefcount
+_getsizeof = sys.getsizeof
+_is_tracked = gc.is_tracked
+_referents = gc.get_referents
+_untracked = itertools.filterfalse
+_islice = itertools.islice
+_consume = collections.deque(maxlen=0).extend  # runs an iterator to its end at C speed
 
-    pend_ext = pend.extend
-    untracked = itertools.filterfalse
+# Exact types: id(type) -> method. (Keyed by id: hashing a type could run a metaclass's
+# __hash__.) Exact str and int are written by the untracked-object pass in drain(); the
+# entry serves callers that hand them to the walk directly.
+_EXACT_HANDLERS = {
+    id(str): "for_atom", id(int): "for_atom",
+    id(tuple): "h_tuple", id(list): "h_list",
+    id(_CellType): "h_cell_defer", id(_FunctionType): "h_function",
+    id(_MethodType): "h_method", id(_CodeType): "h_code", id(_FrameType): "h_frame",
+}
+# Then a base anywhere in the MRO, in this order of priority: classes, modules, weakrefs.
+_KIND_HANDLERS = ((type, "h_type"), (_ModuleType, "h_module"), (_WeakRef, "for_weakref"))
+# Then the first builtin base in MRO order that one of these names (atoms only for a
+# builtin type: a Python subclass of float may hold attributes).
+_BASE_HANDLERS = {
+    id(float): "for_atom", id(complex): "for_atom", id(bytes): "for_atom",
+    id(bool): "for_atom", id(_NoneType): "for_atom",
+    id(dict): "for_dict", id(tuple): "for_seq", id(list): "for_seq", id(_deque): "for_seq",
+    id(set): "for_set", id(frozenset): "for_set",
+}
+# Anything else: for_instance (a Python class) or for_generic (a builtin type).
 
-    def push(v):
-        # Untracked referents wait in pend; drain() removes duplicates batch-wise.
-        if not trk(v):
-            pend_app(v)
+# Refs text for sequence items: "[id,"index",0],[id,"index",1],..." built by C-level
+# map()s: a %-template per length up to 32, _INDEX_FMT beyond.
+_IDX_TMPL = [",".join('[%%d,"index",%d]' % k for k in range(n)) for n in range(33)]
+_INDEX_FMT = '[%d,"index",%d]'.__mod__
+_MEMBER_FMT = '[%d,"internal","member"]'.__mod__
+_INTERNAL_FMT = '[%d,"internal"]'.__mod__
+_FUNC_ATTRS = ("__code__", "__globals__", "__builtins__", "__defaults__", "__kwdefaults__",
+               "__closure__", "__doc__", "__name__", "__qualname__", "__module__")
+_TUPLE_SIZES = [_getsizeof((None,) * n) for n in range(33)]
+_FL_GC = ',"flags":["gc"]'
+_FL_GC_GARBAGE = ',"flags":["gc","garbage"]'
 
-    # Refs text for sequence items: "[id,"index",0],[id,"index",1],..." built by
-    # C-level map()s: a %-template per length up to 32, index_fmt beyond.
-    idx_tmpl = [",".join('[%%d,"index",%d]' % k for k in range(n)) for n in range(33)]
-    index_fmt = '[%d,"index",%d]'.__mod__
 
-    def long_record(head, it, fmt_chunk):
+def _copy_items(base_iter, o):
+    """tuple(base_iter(o)): the items of a subclass of a builtin container, through the
+    builtin's iterator (never a Python __iter__). The interpreter may switch threads
+    between making the iterator and reading it; a deque or set changed meanwhile makes
+    the iterator raise, and the copy is taken again. (An exact container is copied by
+    tuple(o), one C call that no thread interrupts.)"""
+    for _ in range(100):
+        try:
+            return tuple(base_iter(o))
+        except RuntimeError:
+            pass
+    return ()
+
+
+def _copier(base_iter):
+    return lambda o: _copy_items(base_iter, o)
+
+
+def _pairs_of(flat):
+    """(key, value) pairs from a flat [k0, v0, k1, v1, ...] list, made one chunk at a
+    time by the caller's islice."""
+    it = iter(flat)
+    return zip(it, it)
+
+
+class _Walker:
+    """One walk over the heap: the state shared by the handlers, and the loops.
+
+    gens: (list, needs_check) per gc generation; skip: ids never written; stack_frames:
+    the frames on the program's thread stacks (roots); garbage_ids: ids in gc.garbage;
+    emit(list_of_lines) writes; own: ids of the dumper's objects (see _own_objects),
+    never written, the tracked ones also in skip; adj: id -> references the dumper's
+    objects hold on it, left out of its "rc"."""
+
+    def __init__(self, skip, stack_frames, garbage_ids, emit, own=frozenset(), adj=None):
+        self.skip = skip
+        self.stack_frames = stack_frames
+        self.garbage_ids = garbage_ids
+        self.emit = emit
+        self.own = own
+        self.seen = set(own)  # ids of the untracked objects written so far, and the dumper's
+        self.adjget = (adj if adj else {}).get
+        # References to the dumper's objects (sys.modules' entry, a program's `import
+        # refgraph_dump`) are left out of the records, so they never dangle; the checks
+        # cost a set test per item and are skipped when own is empty.
+        self.pend = []  # untracked referents waiting for drain()
+        self.pend_app = self.pend.append
+        self.pend_ext = self.pend.extend
+        self.keep = []  # untracked objects already written: their ids must not be reused
+        self.buf = []  # record text waiting for emit()
+        self.app = self.buf.append
+        self.cells = []  # cells, written last (their names come from their functions)
+        self.cell_names = {}
+        self.held = {}  # id(class) -> references the handler cache holds on it (for its rc)
+        self.stack_ids = {id(f) for f in stack_frames}
+        self.hmap = {}  # id(type) -> handler
+        self.hget = self.hmap.get
+        self.layout = _Layout311.check()
+        self.sizers = {}
+        self.infos = {}
+        self.named_cache = {}
+        self.lru_types = set()  # functools._lru_cache_wrapper, if functools was ever imported
+        lru = getattr(sys.modules.get("functools"), "_lru_cache_wrapper", None)
+        if type(lru) is type:
+            self.lru_types.add(id(lru))
+        lru = None
+        self.gen_layout = self.layout and _Layout311.gen_check()
+        self.localsplus_names = {}  # id(code) -> names of its local slots (3.11)
+        self.counts = [0, 0]  # objects, edges written
+        self.h_tuple = self.for_small_seq("tuple")
+        self.h_list = self.for_small_seq("list")
+        # The C walker when used, else an empty list (false): never a shared singleton,
+        # whose reference count would then differ between the two paths.
+        self.W = (_refgraph_accel.Walker(self.hmap, self.make, self.buf, self.pend,
+                                         self.h_tuple, self.h_list, own, adj or {})
+                  if _use_accel() else [])
+
+    # --- dispatch -----------------------------------------------------------------
+
+    def make(self, t):
+        """Pick the handler for type t from the handler table (once per dump)."""
+        before = _getrefcount(t)
+        mro = _type_mro(t)
+        h = None
+        name = _EXACT_HANDLERS.get(id(t))
+        if name is not None:
+            h = getattr(self, name)
+            if name.startswith("for_"):
+                h = h(t, t)
+        else:
+            for base, name in _KIND_HANDLERS:
+                if any(c is base for c in mro):
+                    h = getattr(self, name)
+                    if name.startswith("for_"):
+                        h = h(t, base)
+                    break
+            else:
+                for c in mro:
+                    name = _BASE_HANDLERS.get(id(c))
+                    if name is None or (name == "for_atom" and _type_flags(t) & _HEAPTYPE):
+                        continue
+                    h = getattr(self, name)(t, c)
+                    break
+                if h is None:
+                    h = (self.for_instance(t, None) if _type_flags(t) & _HEAPTYPE
+                         else self.for_generic(t, None))
+        # A handler may keep t in a closure cell; h_type subtracts that from t's rc.
+        mro = c = base = None
+        self.held[id(t)] = _getrefcount(t) - before
+        self.hmap[id(t)] = h
+        return h
+
+    def handler(self, t):
+        """The handler for objects of type t (made on first use)."""
+        return self.hget(id(t)) or self.make(t)
+
+    # --- shared pieces ------------------------------------------------------------
+
+    def push(self, v):
+        """Queue v for drain() if the collector does not track it (tracked objects are
+        written from the generation lists)."""
+        if not _is_tracked(v):
+            self.pend_app(v)
+
+    def long_record(self, head, it, fmt_chunk):
         """Write a record with a long refs list piece by piece: head, then the text of
         each chunk of items from iterator it (fmt_chunk(chunk, edges_so_far) returns
         the chunk's text and its number of edges), handed to the file chunk by chunk, so
@@ -705,12 +846,14 @@ def _walk(gens, skip, stack_frames, garbage_ids, emit, own=frozenset(), adj=None
         that raises RuntimeError anyway ends the list there. Nothing else may
         append to buf meanwhile (no drain() here: it would interleave other records
         into this one). Returns the number of edges written."""
+        app = self.app
+        buf = self.buf
         app(head)
         ne = 0
         pos = 0
         while True:
             try:
-                chunk = tuple(islice(it, _CHUNK))  # one C call: no thread runs inside
+                chunk = tuple(_islice(it, _CHUNK))  # one C call: no thread runs inside
             except RuntimeError:
                 break
             if not chunk:
@@ -723,39 +866,34 @@ def _walk(gens, skip, stack_frames, garbage_ids, emit, own=frozenset(), adj=None
                 app("," + text if ne else text)
             text = None
             ne += k
-            emit(buf)
+            self.emit(buf)
             buf.clear()
         app("]}\n")
         return ne
 
-    def pairs_of(flat):
-        """(key, value) pairs from a flat [k0, v0, k1, v1, ...] list, made one chunk at a
-        time by the caller's islice."""
-        it = iter(flat)
-        return zip(it, it)
-
-    def seq_chunk(chunk, start):
-        pend_ext(untracked(trk, chunk))
+    def seq_chunk(self, chunk, start):
+        """long_record's formatter for sequence items: [id,"index",i] edges."""
+        self.pend_ext(_untracked(_is_tracked, chunk))
         pairs = zip(map(id, chunk), range(start, start + len(chunk)))
-        if own and not own.isdisjoint(map(id, chunk)):  # as in h_small_seq (any sequence)
+        own = self.own
+        if own and not own.isdisjoint(map(id, chunk)):  # as in for_small_seq (any sequence)
             pairs = [p for p in pairs if p[0] not in own]
             # The index goes on from the real position; the edge count is what is written.
-            return ",".join(map(index_fmt, pairs)), len(pairs)
-        return ",".join(map(index_fmt, pairs)), len(chunk)
+            return ",".join(map(_INDEX_FMT, pairs)), len(pairs)
+        return ",".join(map(_INDEX_FMT, pairs)), len(chunk)
 
-    sizers = {}
-
-    def size_of(o):
+    def size_of(self, o):
         """The size from the first builtin __sizeof__ in the MRO, never a Python one."""
-        s = sizers.get(id(type(o)))
+        s = self.sizers.get(id(type(o)))
         if s is None:
-            s = make_sizer(type(o))
+            s = self.make_sizer(type(o))
         return s(o)
 
-    def make_sizer(t):
+    def make_sizer(self, t):
+        """The size function of t's instances (see size_of), cached per type."""
         found, v = _mro_lookup(t, "__sizeof__")
         if not found or _type_shortname(type(v)) in ("method_descriptor", "wrapper_descriptor"):
-            s = getsizeof
+            s = _getsizeof
         else:
             base_sizeof = object.__sizeof__
             for c in _type_mro(t):
@@ -768,63 +906,70 @@ def _walk(gens, skip, stack_frames, garbage_ids, emit, own=frozenset(), adj=None
 
             def s(o, base_sizeof=base_sizeof, extra=extra):
                 return base_sizeof(o) + extra
-        sizers[id(t)] = s
+        self.sizers[id(t)] = s
         return s
 
-    # --- handlers: h(o, fl) appends one record and returns its number of edges.
-    # Every handler is called with o held by exactly: the list being iterated, the
-    # loop variable, its own parameter; getrefcount adds its argument: rc = n - 4.
+    def leftovers(self, o, labelled_ids, R=None):
+        """[id,"internal"] edges for o's referents (R, or gc's list) that no labelled
+        edge covers yet; adds their ids to labelled_ids."""
+        out = []
+        own = self.own
+        for r in (_referents(o) if R is None else R):
+            ri = id(r)
+            if ri not in labelled_ids and ri not in own:
+                labelled_ids.add(ri)
+                self.push(r)
+                out.append('[%d,"internal"]' % ri)
+        return out
 
-    def h_atom(t):
-        tn = jstr(_type_name(t))
+    def emit_record(self, o, fl, parts, extra, corr, tn=None):
+        """Append the record of o with edges parts (a list of texts) and extra fields;
+        returns the edge count. corr: references held by the caller's list, loop
+        variable and parameter; the extra 1 is this method's own parameter."""
+        if tn is None:
+            tn = _jstr(_type_name(type(o)))
+        self.app('{"rec":"object","id":%d,"type":%s,"size":%d,"rc":%d%s%s,"refs":[%s]}\n'
+                 % (id(o), tn, self.size_of(o), _getrefcount(o) - corr - 1 - self.adjget(id(o), 0),
+                    fl, extra, ",".join(parts)))
+        return len(parts)
+
+    # --- scalars and builtin containers ---------------------------------------------
+
+    def for_atom(self, t, base):
+        """str, int, float, complex, bytes, bool, None and their builtin subclasses:
+        a repr from the builtin slot, a length for str and bytes; no edges."""
+        tn = _jstr(_type_name(t))
         has_len = any(c is str or c is bytes for c in _type_mro(t))
+        app = self.app
+        adjget = self.adjget
+        size_of = self.size_of
 
         def h(o, fl):
             r = _atom_repr(o)
             app('{"rec":"object","id":%d,"type":%s,"size":%d,"rc":%d%s%s,"repr":%s}\n'
-                % (id(o), tn, size_of(o), getrefcount(o) - 4 - adjget(id(o), 0),
-                   (',"len":%d' % len(o)) if has_len else "", fl, jstr(r)))
+                % (id(o), tn, size_of(o), _getrefcount(o) - 4 - adjget(id(o), 0),
+                   (',"len":%d' % len(o)) if has_len else "", fl, _jstr(r)))
             return 0
         return h
 
-    def h_seq(t, base_iter):
-        """deque, and subclasses of tuple, list and deque: items as [i] edges."""
-        tn = jstr(_type_name(t))
-        exact = t is tuple or t is list or t is _deque
-        sub_heap = not exact and _type_flags(t) & _HEAPTYPE
-
-        def h(o, fl):
-            if exact and len(o) > 32:
-                return long_record(
-                    f'{{"rec":"object","id":{id(o)},"type":{tn},"size":{size_of(o)},"len":{len(o)},'
-                    f'"rc":{getrefcount(o) - 4 - adjget(id(o), 0)}{fl},"refs":[',
-                    iter(tuple(base_iter(o))), seq_chunk)
-            items = tuple(base_iter(o))  # one C call: a copy no other thread changes
-            n = len(items)
-            refs = (idx_tmpl[n] % tuple(map(id, items)) if n <= 32 else
-                    ",".join(map(index_fmt, zip(map(id, items), range(n)))))
-            pend_ext(untracked(trk, items))
-            ne = n
-            if not exact:
-                extra = rest_edges(o, set(map(id, items)), sub_heap)
-                if extra:
-                    refs = refs + "," + ",".join(extra) if refs else ",".join(extra)
-                    ne += len(extra)
-            items = None
-            app(f'{{"rec":"object","id":{id(o)},"type":{tn},"size":{size_of(o)},"len":{n},'
-                f'"rc":{getrefcount(o) - 4 - adjget(id(o), 0)}{fl},"refs":[{refs}]}}\n')
-            return ne
-        return h
-
-    def h_small_seq(tname):
-        """Exact tuple and list: items as [i] edges; long ones are written in pieces."""
+    def for_small_seq(self, tname):
+        """Exact tuple and list: items as [i] edges; long ones are written in pieces.
+        (h_tuple and h_list; the C accelerator writes the short ones itself.)"""
         filtered = tname == "list"  # a list may hold the dumper's objects (see below)
+        # An exact tuple's size follows from its length (a list's from its capacity).
+        sizes = _TUPLE_SIZES if tname == "tuple" else None
+        app = self.app
+        adjget = self.adjget
+        own = self.own
+        pend_ext = self.pend_ext
+        long_record = self.long_record
+        seq_chunk = self.seq_chunk
 
         def h(o, fl):
             if len(o) > 32:
                 return long_record(
-                    f'{{"rec":"object","id":{id(o)},"type":"{tname}","size":{getsizeof(o)},'
-                    f'"len":{len(o)},"rc":{getrefcount(o) - 4 - adjget(id(o), 0)}{fl},"refs":[',
+                    f'{{"rec":"object","id":{id(o)},"type":"{tname}","size":{_getsizeof(o)},'
+                    f'"len":{len(o)},"rc":{_getrefcount(o) - 4 - adjget(id(o), 0)}{fl},"refs":[',
                     iter(tuple(o)), seq_chunk)
             ids = tuple(map(id, o))  # one C call: another thread may change a list between two
             n = len(ids)
@@ -834,24 +979,62 @@ def _walk(gens, skip, stack_frames, garbage_ids, emit, own=frozenset(), adj=None
             # tuple or an instance attribute that holds one dangles: cheaper, and rare.
             if filtered and own and not own.isdisjoint(ids):
                 pairs = [p for p in zip(ids, range(n)) if p[0] not in own]
-                refs = ",".join(map(index_fmt, pairs))
+                refs = ",".join(map(_INDEX_FMT, pairs))
                 ne = len(pairs)
                 pairs = None
             else:
-                refs = idx_tmpl[n] % ids if n <= 32 else ",".join(map(index_fmt, zip(ids, range(n))))
+                refs = _IDX_TMPL[n] % ids if n <= 32 else ",".join(map(_INDEX_FMT, zip(ids, range(n))))
             ids = None  # before the rc: an empty one is the shared () that may be o
-            pend_ext(untracked(trk, o))
-            app(f'{{"rec":"object","id":{id(o)},"type":"{tname}","size":{getsizeof(o)},"len":{n},'
-                f'"rc":{getrefcount(o) - 4 - adjget(id(o), 0)}{fl},"refs":[{refs}]}}\n')
+            pend_ext(_untracked(_is_tracked, o))
+            oi = id(o)
+            app(f'{{"rec":"object","id":{oi},"type":"{tname}","size":{sizes[n] if sizes else _getsizeof(o)},'
+                f'"len":{n},"rc":{_getrefcount(o) - 4 - adjget(oi, 0)}{fl},"refs":[{refs}]}}\n')
             return ne
         return h
 
-    h_tuple = h_small_seq("tuple")
-    h_list = h_small_seq("list")
+    def for_seq(self, t, base):
+        """deque, and subclasses of tuple, list and deque: items as [i] edges, then a
+        subclass's attributes (rest_edges)."""
+        tn = _jstr(_type_name(t))
+        exact = t is tuple or t is list or t is _deque
+        copy = tuple if exact else _copier(base.__iter__)
+        sub_heap = not exact and _type_flags(t) & _HEAPTYPE
+        app = self.app
+        adjget = self.adjget
+        size_of = self.size_of
+        pend_ext = self.pend_ext
+        rest_edges = self.rest_edges
+        long_record = self.long_record
+        seq_chunk = self.seq_chunk
 
-    def dict_parts(items, parts):
+        def h(o, fl):
+            if exact and len(o) > 32:
+                return long_record(
+                    f'{{"rec":"object","id":{id(o)},"type":{tn},"size":{size_of(o)},"len":{len(o)},'
+                    f'"rc":{_getrefcount(o) - 4 - adjget(id(o), 0)}{fl},"refs":[',
+                    iter(copy(o)), seq_chunk)
+            items = copy(o)  # a copy no other thread changes
+            n = len(items)
+            refs = (_IDX_TMPL[n] % tuple(map(id, items)) if n <= 32 else
+                    ",".join(map(_INDEX_FMT, zip(map(id, items), range(n)))))
+            pend_ext(_untracked(_is_tracked, items))
+            ne = n
+            if not exact:
+                extra = rest_edges(o, set(map(id, items)), sub_heap)
+                if extra:
+                    refs = refs + "," + ",".join(extra) if refs else ",".join(extra)
+                    ne += len(extra)
+            items = None
+            app(f'{{"rec":"object","id":{id(o)},"type":{tn},"size":{size_of(o)},"len":{n},'
+                f'"rc":{_getrefcount(o) - 4 - adjget(id(o), 0)}{fl},"refs":[{refs}]}}\n')
+            return ne
+        return h
+
+    def dict_parts(self, items, parts):
         """value and key edges of a dict's items (a tuple of (key, value) pairs)."""
         papp = parts.append
+        pend_app = self.pend_app
+        own = self.own
         if own and not own.isdisjoint(map(id, _chain(items))):
             items = [kv for kv in items if id(kv[0]) not in own and id(kv[1]) not in own]
         for k, v in items:
@@ -859,28 +1042,35 @@ def _walk(gens, skip, stack_frames, garbage_ids, emit, own=frozenset(), adj=None
             vi = id(v)
             ki = id(k)
             papp('[%d,"value",%s],[%d,"key",%s]' % (vi, lab, ki, lab))
-            if not trk(v):
+            if not _is_tracked(v):
                 pend_app(v)
-            if not trk(k):
+            if not _is_tracked(k):
                 pend_app(k)
         return len(items)
 
-    def dict_chunk(chunk, start):
+    def dict_chunk(self, chunk, start):
+        """long_record's formatter for (key, value) pairs."""
         parts = []
-        n = dict_parts(chunk, parts)
+        n = self.dict_parts(chunk, parts)
         return ",".join(parts), 2 * n
 
-    def h_dict_t(t):
-        tn = jstr(_type_name(t))
+    def for_dict(self, t, base):
+        """dict and its subclasses: a value and a key edge per entry, labelled with the
+        key's repr; then a subclass's attributes."""
+        tn = _jstr(_type_name(t))
         exact = t is dict
+        app = self.app
+        adjget = self.adjget
+        size_of = self.size_of
+        dict_parts = self.dict_parts
 
         def h(o, fl):
             n = dict.__len__(o)
             if n > _CHUNK and exact:
-                return long_record(
+                return self.long_record(
                     '{"rec":"object","id":%d,"type":%s,"size":%d,"len":%d,"rc":%d%s,"refs":['
-                    % (id(o), tn, size_of(o), n, getrefcount(o) - 4 - adjget(id(o), 0), fl),
-                    pairs_of(list(_chain(dict.items(o)))), dict_chunk)
+                    % (id(o), tn, size_of(o), n, _getrefcount(o) - 4 - adjget(id(o), 0), fl),
+                    _pairs_of(list(_chain(dict.items(o)))), self.dict_chunk)
             # One C call copies the items: no other thread can change them under the
             # loop (iterating the dict itself could raise "changed size").
             items = tuple(dict.items(o))
@@ -893,62 +1083,54 @@ def _walk(gens, skip, stack_frames, garbage_ids, emit, own=frozenset(), adj=None
                     labelled.add(id(k))
                     labelled.add(id(v))
                 items = None
-                extra = rest_edges(o, labelled, _type_flags(t) & _HEAPTYPE)
+                extra = self.rest_edges(o, labelled, _type_flags(t) & _HEAPTYPE)
                 ne += len(extra)
                 parts.extend(extra)
             items = None  # before the rc: a dict may hold itself
             app('{"rec":"object","id":%d,"type":%s,"size":%d,"len":%d,"rc":%d%s,"refs":[%s]}\n'
-                % (id(o), tn, size_of(o), n, getrefcount(o) - 4 - adjget(id(o), 0), fl, ",".join(parts)))
+                % (id(o), tn, size_of(o), n, _getrefcount(o) - 4 - adjget(id(o), 0), fl, ",".join(parts)))
             return ne
         return h
 
-    member_fmt = '[%d,"internal","member"]'.__mod__
-    internal_fmt = '[%d,"internal"]'.__mod__
-
-    def h_set_t(t, base):
-        tn = jstr(_type_name(t))
+    def for_set(self, t, base):
+        """set, frozenset and their subclasses: a member edge per item."""
+        tn = _jstr(_type_name(t))
         exact = t is base
+        copy = tuple if exact else _copier(base.__iter__)
+        app = self.app
+        adjget = self.adjget
+        size_of = self.size_of
+        pend_ext = self.pend_ext
 
         def member_chunk(chunk, start):
-            pend_ext(untracked(trk, chunk))
-            return ",".join(map(member_fmt, map(id, chunk))), len(chunk)
+            pend_ext(_untracked(_is_tracked, chunk))
+            return ",".join(map(_MEMBER_FMT, map(id, chunk))), len(chunk)
 
         def h(o, fl):
             if exact and len(o) > _CHUNK:
-                return long_record(
+                return self.long_record(
                     '{"rec":"object","id":%d,"type":%s,"size":%d,"len":%d,"rc":%d%s,"refs":['
-                    % (id(o), tn, size_of(o), len(o), getrefcount(o) - 4 - adjget(id(o), 0), fl),
-                    iter(tuple(base.__iter__(o))), member_chunk)
-            members = tuple(base.__iter__(o))  # one C call: a copy no thread changes
-            parts = list(map(member_fmt, map(id, members)))
-            pend_ext(untracked(trk, members))
+                    % (id(o), tn, size_of(o), len(o), _getrefcount(o) - 4 - adjget(id(o), 0), fl),
+                    iter(copy(o)), member_chunk)
+            members = copy(o)  # a copy no thread changes
+            parts = list(map(_MEMBER_FMT, map(id, members)))
+            pend_ext(_untracked(_is_tracked, members))
             members = None
             n = len(parts)
             if not exact:
-                parts.extend(rest_edges(o, set(map(id, tuple(base.__iter__(o)))),
-                                        _type_flags(t) & _HEAPTYPE))
+                parts.extend(self.rest_edges(o, set(map(id, copy(o))),
+                                             _type_flags(t) & _HEAPTYPE))
             app('{"rec":"object","id":%d,"type":%s,"size":%d,"len":%d,"rc":%d%s,"refs":[%s]}\n'
-                % (id(o), tn, size_of(o), n, getrefcount(o) - 4 - adjget(id(o), 0), fl, ",".join(parts)))
+                % (id(o), tn, size_of(o), n, _getrefcount(o) - 4 - adjget(id(o), 0), fl, ",".join(parts)))
             return len(parts)
         return h
 
-    def leftovers(o, labelled_ids, R=None):
-        out = []
-        for r in (grefs(o) if R is None else R):
-            ri = id(r)
-            if ri not in labelled_ids and ri not in own:
-                labelled_ids.add(ri)
-                push(r)
-                out.append('[%d,"internal"]' % ri)
-        return out
+    # --- instances of Python classes --------------------------------------------------
 
-    # Instance attributes ----------------------------------------------------
-
-    infos = {}
-
-    def type_info(t):
-        """Per-type facts for instances of a Python class, computed once per dump."""
-        inf = infos.get(id(t))
+    def type_info(self, t):
+        """Per-type facts for instances of a Python class, computed once per dump:
+        [slots, plain, keys, unsafe, dict_desc]."""
+        inf = self.infos.get(id(t))
         if inf is not None:
             return inf
         mro = _type_mro(t)
@@ -977,7 +1159,8 @@ def _walk(gens, skip, stack_frames, garbage_ids, emit, own=frozenset(), adj=None
                 if (_mro_lookup(tv, "__get__")[0] or _mro_lookup(tv, "__set__")[0]
                         or _mro_lookup(tv, "__delete__")[0]):
                     unsafe.add(k)
-        keys = _Layout311.cached_keys(t) if (layout and _type_flags(t) & _MANAGED_DICT) else None
+        keys = (_Layout311.cached_keys(t) if (self.layout and _type_flags(t) & _MANAGED_DICT)
+                else None)
         dict_desc = None
         if _type_dictoffset(t):
             found, v = _mro_lookup(t, "__dict__")
@@ -985,12 +1168,14 @@ def _walk(gens, skip, stack_frames, garbage_ids, emit, own=frozenset(), adj=None
                 dict_desc = v
         # No type or MRO tuple is kept here: that would inflate their "rc".
         inf = [slots, plain and keys is not None, keys, unsafe, dict_desc]
-        infos[id(t)] = inf
+        self.infos[id(t)] = inf
         return inf
 
-    def attr_parts(o, t, R, parts, labelled):
+    def attr_parts(self, o, t, R, parts, labelled):
         """attr/slot/type edges of an instance of a Python class; R = its referents."""
-        slots, plain, keys, unsafe, dict_desc = type_info(t)
+        slots, plain, keys, unsafe, dict_desc = self.type_info(t)
+        own = self.own
+        push = self.push
         rids = None
         for name, desc in slots:
             try:
@@ -1001,7 +1186,7 @@ def _walk(gens, skip, stack_frames, garbage_ids, emit, own=frozenset(), adj=None
             labelled.add(vi)
             push(v)
             parts.append('[%d,"slot",%s]' % (vi, _str_label(name)))
-        if _type_flags(t) & _MANAGED_DICT and layout:
+        if _type_flags(t) & _MANAGED_DICT and self.layout:
             dp = _Layout311.dict_ptr(o)
             if dp:
                 d = None
@@ -1010,7 +1195,7 @@ def _walk(gens, skip, stack_frames, garbage_ids, emit, own=frozenset(), adj=None
                         d = r
                         break
                 if d is not None:
-                    instance_dict(d, parts, labelled)
+                    self.instance_dict(d, parts, labelled)
             elif keys:
                 rids = {id(r) for r in R}
                 for name in keys:
@@ -1037,15 +1222,18 @@ def _walk(gens, skip, stack_frames, garbage_ids, emit, own=frozenset(), adj=None
             if has_dict or _type_flags(t) & _MANAGED_DICT:
                 d = dict_desc.__get__(o, t)
                 if type(d) is dict:
-                    instance_dict(d, parts, labelled)
+                    self.instance_dict(d, parts, labelled)
         for r in R:
             if r is t:
                 labelled.add(id(t))
                 parts.append('[%d,"type"]' % id(t))
                 break
 
-    def instance_dict(d, parts, labelled):
+    def instance_dict(self, d, parts, labelled):
+        """An instance's __dict__ edge, and its entries as attr edges of the instance."""
         di = id(d)
+        own = self.own
+        push = self.push
         labelled.add(di)
         push(d)
         parts.append('[%d,"attr","__dict__"]' % di)
@@ -1057,19 +1245,13 @@ def _walk(gens, skip, stack_frames, garbage_ids, emit, own=frozenset(), adj=None
             push(v)
             parts.append('[%d,"attr",%s]' % (vi, _str_label(k)))
 
-    named_cache = {}
-    lru_types = set()  # functools._lru_cache_wrapper, if functools was ever imported
-    lru = getattr(sys.modules.get("functools"), "_lru_cache_wrapper", None)
-    if type(lru) is type:
-        lru_types.add(id(lru))
-    lru = None
-
-    def named_parts(o, t, R, parts, labelled):
+    def named_parts(self, o, t, R, parts, labelled):
         """attr edges for the references CPython names (see _NAMED_ATTRS), and for a
         builtin object's own __dict__ (its entries as attr edges)."""
-        nd = named_cache.get(id(t))
+        own = self.own
+        nd = self.named_cache.get(id(t))
         if nd is None:
-            nd = named_cache[id(t)] = _named_attrs(t)
+            nd = self.named_cache[id(t)] = _named_attrs(t)
         if nd:
             rids = {id(r) for r in R}
             for name, desc in nd:
@@ -1080,15 +1262,15 @@ def _walk(gens, skip, stack_frames, garbage_ids, emit, own=frozenset(), adj=None
                 vi = id(v)
                 if vi in rids and vi not in labelled and vi not in own:
                     labelled.add(vi)
-                    push(v)
+                    self.push(v)
                     parts.append('[%d,"attr","%s"]' % (vi, name))
             v = None
-        if id(t) in lru_types:
+        if id(t) in self.lru_types:
             # The cache dict of an lru_cache wrapper has no attribute name; say what it is.
             for r in R:
                 if type(r) is dict and id(r) not in labelled and id(r) not in own:
                     labelled.add(id(r))
-                    push(r)
+                    self.push(r)
                     parts.append('[%d,"internal","cache"]' % id(r))
                     break
             r = None
@@ -1102,26 +1284,35 @@ def _walk(gens, skip, stack_frames, garbage_ids, emit, own=frozenset(), adj=None
                         except Exception:
                             d = None
                         if d is r:
-                            instance_dict(d, parts, labelled)
+                            self.instance_dict(d, parts, labelled)
                         d = None
                     break
             r = None
 
-    def rest_edges(o, labelled, heap):
+    def rest_edges(self, o, labelled, heap):
         """For builtin-container subclasses: attrs, type and unnamed referents.
         labelled: ids already given an edge by the container's own items."""
         extra = []
-        R = grefs(o)
+        R = _referents(o)
         t = type(o)
-        named_parts(o, t, R, extra, labelled)
+        self.named_parts(o, t, R, extra, labelled)
         if heap:
-            attr_parts(o, t, R, extra, labelled)
-        extra.extend(leftovers(o, labelled, R))
+            self.attr_parts(o, t, R, extra, labelled)
+        extra.extend(self.leftovers(o, labelled, R))
         return extra
 
-    def h_instance_t(t):
-        tn = jstr(_type_name(t))
-        slots, plain, keys, unsafe, dict_desc = type_info(t)
+    def for_instance(self, t, base):
+        """Instances of a Python class: slots, attributes (read from the inline values
+        or the __dict__), the class, then unnamed referents. The common case (inline
+        values without holes) is one %-template per class, in C when accelerated."""
+        tn = _jstr(_type_name(t))
+        slots, plain, keys, unsafe, dict_desc = self.type_info(t)
+        app = self.app
+        adjget = self.adjget
+        size_of = self.size_of
+        attr_parts = self.attr_parts
+        named_parts = self.named_parts
+        leftovers = self.leftovers
         if plain:
             # Inline values without holes: the referents are exactly the values in
             # shared-keys order followed by the class, so one template labels them.
@@ -1130,31 +1321,33 @@ def _walk(gens, skip, stack_frames, garbage_ids, emit, own=frozenset(), adj=None
             tmpl = ",".join(['[%d,"attr",' + _str_label(k).replace("%", "%%") + "]"
                              for k in keys] + ['[%d,"type"]'])
             single_dict = len(keys) == 1
-            fixed_size = _type_itemsize(t) == 0 and make_sizer(t) is getsizeof
+            fixed_size = _type_itemsize(t) == 0 and self.make_sizer(t) is _getsizeof
             sz = []
+            pend_ext = self.pend_ext
 
             def h(o, fl):
-                R = grefs(o)
+                R = _referents(o)
                 if len(R) == n1 and R[-1] is t and not (single_dict and type(R[0]) is dict):
                     refs = tmpl % tuple(map(id, R))
-                    pend_ext(untracked(trk, R))
+                    pend_ext(_untracked(_is_tracked, R))
                     R = None
                     if fixed_size:
                         if not sz:
-                            sz.append(getsizeof(o))
+                            sz.append(_getsizeof(o))
                         size = sz[0]
                     else:
                         size = size_of(o)
-                    app(f'{{"rec":"object","id":{id(o)},"type":{tn},"size":{size},'
-                        f'"rc":{getrefcount(o) - 4 - adjget(id(o), 0)}{fl},"refs":[{refs}]}}\n')
+                    oi = id(o)
+                    app(f'{{"rec":"object","id":{oi},"type":{tn},"size":{size},'
+                        f'"rc":{_getrefcount(o) - 4 - adjget(oi, 0)}{fl},"refs":[{refs}]}}\n')
                     return n1
                 return slow(o, fl, R)
-            if fixed_size and W:
+            if fixed_size and self.W:
                 # The C loop writes the fast case itself (and fills sz as h would).
-                W.plain(h, t, tn, tuple(_str_label(k) for k in keys), single_dict, sz)
+                self.W.plain(h, t, tn, tuple(_str_label(k) for k in keys), single_dict, sz)
         else:
             def h(o, fl):
-                return slow(o, fl, grefs(o))
+                return slow(o, fl, _referents(o))
 
         def slow(o, fl, R):
             parts = []
@@ -1163,16 +1356,13 @@ def _walk(gens, skip, stack_frames, garbage_ids, emit, own=frozenset(), adj=None
             named_parts(o, t, R, parts, labelled)  # a builtin base's (an exception's)
             parts.extend(leftovers(o, labelled, R))
             app('{"rec":"object","id":%d,"type":%s,"size":%d,"rc":%d%s,"refs":[%s]}\n'
-                % (id(o), tn, size_of(o), getrefcount(o) - 5 - adjget(id(o), 0), fl, ",".join(parts)))
+                % (id(o), tn, size_of(o), _getrefcount(o) - 5 - adjget(id(o), 0), fl, ",".join(parts)))
             return len(parts)
         return h
 
-    # Runtime objects --------------------------------------------------------
+    # --- runtime objects --------------------------------------------------------------
 
-    gen_layout = layout and _Layout311.gen_check()
-    localsplus_names = {}  # id(code) -> names of its local slots (3.11)
-
-    def gen_local_parts(o, R, parts, labelled):
+    def gen_local_parts(self, o, R, parts, labelled):
         """3.11: a suspended generator's or coroutine's locals, by name, read from its
         embedded frame (Python can only reach them through gi_frame.f_locals, which
         would make a frame object and a dict per generator, permanently)."""
@@ -1181,7 +1371,7 @@ def _walk(gens, skip, stack_frames, garbage_ids, emit, own=frozenset(), adj=None
                 o.cr_code if _type_shortname(type(o)) == "coroutine" else o.ag_code)
         except AttributeError:
             return
-        names = localsplus_names.get(id(code))
+        names = self.localsplus_names.get(id(code))
         if names is None:
             names = []
             vfo = getattr(code, "_varname_from_oparg", None)
@@ -1191,23 +1381,26 @@ def _walk(gens, skip, stack_frames, garbage_ids, emit, own=frozenset(), adj=None
                         names.append(vfo(len(names)))
                     except Exception:
                         break
-            names = localsplus_names[id(code)] = tuple(names)
+            names = self.localsplus_names[id(code)] = tuple(names)
         if not names:
             return
         slots = _Layout311.gen_locals(o, code, len(names))
         code = None
         if slots is None:
             return
+        own = self.own
         byid = {id(r): r for r in R}
         for name, ptr in zip(names, slots):
             if ptr and ptr in byid and ptr not in labelled and ptr not in own:
                 labelled.add(ptr)
-                push(byid[ptr])
+                self.push(byid[ptr])
                 parts.append('[%d,"local",%s]' % (ptr, _str_label(name)))
         byid = None
 
-    def h_generic_t(t):
-        tn = jstr(_type_name(t))
+    def for_generic(self, t, base):
+        """Any other builtin type: the references CPython names, a generator's frame and
+        locals, then unnamed referents; builtin functions and generators get a name."""
+        tn = _jstr(_type_name(t))
         short = _type_shortname(t) if not _type_flags(t) & _HEAPTYPE else None
         named = short in ("builtin_function_or_method", "method_descriptor",
                           "wrapper_descriptor", "classmethod_descriptor",
@@ -1215,36 +1408,41 @@ def _walk(gens, skip, stack_frames, garbage_ids, emit, own=frozenset(), adj=None
         gen_like = short in ("generator", "coroutine", "async_generator")
         labels = bool(_named_attrs(t)) or (not _type_flags(t) & _HEAPTYPE
                                            and bool(_type_dictoffset(t)))
+        own = self.own
+        app = self.app
+        adjget = self.adjget
+        size_of = self.size_of
+        pend_ext = self.pend_ext
 
         def h(o, fl):
-            R = grefs(o)
+            R = _referents(o)
             if own and not own.isdisjoint(map(id, R)):
                 R = [r for r in R if id(r) not in own]
             if labels:
                 parts = []
                 labelled = set()
-                named_parts(o, t, R, parts, labelled)
+                self.named_parts(o, t, R, parts, labelled)
                 if gen_like:
                     for r in R:
                         # 3.11: the frame object of a suspended generator, if it was
                         # ever made (reading gi_frame would make one).
                         if type(r) is _FrameType and id(r) not in labelled:
                             labelled.add(id(r))
-                            push(r)
+                            self.push(r)
                             parts.append('[%d,"attr","%s_frame"]' % (id(r), short[:2] if short != "async_generator" else "ag"))
                     r = None
-                    if gen_layout:
-                        gen_local_parts(o, R, parts, labelled)
-                parts.extend(leftovers(o, labelled, R))
+                    if self.gen_layout:
+                        self.gen_local_parts(o, R, parts, labelled)
+                parts.extend(self.leftovers(o, labelled, R))
             else:
-                parts = list(map(internal_fmt, map(id, R)))
-                pend_ext(untracked(trk, R))
+                parts = list(map(_INTERNAL_FMT, map(id, R)))
+                pend_ext(_untracked(_is_tracked, R))
             R = None
             extra = ""
             if named:
                 nm = _builtin_qualname(o)
                 if nm is not None:
-                    extra = ',"name":' + jstr(_bounded(nm))
+                    extra = ',"name":' + _jstr(_bounded(nm))
             elif gen_like:
                 # The generator's own __qualname__ field (a stored string).
                 try:
@@ -1252,49 +1450,41 @@ def _walk(gens, skip, stack_frames, garbage_ids, emit, own=frozenset(), adj=None
                 except AttributeError:
                     nm = None
                 if type(nm) is str:
-                    extra = ',"name":' + jstr(_bounded(nm))
+                    extra = ',"name":' + _jstr(_bounded(nm))
             app('{"rec":"object","id":%d,"type":%s,"size":%d,"rc":%d%s%s,"refs":[%s]}\n'
-                % (id(o), tn, size_of(o), getrefcount(o) - 4 - adjget(id(o), 0), fl, extra, ",".join(parts)))
+                % (id(o), tn, size_of(o), _getrefcount(o) - 4 - adjget(id(o), 0), fl, extra, ",".join(parts)))
             return len(parts)
         return h
 
-    def h_module(o, fl):
+    def h_module(self, o, fl):
+        """A module: its namespace dict, and each global as a .name edge."""
         d = _module_dict(o)
         parts = []
         labelled = set()
         name = None
         if type(d) is dict:
+            own = self.own
             labelled.add(id(d))
-            push(d)
+            self.push(d)
             parts.append('[%d,"attr","__dict__"]' % id(d))
             for k, v in tuple(dict.items(d)):  # one C call: a copy no thread changes
                 vi = id(v)
                 if vi in own:
                     continue
-                push(v)
+                self.push(v)
                 parts.append('[%d,"global",%s]' % (vi, _str_label(k)))
             k = v = None  # before the rc: a module may hold itself
             name = dict.get(d, "__name__")
-        parts.extend(leftovers(o, labelled))
-        extra = ',"name":' + jstr(_bounded(name)) if type(name) is str else ""
-        return _emit(o, fl, parts, extra, 4)
+        parts.extend(self.leftovers(o, labelled))
+        extra = ',"name":' + _jstr(_bounded(name)) if type(name) is str else ""
+        return self.emit_record(o, fl, parts, extra, 4)
 
-    def _emit(o, fl, parts, extra, corr, tn=None):
-        # corr: references held by the caller's list, loop variable and parameter;
-        # the extra 1 is this function's own parameter.
-        if tn is None:
-            tn = jstr(_type_name(type(o)))
-        app('{"rec":"object","id":%d,"type":%s,"size":%d,"rc":%d%s%s,"refs":[%s]}\n'
-            % (id(o), tn, size_of(o), getrefcount(o) - corr - 1 - adjget(id(o), 0), fl, extra, ",".join(parts)))
-        return len(parts)
-
-    func_attrs = ("__code__", "__globals__", "__builtins__", "__defaults__", "__kwdefaults__",
-                  "__closure__", "__doc__", "__name__", "__qualname__", "__module__")
-
-    def h_function(o, fl):
+    def h_function(self, o, fl):
+        """A Python function: its code, globals, defaults, closure cells (named after
+        the free variables), then unnamed referents; named module.qualname."""
         parts = []
         labelled = set()
-        for a in func_attrs:
+        for a in _FUNC_ATTRS:
             try:
                 v = getattr(o, a)
             except AttributeError:
@@ -1303,79 +1493,83 @@ def _walk(gens, skip, stack_frames, garbage_ids, emit, own=frozenset(), adj=None
                 continue
             vi = id(v)
             labelled.add(vi)
-            push(v)
+            self.push(v)
             parts.append('[%d,"attr","%s"]' % (vi, a))
         cl = o.__closure__
         if cl:
             for name, c in zip(o.__code__.co_freevars, cl):
-                cell_names.setdefault(id(c), name)
+                self.cell_names.setdefault(id(c), name)
                 parts.append('[%d,"cell",%s]' % (id(c), _str_label(name)))
-        parts.extend(leftovers(o, labelled))
+        parts.extend(self.leftovers(o, labelled))
         mod = o.__module__
         qn = o.__qualname__
         nm = (mod + "." + qn) if type(mod) is str and type(qn) is str else qn
-        extra = ',"name":' + jstr(_bounded(nm)) if type(nm) is str else ""
-        return _emit(o, fl, parts, extra, 4, '"function"')
+        extra = ',"name":' + _jstr(_bounded(nm)) if type(nm) is str else ""
+        return self.emit_record(o, fl, parts, extra, 4, '"function"')
 
-    def h_method(o, fl):
+    def h_method(self, o, fl):
+        """A bound method: __func__ and __self__."""
         parts = []
         labelled = set()
         for a in ("__func__", "__self__"):
             v = getattr(o, a)
             labelled.add(id(v))
-            push(v)
+            self.push(v)
             parts.append('[%d,"attr","%s"]' % (id(v), a))
-        parts.extend(leftovers(o, labelled))
-        return _emit(o, fl, parts, "", 4, '"method"')
+        parts.extend(self.leftovers(o, labelled))
+        return self.emit_record(o, fl, parts, "", 4, '"method"')
 
-    def h_cell_defer(o, fl):
-        cells.append(o)
+    def h_cell_defer(self, o, fl):
+        """A cell waits for the end of the walk (h_cell), when every function has
+        named its cells."""
+        self.cells.append(o)
         return 0
 
-    def h_cell(o, fl, corr):
+    def h_cell(self, o, fl, corr):
+        """A closure cell: its content, labelled with the variable's name."""
         parts = []
-        name = cell_names.get(id(o))
+        name = self.cell_names.get(id(o))
         lab = (',' + _str_label(name)) if name is not None else ""
-        for v in grefs(o):
-            push(v)
+        for v in _referents(o):
+            self.push(v)
             parts.append('[%d,"cell"%s]' % (id(v), lab))
-        return _emit(o, fl, parts, "", corr, '"cell"')
+        return self.emit_record(o, fl, parts, "", corr, '"cell"')
 
-    code_attrs = _CODE_ATTRS
-
-    def h_code(o, fl):
+    def h_code(self, o, fl):
+        """A code object: the fields stored in it (_CODE_ATTRS)."""
         # Code objects are untracked and report no referents; these are the fields
         # stored in the object itself (co_varnames & co are rebuilt on every access).
         parts = []
-        for a in code_attrs:
+        for a in _CODE_ATTRS:
             v = getattr(o, a, None)
             if v is None:
                 continue
-            push(v)
+            self.push(v)
             parts.append('[%d,"attr","%s"]' % (id(v), a))
         qn = getattr(o, "co_qualname", o.co_name)
-        return _emit(o, fl, parts, ',"name":' + jstr(_bounded(qn)), 4, '"code"')
+        return self.emit_record(o, fl, parts, ',"name":' + _jstr(_bounded(qn)), 4, '"code"')
 
-    def h_frame(o, fl):
+    def h_frame(self, o, fl):
+        """A frame: f_back, code, globals, builtins, and its locals by name."""
         parts = []
         labelled = set()
         b = o.f_back
-        if b is not None and id(b) not in skip:
+        if b is not None and id(b) not in self.skip:
             labelled.add(id(b))
-            push(b)
+            self.push(b)
             parts.append('[%d,"attr","f_back"]' % id(b))
         for a in ("f_code", "f_globals", "f_builtins"):
             v = getattr(o, a)
             labelled.add(id(v))
-            push(v)
+            self.push(v)
             parts.append('[%d,"attr","%s"]' % (id(v), a))
         if o.f_code.co_flags & 0x1:
             # Frames on a thread stack had their locals dict made before the object
             # list was taken; any other frame gets one now (see docs/dumper.md).
             loc = o.f_locals
-            if id(o) in stack_ids:
+            if id(o) in self.stack_ids:
                 labelled.add(id(loc))
-                push(loc)
+                self.push(loc)
                 parts.append('[%d,"attr","f_locals"]' % id(loc))
             else:
                 # Made just now by reading f_locals, after the object lists were taken:
@@ -1384,262 +1578,230 @@ def _walk(gens, skip, stack_frames, garbage_ids, emit, own=frozenset(), adj=None
             for k, v in tuple(dict.items(loc)):  # one C call: a copy no thread changes
                 vi = id(v)
                 labelled.add(vi)
-                push(v)
+                self.push(v)
                 parts.append('[%d,"local",%s]' % (vi, _str_label(k)))
-        parts.extend(leftovers(o, labelled))
-        return _emit(o, fl, parts, ',"name":' + jstr(_frame_label(o)), 4, '"frame"')
+        parts.extend(self.leftovers(o, labelled))
+        return self.emit_record(o, fl, parts, ',"name":' + _jstr(_frame_label(o)), 4, '"frame"')
 
-    def h_type(o, fl):
-        # A class: its namespace entries as .name edges, its bases and MRO by name,
-        # and the real namespace dict (not the mappingproxy that __dict__ returns).
+    def h_type(self, o, fl):
+        """A class: its namespace entries as .name edges, its bases and MRO by name,
+        and the real namespace dict (not the mappingproxy that __dict__ returns)."""
         parts = []
         labelled = set()
         proxy = _type_dict(o)
-        ref = grefs(proxy)
+        ref = _referents(proxy)
         real = ref[0] if ref and type(ref[0]) is dict else None
         del proxy, ref
         if real is not None:
             labelled.add(id(real))
-            push(real)
+            self.push(real)
             parts.append('[%d,"attr","__dict__"]' % id(real))
             for k, v in tuple(dict.items(real)):  # one C call: a copy no thread changes
                 vi = id(v)
                 labelled.add(vi)
-                push(v)
+                self.push(v)
                 parts.append('[%d,"attr",%s]' % (vi, _str_label(k)))
         for a, g in (("__mro__", _type_mro), ("__bases__", _type_bases), ("__base__", _type_base)):
             v = g(o)
             if v is None:
                 continue
             labelled.add(id(v))
-            push(v)
+            self.push(v)
             parts.append('[%d,"attr","%s"]' % (id(v), a))
         mt = type(o)
         if _type_flags(mt) & _HEAPTYPE:
             labelled.add(id(mt))
             parts.append('[%d,"type"]' % id(mt))
-        parts.extend(leftovers(o, labelled))
-        extra = ',"name":' + jstr(_bounded(_type_name(o)))
-        return _emit(o, fl, parts, extra, 4 + held.get(id(o), 0), jstr(_type_name(mt)))
+        parts.extend(self.leftovers(o, labelled))
+        extra = ',"name":' + _jstr(_bounded(_type_name(o)))
+        return self.emit_record(o, fl, parts, extra, 4 + self.held.get(id(o), 0),
+                                _jstr(_type_name(mt)))
 
-    def h_weakref_t(t):
-        tn = jstr(_type_name(t))
+    def for_weakref(self, t, base):
+        """A weak reference: a weak edge to its target, then named and unnamed ones."""
+        tn = _jstr(_type_name(t))
 
         def h(o, fl):
             parts = []
             target = _WeakRef.__call__(o)
             labelled = set()
-            if target is not None and id(target) not in own:
-                push(target)
+            if target is not None and id(target) not in self.own:
+                self.push(target)
                 parts.append('[%d,"weak"]' % id(target))
             target = None
-            R = grefs(o)
-            named_parts(o, t, R, parts, labelled)
-            parts.extend(leftovers(o, labelled, R))
+            R = _referents(o)
+            self.named_parts(o, t, R, parts, labelled)
+            parts.extend(self.leftovers(o, labelled, R))
             R = None
-            return _emit(o, fl, parts, "", 4, tn)
+            return self.emit_record(o, fl, parts, "", 4, tn)
         return h
 
-    def make(t):
-        """Pick the handler for type t (once per dump)."""
-        before = getrefcount(t)
-        mro = _type_mro(t)
-        h = None
-        if t is str or t is int:
-            # Exact str and int are written by the untracked-object pass; this
-            # only serves a caller that hands them to _walk directly.
-            h = h_atom(t)
-        elif t is tuple:
-            h = h_tuple
-        elif t is list:
-            h = h_list
-        elif t is _CellType:
-            h = h_cell_defer
-        elif t is _FunctionType:
-            h = h_function
-        elif t is _MethodType:
-            h = h_method
-        elif t is _CodeType:
-            h = h_code
-        elif t is _FrameType:
-            h = h_frame
-        elif any(c is type for c in mro):
-            h = h_type
-        elif any(c is _ModuleType for c in mro):
-            h = h_module
-        elif any(c is _WeakRef for c in mro):
-            h = h_weakref_t(t)
-        else:
-            for c in mro:
-                if (c is float or c is complex or c is bytes or c is bool or c is _NoneType) \
-                        and not _type_flags(t) & _HEAPTYPE:
-                    h = h_atom(t)
-                elif c is dict:
-                    h = h_dict_t(t)
-                elif c is tuple:
-                    h = h_seq(t, tuple.__iter__)
-                elif c is list:
-                    h = h_seq(t, list.__iter__)
-                elif c is _deque:
-                    h = h_seq(t, _deque.__iter__)
-                elif c is set or c is frozenset:
-                    h = h_set_t(t, c)
-                if h is not None:
-                    break
-            if h is None:
-                if _type_flags(t) & _HEAPTYPE:
-                    h = h_instance_t(t)
-                else:
-                    h = h_generic_t(t)
-        # A handler may keep t in a closure cell; h_type subtracts that from t's rc.
-        mro = c = None
-        held[id(t)] = getrefcount(t) - before
-        hmap[id(t)] = h
-        return h
+    # --- the loops --------------------------------------------------------------------
 
-    hget = hmap.get
-    seen_update = seen.update
-    islice = itertools.islice
-
-    counts = [0, 0]  # objects, edges written
-    # The C walker when used, else an empty list (false): never a shared singleton,
-    # whose reference count would then differ between the two paths.
-    W = (_refgraph_accel.Walker(hmap, make, buf, pend, h_tuple, h_list, own, adj or {})
-         if _use_accel() else [])
-
-    def drain():
-        """Write every object waiting in pend, and what they reach in turn."""
-        nobj = 0
+    def drain(self):
+        """Write every object waiting in pend, and what they reach in turn. Each batch
+        is the objects pend holds, in the order they were first pushed, less those
+        already written (seen)."""
+        W = self.W
         if W:
-            # The C loop holds, for each record, the references this function's locals
-            # (x, t, n, nedge) would hold, so every "rc" comes out the same.
-            W.begin()
-            while pend:
-                byid = dict(zip(map(id, pend), pend))
-                pend.clear()
-                new = byid.keys() - seen
-                seen_update(new)
-                batch = list(map(byid.__getitem__, new))
-                byid = new = None
-                W.run(batch)
-                nobj += len(batch)
-                keep.append(batch)
-                batch = None
-            counts[0] += nobj
-            counts[1] += W.end()
+            # The C loop does all of the loop below, holding for each record the
+            # references its locals (nobj, nedge, x, t, n) would hold, so every "rc"
+            # comes out the same; seen is a table of pointers there.
+            nobj_nedge = W.drain(self.keep)
+            self.counts[0] += nobj_nedge[0]
+            self.counts[1] += nobj_nedge[1]
             return
+        pend = self.pend
+        seen = self.seen
+        seen_update = seen.update
+        keep_app = self.keep.append
+        counts = self.counts
+        nobj = 0
+        app = self.app
+        adjget = self.adjget
+        hget = self.hget
+        make = self.make
         nedge = 0
         while pend:
-            # Deduplicate at C speed: by id, then against everything already written.
+            # Deduplicate at C speed: by id (a dict keeps each id at its first place),
+            # then against everything already written.
             byid = dict(zip(map(id, pend), pend))
             pend.clear()
-            new = byid.keys() - seen
-            seen_update(new)
-            batch = list(map(byid.__getitem__, new))
-            byid = new = None
+            old = seen.intersection(byid)
+            if old:
+                _consume(map(byid.__delitem__, old))
+            del old  # (not "= None": a local holding None would add to None's "rc")
+            seen_update(byid)
+            batch = list(byid.values())
+            del byid
             # Each x is now held by batch, the loop variable and getrefcount's
             # argument (rc - 3), or additionally a handler's parameter (rc - 4).
             for x in batch:
                 t = type(x)
+                # xi: one id() call per record (an address: never a small int).
                 if t is int:
+                    xi = id(x)
                     if -0xFFFFFFFFFFFFFFFF <= x <= 0xFFFFFFFFFFFFFFFF:
-                        app(f'{{"rec":"object","id":{id(x)},"type":"int","size":{getsizeof(x)},'
-                            f'"rc":{getrefcount(x) - 3 - adjget(id(x), 0)},"repr":"{x}"}}\n')
+                        app(f'{{"rec":"object","id":{xi},"type":"int","size":{_getsizeof(x)},'
+                            f'"rc":{_getrefcount(x) - 3 - adjget(xi, 0)},"repr":"{x}"}}\n')
                     else:
-                        app(f'{{"rec":"object","id":{id(x)},"type":"int","size":{getsizeof(x)},'
-                            f'"rc":{getrefcount(x) - 3 - adjget(id(x), 0)},"repr":{jstr(_atom_repr(x))}}}\n')
+                        app(f'{{"rec":"object","id":{xi},"type":"int","size":{_getsizeof(x)},'
+                            f'"rc":{_getrefcount(x) - 3 - adjget(xi, 0)},"repr":{_jstr(_atom_repr(x))}}}\n')
+                elif t is float:
+                    # An exact float formats as its repr.
+                    xi = id(x)
+                    app(f'{{"rec":"object","id":{xi},"type":"float","size":24,'
+                        f'"rc":{_getrefcount(x) - 3 - adjget(xi, 0)},"repr":"{x}"}}\n')
                 elif t is str:
                     n = len(x)
                     r = str.__repr__(x if n <= _REPR_MAX else x[:_REPR_MAX])
                     if len(r) > _REPR_MAX:
                         r = r[: _REPR_MAX - 3] + "..."
-                    app(f'{{"rec":"object","id":{id(x)},"type":"str","size":{getsizeof(x)},"len":{n},'
-                        f'"rc":{getrefcount(x) - 3 - adjget(id(x), 0)},"repr":{jstr(r)}}}\n')
-                elif t is float:
-                    app(f'{{"rec":"object","id":{id(x)},"type":"float","size":24,'
-                        f'"rc":{getrefcount(x) - 3 - adjget(id(x), 0)},"repr":"{float.__repr__(x)}"}}\n')
+                    xi = id(x)
+                    app(f'{{"rec":"object","id":{xi},"type":"str","size":{_getsizeof(x)},"len":{n},'
+                        f'"rc":{_getrefcount(x) - 3 - adjget(xi, 0)},"repr":{_jstr(r)}}}\n')
                 else:
                     # Untracked objects carry no "gc" flag.
                     nedge += (hget(id(t)) or make(t))(x, "")
             nobj += len(batch)
-            keep.append(batch)
+            keep_app(batch)
             x = batch = None
         counts[0] += nobj
         counts[1] += nedge
 
-    fl_gc = ',"flags":["gc"]'
-    fl_gc_garbage = ',"flags":["gc","garbage"]'
-
-    def loop(lst, check):
+    def loop(self, lst, check):
         """Write the tracked objects of lst (one gc generation), chunk by chunk."""
         nedge = 0
         nobj = 0 if check else len(lst)
         it = iter(lst)
+        W = self.W
+        emit = self.emit
+        buf = self.buf
+        drain = self.drain
         if W and not check:
             W.start(lst)
             while W.more():
-                nedge += W.chunk(fl_gc)  # skips the ids in skip, and counts them
+                nedge += W.chunk(_FL_GC)  # skips the ids in skip, and counts them
                 o = None
                 drain()
                 emit(buf)
                 buf.clear()
             W.start(None)
-            counts[0] += nobj - W.skipped()
-            counts[1] += nedge
+            self.counts[0] += nobj - W.skipped()
+            self.counts[1] += nedge
             return
+        skip = self.skip
+        hget = self.hget
+        make = self.make
+        garbage_ids = self.garbage_ids
         while it.__length_hint__():
             if check:
-                for o in islice(it, _CHUNK):
+                for o in _islice(it, _CHUNK):
                     oi = id(o)
                     if oi in skip:
                         continue
                     nobj += 1
                     nedge += (hget(id(type(o))) or make(type(o)))(
-                        o, fl_gc_garbage if oi in garbage_ids else fl_gc)
-            elif own:
+                        o, _FL_GC_GARBAGE if oi in garbage_ids else _FL_GC)
+            elif self.own:
                 # As the C loop does: the dumper's objects are skipped (nobj, like the C
                 # loop's, stays a large number: small ints are in the snapshot).
-                for o in islice(it, _CHUNK):
+                for o in _islice(it, _CHUNK):
                     if id(o) in skip:
                         nobj -= 1
                         continue
-                    nedge += (hget(id(type(o))) or make(type(o)))(o, fl_gc)
+                    nedge += (hget(id(type(o))) or make(type(o)))(o, _FL_GC)
             else:
-                for o in islice(it, _CHUNK):
-                    nedge += (hget(id(type(o))) or make(type(o)))(o, fl_gc)
+                for o in _islice(it, _CHUNK):
+                    nedge += (hget(id(type(o))) or make(type(o)))(o, _FL_GC)
             o = None
             drain()
             emit(buf)
             buf.clear()
-        counts[0] += nobj
-        counts[1] += nedge
+        self.counts[0] += nobj
+        self.counts[1] += nedge
 
-    # Frames on thread stacks are not tracked by the collector (CPython 3.11): they
-    # enter the walk as roots.
-    for f in stack_frames:
-        push(f)
-    f = None
-    drain()
-    # gens: (list, needs_check); only the youngest generation can hold the dumper's
-    # own containers, and only a non-empty gc.garbage needs the per-object flag test.
-    # The dumper's own objects are in the old generations too: both loops skip them.
-    for lst, check in gens:
-        loop(lst, check or bool(garbage_ids))
-    lst = None
-    # Cells last: by now every function has told us its cells' variable names.
-    # (They were counted as objects when the loop deferred them.)
-    ne = 0
-    for c in cells:
-        ne += h_cell(c, fl_gc, 5)
-    c = None
-    counts[1] += ne
-    drain()
-    emit(buf)
-    buf.clear()
-    used = bool(W)
-    if W:
-        W.close()
-    return counts[0], counts[1], used
+    def run(self, gens):
+        """The whole walk: the stack frames, then each generation, then the cells.
+        Returns (objects, edges, whether the C accelerator did the loops)."""
+        # Frames on thread stacks are not tracked by the collector (CPython 3.11): they
+        # enter the walk as roots.
+        for f in self.stack_frames:
+            self.push(f)
+        f = None
+        self.drain()
+        # gens: (list, needs_check); only the youngest generation can hold the dumper's
+        # own containers, and only a non-empty gc.garbage needs the per-object flag test.
+        # The dumper's own objects are in the old generations too: both loops skip them.
+        for lst, check in gens:
+            self.loop(lst, check or bool(self.garbage_ids))
+        lst = None
+        # Cells last: by now every function has told us its cells' variable names.
+        # (They were counted as objects when the loop deferred them.)
+        ne = 0
+        for c in self.cells:
+            ne += self.h_cell(c, _FL_GC, 5)
+        c = None
+        self.counts[1] += ne
+        self.drain()
+        self.emit(self.buf)
+        self.buf.clear()
+        used = bool(self.W)
+        if self.W:
+            self.W.close()
+        nobj, nedge = self.counts
+        # The handlers are bound methods and closures over bound methods: the walker is
+        # in reference cycles, which the disabled collector would keep (and with them
+        # every untracked object the walk kept alive). Break them now.
+        self.__dict__.clear()
+        return nobj, nedge, used
+
+
+def _walk(gens, skip, stack_frames, garbage_ids, emit, own=frozenset(), adj=None):
+    """Emit one object record per tracked object in the lists of gens and per untracked
+    object reachable from them. Returns (objects, edges, accelerated). emit(lines)
+    writes. See _Walker for the arguments."""
+    return _Walker(skip, stack_frames, garbage_ids, emit, own, adj).run(gens)
 
 
 # ---------------------------------------------------------------------------
