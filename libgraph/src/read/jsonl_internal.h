@@ -1,9 +1,12 @@
 /*
- * jsonl_internal.h: what the JSONL reader's three parts share.
+ * jsonl_internal.h: what the JSONL reader's four parts share. Calls go
+ * one way: jsonl.c drives the two parsers, and all three use the batch.
  *
  *   jsonl.c       splits the stream into chunks of whole lines (on a second
  *                 thread when there is one) and applies parsed records to the
  *                 builder, in file order, on the calling thread;
+ *   jsonl_batch.c the batch of parsed records (items, refs, string storage,
+ *                 the error item), which the parsers fill;
  *   jsonl_scan.c  a scanner specialised to the records our dumpers write; it
  *                 either parses a line exactly as yajl would or declines it;
  *   jsonl_yajl.c  yajl's callback parser, for every declined line: headers,
@@ -79,6 +82,8 @@ typedef struct jl_batch {
     char err[1024];
     int oom;                 /* an allocation failed while parsing */
 } jl_batch;
+
+/* ---- jsonl_batch.c ---- */
 
 RG_INTERNAL void jl_batch_reset(jl_batch *bt);
 RG_INTERNAL void jl_batch_free(jl_batch *bt);
