@@ -65,19 +65,9 @@ static int grow_chunk(chunk *c, size_t need)
     return 0;
 }
 
-static void raw_error(chunk *c, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void raw_error(chunk *c, int code, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(c->bt.err, sizeof c->bt.err, fmt, ap);
-    va_end(ap);
-    c->bt.err_code = code;
-    jl_item *it = jl_batch_item(&c->bt);
-    if (it)
-        it->kind = JL_ERROR;
-    c->last = 1;
-}
+/* A failure of the input itself (read error, memory): an error item with
+ * no position, and the end of the chunks. */
+#define raw_error(c, ...) ((c)->last = 1, jl_batch_error_raw(&(c)->bt, __VA_ARGS__))
 
 /* A line longer than the limit: report a syntax error in the part within
  * the limit if there is one (as a streaming parser would have), else the
@@ -324,7 +314,7 @@ static int apply(reader *r, rg_builder *b, jl_batch *bt)
         }
         case JL_HEADER: rc = apply_header(r, b, bt, it); break;
         case JL_SKIP: rg_builder_note_skipped(b, 1); break;
-        default: return rg_fail(bt->err_code ? bt->err_code : RG_EFORMAT, "%s", bt->err);
+        default: return jl_batch_report(bt);
         }
         if (rc)
             return rc;

@@ -37,8 +37,8 @@ void jl_batch_reset(jl_batch *bt)
         keep->next = NULL;
         keep->used = 0;
     }
-    bt->err_code = 0;
-    bt->err[0] = '\0';
+    memset(&bt->error, 0, sizeof bt->error);
+    bt->err_file = NULL;
     bt->oom = 0;
 }
 
@@ -113,21 +113,41 @@ char *jl_batch_alloc(jl_batch *bt, size_t n)
     return p;
 }
 
-void jl_batch_error(jl_batch *bt, int code, const char *name, uint64_t line, uint64_t offset,
-                    const char *fmt, ...)
+static void error_item(jl_batch *bt, uint64_t line)
 {
-    int n = snprintf(bt->err, sizeof bt->err, "%s:%llu: byte %llu: ", name, (unsigned long long)line,
-                     (unsigned long long)offset);
-    if (n < 0 || (size_t)n >= sizeof bt->err)
-        n = 0;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(bt->err + n, sizeof bt->err - (size_t)n, fmt, ap);
-    va_end(ap);
-    bt->err_code = code;
     jl_item *it = jl_batch_item(bt);
     if (it) {
         it->kind = JL_ERROR;
         it->line = line;
     }
+}
+
+void jl_batch_error(jl_batch *bt, int code, const char *name, uint64_t line, uint64_t offset,
+                    const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    rg_read_verrorf(&bt->error, code, fmt, ap);
+    va_end(ap);
+    bt->err_file = name;
+    bt->err_line = line;
+    bt->err_offset = offset;
+    error_item(bt, line);
+}
+
+void jl_batch_error_raw(jl_batch *bt, int code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    rg_read_verrorf(&bt->error, code, fmt, ap);
+    va_end(ap);
+    bt->err_file = NULL;
+    error_item(bt, 0);
+}
+
+int jl_batch_report(const jl_batch *bt)
+{
+    if (bt->err_file)
+        return rg_read_error_report(&bt->error, bt->err_file, bt->err_line, bt->err_offset);
+    return rg_fail(bt->error.code ? bt->error.code : RG_EFORMAT, "%s", bt->error.failed ? bt->error.msg : "unknown error");
 }
