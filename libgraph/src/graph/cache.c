@@ -2,12 +2,13 @@
  * that a later open reads instead of parsing the snapshot again (Eclipse
  * MAT keeps its index files the same way).
  *
- * It stores only what cannot be recomputed cheaply, each column as narrow
- * as its values allow (cache_impl.h): the reverse CSR, the string offsets
- * and the id map are rebuilt on open, in less time than reading them back
- * would take on a cold disk, and the file stays below the size of the
- * snapshot it replaces. Analyses that want to keep their own results
- * beside a cached graph store them as named blobs (cache_blob.c).
+ * A cache costs no more than the snapshot it replaces (cache_write.c):
+ * each section is stored raw, the array as it is in memory and used in
+ * place from the mapping, while the whole fits; beyond, sections take their
+ * compact form (narrow columns, varints; cache_impl.h), and the reverse CSR
+ * and the string offsets are left out and rebuilt here on open. Analyses
+ * that want to keep their own results beside a cached graph store them as
+ * named blobs (cache_blob.c).
  *
  * Layout (all integers little-endian, as written by this machine; a cache
  * from a machine of the other byte order is "foreign" and ignored):
@@ -17,15 +18,16 @@
  *                blocks, and ctime, inode and device, which an edit in
  *                place that restores size and mtime still changes), counts,
  *                the info fields, and a table of sections
- *   sections     one per stored column (enum section), 64-byte aligned,
- *                each with its own checksum and byte width
+ *   sections     one per array of the graph (enum section), 64-byte
+ *                aligned, each with its codec, width and checksum
  *
  * Opening checks, in order: magic and version, byte order, the source's
  * identity, the header checksum, every section's checksum, and then the
  * structure itself (every column decodes to exactly its count, every node,
- * edge, type and string index in range, ids unique), so that even a cache
- * forged with valid checksums cannot make a query read out of bounds or
- * loop. Anything wrong gives a note and a rebuild, never a wrong answer. */
+ * edge, type and string index in range, each node once in the id map), so
+ * that even a cache forged with valid checksums cannot make a query read
+ * out of bounds or loop. Anything wrong gives a note and a rebuild, never a
+ * wrong answer. */
 #include "graph/cache_impl.h"
 
 #include <errno.h>
@@ -37,73 +39,6 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-#define CACHE_MAGIC "RGCACHE"
-/* 2: the path forest; 3: ctime, inode and device of the source, id map key;
- * 4: a codec per section (narrow, delta, rebuilt), no forest */
-#define CACHE_VERSION 4u
-#define CACHE_BOM 0x01020304u
-#define ALIGN 64u
-
-enum section {
-    S_NODE_ID, S_NODE_TYPE, S_NODE_SIZE, S_NODE_LEN, S_NODE_RC, S_NODE_REPR, S_NODE_NAME, S_NODE_FLAGS,
-    S_FWD_OFF, S_FWD_DST, S_FWD_KIND, S_FWD_LABEL, S_REV_OFF, S_REV_SRC, S_REV_EDGE, S_TYPE_NAME,
-    S_ROOT_NODE, S_ROOT_KIND, S_ROOT_LABEL, S_STR_OFFSETS, S_STR_ARENA, S_ID_SLOTS,
-    S_INFO_STRINGS, S_COUNT   /* S_INFO_STRINGS stays last: it ends the file */
-};
-
-/* How a section is stored. C_RAW is the array as it is in memory, used in
- * place from the mapping (no copy, no page to clear); the others are
- * smaller and decoded on open (cache_impl.h); C_REBUILT sections are empty
- * and recomputed from others (the reverse CSR from the forward one, the
- * string offsets from the arena's NULs). */
-enum codec { C_RAW, C_N32, C_N64, C_DELTA, C_DEGREES, C_REBUILT };
-
-/* Per section: the element size in memory, and its one compact codec
- * (C_RAW when it has none). */
-static const unsigned char elem_of[S_COUNT] = {
-    [S_NODE_ID] = 8,   [S_NODE_TYPE] = 4, [S_NODE_SIZE] = 8,  [S_NODE_LEN] = 4,   [S_NODE_RC] = 4,
-    [S_NODE_REPR] = 4, [S_NODE_NAME] = 4, [S_NODE_FLAGS] = 1, [S_FWD_OFF] = 8,    [S_FWD_DST] = 4,
-    [S_FWD_KIND] = 1,  [S_FWD_LABEL] = 4, [S_REV_OFF] = 8,    [S_REV_SRC] = 4,    [S_REV_EDGE] = 4,
-    [S_TYPE_NAME] = 4, [S_ROOT_NODE] = 4, [S_ROOT_KIND] = 1,  [S_ROOT_LABEL] = 4, [S_STR_OFFSETS] = 8,
-    [S_STR_ARENA] = 1, [S_ID_SLOTS] = 4,  [S_INFO_STRINGS] = 1,
-};
-static const unsigned char compact_of[S_COUNT] = {
-    [S_NODE_ID] = C_DELTA,     [S_NODE_TYPE] = C_N32,      [S_NODE_SIZE] = C_N64,    [S_NODE_LEN] = C_N32,
-    [S_NODE_RC] = C_N32,       [S_NODE_REPR] = C_N32,      [S_NODE_NAME] = C_N32,    [S_FWD_OFF] = C_DEGREES,
-    [S_FWD_DST] = C_N32,       [S_FWD_LABEL] = C_N32,      [S_REV_OFF] = C_REBUILT,  [S_REV_SRC] = C_REBUILT,
-    [S_REV_EDGE] = C_REBUILT,  [S_TYPE_NAME] = C_N32,      [S_ROOT_NODE] = C_N32,    [S_ROOT_LABEL] = C_N32,
-    [S_STR_OFFSETS] = C_REBUILT, [S_ID_SLOTS] = C_N32,
-};
-
-typedef struct cache_section {
-    uint64_t offset, size, checksum;
-    uint32_t codec;   /* enum codec */
-    uint32_t width;   /* bytes per value of a narrow column; 0 otherwise */
-} cache_section;
-
-typedef struct cache_header {
-    char magic[8];
-    uint32_t version, bom, header_size, n_sections;
-    uint64_t file_size;
-    /* the source this graph was built from */
-    uint64_t src_size, src_sample;
-    int64_t src_mtime_ns;
-    int64_t src_ctime_ns;
-    uint64_t src_ino, src_dev;
-    uint64_t longest_line;
-    /* counts */
-    uint64_t n_nodes, n_edges, n_types, n_roots, n_strings, arena_len, id_mask, id_used;
-    uint64_t id_k0, id_k1;   /* the id map's hash key (internal.h) */
-    /* info */
-    uint64_t objects, edges, roots, total_bytes, input_bytes, skipped, dangling_refs, dangling_roots;
-    int64_t pid, seq, format_version;
-    double time;
-    /* offsets of NUL-terminated strings inside S_INFO_STRINGS */
-    uint64_t str_format, str_compression, str_producer, str_runtime;
-    cache_section sections[S_COUNT];
-    uint64_t header_checksum;   /* of every byte above */
-} cache_header;
 
 /* ------------------------------------------------------------ identity */
 
@@ -183,172 +118,6 @@ char *rg_cache_path(const char *path, const char *cache_dir, const rg_cache_key 
 }
 
 
-/* ------------------------------------------------------------ writing */
-
-/* What the cache of a graph may cost on disk, beside the forest blob the
- * retention paths add (13 bytes a node, paths_store.c): no more than the
- * snapshot itself. Within it, sections stay raw (fastest to open). */
-static uint64_t budget_of(const rg_snapshot *s)
-{
-    uint64_t forest = 13ull * s->n_nodes;
-    return s->info.input_bytes > forest ? s->info.input_bytes - forest : 0;
-}
-
-/* Each section: its array as in memory and the compact form it may take
- * instead; then, per section, what is written. */
-typedef struct plan {
-    const void *mem[S_COUNT];
-    uint64_t count[S_COUNT];
-    unsigned width[S_COUNT];          /* of the compact form, when narrow */
-    uint64_t compact_size[S_COUNT];
-    int compact[S_COUNT];             /* chosen */
-    unsigned char *own[S_COUNT];      /* the compact bytes */
-} plan;
-
-static void plan_free(plan *p)
-{
-    for (int k = 0; k < S_COUNT; k++)
-        free(p->own[k]);
-}
-
-static uint64_t raw_size(const plan *p, int k) { return p->count[k] * elem_of[k]; }
-
-static uint64_t chosen_size(const plan *p, int k)
-{
-    return p->compact[k] ? p->compact_size[k] : raw_size(p, k);
-}
-
-/* The compact size of section k, without encoding it yet. */
-static void size_compact(plan *p, int k)
-{
-    const void *a = p->mem[k];
-    uint64_t n = p->count[k];
-    switch (compact_of[k]) {
-    case C_N32:
-        p->width[k] = rg_col_width32(a, n);
-        p->compact_size[k] = n * p->width[k];
-        break;
-    case C_N64:
-        p->width[k] = rg_col_width64(a, n);
-        p->compact_size[k] = n * p->width[k];
-        break;
-    case C_DELTA:
-        p->compact_size[k] = rg_col_delta_size(a, n);
-        break;
-    case C_DEGREES:
-        p->compact_size[k] = rg_col_degrees_size(a, n - 1);
-        break;
-    case C_REBUILT:
-        p->compact_size[k] = 0;
-        break;
-    default:
-        p->compact_size[k] = raw_size(p, k);
-        break;
-    }
-}
-
-static int encode_compact(plan *p, int k)
-{
-    const void *a = p->mem[k];
-    uint64_t n = p->count[k], size = p->compact_size[k];
-    if (compact_of[k] == C_REBUILT)
-        return RG_OK;
-    if (!(p->own[k] = rg_xmalloc(size ? size : 1, 1)))
-        return RG_ENOMEM;
-    switch (compact_of[k]) {
-    case C_N32: rg_col_put32(p->own[k], a, n, p->width[k]); break;
-    case C_N64: rg_col_put64(p->own[k], a, n, p->width[k]); break;
-    case C_DELTA: rg_col_put_delta(p->own[k], a, n); break;
-    case C_DEGREES: rg_col_put_degrees(p->own[k], a, n - 1); break;
-    default: break;
-    }
-    return RG_OK;
-}
-
-/* Raw where the budget allows; else the compact forms that save the most
- * first (the reverse CSR goes as one), until the cache fits or nothing is
- * left to compact. */
-static int make_plan(const rg_snapshot *s, const char *info_strings, size_t info_len, plan *p)
-{
-    uint64_t n = s->n_nodes, e = s->n_edges;
-    memset(p, 0, sizeof *p);
-#define SEC(k, ptr, cnt) (p->mem[k] = (ptr), p->count[k] = (cnt))
-    SEC(S_NODE_ID, s->node_id, n);
-    SEC(S_NODE_TYPE, s->node_type, n);
-    SEC(S_NODE_SIZE, s->node_size, n);
-    SEC(S_NODE_LEN, s->node_len, n);
-    SEC(S_NODE_RC, s->node_rc, n);
-    SEC(S_NODE_REPR, s->node_repr, n);
-    SEC(S_NODE_NAME, s->node_name, n);
-    SEC(S_NODE_FLAGS, s->node_flags, n);
-    SEC(S_FWD_OFF, s->fwd_off, n + 1);
-    SEC(S_FWD_DST, s->fwd_dst, e);
-    SEC(S_FWD_KIND, s->fwd_kind, e);
-    SEC(S_FWD_LABEL, s->fwd_label, e);
-    SEC(S_REV_OFF, s->rev_off, n + 1);
-    SEC(S_REV_SRC, s->rev_src, e);
-    SEC(S_REV_EDGE, s->rev_edge, e);
-    SEC(S_TYPE_NAME, s->type_name, s->n_types);
-    SEC(S_ROOT_NODE, s->root_node, s->n_roots);
-    SEC(S_ROOT_KIND, s->root_kind, s->n_roots);
-    SEC(S_ROOT_LABEL, s->root_label, s->n_roots);
-    SEC(S_STR_OFFSETS, s->strings.offsets, s->strings.count);
-    SEC(S_STR_ARENA, s->strings.arena, s->strings.arena_len);
-    SEC(S_ID_SLOTS, s->ids.slots, s->ids.mask + 1);
-    SEC(S_INFO_STRINGS, info_strings, info_len);
-#undef SEC
-    uint64_t total = 0, budget = budget_of(s);
-    for (int k = 0; k < S_COUNT; k++)
-        total += raw_size(p, k) + ALIGN;
-    if (total > budget)
-        for (int k = 0; k < S_COUNT; k++)
-            if (compact_of[k] != C_RAW)
-                size_compact(p, k);
-    while (total > budget) {
-        int best = -1;
-        uint64_t best_gain = 0;
-        for (int k = 0; k < S_COUNT; k++) {
-            if (compact_of[k] == C_RAW || p->compact[k] || k == S_REV_SRC || k == S_REV_EDGE)
-                continue;
-            uint64_t gain = raw_size(p, k) > p->compact_size[k] ? raw_size(p, k) - p->compact_size[k] : 0;
-            if (k == S_REV_OFF)
-                gain += raw_size(p, S_REV_SRC) + raw_size(p, S_REV_EDGE);
-            if (gain > best_gain)
-                best = k, best_gain = gain;
-        }
-        if (best < 0)
-            break;
-        p->compact[best] = 1;
-        if (best == S_REV_OFF)
-            p->compact[S_REV_SRC] = p->compact[S_REV_EDGE] = 1;
-        total -= best_gain;
-    }
-    for (int k = 0; k < S_COUNT; k++)
-        if (p->compact[k] && encode_compact(p, k) != RG_OK) {
-            plan_free(p);
-            return RG_ENOMEM;
-        }
-    return RG_OK;
-}
-
-static const void *chosen_data(const plan *p, int k) { return p->compact[k] ? p->own[k] : p->mem[k]; }
-
-static int write_all(int fd, const void *p, size_t n)
-{
-    const char *c = p;
-    while (n) {
-        ssize_t w = write(fd, c, n > (1u << 30) ? (1u << 30) : n);
-        if (w < 0) {
-            if (errno == EINTR)
-                continue;
-            return -1;
-        }
-        c += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
-
 char *rg_cache_note(const char *fmt, ...)
 {
     char buf[1024];
@@ -357,128 +126,6 @@ char *rg_cache_note(const char *fmt, ...)
     vsnprintf(buf, sizeof buf, fmt, ap);
     va_end(ap);
     return rg_xstrndup(buf, strlen(buf));
-}
-
-int rg_cache_write(const rg_snapshot *s, const char *cache_path, const rg_cache_key *key, char **note)
-{
-    const rg_snapshot_info *i = &s->info;
-    /* the info strings, NUL-separated */
-    size_t lf = strlen(i->format) + 1, lc = strlen(i->compression) + 1, lp = strlen(i->producer) + 1,
-           lr = strlen(i->runtime) + 1;
-    char *info = rg_xmalloc(lf + lc + lp + lr, 1);
-    plan p;
-    if (!info || make_plan(s, info, lf + lc + lp + lr, &p) != RG_OK) {
-        free(info);
-        *note = rg_cache_note("index cache %s not written: out of memory", cache_path);
-        return RG_ENOMEM;
-    }
-    memcpy(info, i->format, lf);
-    memcpy(info + lf, i->compression, lc);
-    memcpy(info + lf + lc, i->producer, lp);
-    memcpy(info + lf + lc + lp, i->runtime, lr);
-
-    cache_header h;
-    memset(&h, 0, sizeof h);
-    memcpy(h.magic, CACHE_MAGIC, sizeof CACHE_MAGIC);
-    h.version = CACHE_VERSION;
-    h.bom = CACHE_BOM;
-    h.header_size = sizeof h;
-    h.n_sections = S_COUNT;
-    h.src_size = key->size;
-    h.src_mtime_ns = key->mtime_ns;
-    h.src_sample = key->sample;
-    h.src_ctime_ns = key->ctime_ns;
-    h.src_ino = key->ino;
-    h.src_dev = key->dev;
-    h.longest_line = s->longest_line;
-    h.n_nodes = s->n_nodes;
-    h.n_edges = s->n_edges;
-    h.n_types = s->n_types;
-    h.n_roots = s->n_roots;
-    h.n_strings = s->strings.count;
-    h.arena_len = s->strings.arena_len;
-    h.id_mask = s->ids.mask;
-    h.id_used = s->ids.used;
-    h.id_k0 = s->ids.k0;
-    h.id_k1 = s->ids.k1;
-    h.objects = i->objects;
-    h.edges = i->edges;
-    h.roots = i->roots;
-    h.total_bytes = i->total_bytes;
-    h.input_bytes = i->input_bytes;
-    h.skipped = i->skipped_records;
-    h.dangling_refs = i->dangling_refs;
-    h.dangling_roots = i->dangling_roots;
-    h.pid = i->pid;
-    h.seq = i->seq;
-    h.format_version = i->format_version;
-    h.time = i->time;
-    h.str_format = 0;
-    h.str_compression = lf;
-    h.str_producer = lf + lc;
-    h.str_runtime = lf + lc + lp;
-    uint64_t at = (sizeof h + ALIGN - 1) / ALIGN * ALIGN;
-    for (int k = 0; k < S_COUNT; k++) {
-        uint64_t size = chosen_size(&p, k);
-        h.sections[k].offset = at;
-        h.sections[k].size = size;
-        h.sections[k].codec = p.compact[k] ? compact_of[k] : C_RAW;
-        h.sections[k].width = p.compact[k] ? p.width[k] : 0;
-        h.sections[k].checksum = rg_cache_checksum(chosen_data(&p, k), (size_t)size, (uint64_t)k);
-        at = (at + size + ALIGN - 1) / ALIGN * ALIGN;
-    }
-    h.file_size = h.sections[S_COUNT - 1].offset + h.sections[S_COUNT - 1].size;
-    h.header_checksum = rg_cache_checksum(&h, offsetof(cache_header, header_checksum), 0);
-
-    /* Write a temporary file and rename it into place, so a reader never
-     * sees half a cache and two writers never mix their bytes. */
-    size_t tn = strlen(cache_path) + 48;
-    char *tmp = rg_xmalloc(tn, 1);
-    if (!tmp) {
-        free(info);
-        plan_free(&p);
-        *note = rg_cache_note("index cache %s not written: out of memory", cache_path);
-        return RG_ENOMEM;
-    }
-    snprintf(tmp, tn, "%s.tmp-%ld-%p", cache_path, (long)getpid(), (const void *)&h);
-    /* 0600: a cache holds the snapshot's strings (reprs can be secrets). */
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    int rc = RG_OK;
-    if (fd < 0) {
-        *note = rg_cache_note("index cache %s not written: %s", cache_path, strerror(errno));
-        free(tmp);
-        free(info);
-        plan_free(&p);
-        return RG_EIO;
-    }
-    static const char zeros[ALIGN];
-    uint64_t pos = 0;
-    if (write_all(fd, &h, sizeof h))
-        rc = RG_EIO;
-    pos = sizeof h;
-    for (int k = 0; k < S_COUNT && rc == RG_OK; k++) {
-        uint64_t pad = h.sections[k].offset - pos;
-        if (write_all(fd, zeros, (size_t)pad) || write_all(fd, chosen_data(&p, k), (size_t)h.sections[k].size))
-            rc = RG_EIO;
-        pos = h.sections[k].offset + h.sections[k].size;
-    }
-    int err = errno;
-    if (close(fd) != 0 && rc == RG_OK) {
-        rc = RG_EIO;
-        err = errno;
-    }
-    if (rc == RG_OK && rename(tmp, cache_path) != 0) {
-        rc = RG_EIO;
-        err = errno;
-    }
-    if (rc != RG_OK) {
-        unlink(tmp);
-        *note = rg_cache_note("index cache %s not written: %s", cache_path, strerror(err));
-    }
-    free(tmp);
-    free(info);
-    plan_free(&p);
-    return rc;
 }
 
 /* ------------------------------------------------------------ reading */
