@@ -174,6 +174,13 @@ static int section_ok(const cache_header *h, uint64_t size, int k, uint64_t coun
         return sec->width == 0 && count <= UINT64_MAX / 8 && sec->size == count * elem_of[k];
     case C_N32:
     case C_N64:
+        /* Zero bytes a value (a column all "none") only where the count is
+         * bounded by a raw section of the file: the nodes' (flags) and the
+         * edges' (kinds). Elsewhere a forged count would size an allocation
+         * that nothing in the file backs. */
+        if (sec->width == 0 && count && (k == S_TYPE_NAME || k == S_ID_SLOTS || k == S_ROOT_NODE ||
+                                         k == S_ROOT_LABEL))
+            return 0;
         return sec->width <= (sec->codec == C_N32 ? 4u : 8u) && count <= UINT64_MAX / 8 &&
                sec->size == count * sec->width;
     case C_REBUILT:
@@ -237,7 +244,7 @@ static int check_sections(const cache_header *hp, const unsigned char *base, uin
                                              S_NODE_RC, S_NODE_REPR, S_NODE_NAME, S_NODE_FLAGS};
     static const unsigned char edge_sec[] = {S_FWD_DST, S_FWD_KIND, S_FWD_LABEL, S_REV_SRC, S_REV_EDGE};
     int ok = n < UINT32_MAX && e < UINT32_MAX && h.n_types <= UINT32_MAX && h.n_roots <= UINT32_MAX &&
-             h.n_strings < UINT32_MAX && h.n_strings > 0 && h.id_mask < UINT32_MAX &&
+             h.n_strings < UINT32_MAX && h.n_strings > 0 && h.n_strings <= h.arena_len && h.id_mask < UINT32_MAX &&
              !((h.id_mask + 1) & h.id_mask);
     for (size_t k = 0; ok && k < sizeof node_sec; k++)
         ok = section_ok(&h, size, node_sec[k], n);
