@@ -127,8 +127,8 @@ def scaling(a, sizes, save):
             row["suspects_from_cache"] = {"error": str(e)}
         q = run_rusage([a.query_bench, snap, cache, "leak.Session"])
         row["in_process"] = json.loads(q["out"]) if q["rc"] == 0 else {"error": q["err"][-500:]}
-        # bytes per object and per edge of the loaded graph: the cache file is
-        # the graph's arrays, byte for byte
+        # bytes per object and per edge of the cache (format 4: raw arrays
+        # while they fit the snapshot's size, then compact columns)
         row["graph_bytes_per_object_plus_edge_model"] = {
             "cache_bytes": int(row["cache_mb"] * 1e6), "objects": info["objects"], "edges": info["edges"]}
         rows.append(row)
@@ -158,6 +158,37 @@ def compressed(a, n):
                       "load_mb_s": round(mb / load["wall"], 1), "decompress_only_s": round(dec, 3),
                       "decompress_only_mb_s": round(mb / dec, 1), "decompress_cmd": " ".join(decomp + [path])}
     return out
+
+
+def shapes(a, n):
+    """First load (MB/s) and the index cache (size against the snapshot,
+    re-open) for each shape gen_snapshot makes, at n objects: the JSONL
+    loader's goal is a floor on every shape, and the cache's a ceiling."""
+    rows = []
+    for shape in ("default", "dicts"):
+        path = os.path.join(a.data, f"shape-{shape}-{n}.jsonl")
+        if not os.path.exists(path):
+            with open(path + ".tmp", "wb") as f:
+                extra = [] if shape == "default" else ["--shape", shape]
+                subprocess.run([a.gen, "--objects", str(n), "--seed", "1"] + extra, stdout=f, check=True)
+            os.replace(path + ".tmp", path)
+        mb = os.path.getsize(path) / 1e6
+        load = best(3, [a.refgraph, "info", path, "--json", "--no-cache"])
+        cache = os.path.join(a.data, "cache-shape")
+        shutil.rmtree(cache, ignore_errors=True)
+        os.makedirs(cache)
+        first = run_rusage([a.refgraph, "chain", path, "--type", "dict", "--json", "--cache-dir", cache])
+        reopen = best(3, [a.refgraph, "info", path, "--json", "--cache-dir", cache])
+        cache_bytes = sum(os.path.getsize(os.path.join(cache, f)) for f in os.listdir(cache))
+        shutil.rmtree(cache, ignore_errors=True)
+        rows.append({"shape": shape, "objects_requested": n, "file_mb": round(mb, 1), "load": slim(load),
+                     "load_mb_s": round(mb / load["wall"], 1), "first_chain_writes_cache": slim(first),
+                     "cache_mb_with_paths": round(cache_bytes / 1e6, 1),
+                     "cache_over_snapshot": round(cache_bytes / os.path.getsize(path), 3),
+                     "reopen": slim(reopen)})
+        print(f"  {shape:>8}: load {load['wall']:.2f}s ({rows[-1]['load_mb_s']} MB/s), cache "
+              f"{rows[-1]['cache_over_snapshot']}x the snapshot, reopen {reopen['wall']:.3f}s", flush=True)
+    return rows
 
 
 def json_floor(a, n):
@@ -238,7 +269,7 @@ def main():
     ap.add_argument("--data", required=True)
     ap.add_argument("--results", default=os.path.join(HERE, "results"))
     ap.add_argument("--quick", action="store_true", help="up to 10^6 objects, no deepleak")
-    ap.add_argument("--only", default="machine,scaling,compressed,floor,peers")
+    ap.add_argument("--only", default="machine,scaling,shapes,compressed,floor,peers")
     a = ap.parse_args()
     os.makedirs(a.data, exist_ok=True)
     os.makedirs(a.results, exist_ok=True)
@@ -256,6 +287,9 @@ def main():
     if "scaling" in only:
         print("== scaling (synthetic snapshots)", flush=True)
         scaling(a, sizes, save)
+    if "shapes" in only:
+        print("== shapes (JSONL load and cache per shape)", flush=True)
+        save("shapes", shapes(a, 2_000_000))
     if "compressed" in only:
         print("== compressed input", flush=True)
         save("compressed", compressed(a, 1_000_000))

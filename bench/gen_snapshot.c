@@ -3,6 +3,13 @@
  * with the shapes real Python heaps have, for bench/run.sh.
  *
  *   gen_snapshot --objects N [--seed S] [--answer FILE] > snap.jsonl
+ *   gen_snapshot --objects N --shape dicts [--seed S] > snap.jsonl
+ *
+ * --shape dicts is the dict-heavy heap of issue 15's table (a service that
+ * caches decoded JSON rows): one module list of rows, each row a dict of 12
+ * string keys (labels "['customer_field_K']") whose values are strs of its
+ * own (with reprs) or shared small ints; ~145 bytes an object (the
+ * heap that loaded at 233 MB/s had ~200). The default shape:
  *
  * Shapes (fractions of N):
  *   - units: an instance of one of 200 classes (Zipf-like popularity) with
@@ -169,9 +176,83 @@ static void root(uint64_t i, const char *kind, const char *label)
     puts_("\"}\n");
 }
 
+/* The dict-heavy shape (see the top): rows of 12 keyed values. */
+static int dict_heap(uint64_t n)
+{
+    const uint64_t keys = 12, n_int = 1000;
+    const uint64_t MOD = 0, LIST = 1, TYPES = 2, INT = 5;   /* types: module, list, dict */
+    const uint64_t ROW = INT + n_int;
+    uint64_t n_rows = (n - ROW) / (1 + keys);
+    const uint64_t total = ROW + n_rows * (1 + keys);
+    id_bits = 4;
+    while ((1ULL << id_bits) < total)
+        id_bits++;
+    puts_("{\"rec\":\"header\",\"format\":\"refgraph-snapshot\",\"version\":1,"
+          "\"producer\":\"bench/gen_snapshot --shape dicts\",\"runtime\":\"synthetic\",\"pid\":1,"
+          "\"time\":1764115200,\"objects\":");
+    putu(total);
+    puts_(",\"edges\":");
+    putu(n_rows * (keys + 2) + 2);
+    puts_("}\n");
+    obj_begin(MOD, "module", 72);
+    obj_field_s("name", "rows.store");
+    ref_s(LIST, "attr", "rows");
+    obj_end();
+    root(MOD, "module", "rows.store");
+    const char *tnames[] = {"module", "list", "dict"};
+    for (uint64_t t = 0; t < 3; t++) {
+        obj_begin(TYPES + t, "type", 1072);
+        obj_field_s("name", tnames[t]);
+        obj_end();
+    }
+    for (uint64_t k = 0; k < n_int; k++) {
+        obj_begin(INT + k, "int", 28);
+        char r[24];
+        snprintf(r, sizeof r, "%llu", (unsigned long long)k);
+        obj_field_s("repr", r);
+        obj_end();
+    }
+    obj_begin(LIST, "list", 56 + 8 * n_rows);
+    obj_field_u("len", n_rows);
+    for (uint64_t i = 0; i < n_rows; i++)
+        ref_i(ROW + i * (1 + keys), i);
+    obj_end();
+    char label[40], repr[64];
+    for (uint64_t i = 0; i < n_rows; i++) {
+        uint64_t row = ROW + i * (1 + keys);
+        obj_begin(row, "dict", 640);
+        obj_field_u("len", keys);
+        for (uint64_t k = 0; k < keys; k++) {
+            snprintf(label, sizeof label, "['customer_field_%llu']", (unsigned long long)k);
+            uint64_t v = k % 3 == 2 ? INT + rnd() % n_int : row + 1 + k;
+            ref_s(v, "attr", label);
+        }
+        obj_end();
+        for (uint64_t k = 0; k < keys; k++) {
+            if (k % 3 == 2) {
+                /* the value is a shared int: this slot's str is garbage */
+                obj_begin(row + 1 + k, "str", 49);
+                obj_field_u("len", 0);
+                obj_field_s("repr", "''");
+                obj_end();
+                continue;
+            }
+            uint64_t r = rnd();
+            snprintf(repr, sizeof repr, "'v%016llx-%llu'", (unsigned long long)r, (unsigned long long)k);
+            obj_begin(row + 1 + k, "str", 49 + 20);
+            obj_field_u("len", 20);
+            obj_field_u("rc", 1);
+            obj_field_s("repr", repr);
+            obj_end();
+        }
+    }
+    flush_out();
+    return fflush(stdout) == 0 ? 0 : 1;
+}
+
 static void usage(void)
 {
-    fprintf(stderr, "usage: gen_snapshot --objects N [--seed S] [--answer FILE] > snap.jsonl\n");
+    fprintf(stderr, "usage: gen_snapshot --objects N [--shape dicts] [--seed S] [--answer FILE] > snap.jsonl\n");
     exit(2);
 }
 
@@ -179,6 +260,7 @@ int main(int argc, char **argv)
 {
     uint64_t n = 0, seed = 1;
     const char *answer = NULL;
+    int dicts = 0;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--objects") && i + 1 < argc)
             n = strtoull(argv[++i], NULL, 10);
@@ -186,12 +268,16 @@ int main(int argc, char **argv)
             seed = strtoull(argv[++i], NULL, 10);
         else if (!strcmp(argv[i], "--answer") && i + 1 < argc)
             answer = argv[++i];
+        else if (!strcmp(argv[i], "--shape") && i + 1 < argc && !strcmp(argv[i + 1], "dicts"))
+            dicts = 1, i++;
         else
             usage();
     }
-    if (n < 10000)
+    if (n < 10000 || (dicts && answer))
         usage();
     rng_state = seed;
+    if (dicts)
+        return dict_heap(n);
 
     /* index space */
     const uint64_t n_mod = 8 + n / 50000;       /* 0 app.cache, 1 app.chain, 2 app.index, 3.. app.mK */

@@ -34,10 +34,6 @@ MAY_USE = {
 # (issue 13): a problem whose text contains one of these is not reported.
 # Keep it empty; an entry here is a debt with a name.
 KNOWN = {
-    'graph/cache.c:27: includes "analyze/paths_impl.h"',
-    "graph/cache.c calls analyze/paths.c",
-    "jsonl -> jsonl_scan -> jsonl",
-    "jsonl -> jsonl_yajl -> jsonl",
     "report -> report_model -> report",
 }
 

@@ -4,6 +4,7 @@
 #include "graph_equal.h"
 #include "harness.h"
 #include "analyze/paths_impl.h"
+#include "graph/cache_impl.h"
 #include "refgraph.h"
 
 #include <fcntl.h>
@@ -361,7 +362,7 @@ static void cached_path_forest_equals_a_fresh_computation(void)
     write_forest_snapshot(snap);
     rg_snapshot *fresh = open_with(snap, RG_OPEN_NO_CACHE, NULL);
     rg_snapshot *first = open_with(snap, 0, dir);  /* writes the cache */
-    rg_snapshot *c = open_with(snap, 0, dir);      /* maps it */
+    rg_snapshot *c = open_with(snap, 0, dir);      /* reads it */
     CHECK(fresh && first && c);
     if (!fresh || !first || !c)
         goto out;
@@ -419,121 +420,148 @@ out:
     rg_snapshot_free(c);
 }
 
-/* A forest made inconsistent and given valid checksums: refused. */
-static void inconsistent_path_forest_with_valid_checksums_is_refused(void)
+static unsigned char *read_whole(const char *path, size_t *size)
 {
-    char snap[512];
-    snprintf(snap, sizeof snap, "%s/forest-forged.jsonl", dir);
-    write_forest_snapshot(snap);
-    rg_snapshot_free(open_with(snap, 0, dir));
-    char *cp = cache_file_of(snap);
-    FILE *f = fopen(cp, "rb");
-    CHECK(f != NULL);
-    if (!f) {
-        free(cp);
-        return;
-    }
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
     fseek(f, 0, SEEK_END);
-    size_t size = (size_t)ftell(f);
+    *size = (size_t)ftell(f);
     fseek(f, 0, SEEK_SET);
-    unsigned char *orig = malloc(size);
-    CHECK(fread(orig, 1, size, f) == size);
+    unsigned char *buf = malloc(*size ? *size : 1);
+    if (fread(buf, 1, *size, f) != *size) {
+        free(buf);
+        buf = NULL;
+    }
     fclose(f);
-    /* where the forest lies, from a good parse of a private copy */
-    void *map = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    memcpy(map, orig, size);
-    rg_snapshot *g = NULL;
-    char *why = NULL;
-    CHECK(rg_cache_parse(map, size, NULL, 1ULL << 30, 1, &g, &why) == RG_OK);
-    if (!g) {
-        munmap(map, size);
-        free(orig);
-        free(cp);
+    return buf;
+}
+
+static void write_whole(const char *path, const unsigned char *data, size_t size)
+{
+    FILE *f = fopen(path, "wb");
+    CHECK(f && fwrite(data, 1, size, f) == size);
+    if (f)
+        fclose(f);
+}
+
+/* Open snap from the cache and compute its default paths: whether the
+ * stored forest was lent, with every answer checked against a fresh load. */
+static int paths_lent(const char *snap, const rg_snapshot *fresh, const rg_paths *pf)
+{
+    rg_snapshot *c = open_with(snap, 0, dir);
+    rg_paths *pc = NULL;
+    CHECK(c && rg_snapshot_get_info(c)->from_cache);
+    CHECK(c && rg_paths_compute(c, NULL, &pc) == RG_OK);
+    int lent = pc && pc->borrowed;
+    if (pc)
+        check_paths_equal(pc, pf, rg_node_count(fresh));
+    rg_paths_free(pc);
+    rg_snapshot_free(c);
+    return lent;
+}
+
+/* A stored forest made inconsistent and given valid checksums, damaged
+ * without them, or belonging to another cache: never lent; the paths are
+ * computed again and the blob replaced. */
+static void forged_damaged_or_foreign_path_forest_is_never_lent(void)
+{
+    char snap[512], other[512];
+    snprintf(snap, sizeof snap, "%s/forest-forged.jsonl", dir);
+    snprintf(other, sizeof other, "%s/forest-other.jsonl", dir);
+    write_forest_snapshot(snap);
+    write_forest_snapshot(other);
+    rg_snapshot *fresh = open_with(snap, RG_OPEN_NO_CACHE, NULL);
+    rg_paths *pf = NULL;
+    CHECK(fresh && rg_paths_compute(fresh, NULL, &pf) == RG_OK);
+    if (!pf) {
+        rg_snapshot_free(fresh);
         return;
     }
-    size_t o_dist = (size_t)((const unsigned char *)g->forest.dist - (unsigned char *)map);
-    size_t o_parent = (size_t)((const unsigned char *)g->forest.parent - (unsigned char *)map);
-    size_t o_pidx = (size_t)((const unsigned char *)g->forest.pidx - (unsigned char *)map);
-    size_t o_why = (size_t)((const unsigned char *)g->forest.why - (unsigned char *)map);
-    size_t o_scc = (size_t)((const unsigned char *)g->forest.scc_size - (unsigned char *)map);
+    /* the open that writes the cache, then the paths that write the blob */
+    rg_snapshot *first = open_with(snap, 0, dir);
+    rg_paths *p1 = NULL;
+    CHECK(first && rg_paths_compute(first, NULL, &p1) == RG_OK && !p1->borrowed);
+    rg_paths_free(p1);
+    rg_snapshot_free(first);
+    CHECK(paths_lent(snap, fresh, pf));
+    char *cp = cache_file_of(snap);
+    char *bp = rg_cache_blob_path(cp, "paths");
+    size_t size = 0;
+    unsigned char *orig = read_whole(bp, &size);
+    CHECK(orig != NULL);
+    uint32_t n = rg_node_count(fresh);
+    /* after the blob's 64-byte header: n_nodes, n_scc, n_edges, then the arrays */
+    size_t base = 64 + 16, o_dist = base, o_parent = base + 4 * n, o_pidx = base + 8 * n, o_scc = base + 12 * n;
+    CHECK_EQ_U64(pf->n_scc, 2);
+    CHECK_EQ_U64(size, o_scc + 4 * pf->n_scc + n);
+    size_t o_why = o_scc + 4 * pf->n_scc;
     rg_node n2, n4, n5, n6, n7;
-    CHECK(rg_node_find(g, 2, &n2) == RG_OK && rg_node_find(g, 4, &n4) == RG_OK &&
-          rg_node_find(g, 5, &n5) == RG_OK && rg_node_find(g, 6, &n6) == RG_OK && rg_node_find(g, 7, &n7) == RG_OK);
-    CHECK_EQ_U64(g->forest.n_scc, 2);
-    rg_snapshot_free(g);
-    for (int damage = 0; damage < 5; damage++) {
-        map = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-        unsigned char *m = map;
+    CHECK(rg_node_find(fresh, 2, &n2) == RG_OK && rg_node_find(fresh, 4, &n4) == RG_OK &&
+          rg_node_find(fresh, 5, &n5) == RG_OK && rg_node_find(fresh, 6, &n6) == RG_OK &&
+          rg_node_find(fresh, 7, &n7) == RG_OK);
+    for (int damage = 0; orig && size == o_why + n && damage < 8; damage++) {
+        unsigned char *m = malloc(size);
         memcpy(m, orig, size);
         uint32_t *parent = (uint32_t *)(m + o_parent), *pidx = (uint32_t *)(m + o_pidx);
         uint32_t *dist = (uint32_t *)(m + o_dist), *scc = (uint32_t *)(m + o_scc);
+        int fix = 1;
         switch (damage) {
         case 0: parent[n4] = n2; break;                  /* not one hop nearer a root */
         case 1: parent[n5] = n6, pidx[n5] = 0; break;    /* a holder walk that never ends */
         case 2: scc[0] += 1000000; break;                /* a cycle's size */
         case 3: m[o_why + n7] = RG_REACHABLE; break;     /* a cycle member called reachable */
         case 4: dist[n2] = 0; break;                     /* a node called a root */
+        case 5: m[base] ^= 1; break;                     /* the node count */
+        case 6: dist[n4] ^= 1, fix = 0; break;           /* a checksum mismatch */
+        case 7: size--, fix = 0; break;                  /* truncated */
         }
-        rg_cache_fix_checksums(map, size);
-        why = NULL;
-        g = NULL;
-        int rc = rg_cache_parse(map, size, NULL, 1ULL << 30, 1, &g, &why);
-        if (rc != RG_EFORMAT)
-            fprintf(stderr, "forest damage %d accepted\n", damage);
-        CHECK(rc == RG_EFORMAT);
-        if (why)
-            CHECK_CONTAINS(why, "path forest");
-        free(why);
-        if (g)
-            rg_snapshot_free(g);
-        else
-            munmap(map, size);
+        if (fix)
+            rg_cache_blob_fix_checksums(m, size);
+        write_whole(bp, m, size);
+        if (damage == 7)
+            size++;
+        free(m);
+        int lent = paths_lent(snap, fresh, pf);
+        if (lent)
+            fprintf(stderr, "forest damage %d lent\n", damage);
+        CHECK(!lent);
+        /* recomputed, and stored again whole */
+        CHECK(paths_lent(snap, fresh, pf));
     }
-    /* and through the loader: a damaged forest is a note and a rebuild */
-    unsigned char *bad = malloc(size);
-    memcpy(bad, orig, size);
-    bad[o_dist + 4 * n4] ^= 0x01;
-    f = fopen(cp, "wb");
-    CHECK(f && fwrite(bad, 1, size, f) == size);
-    if (f)
-        fclose(f);
-    free(bad);
-    rg_snapshot *s = open_with(snap, 0, dir);
-    CHECK(s && !rg_snapshot_get_info(s)->from_cache);
-    if (s)
-        CHECK_CONTAINS(rg_snapshot_get_info(s)->cache_note, "rebuilt");
-    rg_snapshot_free(s);
-    s = open_with(snap, 0, dir);
-    CHECK(s && rg_snapshot_get_info(s)->from_cache);
-    rg_snapshot_free(s);
+    /* a blob of another cache (the same graph from another file) */
+    rg_snapshot *o = open_with(other, 0, dir);
+    rg_paths *po = NULL;
+    CHECK(o && rg_paths_compute(o, NULL, &po) == RG_OK);
+    rg_paths_free(po);
+    rg_snapshot_free(o);
+    char *ocp = cache_file_of(other);
+    char *obp = rg_cache_blob_path(ocp, "paths");
+    size_t osize = 0;
+    unsigned char *ob = read_whole(obp, &osize);
+    CHECK(ob != NULL);
+    if (ob)
+        write_whole(bp, ob, osize);
+    CHECK(!paths_lent(snap, fresh, pf));
+    CHECK(paths_lent(snap, fresh, pf));
+    free(ob);
+    free(ocp);
+    free(obp);
     free(orig);
     free(cp);
+    free(bp);
+    rg_paths_free(pf);
+    rg_snapshot_free(fresh);
 }
 
-/* A cache whose checksums were recomputed after damage reaches the
- * structural checks: they must reject it (or it must be harmless). */
-static void forged_checksums_are_caught_by_the_structural_checks(void)
+/* Every byte of a cache image damaged in turn (every 97th, or every one
+ * when `every`), its checksums recomputed so the damage reaches the
+ * structural checks: they must reject it, or it must be harmless to
+ * query. Returns how many were rejected. */
+static int forge_each_byte(const unsigned char *orig, size_t size, size_t step)
 {
-    char snap[512];
-    snprintf(snap, sizeof snap, "%s/f.jsonl", dir);
-    write_snapshot(snap, 6);
-    rg_snapshot *s = open_with(snap, 0, dir);
-    rg_snapshot_free(s);
-    char *cp = cache_file_of(snap);
-    FILE *f = fopen(cp, "rb");
-    CHECK(f != NULL);
-    if (!f) {
-        free(cp);
-        return;
-    }
-    fseek(f, 0, SEEK_END);
-    size_t size = (size_t)ftell(f);
-    fseek(f, 0, SEEK_SET);
-    unsigned char *orig = malloc(size);
-    CHECK(fread(orig, 1, size, f) == size);
-    fclose(f);
     int rejected = 0;
-    for (size_t at = 0; at < size; at += 97) {
+    for (size_t at = 0; at < size; at += step) {
         void *map = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
         CHECK(map != MAP_FAILED);
         memcpy(map, orig, size);
@@ -552,8 +580,10 @@ static void forged_checksums_are_caught_by_the_structural_checks(void)
                 for (uint32_t i = 0; i < rg_referrer_count(g, v); i++)
                     rg_referrer(g, v, i, &e);
                 (void)rg_node_repr(g, v);
+                rg_node found;
+                (void)rg_node_find(g, rg_node_id(g, v), &found);
             }
-            walk_all_paths(g); /* the stored forest, lent to rg_paths */
+            walk_all_paths(g);
             rg_snapshot_free(g); /* unmaps */
         } else {
             rejected++;
@@ -561,9 +591,94 @@ static void forged_checksums_are_caught_by_the_structural_checks(void)
         }
         free(why);
     }
-    CHECK(rejected > 0);
+    return rejected;
+}
+
+static void forged_checksums_are_caught_by_the_structural_checks(void)
+{
+    char snap[512];
+    snprintf(snap, sizeof snap, "%s/f.jsonl", dir);
+    write_snapshot(snap, 6);
+    rg_snapshot *s = open_with(snap, 0, dir);
+    rg_snapshot_free(s);
+    char *cp = cache_file_of(snap);
+    size_t size = 0;
+    unsigned char *orig = read_whole(cp, &size);
+    CHECK(orig != NULL);
+    if (orig)
+        CHECK(forge_each_byte(orig, size, 97) > 0);
     free(orig);
     free(cp);
+}
+
+/* Write the cache of a fresh load of `snap` to `path` with the snapshot's
+ * size set to `input_bytes` (which sets the cache's budget); its size. */
+static size_t write_cache_budget(const char *snap, const char *path, uint64_t input_bytes)
+{
+    rg_snapshot *s = open_with(snap, RG_OPEN_NO_CACHE, NULL);
+    CHECK(s != NULL);
+    if (!s)
+        return 0;
+    s->info.input_bytes = input_bytes;
+    rg_cache_key key = {0};
+    char *note = NULL;
+    CHECK(rg_cache_write(s, path, &key, &note) == RG_OK);
+    free(note);
+    rg_snapshot_free(s);
+    struct stat st;
+    return stat(path, &st) == 0 ? (size_t)st.st_size : 0;
+}
+
+/* A cache over its budget (the snapshot's size) stores narrow columns and
+ * leaves out what is rebuilt on open; it reads back as the same graph, and
+ * forged variants of it are refused or harmless as the raw ones are. */
+static void cache_packed_to_fit_the_snapshot_size_gives_the_same_graph(void)
+{
+    char snap[512], raw[512], compact[512];
+    snprintf(snap, sizeof snap, "%s/compact.jsonl", dir);
+    snprintf(raw, sizeof raw, "%s/compact-raw.bin", dir);
+    snprintf(compact, sizeof compact, "%s/compact-small.bin", dir);
+    write_snapshot(snap, 3);
+    size_t raw_size = write_cache_budget(snap, raw, UINT64_MAX / 2);
+    size_t compact_size = write_cache_budget(snap, compact, 0);
+    CHECK(raw_size > 0 && compact_size > 0);
+    /* 500 nodes, 1000 edges: raw is over 30 bytes a node and 17 an edge;
+     * narrow ids of two bytes or less, no reverse CSR, offsets or slots */
+    CHECK(compact_size * 2 < raw_size);
+    rg_snapshot *fresh = open_with(snap, RG_OPEN_NO_CACHE, NULL);
+    const char *files[] = {raw, compact};
+    for (int i = 0; i < 2 && fresh; i++) {
+        size_t size = 0;
+        unsigned char *img = read_whole(files[i], &size);
+        CHECK(img != NULL);
+        if (!img)
+            continue;
+        void *map = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        memcpy(map, img, size);
+        rg_snapshot *g = NULL;
+        char *why = NULL;
+        CHECK(rg_cache_parse(map, size, NULL, 1ULL << 30, i ? 2 : 1, &g, &why) == RG_OK);
+        if (g) {
+            /* the size the budget was made of, as written */
+            CHECK_EQ_U64(g->info.input_bytes, i ? 0 : UINT64_MAX / 2);
+            g->info.input_bytes = fresh->info.input_bytes;
+            const char *d = rg_graph_diff(g, fresh);
+            if (d)
+                fprintf(stderr, "%s differs from a fresh load in %s\n", files[i], d);
+            CHECK(d == NULL);
+            rg_node v;
+            CHECK(rg_node_find(g, 1250, &v) == RG_OK);
+            CHECK_STR(rg_node_repr(g, v), "'r250'");
+            rg_snapshot_free(g);
+        } else {
+            munmap(map, size);
+        }
+        free(why);
+        if (i == 1)
+            CHECK(forge_each_byte(img, size, 7) > 0);
+        free(img);
+    }
+    rg_snapshot_free(fresh);
 }
 
 int main(int argc, char **argv)
@@ -579,8 +694,9 @@ int main(int argc, char **argv)
     RUN(cache_of_another_snapshot_or_an_older_source_is_ignored);
     RUN(unwritable_cache_dir_is_a_note_and_no_cache_flag_reads_and_writes_none);
     RUN(forged_checksums_are_caught_by_the_structural_checks);
+    RUN(cache_packed_to_fit_the_snapshot_size_gives_the_same_graph);
     RUN(cached_path_forest_equals_a_fresh_computation);
-    RUN(inconsistent_path_forest_with_valid_checksums_is_refused);
+    RUN(forged_damaged_or_foreign_path_forest_is_never_lent);
     char cmd[600];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     if (system(cmd) != 0)

@@ -117,6 +117,10 @@ static int cache_seed_write(size_t i, const char *cache_path)
         fprintf(stderr, "%s: %s\n", src, rg_last_error());
         return rc;
     }
+    /* The cache's budget is the snapshot's size: seeds this small come out
+     * compact; the first gets a budget that keeps every section raw. */
+    if (i == 0)
+        s->info.input_bytes = UINT64_MAX / 2;
     rg_cache_key key = {0};
     char *note = NULL;
     rc = rg_cache_write(s, cache_path, &key, &note);

@@ -313,7 +313,7 @@ done:
 
 /* Whether the filters select exactly the edges the default options do: then
  * the BFS would reproduce the forest the index cache stored (computed with
- * the defaults by rg_cache_write), whatever spelling the options used. */
+ * the defaults, paths_store.c), whatever spelling the options used. */
 static int filters_are_default(const rg_paths *p)
 {
     rg_path_options d;
@@ -334,20 +334,6 @@ static int filters_are_default(const rg_paths *p)
     return 1;
 }
 
-/* Point the per-node arrays at the stored forest instead of computing:
- * zero-copy, since nothing writes to paths after rg_paths_compute. */
-static void lend_stored_forest(rg_paths *p)
-{
-    const rg_snapshot *s = p->snap;
-    p->dist = (uint32_t *)s->forest.dist;
-    p->parent = (rg_node *)s->forest.parent;
-    p->pidx = (uint32_t *)s->forest.pidx;
-    p->why = (uint8_t *)s->forest.why;
-    p->scc_size = (uint32_t *)s->forest.scc_size;
-    p->n_scc = s->forest.n_scc;
-    p->borrowed = 1;
-}
-
 int rg_paths_compute(const rg_snapshot *s, const rg_path_options *opts, rg_paths **out)
 {
     if (!s || !out)
@@ -366,8 +352,8 @@ int rg_paths_compute(const rg_snapshot *s, const rg_path_options *opts, rg_paths
     int rc = setup_filters(p, opts);
     if (rc != RG_OK)
         goto fail;
-    if (s->forest.dist && filters_are_default(p)) {
-        lend_stored_forest(p);
+    int stock = filters_are_default(p);
+    if (stock && rg_paths_load_stored(p)) {
         *out = p;
         return RG_OK;
     }
@@ -387,6 +373,8 @@ int rg_paths_compute(const rg_snapshot *s, const rg_path_options *opts, rg_paths
         goto fail;
     if ((rc = rg_paths_classify(p)) != RG_OK)
         goto fail;
+    if (stock)
+        rg_paths_store(p);
     *out = p;
     return RG_OK;
 fail:
@@ -406,6 +394,7 @@ void rg_paths_free(rg_paths *p)
         rg_paths_big_free(p->why, n, sizeof *p->why);
         free(p->scc_size);
     }
+    rg_cache_blob_close(p->blob);
     free(p->rules);
     free(p->type_skip);
     free(p);

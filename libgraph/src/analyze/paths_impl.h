@@ -38,15 +38,22 @@ struct rg_paths {
     uint8_t *why;              /* rg_unreachable_kind */
     uint32_t *scc_size;        /* per component */
     uint32_t n_scc;
-    /* dist, parent, pidx, why and scc_size are the snapshot's stored forest
-     * (s->forest, inside the cache mapping): read-only, freed with it. */
+    /* dist, parent, pidx, why and scc_size are the forest stored beside
+     * the graph's index cache (paths_store.c), inside `blob`: read-only. */
     int borrowed;
+    rg_cache_blob *blob;
 
     uint8_t kind_tier[RG_EDGE_KIND_COUNT];
     rg_label_rule *rules;
     size_t n_rules;
     uint8_t *type_skip;        /* per type: 1 = paths do not pass through instances */
 };
+
+/* paths_store.c: lend p the forest stored beside its graph's cache (1), or
+ * leave it as it was (0); keep p's forest there for the next open. Both
+ * only for the default options. */
+RG_INTERNAL int rg_paths_load_stored(rg_paths *p);
+RG_INTERNAL void rg_paths_store(const rg_paths *p);
 
 static inline uint32_t rg_paths_root_record(const rg_paths *p, rg_node root_node)
 {

@@ -222,21 +222,21 @@ struct rg_snapshot {
     char *info_path, *info_producer, *info_runtime, *info_cache_note;
     char *info_format_storage, *info_compression_storage;
 
-    /* Set when the arrays live in a memory-mapped cache file rather than in
-     * individual allocations; free then unmaps instead. */
-    void *mapping;
-    size_t mapping_size;
     /* Longest line of the source, so a cached graph is not used where a
      * smaller max_line_bytes would have rejected the source. */
     uint64_t longest_line;
-    /* The retention paths under default options, when the graph came from
-     * an index cache that stores them (cache.c checks them; paths.c lends
-     * them to rg_paths_compute). Point into the mapping; NULL otherwise. */
-    struct {
-        const uint32_t *dist, *parent, *pidx, *scc_size;
-        const uint8_t *why;
-        uint32_t n_scc;
-    } forest;
+    /* The index cache this graph was read from or written to, and that
+     * file's identity (its header checksum), so that named blobs kept
+     * beside it (rg_cache_blob_*) are known to belong to this graph.
+     * NULL when there is none. */
+    char *cache_path;
+    uint64_t cache_id;
+    /* Set when the graph came from an index cache: its arrays point into
+     * this mapping, except those decoded or rebuilt on open, which are in
+     * `owned` (by cache section); free then unmaps and frees those. */
+    void *mapping;
+    size_t mapping_size;
+    void *owned[24];
 };
 
 /* Edge index e of node n's referents. */
@@ -248,6 +248,9 @@ static inline uint64_t rg_rev_end(const rg_snapshot *s, rg_node n) { return s->r
 /* Does this edge keep its target alive for the purpose of retention paths
  * and dominators? Weak references do not. */
 static inline bool rg_edge_kind_retains(rg_edge_kind k) { return k != RG_EDGE_WEAK; }
+
+/* Fill rev_off, rev_src and rev_edge from the forward CSR (builder.c). */
+RG_INTERNAL int rg_snapshot_build_reverse(rg_snapshot *s);
 
 /* -------------------------------------------------------------- builder */
 
@@ -399,6 +402,27 @@ RG_INTERNAL int rg_cache_parse(void *data, size_t size, const rg_cache_key *key,
 /* Write the cache of s atomically. On failure *note (free()) says why. */
 RG_INTERNAL int rg_cache_write(const rg_snapshot *s, const char *cache_path, const rg_cache_key *key,
                                char **note);
+/* Record that `s` was just written to the cache at cache_path, so that
+ * blobs may be kept beside it. */
+RG_INTERNAL int rg_cache_attach(rg_snapshot *s, const char *cache_path);
+/* Named blobs: opaque bytes a higher layer keeps beside the index cache
+ * of a graph (the retention paths keep their forest so), in a file of
+ * their own that names the cache it belongs to and is checksummed whole.
+ * Open gives RG_ENOTFOUND when the graph has no cache or no such blob, or
+ * the blob is damaged or belongs to another cache; a damaged one is
+ * removed. The data stays valid until close. Store writes atomically;
+ * both do nothing for a graph without a cache (RG_ENOTFOUND). A name is
+ * [a-z0-9_]+, at most 32 bytes. */
+typedef struct rg_cache_blob rg_cache_blob;
+RG_INTERNAL int rg_cache_blob_open(const rg_snapshot *s, const char *name, rg_cache_blob **out);
+RG_INTERNAL const void *rg_cache_blob_data(const rg_cache_blob *b, uint64_t *size);
+RG_INTERNAL void rg_cache_blob_close(rg_cache_blob *b);
+RG_INTERNAL int rg_cache_blob_store(const rg_snapshot *s, const char *name, const void *const *parts,
+                                    const uint64_t *sizes, unsigned n_parts);
+/* Where blob `name` of the cache at cache_path lives (free()). */
+RG_INTERNAL char *rg_cache_blob_path(const char *cache_path, const char *name);
+/* Recompute a blob file's checksums (for tests that forge one). */
+RG_INTERNAL void rg_cache_blob_fix_checksums(void *data, size_t size);
 /* Recompute a cache image's checksums (the fuzzer uses this to reach the
  * structural checks behind them). */
 RG_INTERNAL void rg_cache_fix_checksums(void *data, size_t size);

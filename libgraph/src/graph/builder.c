@@ -550,7 +550,7 @@ static int build_forward(rg_builder *b)
 }
 
 /* Counting sort of the forward edges by target: O(nodes + edges). */
-static int build_reverse(rg_snapshot *s)
+int rg_snapshot_build_reverse(rg_snapshot *s)
 {
     uint32_t n = s->n_nodes;
     /* counted and filled in target order, i.e. at random: huge pages */
@@ -639,7 +639,7 @@ int rg_builder_finish(rg_builder *b, rg_snapshot **out)
     rg_snapshot *s = b->s;
     int rc;
     if ((b->node_targets && index_unique_ids(s)) || grow_nodes(b, (size_t)s->n_nodes + 1) ||
-        (rc = build_forward(b)) || (rc = build_reverse(s)) ||
+        (rc = build_forward(b)) || (rc = rg_snapshot_build_reverse(s)) ||
         (rc = build_roots(b))) {
         rg_builder_free(b);
         return rg_last_error_code() ? rg_last_error_code() : RG_ENOMEM;

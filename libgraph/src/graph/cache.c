@@ -1,6 +1,14 @@
 /* cache.c: the index cache: a finished graph written to one binary file
- * that a later open memory-maps instead of parsing the snapshot again
- * (Eclipse MAT keeps its index files the same way).
+ * that a later open reads instead of parsing the snapshot again (Eclipse
+ * MAT keeps its index files the same way).
+ *
+ * A cache costs no more than the snapshot it replaces (cache_write.c):
+ * each section is stored raw, the array as it is in memory and used in
+ * place from the mapping, while the whole fits; beyond, sections take their
+ * compact form (narrow columns, varints; cache_impl.h), and the reverse CSR
+ * and the string offsets are left out and rebuilt here on open. Analyses
+ * that want to keep their own results beside a cached graph store them as
+ * named blobs (cache_blob.c).
  *
  * Layout (all integers little-endian, as written by this machine; a cache
  * from a machine of the other byte order is "foreign" and ignored):
@@ -8,23 +16,19 @@
  *   header       struct cache_header: magic, version, byte-order mark, the
  *                identity of the source (size, mtime, a hash of sampled
  *                blocks, and ctime, inode and device, which an edit in
- *                place that restores size and mtime still changes), the
- *                id map's hash key, counts, the info fields, and a table of sections
- *   sections     each array of struct rg_snapshot, 64-byte aligned, each
- *                with its own checksum; then the retention paths under
- *                default options (the "path forest": dist, parent, pidx,
- *                why per node, and the size of each unreachable cycle),
- *                computed once here so that `refgraph chain` on a cached
- *                snapshot reads them instead of running the BFS again
+ *                place that restores size and mtime still changes), counts,
+ *                the info fields, and a table of sections
+ *   sections     one per array of the graph (enum section), 64-byte
+ *                aligned, each with its codec, width and checksum
  *
  * Opening checks, in order: magic and version, byte order, the source's
  * identity, the header checksum, every section's checksum, and then the
- * structure itself (offsets monotonic, every node, edge, type and string
- * index in range), so that even a cache forged with valid checksums cannot
- * make a query read out of bounds or loop: the forest is checked to be a
- * forest (every parent one hop nearer a root, every holder walk ending).
- * Anything wrong gives a note and a rebuild, never a wrong answer. */
-#include "analyze/paths_impl.h"
+ * structure itself (every column decodes to exactly its count, every node,
+ * edge, type and string index in range, each node once in the id map), so
+ * that even a cache forged with valid checksums cannot make a query read
+ * out of bounds or loop. Anything wrong gives a note and a rebuild, never a
+ * wrong answer. */
+#include "graph/cache_impl.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -35,82 +39,6 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-#define CACHE_MAGIC "RGCACHE"
-#define CACHE_VERSION 3u   /* 2: the path forest; 3: ctime, inode and device of the source, id map key */
-#define CACHE_BOM 0x01020304u
-#define ALIGN 64u
-
-enum section {
-    S_NODE_ID, S_NODE_TYPE, S_NODE_SIZE, S_NODE_LEN, S_NODE_RC, S_NODE_REPR, S_NODE_NAME,
-    S_NODE_FLAGS, S_FWD_OFF, S_FWD_DST, S_FWD_KIND, S_FWD_LABEL, S_REV_OFF, S_REV_SRC, S_REV_EDGE,
-    S_TYPE_NAME, S_ROOT_NODE, S_ROOT_KIND, S_ROOT_LABEL, S_STR_OFFSETS, S_STR_ARENA, S_ID_SLOTS,
-    S_PATH_DIST, S_PATH_PARENT, S_PATH_PIDX, S_PATH_WHY, S_PATH_SCC_SIZE,
-    S_INFO_STRINGS, S_COUNT   /* S_INFO_STRINGS stays last: it ends the file */
-};
-
-typedef struct cache_section {
-    uint64_t offset, size, checksum;
-} cache_section;
-
-typedef struct cache_header {
-    char magic[8];
-    uint32_t version, bom, header_size, n_sections;
-    uint64_t file_size;
-    /* the source this graph was built from */
-    uint64_t src_size, src_sample;
-    int64_t src_mtime_ns;
-    int64_t src_ctime_ns;
-    uint64_t src_ino, src_dev;
-    uint64_t longest_line;
-    uint64_t id_k0, id_k1;   /* the id map's hash key (internal.h) */
-    /* counts */
-    uint64_t n_nodes, n_edges, n_types, n_roots, n_strings, arena_len, id_mask, id_used;
-    uint64_t n_scc;  /* unreachable cycles in the path forest */
-    /* info */
-    uint64_t objects, edges, roots, total_bytes, input_bytes, skipped, dangling_refs, dangling_roots;
-    int64_t pid, seq, format_version;
-    double time;
-    /* offsets of NUL-terminated strings inside S_INFO_STRINGS */
-    uint64_t str_format, str_compression, str_producer, str_runtime;
-    cache_section sections[S_COUNT];
-    uint64_t header_checksum;   /* of every byte above */
-} cache_header;
-
-/* ------------------------------------------------------------ checksum */
-
-/* A 64-bit hash with four independent lanes (the structure of XXH64), so it
- * runs at memory speed: the whole cache is checked on every open. */
-static inline uint64_t rotl(uint64_t x, int r) { return (x << r) | (x >> (64 - r)); }
-#define P1 0x9E3779B185EBCA87ULL
-#define P2 0xC2B2AE3D27D4EB4FULL
-#define P3 0x165667B19E3779F9ULL
-
-static inline uint64_t lane(uint64_t acc, uint64_t w) { return rotl(acc + w * P2, 31) * P1; }
-
-static uint64_t checksum(const void *data, size_t n, uint64_t seed)
-{
-    const unsigned char *p = data;
-    uint64_t a = seed + P1 + P2, b = seed + P2, c = seed, d = seed - P1;
-    size_t i = 0;
-    for (; i + 32 <= n; i += 32) {
-        uint64_t w[4];
-        memcpy(w, p + i, 32);
-        a = lane(a, w[0]);
-        b = lane(b, w[1]);
-        c = lane(c, w[2]);
-        d = lane(d, w[3]);
-    }
-    uint64_t h = rotl(a, 1) + rotl(b, 7) + rotl(c, 12) + rotl(d, 18) + (uint64_t)n;
-    for (; i + 8 <= n; i += 8) {
-        uint64_t w;
-        memcpy(&w, p + i, 8);
-        h = rotl(h ^ lane(0, w), 27) * P1 + P3;
-    }
-    for (; i < n; i++)
-        h = rotl(h ^ (p[i] * P3), 11) * P1;
-    return rg_hash64(h);
-}
 
 /* ------------------------------------------------------------ identity */
 
@@ -161,7 +89,7 @@ int rg_cache_key_of(const char *path, rg_cache_key *key)
             free(buf);
             return rg_fail(RG_EIO, "%s: read error: %s", path, strerror(e));
         }
-        h = checksum(buf, (size_t)got, h);
+        h = rg_cache_checksum(buf, (size_t)got, h);
     }
     close(fd);
     free(buf);
@@ -178,9 +106,9 @@ char *rg_cache_path(const char *path, const char *cache_dir, const rg_cache_key 
     const char *full = abs ? abs : path;
     const char *base = strrchr(full, '/');
     base = base ? base + 1 : full;
-    uint64_t h = checksum(full, strlen(full), 0);
-    h = checksum(&key->dev, sizeof key->dev, h);
-    h = checksum(&key->ino, sizeof key->ino, h);
+    uint64_t h = rg_cache_checksum(full, strlen(full), 0);
+    h = rg_cache_checksum(&key->dev, sizeof key->dev, h);
+    h = rg_cache_checksum(&key->ino, sizeof key->ino, h);
     size_t n = strlen(cache_dir) + strlen(base) + 40;
     char *out = rg_xmalloc(n, 1);
     if (out)
@@ -189,64 +117,6 @@ char *rg_cache_path(const char *path, const char *cache_dir, const rg_cache_key 
     return out;
 }
 
-/* ------------------------------------------------------------ writing */
-
-typedef struct plan {
-    const void *data[S_COUNT];
-    uint64_t size[S_COUNT];
-} plan;
-
-static void make_plan(const rg_snapshot *s, const rg_paths *paths, const char *info_strings, size_t info_len,
-                      plan *p)
-{
-    uint64_t n = s->n_nodes, e = s->n_edges;
-#define SEC(id, ptr, count) (p->data[id] = (ptr), p->size[id] = (uint64_t)(count) * sizeof *(ptr))
-    SEC(S_NODE_ID, s->node_id, n);
-    SEC(S_NODE_TYPE, s->node_type, n);
-    SEC(S_NODE_SIZE, s->node_size, n);
-    SEC(S_NODE_LEN, s->node_len, n);
-    SEC(S_NODE_RC, s->node_rc, n);
-    SEC(S_NODE_REPR, s->node_repr, n);
-    SEC(S_NODE_NAME, s->node_name, n);
-    SEC(S_NODE_FLAGS, s->node_flags, n);
-    SEC(S_FWD_OFF, s->fwd_off, n + 1);
-    SEC(S_FWD_DST, s->fwd_dst, e);
-    SEC(S_FWD_KIND, s->fwd_kind, e);
-    SEC(S_FWD_LABEL, s->fwd_label, e);
-    SEC(S_REV_OFF, s->rev_off, n + 1);
-    SEC(S_REV_SRC, s->rev_src, e);
-    SEC(S_REV_EDGE, s->rev_edge, e);
-    SEC(S_TYPE_NAME, s->type_name, s->n_types);
-    SEC(S_ROOT_NODE, s->root_node, s->n_roots);
-    SEC(S_ROOT_KIND, s->root_kind, s->n_roots);
-    SEC(S_ROOT_LABEL, s->root_label, s->n_roots);
-    SEC(S_STR_OFFSETS, s->strings.offsets, s->strings.count);
-    SEC(S_STR_ARENA, s->strings.arena, s->strings.arena_len);
-    SEC(S_ID_SLOTS, s->ids.slots, s->ids.mask + 1);
-    SEC(S_PATH_DIST, paths->dist, n);
-    SEC(S_PATH_PARENT, paths->parent, n);
-    SEC(S_PATH_PIDX, paths->pidx, n);
-    SEC(S_PATH_WHY, paths->why, n);
-    SEC(S_PATH_SCC_SIZE, paths->scc_size, paths->n_scc);
-    SEC(S_INFO_STRINGS, info_strings, info_len);
-#undef SEC
-}
-
-static int write_all(int fd, const void *p, size_t n)
-{
-    const char *c = p;
-    while (n) {
-        ssize_t w = write(fd, c, n > (1u << 30) ? (1u << 30) : n);
-        if (w < 0) {
-            if (errno == EINTR)
-                continue;
-            return -1;
-        }
-        c += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
 
 char *rg_cache_note(const char *fmt, ...)
 {
@@ -258,150 +128,20 @@ char *rg_cache_note(const char *fmt, ...)
     return rg_xstrndup(buf, strlen(buf));
 }
 
-int rg_cache_write(const rg_snapshot *s, const char *cache_path, const rg_cache_key *key, char **note)
-{
-    const rg_snapshot_info *i = &s->info;
-    /* the info strings, NUL-separated */
-    size_t lf = strlen(i->format) + 1, lc = strlen(i->compression) + 1, lp = strlen(i->producer) + 1,
-           lr = strlen(i->runtime) + 1;
-    char *info = rg_xmalloc(lf + lc + lp + lr, 1);
-    if (!info) {
-        *note = rg_cache_note("index cache %s not written: out of memory", cache_path);
-        return RG_ENOMEM;
-    }
-    memcpy(info, i->format, lf);
-    memcpy(info + lf, i->compression, lc);
-    memcpy(info + lf + lc, i->producer, lp);
-    memcpy(info + lf + lc + lp, i->runtime, lr);
-    /* The forest under default options: what every plain `refgraph chain`
-     * asks for. Costs one BFS now, saves one on every later open. */
-    rg_paths *paths = NULL;
-    int prc = rg_paths_compute(s, NULL, &paths);
-    if (prc != RG_OK) {
-        free(info);
-        *note = rg_cache_note("index cache %s not written: retention paths: %s", cache_path, rg_last_error());
-        return prc;
-    }
-
-    plan p;
-    make_plan(s, paths, info, lf + lc + lp + lr, &p);
-    cache_header h;
-    memset(&h, 0, sizeof h);
-    memcpy(h.magic, CACHE_MAGIC, sizeof CACHE_MAGIC);
-    h.version = CACHE_VERSION;
-    h.bom = CACHE_BOM;
-    h.header_size = sizeof h;
-    h.n_sections = S_COUNT;
-    h.src_size = key->size;
-    h.src_mtime_ns = key->mtime_ns;
-    h.src_sample = key->sample;
-    h.src_ctime_ns = key->ctime_ns;
-    h.src_ino = key->ino;
-    h.src_dev = key->dev;
-    h.id_k0 = s->ids.k0;
-    h.id_k1 = s->ids.k1;
-    h.longest_line = s->longest_line;
-    h.n_nodes = s->n_nodes;
-    h.n_edges = s->n_edges;
-    h.n_types = s->n_types;
-    h.n_roots = s->n_roots;
-    h.n_strings = s->strings.count;
-    h.arena_len = s->strings.arena_len;
-    h.id_mask = s->ids.mask;
-    h.id_used = s->ids.used;
-    h.n_scc = paths->n_scc;
-    h.objects = i->objects;
-    h.edges = i->edges;
-    h.roots = i->roots;
-    h.total_bytes = i->total_bytes;
-    h.input_bytes = i->input_bytes;
-    h.skipped = i->skipped_records;
-    h.dangling_refs = i->dangling_refs;
-    h.dangling_roots = i->dangling_roots;
-    h.pid = i->pid;
-    h.seq = i->seq;
-    h.format_version = i->format_version;
-    h.time = i->time;
-    h.str_format = 0;
-    h.str_compression = lf;
-    h.str_producer = lf + lc;
-    h.str_runtime = lf + lc + lp;
-    uint64_t at = (sizeof h + ALIGN - 1) / ALIGN * ALIGN;
-    for (int k = 0; k < S_COUNT; k++) {
-        h.sections[k].offset = at;
-        h.sections[k].size = p.size[k];
-        h.sections[k].checksum = checksum(p.data[k], (size_t)p.size[k], (uint64_t)k);
-        at = (at + p.size[k] + ALIGN - 1) / ALIGN * ALIGN;
-    }
-    h.file_size = h.sections[S_COUNT - 1].offset + h.sections[S_COUNT - 1].size;
-    h.header_checksum = checksum(&h, offsetof(cache_header, header_checksum), 0);
-
-    /* Write a temporary file and rename it into place, so a reader never
-     * sees half a cache and two writers never mix their bytes. */
-    size_t tn = strlen(cache_path) + 48;
-    char *tmp = rg_xmalloc(tn, 1);
-    if (!tmp) {
-        free(info);
-        rg_paths_free(paths);
-        *note = rg_cache_note("index cache %s not written: out of memory", cache_path);
-        return RG_ENOMEM;
-    }
-    snprintf(tmp, tn, "%s.tmp-%ld-%p", cache_path, (long)getpid(), (const void *)&h);
-    /* 0600: a cache holds the snapshot's strings (reprs can be secrets). */
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    int rc = RG_OK;
-    if (fd < 0) {
-        *note = rg_cache_note("index cache %s not written: %s", cache_path, strerror(errno));
-        free(tmp);
-        free(info);
-        rg_paths_free(paths);
-        return RG_EIO;
-    }
-    static const char zeros[ALIGN];
-    uint64_t pos = 0;
-    if (write_all(fd, &h, sizeof h))
-        rc = RG_EIO;
-    pos = sizeof h;
-    for (int k = 0; k < S_COUNT && rc == RG_OK; k++) {
-        uint64_t pad = h.sections[k].offset - pos;
-        if (write_all(fd, zeros, (size_t)pad) || write_all(fd, p.data[k], (size_t)p.size[k]))
-            rc = RG_EIO;
-        pos = h.sections[k].offset + p.size[k];
-    }
-    int err = errno;
-    if (close(fd) != 0 && rc == RG_OK) {
-        rc = RG_EIO;
-        err = errno;
-    }
-    if (rc == RG_OK && rename(tmp, cache_path) != 0) {
-        rc = RG_EIO;
-        err = errno;
-    }
-    if (rc != RG_OK) {
-        unlink(tmp);
-        *note = rg_cache_note("index cache %s not written: %s", cache_path, strerror(err));
-    }
-    free(tmp);
-    free(info);
-    rg_paths_free(paths);
-    return rc;
-}
-
 /* ------------------------------------------------------------ reading */
 
 typedef struct verify_job {
     const unsigned char *base;
     const cache_header *h;
-    int first, step;
     int bad;  /* section index + 1 of a mismatch */
 } verify_job;
 
 static void *verify_sections(void *arg)
 {
     verify_job *j = arg;
-    for (int k = j->first; k < S_COUNT; k += j->step) {
+    for (int k = 0; k < S_COUNT; k++) {
         const cache_section *sec = &j->h->sections[k];
-        if (checksum(j->base + sec->offset, (size_t)sec->size, (uint64_t)k) != sec->checksum) {
+        if (rg_cache_checksum(j->base + sec->offset, (size_t)sec->size, (uint64_t)k) != sec->checksum) {
             j->bad = k + 1;
             return NULL;
         }
@@ -411,7 +151,7 @@ static void *verify_sections(void *arg)
 
 /* Every index of the graph in range: what makes a checksummed-but-forged
  * cache harmless. Written as branch-free reductions over each array so the
- * compiler vectorises them: this pass reads most of the file. */
+ * compiler vectorises them. */
 static uint32_t max32(const uint32_t *a, uint64_t n)
 {
     uint32_t m = 0;
@@ -420,155 +160,36 @@ static uint32_t max32(const uint32_t *a, uint64_t n)
     return m;
 }
 
-static int increasing(const uint64_t *a, uint64_t n)
-{
-    unsigned bad = 0;
-    for (uint64_t i = 0; i + 1 < n; i++)
-        bad |= a[i] > a[i + 1];
-    return !bad;
-}
-
-static const char *check_structure(const rg_snapshot *s, const cache_header *h)
-{
-    uint64_t n = s->n_nodes, e = s->n_edges;
-    uint32_t strings = s->strings.count;
-    if (s->fwd_off[0] != 0 || s->fwd_off[n] != e || s->rev_off[0] != 0 || s->rev_off[n] != e ||
-        !increasing(s->fwd_off, n + 1) || !increasing(s->rev_off, n + 1))
-        return "edge offsets";
-    if (n && max32(s->node_type, n) >= s->n_types)
-        return "node types";
-    if (n && (max32(s->node_repr, n) >= strings || max32(s->node_name, n) >= strings))
-        return "node strings";
-    if (e && (max32(s->fwd_dst, e) >= n || max32(s->rev_src, e) >= n || max32(s->rev_edge, e) >= e))
-        return "edges";
-    unsigned bad = 0;
-    for (uint64_t k = 0; k < e; k++)
-        bad |= (s->fwd_kind[k] >= RG_EDGE_KIND_COUNT) |
-               ((s->fwd_kind[k] != RG_EDGE_INDEX) & (s->fwd_label[k] >= strings));
-    if (bad)
-        return "edge labels";
-    if (s->n_types && max32(s->type_name, s->n_types) >= strings)
-        return "type names";
-    for (uint32_t r = 0; r < s->n_roots; r++)
-        if (s->root_node[r] >= n || s->root_kind[r] >= RG_ROOT_KIND_COUNT || s->root_label[r] >= strings)
-            return "roots";
-    /* strings: increasing offsets inside the arena, which ends in a NUL */
-    if (strings == 0 || s->strings.arena_len == 0 || s->strings.arena[s->strings.arena_len - 1] != '\0' ||
-        s->strings.offsets[0] != 0 || s->strings.offsets[strings - 1] >= s->strings.arena_len)
-        return "strings";
-    bad = 0;
-    for (uint32_t k = 1; k < strings; k++)
-        bad |= s->strings.offsets[k] <= s->strings.offsets[k - 1];
-    if (bad)
-        return "strings";
-    /* id map: every slot empty or a node, and at least one empty slot so
-     * every probe ends */
-    uint64_t used = 0, slots = s->ids.mask + 1;
-    uint32_t m = 0;
-    for (uint64_t k = 0; k < slots; k++) {
-        m = s->ids.slots[k] > m ? s->ids.slots[k] : m;
-        used += s->ids.slots[k] != 0;
-    }
-    if (m > n || used != h->id_used || used > s->ids.mask)
-        return "id map";
-    return NULL;
-}
-
-/* The stored path forest is one that rg_paths_compute could have made, as
- * far as anything that reads it depends on: every edge index names the
- * edge parent -> node, a reachable node's parent is one hop nearer a root
- * (so chain walks end at a root after exactly dist hops), roots name a
- * root record, an unreachable node's holder walk ends (no parent cycle),
- * and each cycle's recorded size is its member count (rg_paths_cycle sizes
- * its tables by it). */
-static const char *check_forest(rg_snapshot *s)
-{
-    const uint32_t *dist = s->forest.dist, *parent = s->forest.parent, *pidx = s->forest.pidx;
-    const uint8_t *why = s->forest.why;
-    uint32_t n = s->n_nodes, n_scc = s->forest.n_scc, holders = 0;
-    for (rg_node v = 0; v < n; v++) {
-        /* The parent's dist, offsets and edge are random reads: fetch them
-         * ahead in two stages (the edge needs the offsets), as the id map's
-         * batch lookup does, so many misses are in flight at once. */
-        if (v + 16 < n && parent[v + 16] < n) {
-            __builtin_prefetch(&dist[parent[v + 16]]);
-            __builtin_prefetch(&s->fwd_off[parent[v + 16]]);
-        }
-        if (v + 8 < n && parent[v + 8] < n) {
-            uint64_t e = s->fwd_off[parent[v + 8]] + pidx[v + 8];
-            if (e < s->n_edges)
-                __builtin_prefetch(&s->fwd_dst[e]);
-        }
-        uint32_t d = dist[v], u = parent[v], x = pidx[v];
-        if (d != RG_DISTANCE_NONE) {
-            if (why[v] != RG_REACHABLE)
-                return "path forest";
-            if (d == 0) {
-                if (u != RG_NODE_NONE || x >= s->n_roots)
-                    return "path forest";
-                continue;
-            }
-            if (u >= n || dist[u] + 1 != d)
-                return "path forest";
-        } else {
-            if (why[v] < RG_UNREACHABLE_EXCLUDED || why[v] > RG_UNREACHABLE_UNEXPLAINED)
-                return "path forest";
-            if (u == RG_NODE_NONE) {
-                if (why[v] == RG_UNREACHABLE_CYCLE && x >= n_scc)
-                    return "path forest";
-                continue;
-            }
-            if (u >= n || why[v] == RG_UNREACHABLE_CYCLE || why[v] == RG_UNREACHABLE_UNEXPLAINED)
-                return "path forest";
-            holders += dist[u] == RG_DISTANCE_NONE;
-        }
-        if (x >= s->fwd_off[u + 1] - s->fwd_off[u] || s->fwd_dst[s->fwd_off[u] + x] != v)
-            return "path forest";
-    }
-    const char *bad = NULL;
-    uint32_t *members = rg_xcalloc(n_scc ? n_scc : 1, sizeof *members);
-    uint8_t *state = holders ? rg_xcalloc(n, 1) : NULL;
-    if (!members || (holders && !state)) {
-        /* not wrong, only unaffordable now: compute paths on demand */
-        memset(&s->forest, 0, sizeof s->forest);
-        rg_clear_error();
-        goto done;
-    }
-    for (rg_node v = 0; v < n; v++)
-        if (why[v] == RG_UNREACHABLE_CYCLE)
-            members[pidx[v]]++;
-    for (uint32_t c = 0; c < n_scc; c++)
-        if (members[c] != s->forest.scc_size[c] || members[c] == 0)
-            bad = "path forest";
-    /* Holder walks among unreachable nodes: 1 = on the walk in progress,
-     * 2 = known to end. Each node is walked over at most twice. */
-    for (rg_node v = 0; v < n && holders && !bad; v++) {
-        rg_node cur = v;
-        while (dist[cur] == RG_DISTANCE_NONE && parent[cur] != RG_NODE_NONE && state[cur] == 0) {
-            state[cur] = 1;
-            cur = parent[cur];
-        }
-        if (state[cur] == 1) {
-            bad = "path forest";
-            break;
-        }
-        for (rg_node w = v; w != cur; w = parent[w])
-            state[w] = 2;
-    }
-done:
-    free(members);
-    free(state);
-    return bad;
-}
-
-static int section_ok(const cache_header *h, uint64_t size, int k, uint64_t count, uint64_t elem)
+/* Section k where the table says, inside the file, in a codec it may
+ * have, of the size `count` values take in it. */
+static int section_ok(const cache_header *h, uint64_t size, int k, uint64_t count)
 {
     const cache_section *sec = &h->sections[k];
     if (sec->offset % ALIGN || sec->offset < sizeof *h || sec->offset > size || sec->size > size - sec->offset)
         return 0;
-    if (elem && count > UINT64_MAX / elem)
+    if (sec->codec != C_RAW && (sec->codec != compact_of[k] || compact_of[k] == C_RAW))
         return 0;
-    return sec->size == count * elem;
+    switch (sec->codec) {
+    case C_RAW:
+        return sec->width == 0 && count <= UINT64_MAX / 8 && sec->size == count * elem_of[k];
+    case C_N32:
+    case C_N64:
+        /* Zero bytes a value (a column all "none") only where the count is
+         * bounded by a raw section of the file: the nodes' (flags) and the
+         * edges' (kinds). Elsewhere a forged count would size an allocation
+         * that nothing in the file backs. */
+        if (sec->width == 0 && count && (k == S_TYPE_NAME || k == S_ID_SLOTS || k == S_ROOT_NODE ||
+                                         k == S_ROOT_LABEL))
+            return 0;
+        return sec->width <= (sec->codec == C_N32 ? 4u : 8u) && count <= UINT64_MAX / 8 &&
+               sec->size == count * sec->width;
+    case C_REBUILT:
+        return sec->width == 0 && sec->size == 0;
+    default: { /* varints: one to ten bytes a value; degrees: one fewer value */
+        uint64_t values = sec->codec == C_DEGREES ? count - 1 : count;
+        return sec->width == 0 && sec->size >= values && sec->size / 10 <= values;
+    }
+    }
 }
 
 /* The header alone, before anything is mapped: magic, byte order,
@@ -590,7 +211,7 @@ static int check_header(const cache_header *hp, uint64_t size, const rg_cache_ke
         *why = rg_cache_note("has cache format version %u (this refgraph writes %u)", h.version, CACHE_VERSION);
         return RG_EVERSION;
     }
-    if (h.header_checksum != checksum(&h, offsetof(cache_header, header_checksum), 0)) {
+    if (h.header_checksum != rg_cache_checksum(&h, offsetof(cache_header, header_checksum), 0)) {
         *why = rg_cache_note("is corrupt (header checksum mismatch)");
         return RG_EFORMAT;
     }
@@ -612,45 +233,36 @@ static int check_header(const cache_header *hp, uint64_t size, const rg_cache_ke
     return RG_OK;
 }
 
-int rg_cache_parse(void *data, size_t size, const rg_cache_key *key, uint64_t max_line, unsigned threads,
-                   rg_snapshot **out, char **why)
+/* The section table: every section where the counts say, the gaps between
+ * them zeros (the checksums do not cover them, and every byte of a cache
+ * must mean something), the info strings terminated. */
+static int check_sections(const cache_header *hp, const unsigned char *base, uint64_t size, char **why)
 {
-    const unsigned char *base = data;
-    cache_header h;
-    *why = NULL;
-    if (size < sizeof h) {
-        *why = rg_cache_note("is truncated");
-        return RG_EFORMAT;
-    }
-    memcpy(&h, data, sizeof h);
-    int hrc = check_header(&h, size, key, max_line, why);
-    if (hrc != RG_OK)
-        return hrc;
+    const cache_header h = *hp;
     uint64_t n = h.n_nodes, e = h.n_edges;
-    if (n >= UINT32_MAX || e >= UINT32_MAX || h.n_types > UINT32_MAX || h.n_roots > UINT32_MAX ||
-        h.n_strings >= UINT32_MAX || h.id_mask >= UINT32_MAX || ((h.id_mask + 1) & h.id_mask) ||
-        !section_ok(&h, size, S_NODE_ID, n, 8) || !section_ok(&h, size, S_NODE_TYPE, n, 4) ||
-        !section_ok(&h, size, S_NODE_SIZE, n, 8) || !section_ok(&h, size, S_NODE_LEN, n, 4) ||
-        !section_ok(&h, size, S_NODE_RC, n, 4) || !section_ok(&h, size, S_NODE_REPR, n, 4) ||
-        !section_ok(&h, size, S_NODE_NAME, n, 4) || !section_ok(&h, size, S_NODE_FLAGS, n, 1) ||
-        !section_ok(&h, size, S_FWD_OFF, n + 1, 8) || !section_ok(&h, size, S_FWD_DST, e, 4) ||
-        !section_ok(&h, size, S_FWD_KIND, e, 1) || !section_ok(&h, size, S_FWD_LABEL, e, 4) ||
-        !section_ok(&h, size, S_REV_OFF, n + 1, 8) || !section_ok(&h, size, S_REV_SRC, e, 4) ||
-        !section_ok(&h, size, S_REV_EDGE, e, 4) || !section_ok(&h, size, S_TYPE_NAME, h.n_types, 4) ||
-        !section_ok(&h, size, S_ROOT_NODE, h.n_roots, 4) || !section_ok(&h, size, S_ROOT_KIND, h.n_roots, 1) ||
-        !section_ok(&h, size, S_ROOT_LABEL, h.n_roots, 4) ||
-        !section_ok(&h, size, S_STR_OFFSETS, h.n_strings, 8) ||
-        !section_ok(&h, size, S_STR_ARENA, h.arena_len, 1) ||
-        !section_ok(&h, size, S_ID_SLOTS, h.id_mask + 1, 4) || h.n_scc > n ||
-        !section_ok(&h, size, S_PATH_DIST, n, 4) || !section_ok(&h, size, S_PATH_PARENT, n, 4) ||
-        !section_ok(&h, size, S_PATH_PIDX, n, 4) || !section_ok(&h, size, S_PATH_WHY, n, 1) ||
-        !section_ok(&h, size, S_PATH_SCC_SIZE, h.n_scc, 4) ||
-        !section_ok(&h, size, S_INFO_STRINGS, h.sections[S_INFO_STRINGS].size, 1)) {
+    static const unsigned char node_sec[] = {S_NODE_ID, S_NODE_TYPE, S_NODE_SIZE, S_NODE_LEN,
+                                             S_NODE_RC, S_NODE_REPR, S_NODE_NAME, S_NODE_FLAGS};
+    static const unsigned char edge_sec[] = {S_FWD_DST, S_FWD_KIND, S_FWD_LABEL, S_REV_SRC, S_REV_EDGE};
+    int ok = n < UINT32_MAX && e < UINT32_MAX && h.n_types <= UINT32_MAX && h.n_roots <= UINT32_MAX &&
+             h.n_strings < UINT32_MAX && h.n_strings > 0 && h.n_strings <= h.arena_len && h.id_mask < UINT32_MAX &&
+             !((h.id_mask + 1) & h.id_mask);
+    for (size_t k = 0; ok && k < sizeof node_sec; k++)
+        ok = section_ok(&h, size, node_sec[k], n);
+    for (size_t k = 0; ok && k < sizeof edge_sec; k++)
+        ok = section_ok(&h, size, edge_sec[k], e);
+    ok = ok && section_ok(&h, size, S_FWD_OFF, n + 1) && section_ok(&h, size, S_REV_OFF, n + 1) &&
+         section_ok(&h, size, S_TYPE_NAME, h.n_types) && section_ok(&h, size, S_ROOT_NODE, h.n_roots) &&
+         section_ok(&h, size, S_ROOT_KIND, h.n_roots) && section_ok(&h, size, S_ROOT_LABEL, h.n_roots) &&
+         section_ok(&h, size, S_STR_OFFSETS, h.n_strings) && section_ok(&h, size, S_STR_ARENA, h.arena_len) &&
+         section_ok(&h, size, S_ID_SLOTS, h.id_mask + 1) &&
+         section_ok(&h, size, S_INFO_STRINGS, h.sections[S_INFO_STRINGS].size);
+    /* the reverse CSR is stored whole or rebuilt whole */
+    ok = ok && h.sections[S_REV_SRC].codec == h.sections[S_REV_OFF].codec &&
+         h.sections[S_REV_EDGE].codec == h.sections[S_REV_OFF].codec;
+    if (!ok) {
         *why = rg_cache_note("is corrupt (section table)");
         return RG_EFORMAT;
     }
-    /* The gaps between sections are zeros (the checksums do not cover
-     * them, and every byte of a cache must mean something). */
     uint64_t pos = sizeof h;
     for (int k = 0; k < S_COUNT; k++) {
         const cache_section *sec = &h.sections[k];
@@ -677,81 +289,318 @@ int rg_cache_parse(void *data, size_t size, const rg_cache_key *key, uint64_t ma
             *why = rg_cache_note("is corrupt (info strings)");
             return RG_EFORMAT;
         }
+    return RG_OK;
+}
+
+/* The string offsets from the arena: string k starts after the k-th NUL
+ * (no string holds a NUL, rg_strtab_intern). Fails unless the arena holds
+ * exactly `count` strings. */
+static int rebuild_offsets(uint64_t *off, const char *arena, uint64_t len, uint32_t count)
+{
+    uint64_t at = 0;
+    uint32_t k = 0;
+    while (at < len) {
+        if (k == count)
+            return 0;
+        off[k++] = at;
+        const char *z = memchr(arena + at, '\0', (size_t)(len - at));
+        at = (uint64_t)(z - arena) + 1;
+    }
+    return k == count;
+}
+
+static int increasing(const uint64_t *a, uint64_t n)
+{
+    unsigned bad = 0;
+    for (uint64_t i = 0; i + 1 < n; i++)
+        bad |= a[i] > a[i + 1];
+    return !bad;
+}
+
+/* Every string id in range needs a well-formed table: the arena ends in a
+ * NUL and the offsets rise inside it. */
+static const char *check_strings(const rg_strtab *t)
+{
+    uint32_t strings = t->count;
+    if (strings == 0 || t->arena_len == 0 || t->arena[t->arena_len - 1] != '\0' || t->offsets[0] != 0 ||
+        t->offsets[strings - 1] >= t->arena_len)
+        return "strings";
+    unsigned bad = 0;
+    for (uint32_t k = 1; k < strings; k++)
+        bad |= t->offsets[k] <= t->offsets[k - 1];
+    return bad ? "strings" : NULL;
+}
+
+/* The id map as stored: every slot empty or a node, each node in exactly
+ * one slot, and at least one slot empty so every probe ends. */
+static const char *check_ids(const rg_snapshot *s, const cache_header *h)
+{
+    uint64_t slots = s->ids.mask + 1, used = 0;
+    uint32_t n = s->n_nodes;
+    uint64_t *seen = rg_xcalloc(n / 64 + 1, sizeof *seen);
+    if (!seen)
+        return "memory";
+    unsigned bad = 0;
+    for (uint64_t k = 0; k < slots; k++) {
+        uint32_t v = s->ids.slots[k];
+        if (!v)
+            continue;
+        if (v > n) {
+            bad = 1;
+            break;
+        }
+        v--;
+        bad |= (unsigned)(seen[v / 64] >> (v % 64)) & 1u;
+        seen[v / 64] |= 1ULL << (v % 64);
+        used++;
+    }
+    free(seen);
+    return bad || used != n || used != h->id_used || used > s->ids.mask ? "id map" : NULL;
+}
+
+/* Decoding, split in two halves that read and write disjoint arrays: the
+ * nodes (with the id map and the strings) and the edges (with the reverse
+ * CSR), run at once on two threads. Each half leaves NULL or what is wrong
+ * in `what`; "memory" means allocation failed. */
+typedef struct half_job {
+    rg_snapshot *s;
+    const cache_header *h;
+    const unsigned char *base;
+    const char *what;
+} half_job;
+
+/* Section k as the graph's array of `count` values: in place when raw,
+ * else decoded into an allocation the snapshot owns (s->owned[k]). NULL
+ * for a rebuilt section, and on failure with j->what set. */
+static void *column(half_job *j, int k, uint64_t count)
+{
+    const cache_section *sec = &j->h->sections[k];
+    const unsigned char *in = j->base + sec->offset;
+    if (sec->codec == C_RAW)
+        return (void *)in;
+    if (sec->codec == C_REBUILT)
+        return NULL;
+    void *out = rg_xmalloc(count, elem_of[k]);
+    if (!out) {
+        j->what = "memory";
+        return NULL;
+    }
+    j->s->owned[k] = out;
+    switch (sec->codec) {
+    case C_N32:
+        rg_col_get32(in, count, sec->width, out);
+        break;
+    case C_N64:
+        rg_col_get64(in, count, sec->width, out);
+        break;
+    case C_DELTA:
+        if (!rg_col_get_delta(in, sec->size, count, out)) {
+            j->what = "node ids";
+            return NULL;
+        }
+        break;
+    case C_DEGREES:
+        if (!rg_col_get_degrees(in, sec->size, count - 1, j->h->n_edges, out)) {
+            j->what = "edge offsets";
+            return NULL;
+        }
+        break;
+    default:
+        break;
+    }
+    return out;
+}
+
+static void *decode_nodes(void *arg)
+{
+    half_job *j = arg;
+    rg_snapshot *s = j->s;
+    const cache_header *h = j->h;
+    uint64_t n = h->n_nodes;
+    j->what = NULL;
+    s->node_id = column(j, S_NODE_ID, n);
+    s->node_type = column(j, S_NODE_TYPE, n);
+    s->node_size = column(j, S_NODE_SIZE, n);
+    s->node_len = column(j, S_NODE_LEN, n);
+    s->node_rc = column(j, S_NODE_RC, n);
+    s->node_repr = column(j, S_NODE_REPR, n);
+    s->node_name = column(j, S_NODE_NAME, n);
+    s->node_flags = column(j, S_NODE_FLAGS, n);
+    s->type_name = column(j, S_TYPE_NAME, s->n_types);
+    s->root_node = column(j, S_ROOT_NODE, s->n_roots);
+    s->root_kind = column(j, S_ROOT_KIND, s->n_roots);
+    s->root_label = column(j, S_ROOT_LABEL, s->n_roots);
+    s->ids.slots = column(j, S_ID_SLOTS, h->id_mask + 1);
+    s->ids.mask = h->id_mask;
+    s->ids.used = h->id_used;
+    s->ids.k0 = h->id_k0;
+    s->ids.k1 = h->id_k1;
+    s->strings.arena = column(j, S_STR_ARENA, h->arena_len);
+    s->strings.arena_len = h->arena_len;
+    s->strings.count = (uint32_t)h->n_strings;
+    s->strings.offsets = column(j, S_STR_OFFSETS, h->n_strings);
+    if (j->what)
+        return NULL;
+    if (!s->strings.offsets) {
+        s->strings.offsets = s->owned[S_STR_OFFSETS] = rg_xmalloc(h->n_strings, sizeof *s->strings.offsets);
+        if (!s->strings.offsets) {
+            j->what = "memory";
+            return NULL;
+        }
+        if (!rebuild_offsets(s->strings.offsets, s->strings.arena, h->arena_len, s->strings.count)) {
+            j->what = "strings";
+            return NULL;
+        }
+    }
+    uint32_t strings = s->strings.count;
+    if ((j->what = check_strings(&s->strings)))
+        return NULL;
+    if (n && max32(s->node_type, n) >= s->n_types)
+        j->what = "node types";
+    else if (n && (max32(s->node_repr, n) >= strings || max32(s->node_name, n) >= strings))
+        j->what = "node strings";
+    else if (s->n_types && max32(s->type_name, s->n_types) >= strings)
+        j->what = "type names";
+    for (uint32_t r = 0; r < s->n_roots && !j->what; r++)
+        if (s->root_node[r] >= n || s->root_kind[r] >= RG_ROOT_KIND_COUNT || s->root_label[r] >= strings)
+            j->what = "roots";
+    if (!j->what)
+        j->what = check_ids(s, h);
+    return NULL;
+}
+
+static void *decode_edges(void *arg)
+{
+    half_job *j = arg;
+    rg_snapshot *s = j->s;
+    const cache_header *h = j->h;
+    uint64_t n = h->n_nodes, e = h->n_edges;
+    j->what = NULL;
+    s->fwd_off = column(j, S_FWD_OFF, n + 1);
+    s->fwd_dst = column(j, S_FWD_DST, e);
+    s->fwd_kind = column(j, S_FWD_KIND, e);
+    s->fwd_label = column(j, S_FWD_LABEL, e);
+    s->rev_off = column(j, S_REV_OFF, n + 1);
+    s->rev_src = column(j, S_REV_SRC, e);
+    s->rev_edge = column(j, S_REV_EDGE, e);
+    if (j->what)
+        return NULL;
+    if (s->fwd_off[0] != 0 || s->fwd_off[n] != e || !increasing(s->fwd_off, n + 1)) {
+        j->what = "edge offsets";
+        return NULL;
+    }
+    /* labels are string ids except for index edges; the string count is
+     * in the header (the node half checks the arena holds that many) */
+    uint32_t strings = (uint32_t)h->n_strings;
+    if (e && max32(s->fwd_dst, e) >= n) {
+        j->what = "edges";
+        return NULL;
+    }
+    unsigned bad = 0;
+    for (uint64_t k = 0; k < e; k++)
+        bad |= (s->fwd_kind[k] >= RG_EDGE_KIND_COUNT) |
+               ((s->fwd_kind[k] != RG_EDGE_INDEX) & (s->fwd_label[k] >= strings));
+    if (bad) {
+        j->what = "edge labels";
+        return NULL;
+    }
+    if (h->sections[S_REV_OFF].codec == C_REBUILT) {
+        int rc = rg_snapshot_build_reverse(s);
+        s->owned[S_REV_OFF] = s->rev_off;
+        s->owned[S_REV_SRC] = s->rev_src;
+        s->owned[S_REV_EDGE] = s->rev_edge;
+        j->what = rc == RG_OK ? NULL : "memory";
+        return NULL;
+    }
+    if (s->rev_off[0] != 0 || s->rev_off[n] != e || !increasing(s->rev_off, n + 1))
+        j->what = "edge offsets";
+    else if (e && (max32(s->rev_src, e) >= n || max32(s->rev_edge, e) >= e))
+        j->what = "edges";
+    return NULL;
+}
+
+/* The graph's arrays from the mapping: NULL, or what is wrong ("memory"
+ * when allocation failed). */
+static const char *decode(rg_snapshot *s, const cache_header *h, const unsigned char *base, unsigned threads)
+{
+    s->n_nodes = (uint32_t)h->n_nodes;
+    s->n_edges = h->n_edges;
+    s->n_types = (uint32_t)h->n_types;
+    s->n_roots = (uint32_t)h->n_roots;
+    half_job nodes = {s, h, base, NULL}, edges = {s, h, base, NULL};
+    pthread_t th;
+    int started = threads != 1 && h->n_edges > (1u << 16) && pthread_create(&th, NULL, decode_edges, &edges) == 0;
+    decode_nodes(&nodes);
+    if (started)
+        pthread_join(th, NULL);
+    else
+        decode_edges(&edges);
+    return nodes.what ? nodes.what : edges.what;
+}
+
+/* A snapshot that failed to open: what it allocated, not the mapping
+ * (which stays the caller's). */
+static void drop(rg_snapshot *s)
+{
+    for (int k = 0; k < S_COUNT; k++)
+        free(s->owned[k]);
+    free(s->info_format_storage);
+    free(s->info_compression_storage);
+    free(s->info_producer);
+    free(s->info_runtime);
+    free(s);
+}
+
+int rg_cache_parse(void *data, size_t size, const rg_cache_key *key, uint64_t max_line, unsigned threads,
+                   rg_snapshot **out, char **why)
+{
+    const unsigned char *base = data;
+    cache_header h;
+    *why = NULL;
+    if (size < sizeof h) {
+        *why = rg_cache_note("is truncated");
+        return RG_EFORMAT;
+    }
+    memcpy(&h, data, sizeof h);
+    int hrc = check_header(&h, size, key, max_line, why);
+    if (hrc == RG_OK)
+        hrc = check_sections(&h, base, size, why);
+    if (hrc != RG_OK)
+        return hrc;
 
     rg_snapshot *s = rg_xcalloc(1, sizeof *s);
     if (!s)
         return RG_ENOMEM;
-#define AT(k) ((void *)(base + h.sections[k].offset))
-    s->n_nodes = (uint32_t)n;
-    s->n_edges = e;
-    s->node_id = AT(S_NODE_ID);
-    s->node_type = AT(S_NODE_TYPE);
-    s->node_size = AT(S_NODE_SIZE);
-    s->node_len = AT(S_NODE_LEN);
-    s->node_rc = AT(S_NODE_RC);
-    s->node_repr = AT(S_NODE_REPR);
-    s->node_name = AT(S_NODE_NAME);
-    s->node_flags = AT(S_NODE_FLAGS);
-    s->fwd_off = AT(S_FWD_OFF);
-    s->fwd_dst = AT(S_FWD_DST);
-    s->fwd_kind = AT(S_FWD_KIND);
-    s->fwd_label = AT(S_FWD_LABEL);
-    s->rev_off = AT(S_REV_OFF);
-    s->rev_src = AT(S_REV_SRC);
-    s->rev_edge = AT(S_REV_EDGE);
-    s->n_types = (uint32_t)h.n_types;
-    s->type_name = AT(S_TYPE_NAME);
-    s->n_roots = (uint32_t)h.n_roots;
-    s->root_node = AT(S_ROOT_NODE);
-    s->root_kind = AT(S_ROOT_KIND);
-    s->root_label = AT(S_ROOT_LABEL);
-    s->strings.offsets = AT(S_STR_OFFSETS);
-    s->strings.arena = AT(S_STR_ARENA);
-    s->strings.count = (uint32_t)h.n_strings;
-    s->strings.arena_len = h.arena_len;
-    s->ids.slots = AT(S_ID_SLOTS);
-    s->ids.mask = h.id_mask;
-    s->ids.used = h.id_used;
-    s->ids.k0 = h.id_k0;
-    s->ids.k1 = h.id_k1;
-    if (n) {
-        s->forest.dist = AT(S_PATH_DIST);
-        s->forest.parent = AT(S_PATH_PARENT);
-        s->forest.pidx = AT(S_PATH_PIDX);
-        s->forest.why = AT(S_PATH_WHY);
-        s->forest.scc_size = AT(S_PATH_SCC_SIZE);
-        s->forest.n_scc = (uint32_t)h.n_scc;
-    }
-#undef AT
     s->longest_line = h.longest_line;
-    /* Two passes over the file: the checksums (every byte) and the structure
-     * (every index). They read different things and neither writes, so with
-     * two threads they run at the same time. The section table was checked
-     * above, so the structural pass stays in bounds even on a damaged file. */
-    verify_job job = {base, &h, 0, 1, 0};
+    s->mapping = data;
+    s->mapping_size = size;
+    /* The checksums (every byte) and the decoding (every value) read the
+     * file at the same time on two threads; the section table was checked
+     * above, so decoding stays in bounds even on a damaged file. */
+    verify_job job = {base, &h, 0};
     pthread_t th;
     int started = threads != 1 && size > (8u << 20) && pthread_create(&th, NULL, verify_sections, &job) == 0;
-    const char *what = check_structure(s, &h);
-    if (!what && n)
-        what = check_forest(s);
+    const char *what = decode(s, &h, base, threads);
     if (started)
         pthread_join(th, NULL);
     else
         verify_sections(&job);
     if (job.bad || what) {
-        free(s);
+        drop(s);
+        int oom = !job.bad && strcmp(what, "memory") == 0;
         if (job.bad)
             *why = rg_cache_note("is corrupt (checksum mismatch in section %d)", job.bad - 1);
-        else
+        else if (!oom)
             *why = rg_cache_note("is corrupt (%s out of range)", what);
-        return RG_EFORMAT;
+        return oom ? RG_ENOMEM : RG_EFORMAT;
     }
+    const char *info = (const char *)base + h.sections[S_INFO_STRINGS].offset;
     s->info_format_storage = rg_xstrndup(info + h.str_format, strlen(info + h.str_format));
     s->info_compression_storage = rg_xstrndup(info + h.str_compression, strlen(info + h.str_compression));
     s->info_producer = rg_xstrndup(info + h.str_producer, strlen(info + h.str_producer));
     s->info_runtime = rg_xstrndup(info + h.str_runtime, strlen(info + h.str_runtime));
     if (!s->info_format_storage || !s->info_compression_storage || !s->info_producer || !s->info_runtime) {
-        rg_snapshot_free(s);
+        drop(s);
         return RG_ENOMEM;
     }
     rg_snapshot_info *i = &s->info;
@@ -774,8 +623,7 @@ int rg_cache_parse(void *data, size_t size, const rg_cache_key *key, uint64_t ma
     i->dangling_roots = h.dangling_roots;
     i->from_cache = 1;
     i->cache_note = "";
-    s->mapping = data;
-    s->mapping_size = size;
+    s->cache_id = h.header_checksum;
     *out = s;
     return RG_OK;
 }
@@ -837,6 +685,32 @@ int rg_cache_load(const char *cache_path, const rg_cache_key *key, uint64_t max_
         }
         return rc;
     }
+    (*out)->cache_path = rg_xstrndup(cache_path, strlen(cache_path));
+    if (!(*out)->cache_path) {
+        rg_snapshot_free(*out);
+        *out = NULL;
+        return RG_ENOMEM;
+    }
+    return RG_OK;
+}
+
+int rg_cache_attach(rg_snapshot *s, const char *cache_path)
+{
+    int fd = open(cache_path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOFOLLOW);
+    if (fd < 0)
+        return rg_fail(RG_EIO, "%s: cannot open: %s", cache_path, strerror(errno));
+    cache_header h;
+    ssize_t got = pread(fd, &h, sizeof h, 0);
+    close(fd);
+    if (got != (ssize_t)sizeof h || memcmp(h.magic, CACHE_MAGIC, sizeof CACHE_MAGIC) != 0 ||
+        h.header_checksum != rg_cache_checksum(&h, offsetof(cache_header, header_checksum), 0))
+        return rg_fail(RG_EFORMAT, "%s: not an index cache", cache_path);
+    char *p = rg_xstrndup(cache_path, strlen(cache_path));
+    if (!p)
+        return RG_ENOMEM;
+    free(s->cache_path);
+    s->cache_path = p;
+    s->cache_id = h.header_checksum;
     return RG_OK;
 }
 
@@ -849,8 +723,10 @@ void rg_cache_fix_checksums(void *data, size_t size)
     for (int k = 0; k < S_COUNT; k++) {
         const cache_section *sec = &h.sections[k];
         if (sec->offset <= size && sec->size <= size - sec->offset)
-            h.sections[k].checksum = checksum((const char *)data + sec->offset, (size_t)sec->size, (uint64_t)k);
+            h.sections[k].checksum = rg_cache_checksum((const char *)data + sec->offset, (size_t)sec->size, (uint64_t)k);
     }
-    h.header_checksum = checksum(&h, offsetof(cache_header, header_checksum), 0);
+    h.header_checksum = rg_cache_checksum(&h, offsetof(cache_header, header_checksum), 0);
     memcpy(data, &h, sizeof h);
 }
+
+_Static_assert(S_COUNT <= sizeof ((rg_snapshot *)0)->owned / sizeof(void *), "rg_snapshot.owned holds a slot per section");

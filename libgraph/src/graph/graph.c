@@ -11,31 +11,34 @@ void rg_snapshot_free(rg_snapshot *s)
     if (!s)
         return;
     if (s->mapping) {
-        /* Arrays point into the mapping; only the heap-owned parts are freed. */
         munmap(s->mapping, s->mapping_size);
-    } else {
-        free(s->node_id);
-        free(s->node_type);
-        free(s->node_size);
-        free(s->node_len);
-        free(s->node_rc);
-        free(s->node_repr);
-        free(s->node_name);
-        free(s->node_flags);
-        free(s->fwd_off);
-        free(s->fwd_dst);
-        free(s->fwd_kind);
-        free(s->fwd_label);
-        free(s->rev_off);
-        free(s->rev_src);
-        free(s->rev_edge);
-        free(s->type_name);
-        free(s->root_node);
-        free(s->root_kind);
-        free(s->root_label);
-        rg_strtab_free(&s->strings);
-        rg_idmap_free(&s->ids);
+        for (size_t k = 0; k < sizeof s->owned / sizeof s->owned[0]; k++)
+            free(s->owned[k]);
+        goto info;
     }
+    free(s->node_id);
+    free(s->node_type);
+    free(s->node_size);
+    free(s->node_len);
+    free(s->node_rc);
+    free(s->node_repr);
+    free(s->node_name);
+    free(s->node_flags);
+    free(s->fwd_off);
+    free(s->fwd_dst);
+    free(s->fwd_kind);
+    free(s->fwd_label);
+    free(s->rev_off);
+    free(s->rev_src);
+    free(s->rev_edge);
+    free(s->type_name);
+    free(s->root_node);
+    free(s->root_kind);
+    free(s->root_label);
+    rg_strtab_free(&s->strings);
+    rg_idmap_free(&s->ids);
+info:
+    free(s->cache_path);
     free(s->info_path);
     free(s->info_producer);
     free(s->info_runtime);

@@ -18,130 +18,6 @@
 
 #define CHUNK_BYTES (8u << 20)
 #define N_CHUNKS 3
-#define BLOCK_BYTES (1u << 20)
-
-/* ------------------------------------------------------------- batches */
-
-void jl_batch_reset(jl_batch *bt)
-{
-    bt->n_items = 0;
-    bt->n_refs = 0;
-    /* after one huge line (a dict of 10^6 keys) give its arrays back */
-    if (bt->refs_cap > (1u << 20)) {
-        free(bt->refs);
-        bt->refs = NULL;
-        bt->refs_cap = 0;
-    }
-    if (bt->items_cap > (1u << 18)) {
-        free(bt->items);
-        bt->items = NULL;
-        bt->items_cap = 0;
-    }
-    /* keep the first block for reuse, free the rest */
-    if (bt->blocks) {
-        jl_block *keep = bt->blocks, *b = keep->next;
-        while (b) {
-            jl_block *next = b->next;
-            free(b);
-            b = next;
-        }
-        keep->next = NULL;
-        keep->used = 0;
-    }
-    bt->err_code = 0;
-    bt->err[0] = '\0';
-    bt->oom = 0;
-}
-
-void jl_batch_free(jl_batch *bt)
-{
-    jl_block *b = bt->blocks;
-    while (b) {
-        jl_block *next = b->next;
-        free(b);
-        b = next;
-    }
-    free(bt->items);
-    free(bt->refs);
-    memset(bt, 0, sizeof *bt);
-}
-
-jl_item *jl_batch_item(jl_batch *bt)
-{
-    if (bt->n_items == bt->items_cap) {
-        size_t cap = bt->items_cap ? bt->items_cap * 2 : 4096;
-        jl_item *p = realloc(bt->items, cap * sizeof *p);
-        if (!p) {
-            bt->oom = 1;
-            return NULL;
-        }
-        bt->items = p;
-        bt->items_cap = cap;
-    }
-    jl_item *it = &bt->items[bt->n_items++];
-    memset(it, 0, sizeof *it);
-    return it;
-}
-
-jl_ref *jl_batch_refs(jl_batch *bt, size_t n)
-{
-    if (bt->n_refs + n > bt->refs_cap) {
-        size_t cap = bt->refs_cap ? bt->refs_cap : 16384;
-        while (cap < bt->n_refs + n)
-            cap *= 2;
-        jl_ref *p = realloc(bt->refs, cap * sizeof *p);
-        if (!p) {
-            bt->oom = 1;
-            return NULL;
-        }
-        bt->refs = p;
-        bt->refs_cap = cap;
-    }
-    jl_ref *r = &bt->refs[bt->n_refs];
-    bt->n_refs += n;
-    return r;
-}
-
-char *jl_batch_alloc(jl_batch *bt, size_t n)
-{
-    jl_block *b = bt->blocks;
-    if (!b || b->cap - b->used < n) {
-        size_t cap = n > BLOCK_BYTES ? n : BLOCK_BYTES;
-        jl_block *nb = malloc(sizeof *nb + cap);
-        if (!nb) {
-            bt->oom = 1;
-            return NULL;
-        }
-        nb->used = 0;
-        nb->cap = cap;
-        /* the newest block goes first; a reset keeps only it */
-        nb->next = b;
-        bt->blocks = nb;
-        b = nb;
-    }
-    char *p = b->data + b->used;
-    b->used += n;
-    return p;
-}
-
-void jl_batch_error(jl_batch *bt, int code, const char *name, uint64_t line, uint64_t offset,
-                    const char *fmt, ...)
-{
-    int n = snprintf(bt->err, sizeof bt->err, "%s:%llu: byte %llu: ", name, (unsigned long long)line,
-                     (unsigned long long)offset);
-    if (n < 0 || (size_t)n >= sizeof bt->err)
-        n = 0;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(bt->err + n, sizeof bt->err - (size_t)n, fmt, ap);
-    va_end(ap);
-    bt->err_code = code;
-    jl_item *it = jl_batch_item(bt);
-    if (it) {
-        it->kind = JL_ERROR;
-        it->line = line;
-    }
-}
 
 /* ------------------------------------------------------------- chunks */
 
@@ -189,19 +65,9 @@ static int grow_chunk(chunk *c, size_t need)
     return 0;
 }
 
-static void raw_error(chunk *c, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void raw_error(chunk *c, int code, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(c->bt.err, sizeof c->bt.err, fmt, ap);
-    va_end(ap);
-    c->bt.err_code = code;
-    jl_item *it = jl_batch_item(&c->bt);
-    if (it)
-        it->kind = JL_ERROR;
-    c->last = 1;
-}
+/* A failure of the input itself (read error, memory): an error item with
+ * no position, and the end of the chunks. */
+#define raw_error(c, ...) ((c)->last = 1, jl_batch_error_raw(&(c)->bt, __VA_ARGS__))
 
 /* A line longer than the limit: report a syntax error in the part within
  * the limit if there is one (as a streaming parser would have), else the
@@ -448,7 +314,7 @@ static int apply(reader *r, rg_builder *b, jl_batch *bt)
         }
         case JL_HEADER: rc = apply_header(r, b, bt, it); break;
         case JL_SKIP: rg_builder_note_skipped(b, 1); break;
-        default: return rg_fail(bt->err_code ? bt->err_code : RG_EFORMAT, "%s", bt->err);
+        default: return jl_batch_report(bt);
         }
         if (rc)
             return rc;

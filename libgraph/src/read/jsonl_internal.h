@@ -1,9 +1,12 @@
 /*
- * jsonl_internal.h: what the JSONL reader's three parts share.
+ * jsonl_internal.h: what the JSONL reader's four parts share. Calls go
+ * one way: jsonl.c drives the two parsers, and all three use the batch.
  *
  *   jsonl.c       splits the stream into chunks of whole lines (on a second
  *                 thread when there is one) and applies parsed records to the
  *                 builder, in file order, on the calling thread;
+ *   jsonl_batch.c the batch of parsed records (items, refs, string storage,
+ *                 the error item), which the parsers fill;
  *   jsonl_scan.c  a scanner specialised to the records our dumpers write; it
  *                 either parses a line exactly as yajl would or declines it;
  *   jsonl_yajl.c  yajl's callback parser, for every declined line: headers,
@@ -18,6 +21,7 @@
 #define RG_JSONL_INTERNAL_H
 
 #include "base/internal.h"
+#include "read/reader.h"
 
 #include <string.h>
 
@@ -75,10 +79,17 @@ typedef struct jl_batch {
     size_t n_refs, refs_cap;
     jl_block *blocks;
     jl_header header;
-    int err_code;            /* the JL_ERROR item's code and message */
-    char err[1024];
+    /* The JL_ERROR item's failure (reader.h), reported on the building
+     * thread through the readers' one "FILE:LINE: byte N:" formatter at
+     * err_file, err_line, err_offset; err_file NULL for a failure of the
+     * input itself, whose message names the file as it likes. */
+    rg_read_error error;
+    const char *err_file;
+    uint64_t err_line, err_offset;
     int oom;                 /* an allocation failed while parsing */
 } jl_batch;
+
+/* ---- jsonl_batch.c ---- */
 
 RG_INTERNAL void jl_batch_reset(jl_batch *bt);
 RG_INTERNAL void jl_batch_free(jl_batch *bt);
@@ -87,9 +98,15 @@ RG_INTERNAL jl_item *jl_batch_item(jl_batch *bt);
 RG_INTERNAL jl_ref *jl_batch_refs(jl_batch *bt, size_t n);
 /* n bytes of string storage that stay put. */
 RG_INTERNAL char *jl_batch_alloc(jl_batch *bt, size_t n);
-/* Record an error item: "<name>:<line>: byte <offset>: <message>". */
+/* Record an error item, to be reported as "<name>:<line>: byte <offset>:
+ * <message>" (jl_batch_report). */
 RG_INTERNAL void jl_batch_error(jl_batch *bt, int code, const char *name, uint64_t line, uint64_t offset,
                     const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+/* Record an error item without a position (the input's own failures). */
+RG_INTERNAL void jl_batch_error_raw(jl_batch *bt, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Set the library error from the batch's error item; returns its code. */
+RG_INTERNAL int jl_batch_report(const jl_batch *bt);
 
 /* Finish a string exactly as the builder would have stored it: cut at a NUL,
  * bound reprs to JL_REPR_MAX bytes without splitting a UTF-8 sequence, hash. */

@@ -42,8 +42,7 @@ struct jl_yajl {
     yajl_handle h;
     jl_batch *bt;
     const char *name;
-    char err[512];
-    int failed;
+    rg_read_error err;   /* the first failure in a callback (reader.h) */
 
     uint64_t line;          /* 1-based line being parsed */
     uint64_t records;       /* complete records so far */
@@ -76,13 +75,10 @@ struct jl_yajl {
 static int fail(reader *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static int fail(reader *r, const char *fmt, ...)
 {
-    if (!r->failed) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(r->err, sizeof r->err, fmt, ap);
-        va_end(ap);
-        r->failed = 1;
-    }
+    va_list ap;
+    va_start(ap, fmt);
+    rg_read_verrorf(&r->err, RG_EFORMAT, fmt, ap);
+    va_end(ap);
     return 0; /* tells yajl to stop */
 }
 
@@ -504,7 +500,7 @@ static int on_end_map(void *ctx)
         r->header_seen = 1;
         int rc = flush_header(r);
         if (rc == -2) {
-            r->failed = 2; /* version error */
+            r->err.code = RG_EVERSION;
             return 0;
         }
         r->records++;
@@ -577,8 +573,8 @@ static const yajl_callbacks callbacks = {
 /* Turn a parse failure into an error item naming line and offset. */
 static int report(reader *r, yajl_status st, uint64_t offset)
 {
-    int code = r->failed == 2 ? RG_EVERSION : RG_EFORMAT;
-    if (st == yajl_status_error && !r->failed) {
+    int code = r->err.failed ? r->err.code : RG_EFORMAT;
+    if (st == yajl_status_error && !r->err.failed) {
         unsigned char *msg = yajl_get_error(r->h, 0, NULL, 0);
         const char *m = msg ? (const char *)msg : "?";
         /* yajl prefixes "lexical error: " or "parse error: "; keep its words. */
@@ -589,7 +585,7 @@ static int report(reader *r, yajl_status st, uint64_t offset)
             yajl_free_error(r->h, msg);
         return -1;
     }
-    jl_batch_error(r->bt, code, r->name, r->line, offset, "%s", r->err);
+    jl_batch_error(r->bt, code, r->name, r->line, offset, "%s", r->err.msg);
     return -1;
 }
 
@@ -669,7 +665,7 @@ int jl_yajl_end(jl_yajl *r, jl_batch *bt, int last_line_unfinished, uint64_t lin
     if (last_line_unfinished) {
         yajl_status st = yajl_complete_parse(r->h);
         if (st != yajl_status_ok || r->depth != 0) {
-            if (r->failed)
+            if (r->err.failed)
                 return report(r, st, offset);
             jl_batch_error(bt, RG_EFORMAT, r->name, line, offset,
                            "truncated record (the file ends mid-line)");

@@ -156,10 +156,13 @@ int rg_snapshot_open(const char *path, const rg_open_options *opts, rg_snapshot 
      * explicit directory was asked for. */
     if (use_cache && (explicit_dir || s->info.input_bytes >= RG_CACHE_MIN_INPUT)) {
         char *wnote = NULL;
-        if (rg_cache_write(s, cache_path, &key, &wnote) != RG_OK)
+        if (rg_cache_write(s, cache_path, &key, &wnote) != RG_OK) {
             set_note(s, wnote);
-        else
+        } else {
+            /* later blobs (the retention paths) go beside this cache */
+            rg_cache_attach(s, cache_path);
             rg_cache_evict(cache_dir, cache_path, rg_cache_max_bytes(opts ? opts->cache_max_bytes : 0));
+        }
         rg_clear_error();
     } else if (use_cache && bad_cache) {
         /* an unusable cache that will not be replaced would repeat its note
