@@ -68,7 +68,7 @@ int main(int argc, char **argv)
     double t3 = now();
     printf("%s %s: %u nodes, %llu edges; read %.2f s, finish %.2f s, dominators %.2f s, total %.2f s\n",
            reference ? "refgraph(yajl)" : "refgraph", path, rg_node_count(s),
-           (unsigned long long)rg_snapshot_get_info(s)->edges, t1 - t0, t2 - t1, t3 - t2, t3 - t0);
+           (unsigned long long)rg_snapshot_info_get(s)->edges, t1 - t0, t2 - t1, t3 - t2, t3 - t0);
     rg_dominators_free(d);
     rg_snapshot_free(s);
     return 0;

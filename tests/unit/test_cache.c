@@ -82,12 +82,12 @@ static int check_same(const char *snap, const char *want_note)
         if (d)
             fprintf(stderr, "cache differs from a fresh load in %s\n", d);
         CHECK(d == NULL);
-        CHECK_STR(rg_snapshot_get_info(c)->path, snap);
-        from = rg_snapshot_get_info(c)->from_cache;
+        CHECK_STR(rg_snapshot_info_get(c)->path, snap);
+        from = rg_snapshot_info_get(c)->from_cache;
         if (want_note)
-            CHECK_CONTAINS(rg_snapshot_get_info(c)->cache_note, want_note);
+            CHECK_CONTAINS(rg_snapshot_info_get(c)->cache_note, want_note);
         else
-            CHECK_STR(rg_snapshot_get_info(c)->cache_note, "");
+            CHECK_STR(rg_snapshot_info_get(c)->cache_note, "");
         /* the public accessors agree too */
         rg_type_stat *a, *b;
         uint32_t na, nb;
@@ -121,9 +121,9 @@ static void second_open_maps_the_cache_the_first_wrote_and_gives_the_same_graph(
     CHECK(exists(cp));
     CHECK(check_same(snap, NULL) == 1); /* second open maps it */
     rg_snapshot *s = open_with(snap, 0, dir);
-    CHECK(s && rg_snapshot_get_info(s)->from_cache);
+    CHECK(s && rg_snapshot_info_get(s)->from_cache);
     if (s) {
-        const rg_snapshot_info *i = rg_snapshot_get_info(s);
+        const rg_snapshot_info *i = rg_snapshot_info_get(s);
         CHECK_EQ_U64(i->dangling_refs, 500);
         CHECK_EQ_U64(i->dangling_roots, 1);
         CHECK_EQ_U64(i->skipped_records, 1);
@@ -228,8 +228,8 @@ static void unwritable_cache_dir_is_a_note_and_no_cache_flag_reads_and_writes_no
     rg_snapshot *s = open_with(snap, 0, bad);
     CHECK(s != NULL);
     if (s) {
-        CHECK_CONTAINS(rg_snapshot_get_info(s)->cache_note, "not written");
-        CHECK(!rg_snapshot_get_info(s)->from_cache);
+        CHECK_CONTAINS(rg_snapshot_info_get(s)->cache_note, "not written");
+        CHECK(!rg_snapshot_info_get(s)->from_cache);
     }
     rg_snapshot_free(s);
     /* RG_OPEN_NO_CACHE neither reads nor writes */
@@ -246,7 +246,7 @@ static void unwritable_cache_dir_is_a_note_and_no_cache_flag_reads_and_writes_no
     /* memory snapshots never cache */
     const char *text = "{\"rec\":\"header\",\"format\":\"refgraph-snapshot\",\"version\":1}\n";
     CHECK(rg_snapshot_open_memory(text, strlen(text), "mem", NULL, &s) == RG_OK);
-    CHECK(s && !rg_snapshot_get_info(s)->from_cache);
+    CHECK(s && !rg_snapshot_info_get(s)->from_cache);
     rg_snapshot_free(s);
     free(cp);
 }
@@ -366,7 +366,7 @@ static void cached_path_forest_equals_a_fresh_computation(void)
     CHECK(fresh && first && c);
     if (!fresh || !first || !c)
         goto out;
-    CHECK(!rg_snapshot_get_info(first)->from_cache && rg_snapshot_get_info(c)->from_cache);
+    CHECK(!rg_snapshot_info_get(first)->from_cache && rg_snapshot_info_get(c)->from_cache);
     rg_paths *pf = NULL, *pc = NULL, *pfirst = NULL;
     CHECK(rg_paths_compute(fresh, NULL, &pf) == RG_OK);
     CHECK(rg_paths_compute(first, NULL, &pfirst) == RG_OK);
@@ -451,7 +451,7 @@ static int paths_lent(const char *snap, const rg_snapshot *fresh, const rg_paths
 {
     rg_snapshot *c = open_with(snap, 0, dir);
     rg_paths *pc = NULL;
-    CHECK(c && rg_snapshot_get_info(c)->from_cache);
+    CHECK(c && rg_snapshot_info_get(c)->from_cache);
     CHECK(c && rg_paths_compute(c, NULL, &pc) == RG_OK);
     int lent = pc && pc->borrowed;
     if (pc)
@@ -578,7 +578,7 @@ static int forge_each_byte(const unsigned char *orig, size_t size, size_t step)
             for (uint32_t v = 0; v < rg_node_count(g); v++) {
                 rg_edge e;
                 for (uint32_t i = 0; i < rg_referrer_count(g, v); i++)
-                    rg_referrer(g, v, i, &e);
+                    rg_referrer_get(g, v, i, &e);
                 (void)rg_node_repr(g, v);
                 rg_node found;
                 (void)rg_node_find(g, rg_node_id(g, v), &found);

@@ -134,7 +134,7 @@ static void refcount_above_referrers_flags_an_object_held_from_outside(void)
     rg_cycles *c;
     CHECK(rg_cycles_compute(s, d, &c) == RG_OK);
     rg_cycles_summary sum;
-    rg_cycles_get_summary(c, &sum);
+    rg_cycles_summary_get(c, &sum);
     CHECK_EQ_U64(sum.components, 1);
     CHECK_EQ_U64(sum.held_components, 1);
     CHECK_EQ_U64(sum.held_objects, 2);

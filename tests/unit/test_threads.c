@@ -146,12 +146,12 @@ static void query_dominators(const rg_snapshot *s, digest *d)
     rg_dominators_free(dom);
 }
 
-/* Everything rg_suspects_analyze runs (paths, dominators, groups, cycles,
+/* Everything rg_suspects_compute_all runs (paths, dominators, groups, cycles,
  * outside), then what the ranking says and the groups' readable paths. */
 static void query_suspects(const rg_snapshot *s, digest *d)
 {
     rg_suspects *sus = NULL;
-    QUERY_OK(d, rg_suspects_analyze(s, NULL, &sus));
+    QUERY_OK(d, rg_suspects_compute_all(s, NULL, &sus));
     for (uint32_t i = 0; i < rg_suspects_count(sus); i++) {
         const rg_suspect *x = rg_suspects_get(sus, i);
         mix_u64(d, x->cause);
@@ -169,7 +169,7 @@ static void query_suspects(const rg_snapshot *s, digest *d)
         rg_free(p);
     }
     rg_cycles_summary cs;
-    rg_cycles_get_summary(rg_suspects_cycles(sus), &cs);
+    rg_cycles_summary_get(rg_suspects_cycles(sus), &cs);
     mix_u64(d, cs.components);
     mix_u64(d, cs.cyclic_bytes);
     mix_u64(d, rg_outside_group_count(rg_suspects_outside(sus)));
@@ -187,8 +187,8 @@ static void query_types_and_summary(const rg_snapshot *s, digest *d)
     }
     rg_free(t);
     rg_summary *sum = NULL;
-    QUERY_OK(d, rg_summary_build(s, NULL, &sum));
-    const rg_summary_info *info = rg_summary_get_info(sum);
+    QUERY_OK(d, rg_summary_compute(s, NULL, &sum));
+    const rg_summary_info *info = rg_summary_info_get(sum);
     mix_u64(d, info->groups);
     for (uint32_t i = 0; i < info->groups; i++) {
         rg_summary_group g;
@@ -263,15 +263,15 @@ static void snapshot_queried_from_many_threads_answers_as_one_thread_does(void)
     rg_snapshot *fresh = NULL, *cached = NULL;
     REQUIRE_OK(open_snapshot("cache", &fresh)); /* writes the index cache */
     REQUIRE_OK(open_snapshot("cache", &cached));
-    REQUIRE(!rg_snapshot_get_info(fresh)->from_cache);
-    REQUIRE(rg_snapshot_get_info(cached)->from_cache);
+    REQUIRE(!rg_snapshot_info_get(fresh)->from_cache);
+    REQUIRE(rg_snapshot_info_get(cached)->from_cache);
 
     /* The heap holds what the queries are meant to find, so that equal
      * digests are not equal emptiness. */
     rg_suspects *sus = NULL;
-    REQUIRE_OK(rg_suspects_analyze(fresh, NULL, &sus));
+    REQUIRE_OK(rg_suspects_compute_all(fresh, NULL, &sus));
     rg_cycles_summary cs;
-    rg_cycles_get_summary(rg_suspects_cycles(sus), &cs);
+    rg_cycles_summary_get(rg_suspects_cycles(sus), &cs);
     CHECK_EQ_U64(cs.components, ORPHAN_PAIRS);
     CHECK(rg_outside_group_count(rg_suspects_outside(sus)) >= 1);
     uint64_t sessions_retained = 0;
@@ -354,7 +354,7 @@ static void snapshots_opened_from_many_threads_at_once_are_the_same_graph(void)
     /* And the cache they left behind is a good one. */
     rg_snapshot *after = NULL;
     REQUIRE_OK(open_snapshot("cache-raced", &after));
-    CHECK(rg_snapshot_get_info(after)->from_cache);
+    CHECK(rg_snapshot_info_get(after)->from_cache);
     CHECK_EQ_U64(all_queries(after), want);
     rg_snapshot_free(after);
 }
