@@ -51,7 +51,7 @@ static int die(const char *what)
 
 static int chain_bench(const char *path, const char *type, int repeat, const char *cache_dir)
 {
-    rg_open_options o = {0};
+    rg_open_options o = RG_OPEN_OPTIONS_INIT;
     o.flags = cache_dir ? 0 : RG_OPEN_NO_CACHE;
     o.cache_dir = cache_dir;
     rg_snapshot *s;
@@ -160,7 +160,7 @@ static int diagram_bench(int nodes, int repeat)
     if (rg_builder_finish(b, &s) != RG_OK)
         return die("build");
     rg_diagram_options o;
-    rg_diagram_options_init(&o);
+    rg_diagram_options_init(&o, RG_DIAGRAM_OPTIONS_VERSION);
     o.direction = RG_DIAGRAM_REFERENTS;
     o.depth = 1000;
     o.max_nodes = (uint32_t)nodes;

@@ -26,7 +26,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: query_bench SNAPSHOT CACHE_DIR TYPE\n");
         return 2;
     }
-    rg_open_options o = {.cache_dir = argv[2]};
+    rg_open_options o = {.version = RG_OPEN_OPTIONS_VERSION, .cache_dir = argv[2]};
     rg_snapshot *s;
     double t = now_ms();
     if (rg_snapshot_open(argv[1], &o, &s) != RG_OK) {

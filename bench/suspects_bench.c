@@ -61,8 +61,7 @@ int main(int argc, char **argv)
     int repeat = argc > 2 ? atoi(argv[2]) : 3;
     if (repeat < 1)
         repeat = 1;
-    rg_open_options o;
-    memset(&o, 0, sizeof o);
+    rg_open_options o = RG_OPEN_OPTIONS_INIT;
     o.flags = RG_OPEN_NO_CACHE;
     rg_snapshot *s;
     double t0 = wall();

@@ -15,7 +15,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: %s SNAPSHOT\n", argv[0]);
         return 2;
     }
-    rg_open_options opts = {.flags = RG_OPEN_NO_CACHE};
+    rg_open_options opts = {.version = RG_OPEN_OPTIONS_VERSION, .flags = RG_OPEN_NO_CACHE};
     rg_snapshot *snap;
     if (rg_snapshot_open(argv[1], &opts, &snap) != RG_OK) {
         fprintf(stderr, "%s\n", rg_last_error());

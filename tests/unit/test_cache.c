@@ -47,7 +47,7 @@ static void write_snapshot(const char *path, int variant)
 
 static rg_snapshot *open_with(const char *path, unsigned flags, const char *cache_dir)
 {
-    rg_open_options o = {.flags = flags, .cache_dir = cache_dir};
+    rg_open_options o = {.version = RG_OPEN_OPTIONS_VERSION, .flags = flags, .cache_dir = cache_dir};
     rg_snapshot *s = NULL;
     int rc = rg_snapshot_open(path, &o, &s);
     if (rc != RG_OK)
@@ -390,7 +390,7 @@ static void test_forest_roundtrip(void)
     rg_paths_free(pfirst);
     /* other options compute, and agree with a fresh computation */
     rg_path_options o;
-    rg_path_options_init(&o);
+    rg_path_options_init(&o, RG_PATH_OPTIONS_VERSION);
     const char *labels[] = {".a"};
     o.ignore_labels = labels;
     o.n_ignore_labels = 1;
@@ -405,7 +405,7 @@ static void test_forest_roundtrip(void)
     rg_paths_free(pf);
     rg_paths_free(pc);
     /* options spelled differently that select the default edges still lend */
-    rg_path_options_init(&o);
+    rg_path_options_init(&o, RG_PATH_OPTIONS_VERSION);
     const char *weak[] = {"<weak>", ".no_such_attribute"};
     o.ignore_labels = weak;
     o.n_ignore_labels = 2;

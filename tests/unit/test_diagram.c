@@ -164,7 +164,7 @@ static void test_backrefs_seed(void)
     rg_paths *p;
     CHECK(rg_paths_compute(s, NULL, &p) == RG_OK);
     rg_diagram_options o;
-    rg_diagram_options_init(&o);
+    rg_diagram_options_init(&o, RG_DIAGRAM_OPTIONS_VERSION);
     o.paths = p;
     rg_node t = node(s, 15);
     rg_diagram *d;
@@ -214,7 +214,7 @@ static void test_depth_stop_highlight(void)
     if (!s)
         return;
     rg_diagram_options o;
-    rg_diagram_options_init(&o);
+    rg_diagram_options_init(&o, RG_DIAGRAM_OPTIONS_VERSION);
     o.depth = 2;
     o.too_many = 100;
     rg_node t = node(s, 15);
@@ -262,7 +262,7 @@ static void test_referents(void)
     if (!s)
         return;
     rg_diagram_options o;
-    rg_diagram_options_init(&o);
+    rg_diagram_options_init(&o, RG_DIAGRAM_OPTIONS_VERSION);
     o.direction = RG_DIAGRAM_REFERENTS;
     o.depth = 5;
     rg_node t = node(s, 10);
@@ -304,7 +304,7 @@ static void test_max_nodes(void)
     if (!s)
         return;
     rg_diagram_options o;
-    rg_diagram_options_init(&o);
+    rg_diagram_options_init(&o, RG_DIAGRAM_OPTIONS_VERSION);
     o.direction = RG_DIAGRAM_REFERENTS;
     o.max_nodes = 20;
     o.too_many = 1000;
@@ -359,7 +359,7 @@ static void test_hostile_names(void)
     if (!s)
         return;
     rg_diagram_options o;
-    rg_diagram_options_init(&o);
+    rg_diagram_options_init(&o, RG_DIAGRAM_OPTIONS_VERSION);
     o.too_many = 100;
     o.title = hostile[3];
     rg_node t = node(s, 9);
@@ -550,7 +550,7 @@ static void test_accessors(void)
     rg_paths *p;
     CHECK(rg_paths_compute(s, NULL, &p) == RG_OK);
     rg_diagram_options o;
-    rg_diagram_options_init(&o);
+    rg_diagram_options_init(&o, RG_DIAGRAM_OPTIONS_VERSION);
     o.paths = p;
     o.title = "what keeps Job alive";
     rg_node t = node(s, 15);

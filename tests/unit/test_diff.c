@@ -52,7 +52,7 @@ static rg_summary *finish(rg_builder *b, int groups)
         fprintf(stderr, "finish: %s\n", rg_last_error());
         return NULL;
     }
-    rg_summary_options o = {.no_groups = !groups};
+    rg_summary_options o = {.version = RG_SUMMARY_OPTIONS_VERSION, .no_groups = !groups};
     rg_summary *sum = NULL;
     if (rg_summary_build(s, &o, &sum) != RG_OK)
         fprintf(stderr, "summary: %s\n", rg_last_error());
@@ -190,7 +190,7 @@ static void test_monotonic_flags_and_rates(void)
     CHECK_CONTAINS(v->text, "+195/min");
     /* Stricter thresholds: A's 390 is not enough. */
     rg_diff_options o;
-    rg_diff_options_init(&o);
+    rg_diff_options_init(&o, RG_DIFF_OPTIONS_VERSION);
     CHECK_EQ_U64(o.min_growth, 100);
     CHECK(o.min_ratio == 0.10 && o.min_group_ratio == 0.02);
     o.min_growth = 1000;

@@ -423,7 +423,7 @@ static void test_suspect_ranking(void)
     /* Growth: the jobs grew, so they come first whatever their size. */
     rg_group_growth gr[2] = {{j->signature, 15, 1500, 2, 2, 0, 0}, {"g1:unknown", 1, 1, 2, 1, 0, 0}};
     rg_suspect_options o;
-    rg_suspect_options_init(&o);
+    rg_suspect_options_init(&o, RG_SUSPECT_OPTIONS_VERSION);
     CHECK_EQ_U64(o.min_instances, 2);
     o.growth = gr;
     o.n_growth = 2;

@@ -121,7 +121,7 @@ static void test_flags_and_groups(void)
 
     /* Runtime types on request; a wider margin hides the Box. */
     rg_outside_options opt;
-    rg_outside_options_init(&opt);
+    rg_outside_options_init(&opt, RG_OUTSIDE_OPTIONS_VERSION);
     CHECK_EQ_U64(opt.margin, RG_OUTSIDE_DEFAULT_MARGIN);
     opt.include_runtime_types = 1;
     opt.margin = 3;

@@ -133,7 +133,7 @@ static void test_ignore_options(void)
     if (!s)
         return;
     rg_path_options o;
-    rg_path_options_init(&o);
+    rg_path_options_init(&o, RG_PATH_OPTIONS_VERSION);
     /* Without the module's .jobs, the thread frame's local is next best. */
     const char *labels[] = {".jobs"};
     o.ignore_labels = labels;
@@ -172,7 +172,7 @@ static void test_ignore_options(void)
     rg_free(hc);
     rg_paths_free(p);
     /* Re-allowing <type> edges (clearing the bit) changes nothing here. */
-    rg_path_options_init(&o);
+    rg_path_options_init(&o, RG_PATH_OPTIONS_VERSION);
     o.ignore_edge_kinds = 1u << RG_EDGE_WEAK;
     CHECK(rg_paths_compute(s, &o, &p) == RG_OK);
     CHECK_STR(chain_text(s, p, 20), "module .Job -> type");
@@ -533,7 +533,7 @@ static void test_bad_arguments(void)
     CHECK(rg_paths_compute(NULL, NULL, &p) == RG_EINVAL);
     CHECK(p == NULL);
     CHECK_EQ_U64(rg_paths_distance(NULL, 0), RG_DISTANCE_NONE);
-    rg_path_options_init(NULL);
+    rg_path_options_init(NULL, RG_PATH_OPTIONS_VERSION);
     rg_builder_new(&B);
     rg_snapshot *s = finish();
     if (!s)

@@ -205,7 +205,7 @@ static void test_bad_inputs(void)
     check_bad(buf, strlen(buf), "does not end on its line", RG_EFORMAT);
 
     /* a huge line, against a small limit */
-    rg_open_options o = {.max_line_bytes = 200};
+    rg_open_options o = {.version = RG_OPEN_OPTIONS_VERSION, .max_line_bytes = 200};
     char big[1024];
     snprintf(big, sizeof big, HDR "{\"rec\":\"object\",\"id\":1,\"type\":\"%0600d\",\"size\":1}\n", 0);
     rg_snapshot *s;
@@ -274,7 +274,7 @@ static void test_utf8_strict(void)
     static const char *const bad[] = {"\xc0\x80", "\xc1\xbf", "\xe0\x9f\xbf", "\xed\xa0\x80", "\xed\xbf\xbf",
                                       "\xf0\x8f\xbf\xbf", "\xf4\x90\x80\x80", "\xf5\x80\x80\x80", "\x80", "\xfe"};
     for (int plain = 0; plain < 2; plain++) {
-        rg_open_options o = {0};
+        rg_open_options o = RG_OPEN_OPTIONS_INIT;
         for (size_t i = 0; i < sizeof valid / sizeof valid[0]; i++) {
             char text[512];
             /* a \n escape sends the line to yajl even when the scanner runs */

@@ -318,7 +318,7 @@ static void test_report_from_snapshots(void)
         return;
     const rg_snapshot *both[] = {s1, s2};
     rg_report_options o;
-    rg_report_options_init(&o);
+    rg_report_options_init(&o, RG_REPORT_OPTIONS_VERSION);
     o.command_line = "refgraph report a b -o out";
     rg_report *r1 = NULL, *r2 = NULL;
     CHECK(rg_report_build(both, 1, &o, &r1) == RG_OK);

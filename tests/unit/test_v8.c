@@ -19,7 +19,7 @@ static rg_snapshot *open_fixture(const char *name)
     char path[512];
     snprintf(path, sizeof path, V8_DATA "%s", name);
     rg_snapshot *s = NULL;
-    rg_open_options o = {.flags = RG_OPEN_NO_CACHE};
+    rg_open_options o = {.version = RG_OPEN_OPTIONS_VERSION, .flags = RG_OPEN_NO_CACHE};
     if (rg_snapshot_open(path, &o, &s) != RG_OK) {
         fprintf(stderr, "open %s: %s\n", name, rg_last_error());
         return NULL;
@@ -236,7 +236,7 @@ static void test_bad_fixtures(void)
         char path[512];
         snprintf(path, sizeof path, V8_DATA "%s", cases[i].file);
         rg_snapshot *s = NULL;
-        rg_open_options o = {.flags = RG_OPEN_NO_CACHE};
+        rg_open_options o = {.version = RG_OPEN_OPTIONS_VERSION, .flags = RG_OPEN_NO_CACHE};
         int rc = rg_snapshot_open(path, &o, &s);
         if (rc == RG_OK) {
             fprintf(stderr, "%s loaded but must not\n", cases[i].file);

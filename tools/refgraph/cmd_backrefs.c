@@ -301,7 +301,7 @@ static int run(const char *cmd, rg_diagram_direction dir, int argc, char **argv)
 {
     diagram_args a;
     memset(&a, 0, sizeof a);
-    rg_diagram_options_init(&a.o);
+    rg_diagram_options_init(&a.o, RG_DIAGRAM_OPTIONS_VERSION);
     a.o.direction = dir;
     a.format = -1;
     cli_load_options lo = {0};

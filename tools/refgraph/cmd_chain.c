@@ -500,7 +500,7 @@ int cmd_chain(int argc, char **argv)
     if (cli_open(argv[optind], &lo, &snap) != EXIT_OK)
         return EXIT_BAD_INPUT;
     rg_path_options po;
-    rg_path_options_init(&po);
+    rg_path_options_init(&po, RG_PATH_OPTIONS_VERSION);
     po.ignore_edge_kinds |= a.ignore_kinds;
     po.ignore_types = a.ignore_types;
     po.n_ignore_types = a.n_types;

@@ -102,7 +102,7 @@ static int judge_last(const char *path, const cli_load_options *lo, const rg_dif
     if (cli_open(path, lo, &snap) != EXIT_OK)
         return EXIT_BAD_INPUT;
     rg_suspect_options so;
-    rg_suspect_options_init(&so);
+    rg_suspect_options_init(&so, RG_SUSPECT_OPTIONS_VERSION);
     rg_group_growth *gg = NULL;
     rg_suspects *S = NULL;
     char *text = NULL;
@@ -215,8 +215,8 @@ int cmd_diff(int argc, char **argv)
     const struct option *opts = cli_diff_options;
     cli_diff_view view = {.top = 10};
     rg_diff_options dopts;
-    rg_diff_options_init(&dopts);
-    rg_summary_options sopts = {0};
+    rg_diff_options_init(&dopts, RG_DIFF_OPTIONS_VERSION);
+    rg_summary_options sopts = RG_SUMMARY_OPTIONS_INIT;
     cli_load_options lo = {0};
     cli_strlist gates = {0}, inputs = {0};
     points pts = {0};

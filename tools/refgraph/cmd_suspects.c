@@ -538,7 +538,7 @@ int cmd_suspects(int argc, char **argv)
     if (cli_open(a.path, &a.lo, &s) != EXIT_OK)
         return EXIT_BAD_INPUT;
     rg_suspect_options o;
-    rg_suspect_options_init(&o);
+    rg_suspect_options_init(&o, RG_SUSPECT_OPTIONS_VERSION);
     o.min_instances = a.min_instances > UINT32_MAX ? UINT32_MAX : (uint32_t)a.min_instances;
     rg_suspects *S;
     cli_progress_begin("analysing suspects");

@@ -21,7 +21,7 @@ extern "C" {
  * state, so every render is serialised behind one lock: rendering from
  * several threads is safe, but not parallel.
  *
- *   rg_diagram_options o; rg_diagram_options_init(&o);
+ *   rg_diagram_options o = RG_DIAGRAM_OPTIONS_INIT;
  *   rg_diagram *d;
  *   rg_diagram_build(snap, &target, 1, &o, &d);
  *   char *svg; size_t len;
@@ -54,6 +54,8 @@ typedef enum rg_diagram_direction {
 } rg_diagram_direction;
 
 typedef struct rg_diagram_options {
+    /* RG_DIAGRAM_OPTIONS_VERSION: the layout the caller was compiled with. */
+    unsigned int version;
     rg_diagram_direction direction;
     /* Levels out from the selection. Default 6. */
     uint32_t depth;
@@ -84,7 +86,16 @@ typedef struct rg_diagram_options {
     const struct rg_dominators *dominators;
 } rg_diagram_options;
 
-RG_API void rg_diagram_options_init(rg_diagram_options *o);
+/* The version of rg_diagram_options this header describes. */
+#define RG_DIAGRAM_OPTIONS_VERSION 1
+/* rg_diagram_options with the version set and every default filled in:
+ * `rg_diagram_options o = RG_DIAGRAM_OPTIONS_INIT;`. */
+#define RG_DIAGRAM_OPTIONS_INIT {RG_DIAGRAM_OPTIONS_VERSION, RG_DIAGRAM_REFERRERS, 6, 300, 10, NULL, NULL, 1u << RG_EDGE_TYPE, NULL, NULL, NULL}
+
+/* Fill `opts` with the defaults of options `version` (pass
+ * RG_DIAGRAM_OPTIONS_VERSION). RG_EINVAL when opts is NULL or the version is
+ * one this library does not know. */
+RG_API int rg_diagram_options_init(rg_diagram_options *opts, unsigned int version);
 
 typedef struct rg_diagram rg_diagram;
 

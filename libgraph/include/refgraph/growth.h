@@ -59,6 +59,8 @@ typedef struct rg_summary_info {
 } rg_summary_info;
 
 typedef struct rg_summary_options {
+    /* RG_SUMMARY_OPTIONS_VERSION: the layout the caller was compiled with. */
+    unsigned int version;
     /* Do not compute retention groups: faster, but no per-group growth and
      * the verdict can only name types. */
     int no_groups;
@@ -72,6 +74,17 @@ typedef struct rg_summary_options {
      * outside the heap is measured like any other. */
     const rg_outside *outside;
 } rg_summary_options;
+
+/* The version of rg_summary_options this header describes. */
+#define RG_SUMMARY_OPTIONS_VERSION 1
+/* rg_summary_options with the version set and every default filled in:
+ * `rg_summary_options o = RG_SUMMARY_OPTIONS_INIT;`. */
+#define RG_SUMMARY_OPTIONS_INIT {RG_SUMMARY_OPTIONS_VERSION, 0, NULL, NULL}
+
+/* Fill `opts` with the defaults of options `version` (pass
+ * RG_SUMMARY_OPTIONS_VERSION). RG_EINVAL when opts is NULL or the version is
+ * one this library does not know. */
+RG_API int rg_summary_options_init(rg_summary_options *opts, unsigned int version);
 
 /* Summarise a loaded snapshot. NULL options = defaults. On success *out is
  * owned by the caller (rg_summary_free) and borrows nothing: `snap` may be
@@ -123,6 +136,8 @@ RG_API int rg_objgraph_log_open(const char *path, rg_summary ***out, uint32_t *n
 typedef struct rg_diff rg_diff;
 
 typedef struct rg_diff_options {
+    /* RG_DIFF_OPTIONS_VERSION: the layout the caller was compiled with. */
+    unsigned int version;
     /* A type or group is "growing" when its count rises at every step of a
      * series of >= 3 snapshots and the whole-series rise is at least
      * min_growth objects and at least min_ratio (types) or min_group_ratio
@@ -134,7 +149,16 @@ typedef struct rg_diff_options {
     double min_group_ratio;
 } rg_diff_options;
 
-RG_API void rg_diff_options_init(rg_diff_options *o);
+/* The version of rg_diff_options this header describes. */
+#define RG_DIFF_OPTIONS_VERSION 1
+/* rg_diff_options with the version set and every default filled in:
+ * `rg_diff_options o = RG_DIFF_OPTIONS_INIT;`. */
+#define RG_DIFF_OPTIONS_INIT {RG_DIFF_OPTIONS_VERSION, 100, 0.10, 0.02}
+
+/* Fill `opts` with the defaults of options `version` (pass
+ * RG_DIFF_OPTIONS_VERSION). RG_EINVAL when opts is NULL or the version is
+ * one this library does not know. */
+RG_API int rg_diff_options_init(rg_diff_options *opts, unsigned int version);
 
 /* Analyse a series of >= 2 summaries, given in any order: when every one has
  * a header time they are put in time order (ties by seq, then the order

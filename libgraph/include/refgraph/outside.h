@@ -23,6 +23,8 @@ extern "C" {
 typedef struct rg_outside rg_outside;
 
 typedef struct rg_outside_options {
+    /* RG_OUTSIDE_OPTIONS_VERSION: the layout the caller was compiled with. */
+    unsigned int version;
     /* Unexplained references tolerated per object. rg_outside_options_init
      * sets RG_OUTSIDE_DEFAULT_MARGIN. */
     uint32_t margin;
@@ -33,7 +35,16 @@ typedef struct rg_outside_options {
 
 #define RG_OUTSIDE_DEFAULT_MARGIN 1u
 
-RG_API void rg_outside_options_init(rg_outside_options *o);
+/* The version of rg_outside_options this header describes. */
+#define RG_OUTSIDE_OPTIONS_VERSION 1
+/* rg_outside_options with the version set and every default filled in:
+ * `rg_outside_options o = RG_OUTSIDE_OPTIONS_INIT;`. */
+#define RG_OUTSIDE_OPTIONS_INIT {RG_OUTSIDE_OPTIONS_VERSION, RG_OUTSIDE_DEFAULT_MARGIN, 0}
+
+/* Fill `opts` with the defaults of options `version` (pass
+ * RG_OUTSIDE_OPTIONS_VERSION). RG_EINVAL when opts is NULL or the version is
+ * one this library does not know. */
+RG_API int rg_outside_options_init(rg_outside_options *opts, unsigned int version);
 
 #define RG_OUTSIDE_FLAGGED 0
 #define RG_OUTSIDE_RUNTIME_TYPE 1

@@ -28,6 +28,8 @@ typedef struct rg_paths rg_paths;
 #define RG_DISTANCE_NONE UINT32_MAX
 
 typedef struct rg_path_options {
+    /* RG_PATH_OPTIONS_VERSION: the layout the caller was compiled with. */
+    unsigned int version;
     /* Bit (1u << kind) set: paths never use edges of that kind.
      * rg_path_options_init sets weak and type edges. Internal edges are
      * allowed but a path uses as few of them as it can: among all paths with
@@ -43,8 +45,16 @@ typedef struct rg_path_options {
     size_t n_ignore_labels;
 } rg_path_options;
 
-/* Fill `o` with the defaults. */
-RG_API void rg_path_options_init(rg_path_options *o);
+/* The version of rg_path_options this header describes. */
+#define RG_PATH_OPTIONS_VERSION 1
+/* rg_path_options with the version set and every default filled in:
+ * `rg_path_options o = RG_PATH_OPTIONS_INIT;`. */
+#define RG_PATH_OPTIONS_INIT {RG_PATH_OPTIONS_VERSION, (1u << RG_EDGE_WEAK) | (1u << RG_EDGE_TYPE), NULL, 0, NULL, 0}
+
+/* Fill `opts` with the defaults of options `version` (pass
+ * RG_PATH_OPTIONS_VERSION). RG_EINVAL when opts is NULL or the version is
+ * one this library does not know. */
+RG_API int rg_path_options_init(rg_path_options *opts, unsigned int version);
 
 /* Compute shortest retention paths from every root. NULL options = defaults.
  * O(objects + edges) time, 13 bytes per object kept, and every object no root

@@ -22,8 +22,7 @@ extern "C" {
  * text, never markup (docs/report.md lists the guarantees). The same
  * snapshots and options give byte-identical output.
  *
- *   rg_report_options o;
- *   rg_report_options_init(&o);
+ *   rg_report_options o = RG_REPORT_OPTIONS_INIT;
  *   o.title = "worker memory";
  *   rg_report *r;
  *   if (rg_report_build(snaps, n, &o, &r) != RG_OK ||
@@ -34,6 +33,8 @@ extern "C" {
 typedef struct rg_report rg_report;
 
 typedef struct rg_report_options {
+    /* RG_REPORT_OPTIONS_VERSION: the layout the caller was compiled with. */
+    unsigned int version;
     /* "# Memory report: <title>". NULL or "": made from the last snapshot's
      * runtime and pid. Borrowed for the call only. */
     const char *title;
@@ -46,8 +47,16 @@ typedef struct rg_report_options {
     const rg_path_options *paths;
 } rg_report_options;
 
-/* Fill `o` with the defaults. */
-RG_API void rg_report_options_init(rg_report_options *o);
+/* The version of rg_report_options this header describes. */
+#define RG_REPORT_OPTIONS_VERSION 1
+/* rg_report_options with the version set and every default filled in:
+ * `rg_report_options o = RG_REPORT_OPTIONS_INIT;`. */
+#define RG_REPORT_OPTIONS_INIT {RG_REPORT_OPTIONS_VERSION, NULL, 0, NULL, NULL}
+
+/* Fill `opts` with the defaults of options `version` (pass
+ * RG_REPORT_OPTIONS_VERSION). RG_EINVAL when opts is NULL or the version is
+ * one this library does not know. */
+RG_API int rg_report_options_init(rg_report_options *opts, unsigned int version);
 
 /* Build a report from `n` snapshots of one process in time order (oldest
  * first; the last one is analysed in detail, the others give growth).

@@ -28,9 +28,12 @@ extern "C" {
 
 typedef struct rg_snapshot rg_snapshot;
 
-/* Options for rg_snapshot_open. Zero-initialise, then set what you need;
- * NULL options mean all defaults. */
+/* Options for rg_snapshot_open. Start from RG_OPEN_OPTIONS_INIT (or
+ * rg_open_options_init), then set what you need; NULL options mean all
+ * defaults. */
 typedef struct rg_open_options {
+    /* RG_OPEN_OPTIONS_VERSION: the layout the caller was compiled with. */
+    unsigned int version;
     /* Longest line accepted, in bytes; 0 means the default of 1 GiB. */
     uint64_t max_line_bytes;
     /* Flags: RG_OPEN_* below. */
@@ -49,6 +52,17 @@ typedef struct rg_open_options {
      * 0 means $REFGRAPH_CACHE_MAX ("2G", "500M", bytes), else 2 GiB. */
     uint64_t cache_max_bytes;
 } rg_open_options;
+
+/* The version of rg_open_options this header describes. */
+#define RG_OPEN_OPTIONS_VERSION 1
+/* rg_open_options with the version set and every default filled in:
+ * `rg_open_options o = RG_OPEN_OPTIONS_INIT;`. */
+#define RG_OPEN_OPTIONS_INIT {RG_OPEN_OPTIONS_VERSION, 0, 0, NULL, 0, 0}
+
+/* Fill `opts` with the defaults of options `version` (pass
+ * RG_OPEN_OPTIONS_VERSION). RG_EINVAL when opts is NULL or the version is
+ * one this library does not know. */
+RG_API int rg_open_options_init(rg_open_options *opts, unsigned int version);
 
 #define RG_OPEN_NO_CACHE 0x1u   /* neither read nor write an index cache */
 

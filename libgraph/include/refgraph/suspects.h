@@ -72,6 +72,8 @@ RG_API const char *rg_leak_level_name(rg_leak_level level);
 RG_API const char *rg_leak_reason_name(rg_leak_reason reason);
 
 typedef struct rg_suspect_options {
+    /* RG_SUSPECT_OPTIONS_VERSION: the layout the caller was compiled with. */
+    unsigned int version;
     /* A retention group is a suspect only with at least this many members.
      * rg_suspect_options_init sets 2. */
     uint32_t min_instances;
@@ -86,7 +88,16 @@ typedef struct rg_suspect_options {
     uint32_t n_snapshots;
 } rg_suspect_options;
 
-RG_API void rg_suspect_options_init(rg_suspect_options *o);
+/* The version of rg_suspect_options this header describes. */
+#define RG_SUSPECT_OPTIONS_VERSION 1
+/* rg_suspect_options with the version set and every default filled in:
+ * `rg_suspect_options o = RG_SUSPECT_OPTIONS_INIT;`. */
+#define RG_SUSPECT_OPTIONS_INIT {RG_SUSPECT_OPTIONS_VERSION, 2, 0.001, NULL, 0, 0}
+
+/* Fill `opts` with the defaults of options `version` (pass
+ * RG_SUSPECT_OPTIONS_VERSION). RG_EINVAL when opts is NULL or the version is
+ * one this library does not know. */
+RG_API int rg_suspect_options_init(rg_suspect_options *opts, unsigned int version);
 
 typedef struct rg_suspect {
     rg_cause cause;

@@ -109,10 +109,13 @@ static inline int counts_as_reference(uint8_t kind)
     return kind != RG_EDGE_WEAK && kind != RG_EDGE_GLOBAL;
 }
 
-void rg_outside_options_init(rg_outside_options *o)
+int rg_outside_options_init(rg_outside_options *o, unsigned int version)
 {
-    memset(o, 0, sizeof *o);
-    o->margin = RG_OUTSIDE_DEFAULT_MARGIN;
+    int rc = o ? rg_options_version(version, RG_OUTSIDE_OPTIONS_VERSION, "rg_outside_options")
+               : rg_fail(RG_EINVAL, "rg_outside_options_init: no options to fill");
+    if (rc == RG_OK)
+        *o = (rg_outside_options)RG_OUTSIDE_OPTIONS_INIT;
+    return rc;
 }
 
 int64_t rg_outside_excess(const rg_snapshot *s, rg_node v)
@@ -174,9 +177,11 @@ int rg_outside_compute(const rg_snapshot *s, const rg_dominators *dom,
 {
     if (!s || !out)
         return rg_fail(RG_EINVAL, "rg_outside_compute: NULL argument");
+    if (opts && rg_options_version(opts->version, RG_OUTSIDE_OPTIONS_VERSION, "rg_outside_compute: rg_outside_options") != RG_OK)
+        return RG_EINVAL;
     rg_outside_options def;
     if (!opts) {
-        rg_outside_options_init(&def);
+        rg_outside_options_init(&def, RG_OUTSIDE_OPTIONS_VERSION);
         opts = &def;
     }
     uint32_t n = s->n_nodes;

@@ -54,12 +54,13 @@ void rg_paths_big_free(void *p, size_t n, size_t size)
         munmap(p, n * size);
 }
 
-void rg_path_options_init(rg_path_options *o)
+int rg_path_options_init(rg_path_options *o, unsigned int version)
 {
-    if (!o)
-        return;
-    memset(o, 0, sizeof *o);
-    o->ignore_edge_kinds = (1u << RG_EDGE_WEAK) | (1u << RG_EDGE_TYPE);
+    int rc = o ? rg_options_version(version, RG_PATH_OPTIONS_VERSION, "rg_path_options")
+               : rg_fail(RG_EINVAL, "rg_path_options_init: no options to fill");
+    if (rc == RG_OK)
+        *o = (rg_path_options)RG_PATH_OPTIONS_INIT;
+    return rc;
 }
 
 /* Preference among root kinds when the BFS seeds its queue. */
@@ -317,7 +318,7 @@ done:
 static int filters_are_default(const rg_paths *p)
 {
     rg_path_options d;
-    rg_path_options_init(&d);
+    rg_path_options_init(&d, RG_PATH_OPTIONS_VERSION);
     const rg_snapshot *s = p->snap;
     for (int k = 0; k < RG_EDGE_KIND_COUNT; k++) {
         uint8_t want = (d.ignore_edge_kinds & (1u << k)) || k == RG_EDGE_WEAK ? RG_TIER_NEVER
@@ -352,9 +353,11 @@ int rg_paths_compute(const rg_snapshot *s, const rg_path_options *opts, rg_paths
 {
     if (!s || !out)
         return rg_fail(RG_EINVAL, "rg_paths_compute: NULL argument");
+    if (opts && rg_options_version(opts->version, RG_PATH_OPTIONS_VERSION, "rg_paths_compute: rg_path_options") != RG_OK)
+        return RG_EINVAL;
     rg_path_options defaults;
     if (!opts) {
-        rg_path_options_init(&defaults);
+        rg_path_options_init(&defaults, RG_PATH_OPTIONS_VERSION);
         opts = &defaults;
     }
     if ((opts->n_ignore_types && !opts->ignore_types) || (opts->n_ignore_labels && !opts->ignore_labels))

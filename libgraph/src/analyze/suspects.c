@@ -59,11 +59,13 @@ const char *rg_cause_name(rg_cause c)
     }
 }
 
-void rg_suspect_options_init(rg_suspect_options *o)
+int rg_suspect_options_init(rg_suspect_options *o, unsigned int version)
 {
-    memset(o, 0, sizeof *o);
-    o->min_instances = 2;
-    o->min_share = 0.001;
+    int rc = o ? rg_options_version(version, RG_SUSPECT_OPTIONS_VERSION, "rg_suspect_options")
+               : rg_fail(RG_EINVAL, "rg_suspect_options_init: no options to fill");
+    if (rc == RG_OK)
+        *o = (rg_suspect_options)RG_SUSPECT_OPTIONS_INIT;
+    return rc;
 }
 
 /* Child groups of each group, CSR. */
@@ -470,9 +472,11 @@ int rg_suspects_compute(const rg_snapshot *s, const rg_dominators *dom, const rg
 {
     if (!s || !dom || !G || !out)
         return rg_fail(RG_EINVAL, "rg_suspects_compute: snapshot, dominators and groups are required");
+    if (opts && rg_options_version(opts->version, RG_SUSPECT_OPTIONS_VERSION, "rg_suspects_compute: rg_suspect_options") != RG_OK)
+        return RG_EINVAL;
     rg_suspect_options def;
     if (!opts) {
-        rg_suspect_options_init(&def);
+        rg_suspect_options_init(&def, RG_SUSPECT_OPTIONS_VERSION);
         opts = &def;
     }
     uint32_t min_inst = opts->min_instances ? opts->min_instances : 1;
@@ -769,6 +773,8 @@ int rg_suspects_analyze(const rg_snapshot *s, const rg_suspect_options *opts, rg
 {
     if (!s || !out)
         return rg_fail(RG_EINVAL, "rg_suspects_analyze: NULL argument");
+    if (opts && rg_options_version(opts->version, RG_SUSPECT_OPTIONS_VERSION, "rg_suspects_analyze: rg_suspect_options") != RG_OK)
+        return RG_EINVAL;
     rg_paths *paths = NULL;
     rg_dominators *dom = NULL;
     rg_groups *groups = NULL;

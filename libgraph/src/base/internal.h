@@ -22,6 +22,9 @@
 RG_INTERNAL int rg_fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Same, with an existing va_list. */
 RG_INTERNAL int rg_vfail(int code, const char *fmt, va_list ap);
+/* RG_EINVAL, naming `what`, unless `version` is `known`: every function that
+ * takes an options struct checks its version field with this. */
+RG_INTERNAL int rg_options_version(unsigned int version, unsigned int known, const char *what);
 /* Prefix the current error text with "prefix: " (keeps the code). */
 RG_INTERNAL void rg_error_prefix(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -11,12 +11,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-void rg_diff_options_init(rg_diff_options *o)
+int rg_diff_options_init(rg_diff_options *o, unsigned int version)
 {
-    memset(o, 0, sizeof *o);
-    o->min_growth = 100;
-    o->min_ratio = 0.10;
-    o->min_group_ratio = 0.02;
+    int rc = o ? rg_options_version(version, RG_DIFF_OPTIONS_VERSION, "rg_diff_options")
+               : rg_fail(RG_EINVAL, "rg_diff_options_init: no options to fill");
+    if (rc == RG_OK)
+        *o = (rg_diff_options)RG_DIFF_OPTIONS_INIT;
+    return rc;
 }
 
 /* ------------------------------------------------------------ formatting */
@@ -624,6 +625,8 @@ int rg_diff_compute(rg_summary *const *sums, uint32_t n, const rg_diff_options *
 {
     if (!sums || !out)
         return rg_fail(RG_EINVAL, "rg_diff_compute: NULL argument");
+    if (opts && rg_options_version(opts->version, RG_DIFF_OPTIONS_VERSION, "rg_diff_compute: rg_diff_options") != RG_OK)
+        return RG_EINVAL;
     if (n < 2)
         return rg_fail(RG_EINVAL, "growth needs at least two snapshots (got %u)", n);
     for (uint32_t i = 0; i < n; i++)
@@ -636,7 +639,7 @@ int rg_diff_compute(rg_summary *const *sums, uint32_t n, const rg_diff_options *
     if (opts)
         d->opts = *opts;
     else
-        rg_diff_options_init(&d->opts);
+        rg_diff_options_init(&d->opts, RG_DIFF_OPTIONS_VERSION);
     d->n = n;
     d->pts = rg_xcalloc(n, sizeof *d->pts);
     d->input_index = rg_xcalloc(n, sizeof *d->input_index);
@@ -743,6 +746,8 @@ int rg_suspect_options_from_diff(rg_suspect_options *opts, const rg_diff *d, rg_
 {
     if (!opts || !d || !owned)
         return rg_fail(RG_EINVAL, "rg_suspect_options_from_diff: NULL argument");
+    if (opts && rg_options_version(opts->version, RG_SUSPECT_OPTIONS_VERSION, "rg_suspect_options_from_diff: rg_suspect_options") != RG_OK)
+        return RG_EINVAL;
     uint32_t ng = d->n_groups;
     rg_group_growth *gg = rg_xcalloc(ng ? ng : 1, sizeof *gg);
     if (!gg)

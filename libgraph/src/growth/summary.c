@@ -230,10 +230,21 @@ out:
     return rc;
 }
 
+int rg_summary_options_init(rg_summary_options *o, unsigned int version)
+{
+    int rc = o ? rg_options_version(version, RG_SUMMARY_OPTIONS_VERSION, "rg_summary_options")
+               : rg_fail(RG_EINVAL, "rg_summary_options_init: no options to fill");
+    if (rc == RG_OK)
+        *o = (rg_summary_options)RG_SUMMARY_OPTIONS_INIT;
+    return rc;
+}
+
 int rg_summary_build(const rg_snapshot *snap, const rg_summary_options *opts, rg_summary **out)
 {
     if (!snap || !out)
         return rg_fail(RG_EINVAL, "rg_summary_build: NULL argument");
+    if (opts && rg_options_version(opts->version, RG_SUMMARY_OPTIONS_VERSION, "rg_summary_build: rg_summary_options") != RG_OK)
+        return RG_EINVAL;
     const rg_snapshot_info *si = &snap->info;
     rg_summary *s;
     int rc = rg_summary_new(si->path, si->format, &s);

@@ -23,16 +23,13 @@
 #define VALUE_TEXT_MAX 40
 #define EDGE_TEXT_MAX 40
 
-void rg_diagram_options_init(rg_diagram_options *o)
+int rg_diagram_options_init(rg_diagram_options *o, unsigned int version)
 {
-    if (!o)
-        return;
-    memset(o, 0, sizeof *o);
-    o->direction = RG_DIAGRAM_REFERRERS;
-    o->depth = 6;
-    o->max_nodes = 300;
-    o->too_many = 10;
-    o->ignore_edge_kinds = 1u << RG_EDGE_TYPE;
+    int rc = o ? rg_options_version(version, RG_DIAGRAM_OPTIONS_VERSION, "rg_diagram_options")
+               : rg_fail(RG_EINVAL, "rg_diagram_options_init: no options to fill");
+    if (rc == RG_OK)
+        *o = (rg_diagram_options)RG_DIAGRAM_OPTIONS_INIT;
+    return rc;
 }
 
 typedef struct walk {
@@ -401,7 +398,7 @@ static int walk_init(walk *w, const rg_snapshot *s, const rg_node *nodes, size_t
     if (opts)
         w->o = *opts;
     else
-        rg_diagram_options_init(&w->o);
+        rg_diagram_options_init(&w->o, RG_DIAGRAM_OPTIONS_VERSION);
     if (!w->o.max_nodes)
         w->o.max_nodes = 300;
     if (!w->o.too_many)
@@ -453,6 +450,8 @@ int rg_diagram_build(const rg_snapshot *s, const rg_node *targets, size_t n,
 {
     if (!s || !targets || !out || n == 0)
         return rg_fail(RG_EINVAL, "rg_diagram_build: no snapshot, targets or output");
+    if (opts && rg_options_version(opts->version, RG_DIAGRAM_OPTIONS_VERSION, "rg_diagram_build: rg_diagram_options") != RG_OK)
+        return RG_EINVAL;
     walk w;
     int rc = walk_init(&w, s, targets, n, opts, "rg_diagram_build");
     if (rc) {
@@ -504,6 +503,8 @@ int rg_diagram_build_set(const rg_snapshot *s, const rg_node *nodes, size_t n,
 {
     if (!s || (!nodes && n) || !out)
         return rg_fail(RG_EINVAL, "rg_diagram_build_set: NULL argument");
+    if (opts && rg_options_version(opts->version, RG_DIAGRAM_OPTIONS_VERSION, "rg_diagram_build_set: rg_diagram_options") != RG_OK)
+        return RG_EINVAL;
     walk w;
     int rc = walk_init(&w, s, nodes, n, opts, "rg_diagram_build_set");
     if (rc) {

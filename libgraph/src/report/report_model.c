@@ -326,7 +326,7 @@ static int cycle_path(const rg_snapshot *snap, const rg_edge *cycle, size_t n, r
 
 static void diagram_options(rg_diagram_options *o, const analyses *a, const char *title)
 {
-    rg_diagram_options_init(o);
+    rg_diagram_options_init(o, RG_DIAGRAM_OPTIONS_VERSION);
     o->direction = RG_DIAGRAM_REFERRERS;
     o->max_nodes = DIAGRAM_NODES;
     o->paths = a->paths;
@@ -533,7 +533,7 @@ static int convert_suspect(rg_rpt *m, const analyses *a, const rg_suspect *su, s
 static int gather_suspects(rg_rpt *m, analyses *a, uint32_t top)
 {
     rg_suspect_options so;
-    rg_suspect_options_init(&so);
+    rg_suspect_options_init(&so, RG_SUSPECT_OPTIONS_VERSION);
     rg_group_growth *gg = NULL;
     so.n_snapshots = (uint32_t)m->n_snaps;
     if (a->diff && rg_suspect_options_from_diff(&so, a->diff, &gg) != RG_OK)
@@ -671,7 +671,7 @@ static int gather_growth(rg_rpt *m, analyses *a, const rg_snapshot *const *snaps
         /* The last snapshot's groups are already computed for the suspects;
          * the summary reuses them when they follow the default edge rules. */
         int last = snaps[i] == a->snap && default_paths;
-        rg_summary_options so = {.groups = last ? a->groups : NULL, .outside = last ? a->outside : NULL};
+        rg_summary_options so = {.version = RG_SUMMARY_OPTIONS_VERSION, .groups = last ? a->groups : NULL, .outside = last ? a->outside : NULL};
         int rc = rg_summary_build(snaps[i], &so, &a->sums[i]);
         if (rc != RG_OK)
             return rc;
@@ -705,7 +705,7 @@ static int gather_method(rg_rpt *m, const rg_report_options *o)
     if (o->paths)
         po = *o->paths;
     else
-        rg_path_options_init(&po);
+        rg_path_options_init(&po, RG_PATH_OPTIONS_VERSION);
     rg_sbuf_puts(&b, "Retention paths are shortest chains of references from a root");
     int any = 0;
     for (int k = 0; k < RG_EDGE_KIND_COUNT; k++) {

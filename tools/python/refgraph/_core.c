@@ -454,7 +454,7 @@ static PyObject *Snapshot_diagram(SnapshotObject *s, PyObject *args, PyObject *k
     if (!nodes)
         return NULL;
     rg_diagram_options o;
-    rg_diagram_options_init(&o);
+    rg_diagram_options_init(&o, RG_DIAGRAM_OPTIONS_VERSION);
     o.direction = referents ? RG_DIAGRAM_REFERENTS : RG_DIAGRAM_REFERRERS;
     if (depth)
         o.depth = depth;
@@ -561,7 +561,7 @@ static PyObject *Snapshot_suspects(SnapshotObject *s, PyObject *args, PyObject *
 {
     static char *kwlist[] = {"min_instances", "min_share", NULL};
     rg_suspect_options o;
-    rg_suspect_options_init(&o);
+    rg_suspect_options_init(&o, RG_SUSPECT_OPTIONS_VERSION);
     if (!PyArg_ParseTupleAndKeywords(args, kw, "|Id", kwlist, &o.min_instances, &o.min_share) ||
         ensure(s, NEED_ALL) < 0)
         return NULL;
@@ -670,7 +670,7 @@ static PyObject *Snapshot_summary(SnapshotObject *s, PyObject *unused)
     failure f;
     Py_BEGIN_ALLOW_THREADS
     PyThread_acquire_lock(s->lock, WAIT_LOCK);
-    rg_summary_options o = {0};
+    rg_summary_options o = RG_SUMMARY_OPTIONS_INIT;
     o.groups = s->groups;
     rc = rg_summary_build(s->snap, &o, &sum);
     if (rc != RG_OK)
@@ -759,7 +759,7 @@ static PyObject *core_open(PyObject *self, PyObject *args, PyObject *kw)
         Py_DECREF(s);
         return PyErr_NoMemory();
     }
-    rg_open_options o = {0};
+    rg_open_options o = RG_OPEN_OPTIONS_INIT;
     o.flags = no_cache ? RG_OPEN_NO_CACHE : 0;
     o.cache_dir = cache_dir;
     int rc;
@@ -816,7 +816,7 @@ fail:
 static int judge_last(const rg_snapshot *last, const rg_diff *d, char **text, int *leak)
 {
     rg_suspect_options so;
-    rg_suspect_options_init(&so);
+    rg_suspect_options_init(&so, RG_SUSPECT_OPTIONS_VERSION);
     rg_group_growth *gg = NULL;
     rg_suspects *S = NULL;
     int rc = rg_suspect_options_from_diff(&so, d, &gg);
@@ -879,7 +879,7 @@ static PyObject *core_diff(PyObject *self, PyObject *args, PyObject *kw)
     static char *kwlist[] = {"summaries", "min_growth", "min_ratio", "min_group_ratio", "top", "sources", NULL};
     PyObject *sources = NULL;
     rg_diff_options o;
-    rg_diff_options_init(&o);
+    rg_diff_options_init(&o, RG_DIFF_OPTIONS_VERSION);
     unsigned long long min_growth = o.min_growth;
     unsigned top = 20;
     PyObject *seq;
@@ -933,7 +933,7 @@ static PyObject *core_diff(PyObject *self, PyObject *args, PyObject *kw)
         }
         Py_DECREF(src);
         rg_snapshot *last = NULL;
-        rg_open_options oo = {0};
+        rg_open_options oo = RG_OPEN_OPTIONS_INIT;
         oo.flags = RG_OPEN_NO_CACHE;
         const char *path = PyBytes_AS_STRING(b);
         Py_BEGIN_ALLOW_THREADS
@@ -1009,7 +1009,7 @@ static PyObject *core_report(PyObject *self, PyObject *args, PyObject *kw)
         snaps[i] = ((SnapshotObject *)x)->snap;
     }
     rg_report_options o;
-    rg_report_options_init(&o);
+    rg_report_options_init(&o, RG_REPORT_OPTIONS_VERSION);
     o.title = title;
     o.top = top;
     o.command_line = cmdline;
