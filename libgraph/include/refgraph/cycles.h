@@ -65,10 +65,10 @@ typedef struct rg_cycle_shape {
  * (rg_cycles_free); strings stay valid while `snap` lives. */
 RG_API int rg_cycles_compute(const rg_snapshot *snap, const rg_dominators *dom, rg_cycles **out);
 RG_API void rg_cycles_free(rg_cycles *cycles);
-RG_API void rg_cycles_get_summary(const rg_cycles *cycles, rg_cycles_summary *out);
+RG_API void rg_cycles_summary_get(const rg_cycles *cycles, rg_cycles_summary *out);
 /* Shape i (< summary.shapes), ordered by retained_bytes, then objects, then
  * signature. */
-RG_API void rg_cycles_shape(const rg_cycles *cycles, uint32_t i, rg_cycle_shape *out);
+RG_API void rg_cycles_shape_get(const rg_cycles *cycles, uint32_t i, rg_cycle_shape *out);
 /* The strongly connected component of an unreachable `node` (every
  * unreachable object has one, cyclic or not; ids follow Tarjan's output, a
  * reverse topological order); UINT32_MAX for reachable objects. */

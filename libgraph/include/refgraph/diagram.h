@@ -23,7 +23,7 @@ extern "C" {
  *
  *   rg_diagram_options o = RG_DIAGRAM_OPTIONS_INIT;
  *   rg_diagram *d;
- *   rg_diagram_build(snap, &target, 1, &o, &d);
+ *   rg_diagram_compute(snap, &target, 1, &o, &d);
  *   char *svg; size_t len;
  *   rg_diagram_render(d, RG_FORMAT_SVG, &svg, &len);   // or rg_diagram_write
  *   ... rg_free(svg); rg_diagram_free(d);
@@ -105,14 +105,14 @@ typedef struct rg_diagram rg_diagram;
  * opts->paths may be freed before it. RG_EINVAL for no targets or a node out of
  * range; RG_ENOTFOUND when a highlight/stop-at type is unknown. *out is
  * owned by the caller (rg_diagram_free). */
-RG_API int rg_diagram_build(const rg_snapshot *snap, const rg_node *targets, size_t n,
+RG_API int rg_diagram_compute(const rg_snapshot *snap, const rg_node *targets, size_t n,
                             const rg_diagram_options *opts, rg_diagram **out);
 
 /* Exactly `nodes` (duplicates ignored) and every edge among them, e.g. an
  * unreachable cycle. depth, too_many and direction are not used; max_nodes
  * is. Nodes are coloured by their order in `nodes` when it is a chain or
  * cycle, all alike otherwise. */
-RG_API int rg_diagram_build_set(const rg_snapshot *snap, const rg_node *nodes, size_t n,
+RG_API int rg_diagram_compute_set(const rg_snapshot *snap, const rg_node *nodes, size_t n,
                                 const rg_diagram_options *opts, rg_diagram **out);
 
 RG_API void rg_diagram_free(rg_diagram *d);
@@ -128,7 +128,7 @@ typedef struct rg_diagram_stats {
     uint32_t depth_limited;   /* objects at the depth limit with unexplored neighbours */
 } rg_diagram_stats;
 
-RG_API void rg_diagram_get_stats(const rg_diagram *d, rg_diagram_stats *out);
+RG_API void rg_diagram_stats_get(const rg_diagram *d, rg_diagram_stats *out);
 
 /* What was left out, as drawn in the diagram ("412 more objects not drawn
  * (max 300)"), or "" when nothing was. Owned by the diagram. */

@@ -58,7 +58,7 @@ typedef struct rg_dominators_stats {
     uint64_t peak_bytes;          /* heap in use at the peak of the computation */
 } rg_dominators_stats;
 
-RG_API void rg_dominators_get_stats(const rg_dominators *dom, rg_dominators_stats *out);
+RG_API void rg_dominators_stats_get(const rg_dominators *dom, rg_dominators_stats *out);
 
 #ifdef __cplusplus
 }

@@ -97,11 +97,11 @@ RG_API unsigned rg_node_flags(const rg_snapshot *snap, rg_node node);
 
 /* Outgoing references of `node`, in snapshot order: i < rg_referent_count. */
 RG_API uint32_t rg_referent_count(const rg_snapshot *snap, rg_node node);
-RG_API void rg_referent(const rg_snapshot *snap, rg_node node, uint32_t i, rg_edge *out);
+RG_API void rg_referent_get(const rg_snapshot *snap, rg_node node, uint32_t i, rg_edge *out);
 
 /* Incoming references of `node` (from = the referrer), ordered by referrer. */
 RG_API uint32_t rg_referrer_count(const rg_snapshot *snap, rg_node node);
-RG_API void rg_referrer(const rg_snapshot *snap, rg_node node, uint32_t i, rg_edge *out);
+RG_API void rg_referrer_get(const rg_snapshot *snap, rg_node node, uint32_t i, rg_edge *out);
 
 RG_API void rg_root_get(const rg_snapshot *snap, uint32_t i, rg_root *out);
 

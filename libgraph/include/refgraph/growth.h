@@ -25,7 +25,7 @@ extern "C" {
  *   rg_summary *sums[3];
  *   for (i = 0; i < 3; i++) {
  *       rg_snapshot_open(path[i], NULL, &snap);
- *       rg_summary_build(snap, NULL, &sums[i]);
+ *       rg_summary_compute(snap, NULL, &sums[i]);
  *       rg_snapshot_free(snap);
  *   }
  *   rg_diff *d; rg_diff_compute(sums, 3, NULL, &d);
@@ -89,16 +89,16 @@ RG_API int rg_summary_options_init(rg_summary_options *opts, unsigned int versio
 /* Summarise a loaded snapshot. NULL options = defaults. On success *out is
  * owned by the caller (rg_summary_free) and borrows nothing: `snap` may be
  * freed at once. */
-RG_API int rg_summary_build(const rg_snapshot *snap, const rg_summary_options *opts,
+RG_API int rg_summary_compute(const rg_snapshot *snap, const rg_summary_options *opts,
                             rg_summary **out);
 RG_API void rg_summary_free(rg_summary *sum);
 
 /* Owned by the summary. */
-RG_API const rg_summary_info *rg_summary_get_info(const rg_summary *sum);
+RG_API const rg_summary_info *rg_summary_info_get(const rg_summary *sum);
 
 /* Type table entry i (< info->types), sorted by name. out->type is i and
  * out->name is owned by the summary. */
-RG_API void rg_summary_type(const rg_summary *sum, uint32_t i, rg_type_stat *out);
+RG_API void rg_summary_type_get(const rg_summary *sum, uint32_t i, rg_type_stat *out);
 
 typedef struct rg_summary_group {
     const char *signature;    /* what matches a group across snapshots */
@@ -128,7 +128,7 @@ RG_API int rg_objgraph_log_detect(const void *data, size_t len);
  * no bytes, ids or groups): free each with rg_summary_free and the array with
  * rg_free. RG_EFORMAT when the text holds no block. `name` is used in
  * sources and errors. */
-RG_API int rg_objgraph_log_parse(const void *data, size_t len, const char *name,
+RG_API int rg_objgraph_log_open_memory(const void *data, size_t len, const char *name,
                                  rg_summary ***out, uint32_t *n);
 /* Same, reading a file (gzip and zstd are decompressed). */
 RG_API int rg_objgraph_log_open(const char *path, rg_summary ***out, uint32_t *n);
@@ -163,7 +163,7 @@ RG_API int rg_diff_options_init(rg_diff_options *opts, unsigned int version);
 /* Analyse a series of >= 2 summaries, given in any order: when every one has
  * a header time they are put in time order (ties by seq, then the order
  * given); otherwise the order given is kept, with a warning. The summaries are
- * borrowed and must outlive the diff (rg_diff_point hands them back); names
+ * borrowed and must outlive the diff (rg_diff_point_get hands them back); names
  * and arrays in results are owned by the diff.
  * NULL options = defaults. RG_EINVAL for fewer than 2 summaries. On success
  * *out is owned by the caller (rg_diff_free). */
@@ -173,7 +173,7 @@ RG_API void rg_diff_free(rg_diff *d);
 
 /* The series in analysis (time) order: point i < rg_diff_point_count. */
 RG_API uint32_t rg_diff_point_count(const rg_diff *d);
-RG_API const rg_summary *rg_diff_point(const rg_diff *d, uint32_t i);
+RG_API const rg_summary *rg_diff_point_get(const rg_diff *d, uint32_t i);
 /* Index of point i in the array given to rg_diff_compute. */
 RG_API uint32_t rg_diff_point_input_index(const rg_diff *d, uint32_t i);
 /* Seconds from the first point to the last; 0 when a time is unknown. */
@@ -182,7 +182,7 @@ RG_API double rg_diff_span_seconds(const rg_diff *d);
 /* Warnings about the input (reordered, different pids, missing times,
  * partial data). Owned by the diff. */
 RG_API uint32_t rg_diff_warning_count(const rg_diff *d);
-RG_API const char *rg_diff_warning(const rg_diff *d, uint32_t i);
+RG_API const char *rg_diff_warning_get(const rg_diff *d, uint32_t i);
 
 /* Growth record flags. */
 #define RG_GROWTH_MONOTONIC       0x1u  /* count rose at every step, >= 3 points */
@@ -215,9 +215,9 @@ typedef struct rg_growth {
  * known), count_delta, signature; shrinking ones come last.
  * Groups exist only when every summary has RG_SUMMARY_HAS_GROUPS. */
 RG_API uint32_t rg_diff_type_count(const rg_diff *d);
-RG_API const rg_growth *rg_diff_type(const rg_diff *d, uint32_t i);
+RG_API const rg_growth *rg_diff_type_get(const rg_diff *d, uint32_t i);
 RG_API uint32_t rg_diff_group_count(const rg_diff *d);
-RG_API const rg_growth *rg_diff_group(const rg_diff *d, uint32_t i);
+RG_API const rg_growth *rg_diff_group_get(const rg_diff *d, uint32_t i);
 /* The growth of one group as the suspects ranking takes it
  * (rg_suspect_options.growth): its signature is borrowed from the diff. */
 RG_API rg_group_growth rg_growth_key(const rg_diff *d, const rg_growth *g);
@@ -251,9 +251,9 @@ RG_API uint64_t rg_diff_reused_ids(const rg_diff *d);
  * freed objects), sorted by leaked_count, new_count, name, all descending
  * except name. Zero entries without lifetimes. */
 RG_API uint32_t rg_diff_lifetime_type_count(const rg_diff *d);
-RG_API const rg_lifetime *rg_diff_lifetime_type(const rg_diff *d, uint32_t i);
+RG_API const rg_lifetime *rg_diff_lifetime_type_get(const rg_diff *d, uint32_t i);
 RG_API uint32_t rg_diff_lifetime_group_count(const rg_diff *d);
-RG_API const rg_lifetime *rg_diff_lifetime_group(const rg_diff *d, uint32_t i);
+RG_API const rg_lifetime *rg_diff_lifetime_group_get(const rg_diff *d, uint32_t i);
 
 typedef enum rg_verdict_kind {
     RG_VERDICT_NONE = 0,      /* nothing grew past the thresholds */

@@ -25,7 +25,7 @@ extern "C" {
  *   rg_report_options o = RG_REPORT_OPTIONS_INIT;
  *   o.title = "worker memory";
  *   rg_report *r;
- *   if (rg_report_build(snaps, n, &o, &r) != RG_OK ||
+ *   if (rg_report_compute(snaps, n, &o, &r) != RG_OK ||
  *       rg_report_write(r, "out", RG_REPORT_MARKDOWN | RG_REPORT_HTML) != RG_OK)
  *       fprintf(stderr, "%s\n", rg_last_error());
  *   rg_report_free(r);
@@ -62,12 +62,12 @@ RG_API int rg_report_options_init(rg_report_options *opts, unsigned int version)
  * first; the last one is analysed in detail, the others give growth).
  * Everything the report says is copied into it, so the snapshots may be
  * freed afterwards. On success *out is owned by the caller: rg_report_free. */
-RG_API int rg_report_build(const rg_snapshot *const *snaps, size_t n,
+RG_API int rg_report_compute(const rg_snapshot *const *snaps, size_t n,
                            const rg_report_options *opts, rg_report **out);
 RG_API void rg_report_free(rg_report *report);
 
 /* The report as GitHub-flavoured Markdown (diagrams are linked as the
- * image files named by rg_report_diagram) or as one self-contained HTML page
+ * image files named by rg_report_diagram_get) or as one self-contained HTML page
  * (diagrams inlined, inline stylesheet, no script, no external fetch).
  * *out is NUL-terminated; the caller frees it with rg_free. */
 RG_API int rg_report_markdown(const rg_report *report, char **out);
@@ -77,10 +77,10 @@ RG_API int rg_report_html(const rg_report *report, char **out);
 RG_API const char *rg_report_summary(const rg_report *report);
 
 /* The same Summary for one snapshot's suspects, judged over n_snapshots
- * (growth given to rg_suspects_analyze through its options), without drawing
+ * (growth given to rg_suspects_compute_all through its options), without drawing
  * anything: what `refgraph suspects` and `refgraph diff` print, so that they
  * and the report say the same. `suspects` must come from
- * rg_suspects_analyze. On success *out is plain text the caller frees with
+ * rg_suspects_compute_all. On success *out is plain text the caller frees with
  * rg_free. */
 RG_API int rg_report_verdict(const rg_snapshot *snap, const rg_suspects *suspects, uint32_t n_snapshots,
                              char **out);
@@ -89,7 +89,7 @@ RG_API int rg_report_verdict(const rg_snapshot *snap, const rg_suspects *suspect
  * Markdown links to ("suspect-1.svg"); `svg` is the document (NULL when the
  * diagram could not be drawn; the report then says why). Owned by the report. */
 RG_API size_t rg_report_diagram_count(const rg_report *report);
-RG_API void rg_report_diagram(const rg_report *report, size_t i, const char **file,
+RG_API void rg_report_diagram_get(const rg_report *report, size_t i, const char **file,
                               const char **svg, size_t *svg_len);
 
 #define RG_REPORT_MARKDOWN 0x1u   /* DIR/report.md */

@@ -108,7 +108,7 @@ typedef struct rg_snapshot_info {
 } rg_snapshot_info;
 
 /* Owned by the snapshot. Never NULL for a valid snapshot. */
-RG_API const rg_snapshot_info *rg_snapshot_get_info(const rg_snapshot *snap);
+RG_API const rg_snapshot_info *rg_snapshot_info_get(const rg_snapshot *snap);
 
 #ifdef __cplusplus
 }

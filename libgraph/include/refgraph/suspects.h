@@ -116,7 +116,7 @@ typedef struct rg_suspect {
     rg_group bulk_group;      /* deeper group holding most bytes; RG_GROUP_NONE if none */
     rg_node accumulation;     /* the container whose children hold it; RG_NODE_NONE if none */
     uint64_t accumulation_retained;
-    /* RG_CAUSE_CYCLE: index for rg_cycles_shape. RG_CAUSE_OUTSIDE: index for
+    /* RG_CAUSE_CYCLE: index for rg_cycles_shape_get. RG_CAUSE_OUTSIDE: index for
      * rg_outside_group_get. */
     uint32_t index;
 
@@ -154,7 +154,7 @@ RG_API int rg_suspects_compute(const rg_snapshot *snap, const rg_dominators *dom
 /* Run everything (paths with default options, dominators, groups, cycles,
  * outside with default options) and rank. The result owns the analyses; it
  * borrows `snap`, which must outlive it. */
-RG_API int rg_suspects_analyze(const rg_snapshot *snap, const rg_suspect_options *opts,
+RG_API int rg_suspects_compute_all(const rg_snapshot *snap, const rg_suspect_options *opts,
                                rg_suspects **out);
 RG_API void rg_suspects_free(rg_suspects *suspects);
 
