@@ -71,10 +71,23 @@ static void test_a_call_rejects_options_of_an_unknown_version(void)
     rg_snapshot_free(s);
 }
 
+static void test_no_none_value_reads_as_an_error_code(void)
+{
+    const int nones[] = {(int)RG_NODE_NONE, (int)RG_GROUP_NONE, (int)RG_DISTANCE_NONE,
+                         (int)RG_COMPONENT_NONE, (int)RG_SHAPE_NONE, rg_edge_kind_from_name("nope"),
+                         rg_root_kind_from_name("nope"), rg_diagram_format_from_name("nope")};
+    const int errors[] = {RG_EIO, RG_EFORMAT, RG_EVERSION, RG_ENOMEM, RG_EINVAL, RG_ENOTFOUND,
+                          RG_ELIMIT, RG_ERENDER};
+    for (size_t i = 0; i < sizeof nones / sizeof *nones; i++)
+        for (size_t j = 0; j < sizeof errors / sizeof *errors; j++)
+            CHECK(nones[i] != errors[j]);
+}
+
 int main(void)
 {
     RUN(test_options_init_fills_the_documented_defaults);
     RUN(test_options_init_rejects_an_unknown_version);
     RUN(test_a_call_rejects_options_of_an_unknown_version);
+    RUN(test_no_none_value_reads_as_an_error_code);
     TEST_MAIN_END();
 }

@@ -23,6 +23,11 @@ extern "C" {
  */
 typedef struct rg_cycles rg_cycles;
 
+/* No component: what rg_cycles_component_of returns for a reachable object. */
+#define RG_COMPONENT_NONE UINT32_MAX
+/* No shape: what rg_cycles_shape_of returns for an object on no cycle. */
+#define RG_SHAPE_NONE UINT32_MAX
+
 typedef struct rg_cycles_summary {
     uint64_t unreachable_objects;   /* objects no root reaches */
     uint64_t unreachable_bytes;
@@ -71,9 +76,9 @@ RG_API void rg_cycles_summary_get(const rg_cycles *cycles, rg_cycles_summary *ou
 RG_API void rg_cycles_shape_get(const rg_cycles *cycles, uint32_t i, rg_cycle_shape *out);
 /* The strongly connected component of an unreachable `node` (every
  * unreachable object has one, cyclic or not; ids follow Tarjan's output, a
- * reverse topological order); UINT32_MAX for reachable objects. */
+ * reverse topological order); RG_COMPONENT_NONE for reachable objects. */
 RG_API uint32_t rg_cycles_component_of(const rg_cycles *cycles, rg_node node);
-/* Shape index of the cycle `node` is on; UINT32_MAX when it is on none. */
+/* Shape index of the cycle `node` is on; RG_SHAPE_NONE when it is on none. */
 RG_API uint32_t rg_cycles_shape_of(const rg_cycles *cycles, rg_node node);
 
 #ifdef __cplusplus
