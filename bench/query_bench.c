@@ -39,7 +39,7 @@ int main(int argc, char **argv)
     rg_type_stat *st;
     uint32_t nst;
     t = now_ms();
-    rg_type_stats(s, RG_SORT_COUNT, &st, &nst);
+    rg_type_stats(s, RG_SORT_COUNT, sizeof(rg_type_stat), &st, &nst);
     double types_ms = now_ms() - t;
     rg_free(st);
 

@@ -108,7 +108,7 @@ int main(int argc, char **argv)
         t[5] = c4 - c3;
         t[6] = t[0] + t[2];
         if (r == repeat - 1) {
-            rg_dominators_stats st;
+            rg_dominators_stats st = {.struct_size = sizeof st};
             rg_dominators_stats_get(d, &st);
             printf("dominators: %u reachable, %u unreachable entries, %.1f bytes/object kept, %.1f at peak\n",
                    st.reachable, st.unreachable_entries, (double)st.memory_bytes / (st.objects ? st.objects : 1),

@@ -23,7 +23,7 @@ int main(int argc, char **argv)
     }
     rg_type_stat *stats;
     uint32_t n;
-    if (rg_type_stats(snap, RG_SORT_COUNT, &stats, &n) != RG_OK) {
+    if (rg_type_stats(snap, RG_SORT_COUNT, sizeof(rg_type_stat), &stats, &n) != RG_OK) {
         fprintf(stderr, "%s\n", rg_last_error());
         rg_snapshot_free(snap);
         return 1;

@@ -19,7 +19,7 @@ static void diagram_check(const rg_diagram *d)
     size_t len;
     if (rg_diagram_render(d, RG_FORMAT_DOT, &dot, &len) != RG_OK)
         abort(); /* DOT needs no layout: it always renders */
-    rg_diagram_stats st;
+    rg_diagram_stats st = {.struct_size = sizeof st};
     rg_diagram_stats_get(d, &st);
     Agraph_t *g = agmemread(dot);
     if (!g) {

@@ -22,7 +22,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         const rg_summary_info *info = rg_summary_info_get(sums[i]);
         uint64_t total = 0;
         for (uint32_t t = 0; t < info->types; t++) {
-            rg_type_stat st;
+            rg_type_stat st = {.struct_size = sizeof st};
             rg_summary_type_get(sums[i], t, &st);
             if (!st.name)
                 abort();

@@ -90,8 +90,8 @@ static int check_same(const char *snap, const char *want_note)
         /* the public accessors agree too */
         rg_type_stat *a, *b;
         uint32_t na, nb;
-        CHECK(rg_type_stats(c, RG_SORT_SIZE, &a, &na) == RG_OK);
-        CHECK(rg_type_stats(fresh, RG_SORT_SIZE, &b, &nb) == RG_OK);
+        CHECK(rg_type_stats(c, RG_SORT_SIZE, sizeof(rg_type_stat), &a, &na) == RG_OK);
+        CHECK(rg_type_stats(fresh, RG_SORT_SIZE, sizeof(rg_type_stat), &b, &nb) == RG_OK);
         CHECK_EQ_U64(na, nb);
         for (uint32_t i = 0; i < na && i < nb; i++) {
             CHECK_STR(a[i].name, b[i].name);
@@ -263,7 +263,7 @@ static void walk_all_paths(const rg_snapshot *g)
         rg_edge e, *es;
         size_t ne;
         uint32_t r;
-        rg_unreachable u;
+        rg_unreachable u = {.struct_size = sizeof u};
         all[v] = v;
         (void)rg_paths_parent(p, v, &e);
         (void)rg_paths_root(p, v, &r);
@@ -278,7 +278,7 @@ static void walk_all_paths(const rg_snapshot *g)
     rg_chain_group *gs;
     size_t ng;
     rg_node *members;
-    if (rg_paths_group(p, all, n, &gs, &ng, &members) == RG_OK) {
+    if (rg_paths_group(p, all, n, sizeof(rg_chain_group), &gs, &ng, &members) == RG_OK) {
         rg_free(gs);
         rg_free(members);
     }
@@ -324,7 +324,7 @@ static void check_paths_equal(const rg_paths *c, const rg_paths *f, uint32_t n)
     for (rg_node v = 0; v < n; v++) {
         rg_edge a, b;
         uint32_t ra = 0, rb = 0;
-        rg_unreachable ua, ub;
+        rg_unreachable ua = {.struct_size = sizeof ua}, ub = {.struct_size = sizeof ub};
         CHECK_EQ_U64(rg_paths_distance(c, v), rg_paths_distance(f, v));
         int pa = rg_paths_parent(c, v, &a), pb = rg_paths_parent(f, v, &b);
         CHECK(pa == pb);
@@ -376,7 +376,7 @@ static void test_forest_roundtrip(void)
         check_paths_equal(pc, pf, rg_node_count(fresh));
     /* the fixture has every classification */
     rg_node v;
-    rg_unreachable u;
+    rg_unreachable u = {.struct_size = sizeof u};
     int kinds[RG_UNREACHABLE_UNEXPLAINED + 1] = {0};
     for (v = 0; pc && v < rg_node_count(c); v++)
         if (rg_paths_why_unreachable(pc, v, &u) == RG_OK)
@@ -545,7 +545,7 @@ static void test_forged_checksums(void)
             /* accepted: then every query must stay in bounds */
             rg_type_stat *st;
             uint32_t n;
-            if (rg_type_stats(g, RG_SORT_COUNT, &st, &n) == RG_OK)
+            if (rg_type_stats(g, RG_SORT_COUNT, sizeof(rg_type_stat), &st, &n) == RG_OK)
                 rg_free(st);
             for (uint32_t v = 0; v < rg_node_count(g); v++) {
                 rg_edge e;

@@ -97,7 +97,7 @@ static void test_flags_and_groups(void)
 
     /* Groups: unreachable first (Leaky keeps 3 x 1056, the Node pair 96), then Box. */
     CHECK_EQ_U64(rg_outside_group_count(o), 3);
-    rg_outside_group g;
+    rg_outside_group g = {.struct_size = sizeof g};
     rg_outside_group_get(o, 0, &g);
     CHECK_STR(g.type_name, "app.Leaky");
     CHECK_EQ_U64(g.objects, 3);
@@ -135,7 +135,7 @@ static void test_flags_and_groups(void)
     /* The cycle held from outside is not garbage; the other one is. */
     rg_cycles *c;
     CHECK(rg_cycles_compute(s, d, &c) == RG_OK);
-    rg_cycles_summary sum;
+    rg_cycles_summary sum = {.struct_size = sizeof sum};
     rg_cycles_summary_get(c, &sum);
     CHECK_EQ_U64(sum.components, 1);
     CHECK_EQ_U64(sum.held_components, 1);

@@ -119,7 +119,7 @@ static void test_seed_chain(void)
     CHECK(rg_paths_chain(p, node(s, 10), &chain, &n) == RG_OK);
     CHECK(chain == NULL);
     CHECK_EQ_U64(n, 0);
-    rg_unreachable why;
+    rg_unreachable why = {.struct_size = sizeof why};
     CHECK(rg_paths_why_unreachable(p, node(s, 15), &why) == RG_OK);
     CHECK_EQ_U64(why.kind, RG_REACHABLE);
     rg_paths_free(p);
@@ -155,7 +155,7 @@ static void test_ignore_options(void)
     CHECK_EQ_U64(rg_paths_distance(p, node(s, 15)), RG_DISTANCE_NONE);
     CHECK_EQ_U64(rg_paths_distance(p, node(s, 11)), RG_DISTANCE_NONE);
     CHECK_EQ_U64(rg_paths_distance(p, node(s, 50)), 0); /* the ignored root itself stays */
-    rg_unreachable why;
+    rg_unreachable why = {.struct_size = sizeof why};
     CHECK(rg_paths_why_unreachable(p, node(s, 15), &why) == RG_OK);
     CHECK_EQ_U64(why.kind, RG_UNREACHABLE_EXCLUDED);
     CHECK_EQ_U64(why.holder, node(s, 50)); /* the frame, first referrer of the Queue in node order */
@@ -339,7 +339,7 @@ static void test_unreachable(void)
         return;
     rg_paths *p;
     CHECK(rg_paths_compute(s, NULL, &p) == RG_OK);
-    rg_unreachable w;
+    rg_unreachable w = {.struct_size = sizeof w};
     CHECK(rg_paths_why_unreachable(p, node(s, 3), &w) == RG_OK);
     CHECK_EQ_U64(w.kind, RG_UNREACHABLE_EXCLUDED);
     CHECK_EQ_U64(w.holder, node(s, 2));
@@ -420,7 +420,7 @@ static void test_big_ring(void)
         return;
     rg_paths *p;
     CHECK(rg_paths_compute(s, NULL, &p) == RG_OK);
-    rg_unreachable w;
+    rg_unreachable w = {.struct_size = sizeof w};
     CHECK(rg_paths_why_unreachable(p, node(s, 1000 + RING - 1), &w) == RG_OK);
     CHECK_EQ_U64(w.kind, RG_UNREACHABLE_CYCLE);
     CHECK_EQ_U64(w.cycle_size, RING);
@@ -475,7 +475,7 @@ static void test_group(void)
     rg_chain_group *g;
     rg_node *m;
     size_t ng;
-    CHECK(rg_paths_group(p, nodes, 9, &g, &ng, &m) == RG_OK);
+    CHECK(rg_paths_group(p, nodes, 9, sizeof(rg_chain_group), &g, &ng, &m) == RG_OK);
     CHECK_EQ_U64(ng, 4);
     if (ng == 4) {
         CHECK_EQ_U64(g[0].count, 5);
@@ -494,7 +494,7 @@ static void test_group(void)
     }
     rg_free(g);
     rg_free(m);
-    CHECK(rg_paths_group(p, NULL, 0, &g, &ng, &m) == RG_OK);
+    CHECK(rg_paths_group(p, NULL, 0, sizeof(rg_chain_group), &g, &ng, &m) == RG_OK);
     CHECK_EQ_U64(ng, 0);
     rg_free(g);
     rg_free(m);

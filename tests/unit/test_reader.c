@@ -116,13 +116,13 @@ static void test_small_graph(void)
 
     rg_type_stat *st;
     uint32_t n;
-    CHECK(rg_type_stats(s, RG_SORT_COUNT, &st, &n) == RG_OK);
+    CHECK(rg_type_stats(s, RG_SORT_COUNT, sizeof(rg_type_stat), &st, &n) == RG_OK);
     CHECK_EQ_U64(n, 5);
     CHECK_STR(st[0].name, "tuple");
     CHECK_EQ_U64(st[0].count, 2);
     CHECK_EQ_U64(st[0].bytes, 128);
     rg_free(st);
-    CHECK(rg_type_stats(s, RG_SORT_SIZE, &st, &n) == RG_OK);
+    CHECK(rg_type_stats(s, RG_SORT_SIZE, sizeof(rg_type_stat), &st, &n) == RG_OK);
     CHECK_STR(st[0].name, "collections.deque");
     rg_free(st);
     rg_snapshot_free(s);

@@ -50,7 +50,7 @@ static uint64_t type_count(const rg_snapshot *s, const char *type)
     rg_type_stat *st;
     uint32_t n;
     uint64_t count = 0;
-    if (rg_type_stats(s, RG_SORT_COUNT, &st, &n) != RG_OK)
+    if (rg_type_stats(s, RG_SORT_COUNT, sizeof(rg_type_stat), &st, &n) != RG_OK)
         return UINT64_MAX;
     for (uint32_t i = 0; i < n; i++)
         if (strcmp(st[i].name, type) == 0)

@@ -122,7 +122,7 @@ static void print_reachable(const rg_snapshot *s, const rg_paths *p, rg_node tar
 
 static void print_unreachable(const rg_snapshot *s, const rg_paths *p, rg_node target, const char *indent)
 {
-    rg_unreachable w;
+    rg_unreachable w = {.struct_size = sizeof w};
     rg_paths_why_unreachable(p, target, &w);
     char desc[256];
     rg_edge *edges = NULL;
@@ -278,7 +278,7 @@ static void json_result(yajl_gen g, const rg_snapshot *s, const rg_paths *p, rg_
         rg_free(edges);
         return;
     }
-    rg_unreachable w;
+    rg_unreachable w = {.struct_size = sizeof w};
     rg_paths_why_unreachable(p, t, &w);
     yajl_gen_string(g, (const unsigned char *)"reachable", 9);
     yajl_gen_bool(g, 0);

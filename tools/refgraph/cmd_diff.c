@@ -348,6 +348,7 @@ int cmd_diff(int argc, char **argv)
     }
     int tripped = 0;
     for (size_t i = 0; i < gates.n; i++) {
+        view.gates[i].struct_size = sizeof view.gates[i];
         if (rg_diff_gate(diff, gates.v[i], &view.gates[i]) != RG_OK) {
             rc = cli_usage_error("diff", "--fail-if-grows %s", cli_term(rg_last_error()));
             goto out;
@@ -384,6 +385,8 @@ int cmd_diff(int argc, char **argv)
     rc = tripped ? EXIT_GATE : EXIT_OK;
 out:
     rg_free((char *)view.judgement);
+    for (size_t i = 0; view.gates && i < view.n_gates; i++)
+        rg_free(view.gates[i].message);
     free(view.gates);
     rg_diff_free(diff);
     points_free(&pts);

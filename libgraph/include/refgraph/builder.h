@@ -28,6 +28,9 @@ extern "C" {
 typedef struct rg_builder rg_builder;
 
 typedef struct rg_object_desc {
+    /* sizeof(rg_object_desc), or 0 for the 1.0 layout (see "Records" in
+     * refgraph/common.h): fields added later are read only when it covers them. */
+    size_t struct_size;
     uint64_t id;
     const char *type;         /* required */
     uint64_t size;
@@ -40,6 +43,9 @@ typedef struct rg_object_desc {
 } rg_object_desc;
 
 typedef struct rg_header_desc {
+    /* sizeof(rg_header_desc), or 0 for the 1.0 layout (see "Records" in
+     * refgraph/common.h): fields added later are read only when it covers them. */
+    size_t struct_size;
     const char *format;
     int format_version;
     const char *producer;

@@ -60,6 +60,31 @@ RG_API int rg_last_error_code(void);
 /* Forget the last error on this thread. */
 RG_API void rg_clear_error(void);
 
+/* ----------------------------------------------------------------- records */
+/*
+ * Records are the structs the library fills; the API promises that a minor
+ * release may append fields to any of them without breaking a caller
+ * compiled against an older header. That needs one of two things:
+ *
+ * - A record the library fills into the caller's memory starts with
+ *   `size_t struct_size`, which the caller sets to sizeof the record before the
+ *   call:  rg_group_info gi = {.struct_size = sizeof gi};
+ *          rg_groups_get(g, i, &gi);
+ *   The library writes only the fields that fit in `struct_size` and fails with
+ *   RG_EINVAL when `struct_size` is smaller than the 1.0 record. A function that
+ *   returns an array of records takes the caller's sizeof as `record_size`
+ *   and lays the array out with that stride. Records the caller fills for
+ *   the library (rg_group_growth, rg_object_desc, rg_header_desc) carry the
+ *   same field; there 0 means the 1.0 layout where the docs say so.
+ * - A record the library hands out by const pointer (rg_snapshot_info,
+ *   rg_suspect, rg_growth, ...) is owned by the library; the caller never
+ *   sizes it, so it may grow at the end too.
+ *
+ * rg_edge and rg_root are values, not records: their layout is frozen for
+ * the life of the major version; anything new about an edge or a root comes
+ * as a function. Options structs carry a version instead (RG_*_OPTIONS_INIT).
+ */
+
 /* Free memory that a function documents as "free with rg_free". NULL is a no-op. */
 RG_API void rg_free(void *ptr);
 

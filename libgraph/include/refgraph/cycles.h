@@ -29,6 +29,8 @@ typedef struct rg_cycles rg_cycles;
 #define RG_SHAPE_NONE UINT32_MAX
 
 typedef struct rg_cycles_summary {
+    /* sizeof(rg_cycles_summary), set by the caller (see "Records" in refgraph/common.h). */
+    size_t struct_size;
     uint64_t unreachable_objects;   /* objects no root reaches */
     uint64_t unreachable_bytes;
     uint64_t components;            /* cyclic components */
@@ -45,9 +47,11 @@ typedef struct rg_cycles_summary {
 } rg_cycles_summary;
 
 typedef struct rg_cycle_shape {
+    /* sizeof(rg_cycle_shape), set by the caller (see "Records" in refgraph/common.h). */
+    size_t struct_size;
     /* "c1:" and 16 hex digits, a hash of the sorted (type name, count) list:
-     * stable across snapshots. */
-    char signature[24];
+     * stable across snapshots. Owned by the handle. */
+    const char *signature;
     const char *description;  /* "__main__.Node ×2, dict ×2"; owned by the handle */
     uint64_t components;      /* cyclic components of this shape */
     uint64_t objects_each;    /* objects in one of them */
@@ -70,10 +74,10 @@ typedef struct rg_cycle_shape {
  * (rg_cycles_free); strings stay valid while `snap` lives. */
 RG_API int rg_cycles_compute(const rg_snapshot *snap, const rg_dominators *dom, rg_cycles **out);
 RG_API void rg_cycles_free(rg_cycles *cycles);
-RG_API void rg_cycles_summary_get(const rg_cycles *cycles, rg_cycles_summary *out);
+RG_API int rg_cycles_summary_get(const rg_cycles *cycles, rg_cycles_summary *out);
 /* Shape i (< summary.shapes), ordered by retained_bytes, then objects, then
  * signature. */
-RG_API void rg_cycles_shape_get(const rg_cycles *cycles, uint32_t i, rg_cycle_shape *out);
+RG_API int rg_cycles_shape_get(const rg_cycles *cycles, uint32_t i, rg_cycle_shape *out);
 /* The strongly connected component of an unreachable `node` (every
  * unreachable object has one, cyclic or not; ids follow Tarjan's output, a
  * reverse topological order); RG_COMPONENT_NONE for reachable objects. */

@@ -118,6 +118,8 @@ RG_API int rg_diagram_compute_set(const rg_snapshot *snap, const rg_node *nodes,
 RG_API void rg_diagram_free(rg_diagram *d);
 
 typedef struct rg_diagram_stats {
+    /* sizeof(rg_diagram_stats), set by the caller (see "Records" in refgraph/common.h). */
+    size_t struct_size;
     uint32_t nodes;           /* objects drawn */
     uint32_t fold_nodes;      /* "N more" nodes drawn */
     uint32_t edges;           /* edges drawn */
@@ -128,7 +130,7 @@ typedef struct rg_diagram_stats {
     uint32_t depth_limited;   /* objects at the depth limit with unexplored neighbours */
 } rg_diagram_stats;
 
-RG_API void rg_diagram_stats_get(const rg_diagram *d, rg_diagram_stats *out);
+RG_API int rg_diagram_stats_get(const rg_diagram *d, rg_diagram_stats *out);
 
 /* What was left out, as drawn in the diagram ("412 more objects not drawn
  * (max 300)"), or "" when nothing was. Owned by the diagram. */
@@ -155,6 +157,8 @@ RG_API const char *rg_diagram_title(const rg_diagram *d);
 #define RG_DIAGRAM_FOLD      0x10u /* an "N more referrers" node */
 
 typedef struct rg_diagram_node {
+    /* sizeof(rg_diagram_node), set by the caller (see "Records" in refgraph/common.h). */
+    size_t struct_size;
     uint64_t id;         /* the object's snapshot id; 0 for a fold */
     const char *type;    /* type name; "" for a fold */
     const char *text;    /* the object's name, else its repr; "" for none */
@@ -167,6 +171,8 @@ typedef struct rg_diagram_node {
 } rg_diagram_node;
 
 typedef struct rg_diagram_edge {
+    /* sizeof(rg_diagram_edge), set by the caller (see "Records" in refgraph/common.h). */
+    size_t struct_size;
     size_t from, to;     /* node indices: `from` refers to `to` */
     rg_edge_kind kind;   /* for a fold's edge: RG_EDGE_INTERNAL */
     const char *label;   /* "name", "[3]", "['key']", or "" */

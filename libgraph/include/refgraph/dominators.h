@@ -51,6 +51,8 @@ RG_API int rg_dominators_reachable(const rg_dominators *dom, rg_node node);
 RG_API int rg_dominators_top(const rg_dominators *dom, uint32_t k, rg_node **out, uint32_t *n);
 
 typedef struct rg_dominators_stats {
+    /* sizeof(rg_dominators_stats), set by the caller (see "Records" in refgraph/common.h). */
+    size_t struct_size;
     uint32_t objects;             /* nodes in the tree (every object) */
     uint32_t reachable;           /* objects a root reaches */
     uint32_t unreachable_entries; /* super-root children added for the unreachable part */
@@ -58,7 +60,7 @@ typedef struct rg_dominators_stats {
     uint64_t peak_bytes;          /* heap in use at the peak of the computation */
 } rg_dominators_stats;
 
-RG_API void rg_dominators_stats_get(const rg_dominators *dom, rg_dominators_stats *out);
+RG_API int rg_dominators_stats_get(const rg_dominators *dom, rg_dominators_stats *out);
 
 #ifdef __cplusplus
 }

@@ -125,6 +125,9 @@ RG_API const char *rg_type_name(const rg_snapshot *snap, uint32_t type);
 RG_API int rg_type_find(const rg_snapshot *snap, const char *name, uint32_t *out);
 
 typedef struct rg_type_stat {
+    /* sizeof(rg_type_stat), set by the caller (see "Records" in refgraph/common.h);
+     * in the array of rg_type_stats, the record_size given. */
+    size_t struct_size;
     uint32_t type;
     const char *name;         /* owned by the snapshot */
     uint64_t count;
@@ -134,9 +137,10 @@ typedef struct rg_type_stat {
 typedef enum rg_sort { RG_SORT_COUNT = 0, RG_SORT_SIZE = 1 } rg_sort;
 
 /* Per-type counts and shallow bytes, one entry per type that has instances,
- * sorted by `sort` descending, ties by name. *out is an array of *n entries;
- * free it with rg_free. */
-RG_API int rg_type_stats(const rg_snapshot *snap, rg_sort sort,
+ * sorted by `sort` descending, ties by name. *out is an array of *n records
+ * of `record_size` bytes each (pass sizeof(rg_type_stat)); free it with
+ * rg_free. */
+RG_API int rg_type_stats(const rg_snapshot *snap, rg_sort sort, size_t record_size,
                          rg_type_stat **out, uint32_t *n);
 
 #ifdef __cplusplus

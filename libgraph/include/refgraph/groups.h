@@ -30,10 +30,8 @@ typedef uint32_t rg_group;
 #define RG_GROUP_NONE UINT32_MAX
 
 typedef struct rg_group_info {
-    /* "g1:" and 32 hex digits: a hash of the normalised hops, type names and
-     * root. Equal in any snapshot with the same chain shape; match groups
-     * across snapshots with it. */
-    char signature[40];
+    /* sizeof(rg_group_info), set by the caller (see "Records" in refgraph/common.h). */
+    size_t struct_size;
     rg_group parent;          /* group of the previous hop; RG_GROUP_NONE at a root */
     uint32_t depth;           /* hops from the root (0 for root objects) */
     const char *label;        /* normalised label of the last hop ("[i]", ".jobs"); "" at a root */
@@ -60,7 +58,14 @@ RG_API void rg_groups_free(rg_groups *groups);
 
 RG_API uint32_t rg_groups_count(const rg_groups *groups);
 /* Describe group `grp` (< rg_groups_count). */
-RG_API void rg_groups_get(const rg_groups *groups, rg_group grp, rg_group_info *out);
+RG_API int rg_groups_get(const rg_groups *groups, rg_group grp, rg_group_info *out);
+/* Write the signature of group `grp` to buf, like snprintf (at most `cap`
+ * bytes with the NUL; returns the length of the whole signature, 0 for a
+ * group out of range). The signature is "g1:" and 32 hex digits, a hash of
+ * the normalised hops, type names and root: equal in any snapshot with the
+ * same chain shape, so groups are matched across snapshots with it. It is
+ * computed on demand, so the record does not carry it. */
+RG_API size_t rg_groups_signature(const rg_groups *groups, rg_group grp, char *buf, size_t cap);
 /* The group of `node`; RG_GROUP_NONE for objects no root reaches. */
 RG_API rg_group rg_groups_of(const rg_groups *groups, rg_node node);
 /* The group with this signature; RG_ENOTFOUND when none. */

@@ -98,9 +98,11 @@ RG_API const rg_summary_info *rg_summary_info_get(const rg_summary *sum);
 
 /* Type table entry i (< info->types), sorted by name. out->type is i and
  * out->name is owned by the summary. */
-RG_API void rg_summary_type_get(const rg_summary *sum, uint32_t i, rg_type_stat *out);
+RG_API int rg_summary_type_get(const rg_summary *sum, uint32_t i, rg_type_stat *out);
 
 typedef struct rg_summary_group {
+    /* sizeof(rg_summary_group), set by the caller (see "Records" in refgraph/common.h). */
+    size_t struct_size;
     const char *signature;    /* what matches a group across snapshots */
     const char *path;         /* readable path (rg_groups_path) */
     const char *container;    /* the parent group's path: where members accumulate; "" at a root */
@@ -113,7 +115,7 @@ typedef struct rg_summary_group {
 
 /* Group table entry i (< info->groups), sorted by signature. Strings are
  * owned by the summary. */
-RG_API void rg_summary_group_get(const rg_summary *sum, uint32_t i, rg_summary_group *out);
+RG_API int rg_summary_group_get(const rg_summary *sum, uint32_t i, rg_summary_group *out);
 
 /* Is this text an objgraph log rather than a snapshot? 1 when it holds at
  * least one block of objgraph output and does not start like a snapshot
@@ -220,7 +222,7 @@ RG_API uint32_t rg_diff_group_count(const rg_diff *d);
 RG_API const rg_growth *rg_diff_group_get(const rg_diff *d, uint32_t i);
 /* The growth of one group as the suspects ranking takes it
  * (rg_suspect_options.growth): its signature is borrowed from the diff. */
-RG_API rg_group_growth rg_growth_key(const rg_diff *d, const rg_growth *g);
+RG_API int rg_growth_key(const rg_diff *d, const rg_growth *g, rg_group_growth *out);
 /* Fill opts->growth (an array the caller frees with free()) from every group
  * of the diff, and opts->n_growth and opts->n_snapshots. */
 RG_API int rg_suspect_options_from_diff(rg_suspect_options *opts, const rg_diff *d, rg_group_growth **owned);
@@ -284,9 +286,13 @@ RG_API const rg_verdict *rg_diff_verdict(const rg_diff *d);
  * The gate trips when the growth is strictly greater. RG_EINVAL for a spec
  * that does not parse, or a /min threshold without timestamps. */
 typedef struct rg_gate_result {
+    /* sizeof(rg_gate_result), set by the caller (see "Records" in refgraph/common.h). */
+    size_t struct_size;
     int tripped;              /* 1 when the growth exceeds the threshold */
     uint32_t matched;         /* types or groups the selector matched */
-    char message[512];        /* what grew by how much, against what threshold */
+    /* What grew by how much, against what threshold. The caller frees it
+     * with rg_free (also on failure it is NULL or allocated). */
+    char *message;
 } rg_gate_result;
 
 RG_API int rg_diff_gate(const rg_diff *d, const char *spec, rg_gate_result *out);

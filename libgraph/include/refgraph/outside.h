@@ -51,6 +51,8 @@ RG_API int rg_outside_options_init(rg_outside_options *opts, unsigned int versio
 #define RG_OUTSIDE_BASELINE 2
 
 typedef struct rg_outside_group {
+    /* sizeof(rg_outside_group), set by the caller (see "Records" in refgraph/common.h). */
+    size_t struct_size;
     uint32_t type;
     const char *type_name;    /* owned by the snapshot */
     uint64_t objects;         /* flagged objects of this type */
@@ -79,7 +81,7 @@ typedef struct rg_outside_group {
     int runtime;
     /* "o1:" and 32 hex digits of (type, name): the key for growth, equal in
      * every snapshot; see rg_outside_signature. */
-    char signature[40];
+    const char *signature;    /* owned by the handle */
 } rg_outside_group;
 
 /* 1 when the group is shown as held from outside the heap in a heap of
@@ -90,8 +92,10 @@ RG_API int rg_outside_group_shown(const rg_outside_group *g, uint64_t total_byte
 
 /* The growth key of held-from-outside objects of `type_name` named `name`
  * ("" for none) in exemption tier `runtime`: "o1:" and 32 hex digits,
- * written to buf (>= 40 bytes). */
-RG_API void rg_outside_signature(const char *type_name, const char *name, int runtime, char *buf);
+ * written to buf like snprintf (at most `cap` bytes with the NUL); returns the
+ * length of the whole signature. */
+RG_API size_t rg_outside_signature(const char *type_name, const char *name, int runtime, char *buf,
+                                   size_t cap);
 
 /* Find the objects held from outside. `dom` may be NULL; NULL options =
  * defaults. On success *out is owned by the caller (rg_outside_free). */
@@ -100,7 +104,7 @@ RG_API int rg_outside_compute(const rg_snapshot *snap, const rg_dominators *dom,
 RG_API void rg_outside_free(rg_outside *outside);
 /* Groups by type, unreachable first, then by retained bytes, then excess. */
 RG_API uint32_t rg_outside_group_count(const rg_outside *outside);
-RG_API void rg_outside_group_get(const rg_outside *outside, uint32_t i, rg_outside_group *out);
+RG_API int rg_outside_group_get(const rg_outside *outside, uint32_t i, rg_outside_group *out);
 /* Refcount minus strong references in the snapshot: > 0 means references
  * nothing in the snapshot explains; 0 when the refcount is unknown. */
 RG_API int64_t rg_outside_excess(const rg_snapshot *snap, rg_node node);

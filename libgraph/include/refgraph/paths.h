@@ -115,6 +115,8 @@ typedef enum rg_unreachable_kind {
 RG_API const char *rg_unreachable_kind_name(rg_unreachable_kind kind);
 
 typedef struct rg_unreachable {
+    /* sizeof(rg_unreachable), set by the caller (see "Records" in refgraph/common.h). */
+    size_t struct_size;
     rg_unreachable_kind kind;
     /* EXCLUDED: the reachable referrer; OUTSIDE: the object with unexplained
      * references; CYCLE: the node itself; FROM_CYCLE: the nearest member of
@@ -148,6 +150,8 @@ RG_API int rg_paths_cycle(const rg_paths *paths, rg_node node, rg_edge **out, si
  * holder) and pass through the same types by the same edges, with sequence
  * indices and dict keys treated alike ([3] ~ [17], ['a'] ~ ['b']). */
 typedef struct rg_chain_group {
+    /* The record_size given to rg_paths_group (see "Records" in refgraph/common.h). */
+    size_t struct_size;
     size_t first;             /* members[first .. first+count) */
     size_t count;
     rg_node representative;   /* members[first]: the lowest node of the group */
@@ -158,9 +162,10 @@ typedef struct rg_chain_group {
 
 /* Group `nodes` (n of them; duplicates allowed). Groups come largest first,
  * ties by longer chain, then by lower representative; members of a group in
- * ascending node order. *groups (*n_groups entries) and *members (n entries)
- * are owned by the caller (rg_free both). */
-RG_API int rg_paths_group(const rg_paths *paths, const rg_node *nodes, size_t n,
+ * ascending node order. *groups (*n_groups records of `record_size` bytes;
+ * pass sizeof(rg_chain_group)) and *members (n entries) are owned by the
+ * caller (rg_free both). */
+RG_API int rg_paths_group(const rg_paths *paths, const rg_node *nodes, size_t n, size_t record_size,
                           rg_chain_group **groups, size_t *n_groups, rg_node **members);
 
 #ifdef __cplusplus

@@ -37,6 +37,8 @@ RG_API const char *rg_cause_name(rg_cause cause);
 /* Growth of one suspect across snapshots, matched by signature (a group's,
  * a cycle shape's, or "outside:" and the type name). */
 typedef struct rg_group_growth {
+    /* sizeof(rg_group_growth), set by the caller (see "Records" in refgraph/common.h). */
+    size_t struct_size;
     const char *signature;    /* borrowed for the call */
     int64_t count_delta;
     int64_t bytes_delta;
@@ -101,7 +103,7 @@ RG_API int rg_suspect_options_init(rg_suspect_options *opts, unsigned int versio
 
 typedef struct rg_suspect {
     rg_cause cause;
-    char signature[48];       /* the key for growth: group, cycle shape or "outside:TYPE" */
+    const char *signature;    /* the key for growth: group, cycle shape or "outside:TYPE"; owned by the handle */
     uint64_t count;           /* instances: of the item group, on the cycles, of the type */
     uint64_t shallow_bytes;   /* of those instances */
     uint64_t retained_bytes;  /* bytes freed if the suspect were released */

@@ -512,20 +512,21 @@ const char *rg_unreachable_kind_name(rg_unreachable_kind k)
     return "unexplained";
 }
 
-int rg_paths_why_unreachable(const rg_paths *p, rg_node node, rg_unreachable *out)
+int rg_paths_why_unreachable(const rg_paths *p, rg_node node, rg_unreachable *caller_)
 {
+    rg_unreachable full_ = {.struct_size = sizeof full_}, *out = &full_;
     if (!p || !out || node >= p->snap->n_nodes)
         return rg_fail(RG_EINVAL, "rg_paths_why_unreachable: bad argument");
     const rg_snapshot *s = p->snap;
-    rg_unreachable r = {RG_REACHABLE, RG_NODE_NONE, 0, 0, 0};
+    rg_unreachable r = {sizeof(rg_unreachable), RG_REACHABLE, RG_NODE_NONE, 0, 0, 0};
     if (p->dist[node] != RG_DISTANCE_NONE) {
         *out = r;
-        return RG_OK;
+        return rg_record_out(caller_, &full_, sizeof full_, sizeof full_, "rg_paths_why_unreachable");
     }
     r.kind = (rg_unreachable_kind)p->why[node];
     if (r.kind == RG_UNREACHABLE_UNEXPLAINED) {
         *out = r;
-        return RG_OK;
+        return rg_record_out(caller_, &full_, sizeof full_, sizeof full_, "rg_paths_why_unreachable");
     }
     r.hops = holder_hops(p, node, &r.holder);
     if (r.kind == RG_UNREACHABLE_OUTSIDE) {
@@ -537,7 +538,7 @@ int rg_paths_why_unreachable(const rg_paths *p, rg_node node, rg_unreachable *ou
     if (rg_paths_scc(p, r.holder) != UINT32_MAX)
         r.cycle_size = p->scc_size[rg_paths_scc(p, r.holder)];
     *out = r;
-    return RG_OK;
+    return rg_record_out(caller_, &full_, sizeof full_, sizeof full_, "rg_paths_why_unreachable");
 }
 
 int rg_paths_holder_chain(const rg_paths *p, rg_node node, rg_edge **out, size_t *n)

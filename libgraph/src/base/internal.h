@@ -45,6 +45,14 @@ RG_INTERNAL void *rg_xcalloc_huge(size_t n, size_t size);
 /* Grow `*arr` (elements of `size` bytes, capacity `*cap`) to hold at least
  * `need` elements, doubling. Returns 0 or RG_ENOMEM. */
 RG_INTERNAL int rg_grow(void **arr, size_t *cap, size_t need, size_t size);
+/* Copy the record `full` into the caller's `out`, no more than out's leading
+ * size field covers; RG_EINVAL, naming `what`, when that is below min_size. */
+RG_INTERNAL int rg_record_out(void *out, const void *full, size_t full_size, size_t min_size,
+                              const char *what);
+/* An array of n records of `have` bytes made into records of `want` bytes
+ * (the caller's sizeof), each with its size field set to `want`. */
+RG_INTERNAL int rg_records_restride(void **arr, size_t n, size_t have, size_t want, size_t min_size,
+                                    const char *what);
 
 /* ----------------------------------------------------- string interning */
 

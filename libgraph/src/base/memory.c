@@ -107,3 +107,40 @@ void *rg_xcalloc_huge(size_t n, size_t size)
     memset(p, 0, bytes);
     return p;
 }
+
+/* Records (refgraph/common.h, "Records"): the caller's struct says in its
+ * first field how much of the record it knows, so a minor release can append
+ * fields without writing past an older caller's struct. */
+int rg_record_out(void *out, const void *full, size_t full_size, size_t min_size, const char *what)
+{
+    size_t have;
+    if (!out)
+        return rg_fail(RG_EINVAL, "%s: NULL record", what);
+    memcpy(&have, out, sizeof have);
+    if (have < min_size)
+        return rg_fail(RG_EINVAL, "%s: record size %zu is smaller than the %zu of librefgraph 1.0; "
+                       "set .struct_size = sizeof the record", what, have, min_size);
+    memcpy(out, full, have < full_size ? have : full_size);
+    memcpy(out, &have, sizeof have);
+    return RG_OK;
+}
+
+int rg_records_restride(void **arr, size_t n, size_t have, size_t want, size_t min_size, const char *what)
+{
+    if (want < min_size)
+        return rg_fail(RG_EINVAL, "%s: record size %zu is smaller than the %zu of librefgraph 1.0; "
+                       "pass sizeof the record", what, want, min_size);
+    char *src = *arr;
+    for (size_t i = 0; i < n; i++)
+        memcpy(src + i * have, &want, sizeof want);
+    if (want == have)
+        return RG_OK;
+    char *dst = rg_xcalloc(n, want);
+    if (!dst)
+        return RG_ENOMEM;
+    for (size_t i = 0; i < n; i++)
+        memcpy(dst + i * want, src + i * have, want < have ? want : have);
+    free(src);
+    *arr = dst;
+    return RG_OK;
+}

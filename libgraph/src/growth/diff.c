@@ -735,11 +735,13 @@ uint32_t rg_diff_group_count(const rg_diff *d) { return d->n_groups; }
 const rg_growth *rg_diff_group_get(const rg_diff *d, uint32_t i) { return i < d->n_groups ? &d->groups[i] : NULL; }
 const rg_verdict *rg_diff_verdict(const rg_diff *d) { return &d->verdict; }
 
-rg_group_growth rg_growth_key(const rg_diff *d, const rg_growth *g)
+int rg_growth_key(const rg_diff *d, const rg_growth *g, rg_group_growth *out)
 {
-    rg_group_growth k = {g->signature, g->count_delta, g->bytes_delta, d->n > 1 ? d->n - 1 : 0,
+    if (!d || !g)
+        return rg_fail(RG_EINVAL, "rg_growth_key: NULL argument");
+    rg_group_growth k = {sizeof k, g->signature, g->count_delta, g->bytes_delta, d->n > 1 ? d->n - 1 : 0,
                          g->steps_up, g->count_per_min, g->bytes_per_min};
-    return k;
+    return rg_record_out(out, &k, sizeof k, sizeof k, "rg_growth_key");
 }
 
 int rg_suspect_options_from_diff(rg_suspect_options *opts, const rg_diff *d, rg_group_growth **owned)
@@ -752,8 +754,10 @@ int rg_suspect_options_from_diff(rg_suspect_options *opts, const rg_diff *d, rg_
     rg_group_growth *gg = rg_xcalloc(ng ? ng : 1, sizeof *gg);
     if (!gg)
         return RG_ENOMEM;
-    for (uint32_t i = 0; i < ng; i++)
-        gg[i] = rg_growth_key(d, &d->groups[i]);
+    for (uint32_t i = 0; i < ng; i++) {
+        gg[i].struct_size = sizeof gg[i];
+        rg_growth_key(d, &d->groups[i], &gg[i]);
+    }
     opts->growth = gg;
     opts->n_growth = ng;
     opts->n_snapshots = d->n;

@@ -65,17 +65,20 @@ void rg_summary_free(rg_summary *s)
 
 const rg_summary_info *rg_summary_info_get(const rg_summary *s) { return s ? &s->info : NULL; }
 
-void rg_summary_type_get(const rg_summary *s, uint32_t i, rg_type_stat *out)
+int rg_summary_type_get(const rg_summary *s, uint32_t i, rg_type_stat *caller_)
 {
+    rg_type_stat full_ = {.struct_size = sizeof full_}, *out = &full_;
     const rg_sum_type *t = &s->types[i];
     out->type = i;
     out->name = rg_sum_str(s, t->name);
     out->count = t->count;
     out->bytes = t->bytes;
+    return rg_record_out(caller_, &full_, sizeof full_, sizeof full_, "rg_summary_type_get");
 }
 
-void rg_summary_group_get(const rg_summary *s, uint32_t i, rg_summary_group *out)
+int rg_summary_group_get(const rg_summary *s, uint32_t i, rg_summary_group *caller_)
 {
+    rg_summary_group full_ = {.struct_size = sizeof full_}, *out = &full_;
     const rg_sum_group *g = &s->groups[i];
     out->signature = rg_sum_str(s, g->signature);
     out->path = rg_sum_str(s, g->path);
@@ -85,6 +88,7 @@ void rg_summary_group_get(const rg_summary *s, uint32_t i, rg_summary_group *out
     out->count = g->count;
     out->bytes = g->bytes;
     out->retained = g->retained;
+    return rg_record_out(caller_, &full_, sizeof full_, sizeof full_, "rg_summary_group_get");
 }
 
 void rg_summary_account(rg_summary *s)

@@ -555,15 +555,17 @@ void rg_diagram_free(rg_diagram *d)
     free(d);
 }
 
-void rg_diagram_stats_get(const rg_diagram *d, rg_diagram_stats *out)
+int rg_diagram_stats_get(const rg_diagram *d, rg_diagram_stats *caller_)
 {
+    rg_diagram_stats full_ = {.struct_size = sizeof full_}, *out = &full_;
     if (!out)
-        return;
+        return rg_record_out(caller_, &full_, sizeof full_, sizeof full_, "rg_diagram_stats_get");
     if (!d) {
         memset(out, 0, sizeof *out);
-        return;
+        return rg_record_out(caller_, &full_, sizeof full_, sizeof full_, "rg_diagram_stats_get");
     }
     *out = d->stats;
+    return rg_record_out(caller_, &full_, sizeof full_, sizeof full_, "rg_diagram_stats_get");
 }
 
 const char *rg_diagram_note(const rg_diagram *d) { return d && d->note ? d->note : ""; }
@@ -574,8 +576,9 @@ size_t rg_diagram_node_count(const rg_diagram *d) { return d ? d->n_nodes : 0; }
 
 size_t rg_diagram_edge_count(const rg_diagram *d) { return d ? d->n_edges : 0; }
 
-int rg_diagram_node_get(const rg_diagram *d, size_t i, rg_diagram_node *out)
+int rg_diagram_node_get(const rg_diagram *d, size_t i, rg_diagram_node *caller_)
 {
+    rg_diagram_node full_ = {.struct_size = sizeof full_}, *out = &full_;
     if (!d || !out)
         return rg_fail(RG_EINVAL, "rg_diagram_node_get: NULL argument");
     if (i >= d->n_nodes)
@@ -593,11 +596,12 @@ int rg_diagram_node_get(const rg_diagram *d, size_t i, rg_diagram_node *out)
     out->roles = (n->role & RG_DG_TARGET ? RG_DIAGRAM_TARGET : 0u) | (n->role & RG_DG_ROOT ? RG_DIAGRAM_ROOT : 0u) |
                  (n->role & RG_DG_HIGHLIGHT ? RG_DIAGRAM_HIGHLIGHT : 0u) |
                  (n->role & RG_DG_STOPPED ? RG_DIAGRAM_STOPPED : 0u) | (n->role & RG_DG_FOLD ? RG_DIAGRAM_FOLD : 0u);
-    return RG_OK;
+    return rg_record_out(caller_, &full_, sizeof full_, sizeof full_, "rg_diagram_node_get");
 }
 
-int rg_diagram_edge_get(const rg_diagram *d, size_t i, rg_diagram_edge *out)
+int rg_diagram_edge_get(const rg_diagram *d, size_t i, rg_diagram_edge *caller_)
 {
+    rg_diagram_edge full_ = {.struct_size = sizeof full_}, *out = &full_;
     if (!d || !out)
         return rg_fail(RG_EINVAL, "rg_diagram_edge_get: NULL argument");
     if (i >= d->n_edges)
@@ -608,5 +612,5 @@ int rg_diagram_edge_get(const rg_diagram *d, size_t i, rg_diagram_edge *out)
     out->to = e->to;
     out->kind = (rg_edge_kind)e->kind;
     out->label = e->text ? e->text : "";
-    return RG_OK;
+    return rg_record_out(caller_, &full_, sizeof full_, sizeof full_, "rg_diagram_edge_get");
 }

@@ -104,7 +104,7 @@ static int gather_top_types(rg_rpt *m, const rg_snapshot *snap, uint32_t top)
 {
     rg_type_stat *st;
     uint32_t n;
-    int rc = rg_type_stats(snap, RG_SORT_SIZE, &st, &n);
+    int rc = rg_type_stats(snap, RG_SORT_SIZE, sizeof(rg_type_stat), &st, &n);
     if (rc != RG_OK)
         return rc;
     m->type_count = n;
@@ -427,7 +427,7 @@ static int convert_suspect(rg_rpt *m, const analyses *a, const rg_suspect *su, s
 
     switch (su->cause) {
     case RG_CAUSE_CYCLE: {
-        rg_cycle_shape shape;
+        rg_cycle_shape shape = {.struct_size = sizeof shape};
         rg_cycles_shape_get(a->cycles, su->index, &shape);
         s->cause = RG_RPT_CAUSE_CYCLES;
         s->type = rg_rpt_strdup(shape.description);
@@ -455,7 +455,7 @@ static int convert_suspect(rg_rpt *m, const analyses *a, const rg_suspect *su, s
         break;
     }
     case RG_CAUSE_OUTSIDE: {
-        rg_outside_group og;
+        rg_outside_group og = {.struct_size = sizeof og};
         rg_outside_group_get(a->outside, su->index, &og);
         s->outside_index = su->index;
         s->cause = RG_RPT_CAUSE_OUTSIDE;
@@ -478,7 +478,7 @@ static int convert_suspect(rg_rpt *m, const analyses *a, const rg_suspect *su, s
         break;
     }
     default: {
-        rg_group_info gi, bulk;
+        rg_group_info gi = {.struct_size = sizeof gi}, bulk = {.struct_size = sizeof bulk};
         rg_groups_get(a->groups, su->group, &gi);
         s->cause = RG_RPT_CAUSE_CONTAINER;
         s->type = rg_rpt_strdup(gi.type_name);
@@ -556,7 +556,7 @@ static int gather_suspects(rg_rpt *m, analyses *a, uint32_t top)
 
 static int gather_cycles(rg_rpt *m, const analyses *a, uint32_t top)
 {
-    rg_cycles_summary cs;
+    rg_cycles_summary cs = {.struct_size = sizeof cs};
     rg_cycles_summary_get(a->cycles, &cs);
     m->unreachable_objects = cs.unreachable_objects;
     m->unreachable_bytes = cs.unreachable_bytes;
@@ -568,7 +568,7 @@ static int gather_cycles(rg_rpt *m, const analyses *a, uint32_t top)
     if (!m->cycles)
         return RG_ENOMEM;
     for (size_t i = 0; i < shown; i++) {
-        rg_cycle_shape sh;
+        rg_cycle_shape sh = {.struct_size = sizeof sh};
         rg_cycles_shape_get(a->cycles, (uint32_t)i, &sh);
         rg_rpt_cycle *c = &m->cycles[m->n_cycles++];
         c->components = sh.components;
@@ -580,7 +580,7 @@ static int gather_cycles(rg_rpt *m, const analyses *a, uint32_t top)
     }
     if (cs.shapes == 0)
         return RG_OK;
-    rg_cycle_shape sh;
+    rg_cycle_shape sh = {.struct_size = sizeof sh};
     rg_cycles_shape_get(a->cycles, 0, &sh);
     int rc = cycle_path(a->snap, sh.cycle, sh.cycle_len, &m->cycle_example);
     if (rc == RG_OK && m->cycle_diagram < 0)
@@ -598,7 +598,7 @@ static int gather_outside(rg_rpt *m, const analyses *a, uint32_t top)
         return RG_ENOMEM;
     uint64_t total = m->n_snaps ? m->snaps[m->n_snaps - 1].total_bytes : 0;
     for (uint32_t i = 0; i < n; i++) {
-        rg_outside_group g;
+        rg_outside_group g = {.struct_size = sizeof g};
         rg_outside_group_get(a->outside, i, &g);
         /* The runtime exemption (rg_outside_group.runtime): the interpreter's
          * baseline, and runtime-type entries not of consequence, are counted

@@ -194,7 +194,7 @@ static PyObject *Snapshot_types(SnapshotObject *s, PyObject *args)
     uint32_t n = 0;
     int rc;
     Py_BEGIN_ALLOW_THREADS
-    rc = rg_type_stats(s->snap, by_size ? RG_SORT_SIZE : RG_SORT_COUNT, &st, &n);
+    rc = rg_type_stats(s->snap, by_size ? RG_SORT_SIZE : RG_SORT_COUNT, sizeof(rg_type_stat), &st, &n);
     Py_END_ALLOW_THREADS
     if (rc != RG_OK)
         return raise_rg(rc, rg_last_error(), s->path);
@@ -305,7 +305,7 @@ static PyObject *chain_of(SnapshotObject *s, rg_node node)
         return hops ? Py_BuildValue("(sssN)", "reachable", rg_root_kind_name(root.kind), root.label, hops) : NULL;
     }
     rg_free(e);
-    rg_unreachable u;
+    rg_unreachable u = {.struct_size = sizeof u};
     int rc = rg_paths_why_unreachable(s->paths, node, &u);
     if (rc != RG_OK)
         return raise_rg(rc, rg_last_error(), s->path);
@@ -346,7 +346,7 @@ static PyObject *Snapshot_chain_groups(SnapshotObject *s, PyObject *args)
     int rc;
     failure f;
     Py_BEGIN_ALLOW_THREADS
-    rc = rg_paths_group(s->paths, nodes, n, &g, &ng, &members);
+    rc = rg_paths_group(s->paths, nodes, n, sizeof(rg_chain_group), &g, &ng, &members);
     if (rc != RG_OK)
         failure_capture(&f, rc);
     Py_END_ALLOW_THREADS
@@ -414,7 +414,7 @@ static PyObject *Diagram_render(DiagramObject *d, PyObject *args)
 static PyObject *Diagram_stats(DiagramObject *d, PyObject *unused)
 {
     (void)unused;
-    rg_diagram_stats st;
+    rg_diagram_stats st = {.struct_size = sizeof st};
     rg_diagram_stats_get(d->d, &st);
     return Py_BuildValue("{s:I,s:I,s:I,s:I,s:K,s:s}", "nodes", st.nodes, "fold_nodes", st.fold_nodes, "edges",
                          st.edges, "omitted", st.omitted, "folded", (unsigned long long)st.folded, "note",
@@ -519,7 +519,7 @@ static PyObject *suspect_dict(SnapshotObject *s, const rg_suspects *S, const rg_
                                                                : PyLong_FromUnsignedLong(sp->representative));
     switch (sp->cause) {
     case RG_CAUSE_RETAINED: {
-        rg_group_info item, top;
+        rg_group_info item = {.struct_size = sizeof item}, top = {.struct_size = sizeof top};
         rg_groups_get(S ? rg_suspects_groups(S) : s->groups, sp->group, &item);
         rg_groups_get(s->groups, sp->top_group, &top);
         PUT("type", PyUnicode_FromString(item.type_name));
@@ -532,7 +532,7 @@ static PyObject *suspect_dict(SnapshotObject *s, const rg_suspects *S, const rg_
         break;
     }
     case RG_CAUSE_CYCLE: {
-        rg_cycle_shape sh;
+        rg_cycle_shape sh = {.struct_size = sizeof sh};
         rg_cycles_shape_get(s->cycles, sp->index, &sh);
         PUT("type", PyUnicode_FromString(sh.description));
         PUT("components", PyLong_FromUnsignedLongLong(sh.components));
@@ -540,7 +540,7 @@ static PyObject *suspect_dict(SnapshotObject *s, const rg_suspects *S, const rg_
         break;
     }
     case RG_CAUSE_OUTSIDE: {
-        rg_outside_group og;
+        rg_outside_group og = {.struct_size = sizeof og};
         rg_outside_group_get(s->outside, sp->index, &og);
         PUT("type", PyUnicode_FromString(og.type_name));
         PUT("excess", PyLong_FromUnsignedLongLong(og.excess));
