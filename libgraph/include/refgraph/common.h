@@ -88,6 +88,37 @@ RG_API void rg_clear_error(void);
 /* Free memory that a function documents as "free with rg_free". NULL is a no-op. */
 RG_API void rg_free(void *ptr);
 
+/* ---------------------------------------------------------------- memory */
+/*
+ * Allocator hooks, like zstd's ZSTD_customMem, so that a host can account
+ * for (or pool) librefgraph's memory. Process-wide: set them once, before
+ * any other call into the library, and do not change them while anything
+ * the library allocated is alive (memory is freed through the hooks that
+ * were set when it was allocated; mixing them frees one allocator's memory
+ * with another). Every heap allocation of the library goes through them,
+ * including what it hands out for rg_free. Not covered: the memory of the
+ * libraries it uses (zlib, zstd, yajl, Graphviz, cmark-gfm) and the file
+ * mappings of the index cache.
+ */
+typedef struct rg_allocator {
+    /* sizeof(rg_allocator), set by the caller (see "Records" above). */
+    size_t struct_size;
+    /* Like malloc, calloc, realloc and free, with `opaque` first. All four
+     * are required; none is called with a size of 0. */
+    void *(*malloc_fn)(void *opaque, size_t size);
+    void *(*calloc_fn)(void *opaque, size_t n, size_t size);
+    void *(*realloc_fn)(void *opaque, void *ptr, size_t size);
+    void (*free_fn)(void *opaque, void *ptr);
+    /* Passed to every hook; the library never looks at it. */
+    void *opaque;
+} rg_allocator;
+
+/* Route the library's allocations through `alloc` (copied), or back to the C
+ * library's malloc family when NULL. RG_EINVAL when a hook is missing or
+ * struct_size is not one this library knows. Not thread-safe: call it
+ * before anything else, as above. */
+RG_API int rg_set_allocator(const rg_allocator *alloc);
+
 #ifdef __cplusplus
 }
 #endif

@@ -32,6 +32,14 @@ RG_INTERNAL void rg_error_prefix(const char *fmt, ...) __attribute__((format(pri
 
 /* Allocation helpers that check for overflow of n * size. They return NULL
  * (and set RG_ENOMEM) on failure. */
+/* The malloc family through the hooks of rg_set_allocator (memory.c): like
+ * the C library's, NULL on failure and no error set. rg_free is public. */
+RG_INTERNAL void *rg_malloc(size_t size);
+RG_INTERNAL void *rg_calloc(size_t n, size_t size);
+RG_INTERNAL void *rg_realloc(void *p, size_t size);
+RG_INTERNAL char *rg_strdup(const char *s);
+/* Frees memory that another library allocated with the C library's malloc. */
+RG_INTERNAL void rg_libc_free(void *ptr);
 RG_INTERNAL void *rg_xmalloc(size_t n, size_t size);
 RG_INTERNAL void *rg_xcalloc(size_t n, size_t size);
 RG_INTERNAL void *rg_xrealloc(void *p, size_t n, size_t size);
