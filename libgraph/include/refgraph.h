@@ -1,4 +1,5 @@
-/*
+/**
+ * @file
  * refgraph.h: the umbrella header of librefgraph; it includes every public
  * header under refgraph/ in the order a manual would present them.
  *
@@ -33,18 +34,18 @@
 
 /* The manual, in reading order: each header below starts with its own
  * overview and example. */
-#include "refgraph/common.h"     /* 1. conventions: errors, memory, versions */
-#include "refgraph/snapshot.h"   /* 2. the one-call path: open a snapshot */
-#include "refgraph/graph.h"      /* 3. the data model: nodes, edges, roots, types */
-#include "refgraph/builder.h"    /* 4. building a graph in code */
-#include "refgraph/paths.h"      /* 5. analyses of one snapshot ... */
+#include "refgraph/common.h"     /**< 1. conventions: errors, memory, versions */
+#include "refgraph/snapshot.h"   /**< 2. the one-call path: open a snapshot */
+#include "refgraph/graph.h"      /**< 3. the data model: nodes, edges, roots, types */
+#include "refgraph/builder.h"    /**< 4. building a graph in code */
+#include "refgraph/paths.h"      /**< 5. analyses of one snapshot ... */
 #include "refgraph/dominators.h"
 #include "refgraph/groups.h"
 #include "refgraph/cycles.h"
 #include "refgraph/outside.h"
 #include "refgraph/suspects.h"
-#include "refgraph/diagram.h"    /* 6. diagrams */
-#include "refgraph/growth.h"     /* 7. growth across snapshots */
-#include "refgraph/report.h"     /* 8. the report */
+#include "refgraph/diagram.h"    /**< 6. diagrams */
+#include "refgraph/growth.h"     /**< 7. growth across snapshots */
+#include "refgraph/report.h"     /**< 8. the report */
 
-#endif /* REFGRAPH_H */
+#endif /**< REFGRAPH_H */

@@ -1,4 +1,5 @@
-/*
+/**
+ * @file
  * refgraph/dominators.h: the dominator tree and retained sizes.
  * Part of librefgraph's public API; include <refgraph.h> rather than this
  * file. Implemented in libgraph/src/analyze/dominators.c.
@@ -13,7 +14,7 @@ extern "C" {
 #endif
 
 /* ==== dominators, retained size (dominators.c) ==== */
-/*
+/**
  * The dominator tree over the whole graph. Object d dominates v when every
  * chain of strong (non-weak) references from a root to v passes through d:
  * freeing d would free v. A virtual super-root refers to every root record
@@ -28,36 +29,39 @@ extern "C" {
  */
 typedef struct rg_dominators rg_dominators;
 
-/* Compute the dominator tree and every retained size. On success *out is
+/** @{ */
+/** Compute the dominator tree and every retained size. On success *out is
  * owned by the caller (rg_dominators_free); it borrows nothing. */
 RG_API int rg_dominators_compute(const rg_snapshot *snap, rg_dominators **out);
 RG_API void rg_dominators_free(rg_dominators *dom);
+/** @} */
 
-/* The immediate dominator of `node`, or RG_NODE_NONE when that is the
+/** The immediate dominator of `node`, or RG_NODE_NONE when that is the
  * super-root (a root, an object two roots reach independently, or the entry
  * of an unreachable component). */
 RG_API rg_node rg_dominators_idom(const rg_dominators *dom, rg_node node);
 
-/* Retained size of `node` in bytes; for RG_NODE_NONE the super-root's, which
+/** Retained size of `node` in bytes; for RG_NODE_NONE the super-root's, which
  * is the sum of all shallow sizes. */
 RG_API uint64_t rg_dominators_retained(const rg_dominators *dom, rg_node node);
 
-/* 1 when a root reaches `node` over strong references, 0 when it lies in the
+/** 1 when a root reaches `node` over strong references, 0 when it lies in the
  * unreachable part (gc.garbage roots do not count as roots). */
 RG_API int rg_dominators_reachable(const rg_dominators *dom, rg_node node);
 
-/* The `k` objects with the largest retained size (0 = all), largest first,
+/** The `k` objects with the largest retained size (0 = all), largest first,
  * ties by lower node. *out has *n entries; the caller frees it (rg_free). */
 RG_API int rg_dominators_top(const rg_dominators *dom, uint32_t k, rg_node **out, uint32_t *n);
 
+/** The size of a dominator tree and of its computation (rg_dominators_stats_get). */
 typedef struct rg_dominators_stats {
-    /* sizeof(rg_dominators_stats), set by the caller (see "Records" in refgraph/common.h). */
+    /** sizeof(rg_dominators_stats), set by the caller (see "Records" in refgraph/common.h). */
     size_t struct_size;
-    uint32_t objects;             /* nodes in the tree (every object) */
-    uint32_t reachable;           /* objects a root reaches */
-    uint32_t unreachable_entries; /* super-root children added for the unreachable part */
-    uint64_t memory_bytes;        /* heap the handle holds */
-    uint64_t peak_bytes;          /* heap in use at the peak of the computation */
+    uint32_t objects;             /**< nodes in the tree (every object) */
+    uint32_t reachable;           /**< objects a root reaches */
+    uint32_t unreachable_entries; /**< super-root children added for the unreachable part */
+    uint64_t memory_bytes;        /**< heap the handle holds */
+    uint64_t peak_bytes;          /**< heap in use at the peak of the computation */
 } rg_dominators_stats;
 
 RG_API int rg_dominators_stats_get(const rg_dominators *dom, rg_dominators_stats *out);
@@ -66,4 +70,4 @@ RG_API int rg_dominators_stats_get(const rg_dominators *dom, rg_dominators_stats
 }
 #endif
 
-#endif /* REFGRAPH_DOMINATORS_H */
+#endif /**< REFGRAPH_DOMINATORS_H */
