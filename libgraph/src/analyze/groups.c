@@ -565,11 +565,10 @@ size_t rg_groups_signature(const rg_groups *G, rg_group grp, char *buf, size_t c
             buf[0] = '\0';
         return 0;
     }
-    char sig[64];
-    signature_of(&G->g[grp], sig, sizeof sig);
-    if (buf && cap)
-        snprintf(buf, cap, "%s", sig);
-    return strlen(sig);
+    const group_rec *g = &G->g[grp];
+    int n = snprintf(buf, buf ? cap : 0, "g1:%016llx%016llx", (unsigned long long)g->h1,
+                     (unsigned long long)g->h2);
+    return n > 0 ? (size_t)n : 0;
 }
 
 rg_group rg_groups_of(const rg_groups *G, rg_node v) { return v < G->n ? G->of[v] : RG_GROUP_NONE; }
