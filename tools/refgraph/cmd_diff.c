@@ -124,7 +124,7 @@ static int judge_last(const char *path, const cli_load_options *lo, const rg_dif
     } else {
         fprintf(stderr, "refgraph: %s: %s\n", path, rg_last_error());
     }
-    free(gg);
+    rg_free(gg);
     rg_suspects_free(S);
     rg_snapshot_free(snap);
     return rc == RG_OK ? EXIT_OK : EXIT_BAD_INPUT;

@@ -239,7 +239,7 @@ RG_API const rg_growth *rg_diff_group_get(const rg_diff *d, uint32_t i);
 /** The growth of one group as the suspects ranking takes it
  * (rg_suspect_options.growth): its signature is borrowed from the diff. */
 RG_API int rg_growth_key(const rg_diff *d, const rg_growth *g, rg_group_growth *out);
-/** Fill opts->growth (an array the caller frees with free()) from every group
+/** Fill opts->growth (an array the caller frees with rg_free) from every group
  * of the diff, and opts->n_growth and opts->n_snapshots. */
 RG_API int rg_suspect_options_from_diff(rg_suspect_options *opts, const rg_diff *d, rg_group_growth **owned);
 

@@ -828,7 +828,7 @@ static int judge_last(const rg_snapshot *last, const rg_diff *d, char **text, in
         const rg_suspect *top = rg_suspects_count(S) ? rg_suspects_get(S, 0) : NULL;
         *leak = top && top->level >= RG_LEVEL_POSSIBLE_LEAK;
     }
-    free(gg);
+    rg_free(gg);
     rg_suspects_free(S);
     return rc;
 }
