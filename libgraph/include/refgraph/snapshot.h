@@ -21,7 +21,7 @@ extern "C" {
  *       return 1;
  *   }
  *   rg_type_stat *stats; uint32_t n;
- *   rg_type_stats(snap, RG_SORT_COUNT, &stats, &n);
+ *   rg_type_stats(snap, RG_SORT_COUNT, sizeof *stats, &stats, &n);
  *   ... stats[0].name, stats[0].count, stats[0].bytes ...
  *   rg_free(stats);
  *   rg_snapshot_free(snap);
