@@ -51,7 +51,7 @@ static int die(const char *what)
 
 static int chain_bench(const char *path, const char *type, int repeat, const char *cache_dir)
 {
-    rg_open_options o = {0};
+    rg_open_options o = RG_OPEN_OPTIONS_INIT;
     o.flags = cache_dir ? 0 : RG_OPEN_NO_CACHE;
     o.cache_dir = cache_dir;
     rg_snapshot *s;
@@ -98,7 +98,7 @@ static int chain_bench(const char *path, const char *type, int repeat, const cha
         rg_chain_group *g;
         rg_node *members;
         size_t ng;
-        if (rg_paths_group(p, inst, n, &g, &ng, &members) != RG_OK)
+        if (rg_paths_group(p, inst, n, sizeof(rg_chain_group), &g, &ng, &members) != RG_OK)
             return die("group");
         rg_edge *edges;
         double t1 = now();
@@ -160,7 +160,7 @@ static int diagram_bench(int nodes, int repeat)
     if (rg_builder_finish(b, &s) != RG_OK)
         return die("build");
     rg_diagram_options o;
-    rg_diagram_options_init(&o);
+    rg_diagram_options_init(&o, RG_DIAGRAM_OPTIONS_VERSION);
     o.direction = RG_DIAGRAM_REFERENTS;
     o.depth = 1000;
     o.max_nodes = (uint32_t)nodes;
@@ -168,7 +168,7 @@ static int diagram_bench(int nodes, int repeat)
     rg_node root;
     rg_node_find(s, 1, &root);
     double *times = calloc((size_t)repeat, sizeof *times);
-    rg_diagram_stats st = {0};
+    rg_diagram_stats st = {.struct_size = sizeof st};
     size_t svg_len = 0;
     for (int r = 0; r < repeat; r++) {
         double t0 = now();

@@ -26,7 +26,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: query_bench SNAPSHOT CACHE_DIR TYPE\n");
         return 2;
     }
-    rg_open_options o = {.cache_dir = argv[2]};
+    rg_open_options o = {.version = RG_OPEN_OPTIONS_VERSION, .cache_dir = argv[2]};
     rg_snapshot *s;
     double t = now_ms();
     if (rg_snapshot_open(argv[1], &o, &s) != RG_OK) {
@@ -39,7 +39,7 @@ int main(int argc, char **argv)
     rg_type_stat *st;
     uint32_t nst;
     t = now_ms();
-    rg_type_stats(s, RG_SORT_COUNT, &st, &nst);
+    rg_type_stats(s, RG_SORT_COUNT, sizeof(rg_type_stat), &st, &nst);
     double types_ms = now_ms() - t;
     rg_free(st);
 

@@ -70,8 +70,7 @@ int main(int argc, char **argv)
     int repeat = argc > 2 ? atoi(argv[2]) : 3;
     if (repeat < 1)
         repeat = 1;
-    rg_open_options o;
-    memset(&o, 0, sizeof o);
+    rg_open_options o = RG_OPEN_OPTIONS_INIT;
     o.flags = RG_OPEN_NO_CACHE;
     rg_snapshot *s;
     double t0 = wall();
@@ -126,7 +125,7 @@ int main(int argc, char **argv)
          * outside beside tally + cycles; the ranking after both. */
         t[10] = max2(t[0], t[1] + t[7]) + max2(t[4], t[8] + t[3]) + t[5];
         if (r == repeat - 1) {
-            rg_dominators_stats st;
+            rg_dominators_stats st = {.struct_size = sizeof st};
             rg_dominators_stats_get(d, &st);
             printf("dominators: %u reachable, %u unreachable entries, %.1f bytes/object kept, %.1f at peak\n",
                    st.reachable, st.unreachable_entries, (double)st.memory_bytes / (st.objects ? st.objects : 1),

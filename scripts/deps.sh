@@ -20,6 +20,8 @@ RG_DEBIAN_PACKAGES=(
   libxml2-utils    # xmllint: tests check that SVG output is well-formed XML
   clang libclang-rt-14-dev  # libFuzzer targets in tests/fuzz (the bounded fuzz step)
   man-db           # man -l: the test that renders every installed man page (tests/cli/test_man.py)
+  abigail-tools    # abidw/abidiff: the ABI check against libgraph/abi (libgraph/abi/check.sh)
+  doxygen          # the API reference (cmake --build build --target api-docs), warnings are errors
   lldb             # refgraph attach on CPython < 3.14: calls into a live process (gdb 13's
                    # `call` fails on these VMs: "Couldn't write extended state status")
 )

@@ -16,6 +16,12 @@ echo "== build (warnings are errors)"
 cmake -S . -B build -DREFGRAPH_WERROR=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build -j"$jobs"
 
+echo "== ABI check (libgraph/abi; docs/api.md says how to update the baseline on purpose)"
+libgraph/abi/check.sh build
+
+echo "== API reference (Doxygen, warnings are errors)"
+cmake --build build --target api-docs
+
 echo "== build with ASan+UBSan"
 cmake -S . -B build-asan -DREFGRAPH_WERROR=ON -DREFGRAPH_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug >/dev/null
 cmake --build build-asan -j"$jobs"

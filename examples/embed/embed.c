@@ -15,7 +15,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: %s SNAPSHOT\n", argv[0]);
         return 2;
     }
-    rg_open_options opts = {.flags = RG_OPEN_NO_CACHE};
+    rg_open_options opts = {.version = RG_OPEN_OPTIONS_VERSION, .flags = RG_OPEN_NO_CACHE};
     rg_snapshot *snap;
     if (rg_snapshot_open(argv[1], &opts, &snap) != RG_OK) {
         fprintf(stderr, "%s\n", rg_last_error());
@@ -23,7 +23,7 @@ int main(int argc, char **argv)
     }
     rg_type_stat *stats;
     uint32_t n;
-    if (rg_type_stats(snap, RG_SORT_COUNT, &stats, &n) != RG_OK) {
+    if (rg_type_stats(snap, RG_SORT_COUNT, sizeof(rg_type_stat), &stats, &n) != RG_OK) {
         fprintf(stderr, "%s\n", rg_last_error());
         rg_snapshot_free(snap);
         return 1;

@@ -25,7 +25,8 @@ class Install(TempDirTest):
         sh("cmake", "--install", BUILD, "--prefix", self.prefix)
 
     def test_layout(self):
-        for rel in ("include/refgraph.h", "bin/refgraph"):
+        for rel in ("include/refgraph.h", "include/refgraph/common.h", "include/refgraph/report.h",
+                    "bin/refgraph"):
             self.assertTrue(os.path.exists(os.path.join(self.prefix, rel)), rel)
         libdirs = [d for d in ("lib", "lib64", "lib/x86_64-linux-gnu") if
                    os.path.exists(os.path.join(self.prefix, d, "pkgconfig", "refgraph.pc"))]

@@ -19,7 +19,7 @@ static void diagram_check(const rg_diagram *d)
     size_t len;
     if (rg_diagram_render(d, RG_FORMAT_DOT, &dot, &len) != RG_OK)
         abort(); /* DOT needs no layout: it always renders */
-    rg_diagram_stats st;
+    rg_diagram_stats st = {.struct_size = sizeof st};
     rg_diagram_stats_get(d, &st);
     Agraph_t *g = agmemread(dot);
     if (!g) {
@@ -48,7 +48,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     (void)rg_paths_compute(s, NULL, &paths);
     for (int dir = 0; dir < 2; dir++) {
         rg_diagram_options o;
-        rg_diagram_options_init(&o);
+        rg_diagram_options_init(&o, RG_DIAGRAM_OPTIONS_VERSION);
         o.direction = dir ? RG_DIAGRAM_REFERENTS : RG_DIAGRAM_REFERRERS;
         o.depth = 1 + fuzz_byte(&f) % 6;
         o.max_nodes = 1 + fuzz_byte(&f) % 30;

@@ -22,7 +22,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         const rg_summary_info *info = rg_summary_info_get(sums[i]);
         uint64_t total = 0;
         for (uint32_t t = 0; t < info->types; t++) {
-            rg_type_stat st;
+            rg_type_stat st = {.struct_size = sizeof st};
             rg_summary_type_get(sums[i], t, &st);
             if (!st.name)
                 abort();
@@ -32,7 +32,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             abort(); /* a log's objects are the sum of its listed counts */
     }
     rg_diff_options o;
-    rg_diff_options_init(&o);
+    rg_diff_options_init(&o, RG_DIFF_OPTIONS_VERSION);
     rg_diff *d;
     if (rg_diff_compute(sums, n, &o, &d) == RG_OK) {
         for (uint32_t i = 0; i < rg_diff_warning_count(d); i++)

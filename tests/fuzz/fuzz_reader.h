@@ -16,7 +16,7 @@ static void fuzz_reader_query(const rg_snapshot *g)
 {
     rg_type_stat *st;
     uint32_t n;
-    if (rg_type_stats(g, RG_SORT_SIZE, &st, &n) == RG_OK)
+    if (rg_type_stats(g, RG_SORT_SIZE, sizeof(rg_type_stat), &st, &n) == RG_OK)
         rg_free(st);
     char label[64];
     for (uint32_t v = 0; v < rg_node_count(g); v++) {

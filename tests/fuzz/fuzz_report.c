@@ -239,7 +239,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (fuzz_graph(data, size, (unsigned)(i * 4), &snaps[i]) != 0)
             goto out;
     rg_report_options o;
-    rg_report_options_init(&o);
+    rg_report_options_init(&o, RG_REPORT_OPTIONS_VERSION);
     char title[64];
     fuzz_bytes tf = {data, size, size / 2};
     o.title = fuzz_string(&tf, title, sizeof title);

@@ -53,7 +53,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (rg_snapshot_open_memory(data, size, "fuzz", NULL, &s) == RG_OK) {
         rg_type_stat *st;
         uint32_t n;
-        if (rg_type_stats(s, RG_SORT_COUNT, &st, &n) == RG_OK)
+        if (rg_type_stats(s, RG_SORT_COUNT, sizeof(rg_type_stat), &st, &n) == RG_OK)
             rg_free(st);
         rg_snapshot_free(s);
     }

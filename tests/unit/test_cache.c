@@ -48,7 +48,7 @@ static void write_snapshot(const char *path, int variant)
 
 static rg_snapshot *open_with(const char *path, unsigned flags, const char *cache_dir)
 {
-    rg_open_options o = {.flags = flags, .cache_dir = cache_dir};
+    rg_open_options o = {.version = RG_OPEN_OPTIONS_VERSION, .flags = flags, .cache_dir = cache_dir};
     rg_snapshot *s = NULL;
     int rc = rg_snapshot_open(path, &o, &s);
     if (rc != RG_OK)
@@ -91,8 +91,8 @@ static int check_same(const char *snap, const char *want_note)
         /* the public accessors agree too */
         rg_type_stat *a, *b;
         uint32_t na, nb;
-        CHECK(rg_type_stats(c, RG_SORT_SIZE, &a, &na) == RG_OK);
-        CHECK(rg_type_stats(fresh, RG_SORT_SIZE, &b, &nb) == RG_OK);
+        CHECK(rg_type_stats(c, RG_SORT_SIZE, sizeof(rg_type_stat), &a, &na) == RG_OK);
+        CHECK(rg_type_stats(fresh, RG_SORT_SIZE, sizeof(rg_type_stat), &b, &nb) == RG_OK);
         CHECK_EQ_U64(na, nb);
         for (uint32_t i = 0; i < na && i < nb; i++) {
             CHECK_STR(a[i].name, b[i].name);
@@ -264,7 +264,7 @@ static void walk_all_paths(const rg_snapshot *g)
         rg_edge e, *es;
         size_t ne;
         uint32_t r;
-        rg_unreachable u;
+        rg_unreachable u = {.struct_size = sizeof u};
         all[v] = v;
         (void)rg_paths_parent(p, v, &e);
         (void)rg_paths_root(p, v, &r);
@@ -279,7 +279,7 @@ static void walk_all_paths(const rg_snapshot *g)
     rg_chain_group *gs;
     size_t ng;
     rg_node *members;
-    if (rg_paths_group(p, all, n, &gs, &ng, &members) == RG_OK) {
+    if (rg_paths_group(p, all, n, sizeof(rg_chain_group), &gs, &ng, &members) == RG_OK) {
         rg_free(gs);
         rg_free(members);
     }
@@ -325,7 +325,7 @@ static void check_paths_equal(const rg_paths *c, const rg_paths *f, uint32_t n)
     for (rg_node v = 0; v < n; v++) {
         rg_edge a, b;
         uint32_t ra = 0, rb = 0;
-        rg_unreachable ua, ub;
+        rg_unreachable ua = {.struct_size = sizeof ua}, ub = {.struct_size = sizeof ub};
         CHECK_EQ_U64(rg_paths_distance(c, v), rg_paths_distance(f, v));
         int pa = rg_paths_parent(c, v, &a), pb = rg_paths_parent(f, v, &b);
         CHECK(pa == pb);
@@ -377,7 +377,7 @@ static void cached_path_forest_equals_a_fresh_computation(void)
         check_paths_equal(pc, pf, rg_node_count(fresh));
     /* the fixture has every classification */
     rg_node v;
-    rg_unreachable u;
+    rg_unreachable u = {.struct_size = sizeof u};
     int kinds[RG_UNREACHABLE_UNEXPLAINED + 1] = {0};
     for (v = 0; pc && v < rg_node_count(c); v++)
         if (rg_paths_why_unreachable(pc, v, &u) == RG_OK)
@@ -391,7 +391,7 @@ static void cached_path_forest_equals_a_fresh_computation(void)
     rg_paths_free(pfirst);
     /* other options compute, and agree with a fresh computation */
     rg_path_options o;
-    rg_path_options_init(&o);
+    rg_path_options_init(&o, RG_PATH_OPTIONS_VERSION);
     const char *labels[] = {".a"};
     o.ignore_labels = labels;
     o.n_ignore_labels = 1;
@@ -406,7 +406,7 @@ static void cached_path_forest_equals_a_fresh_computation(void)
     rg_paths_free(pf);
     rg_paths_free(pc);
     /* options spelled differently that select the default edges still lend */
-    rg_path_options_init(&o);
+    rg_path_options_init(&o, RG_PATH_OPTIONS_VERSION);
     const char *weak[] = {"<weak>", ".no_such_attribute"};
     o.ignore_labels = weak;
     o.n_ignore_labels = 2;
@@ -573,7 +573,7 @@ static int forge_each_byte(const unsigned char *orig, size_t size, size_t step)
             /* accepted: then every query must stay in bounds */
             rg_type_stat *st;
             uint32_t n;
-            if (rg_type_stats(g, RG_SORT_COUNT, &st, &n) == RG_OK)
+            if (rg_type_stats(g, RG_SORT_COUNT, sizeof(rg_type_stat), &st, &n) == RG_OK)
                 rg_free(st);
             for (uint32_t v = 0; v < rg_node_count(g); v++) {
                 rg_edge e;

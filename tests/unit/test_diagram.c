@@ -164,12 +164,12 @@ static void referrer_diagram_draws_the_path_first_and_folds_the_rest_with_their_
     rg_paths *p;
     CHECK(rg_paths_compute(s, NULL, &p) == RG_OK);
     rg_diagram_options o;
-    rg_diagram_options_init(&o);
+    rg_diagram_options_init(&o, RG_DIAGRAM_OPTIONS_VERSION);
     o.paths = p;
     rg_node t = node(s, 15);
     rg_diagram *d;
     CHECK(rg_diagram_compute(s, &t, 1, &o, &d) == RG_OK);
-    rg_diagram_stats st;
+    rg_diagram_stats st = {.struct_size = sizeof st};
     rg_diagram_stats_get(d, &st);
     /* Job; the tuple (on the retention path, so first) and 9 Watchers, the
      * other 31 folded; deque, list; Queue, Holder; module, dict. */
@@ -214,13 +214,13 @@ static void depth_limit_stop_type_and_highlight_shape_the_diagram(void)
     if (!s)
         return;
     rg_diagram_options o;
-    rg_diagram_options_init(&o);
+    rg_diagram_options_init(&o, RG_DIAGRAM_OPTIONS_VERSION);
     o.depth = 2;
     o.too_many = 100;
     rg_node t = node(s, 15);
     rg_diagram *d;
     CHECK(rg_diagram_compute(s, &t, 1, &o, &d) == RG_OK);
-    rg_diagram_stats st;
+    rg_diagram_stats st = {.struct_size = sizeof st};
     rg_diagram_stats_get(d, &st);
     /* Job; tuple + 40 Watchers; deque + list. */
     CHECK_EQ_U64(st.nodes, 1 + 41 + 2);
@@ -262,13 +262,13 @@ static void referent_diagram_walks_outward_and_folds_extra_referents(void)
     if (!s)
         return;
     rg_diagram_options o;
-    rg_diagram_options_init(&o);
+    rg_diagram_options_init(&o, RG_DIAGRAM_OPTIONS_VERSION);
     o.direction = RG_DIAGRAM_REFERENTS;
     o.depth = 5;
     rg_node t = node(s, 10);
     rg_diagram *d;
     CHECK(rg_diagram_compute(s, &t, 1, &o, &d) == RG_OK);
-    rg_diagram_stats st;
+    rg_diagram_stats st = {.struct_size = sizeof st};
     rg_diagram_stats_get(d, &st);
     /* module; Queue, dict; deque, Holder; tuple, list; Job, 10 Watchers
      * (+ a fold of 30). */
@@ -304,7 +304,7 @@ static void max_nodes_caps_the_diagram_and_notes_how_many_were_left_out(void)
     if (!s)
         return;
     rg_diagram_options o;
-    rg_diagram_options_init(&o);
+    rg_diagram_options_init(&o, RG_DIAGRAM_OPTIONS_VERSION);
     o.direction = RG_DIAGRAM_REFERENTS;
     o.max_nodes = 20;
     o.too_many = 1000;
@@ -312,7 +312,7 @@ static void max_nodes_caps_the_diagram_and_notes_how_many_were_left_out(void)
     rg_node t = node(s, 1);
     rg_diagram *d;
     CHECK(rg_diagram_compute(s, &t, 1, &o, &d) == RG_OK);
-    rg_diagram_stats st;
+    rg_diagram_stats st = {.struct_size = sizeof st};
     rg_diagram_stats_get(d, &st);
     CHECK_EQ_U64(st.nodes, 20);
     CHECK_EQ_U64(st.omitted, 31 + 19); /* 31 Items at level 1, then the 19 drawn Items' Leaves */
@@ -359,13 +359,13 @@ static void hostile_names_stay_labels_in_dot_and_svg(void)
     if (!s)
         return;
     rg_diagram_options o;
-    rg_diagram_options_init(&o);
+    rg_diagram_options_init(&o, RG_DIAGRAM_OPTIONS_VERSION);
     o.too_many = 100;
     o.title = hostile[3];
     rg_node t = node(s, 9);
     rg_diagram *d;
     CHECK(rg_diagram_compute(s, &t, 1, &o, &d) == RG_OK);
-    rg_diagram_stats st;
+    rg_diagram_stats st = {.struct_size = sizeof st};
     rg_diagram_stats_get(d, &st);
     CHECK_EQ_U64(st.nodes, N + 2);
     char *dot = render(d, RG_FORMAT_DOT, NULL);
@@ -432,7 +432,7 @@ static void node_set_diagram_draws_exactly_the_given_nodes_and_their_edges(void)
     rg_node set[4] = {node(s, 1), node(s, 2), node(s, 3), node(s, 1)};
     rg_diagram *d;
     CHECK(rg_diagram_compute_set(s, set, 4, NULL, &d) == RG_OK);
-    rg_diagram_stats st;
+    rg_diagram_stats st = {.struct_size = sizeof st};
     rg_diagram_stats_get(d, &st);
     CHECK_EQ_U64(st.nodes, 3);
     CHECK_EQ_U64(st.edges, 4);
@@ -550,13 +550,13 @@ static void diagram_accessors_give_nodes_folds_and_edges_and_refuse_bad_indices(
     rg_paths *p;
     CHECK(rg_paths_compute(s, NULL, &p) == RG_OK);
     rg_diagram_options o;
-    rg_diagram_options_init(&o);
+    rg_diagram_options_init(&o, RG_DIAGRAM_OPTIONS_VERSION);
     o.paths = p;
     o.title = "what keeps Job alive";
     rg_node t = node(s, 15);
     rg_diagram *d;
     CHECK(rg_diagram_compute(s, &t, 1, &o, &d) == RG_OK);
-    rg_diagram_stats st;
+    rg_diagram_stats st = {.struct_size = sizeof st};
     rg_diagram_stats_get(d, &st);
     size_t nn = rg_diagram_node_count(d), ne = rg_diagram_edge_count(d);
     CHECK_EQ_U64(nn, st.nodes + st.fold_nodes);
@@ -564,7 +564,7 @@ static void diagram_accessors_give_nodes_folds_and_edges_and_refuse_bad_indices(
     CHECK_STR(rg_diagram_title(d), "what keeps Job alive");
     size_t targets = 0, folds = 0, roots = 0;
     for (size_t i = 0; i < nn; i++) {
-        rg_diagram_node n;
+        rg_diagram_node n = {.struct_size = sizeof n};
         CHECK(rg_diagram_node_get(d, i, &n) == RG_OK);
         if (n.roles & RG_DIAGRAM_TARGET) {
             targets++;
@@ -589,14 +589,14 @@ static void diagram_accessors_give_nodes_folds_and_edges_and_refuse_bad_indices(
     CHECK(roots >= 1);
     int jobs_edge = 0;
     for (size_t i = 0; i < ne; i++) {
-        rg_diagram_edge e;
+        rg_diagram_edge e = {.struct_size = sizeof e};
         CHECK(rg_diagram_edge_get(d, i, &e) == RG_OK);
         CHECK(e.from < nn && e.to < nn);
         jobs_edge |= strcmp(e.label, ".jobs") == 0;
     }
     CHECK(jobs_edge);
-    rg_diagram_node n;
-    rg_diagram_edge e;
+    rg_diagram_node n = {.struct_size = sizeof n};
+    rg_diagram_edge e = {.struct_size = sizeof e};
     CHECK(rg_diagram_node_get(d, nn, &n) == RG_EINVAL);
     CHECK_CONTAINS(rg_last_error(), "out of range");
     CHECK(rg_diagram_edge_get(d, ne, &e) == RG_EINVAL);

@@ -22,6 +22,14 @@ typedef struct snap_spec {
     int64_t seq;
 } snap_spec;
 
+/* rg_diff_gate into r, first freeing the message of r's previous result. */
+static int gate(const rg_diff *d, const char *spec, rg_gate_result *r)
+{
+    rg_free(r->message);
+    r->message = NULL;
+    return rg_diff_gate(d, spec, r);
+}
+
 static rg_builder *begin(snap_spec h)
 {
     rg_builder *b = NULL;
@@ -52,7 +60,7 @@ static rg_summary *finish(rg_builder *b, int groups)
         fprintf(stderr, "finish: %s\n", rg_last_error());
         return NULL;
     }
-    rg_summary_options o = {.no_groups = !groups};
+    rg_summary_options o = {.version = RG_SUMMARY_OPTIONS_VERSION, .no_groups = !groups};
     rg_summary *sum = NULL;
     if (rg_summary_compute(s, &o, &sum) != RG_OK)
         fprintf(stderr, "summary: %s\n", rg_last_error());
@@ -117,7 +125,7 @@ static void summary_counts_types_bytes_and_header_of_one_snapshot(void)
     CHECK(!(i->flags & RG_SUMMARY_HAS_GROUPS));
     CHECK(!(i->flags & RG_SUMMARY_PARTIAL));
     CHECK(i->memory_bytes >= 4 * 24);
-    rg_type_stat t;
+    rg_type_stat t = {.struct_size = sizeof t};
     rg_summary_type_get(s, 0, &t); /* sorted by name */
     CHECK_STR(t.name, "app.Job");
     rg_summary_type_get(s, 2, &t);
@@ -188,7 +196,7 @@ static void growth_at_every_step_is_flagged_monotonic_with_rates_per_minute(void
     CHECK_CONTAINS(v->text, "+195/min");
     /* Stricter thresholds: A's 390 is not enough. */
     rg_diff_options o;
-    rg_diff_options_init(&o);
+    rg_diff_options_init(&o, RG_DIFF_OPTIONS_VERSION);
     CHECK_EQ_U64(o.min_growth, 100);
     CHECK(o.min_ratio == 0.10 && o.min_group_ratio == 0.02);
     o.min_growth = 1000;
@@ -417,13 +425,14 @@ static void group_growth_names_the_container_it_accumulates_in(void)
     CHECK(ev && ev->leaked_count == 0 && ev->new_count == 50 && ev->freed_count == 50);
 
     /* A gate on the group by a piece of its path. */
-    rg_gate_result r;
-    CHECK(rg_diff_gate(d, "group:.queue:500", &r) == RG_OK);
+    rg_gate_result r = {.struct_size = sizeof r};
+    CHECK(gate(d, "group:.queue:500", &r) == RG_OK);
     CHECK(r.tripped);
     CHECK(r.matched >= 1);
     CHECK_CONTAINS(r.message, "+800");
-    CHECK(rg_diff_gate(d, "group:.steady", &r) == RG_OK);
+    CHECK(gate(d, "group:.steady", &r) == RG_OK);
     CHECK(!r.tripped);
+    rg_free(r.message);
     rg_diff_free(d);
     for (int k = 0; k < 3; k++)
         rg_summary_free(s[k]);
@@ -438,7 +447,7 @@ static void gate_trips_only_above_its_count_bytes_or_percent_threshold(void)
     CHECK(rg_diff_compute(s, 3, NULL, &d) == RG_OK);
     if (!d)
         return;
-    rg_gate_result r;
+    rg_gate_result r = {.struct_size = sizeof r};
     /* app.A: 10 -> 400 objects (+390, +3900 %), 1000 -> 40000 bytes, 120 s. */
     struct { const char *spec; int tripped; } cases[] = {
         {"app.A", 1},            /* no threshold: any growth */
@@ -461,29 +470,31 @@ static void gate_trips_only_above_its_count_bytes_or_percent_threshold(void)
         {"C:20", 0},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        int rc = rg_diff_gate(d, cases[i].spec, &r);
+        int rc = gate(d, cases[i].spec, &r);
         CHECK(rc == RG_OK);
         if (rc != RG_OK || r.tripped != cases[i].tripped)
             fprintf(stderr, "  gate %s: rc %d tripped %d (%s)\n", cases[i].spec, rc, r.tripped,
                     rc ? rg_last_error() : r.message);
         CHECK_EQ_U64(r.matched, 1);
     }
-    CHECK(rg_diff_gate(d, "app.A:389", &r) == RG_OK);
+    CHECK(gate(d, "app.A:389", &r) == RG_OK);
     CHECK_CONTAINS(r.message, "app.A grew by +390 objects");
     CHECK_CONTAINS(r.message, "10 -> 400");
     CHECK_CONTAINS(r.message, "more than the threshold 389");
-    CHECK(rg_diff_gate(d, "app.A:38kB", &r) == RG_OK);
+    CHECK(gate(d, "app.A:38kB", &r) == RG_OK);
     CHECK_CONTAINS(r.message, "+39.0 kB");
     /* Nothing matched: not tripped, and said so. */
-    CHECK(rg_diff_gate(d, "NoSuchType", &r) == RG_OK);
+    CHECK(gate(d, "NoSuchType", &r) == RG_OK);
     CHECK(!r.tripped);
     CHECK_EQ_U64(r.matched, 0);
     CHECK_CONTAINS(r.message, "no type or group matched");
     /* Malformed. */
-    CHECK(rg_diff_gate(d, "app.A:12xyz", &r) == RG_EINVAL);
+    CHECK(gate(d, "app.A:12xyz", &r) == RG_EINVAL);
     CHECK_CONTAINS(rg_last_error(), "threshold");
-    CHECK(rg_diff_gate(d, ":5", &r) == RG_EINVAL);
-    CHECK(rg_diff_gate(d, "type:", &r) == RG_EINVAL);
+    CHECK(gate(d, ":5", &r) == RG_EINVAL);
+    CHECK(gate(d, "type:", &r) == RG_EINVAL);
+    rg_free(r.message);
+    r.message = NULL;
     rg_diff_free(d);
     for (int k = 0; k < 3; k++)
         rg_summary_free(s[k]);
@@ -494,12 +505,13 @@ static void gate_trips_only_above_its_count_bytes_or_percent_threshold(void)
     rg_summary *t[2] = {from_objs((snap_spec){1, 0, 0}, o1, 2), from_objs((snap_spec){1, 0, 1}, o2, 3)};
     CHECK(rg_diff_compute(t, 2, NULL, &d) == RG_OK);
     if (d) {
-        CHECK(rg_diff_gate(d, "Job", &r) == RG_EINVAL);
+        CHECK(gate(d, "Job", &r) == RG_EINVAL);
         CHECK_CONTAINS(rg_last_error(), "ambiguous");
-        CHECK(rg_diff_gate(d, "b.Job", &r) == RG_OK && r.tripped);
-        CHECK(rg_diff_gate(d, "b.Job:1/min", &r) == RG_EINVAL);
+        CHECK(gate(d, "b.Job", &r) == RG_OK && r.tripped);
+        CHECK(gate(d, "b.Job:1/min", &r) == RG_EINVAL);
         CHECK_CONTAINS(rg_last_error(), "timestamps");
     }
+    rg_free(r.message);
     rg_diff_free(d);
     rg_summary_free(t[0]);
     rg_summary_free(t[1]);
@@ -555,7 +567,7 @@ static void objgraph_log_is_detected_and_parsed_into_one_summary_per_block(void)
     /* The first growth block taught us Job was 0 before it: listed (estimated)
      * in the point before. "builtins.list" is written as "list". */
     CHECK_EQ_U64(i0->types, 4);
-    rg_type_stat t;
+    rg_type_stat t = {.struct_size = sizeof t};
     rg_summary_type_get(pts[0], 0, &t);
     CHECK_STR(t.name, "Job");
     CHECK_EQ_U64(t.count, 0);
@@ -586,9 +598,10 @@ static void objgraph_log_is_detected_and_parsed_into_one_summary_per_block(void)
         CHECK(v->kind == RG_VERDICT_TYPE);
         CHECK(v->growth == job);
         CHECK_CONTAINS(v->text, "type counts only");
-        rg_gate_result r;
-        CHECK(rg_diff_gate(d, "Job:+700", &r) == RG_OK && r.tripped);
-        CHECK(rg_diff_gate(d, "Job:1MB", &r) == RG_EINVAL); /* no bytes in a log */
+        rg_gate_result r = {.struct_size = sizeof r};
+        CHECK(gate(d, "Job:+700", &r) == RG_OK && r.tripped);
+        CHECK(gate(d, "Job:1MB", &r) == RG_EINVAL); /* no bytes in a log */
+        rg_free(r.message);
     }
     rg_diff_free(d);
     for (uint32_t k = 0; k < n; k++)

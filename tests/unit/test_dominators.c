@@ -274,7 +274,7 @@ static void retained_sizes_match_a_hand_computed_heap(void)
     CHECK_EQ_U64(rg_dominators_idom(d, n[12]), RG_NODE_NONE);
     CHECK_EQ_U64(rg_dominators_idom(d, n[13]), n[12]);
     CHECK_EQ_U64(rg_dominators_retained(d, n[12]), 40 + 40 + 5000);
-    rg_dominators_stats st;
+    rg_dominators_stats st = {.struct_size = sizeof st};
     rg_dominators_stats_get(d, &st);
     CHECK_EQ_U64(st.objects, 14);
     CHECK_EQ_U64(st.reachable, 11);

@@ -110,7 +110,7 @@ static int cache_seed_write(size_t i, const char *cache_path)
         rc = bytes && fuzz_graph(bytes, size, 0, &s) == 0 ? RG_OK : RG_EFORMAT;
         free(bytes);
     } else {
-        rg_open_options o = {.flags = RG_OPEN_NO_CACHE};
+        rg_open_options o = {.version = RG_OPEN_OPTIONS_VERSION, .flags = RG_OPEN_NO_CACHE};
         rc = rg_snapshot_open(src, &o, &s);
     }
     if (rc != RG_OK) {

@@ -8,6 +8,14 @@
 /* The seed in miniature plus a big and a small dict. `base` shifts every id
  * and `reverse` adds the queue items in the opposite order, so a second copy
  * has other ids and another file order but the same shapes. */
+/* A group's signature, in a buffer that lives as long as the enclosing block. */
+static const char *sig_of(const rg_groups *g, rg_group grp, char *buf)
+{
+    rg_groups_signature(g, grp, buf, 64);
+    return buf;
+}
+#define SIG(g, grp) sig_of((g), (grp), (char[64]){0})
+
 static rg_snapshot *fixture(uint64_t base, int reverse)
 {
     rg_builder *b;
@@ -112,7 +120,7 @@ static void items_on_the_same_chain_shape_share_a_group_with_its_retained_bytes(
     }
     CHECK(tuples != jobs);
     CHECK_EQ_U64(group_of_id(&a, 900), RG_GROUP_NONE);
-    rg_group_info gi;
+    rg_group_info gi = {.struct_size = sizeof gi};
     rg_groups_get(a.g, jobs, &gi);
     CHECK_EQ_U64(gi.count, 5);
     CHECK_EQ_U64(gi.shallow_bytes, 5 * 56);
@@ -124,7 +132,7 @@ static void items_on_the_same_chain_shape_share_a_group_with_its_retained_bytes(
     CHECK_EQ_U64(gi.root_kind, RG_ROOT_MODULE);
     CHECK_EQ_U64(gi.parent, tuples);
     CHECK_EQ_U64(rg_node_id(a.s, gi.representative), 200);
-    CHECK(strncmp(gi.signature, "g1:", 3) == 0 && strlen(gi.signature) == 35);
+    CHECK(strncmp(SIG(a.g, jobs), "g1:", 3) == 0 && strlen(SIG(a.g, jobs)) == 35);
     char *path = NULL;
     CHECK(rg_groups_path(a.g, jobs, &path) == RG_OK);
     CHECK_STR(path, "module app \xe2\x86\x92 .jobs queue.Queue \xe2\x86\x92 .queue collections.deque "
@@ -143,9 +151,9 @@ static void items_on_the_same_chain_shape_share_a_group_with_its_retained_bytes(
     rg_free(m);
 
     rg_group found;
-    rg_group_info ji;
+    rg_group_info ji = {.struct_size = sizeof ji};
     rg_groups_get(a.g, jobs, &ji);
-    CHECK(rg_groups_find(a.g, ji.signature, &found) == RG_OK);
+    CHECK(rg_groups_find(a.g, SIG(a.g, jobs), &found) == RG_OK);
     CHECK_EQ_U64(found, jobs);
     CHECK(rg_groups_find(a.g, "g1:nope", &found) == RG_ENOTFOUND);
 
@@ -155,7 +163,7 @@ static void items_on_the_same_chain_shape_share_a_group_with_its_retained_bytes(
     CHECK(rg_groups_ranked(a.g, &r, &n) == RG_OK);
     CHECK_EQ_U64(n, rg_groups_count(a.g));
     for (uint32_t i = 1; i < n; i++) {
-        rg_group_info x, y;
+        rg_group_info x = {.struct_size = sizeof x}, y = {.struct_size = sizeof y};
         rg_groups_get(a.g, r[i - 1], &x);
         rg_groups_get(a.g, r[i], &y);
         CHECK(x.retained_bytes >= y.retained_bytes);
@@ -177,7 +185,7 @@ static void keys_of_large_dicts_group_by_key_type_and_digits_become_hash(void)
     rg_group recs = group_of_id(&a, 400);
     for (uint64_t i = 1; i < 10; i++)
         CHECK_EQ_U64(group_of_id(&a, 400 + i), recs);
-    rg_group_info gi;
+    rg_group_info gi = {.struct_size = sizeof gi};
     rg_groups_get(a.g, recs, &gi);
     CHECK_STR(gi.label, "[str]");
     CHECK_EQ_U64(gi.count, 10);
@@ -199,16 +207,16 @@ static void group_signatures_match_across_snapshots_of_the_same_shape(void)
         return;
     }
     CHECK_EQ_U64(rg_groups_count(a.g), rg_groups_count(b.g));
-    rg_group_info x, y;
+    rg_group_info x = {.struct_size = sizeof x}, y = {.struct_size = sizeof y};
     rg_groups_get(a.g, group_of_id(&a, 200), &x);
     rg_groups_get(b.g, group_of_id(&b, 10200), &y);
-    CHECK_STR(x.signature, y.signature);
+    CHECK_STR(SIG(a.g, group_of_id(&a, 200)), SIG(b.g, group_of_id(&b, 10200)));
     CHECK_EQ_U64(x.count, y.count);
     /* every signature of one has a match in the other */
     for (rg_group i = 0; i < rg_groups_count(a.g); i++) {
         rg_group j;
         rg_groups_get(a.g, i, &x);
-        CHECK(rg_groups_find(b.g, x.signature, &j) == RG_OK);
+        CHECK(rg_groups_find(b.g, SIG(a.g, i), &j) == RG_OK);
         rg_groups_get(b.g, j, &y);
         CHECK_EQ_U64(x.count, y.count);
         CHECK_EQ_U64(x.retained_bytes, y.retained_bytes);
@@ -216,7 +224,7 @@ static void group_signatures_match_across_snapshots_of_the_same_shape(void)
     /* different shapes differ */
     rg_groups_get(a.g, group_of_id(&a, 100), &y);
     rg_groups_get(a.g, group_of_id(&a, 200), &x);
-    CHECK(strcmp(x.signature, y.signature) != 0);
+    CHECK(strcmp(SIG(a.g, group_of_id(&a, 200)), SIG(a.g, group_of_id(&a, 100))) != 0);
     release(&a);
     release(&b);
 }
@@ -244,7 +252,7 @@ static void long_group_path_keeps_first_8_and_last_12_hops(void)
     CHECK(rg_groups_compute(s, p, NULL, &g) == RG_OK);
     CHECK_EQ_U64(rg_groups_count(g), 41);
     rg_group last = rg_groups_of(g, 40);
-    rg_group_info gi;
+    rg_group_info gi = {.struct_size = sizeof gi};
     rg_groups_get(g, last, &gi);
     CHECK_EQ_U64(gi.retained_bytes, 0);
     CHECK_STR(gi.root_label, "Thread-#: worker()");
@@ -284,7 +292,7 @@ static void chain_alternating_two_hops_joins_the_group_where_the_period_began(vo
     /* frame; Node 2 by 'head'; Leaf 3; then Node 4 and Leaf 5 begin the
      * period that repeats: 5 groups, whatever the length */
     CHECK_EQ_U64(rg_groups_count(g), 5);
-    rg_group_info gi;
+    rg_group_info gi = {.struct_size = sizeof gi};
     rg_groups_get(g, rg_groups_of(g, 40), &gi); /* id 41, a Leaf */
     CHECK(gi.repeat > 0);
     CHECK_EQ_U64(gi.count, 19);
@@ -335,13 +343,13 @@ static void linked_list_of_any_length_is_one_recursive_group(void)
     rg_node second, second2;
     CHECK(rg_node_find(s1, 3, &second) == RG_OK);
     CHECK(rg_node_find(s2, 3, &second2) == RG_OK);
-    rg_group_info a, b;
+    rg_group_info a = {.struct_size = sizeof a}, b = {.struct_size = sizeof b};
     rg_groups_get(g1, rg_groups_of(g1, second), &a);
     rg_groups_get(g2, rg_groups_of(g2, second2), &b);
     CHECK_EQ_U64(a.count, 49);
     CHECK_EQ_U64(b.count, 499);
     CHECK_EQ_U64(a.repeat, 49);
-    CHECK_STR(a.signature, b.signature);
+    CHECK_STR(SIG(g1, rg_groups_of(g1, second)), SIG(g2, rg_groups_of(g2, second2)));
     CHECK_EQ_U64(a.retained_bytes, 49 * 1010);
     rg_node last;
     CHECK(rg_node_find(s1, 51, &last) == RG_OK);
@@ -419,9 +427,10 @@ static void suspects_rank_across_causes_with_growth_first(void)
     CHECK(rg_suspects_get(S, 3) == NULL);
 
     /* Growth: the jobs grew, so they come first whatever their size. */
-    rg_group_growth gr[2] = {{j->signature, 15, 1500, 2, 2, 0, 0}, {"g1:unknown", 1, 1, 2, 1, 0, 0}};
+    rg_group_growth gr[2] = {{sizeof(rg_group_growth), j->signature, 15, 1500, 2, 2, 0, 0},
+                             {sizeof(rg_group_growth), "g1:unknown", 1, 1, 2, 1, 0, 0}};
     rg_suspect_options o;
-    rg_suspect_options_init(&o);
+    rg_suspect_options_init(&o, RG_SUSPECT_OPTIONS_VERSION);
     CHECK_EQ_U64(o.min_instances, 2);
     o.growth = gr;
     o.n_growth = 2;

@@ -107,7 +107,7 @@ static void check_small(rg_snapshot *s)
 static void meliae_dump_reads_with_labels_rebuilt_from_addresses(void)
 {
     rg_snapshot *s = NULL;
-    rg_open_options o = {.flags = RG_OPEN_NO_CACHE};
+    rg_open_options o = {.version = RG_OPEN_OPTIONS_VERSION, .flags = RG_OPEN_NO_CACHE};
     CHECK(rg_snapshot_open(SMALL, &o, &s) == RG_OK);
     if (!s) {
         fprintf(stderr, "%s\n", rg_last_error());
@@ -145,7 +145,7 @@ static void meliae_dump_as_a_json_list_reads_the_same(void)
 static const char *load_error(const char *text, uint64_t max_line, int *code)
 {
     rg_snapshot *s = NULL;
-    rg_open_options o = {.max_line_bytes = max_line, .flags = RG_OPEN_NO_CACHE};
+    rg_open_options o = {.version = RG_OPEN_OPTIONS_VERSION, .max_line_bytes = max_line, .flags = RG_OPEN_NO_CACHE};
     int rc = rg_snapshot_open_memory(text, strlen(text), "bad.json", &o, &s);
     if (code)
         *code = rc;

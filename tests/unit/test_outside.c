@@ -95,7 +95,7 @@ static void refcount_above_referrers_flags_an_object_held_from_outside(void)
 
     /* Groups: unreachable first (Leaky keeps 3 x 1056, the Node pair 96), then Box. */
     CHECK_EQ_U64(rg_outside_group_count(o), 3);
-    rg_outside_group g;
+    rg_outside_group g = {.struct_size = sizeof g};
     rg_outside_group_get(o, 0, &g);
     CHECK_STR(g.type_name, "app.Leaky");
     CHECK_EQ_U64(g.objects, 3);
@@ -119,7 +119,7 @@ static void refcount_above_referrers_flags_an_object_held_from_outside(void)
 
     /* Runtime types on request; a wider margin hides the Box. */
     rg_outside_options opt;
-    rg_outside_options_init(&opt);
+    rg_outside_options_init(&opt, RG_OUTSIDE_OPTIONS_VERSION);
     CHECK_EQ_U64(opt.margin, RG_OUTSIDE_DEFAULT_MARGIN);
     opt.include_runtime_types = 1;
     opt.margin = 3;
@@ -133,7 +133,7 @@ static void refcount_above_referrers_flags_an_object_held_from_outside(void)
     /* The cycle held from outside is not garbage; the other one is. */
     rg_cycles *c;
     CHECK(rg_cycles_compute(s, d, &c) == RG_OK);
-    rg_cycles_summary sum;
+    rg_cycles_summary sum = {.struct_size = sizeof sum};
     rg_cycles_summary_get(c, &sum);
     CHECK_EQ_U64(sum.components, 1);
     CHECK_EQ_U64(sum.held_components, 1);

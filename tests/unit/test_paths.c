@@ -119,7 +119,7 @@ static void shortest_chain_runs_from_the_module_to_the_object(void)
     CHECK(rg_paths_chain(p, node(s, 10), &chain, &n) == RG_OK);
     CHECK(chain == NULL);
     CHECK_EQ_U64(n, 0);
-    rg_unreachable why;
+    rg_unreachable why = {.struct_size = sizeof why};
     CHECK(rg_paths_why_unreachable(p, node(s, 15), &why) == RG_OK);
     CHECK_EQ_U64(why.kind, RG_REACHABLE);
     rg_paths_free(p);
@@ -133,7 +133,7 @@ static void ignored_labels_types_and_kinds_reroute_or_cut_paths(void)
     if (!s)
         return;
     rg_path_options o;
-    rg_path_options_init(&o);
+    rg_path_options_init(&o, RG_PATH_OPTIONS_VERSION);
     /* Without the module's .jobs, the thread frame's local is next best. */
     const char *labels[] = {".jobs"};
     o.ignore_labels = labels;
@@ -155,7 +155,7 @@ static void ignored_labels_types_and_kinds_reroute_or_cut_paths(void)
     CHECK_EQ_U64(rg_paths_distance(p, node(s, 15)), RG_DISTANCE_NONE);
     CHECK_EQ_U64(rg_paths_distance(p, node(s, 11)), RG_DISTANCE_NONE);
     CHECK_EQ_U64(rg_paths_distance(p, node(s, 50)), 0); /* the ignored root itself stays */
-    rg_unreachable why;
+    rg_unreachable why = {.struct_size = sizeof why};
     CHECK(rg_paths_why_unreachable(p, node(s, 15), &why) == RG_OK);
     CHECK_EQ_U64(why.kind, RG_UNREACHABLE_EXCLUDED);
     CHECK_EQ_U64(why.holder, node(s, 50)); /* the frame, first referrer of the Queue in node order */
@@ -172,7 +172,7 @@ static void ignored_labels_types_and_kinds_reroute_or_cut_paths(void)
     rg_free(hc);
     rg_paths_free(p);
     /* Re-allowing <type> edges (clearing the bit) changes nothing here. */
-    rg_path_options_init(&o);
+    rg_path_options_init(&o, RG_PATH_OPTIONS_VERSION);
     o.ignore_edge_kinds = 1u << RG_EDGE_WEAK;
     CHECK(rg_paths_compute(s, &o, &p) == RG_OK);
     CHECK_STR(chain_text(s, p, 20), "module .Job -> type");
@@ -339,7 +339,7 @@ static void every_kind_of_unreachable_is_told_apart(void)
         return;
     rg_paths *p;
     CHECK(rg_paths_compute(s, NULL, &p) == RG_OK);
-    rg_unreachable w;
+    rg_unreachable w = {.struct_size = sizeof w};
     CHECK(rg_paths_why_unreachable(p, node(s, 3), &w) == RG_OK);
     CHECK_EQ_U64(w.kind, RG_UNREACHABLE_EXCLUDED);
     CHECK_EQ_U64(w.holder, node(s, 2));
@@ -420,7 +420,7 @@ static void unreachable_ring_of_200000_is_one_cycle_without_recursion(void)
         return;
     rg_paths *p;
     CHECK(rg_paths_compute(s, NULL, &p) == RG_OK);
-    rg_unreachable w;
+    rg_unreachable w = {.struct_size = sizeof w};
     CHECK(rg_paths_why_unreachable(p, node(s, 1000 + RING - 1), &w) == RG_OK);
     CHECK_EQ_U64(w.kind, RG_UNREACHABLE_CYCLE);
     CHECK_EQ_U64(w.cycle_size, RING);
@@ -475,7 +475,7 @@ static void paths_group_merges_targets_of_the_same_chain_shape(void)
     rg_chain_group *g;
     rg_node *m;
     size_t ng;
-    CHECK(rg_paths_group(p, nodes, 9, &g, &ng, &m) == RG_OK);
+    CHECK(rg_paths_group(p, nodes, 9, sizeof(rg_chain_group), &g, &ng, &m) == RG_OK);
     CHECK_EQ_U64(ng, 4);
     if (ng == 4) {
         CHECK_EQ_U64(g[0].count, 5);
@@ -494,7 +494,7 @@ static void paths_group_merges_targets_of_the_same_chain_shape(void)
     }
     rg_free(g);
     rg_free(m);
-    CHECK(rg_paths_group(p, NULL, 0, &g, &ng, &m) == RG_OK);
+    CHECK(rg_paths_group(p, NULL, 0, sizeof(rg_chain_group), &g, &ng, &m) == RG_OK);
     CHECK_EQ_U64(ng, 0);
     rg_free(g);
     rg_free(m);
@@ -533,7 +533,7 @@ static void bad_arguments_are_errors_not_crashes(void)
     CHECK(rg_paths_compute(NULL, NULL, &p) == RG_EINVAL);
     CHECK(p == NULL);
     CHECK_EQ_U64(rg_paths_distance(NULL, 0), RG_DISTANCE_NONE);
-    rg_path_options_init(NULL);
+    rg_path_options_init(NULL, RG_PATH_OPTIONS_VERSION);
     rg_builder_new(&B);
     rg_snapshot *s = finish();
     if (!s)

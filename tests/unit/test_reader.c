@@ -116,13 +116,13 @@ static void small_jsonl_snapshot_loads_with_dangling_refs_counted(void)
 
     rg_type_stat *st;
     uint32_t n;
-    CHECK(rg_type_stats(s, RG_SORT_COUNT, &st, &n) == RG_OK);
+    CHECK(rg_type_stats(s, RG_SORT_COUNT, sizeof(rg_type_stat), &st, &n) == RG_OK);
     CHECK_EQ_U64(n, 5);
     CHECK_STR(st[0].name, "tuple");
     CHECK_EQ_U64(st[0].count, 2);
     CHECK_EQ_U64(st[0].bytes, 128);
     rg_free(st);
-    CHECK(rg_type_stats(s, RG_SORT_SIZE, &st, &n) == RG_OK);
+    CHECK(rg_type_stats(s, RG_SORT_SIZE, sizeof(rg_type_stat), &st, &n) == RG_OK);
     CHECK_STR(st[0].name, "collections.deque");
     rg_free(st);
     rg_snapshot_free(s);
@@ -205,7 +205,7 @@ static void bad_jsonl_input_is_an_error_naming_line_and_byte(void)
     check_bad(buf, strlen(buf), "does not end on its line", RG_EFORMAT);
 
     /* a huge line, against a small limit */
-    rg_open_options o = {.max_line_bytes = 200};
+    rg_open_options o = {.version = RG_OPEN_OPTIONS_VERSION, .max_line_bytes = 200};
     char big[1024];
     snprintf(big, sizeof big, HDR "{\"rec\":\"object\",\"id\":1,\"type\":\"%0600d\",\"size\":1}\n", 0);
     rg_snapshot *s;
@@ -274,7 +274,7 @@ static void invalid_utf8_is_an_error_naming_line_and_byte_in_both_parsers(void)
     static const char *const bad[] = {"\xc0\x80", "\xc1\xbf", "\xe0\x9f\xbf", "\xed\xa0\x80", "\xed\xbf\xbf",
                                       "\xf0\x8f\xbf\xbf", "\xf4\x90\x80\x80", "\xf5\x80\x80\x80", "\x80", "\xfe"};
     for (int plain = 0; plain < 2; plain++) {
-        rg_open_options o = {0};
+        rg_open_options o = RG_OPEN_OPTIONS_INIT;
         for (size_t i = 0; i < sizeof valid / sizeof valid[0]; i++) {
             char text[512];
             /* a \n escape sends the line to yajl even when the scanner runs */

@@ -316,7 +316,7 @@ static void report_from_snapshots_names_the_process_and_times(void)
     REQUIRE(s1 && s2);
     const rg_snapshot *both[] = {s1, s2};
     rg_report_options o;
-    rg_report_options_init(&o);
+    rg_report_options_init(&o, RG_REPORT_OPTIONS_VERSION);
     o.command_line = "refgraph report a b -o out";
     rg_report *r1 = NULL, *r2 = NULL;
     CHECK(rg_report_compute(both, 1, &o, &r1) == RG_OK);

@@ -130,7 +130,7 @@ static void check_graph(const tgraph *g, int with_dom)
             components += lowest;
         }
     }
-    rg_cycles_summary sum;
+    rg_cycles_summary sum = {.struct_size = sizeof sum};
     rg_cycles_summary_get(c, &sum);
     CHECK_EQ_U64(sum.components, components);
     CHECK_EQ_U64(sum.cyclic_objects, cyclic_objects);
@@ -138,7 +138,7 @@ static void check_graph(const tgraph *g, int with_dom)
     CHECK_EQ_U64(sum.unreachable_objects, unreachable);
     uint64_t shape_objects = 0, shape_components = 0;
     for (uint32_t k = 0; k < sum.shapes; k++) {
-        rg_cycle_shape sh;
+        rg_cycle_shape sh = {.struct_size = sizeof sh};
         rg_cycles_shape_get(c, k, &sh);
         shape_objects += sh.objects;
         shape_components += sh.components;
@@ -239,7 +239,7 @@ static void cycles_of_one_shape_are_reported_together_with_stable_signatures(voi
     rg_cycles *c1, *c2;
     CHECK(rg_cycles_compute(s1, d1, &c1) == RG_OK);
     CHECK(rg_cycles_compute(s2, NULL, &c2) == RG_OK);
-    rg_cycles_summary sum;
+    rg_cycles_summary sum = {.struct_size = sizeof sum};
     rg_cycles_summary_get(c1, &sum);
     CHECK_EQ_U64(sum.components, 5);
     CHECK_EQ_U64(sum.shapes, 3);
@@ -247,7 +247,7 @@ static void cycles_of_one_shape_are_reported_together_with_stable_signatures(voi
     CHECK_EQ_U64(sum.unreachable_objects, 6 + 1 + 3 + 1);
     CHECK_EQ_U64(sum.garbage_objects, 4);
     CHECK_EQ_U64(sum.largest_component, 3);
-    rg_cycle_shape sh;
+    rg_cycle_shape sh = {.struct_size = sizeof sh};
     /* the ring keeps the blob alive: first by retained bytes */
     rg_cycles_shape_get(c1, 0, &sh);
     CHECK_STR(sh.description, "app.Ring \xc3\x97" "3");
@@ -264,7 +264,7 @@ static void cycles_of_one_shape_are_reported_together_with_stable_signatures(voi
     CHECK_EQ_U64(sh.cycle_len, 2);
     CHECK_STR(rg_node_type_name(s1, sh.representative), "app.Node");
     char sig_pair[24];
-    memcpy(sig_pair, sh.signature, sizeof sig_pair);
+    snprintf(sig_pair, sizeof sig_pair, "%s", sh.signature);
     rg_cycles_shape_get(c1, 2, &sh);
     CHECK_STR(sh.description, "list \xc3\x97" "1");
     CHECK_EQ_U64(sh.cycle_len, 1);
@@ -304,11 +304,11 @@ static void ring_of_200000_objects_is_found_without_recursion(void)
     CHECK(rg_builder_finish(b, &s) == RG_OK);
     rg_cycles *c;
     CHECK(rg_cycles_compute(s, NULL, &c) == RG_OK);
-    rg_cycles_summary sum;
+    rg_cycles_summary sum = {.struct_size = sizeof sum};
     rg_cycles_summary_get(c, &sum);
     CHECK_EQ_U64(sum.components, 1);
     CHECK_EQ_U64(sum.largest_component, N);
-    rg_cycle_shape sh;
+    rg_cycle_shape sh = {.struct_size = sizeof sh};
     rg_cycles_shape_get(c, 0, &sh);
     CHECK_EQ_U64(sh.cycle_len, N);
     CHECK_EQ_U64(sh.representative, 0);

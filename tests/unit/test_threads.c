@@ -105,7 +105,7 @@ static void query_paths(const rg_snapshot *s, digest *d)
     uint32_t n = rg_node_count(s);
     for (rg_node v = 0; v < n; v++) {
         mix_u64(d, rg_paths_distance(p, v));
-        rg_unreachable u;
+        rg_unreachable u = {.struct_size = sizeof u};
         QUERY_OK(d, rg_paths_why_unreachable(p, v, &u));
         mix_u64(d, u.kind);
         mix_u64(d, u.holder);
@@ -168,7 +168,7 @@ static void query_suspects(const rg_snapshot *s, digest *d)
         mix_str(d, p);
         rg_free(p);
     }
-    rg_cycles_summary cs;
+    rg_cycles_summary cs = {.struct_size = sizeof cs};
     rg_cycles_summary_get(rg_suspects_cycles(sus), &cs);
     mix_u64(d, cs.components);
     mix_u64(d, cs.cyclic_bytes);
@@ -180,7 +180,7 @@ static void query_types_and_summary(const rg_snapshot *s, digest *d)
 {
     rg_type_stat *t = NULL;
     uint32_t n = 0;
-    QUERY_OK(d, rg_type_stats(s, RG_SORT_SIZE, &t, &n));
+    QUERY_OK(d, rg_type_stats(s, RG_SORT_SIZE, sizeof *t, &t, &n));
     for (uint32_t i = 0; i < n; i++) {
         mix_str(d, t[i].name);
         mix_u64(d, t[i].bytes);
@@ -191,7 +191,7 @@ static void query_types_and_summary(const rg_snapshot *s, digest *d)
     const rg_summary_info *info = rg_summary_info_get(sum);
     mix_u64(d, info->groups);
     for (uint32_t i = 0; i < info->groups; i++) {
-        rg_summary_group g;
+        rg_summary_group g = {.struct_size = sizeof g};
         rg_summary_group_get(sum, i, &g);
         mix_str(d, g.signature);
         mix_u64(d, g.retained);
@@ -253,7 +253,7 @@ static int open_snapshot(const char *cache, rg_snapshot **out)
 {
     char cache_dir[320];
     snprintf(cache_dir, sizeof cache_dir, "%s/%s", dir, cache);
-    rg_open_options o = {.cache_dir = cache_dir};
+    rg_open_options o = {.version = RG_OPEN_OPTIONS_VERSION, .cache_dir = cache_dir};
     return rg_snapshot_open(path, &o, out);
 }
 
@@ -270,7 +270,7 @@ static void snapshot_queried_from_many_threads_answers_as_one_thread_does(void)
      * digests are not equal emptiness. */
     rg_suspects *sus = NULL;
     REQUIRE_OK(rg_suspects_compute_all(fresh, NULL, &sus));
-    rg_cycles_summary cs;
+    rg_cycles_summary cs = {.struct_size = sizeof cs};
     rg_cycles_summary_get(rg_suspects_cycles(sus), &cs);
     CHECK_EQ_U64(cs.components, ORPHAN_PAIRS);
     CHECK(rg_outside_group_count(rg_suspects_outside(sus)) >= 1);
@@ -331,7 +331,7 @@ static void snapshots_opened_from_many_threads_at_once_are_the_same_graph(void)
 {
     write_heap(path);
     rg_snapshot *ref = NULL;
-    rg_open_options plain = {.flags = RG_OPEN_NO_CACHE};
+    rg_open_options plain = {.version = RG_OPEN_OPTIONS_VERSION, .flags = RG_OPEN_NO_CACHE};
     REQUIRE_OK(rg_snapshot_open(path, &plain, &ref));
     uint64_t want = all_queries(ref);
     rg_snapshot_free(ref);

@@ -21,7 +21,7 @@ static rg_snapshot *open_fixture(const char *name)
     char path[512];
     snprintf(path, sizeof path, V8_DATA "%s", name);
     rg_snapshot *s = NULL;
-    rg_open_options o = {.flags = RG_OPEN_NO_CACHE};
+    rg_open_options o = {.version = RG_OPEN_OPTIONS_VERSION, .flags = RG_OPEN_NO_CACHE};
     if (rg_snapshot_open(path, &o, &s) != RG_OK) {
         fprintf(stderr, "open %s: %s\n", name, rg_last_error());
         return NULL;
@@ -52,7 +52,7 @@ static uint64_t type_count(const rg_snapshot *s, const char *type)
     rg_type_stat *st;
     uint32_t n;
     uint64_t count = 0;
-    if (rg_type_stats(s, RG_SORT_COUNT, &st, &n) != RG_OK)
+    if (rg_type_stats(s, RG_SORT_COUNT, sizeof(rg_type_stat), &st, &n) != RG_OK)
         return UINT64_MAX;
     for (uint32_t i = 0; i < n; i++)
         if (strcmp(st[i].name, type) == 0)
@@ -232,7 +232,7 @@ static void bad_v8_snapshot_is_an_error_naming_file_and_byte(void)
         char path[512];
         snprintf(path, sizeof path, V8_DATA "%s", cases[i].file);
         rg_snapshot *s = NULL;
-        rg_open_options o = {.flags = RG_OPEN_NO_CACHE};
+        rg_open_options o = {.version = RG_OPEN_OPTIONS_VERSION, .flags = RG_OPEN_NO_CACHE};
         int rc = rg_snapshot_open(path, &o, &s);
         if (rc == RG_OK) {
             fprintf(stderr, "%s loaded but must not\n", cases[i].file);

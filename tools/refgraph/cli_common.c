@@ -98,8 +98,7 @@ int cli_open(const char *path, const cli_load_options *lo, rg_snapshot **out)
         free(newest);
         return rc;
     }
-    rg_open_options o;
-    memset(&o, 0, sizeof o);
+    rg_open_options o = RG_OPEN_OPTIONS_INIT;
     if (lo) {
         if (lo->no_cache)
             o.flags |= RG_OPEN_NO_CACHE;

@@ -133,7 +133,7 @@ static int by_type(const rg_snapshot *s, const rg_paths *p, const char *cmd, con
         if (rg_node_type(s, v) == out->type)
             out->instances[k++] = v;
     out->n_instances = count;
-    if (rg_paths_group(p, out->instances, count, &out->groups, &out->n_groups, &out->members) != RG_OK) {
+    if (rg_paths_group(p, out->instances, count, sizeof(rg_chain_group), &out->groups, &out->n_groups, &out->members) != RG_OK) {
         fprintf(stderr, "refgraph %s: %s\n", cmd, cli_term(rg_last_error()));
         return EXIT_BAD_INPUT;
     }

@@ -228,7 +228,7 @@ static int emit_json(const char *cmd, const rg_diagram *d)
         fprintf(stderr, "refgraph %s: out of memory\n", cmd);
         return EXIT_BAD_INPUT;
     }
-    rg_diagram_stats st;
+    rg_diagram_stats st = {.struct_size = sizeof st};
     rg_diagram_stats_get(d, &st);
     yajl_gen_map_open(g);
     cli_json_kv_str(g, "command", cmd);
@@ -249,7 +249,7 @@ static int emit_json(const char *cmd, const rg_diagram *d)
     cli_json_str(g, "nodes");
     yajl_gen_array_open(g);
     for (size_t i = 0; i < rg_diagram_node_count(d); i++) {
-        rg_diagram_node n;
+        rg_diagram_node n = {.struct_size = sizeof n};
         rg_diagram_node_get(d, i, &n);
         yajl_gen_map_open(g);
         cli_json_kv_uint(g, "index", i);
@@ -276,7 +276,7 @@ static int emit_json(const char *cmd, const rg_diagram *d)
     cli_json_str(g, "edges");
     yajl_gen_array_open(g);
     for (size_t i = 0; i < rg_diagram_edge_count(d); i++) {
-        rg_diagram_edge e;
+        rg_diagram_edge e = {.struct_size = sizeof e};
         rg_diagram_edge_get(d, i, &e);
         yajl_gen_map_open(g);
         cli_json_kv_uint(g, "from", e.from);
@@ -301,7 +301,7 @@ static int run(const char *cmd, rg_diagram_direction dir, int argc, char **argv)
 {
     diagram_args a;
     memset(&a, 0, sizeof a);
-    rg_diagram_options_init(&a.o);
+    rg_diagram_options_init(&a.o, RG_DIAGRAM_OPTIONS_VERSION);
     a.o.direction = dir;
     a.format = -1;
     cli_load_options lo = {0};

@@ -159,7 +159,7 @@ static void print_reachable(const rg_snapshot *s, const rg_paths *p, rg_node tar
 
 static void print_unreachable(const rg_snapshot *s, const rg_paths *p, rg_node target, const char *indent)
 {
-    rg_unreachable w;
+    rg_unreachable w = {.struct_size = sizeof w};
     rg_paths_why_unreachable(p, target, &w);
     char desc[256];
     rg_edge *edges = NULL;
@@ -315,7 +315,7 @@ static void json_result(yajl_gen g, const rg_snapshot *s, const rg_paths *p, rg_
         rg_free(edges);
         return;
     }
-    rg_unreachable w;
+    rg_unreachable w = {.struct_size = sizeof w};
     rg_paths_why_unreachable(p, t, &w);
     yajl_gen_string(g, (const unsigned char *)"reachable", 9);
     yajl_gen_bool(g, 0);
@@ -537,7 +537,7 @@ int cmd_chain(int argc, char **argv)
     if (cli_open(argv[optind], &lo, &snap) != EXIT_OK)
         return EXIT_BAD_INPUT;
     rg_path_options po;
-    rg_path_options_init(&po);
+    rg_path_options_init(&po, RG_PATH_OPTIONS_VERSION);
     po.ignore_edge_kinds |= a.ignore_kinds;
     po.ignore_types = a.ignore_types;
     po.n_ignore_types = a.n_types;

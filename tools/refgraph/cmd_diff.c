@@ -102,7 +102,7 @@ static int judge_last(const char *path, const cli_load_options *lo, const rg_dif
     if (cli_open(path, lo, &snap) != EXIT_OK)
         return EXIT_BAD_INPUT;
     rg_suspect_options so;
-    rg_suspect_options_init(&so);
+    rg_suspect_options_init(&so, RG_SUSPECT_OPTIONS_VERSION);
     rg_group_growth *gg = NULL;
     rg_suspects *S = NULL;
     char *text = NULL;
@@ -124,7 +124,7 @@ static int judge_last(const char *path, const cli_load_options *lo, const rg_dif
     } else {
         fprintf(stderr, "refgraph: %s: %s\n", path, rg_last_error());
     }
-    free(gg);
+    rg_free(gg);
     rg_suspects_free(S);
     rg_snapshot_free(snap);
     return rc == RG_OK ? EXIT_OK : EXIT_BAD_INPUT;
@@ -215,8 +215,8 @@ int cmd_diff(int argc, char **argv)
     const struct option *opts = cli_diff_options;
     cli_diff_view view = {.top = 10};
     rg_diff_options dopts;
-    rg_diff_options_init(&dopts);
-    rg_summary_options sopts = {0};
+    rg_diff_options_init(&dopts, RG_DIFF_OPTIONS_VERSION);
+    rg_summary_options sopts = RG_SUMMARY_OPTIONS_INIT;
     cli_load_options lo = {0};
     cli_strlist gates = {0}, inputs = {0};
     points pts = {0};
@@ -348,6 +348,7 @@ int cmd_diff(int argc, char **argv)
     }
     int tripped = 0;
     for (size_t i = 0; i < gates.n; i++) {
+        view.gates[i].struct_size = sizeof view.gates[i];
         if (rg_diff_gate(diff, gates.v[i], &view.gates[i]) != RG_OK) {
             rc = cli_usage_error("diff", "--fail-if-grows %s", cli_term(rg_last_error()));
             goto out;
@@ -384,6 +385,8 @@ int cmd_diff(int argc, char **argv)
     rc = tripped ? EXIT_GATE : EXIT_OK;
 out:
     rg_free((char *)view.judgement);
+    for (size_t i = 0; view.gates && i < view.n_gates; i++)
+        rg_free(view.gates[i].message);
     free(view.gates);
     rg_diff_free(diff);
     points_free(&pts);

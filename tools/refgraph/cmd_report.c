@@ -172,7 +172,7 @@ static int run(int argc, char **argv, const char *cmd)
     rg_report *report = NULL;
     if (rc == EXIT_OK) {
         rg_report_options ro;
-        rg_report_options_init(&ro);
+        rg_report_options_init(&ro, RG_REPORT_OPTIONS_VERSION);
         ro.title = title;
         ro.top = (uint32_t)top;
         ro.command_line = cmd;

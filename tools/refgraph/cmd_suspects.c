@@ -174,7 +174,7 @@ static void suspect_headline(const rg_snapshot *s, const rg_suspects *S, const r
     char n[32];
     switch (sp->cause) {
     case RG_CAUSE_RETAINED: {
-        rg_group_info gi;
+        rg_group_info gi = {.struct_size = sizeof gi};
         rg_groups_get(rg_suspects_groups(S), sp->group, &gi);
         if (sp->count == 1 && sp->group == sp->top_group)
             snprintf(buf, cap, "one %s holding %.0f%% of the heap", gi.type_name, 100.0 * sp->share);
@@ -184,14 +184,14 @@ static void suspect_headline(const rg_snapshot *s, const rg_suspects *S, const r
         break;
     }
     case RG_CAUSE_CYCLE: {
-        rg_cycle_shape sh;
+        rg_cycle_shape sh = {.struct_size = sizeof sh};
         rg_cycles_shape_get(rg_suspects_cycles(S), sp->index, &sh);
         snprintf(buf, cap, "%s unreachable reference cycle%s of %s", cli_fmt_count(n, sizeof n, sh.components),
                  sh.components == 1 ? "" : "s", sh.description);
         break;
     }
     case RG_CAUSE_OUTSIDE: {
-        rg_outside_group og;
+        rg_outside_group og = {.struct_size = sizeof og};
         rg_outside_group_get(rg_suspects_outside(S), sp->index, &og);
         snprintf(buf, cap, "%s \xc3\x97 %s%s%s held by references from outside the heap",
                  cli_fmt_count(n, sizeof n, og.objects), og.type_name, *og.name ? " " : "", og.name);
@@ -218,7 +218,7 @@ static void print_suspect_text(const rg_snapshot *s, const rg_suspects *S, const
                (long long)sp->growth_bytes);
     if (sp->cause == RG_CAUSE_RETAINED) {
         const rg_groups *G = rg_suspects_groups(S);
-        rg_group_info item, top;
+        rg_group_info item = {.struct_size = sizeof item}, top = {.struct_size = sizeof top};
         rg_groups_get(G, sp->group, &item);
         rg_groups_get(G, sp->top_group, &top);
         char *path = NULL;
@@ -242,7 +242,7 @@ static void print_suspect_text(const rg_snapshot *s, const rg_suspects *S, const
             printf("    accumulation:  none: the instances hang off several roots\n");
         }
         if (sp->bulk_group != RG_GROUP_NONE) {
-            rg_group_info bulk;
+            rg_group_info bulk = {.struct_size = sizeof bulk};
             rg_groups_get(G, sp->bulk_group, &bulk);
             char *bp = NULL;
             if (rg_groups_path(G, sp->bulk_group, &bp) == RG_OK) {
@@ -265,7 +265,7 @@ static void print_suspect_text(const rg_snapshot *s, const rg_suspects *S, const
             free(chain);
         }
     } else if (sp->cause == RG_CAUSE_CYCLE) {
-        rg_cycle_shape sh;
+        rg_cycle_shape sh = {.struct_size = sizeof sh};
         rg_cycles_shape_get(rg_suspects_cycles(S), sp->index, &sh);
         printf("    count:         %s objects on the cycles (%s each), shallow %s\n",
                cli_fmt_count(n1, sizeof n1, sh.objects), cli_fmt_count(b2, sizeof b2, sh.objects_each),
@@ -278,7 +278,7 @@ static void print_suspect_text(const rg_snapshot *s, const rg_suspects *S, const
         printf("    example cycle:\n");
         print_cycle(s, sh.cycle, sh.cycle_len, "                   ");
     } else {
-        rg_outside_group og;
+        rg_outside_group og = {.struct_size = sizeof og};
         rg_outside_group_get(rg_suspects_outside(S), sp->index, &og);
         printf("    count:         %s objects (%s unreachable), shallow %s\n", cli_fmt_count(n1, sizeof n1, og.objects),
                cli_fmt_count(b2, sizeof b2, og.unreachable), cli_fmt_bytes(b1, sizeof b1, og.shallow_bytes));
@@ -293,7 +293,7 @@ static void print_suspect_text(const rg_snapshot *s, const rg_suspects *S, const
 
 static void print_cycles_section(const rg_snapshot *s, const rg_cycles *c)
 {
-    rg_cycles_summary sum;
+    rg_cycles_summary sum = {.struct_size = sizeof sum};
     rg_cycles_summary_get(c, &sum);
     char a[32], b[32], d[32], e[32], f[32];
     printf("\n%sUnreachable cycles%s\n", cli_color(CLI_C_HEAD), cli_color(CLI_C_OFF));
@@ -308,7 +308,7 @@ static void print_cycles_section(const rg_snapshot *s, const rg_cycles *c)
                cli_fmt_count(a, sizeof a, sum.held_components), sum.held_components == 1 ? "" : "s",
                cli_fmt_count(b, sizeof b, sum.held_objects));
     for (uint32_t i = 0; i < sum.shapes && i < 5; i++) {
-        rg_cycle_shape sh;
+        rg_cycle_shape sh = {.struct_size = sizeof sh};
         rg_cycles_shape_get(c, i, &sh);
         printf("  %s \xc3\x97 [%s]: %s objects, %s, frees %s%s\n", cli_fmt_count(a, sizeof a, sh.components),
                cli_term(sh.description), cli_fmt_count(b, sizeof b, sh.objects), cli_fmt_bytes(d, sizeof d, sh.bytes),
@@ -332,7 +332,7 @@ static void print_outside_section(const rg_snapshot *s, const rg_outside *o)
     uint32_t shown = 0, exempt = 0;
     uint64_t exempt_objects = 0, exempt_bytes = 0;
     for (uint32_t i = 0; i < n; i++) {
-        rg_outside_group og;
+        rg_outside_group og = {.struct_size = sizeof og};
         rg_outside_group_get(o, i, &og);
         /* The runtime tiers (docs/diagnosis.md): the interpreter's baseline
          * is summed on one line, not listed. */
@@ -431,7 +431,7 @@ static void print_json(const rg_snapshot *s, const rg_suspects *S, uint32_t show
             cli_json_kv_int(g, "growth_bytes", sp->growth_bytes);
         }
         if (sp->cause == RG_CAUSE_RETAINED) {
-            rg_group_info item, top;
+            rg_group_info item = {.struct_size = sizeof item}, top = {.struct_size = sizeof top};
             rg_groups_get(G, sp->group, &item);
             rg_groups_get(G, sp->top_group, &top);
             char *path = NULL;
@@ -439,7 +439,9 @@ static void print_json(const rg_snapshot *s, const rg_suspects *S, uint32_t show
             cli_json_kv_str(g, "type", item.type_name);
             cli_json_kv_str(g, "path", path ? path : "");
             rg_free(path);
-            cli_json_kv_str(g, "group_signature", item.signature);
+            char sig[64];
+            rg_groups_signature(G, sp->group, sig, sizeof sig);
+            cli_json_kv_str(g, "group_signature", sig);
             cli_json_kv_str(g, "holder_type", top.type_name);
             cli_json_kv_uint(g, "holder_count", top.count);
             json_node(g, s, P, "accumulation", sp->accumulation);
@@ -453,7 +455,7 @@ static void print_json(const rg_snapshot *s, const rg_suspects *S, uint32_t show
             }
             json_node(g, s, P, "example", sp->representative);
         } else if (sp->cause == RG_CAUSE_CYCLE) {
-            rg_cycle_shape sh;
+            rg_cycle_shape sh = {.struct_size = sizeof sh};
             rg_cycles_shape_get(rg_suspects_cycles(S), sp->index, &sh);
             cli_json_kv_str(g, "shape", sh.description);
             cli_json_kv_uint(g, "cycles", sh.components);
@@ -462,7 +464,7 @@ static void print_json(const rg_snapshot *s, const rg_suspects *S, uint32_t show
             cli_json_str(g, "cycle");
             json_edges(g, s, sh.cycle, sh.cycle_len);
         } else {
-            rg_outside_group og;
+            rg_outside_group og = {.struct_size = sizeof og};
             rg_outside_group_get(rg_suspects_outside(S), sp->index, &og);
             cli_json_kv_str(g, "type", og.type_name);
             cli_json_kv_uint(g, "unreachable", og.unreachable);
@@ -473,7 +475,7 @@ static void print_json(const rg_snapshot *s, const rg_suspects *S, uint32_t show
     }
     yajl_gen_array_close(g);
 
-    rg_cycles_summary cs;
+    rg_cycles_summary cs = {.struct_size = sizeof cs};
     rg_cycles_summary_get(rg_suspects_cycles(S), &cs);
     cli_json_str(g, "cycles");
     yajl_gen_map_open(g);
@@ -488,7 +490,7 @@ static void print_json(const rg_snapshot *s, const rg_suspects *S, uint32_t show
     cli_json_str(g, "shapes");
     yajl_gen_array_open(g);
     for (uint32_t i = 0; i < cs.shapes; i++) {
-        rg_cycle_shape sh;
+        rg_cycle_shape sh = {.struct_size = sizeof sh};
         rg_cycles_shape_get(rg_suspects_cycles(S), i, &sh);
         yajl_gen_map_open(g);
         cli_json_kv_str(g, "signature", sh.signature);
@@ -507,7 +509,7 @@ static void print_json(const rg_snapshot *s, const rg_suspects *S, uint32_t show
     cli_json_str(g, "outside");
     yajl_gen_array_open(g);
     for (uint32_t i = 0; i < rg_outside_group_count(o); i++) {
-        rg_outside_group og;
+        rg_outside_group og = {.struct_size = sizeof og};
         rg_outside_group_get(o, i, &og);
         if (!rg_outside_group_shown(&og, rg_snapshot_info_get(s)->total_bytes))
             continue;
@@ -538,7 +540,7 @@ int cmd_suspects(int argc, char **argv)
     if (cli_open(a.path, &a.lo, &s) != EXIT_OK)
         return EXIT_BAD_INPUT;
     rg_suspect_options o;
-    rg_suspect_options_init(&o);
+    rg_suspect_options_init(&o, RG_SUSPECT_OPTIONS_VERSION);
     o.min_instances = a.min_instances > UINT32_MAX ? UINT32_MAX : (uint32_t)a.min_instances;
     rg_suspects *S;
     cli_progress_begin("analysing suspects");

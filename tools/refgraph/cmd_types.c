@@ -72,7 +72,7 @@ int cmd_types(int argc, char **argv)
         return EXIT_BAD_INPUT;
     rg_type_stat *st;
     uint32_t n;
-    if (rg_type_stats(snap, sort, &st, &n) != RG_OK) {
+    if (rg_type_stats(snap, sort, sizeof(rg_type_stat), &st, &n) != RG_OK) {
         fprintf(stderr, "refgraph: %s\n", cli_term(rg_last_error()));
         rg_snapshot_free(snap);
         return EXIT_BAD_INPUT;

@@ -393,14 +393,16 @@ int rg_dominators_reachable(const rg_dominators *d, rg_node v)
     return v < d->n && bit_get(d->reach, v);
 }
 
-void rg_dominators_stats_get(const rg_dominators *d, rg_dominators_stats *out)
+int rg_dominators_stats_get(const rg_dominators *d, rg_dominators_stats *caller_)
 {
+    rg_dominators_stats full_ = {.struct_size = sizeof full_}, *out = &full_;
     size_t N = (size_t)d->n + 1;
     out->objects = d->n;
     out->reachable = d->reachable;
     out->unreachable_entries = d->entries;
     out->memory_bytes = N * (sizeof *d->idom + sizeof *d->retained) + N / 8 + 1;
     out->peak_bytes = d->peak_bytes;
+    return rg_record_out(caller_, &full_, sizeof full_, sizeof full_, "rg_dominators_stats_get");
 }
 
 /* Min-heap on (retained, then higher node is smaller) for the top k. */

@@ -550,17 +550,17 @@ static void signature_of(const group_rec *g, char *buf, size_t cap)
     snprintf(buf, cap, "g1:%016llx%016llx", (unsigned long long)g->h1, (unsigned long long)g->h2);
 }
 
-void rg_groups_get(const rg_groups *G, rg_group grp, rg_group_info *out)
+int rg_groups_get(const rg_groups *G, rg_group grp, rg_group_info *caller_)
 {
+    rg_group_info full_ = {.struct_size = sizeof full_}, *out = &full_;
     memset(out, 0, sizeof *out);
     if (grp >= G->n_groups) {
         out->parent = RG_GROUP_NONE;
         out->label = out->type_name = out->root_label = "";
         out->representative = RG_NODE_NONE;
-        return;
+        return rg_record_out(caller_, &full_, sizeof full_, sizeof full_, "rg_groups_get");
     }
     const group_rec *g = &G->g[grp];
-    signature_of(g, out->signature, sizeof out->signature);
     out->parent = g->parent;
     out->depth = g->depth;
     out->label = rg_strtab_get(&G->strings, g->label);
@@ -573,6 +573,20 @@ void rg_groups_get(const rg_groups *G, rg_group grp, rg_group_info *out)
     out->retained_bytes = g->retained;
     out->representative = g->rep;
     out->repeat = g->recursive ? g->max_dist - g->min_dist + 1 : 0;
+    return rg_record_out(caller_, &full_, sizeof full_, sizeof full_, "rg_groups_get");
+}
+
+size_t rg_groups_signature(const rg_groups *G, rg_group grp, char *buf, size_t cap)
+{
+    if (!G || grp >= G->n_groups) {
+        if (buf && cap)
+            buf[0] = '\0';
+        return 0;
+    }
+    const group_rec *g = &G->g[grp];
+    int n = snprintf(buf, buf ? cap : 0, "g1:%016llx%016llx", (unsigned long long)g->h1,
+                     (unsigned long long)g->h2);
+    return n > 0 ? (size_t)n : 0;
 }
 
 rg_group rg_groups_of(const rg_groups *G, rg_node v) { return v < G->n ? G->of[v] : RG_GROUP_NONE; }

@@ -42,11 +42,13 @@
 #include <string.h>
 
 #define IMMORTAL_RC 500000000u
+#define OUTSIDE_SIG_CAP 40u  /* "o1:" and 32 hex digits */
 
 struct rg_outside {
     uint32_t n;
     uint8_t *flagged;         /* per node */
     rg_outside_group *groups;
+    char (*signatures)[OUTSIDE_SIG_CAP]; /* groups[i].signature points into it */
     uint32_t n_groups;
 };
 
@@ -76,7 +78,7 @@ static int by_key_only(const flagged_obj *a, const flagged_obj *b)
     return a->type != b->type || a->name != b->name || a->tier != b->tier;
 }
 
-void rg_outside_signature(const char *type_name, const char *name, int runtime, char *buf)
+size_t rg_outside_signature(const char *type_name, const char *name, int runtime, char *buf, size_t cap)
 {
     uint64_t h1 = 0xcbf29ce484222325ULL, h2 = 0x84222325cbf29ce4ULL;
     const char *parts[2] = {type_name ? type_name : "", name ? name : ""};
@@ -90,8 +92,9 @@ void rg_outside_signature(const char *type_name, const char *name, int runtime, 
     }
     h1 = (h1 ^ (uint64_t)runtime) * 0x100000001b3ULL;
     h2 = rg_hash64(h2 ^ (uint64_t)runtime);
-    snprintf(buf, 40, "o1:%016llx%016llx", (unsigned long long)rg_hash64(h1),
-             (unsigned long long)h2);
+    int n = snprintf(buf, buf ? cap : 0, "o1:%016llx%016llx", (unsigned long long)rg_hash64(h1),
+                     (unsigned long long)h2);
+    return n > 0 ? (size_t)n : 0;
 }
 
 static const char *const runtime_types[] = {
@@ -109,10 +112,13 @@ static inline int counts_as_reference(uint8_t kind)
     return kind != RG_EDGE_WEAK && kind != RG_EDGE_GLOBAL;
 }
 
-void rg_outside_options_init(rg_outside_options *o)
+int rg_outside_options_init(rg_outside_options *o, unsigned int version)
 {
-    memset(o, 0, sizeof *o);
-    o->margin = RG_OUTSIDE_DEFAULT_MARGIN;
+    int rc = o ? rg_options_version(version, RG_OUTSIDE_OPTIONS_VERSION, "rg_outside_options")
+               : rg_fail(RG_EINVAL, "rg_outside_options_init: no options to fill");
+    if (rc == RG_OK)
+        *o = (rg_outside_options)RG_OUTSIDE_OPTIONS_INIT;
+    return rc;
 }
 
 int64_t rg_outside_excess(const rg_snapshot *s, rg_node v)
@@ -174,9 +180,11 @@ int rg_outside_compute(const rg_snapshot *s, const rg_dominators *dom,
 {
     if (!s || !out)
         return rg_fail(RG_EINVAL, "rg_outside_compute: NULL argument");
+    if (opts && rg_options_version(opts->version, RG_OUTSIDE_OPTIONS_VERSION, "rg_outside_compute: rg_outside_options") != RG_OK)
+        return RG_EINVAL;
     rg_outside_options def;
     if (!opts) {
-        rg_outside_options_init(&def);
+        rg_outside_options_init(&def, RG_OUTSIDE_OPTIONS_VERSION);
         opts = &def;
     }
     uint32_t n = s->n_nodes;
@@ -341,7 +349,8 @@ int rg_outside_compute(const rg_snapshot *s, const rg_dominators *dom,
             ng++;
     }
     o->groups = rg_xcalloc(ng ? ng : 1, sizeof *o->groups);
-    if (!o->groups)
+    o->signatures = rg_xcalloc(ng ? ng : 1, sizeof *o->signatures);
+    if (!o->groups || !o->signatures)
         goto fail;
     for (uint64_t i = 0; i < n_flagged; i++) {
         rg_node v = keyed[i].v;
@@ -353,7 +362,9 @@ int rg_outside_compute(const rg_snapshot *s, const rg_dominators *dom,
             g->runtime = (int)keyed[i].tier;
             g->representative = v;
             g->representative_excess = excess[v];
-            rg_outside_signature(g->type_name, g->name, g->runtime, g->signature);
+            char *sig = o->signatures[o->n_groups - 1];
+            rg_outside_signature(g->type_name, g->name, g->runtime, sig, OUTSIDE_SIG_CAP);
+            g->signature = sig;
         }
         rg_outside_group *g = &o->groups[o->n_groups - 1];
         if (unreach[v])
@@ -393,21 +404,25 @@ void rg_outside_free(rg_outside *o)
         return;
     free(o->flagged);
     free(o->groups);
+    free(o->signatures);
     free(o);
 }
 
 uint32_t rg_outside_group_count(const rg_outside *o) { return o->n_groups; }
 
-void rg_outside_group_get(const rg_outside *o, uint32_t i, rg_outside_group *out)
+int rg_outside_group_get(const rg_outside *o, uint32_t i, rg_outside_group *caller_)
 {
+    rg_outside_group full_ = {.struct_size = sizeof full_}, *out = &full_;
     if (i < o->n_groups) {
         *out = o->groups[i];
     } else {
         memset(out, 0, sizeof *out);
         out->type_name = "";
         out->name = "";
+        out->signature = "";
         out->representative = RG_NODE_NONE;
     }
+    return rg_record_out(caller_, &full_, sizeof full_, sizeof full_, "rg_outside_group_get");
 }
 
 int rg_outside_flagged(const rg_outside *o, rg_node v) { return v < o->n && o->flagged[v]; }

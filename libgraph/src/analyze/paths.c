@@ -54,12 +54,13 @@ void rg_paths_big_free(void *p, size_t n, size_t size)
         munmap(p, n * size);
 }
 
-void rg_path_options_init(rg_path_options *o)
+int rg_path_options_init(rg_path_options *o, unsigned int version)
 {
-    if (!o)
-        return;
-    memset(o, 0, sizeof *o);
-    o->ignore_edge_kinds = (1u << RG_EDGE_WEAK) | (1u << RG_EDGE_TYPE);
+    int rc = o ? rg_options_version(version, RG_PATH_OPTIONS_VERSION, "rg_path_options")
+               : rg_fail(RG_EINVAL, "rg_path_options_init: no options to fill");
+    if (rc == RG_OK)
+        *o = (rg_path_options)RG_PATH_OPTIONS_INIT;
+    return rc;
 }
 
 /* Preference among root kinds when the BFS seeds its queue. */
@@ -317,7 +318,7 @@ done:
 static int filters_are_default(const rg_paths *p)
 {
     rg_path_options d;
-    rg_path_options_init(&d);
+    rg_path_options_init(&d, RG_PATH_OPTIONS_VERSION);
     const rg_snapshot *s = p->snap;
     for (int k = 0; k < RG_EDGE_KIND_COUNT; k++) {
         uint8_t want = (d.ignore_edge_kinds & (1u << k)) || k == RG_EDGE_WEAK ? RG_TIER_NEVER
@@ -338,9 +339,11 @@ int rg_paths_compute(const rg_snapshot *s, const rg_path_options *opts, rg_paths
 {
     if (!s || !out)
         return rg_fail(RG_EINVAL, "rg_paths_compute: NULL argument");
+    if (opts && rg_options_version(opts->version, RG_PATH_OPTIONS_VERSION, "rg_paths_compute: rg_path_options") != RG_OK)
+        return RG_EINVAL;
     rg_path_options defaults;
     if (!opts) {
-        rg_path_options_init(&defaults);
+        rg_path_options_init(&defaults, RG_PATH_OPTIONS_VERSION);
         opts = &defaults;
     }
     if ((opts->n_ignore_types && !opts->ignore_types) || (opts->n_ignore_labels && !opts->ignore_labels))
@@ -498,20 +501,21 @@ const char *rg_unreachable_kind_name(rg_unreachable_kind k)
     return "unexplained";
 }
 
-int rg_paths_why_unreachable(const rg_paths *p, rg_node node, rg_unreachable *out)
+int rg_paths_why_unreachable(const rg_paths *p, rg_node node, rg_unreachable *caller_)
 {
+    rg_unreachable full_ = {.struct_size = sizeof full_}, *out = &full_;
     if (!p || !out || node >= p->snap->n_nodes)
         return rg_fail(RG_EINVAL, "rg_paths_why_unreachable: bad argument");
     const rg_snapshot *s = p->snap;
-    rg_unreachable r = {RG_REACHABLE, RG_NODE_NONE, 0, 0, 0};
+    rg_unreachable r = {sizeof(rg_unreachable), RG_REACHABLE, RG_NODE_NONE, 0, 0, 0};
     if (p->dist[node] != RG_DISTANCE_NONE) {
         *out = r;
-        return RG_OK;
+        return rg_record_out(caller_, &full_, sizeof full_, sizeof full_, "rg_paths_why_unreachable");
     }
     r.kind = (rg_unreachable_kind)p->why[node];
     if (r.kind == RG_UNREACHABLE_UNEXPLAINED) {
         *out = r;
-        return RG_OK;
+        return rg_record_out(caller_, &full_, sizeof full_, sizeof full_, "rg_paths_why_unreachable");
     }
     r.hops = holder_hops(p, node, &r.holder);
     if (r.kind == RG_UNREACHABLE_OUTSIDE) {
@@ -523,7 +527,7 @@ int rg_paths_why_unreachable(const rg_paths *p, rg_node node, rg_unreachable *ou
     if (rg_paths_scc(p, r.holder) != UINT32_MAX)
         r.cycle_size = p->scc_size[rg_paths_scc(p, r.holder)];
     *out = r;
-    return RG_OK;
+    return rg_record_out(caller_, &full_, sizeof full_, sizeof full_, "rg_paths_why_unreachable");
 }
 
 int rg_paths_holder_chain(const rg_paths *p, rg_node node, rg_edge **out, size_t *n)

@@ -76,8 +76,8 @@ static int by_size(const void *a, const void *b)
     return x->g.representative < y->g.representative ? -1 : x->g.representative > y->g.representative;
 }
 
-int rg_paths_group(const rg_paths *p, const rg_node *nodes, size_t n, rg_chain_group **groups_out,
-                   size_t *n_groups, rg_node **members_out)
+int rg_paths_group(const rg_paths *p, const rg_node *nodes, size_t n, size_t record_size,
+                   rg_chain_group **groups_out, size_t *n_groups, rg_node **members_out)
 {
     if (!p || (!nodes && n) || !groups_out || !n_groups || !members_out)
         return rg_fail(RG_EINVAL, "rg_paths_group: NULL argument");
@@ -136,7 +136,7 @@ int rg_paths_group(const rg_paths *p, const rg_node *nodes, size_t n, rg_chain_g
         while (j < n && keys[j].key == keys[i].key)
             bytes += s->node_size[keys[j++].node];
         rg_node rep = keys[i].node;
-        gs[g].g = (rg_chain_group){i, j - i, rep, bytes, p->dist[rep], (rg_unreachable_kind)p->why[rep]};
+        gs[g].g = (rg_chain_group){sizeof(rg_chain_group), i, j - i, rep, bytes, p->dist[rep], (rg_unreachable_kind)p->why[rep]};
         gs[g].length = chain_length(p, rep);
         g++;
         i = j;
@@ -151,7 +151,14 @@ int rg_paths_group(const rg_paths *p, const rg_node *nodes, size_t n, rg_chain_g
         for (size_t m = 0; m < gs[k].g.count; m++)
             members[w++] = keys[from + m].node;
     }
-    *groups_out = groups;
+    void *arr = groups;
+    groups = NULL;
+    if (rg_records_restride(&arr, ng, sizeof *groups, record_size, sizeof *groups, "rg_paths_group") != RG_OK) {
+        free(arr);
+        rc = rg_last_error_code();
+        goto done;
+    }
+    *groups_out = arr;
     *n_groups = ng;
     *members_out = members;
     groups = NULL;

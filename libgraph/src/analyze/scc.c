@@ -623,18 +623,25 @@ void rg_cycles_free(rg_cycles *c)
     free(c);
 }
 
-void rg_cycles_summary_get(const rg_cycles *c, rg_cycles_summary *out) { *out = c->summary; }
-
-void rg_cycles_shape_get(const rg_cycles *c, uint32_t i, rg_cycle_shape *out)
+int rg_cycles_summary_get(const rg_cycles *c, rg_cycles_summary *caller_)
 {
+    rg_cycles_summary full_ = {.struct_size = sizeof full_}, *out = &full_;
+    *out = c->summary;
+    return rg_record_out(caller_, &full_, sizeof full_, sizeof full_, "rg_cycles_summary_get");
+}
+
+int rg_cycles_shape_get(const rg_cycles *c, uint32_t i, rg_cycle_shape *caller_)
+{
+    rg_cycle_shape full_ = {.struct_size = sizeof full_}, *out = &full_;
     memset(out, 0, sizeof *out);
     if (i >= c->n_shapes) {
         out->representative = RG_NODE_NONE;
         out->description = "";
-        return;
+        out->signature = "";
+        return rg_record_out(caller_, &full_, sizeof full_, sizeof full_, "rg_cycles_shape_get");
     }
     const shape_rec *sh = &c->shapes[i];
-    memcpy(out->signature, sh->signature, sizeof out->signature);
+    out->signature = sh->signature;
     out->description = sh->description;
     out->components = sh->components;
     out->objects_each = sh->objects_each;
@@ -645,6 +652,7 @@ void rg_cycles_shape_get(const rg_cycles *c, uint32_t i, rg_cycle_shape *out)
     out->representative = sh->representative;
     out->cycle = sh->cycle;
     out->cycle_len = sh->cycle_len;
+    return rg_record_out(caller_, &full_, sizeof full_, sizeof full_, "rg_cycles_shape_get");
 }
 
 uint32_t rg_cycles_component_of(const rg_cycles *c, rg_node v)

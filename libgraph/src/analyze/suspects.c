@@ -36,11 +36,15 @@
 #define BIG_OBJECT_SHARE 0.10
 #define DOMINATOR_WALK_LIMIT 4096u /* idom steps when testing "is it inside that group" */
 #define CARRIED_DEPTH 8u          /* plumbing hops searched for the carried user type */
+#define GROUP_SIG_CAP 40u         /* "g1:" and 32 hex digits */
 #define FANOUT 8u                 /* a child group this many times larger is where objects accumulate */
 
 struct rg_suspects {
     rg_suspect *items;
     uint32_t n;
+    /* The signatures of retention suspects (items[i].signature points here;
+     * those of cycles and outside groups point into their handles). */
+    char (*group_sigs)[GROUP_SIG_CAP];
     /* Analyses: owned when the handle came from rg_suspects_compute_all. */
     const rg_paths *paths;
     const rg_dominators *dom;
@@ -60,11 +64,13 @@ const char *rg_cause_name(rg_cause c)
     }
 }
 
-void rg_suspect_options_init(rg_suspect_options *o)
+int rg_suspect_options_init(rg_suspect_options *o, unsigned int version)
 {
-    memset(o, 0, sizeof *o);
-    o->min_instances = 2;
-    o->min_share = 0.001;
+    int rc = o ? rg_options_version(version, RG_SUSPECT_OPTIONS_VERSION, "rg_suspect_options")
+               : rg_fail(RG_EINVAL, "rg_suspect_options_init: no options to fill");
+    if (rc == RG_OK)
+        *o = (rg_suspect_options)RG_SUSPECT_OPTIONS_INIT;
+    return rc;
 }
 
 /* Child groups of each group, CSR. */
@@ -72,6 +78,7 @@ typedef struct group_tree {
     uint32_t *off;            /* n_groups + 1 */
     rg_group *child;
     rg_group_info *info;      /* every group's info */
+    char (*sig)[GROUP_SIG_CAP]; /* every group's signature */
 } group_tree;
 
 static void tree_free(group_tree *t)
@@ -79,6 +86,7 @@ static void tree_free(group_tree *t)
     free(t->off);
     free(t->child);
     free(t->info);
+    free(t->sig);
 }
 
 static int tree_build(const rg_groups *G, group_tree *t)
@@ -88,12 +96,15 @@ static int tree_build(const rg_groups *G, group_tree *t)
     t->off = rg_xcalloc((size_t)ng + 1, sizeof *t->off);
     t->child = rg_xmalloc(ng ? ng : 1, sizeof *t->child);
     t->info = rg_xmalloc(ng ? ng : 1, sizeof *t->info);
-    if (!t->off || !t->child || !t->info) {
+    t->sig = rg_xmalloc(ng ? ng : 1, sizeof *t->sig);
+    if (!t->off || !t->child || !t->info || !t->sig) {
         tree_free(t);
         return RG_ENOMEM;
     }
     for (rg_group g = 0; g < ng; g++) {
+        t->info[g].struct_size = sizeof t->info[g];
         rg_groups_get(G, g, &t->info[g]);
+        rg_groups_signature(G, g, t->sig[g], sizeof t->sig[g]);
         if (t->info[g].parent != RG_GROUP_NONE)
             t->off[t->info[g].parent + 1]++;
     }
@@ -285,6 +296,7 @@ static void blank(rg_suspect *sp, rg_cause cause)
     sp->representative = RG_NODE_NONE;
     sp->index = UINT32_MAX;
     sp->name = sp->carried_type = "";
+    sp->signature = "";
 }
 
 /* Growth per signature, sorted for lookup. */
@@ -298,12 +310,20 @@ static int growth_index_build(growth_index *gi, const rg_suspect_options *opts)
     memset(gi, 0, sizeof *gi);
     if (!opts->growth || !opts->n_growth)
         return RG_OK;
+    /* The caller's array has the stride of the caller's rg_group_growth. */
+    size_t stride = opts->growth[0].struct_size;
+    if (stride < sizeof(rg_group_growth))
+        return rg_fail(RG_EINVAL, "rg_suspect_options.growth: struct_size %zu is smaller than the %zu of "
+                       "librefgraph 1.0; set it to sizeof(rg_group_growth) in every element",
+                       stride, sizeof(rg_group_growth));
     gi->items = rg_xmalloc(opts->n_growth, sizeof *gi->items);
     if (!gi->items)
         return RG_ENOMEM;
-    for (size_t i = 0; i < opts->n_growth; i++)
-        if (opts->growth[i].signature)
-            gi->items[gi->n++] = opts->growth[i];
+    for (size_t i = 0; i < opts->n_growth; i++) {
+        const rg_group_growth *g = (const void *)((const char *)opts->growth + i * stride);
+        if (g->signature)
+            gi->items[gi->n++] = *g;
+    }
     qsort(gi->items, gi->n, sizeof *gi->items, by_signature);
     return RG_OK;
 }
@@ -471,9 +491,11 @@ int rg_suspects_compute(const rg_snapshot *s, const rg_dominators *dom, const rg
 {
     if (!s || !dom || !G || !out)
         return rg_fail(RG_EINVAL, "rg_suspects_compute: snapshot, dominators and groups are required");
+    if (opts && rg_options_version(opts->version, RG_SUSPECT_OPTIONS_VERSION, "rg_suspects_compute: rg_suspect_options") != RG_OK)
+        return RG_EINVAL;
     rg_suspect_options def;
     if (!opts) {
-        rg_suspect_options_init(&def);
+        rg_suspect_options_init(&def, RG_SUSPECT_OPTIONS_VERSION);
         opts = &def;
     }
     uint32_t min_inst = opts->min_instances ? opts->min_instances : 1;
@@ -612,7 +634,7 @@ int rg_suspects_compute(const rg_snapshot *s, const rg_dominators *dom, const rg
         sp.shallow_bytes = t.info[item].shallow_bytes;
         sp.representative = t.info[item].representative;
         sp.interpreter_table = interpreter_table(&t, g, t.info[item].type_name);
-        memcpy(sp.signature, gi->signature, sizeof gi->signature);
+        sp.signature = t.sig[g];
         name_suspect(&sp, s, dom, sp.representative);
         if (!*sp.carried_type && *deep_user)
             sp.carried_type = deep_user;
@@ -624,10 +646,10 @@ int rg_suspects_compute(const rg_snapshot *s, const rg_dominators *dom, const rg
         if (item != g && sp.reason != RG_REASON_GROWS_EVERY_STEP) {
             rg_suspect by_item = sp;
             by_item.has_growth = 0;
-            memcpy(by_item.signature, t.info[item].signature, sizeof t.info[item].signature);
+            by_item.signature = t.sig[item];
             judge_with_growth(&by_item, &gix, nsnap);
             if (by_item.reason == RG_REASON_GROWS_EVERY_STEP) {
-                memcpy(by_item.signature, sp.signature, sizeof sp.signature);
+                by_item.signature = sp.signature;
                 sp = by_item;
             }
         }
@@ -679,7 +701,7 @@ int rg_suspects_compute(const rg_snapshot *s, const rg_dominators *dom, const rg
         sp.retained_bytes = gi->retained_bytes;
         sp.representative = gi->representative;
         sp.interpreter_table = interpreter_table(&t, g, gi->type_name);
-        memcpy(sp.signature, gi->signature, sizeof gi->signature);
+        sp.signature = t.sig[g];
         name_suspect(&sp, s, dom, sp.representative);
         rg_judge_significance(&sp, total);
         judge_with_growth(&sp, &gix, nsnap);
@@ -691,10 +713,10 @@ int rg_suspects_compute(const rg_snapshot *s, const rg_dominators *dom, const rg
 
     /* Unreachable cycles, one suspect per shape. */
     if (cycles) {
-        rg_cycles_summary cs;
+        rg_cycles_summary cs = {.struct_size = sizeof cs};
         rg_cycles_summary_get(cycles, &cs);
         for (uint32_t i = 0; i < cs.shapes; i++) {
-            rg_cycle_shape sh;
+            rg_cycle_shape sh = {.struct_size = sizeof sh};
             rg_cycles_shape_get(cycles, i, &sh);
             rg_suspect sp;
             blank(&sp, RG_CAUSE_CYCLE);
@@ -704,7 +726,7 @@ int rg_suspects_compute(const rg_snapshot *s, const rg_dominators *dom, const rg
             sp.retained_bytes = sh.retained_bytes;
             sp.representative = sh.representative;
             sp.name = sp.carried_type = "";
-            snprintf(sp.signature, sizeof sp.signature, "%s", sh.signature);
+            sp.signature = sh.signature;
             if (add_unreachable(S, &cap, &sp, &gix, nsnap, total, opts->min_share) != RG_OK)
                 goto fail;
         }
@@ -715,7 +737,7 @@ int rg_suspects_compute(const rg_snapshot *s, const rg_dominators *dom, const rg
      * types) or does not grow (a type's own tables). */
     if (outside) {
         for (uint32_t i = 0; i < rg_outside_group_count(outside); i++) {
-            rg_outside_group og;
+            rg_outside_group og = {.struct_size = sizeof og};
             rg_outside_group_get(outside, i, &og);
             rg_suspect sp;
             blank(&sp, RG_CAUSE_OUTSIDE);
@@ -724,7 +746,7 @@ int rg_suspects_compute(const rg_snapshot *s, const rg_dominators *dom, const rg
             sp.shallow_bytes = og.shallow_bytes;
             sp.retained_bytes = og.retained_bytes;
             sp.representative = og.representative;
-            snprintf(sp.signature, sizeof sp.signature, "%s", og.signature);
+            sp.signature = og.signature;
             name_suspect(&sp, s, dom, og.representative);
             rg_judge_significance(&sp, total);
             judge_with_growth(&sp, &gix, nsnap);
@@ -741,6 +763,16 @@ int rg_suspects_compute(const rg_snapshot *s, const rg_dominators *dom, const rg
     }
     if (S->n)
         qsort(S->items, S->n, sizeof *S->items, rank_cmp);
+    /* The group tree goes when this returns; the suspects keep their own
+     * copies of the group signatures. */
+    S->group_sigs = rg_xcalloc(S->n ? S->n : 1, sizeof *S->group_sigs);
+    if (!S->group_sigs)
+        goto fail;
+    for (uint32_t i = 0; i < S->n; i++)
+        if (S->items[i].cause == RG_CAUSE_RETAINED) {
+            snprintf(S->group_sigs[i], sizeof S->group_sigs[i], "%s", S->items[i].signature);
+            S->items[i].signature = S->group_sigs[i];
+        }
 
     /* Accumulation points for the leading retention suspects; their
      * members are gathered in one pass over all objects. */
@@ -770,6 +802,8 @@ int rg_suspects_compute_all(const rg_snapshot *s, const rg_suspect_options *opts
 {
     if (!s || !out)
         return rg_fail(RG_EINVAL, "rg_suspects_compute_all: NULL argument");
+    if (opts && rg_options_version(opts->version, RG_SUSPECT_OPTIONS_VERSION, "rg_suspects_compute_all: rg_suspect_options") != RG_OK)
+        return RG_EINVAL;
     rg_analyses a;
     rg_suspects *S = NULL;
     int rc = rg_analyses_run(s, NULL, &a);
@@ -797,6 +831,7 @@ void rg_suspects_free(rg_suspects *S)
         rg_outside_free((rg_outside *)S->outside);
     }
     free(S->items);
+    free(S->group_sigs);
     free(S);
 }
 

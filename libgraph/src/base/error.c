@@ -34,6 +34,15 @@ int rg_fail(int code, const char *fmt, ...)
     return code;
 }
 
+int rg_options_version(unsigned int version, unsigned int known, const char *what)
+{
+    if (version == known)
+        return RG_OK;
+    return rg_fail(RG_EINVAL, "%s: version %u is not one librefgraph %s knows (it knows %u); "
+                   "start from the _OPTIONS_INIT macro or _options_init()",
+                   what, version, RG_VERSION_STRING, known);
+}
+
 void rg_error_prefix(const char *fmt, ...)
 {
     char prefix[512], old[sizeof last_error];

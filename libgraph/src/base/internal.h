@@ -22,6 +22,9 @@
 RG_INTERNAL int rg_fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Same, with an existing va_list. */
 RG_INTERNAL int rg_vfail(int code, const char *fmt, va_list ap);
+/* RG_EINVAL, naming `what`, unless `version` is `known`: every function that
+ * takes an options struct checks its version field with this. */
+RG_INTERNAL int rg_options_version(unsigned int version, unsigned int known, const char *what);
 /* Prefix the current error text with "prefix: " (keeps the code). */
 RG_INTERNAL void rg_error_prefix(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
@@ -29,6 +32,14 @@ RG_INTERNAL void rg_error_prefix(const char *fmt, ...) __attribute__((format(pri
 
 /* Allocation helpers that check for overflow of n * size. They return NULL
  * (and set RG_ENOMEM) on failure. */
+/* The malloc family through the hooks of rg_set_allocator (memory.c): like
+ * the C library's, NULL on failure and no error set. rg_free is public. */
+RG_INTERNAL void *rg_malloc(size_t size);
+RG_INTERNAL void *rg_calloc(size_t n, size_t size);
+RG_INTERNAL void *rg_realloc(void *p, size_t size);
+RG_INTERNAL char *rg_strdup(const char *s);
+/* Frees memory that another library allocated with the C library's malloc. */
+RG_INTERNAL void rg_libc_free(void *ptr);
 RG_INTERNAL void *rg_xmalloc(size_t n, size_t size);
 RG_INTERNAL void *rg_xcalloc(size_t n, size_t size);
 RG_INTERNAL void *rg_xrealloc(void *p, size_t n, size_t size);
@@ -42,6 +53,14 @@ RG_INTERNAL void *rg_xcalloc_huge(size_t n, size_t size);
 /* Grow `*arr` (elements of `size` bytes, capacity `*cap`) to hold at least
  * `need` elements, doubling. Returns 0 or RG_ENOMEM. */
 RG_INTERNAL int rg_grow(void **arr, size_t *cap, size_t need, size_t size);
+/* Copy the record `full` into the caller's `out`, no more than out's leading
+ * size field covers; RG_EINVAL, naming `what`, when that is below min_size. */
+RG_INTERNAL int rg_record_out(void *out, const void *full, size_t full_size, size_t min_size,
+                              const char *what);
+/* An array of n records of `have` bytes made into records of `want` bytes
+ * (the caller's sizeof), each with its size field set to `want`. */
+RG_INTERNAL int rg_records_restride(void **arr, size_t n, size_t have, size_t want, size_t min_size,
+                                    const char *what);
 
 /* ----------------------------------------------------- string interning */
 

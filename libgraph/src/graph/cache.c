@@ -113,7 +113,7 @@ char *rg_cache_path(const char *path, const char *cache_dir, const rg_cache_key 
     char *out = rg_xmalloc(n, 1);
     if (out)
         snprintf(out, n, "%s/%s.%016llx.rgcache", cache_dir, base, (unsigned long long)h);
-    free(abs);
+    rg_libc_free(abs); /* realpath's, from the C library */
     return out;
 }
 

@@ -25,7 +25,7 @@ static int by_size(const void *a, const void *b)
     return strcmp(x->name, y->name);
 }
 
-int rg_type_stats(const rg_snapshot *s, rg_sort sort, rg_type_stat **out, uint32_t *n)
+int rg_type_stats(const rg_snapshot *s, rg_sort sort, size_t record_size, rg_type_stat **out, uint32_t *n)
 {
     if (!s || !out || !n)
         return rg_fail(RG_EINVAL, "rg_type_stats: NULL argument");
@@ -47,7 +47,12 @@ int rg_type_stats(const rg_snapshot *s, rg_sort sort, rg_type_stat **out, uint32
         w++;
     }
     qsort(all, w, sizeof *all, sort == RG_SORT_SIZE ? by_size : by_count);
-    *out = all;
+    void *arr = all;
+    if (rg_records_restride(&arr, w, sizeof *all, record_size, sizeof *all, "rg_type_stats") != RG_OK) {
+        free(all);
+        return rg_last_error_code();
+    }
+    *out = arr;
     *n = w;
     return RG_OK;
 }

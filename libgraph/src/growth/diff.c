@@ -11,12 +11,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-void rg_diff_options_init(rg_diff_options *o)
+int rg_diff_options_init(rg_diff_options *o, unsigned int version)
 {
-    memset(o, 0, sizeof *o);
-    o->min_growth = 100;
-    o->min_ratio = 0.10;
-    o->min_group_ratio = 0.02;
+    int rc = o ? rg_options_version(version, RG_DIFF_OPTIONS_VERSION, "rg_diff_options")
+               : rg_fail(RG_EINVAL, "rg_diff_options_init: no options to fill");
+    if (rc == RG_OK)
+        *o = (rg_diff_options)RG_DIFF_OPTIONS_INIT;
+    return rc;
 }
 
 /* ------------------------------------------------------------ formatting */
@@ -624,6 +625,8 @@ int rg_diff_compute(rg_summary *const *sums, uint32_t n, const rg_diff_options *
 {
     if (!sums || !out)
         return rg_fail(RG_EINVAL, "rg_diff_compute: NULL argument");
+    if (opts && rg_options_version(opts->version, RG_DIFF_OPTIONS_VERSION, "rg_diff_compute: rg_diff_options") != RG_OK)
+        return RG_EINVAL;
     if (n < 2)
         return rg_fail(RG_EINVAL, "growth needs at least two snapshots (got %u)", n);
     for (uint32_t i = 0; i < n; i++)
@@ -636,7 +639,7 @@ int rg_diff_compute(rg_summary *const *sums, uint32_t n, const rg_diff_options *
     if (opts)
         d->opts = *opts;
     else
-        rg_diff_options_init(&d->opts);
+        rg_diff_options_init(&d->opts, RG_DIFF_OPTIONS_VERSION);
     d->n = n;
     d->pts = rg_xcalloc(n, sizeof *d->pts);
     d->input_index = rg_xcalloc(n, sizeof *d->input_index);
@@ -732,23 +735,29 @@ uint32_t rg_diff_group_count(const rg_diff *d) { return d->n_groups; }
 const rg_growth *rg_diff_group_get(const rg_diff *d, uint32_t i) { return i < d->n_groups ? &d->groups[i] : NULL; }
 const rg_verdict *rg_diff_verdict(const rg_diff *d) { return &d->verdict; }
 
-rg_group_growth rg_growth_key(const rg_diff *d, const rg_growth *g)
+int rg_growth_key(const rg_diff *d, const rg_growth *g, rg_group_growth *out)
 {
-    rg_group_growth k = {g->signature, g->count_delta, g->bytes_delta, d->n > 1 ? d->n - 1 : 0,
+    if (!d || !g)
+        return rg_fail(RG_EINVAL, "rg_growth_key: NULL argument");
+    rg_group_growth k = {sizeof k, g->signature, g->count_delta, g->bytes_delta, d->n > 1 ? d->n - 1 : 0,
                          g->steps_up, g->count_per_min, g->bytes_per_min};
-    return k;
+    return rg_record_out(out, &k, sizeof k, sizeof k, "rg_growth_key");
 }
 
 int rg_suspect_options_from_diff(rg_suspect_options *opts, const rg_diff *d, rg_group_growth **owned)
 {
     if (!opts || !d || !owned)
         return rg_fail(RG_EINVAL, "rg_suspect_options_from_diff: NULL argument");
+    if (opts && rg_options_version(opts->version, RG_SUSPECT_OPTIONS_VERSION, "rg_suspect_options_from_diff: rg_suspect_options") != RG_OK)
+        return RG_EINVAL;
     uint32_t ng = d->n_groups;
     rg_group_growth *gg = rg_xcalloc(ng ? ng : 1, sizeof *gg);
     if (!gg)
         return RG_ENOMEM;
-    for (uint32_t i = 0; i < ng; i++)
-        gg[i] = rg_growth_key(d, &d->groups[i]);
+    for (uint32_t i = 0; i < ng; i++) {
+        gg[i].struct_size = sizeof gg[i];
+        rg_growth_key(d, &d->groups[i], &gg[i]);
+    }
     opts->growth = gg;
     opts->n_growth = ng;
     opts->n_snapshots = d->n;

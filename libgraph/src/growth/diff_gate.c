@@ -138,10 +138,24 @@ static int find_type(const rg_growth *types, uint32_t n, const char *name, const
     return RG_OK;
 }
 
-int rg_diff_gate(const rg_diff *d, const char *spec, rg_gate_result *out)
+/* The result with its message copied out for the caller (rg_free). */
+static int gate_out(rg_gate_result *caller, rg_gate_result *full, const char *msg)
 {
-    if (!d || !spec || !out)
+    full->message = rg_xstrndup(msg, strlen(msg));
+    if (!full->message)
+        return RG_ENOMEM;
+    int rc = rg_record_out(caller, full, sizeof *full, sizeof *full, "rg_diff_gate");
+    if (rc != RG_OK)
+        free(full->message);
+    return rc;
+}
+
+int rg_diff_gate(const rg_diff *d, const char *spec, rg_gate_result *caller)
+{
+    if (!d || !spec || !caller)
         return rg_fail(RG_EINVAL, "rg_diff_gate: NULL argument");
+    rg_gate_result full = {.struct_size = sizeof full}, *out = &full;
+    char message[512];
     char sel[512];
     if (strlen(spec) >= sizeof sel)
         return rg_fail(RG_EINVAL, "gate '%.40s...': too long", spec);
@@ -182,7 +196,6 @@ int rg_diff_gate(const rg_diff *d, const char *spec, rg_gate_result *out)
         if (rc)
             return rc;
     }
-    memset(out, 0, sizeof *out);
     const rg_growth *worst = NULL;
     double worst_v = -INFINITY;
     if (type) {
@@ -203,10 +216,10 @@ int rg_diff_gate(const rg_diff *d, const char *spec, rg_gate_result *out)
         }
     }
     if (!worst) {
-        snprintf(out->message, sizeof out->message, "%.200s: no %s matched '%.200s' in any snapshot%s", spec,
+        snprintf(message, sizeof message, "%.200s: no %s matched '%.200s' in any snapshot%s", spec,
                  want_groups && want_types ? "type or group" : want_types ? "type" : "group", name,
                  want_groups && !d->has_groups ? " (retention groups were not computed)" : "");
-        return RG_OK;
+        return gate_out(caller, out, message);
     }
     out->tripped = worst_v > thr.value;
     char what[400];
@@ -214,7 +227,7 @@ int rg_diff_gate(const rg_diff *d, const char *spec, rg_gate_result *out)
     char more[48] = "";
     if (out->matched > 1)
         snprintf(more, sizeof more, " (worst of %u groups)", out->matched);
-    snprintf(out->message, sizeof out->message, "%.380s%s, %s the threshold %.60s", what, more,
+    snprintf(message, sizeof message, "%.380s%s, %s the threshold %.60s", what, more,
              out->tripped ? "more than" : "within", thr.text);
-    return RG_OK;
+    return gate_out(caller, out, message);
 }

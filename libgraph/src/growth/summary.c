@@ -65,17 +65,20 @@ void rg_summary_free(rg_summary *s)
 
 const rg_summary_info *rg_summary_info_get(const rg_summary *s) { return s ? &s->info : NULL; }
 
-void rg_summary_type_get(const rg_summary *s, uint32_t i, rg_type_stat *out)
+int rg_summary_type_get(const rg_summary *s, uint32_t i, rg_type_stat *caller_)
 {
+    rg_type_stat full_ = {.struct_size = sizeof full_}, *out = &full_;
     const rg_sum_type *t = &s->types[i];
     out->type = i;
     out->name = rg_sum_str(s, t->name);
     out->count = t->count;
     out->bytes = t->bytes;
+    return rg_record_out(caller_, &full_, sizeof full_, sizeof full_, "rg_summary_type_get");
 }
 
-void rg_summary_group_get(const rg_summary *s, uint32_t i, rg_summary_group *out)
+int rg_summary_group_get(const rg_summary *s, uint32_t i, rg_summary_group *caller_)
 {
+    rg_summary_group full_ = {.struct_size = sizeof full_}, *out = &full_;
     const rg_sum_group *g = &s->groups[i];
     out->signature = rg_sum_str(s, g->signature);
     out->path = rg_sum_str(s, g->path);
@@ -85,6 +88,7 @@ void rg_summary_group_get(const rg_summary *s, uint32_t i, rg_summary_group *out
     out->count = g->count;
     out->bytes = g->bytes;
     out->retained = g->retained;
+    return rg_record_out(caller_, &full_, sizeof full_, sizeof full_, "rg_summary_group_get");
 }
 
 void rg_summary_account(rg_summary *s)
@@ -230,10 +234,21 @@ out:
     return rc;
 }
 
+int rg_summary_options_init(rg_summary_options *o, unsigned int version)
+{
+    int rc = o ? rg_options_version(version, RG_SUMMARY_OPTIONS_VERSION, "rg_summary_options")
+               : rg_fail(RG_EINVAL, "rg_summary_options_init: no options to fill");
+    if (rc == RG_OK)
+        *o = (rg_summary_options)RG_SUMMARY_OPTIONS_INIT;
+    return rc;
+}
+
 int rg_summary_compute(const rg_snapshot *snap, const rg_summary_options *opts, rg_summary **out)
 {
     if (!snap || !out)
         return rg_fail(RG_EINVAL, "rg_summary_compute: NULL argument");
+    if (opts && rg_options_version(opts->version, RG_SUMMARY_OPTIONS_VERSION, "rg_summary_compute: rg_summary_options") != RG_OK)
+        return RG_EINVAL;
     const rg_snapshot_info *si = &snap->info;
     rg_summary *s;
     int rc = rg_summary_new(si->path, si->format, &s);

@@ -83,13 +83,15 @@ int rg_summary_fill_groups(rg_summary *s, const rg_snapshot *snap, const rg_grou
     if (!s->groups || !parent || !order || !remap || !sorted)
         goto out;
     for (uint32_t g = 0; g < n_reach; g++) {
-        rg_group_info gi;
+        rg_group_info gi = {.struct_size = sizeof gi};
         rg_groups_get(groups, g, &gi);
         rg_sum_group *sg = &s->groups[g];
         char *path = NULL;
         if ((rc = rg_groups_path(groups, g, &path)) != RG_OK)
             goto out;
-        rc = rg_strtab_intern(&s->names, gi.signature, strlen(gi.signature), &sg->signature);
+        char sig[64];
+        size_t sig_len = rg_groups_signature(groups, g, sig, sizeof sig);
+        rc = rg_strtab_intern(&s->names, sig, sig_len, &sg->signature);
         if (rc == RG_OK)
             rc = rg_strtab_intern(&s->names, path, strlen(path), &sg->path);
         const char *hop = last_hop(path);
@@ -106,7 +108,7 @@ int rg_summary_fill_groups(rg_summary *s, const rg_snapshot *snap, const rg_grou
     }
     /* Objects held from outside the heap, one row per outside group. */
     for (uint32_t g = n_reach; g < n; g++) {
-        rg_outside_group og;
+        rg_outside_group og = {.struct_size = sizeof og};
         rg_outside_group_get(outside, g - n_reach, &og);
         rg_sum_group *sg = &s->groups[g];
         char *path = outside_path(&og);

@@ -84,10 +84,21 @@ static int set_path(rg_snapshot *s, const char *path)
     return RG_OK;
 }
 
+int rg_open_options_init(rg_open_options *o, unsigned int version)
+{
+    int rc = o ? rg_options_version(version, RG_OPEN_OPTIONS_VERSION, "rg_open_options")
+               : rg_fail(RG_EINVAL, "rg_open_options_init: no options to fill");
+    if (rc == RG_OK)
+        *o = (rg_open_options)RG_OPEN_OPTIONS_INIT;
+    return rc;
+}
+
 int rg_snapshot_open(const char *path, const rg_open_options *opts, rg_snapshot **out)
 {
     if (!path || !out)
         return rg_fail(RG_EINVAL, "rg_snapshot_open: NULL path or out");
+    if (opts && rg_options_version(opts->version, RG_OPEN_OPTIONS_VERSION, "rg_snapshot_open: rg_open_options") != RG_OK)
+        return RG_EINVAL;
     rg_clear_error();
     double t0 = now_seconds();
     uint64_t max_line = opts && opts->max_line_bytes ? opts->max_line_bytes : DEFAULT_MAX_LINE;
@@ -180,6 +191,8 @@ int rg_snapshot_open_memory(const void *data, size_t size, const char *name,
 {
     if (!out || (!data && size))
         return rg_fail(RG_EINVAL, "rg_snapshot_open_memory: NULL data or out");
+    if (opts && rg_options_version(opts->version, RG_OPEN_OPTIONS_VERSION, "rg_snapshot_open_memory: rg_open_options") != RG_OK)
+        return RG_EINVAL;
     rg_clear_error();
     rg_input *in;
     int rc = rg_input_open_memory(data, size, name, &in);

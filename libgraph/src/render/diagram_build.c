@@ -23,16 +23,13 @@
 #define VALUE_TEXT_MAX 40
 #define EDGE_TEXT_MAX 40
 
-void rg_diagram_options_init(rg_diagram_options *o)
+int rg_diagram_options_init(rg_diagram_options *o, unsigned int version)
 {
-    if (!o)
-        return;
-    memset(o, 0, sizeof *o);
-    o->direction = RG_DIAGRAM_REFERRERS;
-    o->depth = 6;
-    o->max_nodes = 300;
-    o->too_many = 10;
-    o->ignore_edge_kinds = 1u << RG_EDGE_TYPE;
+    int rc = o ? rg_options_version(version, RG_DIAGRAM_OPTIONS_VERSION, "rg_diagram_options")
+               : rg_fail(RG_EINVAL, "rg_diagram_options_init: no options to fill");
+    if (rc == RG_OK)
+        *o = (rg_diagram_options)RG_DIAGRAM_OPTIONS_INIT;
+    return rc;
 }
 
 typedef struct walk {
@@ -401,7 +398,7 @@ static int walk_init(walk *w, const rg_snapshot *s, const rg_node *nodes, size_t
     if (opts)
         w->o = *opts;
     else
-        rg_diagram_options_init(&w->o);
+        rg_diagram_options_init(&w->o, RG_DIAGRAM_OPTIONS_VERSION);
     if (!w->o.max_nodes)
         w->o.max_nodes = 300;
     if (!w->o.too_many)
@@ -453,6 +450,8 @@ int rg_diagram_compute(const rg_snapshot *s, const rg_node *targets, size_t n,
 {
     if (!s || !targets || !out || n == 0)
         return rg_fail(RG_EINVAL, "rg_diagram_compute: no snapshot, targets or output");
+    if (opts && rg_options_version(opts->version, RG_DIAGRAM_OPTIONS_VERSION, "rg_diagram_compute: rg_diagram_options") != RG_OK)
+        return RG_EINVAL;
     walk w;
     int rc = walk_init(&w, s, targets, n, opts, "rg_diagram_compute");
     if (rc) {
@@ -504,6 +503,8 @@ int rg_diagram_compute_set(const rg_snapshot *s, const rg_node *nodes, size_t n,
 {
     if (!s || (!nodes && n) || !out)
         return rg_fail(RG_EINVAL, "rg_diagram_compute_set: NULL argument");
+    if (opts && rg_options_version(opts->version, RG_DIAGRAM_OPTIONS_VERSION, "rg_diagram_compute_set: rg_diagram_options") != RG_OK)
+        return RG_EINVAL;
     walk w;
     int rc = walk_init(&w, s, nodes, n, opts, "rg_diagram_compute_set");
     if (rc) {
@@ -554,15 +555,17 @@ void rg_diagram_free(rg_diagram *d)
     free(d);
 }
 
-void rg_diagram_stats_get(const rg_diagram *d, rg_diagram_stats *out)
+int rg_diagram_stats_get(const rg_diagram *d, rg_diagram_stats *caller_)
 {
+    rg_diagram_stats full_ = {.struct_size = sizeof full_}, *out = &full_;
     if (!out)
-        return;
+        return rg_record_out(caller_, &full_, sizeof full_, sizeof full_, "rg_diagram_stats_get");
     if (!d) {
         memset(out, 0, sizeof *out);
-        return;
+        return rg_record_out(caller_, &full_, sizeof full_, sizeof full_, "rg_diagram_stats_get");
     }
     *out = d->stats;
+    return rg_record_out(caller_, &full_, sizeof full_, sizeof full_, "rg_diagram_stats_get");
 }
 
 const char *rg_diagram_note(const rg_diagram *d) { return d && d->note ? d->note : ""; }
@@ -573,8 +576,9 @@ size_t rg_diagram_node_count(const rg_diagram *d) { return d ? d->n_nodes : 0; }
 
 size_t rg_diagram_edge_count(const rg_diagram *d) { return d ? d->n_edges : 0; }
 
-int rg_diagram_node_get(const rg_diagram *d, size_t i, rg_diagram_node *out)
+int rg_diagram_node_get(const rg_diagram *d, size_t i, rg_diagram_node *caller_)
 {
+    rg_diagram_node full_ = {.struct_size = sizeof full_}, *out = &full_;
     if (!d || !out)
         return rg_fail(RG_EINVAL, "rg_diagram_node_get: NULL argument");
     if (i >= d->n_nodes)
@@ -592,11 +596,12 @@ int rg_diagram_node_get(const rg_diagram *d, size_t i, rg_diagram_node *out)
     out->roles = (n->role & RG_DG_TARGET ? RG_DIAGRAM_TARGET : 0u) | (n->role & RG_DG_ROOT ? RG_DIAGRAM_ROOT : 0u) |
                  (n->role & RG_DG_HIGHLIGHT ? RG_DIAGRAM_HIGHLIGHT : 0u) |
                  (n->role & RG_DG_STOPPED ? RG_DIAGRAM_STOPPED : 0u) | (n->role & RG_DG_FOLD ? RG_DIAGRAM_FOLD : 0u);
-    return RG_OK;
+    return rg_record_out(caller_, &full_, sizeof full_, sizeof full_, "rg_diagram_node_get");
 }
 
-int rg_diagram_edge_get(const rg_diagram *d, size_t i, rg_diagram_edge *out)
+int rg_diagram_edge_get(const rg_diagram *d, size_t i, rg_diagram_edge *caller_)
 {
+    rg_diagram_edge full_ = {.struct_size = sizeof full_}, *out = &full_;
     if (!d || !out)
         return rg_fail(RG_EINVAL, "rg_diagram_edge_get: NULL argument");
     if (i >= d->n_edges)
@@ -607,5 +612,5 @@ int rg_diagram_edge_get(const rg_diagram *d, size_t i, rg_diagram_edge *out)
     out->to = e->to;
     out->kind = (rg_edge_kind)e->kind;
     out->label = e->text ? e->text : "";
-    return RG_OK;
+    return rg_record_out(caller_, &full_, sizeof full_, sizeof full_, "rg_diagram_edge_get");
 }

@@ -183,10 +183,16 @@ static int render_locked(GVC_t *gvc, Agraph_t *g, rg_diagram_format format, char
         int bad = agwrite(g, fp) != 0;
         bad |= fclose(fp) != 0;
         if (bad) {
-            free(buf);
+            rg_libc_free(buf);
             return graphviz_error("write DOT");
         }
-        *out = buf;
+        /* The stream's buffer is the C library's; the caller frees with
+         * rg_free, which may be a host's allocator (rg_set_allocator). */
+        char *copy = rg_xstrndup(buf, size);
+        rg_libc_free(buf);
+        if (!copy)
+            return RG_ENOMEM;
+        *out = copy;
         *len = size;
         return RG_OK;
     }

@@ -4,10 +4,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-void rg_report_options_init(rg_report_options *o)
+int rg_report_options_init(rg_report_options *o, unsigned int version)
 {
-    if (o)
-        memset(o, 0, sizeof *o);
+    int rc = o ? rg_options_version(version, RG_REPORT_OPTIONS_VERSION, "rg_report_options")
+               : rg_fail(RG_EINVAL, "rg_report_options_init: no options to fill");
+    if (rc == RG_OK)
+        *o = (rg_report_options)RG_REPORT_OPTIONS_INIT;
+    return rc;
 }
 
 void rg_rpt_path_free(rg_rpt_path *p)
@@ -137,6 +140,8 @@ int rg_report_compute(const rg_snapshot *const *snaps, size_t n, const rg_report
 {
     if (!snaps || !out)
         return rg_fail(RG_EINVAL, "rg_report_compute: NULL argument");
+    if (opts && rg_options_version(opts->version, RG_REPORT_OPTIONS_VERSION, "rg_report_compute: rg_report_options") != RG_OK)
+        return RG_EINVAL;
     if (n == 0)
         return rg_fail(RG_EINVAL, "rg_report_compute: no snapshot given");
     for (size_t i = 0; i < n; i++)
@@ -144,7 +149,7 @@ int rg_report_compute(const rg_snapshot *const *snaps, size_t n, const rg_report
             return rg_fail(RG_EINVAL, "rg_report_compute: snapshot %zu is NULL", i);
     rg_report_options defaults;
     if (!opts) {
-        rg_report_options_init(&defaults);
+        rg_report_options_init(&defaults, RG_REPORT_OPTIONS_VERSION);
         opts = &defaults;
     }
     rg_report *r = rg_xcalloc(1, sizeof *r);

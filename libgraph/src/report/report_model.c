@@ -105,7 +105,7 @@ static int gather_top_types(rg_rpt *m, const rg_snapshot *snap, uint32_t top)
 {
     rg_type_stat *st;
     uint32_t n;
-    int rc = rg_type_stats(snap, RG_SORT_SIZE, &st, &n);
+    int rc = rg_type_stats(snap, RG_SORT_SIZE, sizeof(rg_type_stat), &st, &n);
     if (rc != RG_OK)
         return rc;
     m->type_count = n;
@@ -327,7 +327,7 @@ static int cycle_path(const rg_snapshot *snap, const rg_edge *cycle, size_t n, r
 
 static void diagram_options(rg_diagram_options *o, const analyses *a, const char *title)
 {
-    rg_diagram_options_init(o);
+    rg_diagram_options_init(o, RG_DIAGRAM_OPTIONS_VERSION);
     o->direction = RG_DIAGRAM_REFERRERS;
     o->max_nodes = DIAGRAM_NODES;
     o->paths = a->paths;
@@ -428,7 +428,7 @@ static int convert_suspect(rg_rpt *m, const analyses *a, const rg_suspect *su, s
 
     switch (su->cause) {
     case RG_CAUSE_CYCLE: {
-        rg_cycle_shape shape;
+        rg_cycle_shape shape = {.struct_size = sizeof shape};
         rg_cycles_shape_get(a->cycles, su->index, &shape);
         s->cause = RG_RPT_CAUSE_CYCLES;
         s->type = rg_rpt_strdup(shape.description);
@@ -456,7 +456,7 @@ static int convert_suspect(rg_rpt *m, const analyses *a, const rg_suspect *su, s
         break;
     }
     case RG_CAUSE_OUTSIDE: {
-        rg_outside_group og;
+        rg_outside_group og = {.struct_size = sizeof og};
         rg_outside_group_get(a->outside, su->index, &og);
         s->outside_index = su->index;
         s->cause = RG_RPT_CAUSE_OUTSIDE;
@@ -479,7 +479,7 @@ static int convert_suspect(rg_rpt *m, const analyses *a, const rg_suspect *su, s
         break;
     }
     default: {
-        rg_group_info gi, bulk;
+        rg_group_info gi = {.struct_size = sizeof gi}, bulk = {.struct_size = sizeof bulk};
         rg_groups_get(a->groups, su->group, &gi);
         s->cause = RG_RPT_CAUSE_CONTAINER;
         s->type = rg_rpt_strdup(gi.type_name);
@@ -534,7 +534,7 @@ static int convert_suspect(rg_rpt *m, const analyses *a, const rg_suspect *su, s
 static int gather_suspects(rg_rpt *m, analyses *a, uint32_t top)
 {
     rg_suspect_options so;
-    rg_suspect_options_init(&so);
+    rg_suspect_options_init(&so, RG_SUSPECT_OPTIONS_VERSION);
     rg_group_growth *gg = NULL;
     so.n_snapshots = (uint32_t)m->n_snaps;
     if (a->diff && rg_suspect_options_from_diff(&so, a->diff, &gg) != RG_OK)
@@ -557,7 +557,7 @@ static int gather_suspects(rg_rpt *m, analyses *a, uint32_t top)
 
 static int gather_cycles(rg_rpt *m, const analyses *a, uint32_t top)
 {
-    rg_cycles_summary cs;
+    rg_cycles_summary cs = {.struct_size = sizeof cs};
     rg_cycles_summary_get(a->cycles, &cs);
     m->unreachable_objects = cs.unreachable_objects;
     m->unreachable_bytes = cs.unreachable_bytes;
@@ -569,7 +569,7 @@ static int gather_cycles(rg_rpt *m, const analyses *a, uint32_t top)
     if (!m->cycles)
         return RG_ENOMEM;
     for (size_t i = 0; i < shown; i++) {
-        rg_cycle_shape sh;
+        rg_cycle_shape sh = {.struct_size = sizeof sh};
         rg_cycles_shape_get(a->cycles, (uint32_t)i, &sh);
         rg_rpt_cycle *c = &m->cycles[m->n_cycles++];
         c->components = sh.components;
@@ -581,7 +581,7 @@ static int gather_cycles(rg_rpt *m, const analyses *a, uint32_t top)
     }
     if (cs.shapes == 0)
         return RG_OK;
-    rg_cycle_shape sh;
+    rg_cycle_shape sh = {.struct_size = sizeof sh};
     rg_cycles_shape_get(a->cycles, 0, &sh);
     int rc = cycle_path(a->snap, sh.cycle, sh.cycle_len, &m->cycle_example);
     if (rc == RG_OK && m->cycle_diagram < 0)
@@ -599,7 +599,7 @@ static int gather_outside(rg_rpt *m, const analyses *a, uint32_t top)
         return RG_ENOMEM;
     uint64_t total = m->n_snaps ? m->snaps[m->n_snaps - 1].total_bytes : 0;
     for (uint32_t i = 0; i < n; i++) {
-        rg_outside_group g;
+        rg_outside_group g = {.struct_size = sizeof g};
         rg_outside_group_get(a->outside, i, &g);
         /* The runtime exemption (rg_outside_group.runtime): the interpreter's
          * baseline, and runtime-type entries not of consequence, are counted
@@ -672,7 +672,7 @@ static int gather_growth(rg_rpt *m, analyses *a, const rg_snapshot *const *snaps
         /* The last snapshot's groups are already computed for the suspects;
          * the summary reuses them when they follow the default edge rules. */
         int last = snaps[i] == a->snap && default_paths;
-        rg_summary_options so = {.groups = last ? a->groups : NULL, .outside = last ? a->outside : NULL};
+        rg_summary_options so = {.version = RG_SUMMARY_OPTIONS_VERSION, .groups = last ? a->groups : NULL, .outside = last ? a->outside : NULL};
         int rc = rg_summary_compute(snaps[i], &so, &a->sums[i]);
         if (rc != RG_OK)
             return rc;
@@ -706,7 +706,7 @@ static int gather_method(rg_rpt *m, const rg_report_options *o)
     if (o->paths)
         po = *o->paths;
     else
-        rg_path_options_init(&po);
+        rg_path_options_init(&po, RG_PATH_OPTIONS_VERSION);
     rg_sbuf_puts(&b, "Retention paths are shortest chains of references from a root");
     int any = 0;
     for (int k = 0; k < RG_EDGE_KIND_COUNT; k++) {

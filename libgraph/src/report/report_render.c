@@ -71,7 +71,7 @@ int rg_rpt_render_markdown(const rg_rpt *m, char **out)
     /* Hand back memory the caller frees with rg_free (free), whatever
      * allocator cmark was built with. */
     *out = rg_rpt_strdup(md);
-    cmark_get_default_mem_allocator()->free(md);
+    (cmark_get_default_mem_allocator()->free)(md);
     return *out ? RG_OK : RG_ENOMEM;
 }
 
@@ -101,7 +101,7 @@ int rg_rpt_render_html(const rg_rpt *m, char **out)
     rg_sbuf_puts(&b, html_style);
     rg_sbuf_puts(&b, body);
     rg_sbuf_puts(&b, html_tail);
-    mem->free(body);
+    (mem->free)(body);
     *out = rg_sbuf_take(&b);
     return *out ? RG_OK : RG_ENOMEM;
 }
@@ -115,6 +115,6 @@ int rg_rpt_render_summary(const rg_rpt *m, char **out)
     if (!txt)
         return rg_fail(RG_ERENDER, "cmark could not render the summary");
     *out = rg_rpt_strdup(txt);
-    cmark_get_default_mem_allocator()->free(txt);
+    (cmark_get_default_mem_allocator()->free)(txt);
     return *out ? RG_OK : RG_ENOMEM;
 }

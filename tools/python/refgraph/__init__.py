@@ -47,8 +47,11 @@ def library_version():
 
 # ------------------------------------------------------------------ errors
 
-_KINDS = {-1: "io", -2: "format", -3: "version", -4: "nomem", -5: "invalid", -6: "notfound",
-          -7: "limit", -8: "render"}
+# librefgraph's rg_error codes (refgraph/common.h); -1 is never one.
+_KINDS = {-2: "io", -3: "format", -4: "version", -5: "nomem", -6: "invalid", -7: "notfound",
+          -8: "limit", -9: "render"}
+_ENOTFOUND = -7
+_EINVAL = -6
 
 
 class Error(Exception):
@@ -484,7 +487,7 @@ class Snapshot:
         if chains is None:
             raise ValueError("give exactly one of type= and id=")
         if not chains:
-            raise Error("%s: no instances of %s" % (self.path, type), -6, self.path)
+            raise Error("%s: no instances of %s" % (self.path, type), _ENOTFOUND, self.path)
         return chains[0]
 
     def _diagram(self, referents, type, id, depth, max_nodes, too_many, title):
@@ -492,7 +495,7 @@ class Snapshot:
         if type is not None:
             groups = self._c.chain_groups(nodes)
             if not groups:
-                raise Error("%s: no instances of %s" % (self.path, type), -6, self.path)
+                raise Error("%s: no instances of %s" % (self.path, type), _ENOTFOUND, self.path)
             nodes = [groups[0][3]]
         return Diagram(self._c.diagram(nodes, referents=referents, depth=depth,
                                        max_nodes=max_nodes, too_many=too_many,
@@ -556,7 +559,7 @@ def open(path, *, no_cache=False, cache_dir=None):
     if os.path.isdir(path):
         files = snapshot_files(path)
         if not files:
-            raise Error("%s: no snapshot files in this directory" % path, -6, path)
+            raise Error("%s: no snapshot files in this directory" % path, _ENOTFOUND, path)
         path = files[-1]
     return Snapshot(path, no_cache=no_cache, cache_dir=cache_dir)
 
@@ -610,7 +613,7 @@ def diff(paths, *, min_growth=100, min_ratio=0.10, min_group_ratio=0.02, top=20,
     for it in items:
         expanded.extend([it] if isinstance(it, Snapshot) else _expand(it))
     if len(expanded) < 2:
-        raise Error("growth needs at least two snapshots (got %d)" % len(expanded), -5)
+        raise Error("growth needs at least two snapshots (got %d)" % len(expanded), _EINVAL)
     return _diff_series(expanded, no_cache, min_growth=min_growth, min_ratio=min_ratio,
                         min_group_ratio=min_group_ratio, top=top)
 
@@ -635,6 +638,6 @@ def report(paths, out_dir, *, title=None, top=0, formats=("md", "html"), no_cach
         snaps.extend([it] if isinstance(it, Snapshot)
                      else [Snapshot(p, no_cache=no_cache) for p in _expand(it)])
     if not snaps:
-        raise Error("no snapshots given", -5)
+        raise Error("no snapshots given", _EINVAL)
     snaps.sort(key=lambda s: (s.info["time"], s.info["seq"]))
     return _report(snaps, out_dir, title, top, formats)

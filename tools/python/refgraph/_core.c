@@ -194,7 +194,7 @@ static PyObject *Snapshot_types(SnapshotObject *s, PyObject *args)
     uint32_t n = 0;
     int rc;
     Py_BEGIN_ALLOW_THREADS
-    rc = rg_type_stats(s->snap, by_size ? RG_SORT_SIZE : RG_SORT_COUNT, &st, &n);
+    rc = rg_type_stats(s->snap, by_size ? RG_SORT_SIZE : RG_SORT_COUNT, sizeof(rg_type_stat), &st, &n);
     Py_END_ALLOW_THREADS
     if (rc != RG_OK)
         return raise_rg(rc, rg_last_error(), s->path);
@@ -305,7 +305,7 @@ static PyObject *chain_of(SnapshotObject *s, rg_node node)
         return hops ? Py_BuildValue("(sssN)", "reachable", rg_root_kind_name(root.kind), root.label, hops) : NULL;
     }
     rg_free(e);
-    rg_unreachable u;
+    rg_unreachable u = {.struct_size = sizeof u};
     int rc = rg_paths_why_unreachable(s->paths, node, &u);
     if (rc != RG_OK)
         return raise_rg(rc, rg_last_error(), s->path);
@@ -346,7 +346,7 @@ static PyObject *Snapshot_chain_groups(SnapshotObject *s, PyObject *args)
     int rc;
     failure f;
     Py_BEGIN_ALLOW_THREADS
-    rc = rg_paths_group(s->paths, nodes, n, &g, &ng, &members);
+    rc = rg_paths_group(s->paths, nodes, n, sizeof(rg_chain_group), &g, &ng, &members);
     if (rc != RG_OK)
         failure_capture(&f, rc);
     Py_END_ALLOW_THREADS
@@ -414,7 +414,7 @@ static PyObject *Diagram_render(DiagramObject *d, PyObject *args)
 static PyObject *Diagram_stats(DiagramObject *d, PyObject *unused)
 {
     (void)unused;
-    rg_diagram_stats st;
+    rg_diagram_stats st = {.struct_size = sizeof st};
     rg_diagram_stats_get(d->d, &st);
     return Py_BuildValue("{s:I,s:I,s:I,s:I,s:K,s:s}", "nodes", st.nodes, "fold_nodes", st.fold_nodes, "edges",
                          st.edges, "omitted", st.omitted, "folded", (unsigned long long)st.folded, "note",
@@ -454,7 +454,7 @@ static PyObject *Snapshot_diagram(SnapshotObject *s, PyObject *args, PyObject *k
     if (!nodes)
         return NULL;
     rg_diagram_options o;
-    rg_diagram_options_init(&o);
+    rg_diagram_options_init(&o, RG_DIAGRAM_OPTIONS_VERSION);
     o.direction = referents ? RG_DIAGRAM_REFERENTS : RG_DIAGRAM_REFERRERS;
     if (depth)
         o.depth = depth;
@@ -519,7 +519,7 @@ static PyObject *suspect_dict(SnapshotObject *s, const rg_suspects *S, const rg_
                                                                : PyLong_FromUnsignedLong(sp->representative));
     switch (sp->cause) {
     case RG_CAUSE_RETAINED: {
-        rg_group_info item, top;
+        rg_group_info item = {.struct_size = sizeof item}, top = {.struct_size = sizeof top};
         rg_groups_get(S ? rg_suspects_groups(S) : s->groups, sp->group, &item);
         rg_groups_get(s->groups, sp->top_group, &top);
         PUT("type", PyUnicode_FromString(item.type_name));
@@ -532,7 +532,7 @@ static PyObject *suspect_dict(SnapshotObject *s, const rg_suspects *S, const rg_
         break;
     }
     case RG_CAUSE_CYCLE: {
-        rg_cycle_shape sh;
+        rg_cycle_shape sh = {.struct_size = sizeof sh};
         rg_cycles_shape_get(s->cycles, sp->index, &sh);
         PUT("type", PyUnicode_FromString(sh.description));
         PUT("components", PyLong_FromUnsignedLongLong(sh.components));
@@ -540,7 +540,7 @@ static PyObject *suspect_dict(SnapshotObject *s, const rg_suspects *S, const rg_
         break;
     }
     case RG_CAUSE_OUTSIDE: {
-        rg_outside_group og;
+        rg_outside_group og = {.struct_size = sizeof og};
         rg_outside_group_get(s->outside, sp->index, &og);
         PUT("type", PyUnicode_FromString(og.type_name));
         PUT("excess", PyLong_FromUnsignedLongLong(og.excess));
@@ -561,7 +561,7 @@ static PyObject *Snapshot_suspects(SnapshotObject *s, PyObject *args, PyObject *
 {
     static char *kwlist[] = {"min_instances", "min_share", NULL};
     rg_suspect_options o;
-    rg_suspect_options_init(&o);
+    rg_suspect_options_init(&o, RG_SUSPECT_OPTIONS_VERSION);
     if (!PyArg_ParseTupleAndKeywords(args, kw, "|Id", kwlist, &o.min_instances, &o.min_share) ||
         ensure(s, NEED_ALL) < 0)
         return NULL;
@@ -670,7 +670,7 @@ static PyObject *Snapshot_summary(SnapshotObject *s, PyObject *unused)
     failure f;
     Py_BEGIN_ALLOW_THREADS
     PyThread_acquire_lock(s->lock, WAIT_LOCK);
-    rg_summary_options o = {0};
+    rg_summary_options o = RG_SUMMARY_OPTIONS_INIT;
     o.groups = s->groups;
     rc = rg_summary_compute(s->snap, &o, &sum);
     if (rc != RG_OK)
@@ -759,7 +759,7 @@ static PyObject *core_open(PyObject *self, PyObject *args, PyObject *kw)
         Py_DECREF(s);
         return PyErr_NoMemory();
     }
-    rg_open_options o = {0};
+    rg_open_options o = RG_OPEN_OPTIONS_INIT;
     o.flags = no_cache ? RG_OPEN_NO_CACHE : 0;
     o.cache_dir = cache_dir;
     int rc;
@@ -816,7 +816,7 @@ fail:
 static int judge_last(const rg_snapshot *last, const rg_diff *d, char **text, int *leak)
 {
     rg_suspect_options so;
-    rg_suspect_options_init(&so);
+    rg_suspect_options_init(&so, RG_SUSPECT_OPTIONS_VERSION);
     rg_group_growth *gg = NULL;
     rg_suspects *S = NULL;
     int rc = rg_suspect_options_from_diff(&so, d, &gg);
@@ -828,7 +828,7 @@ static int judge_last(const rg_snapshot *last, const rg_diff *d, char **text, in
         const rg_suspect *top = rg_suspects_count(S) ? rg_suspects_get(S, 0) : NULL;
         *leak = top && top->level >= RG_LEVEL_POSSIBLE_LEAK;
     }
-    free(gg);
+    rg_free(gg);
     rg_suspects_free(S);
     return rc;
 }
@@ -879,7 +879,7 @@ static PyObject *core_diff(PyObject *self, PyObject *args, PyObject *kw)
     static char *kwlist[] = {"summaries", "min_growth", "min_ratio", "min_group_ratio", "top", "sources", NULL};
     PyObject *sources = NULL;
     rg_diff_options o;
-    rg_diff_options_init(&o);
+    rg_diff_options_init(&o, RG_DIFF_OPTIONS_VERSION);
     unsigned long long min_growth = o.min_growth;
     unsigned top = 20;
     PyObject *seq;
@@ -933,7 +933,7 @@ static PyObject *core_diff(PyObject *self, PyObject *args, PyObject *kw)
         }
         Py_DECREF(src);
         rg_snapshot *last = NULL;
-        rg_open_options oo = {0};
+        rg_open_options oo = RG_OPEN_OPTIONS_INIT;
         oo.flags = RG_OPEN_NO_CACHE;
         const char *path = PyBytes_AS_STRING(b);
         Py_BEGIN_ALLOW_THREADS
@@ -1009,7 +1009,7 @@ static PyObject *core_report(PyObject *self, PyObject *args, PyObject *kw)
         snaps[i] = ((SnapshotObject *)x)->snap;
     }
     rg_report_options o;
-    rg_report_options_init(&o);
+    rg_report_options_init(&o, RG_REPORT_OPTIONS_VERSION);
     o.title = title;
     o.top = top;
     o.command_line = cmdline;
