@@ -38,7 +38,6 @@ KNOWN = {
     "graph/cache.c calls analyze/paths.c",
     "jsonl -> jsonl_scan -> jsonl",
     "jsonl -> jsonl_yajl -> jsonl",
-    "report -> report_model -> report",
 }
 
 

@@ -19,7 +19,7 @@
  * time (the first pass of Kosaraju's algorithm) meets each source component
  * before anything it reaches.
  */
-#include "base/internal.h"
+#include "graph/graph_internal.h"
 
 #include <stdlib.h>
 #include <string.h>

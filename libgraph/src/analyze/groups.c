@@ -22,7 +22,7 @@
  * A hop equal to its parent's hop (.next Node after .next Node) is recursion
  * and stays in the parent's group: a linked list is one group.
  */
-#include "base/internal.h"
+#include "graph/graph_internal.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -2,7 +2,7 @@
 #ifndef RG_JUDGE_H
 #define RG_JUDGE_H
 
-#include "base/internal.h"
+#include "graph/graph_internal.h"
 
 /* A reachable group is of consequence from this share of the heap and this
  * many retained bytes: below, it is ordinary use even if it is a leak's

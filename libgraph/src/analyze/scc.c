@@ -8,7 +8,7 @@
  * cycles are then grouped by shape (the multiset of their member types), so
  * 40,000 leaked two-object cycles read as one line, not 40,000.
  */
-#include "base/internal.h"
+#include "graph/graph_internal.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -17,7 +17,7 @@
 #ifndef RG_JSONL_INTERNAL_H
 #define RG_JSONL_INTERNAL_H
 
-#include "base/internal.h"
+#include "readers.h"
 
 #include <string.h>
 

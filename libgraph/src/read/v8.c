@@ -9,7 +9,7 @@
  * parser into compact arrays and become builder calls only at the end; no
  * DOM of the file is ever built. docs/formats.md documents the mapping to
  * refgraph's model. */
-#include "base/internal.h"
+#include "readers.h"
 
 #include <stdio.h>
 #include <stdlib.h>

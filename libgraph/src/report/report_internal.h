@@ -21,7 +21,7 @@
 #ifndef RG_REPORT_INTERNAL_H
 #define RG_REPORT_INTERNAL_H
 
-#include "base/internal.h"
+#include "graph/graph_internal.h"
 
 #include <cmark-gfm.h>
 #include <cmark-gfm-core-extensions.h>
