@@ -36,6 +36,7 @@
  */
 #include "judge.h"
 #include "kinds.h"
+#include "rules.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -221,8 +222,7 @@ int rg_outside_compute(const rg_snapshot *s, const rg_dominators *dom,
             rg_node v = queue[head++];
             for (uint64_t e = s->fwd_off[v]; e < s->fwd_off[v + 1]; e++) {
                 rg_node t = s->fwd_dst[e];
-                int garbage_link = (s->node_flags[t] & RG_NODE_GARBAGE) && !(s->node_flags[v] & RG_NODE_GARBAGE);
-                if (s->fwd_kind[e] != RG_EDGE_WEAK && unreach[t] && !garbage_link) {
+                if (unreach[t] && rg_edge_retains(s, v, e)) {
                     unreach[t] = 0;
                     queue[tail++] = t;
                 }

@@ -12,6 +12,7 @@
  */
 #include "diagram_impl.h"
 #include "analyze/paths_impl.h"
+#include "analyze/rules.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -62,12 +63,6 @@ static void fmt_bytes(char *buf, size_t cap, uint64_t n)
         snprintf(buf, cap, "%.*f %s", v < 10 ? 2 : v < 100 ? 1 : 0, v, units[u]);
 }
 
-static unsigned root_rank(uint8_t kind)
-{
-    static const unsigned rank[RG_ROOT_KIND_COUNT] = {0, 1, 2, 3, 5, 4};
-    return kind < RG_ROOT_KIND_COUNT ? rank[kind] : 4;
-}
-
 /* The root record to show for a root node: the one the paths used, or the
  * best-ranked record naming it. */
 static int root_record(const walk *w, rg_node v, uint32_t *rec)
@@ -79,7 +74,7 @@ static int root_record(const walk *w, rg_node v, uint32_t *rec)
     const rg_snapshot *s = w->s;
     int found = 0;
     for (uint32_t r = 0; r < s->n_roots; r++)
-        if (s->root_node[r] == v && (!found || root_rank(s->root_kind[r]) < root_rank(s->root_kind[*rec]))) {
+        if (s->root_node[r] == v && (!found || rg_root_rank(s->root_kind[r]) < rg_root_rank(s->root_kind[*rec]))) {
             *rec = r;
             found = 1;
         }
