@@ -84,6 +84,11 @@ RG_API void rg_clear_error(void);
 /* Free memory that a function documents as "free with rg_free". NULL is a no-op. */
 RG_API void rg_free(void *ptr);
 
+/* `bytes` as people read it: "812 B", "62.3 MB", "-1.20 kB" (powers of
+ * 1000, three significant digits). Writes at most `cap` bytes to buf and
+ * returns buf. */
+RG_API const char *rg_format_bytes(char *buf, size_t cap, double bytes);
+
 /* ------------------------------------------------------- the one-call path */
 /*
  *   rg_snapshot *snap;

@@ -142,18 +142,7 @@ const char *cli_fmt_count(char *buf, size_t cap, uint64_t n)
 
 const char *cli_fmt_bytes(char *buf, size_t cap, uint64_t n)
 {
-    static const char *const units[] = {"B", "kB", "MB", "GB", "TB", "PB"};
-    double v = (double)n;
-    int u = 0;
-    while (v >= 1000 && u < 5) {
-        v /= 1000;
-        u++;
-    }
-    if (u == 0)
-        snprintf(buf, cap, "%llu B", (unsigned long long)n);
-    else
-        snprintf(buf, cap, "%.*f %s", v < 10 ? 2 : v < 100 ? 1 : 0, v, units[u]);
-    return buf;
+    return rg_format_bytes(buf, cap, (double)n);
 }
 
 yajl_gen cli_json_new(void)

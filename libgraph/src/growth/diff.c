@@ -43,23 +43,6 @@ const char *rg_fmt_signed_count(char *buf, size_t cap, int64_t n)
     return buf;
 }
 
-const char *rg_fmt_bytes(char *buf, size_t cap, double n)
-{
-    static const char *const units[] = {"B", "kB", "MB", "GB", "TB", "PB"};
-    double v = fabs(n);
-    int u = 0;
-    while (v >= 1000 && u < 5) {
-        v /= 1000;
-        u++;
-    }
-    const char *sign = n < 0 ? "-" : "";
-    if (u == 0)
-        snprintf(buf, cap, "%s%.0f B", sign, v);
-    else
-        snprintf(buf, cap, "%s%.*f %s", sign, v < 10 ? 2 : v < 100 ? 1 : 0, v, units[u]);
-    return buf;
-}
-
 /* ------------------------------------------------------------- warnings */
 
 int rg_diff_warn(rg_diff *d, const char *fmt, ...)
@@ -544,12 +527,12 @@ static void describe_growth(const rg_diff *d, const rg_growth *g, char *buf, siz
         w = k < 0 ? w : w + (size_t)k;
     }
     if (w < cap && d->has_bytes) {
-        rg_fmt_bytes(b, sizeof b, (double)g->bytes_delta);
+        rg_format_bytes(b, sizeof b, (double)g->bytes_delta);
         k = snprintf(buf + w, cap - w, "; %s%s%s", g->bytes_delta >= 0 ? "+" : "", b,
                      g->flags & RG_GROWTH_RETAINED ? " retained" : "");
         w = k < 0 ? w : w + (size_t)k;
         if (w < cap && !isnan(g->bytes_per_min)) {
-            rg_fmt_bytes(b, sizeof b, g->bytes_per_min);
+            rg_format_bytes(b, sizeof b, g->bytes_per_min);
             k = snprintf(buf + w, cap - w, ", %s%s/min", g->bytes_per_min >= 0 ? "+" : "", b);
             w = k < 0 ? w : w + (size_t)k;
         }

@@ -97,7 +97,7 @@ static void describe(const rg_diff *d, const rg_growth *g, const threshold *t, d
             snprintf(a, sizeof a, "%+.1f%%", v);
         break;
     case T_BYTES:
-        rg_fmt_bytes(a + 1, sizeof a - 1, v);
+        rg_format_bytes(a + 1, sizeof a - 1, v);
         a[0] = '+';
         if (v < 0)
             memmove(a, a + 1, strlen(a + 1) + 1);

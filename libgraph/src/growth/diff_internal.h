@@ -70,6 +70,5 @@ RG_INTERNAL int rg_diff_lifetimes(rg_diff *d);
 /* Number formatting shared by the verdict and the gate messages. */
 RG_INTERNAL const char *rg_fmt_count(char *buf, size_t cap, uint64_t n);
 RG_INTERNAL const char *rg_fmt_signed_count(char *buf, size_t cap, int64_t n);
-RG_INTERNAL const char *rg_fmt_bytes(char *buf, size_t cap, double n);
 
 #endif

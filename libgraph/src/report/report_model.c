@@ -166,7 +166,7 @@ static char *hop_detail(const analyses *a, rg_node v, int with_len)
         rg_sbuf_printf(&b, "%slen %s", b.len ? ", " : "", rg_rpt_fmt_count(n, sizeof n, (uint64_t)len));
     if (a->dom)
         rg_sbuf_printf(&b, "%sretains %s", b.len ? ", " : "",
-                       rg_rpt_fmt_bytes(n, sizeof n, rg_dominators_retained(a->dom, v)));
+                       rg_format_bytes(n, sizeof n, rg_dominators_retained(a->dom, v)));
     char *out = rg_sbuf_take(&b);
     return out ? out : rg_rpt_strdup("");
 }

@@ -331,7 +331,7 @@ static void evidence(cmark_node *p, const rg_rpt *m, const rg_rpt_suspect *s)
                     m->n_snaps, rg_rpt_fmt_delta(a, sizeof a, s->count_delta),
                     rg_rpt_fmt_bytes_delta(b, sizeof b, s->bytes_delta));
         if (s->bytes_per_min > 0 && s->bytes_delta > 0)
-            rg_md_textf(p, ", about %s/min", rg_rpt_fmt_bytes(c, sizeof c, (uint64_t)(s->bytes_per_min + 0.5)));
+            rg_md_textf(p, ", about %s/min", rg_format_bytes(c, sizeof c, (uint64_t)(s->bytes_per_min + 0.5)));
         rg_md_text(p, s->reason == RG_REASON_GREW ? "), though not at every step" : ")");
         break;
     case RG_REASON_UNREACHABLE:
@@ -381,12 +381,12 @@ static void unreachable_sentence(cmark_node *p, const rg_rpt *m)
     if (!m->unreachable_objects)
         return;
     rg_md_textf(p, " %s object%s (%s) no root reaches", rg_rpt_fmt_count(a, sizeof a, m->unreachable_objects),
-                m->unreachable_objects == 1 ? "" : "s", rg_rpt_fmt_bytes(b, sizeof b, m->unreachable_bytes));
+                m->unreachable_objects == 1 ? "" : "s", rg_format_bytes(b, sizeof b, m->unreachable_bytes));
     if (m->baseline_objects) {
         rg_md_textf(p, "; %s of them (%s) belong to the interpreter's own types and tables, which C "
                        "code holds by design (a type's dictionary, its singletons), and are normal",
                     rg_rpt_fmt_count(a, sizeof a, m->baseline_objects),
-                    rg_rpt_fmt_bytes(c, sizeof c, m->baseline_bytes));
+                    rg_format_bytes(c, sizeof c, m->baseline_bytes));
     }
     rg_md_text(p, ".");
 }
@@ -402,7 +402,7 @@ void rg_rpt_summary(cmark_node *doc, const rg_rpt *m)
     if (s && s->level >= RG_LEVEL_POSSIBLE_LEAK) {
         rg_md_text(p, s->level == RG_LEVEL_LEAK ? "Leak: " : "Possible leak: ");
         what(p, s);
-        rg_md_textf(p, " (%s retained, %s of the heap)", rg_rpt_fmt_bytes(a, sizeof a, s->retained),
+        rg_md_textf(p, " (%s retained, %s of the heap)", rg_format_bytes(a, sizeof a, s->retained),
                     rg_rpt_fmt_share(b, sizeof b, s->retained, last->total_bytes));
         held(p, s, s->count == 1 ? " is" : " are");
         const char *mech = mechanism_name(s);
@@ -433,7 +433,7 @@ void rg_rpt_summary(cmark_node *doc, const rg_rpt *m)
         if (s) {
             rg_md_text(p, " The largest group is ");
             what(p, s);
-            rg_md_textf(p, " (%s retained, %s of the heap)", rg_rpt_fmt_bytes(a, sizeof a, s->retained),
+            rg_md_textf(p, " (%s retained, %s of the heap)", rg_format_bytes(a, sizeof a, s->retained),
                         rg_rpt_fmt_share(b, sizeof b, s->retained, last->total_bytes));
             held(p, s, ",");
             rg_md_text(p, s->reason == RG_REASON_STEADY ? ", and it did not grow: a bounded table rather than a leak."
@@ -444,7 +444,7 @@ void rg_rpt_summary(cmark_node *doc, const rg_rpt *m)
             rg_md_textf(p, " with %s object%s (%s, %s of the heap).",
                         rg_rpt_fmt_count(a, sizeof a, m->top_types[0].count),
                         m->top_types[0].count == 1 ? "" : "s",
-                        rg_rpt_fmt_bytes(b, sizeof b, m->top_types[0].bytes),
+                        rg_format_bytes(b, sizeof b, m->top_types[0].bytes),
                         rg_rpt_fmt_share(c, sizeof c, m->top_types[0].bytes, last->total_bytes));
         }
         rg_md_text(p, " ");
@@ -501,7 +501,7 @@ void rg_rpt_summary(cmark_node *doc, const rg_rpt *m)
     if (cycles)
         rg_md_textf(p, "%s%s object%s (%s) sit on unreachable cycles", more ? "; " : ": ",
                     rg_rpt_fmt_count(a, sizeof a, m->cycle_objects), m->cycle_objects == 1 ? "" : "s",
-                    rg_rpt_fmt_bytes(b, sizeof b, m->cycle_bytes));
+                    rg_format_bytes(b, sizeof b, m->cycle_bytes));
     if (outside)
         rg_md_textf(p, "%s%s object%s held from outside the Python heap",
                     cycles ? " and " : more ? "; " : ": ",
