@@ -24,18 +24,6 @@
 #define VALUE_TEXT_MAX 40
 #define EDGE_TEXT_MAX 40
 
-void rg_diagram_options_init(rg_diagram_options *o)
-{
-    if (!o)
-        return;
-    memset(o, 0, sizeof *o);
-    o->direction = RG_DIAGRAM_REFERRERS;
-    o->depth = 6;
-    o->max_nodes = 300;
-    o->too_many = 10;
-    o->ignore_edge_kinds = 1u << RG_EDGE_TYPE;
-}
-
 typedef struct walk {
     const rg_snapshot *s;
     rg_diagram_options o;

@@ -5,12 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-void rg_report_options_init(rg_report_options *o)
-{
-    if (o)
-        memset(o, 0, sizeof *o);
-}
-
 int rg_report_build(const rg_snapshot *const *snaps, size_t n, const rg_report_options *opts,
                     rg_report **out)
 {
