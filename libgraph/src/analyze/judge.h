@@ -15,6 +15,11 @@
 /* Growth of at least this many objects makes a steady riser a leak rather
  * than a possible leak; growth at every step is a possible leak below it. */
 #define RG_JUDGE_MIN_GROWTH 100u
+/* The suspects' defaults (rg_suspect_options_init): a group is ranked from
+ * this share of the heap (smaller ones only when they grow at every step),
+ * and from this many objects. */
+#define RG_SUSPECTS_MIN_SHARE 0.001
+#define RG_SUSPECTS_MIN_INSTANCES 2u
 
 /* Set sp->share and sp->significant from its retained bytes. */
 RG_INTERNAL void rg_judge_significance(rg_suspect *sp, uint64_t total_bytes);

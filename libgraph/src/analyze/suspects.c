@@ -62,8 +62,8 @@ const char *rg_cause_name(rg_cause c)
 void rg_suspect_options_init(rg_suspect_options *o)
 {
     memset(o, 0, sizeof *o);
-    o->min_instances = 2;
-    o->min_share = 0.001;
+    o->min_instances = RG_SUSPECTS_MIN_INSTANCES;
+    o->min_share = RG_SUSPECTS_MIN_SHARE;
 }
 
 /* Child groups of each group, CSR. */
