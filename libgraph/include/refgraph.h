@@ -88,6 +88,8 @@ RG_API void rg_free(void *ptr);
  * 1000, three significant digits). Writes at most `cap` bytes to buf and
  * returns buf. */
 RG_API const char *rg_format_bytes(char *buf, size_t cap, double bytes);
+/* `n` with thousands separators: "1,234,567". Returns buf. */
+RG_API const char *rg_format_count(char *buf, size_t cap, uint64_t n);
 
 /* ------------------------------------------------------- the one-call path */
 /*
@@ -1310,6 +1312,12 @@ typedef struct rg_verdict {
     const rg_growth *growth;  /* the suspect; NULL for RG_VERDICT_NONE */
     int confirmed;            /* 1 when monotonic over >= 3 points */
     const char *text;         /* one or two sentences; owned by the diff */
+    /* The judgement's growth rule (the one rg_suspect.level/reason come
+     * from): RG_LEVEL_LEAK when confirmed, RG_LEVEL_POSSIBLE_LEAK for growth
+     * over two snapshots or too small to confirm, RG_LEVEL_NO_LEAK for
+     * RG_VERDICT_NONE. */
+    rg_leak_level level;
+    rg_leak_reason reason;
 } rg_verdict;
 
 /* Never NULL for a valid diff. */

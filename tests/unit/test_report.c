@@ -80,9 +80,9 @@ static void test_sanitize(void)
 static void test_formats(void)
 {
     char b[64];
-    CHECK_STR(rg_rpt_fmt_count(b, sizeof b, 0), "0");
-    CHECK_STR(rg_rpt_fmt_count(b, sizeof b, 495717), "495,717");
-    CHECK_STR(rg_rpt_fmt_count(b, sizeof b, 1234567890), "1,234,567,890");
+    CHECK_STR(rg_format_count(b, sizeof b, 0), "0");
+    CHECK_STR(rg_format_count(b, sizeof b, 495717), "495,717");
+    CHECK_STR(rg_format_count(b, sizeof b, 1234567890), "1,234,567,890");
     CHECK_STR(rg_rpt_fmt_delta(b, sizeof b, -1234), "-1,234");
     CHECK_STR(rg_rpt_fmt_delta(b, sizeof b, 5), "+5");
     CHECK_STR(rg_format_bytes(b, sizeof b, 999), "999 B");

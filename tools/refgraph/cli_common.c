@@ -128,16 +128,7 @@ int cli_open(const char *path, const cli_load_options *lo, rg_snapshot **out)
 
 const char *cli_fmt_count(char *buf, size_t cap, uint64_t n)
 {
-    char tmp[32];
-    int len = snprintf(tmp, sizeof tmp, "%llu", (unsigned long long)n);
-    size_t w = 0;
-    for (int i = 0; i < len && w + 1 < cap; i++) {
-        if (i > 0 && (len - i) % 3 == 0 && w + 2 < cap)
-            buf[w++] = ',';
-        buf[w++] = tmp[i];
-    }
-    buf[w] = '\0';
-    return buf;
+    return rg_format_count(buf, cap, n);
 }
 
 const char *cli_fmt_bytes(char *buf, size_t cap, uint64_t n)

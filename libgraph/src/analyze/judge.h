@@ -21,6 +21,16 @@
 #define RG_SUSPECTS_MIN_SHARE 0.001
 #define RG_SUSPECTS_MIN_INSTANCES 2u
 
+/* The judgement's growth rules, the one home for the suspects
+ * (rg_judge_suspect) and the diff's verdict (growth/diff.c): a count that
+ * rose at every step over >= 3 snapshots (`every_step`) is a leak when it
+ * gained enough (`enough`: RG_JUDGE_MIN_GROWTH objects, or the diff's
+ * thresholds) or is of consequence, else a possible leak, whatever its size;
+ * one that rose otherwise (`grew`) is a possible leak when it gained enough
+ * or is of consequence. Returns 0, leaving *level and *reason alone, when
+ * growth decides nothing. */
+RG_INTERNAL int rg_judge_growth(bool every_step, bool grew, bool enough, bool significant,
+                                rg_leak_level *level, rg_leak_reason *reason);
 /* Set sp->share and sp->significant from its retained bytes. */
 RG_INTERNAL void rg_judge_significance(rg_suspect *sp, uint64_t total_bytes);
 /* Set sp->level and sp->reason from significance and growth. */

@@ -203,6 +203,10 @@ RG_INTERNAL void rg_input_close(rg_input *in);
 
 /* ------------------------------------------------------------------ text */
 
+/* "+1,234" / "-56" / "+0": a count's change, always signed (format.c; the
+ * unsigned rg_format_count and rg_format_bytes are public). */
+RG_INTERNAL const char *rg_format_signed_count(char *buf, size_t cap, int64_t n);
+
 /* Parse JSON number text as a uint64: 1 on success, 0 when it is negative or
  * not an integer, -1 when it does not fit (base/text.c). */
 RG_INTERNAL int rg_parse_u64(const char *s, size_t len, uint64_t *out);

@@ -1,5 +1,5 @@
-/* format.c: byte counts as people read them, the one formatter the report,
- * the diagrams, the diff's messages and the CLI all print with. */
+/* format.c: counts and byte sizes as people read them, the one formatter
+ * the report, the diagrams, the diff's messages and the CLI all print with. */
 #include "base.h"
 
 #include <math.h>
@@ -24,5 +24,32 @@ const char *rg_format_bytes(char *buf, size_t cap, double bytes)
     } else {
         snprintf(buf, cap, "%s%.0f B", sign, v);
     }
+    return buf;
+}
+
+const char *rg_format_count(char *buf, size_t cap, uint64_t n)
+{
+    if (!buf || cap == 0)
+        return "";
+    char tmp[32];
+    int len = snprintf(tmp, sizeof tmp, "%llu", (unsigned long long)n);
+    size_t w = 0;
+    for (int i = 0; i < len && w + 1 < cap; i++) {
+        if (i > 0 && (len - i) % 3 == 0) {
+            if (w + 2 >= cap)
+                break;
+            buf[w++] = ',';
+        }
+        buf[w++] = tmp[i];
+    }
+    buf[w] = '\0';
+    return buf;
+}
+
+const char *rg_format_signed_count(char *buf, size_t cap, int64_t n)
+{
+    char tmp[40];
+    rg_format_count(tmp, sizeof tmp, n < 0 ? (uint64_t)0 - (uint64_t)n : (uint64_t)n);
+    snprintf(buf, cap, "%s%s", n < 0 ? "-" : "+", tmp);
     return buf;
 }

@@ -51,8 +51,6 @@ RG_INTERNAL char *rg_rpt_strdup(const char *s);
 
 /* ------------------------------------------------------ number formatting */
 
-/* "1,234,567" */
-RG_INTERNAL const char *rg_rpt_fmt_count(char *buf, size_t cap, uint64_t n);
 /* "+1,234" / "-56" / "0" */
 RG_INTERNAL const char *rg_rpt_fmt_delta(char *buf, size_t cap, int64_t n);
 /* "+48.0 MB" / "-1.20 kB" (rg_format_bytes with a sign) */

@@ -163,7 +163,7 @@ static char *hop_detail(const analyses *a, rg_node v, int with_len)
     int64_t len = rg_node_length(snap, v);
     char n[32];
     if (with_len && len >= 0)
-        rg_sbuf_printf(&b, "%slen %s", b.len ? ", " : "", rg_rpt_fmt_count(n, sizeof n, (uint64_t)len));
+        rg_sbuf_printf(&b, "%slen %s", b.len ? ", " : "", rg_format_count(n, sizeof n, (uint64_t)len));
     if (a->dom)
         rg_sbuf_printf(&b, "%sretains %s", b.len ? ", " : "",
                        rg_format_bytes(n, sizeof n, rg_dominators_retained(a->dom, v)));
