@@ -230,10 +230,9 @@ int rg_dominators_compute(const rg_snapshot *s, rg_dominators **out)
     w.anc[0] = 0;
     w.count = 1;
 
-    /* Roots, in file order; gc.garbage roots are what the collector could not
-     * free, so they are not allowed to keep anything alive here. */
+    /* Roots, in file order, but for gc.garbage's (rules.h). */
     for (uint32_t i = 0; i < s->n_roots; i++) {
-        if (s->root_kind[i] == RG_ROOT_GARBAGE)
+        if (!rg_root_retains(s->root_kind[i]))
             continue;
         rg_node r = s->root_node[i];
         bit_set(w.entry, r);

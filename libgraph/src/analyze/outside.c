@@ -220,7 +220,7 @@ int rg_outside_compute(const rg_snapshot *s, const rg_dominators *dom,
             unreach[v] = 1;
         for (uint32_t i = 0; i < s->n_roots; i++) {
             rg_node r = s->root_node[i];
-            if (s->root_kind[i] == RG_ROOT_GARBAGE || !unreach[r])
+            if (!rg_root_retains(s->root_kind[i]) || !unreach[r])
                 continue;
             unreach[r] = 0;
             queue[tail++] = r;

@@ -19,6 +19,11 @@ static inline bool rg_garbage_link(const rg_snapshot *s, rg_node from, rg_node t
     return (s->node_flags[to] & RG_NODE_GARBAGE) && !(s->node_flags[from] & RG_NODE_GARBAGE);
 }
 
+/* Does a root record of this kind keep its object alive? A gc.garbage root
+ * is what the collector could not free: it keeps nothing alive, and what
+ * hangs from it is reported as garbage, not as a suspect. */
+static inline bool rg_root_retains(uint8_t kind) { return kind != RG_ROOT_GARBAGE; }
+
 /* Does forward edge e, leaving `from`, keep its target alive? */
 static inline bool rg_edge_retains(const rg_snapshot *s, rg_node from, uint64_t e)
 {

@@ -49,7 +49,7 @@ static void reach_from_roots(const rg_snapshot *s, uint8_t *seen, uint32_t *queu
     uint32_t head = 0, tail = 0;
     for (uint32_t i = 0; i < s->n_roots; i++) {
         rg_node r = s->root_node[i];
-        if (s->root_kind[i] == RG_ROOT_GARBAGE || seen[r])
+        if (!rg_root_retains(s->root_kind[i]) || seen[r])
             continue;
         seen[r] = 1;
         queue[tail++] = r;
