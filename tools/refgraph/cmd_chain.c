@@ -4,6 +4,7 @@
 #include "cli_select.h"
 
 #include <getopt.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -62,6 +63,42 @@ static void edge_text(const rg_snapshot *s, const rg_edge *e, char *buf, size_t 
 
 /* Retained sizes for the hops, when computed (the CLI's own, per run). */
 static const rg_dominators *hop_dom;
+
+/* The dominator tree for the retained column, computed on a second thread
+ * while this one finds the paths and the object: the two need nothing from
+ * each other until the chain is printed. */
+typedef struct dom_job {
+    const rg_snapshot *snap;
+    rg_dominators *dom;   /* NULL when it could not be computed */
+    pthread_t thread;
+    int threaded;
+} dom_job;
+
+static void *dom_main(void *arg)
+{
+    dom_job *j = arg;
+    if (rg_dominators_compute(j->snap, &j->dom) != RG_OK)
+        j->dom = NULL;
+    return NULL;
+}
+
+static void dom_start(dom_job *j, const rg_snapshot *snap)
+{
+    j->snap = snap;
+    j->dom = NULL;
+    j->threaded = pthread_create(&j->thread, NULL, dom_main, j) == 0;
+}
+
+/* The tree, once computed (on this thread if no second one could start). */
+static rg_dominators *dom_finish(dom_job *j)
+{
+    if (j->threaded)
+        pthread_join(j->thread, NULL);
+    else
+        dom_main(j);
+    j->threaded = 0;
+    return j->dom;
+}
 
 /* "  1.48 MB" before a hop's label: what the object retains, so the jump
  * where the bytes pile up shows (memlab's traces show the same). */
@@ -528,15 +565,18 @@ int cmd_chain(int argc, char **argv)
     rg_paths *paths = NULL;
     cli_selection sel;
     memset(&sel, 0, sizeof sel);
+    int want_dom = !a.json && !a.no_retained;
+    dom_job dj;
+    if (want_dom)
+        dom_start(&dj, snap);
     if (rg_paths_compute(snap, &po, &paths) != RG_OK) {
         fprintf(stderr, "refgraph chain: %s\n", cli_term(rg_last_error()));
         rc = EXIT_BAD_INPUT;
     } else if ((rc = cli_select("chain", snap, paths, &a.sel, &sel)) == EXIT_OK) {
-        rg_dominators *dom = NULL;
-        if (!a.json && !a.no_retained) {
+        if (want_dom) {
             cli_progress_begin("analysing dominators");
-            if (rg_dominators_compute(snap, &dom) == RG_OK)
-                hop_dom = dom;
+            hop_dom = dom_finish(&dj);
+            want_dom = 0;
             cli_progress_end();
         }
         if (a.json)
@@ -544,6 +584,8 @@ int cmd_chain(int argc, char **argv)
         else
             print_text(snap, paths, &a, &sel);
     }
+    if (want_dom)
+        rg_dominators_free(dom_finish(&dj)); /* not printed: the selection failed */
     cli_selection_free(&sel);
     rg_dominators_free((rg_dominators *)hop_dom);
     hop_dom = NULL;

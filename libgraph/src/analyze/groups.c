@@ -23,6 +23,7 @@
  * and stays in the parent's group: a linked list is one group.
  */
 #include "rules.h"
+#include "run.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -398,8 +399,7 @@ typedef struct walk_item {
     rg_edge edge;
 } walk_item;
 
-int rg_groups_compute(const rg_snapshot *s, const rg_paths *paths, const rg_dominators *dom,
-                      rg_groups **out)
+int rg_groups_assign(const rg_snapshot *s, const rg_paths *paths, rg_groups **out)
 {
     if (!s || !paths || !out)
         return rg_fail(RG_EINVAL, "rg_groups_compute: NULL argument");
@@ -471,6 +471,14 @@ int rg_groups_compute(const rg_snapshot *s, const rg_paths *paths, const rg_domi
         }
     }
     free(stack);
+    *out = G;
+    return RG_OK;
+}
+
+void rg_groups_tally(rg_groups *G, const rg_paths *paths, const rg_dominators *dom)
+{
+    const rg_snapshot *s = G->snap;
+    uint32_t n = G->n;
     for (rg_node v = 0; v < n; v++) {
         rg_group g = G->of[v];
         if (g == RG_GROUP_NONE)
@@ -506,6 +514,16 @@ int rg_groups_compute(const rg_snapshot *s, const rg_paths *paths, const rg_domi
     G->slots = NULL;
     G->memo = NULL;
     G->mask = G->memo_mask = 0;
+}
+
+int rg_groups_compute(const rg_snapshot *s, const rg_paths *paths, const rg_dominators *dom,
+                      rg_groups **out)
+{
+    rg_groups *G;
+    int rc = rg_groups_assign(s, paths, &G);
+    if (rc != RG_OK)
+        return rc;
+    rg_groups_tally(G, paths, dom);
     *out = G;
     return RG_OK;
 }

@@ -25,6 +25,7 @@
 #include "judge.h"
 #include "kinds.h"
 #include "rules.h"
+#include "run.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -770,27 +771,16 @@ int rg_suspects_analyze(const rg_snapshot *s, const rg_suspect_options *opts, rg
 {
     if (!s || !out)
         return rg_fail(RG_EINVAL, "rg_suspects_analyze: NULL argument");
-    rg_paths *paths = NULL;
-    rg_dominators *dom = NULL;
-    rg_groups *groups = NULL;
-    rg_cycles *cycles = NULL;
-    rg_outside *outside = NULL;
+    rg_analyses a;
     rg_suspects *S = NULL;
-    int rc;
-    if ((rc = rg_paths_compute(s, NULL, &paths)) != RG_OK ||
-        (rc = rg_dominators_compute(s, &dom)) != RG_OK ||
-        (rc = rg_groups_compute(s, paths, dom, &groups)) != RG_OK ||
-        (rc = rg_cycles_compute(s, dom, &cycles)) != RG_OK ||
-        (rc = rg_outside_compute(s, dom, NULL, &outside)) != RG_OK ||
-        (rc = rg_suspects_compute(s, dom, groups, cycles, outside, opts, &S)) != RG_OK) {
-        rg_paths_free(paths);
-        rg_dominators_free(dom);
-        rg_groups_free(groups);
-        rg_cycles_free(cycles);
-        rg_outside_free(outside);
+    int rc = rg_analyses_run(s, NULL, &a);
+    if (rc != RG_OK)
+        return rc;
+    if ((rc = rg_suspects_compute(s, a.dom, a.groups, a.cycles, a.outside, opts, &S)) != RG_OK) {
+        rg_analyses_free(&a);
         return rc;
     }
-    S->paths = paths;
+    S->paths = a.paths;
     S->owns = 1;
     *out = S;
     return RG_OK;

@@ -8,6 +8,7 @@
 #include "analyze/judge.h"
 #include "analyze/kinds.h"
 #include "analyze/rules.h"
+#include "analyze/run.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -754,16 +755,16 @@ static const rg_snapshot **time_order(const rg_snapshot *const *snaps, size_t n)
 
 static int run_analyses(analyses *a, const rg_report_options *o)
 {
-    int rc;
-    if ((rc = rg_paths_compute(a->snap, o->paths, &a->paths)) != RG_OK)
+    rg_analyses r;
+    int rc = rg_analyses_run(a->snap, o->paths, &r);
+    if (rc != RG_OK)
         return rc;
-    if ((rc = rg_dominators_compute(a->snap, &a->dom)) != RG_OK)
-        return rc;
-    if ((rc = rg_groups_compute(a->snap, a->paths, a->dom, &a->groups)) != RG_OK)
-        return rc;
-    if ((rc = rg_cycles_compute(a->snap, a->dom, &a->cycles)) != RG_OK)
-        return rc;
-    return rg_outside_compute(a->snap, a->dom, NULL, &a->outside);
+    a->paths = r.paths;
+    a->dom = r.dom;
+    a->groups = r.groups;
+    a->cycles = r.cycles;
+    a->outside = r.outside;
+    return RG_OK;
 }
 
 int rg_rpt_gather_verdict(rg_rpt *m, const rg_snapshot *snap, const rg_suspects *S, uint32_t n_snapshots)
