@@ -60,15 +60,15 @@ static int chain_bench(const char *path, const char *type, int repeat, const cha
         if (rg_snapshot_open(path, &o, &s) != RG_OK)
             return die(path);
         first_open = now() - t0;
-        if (rg_snapshot_get_info(s)->cache_note[0])
-            fprintf(stderr, "chain_query_bench: %s\n", rg_snapshot_get_info(s)->cache_note);
+        if (rg_snapshot_info_get(s)->cache_note[0])
+            fprintf(stderr, "chain_query_bench: %s\n", rg_snapshot_info_get(s)->cache_note);
         rg_snapshot_free(s);
         t0 = now();
     }
     if (rg_snapshot_open(path, &o, &s) != RG_OK)
         return die(path);
     double load = now() - t0;
-    if (cache_dir && !rg_snapshot_get_info(s)->from_cache) {
+    if (cache_dir && !rg_snapshot_info_get(s)->from_cache) {
         fprintf(stderr, "chain_query_bench: the re-open did not use the cache in %s\n", cache_dir);
         return 1;
     }
@@ -173,13 +173,13 @@ static int diagram_bench(int nodes, int repeat)
     for (int r = 0; r < repeat; r++) {
         double t0 = now();
         rg_diagram *d;
-        if (rg_diagram_build(s, &root, 1, &o, &d) != RG_OK)
+        if (rg_diagram_compute(s, &root, 1, &o, &d) != RG_OK)
             return die("diagram");
         char *svg;
         if (rg_diagram_render(d, RG_FORMAT_SVG, &svg, &svg_len) != RG_OK)
             return die("render");
         times[r] = now() - t0;
-        rg_diagram_get_stats(d, &st);
+        rg_diagram_stats_get(d, &st);
         rg_free(svg);
         rg_diagram_free(d);
     }

@@ -34,7 +34,7 @@ int main(int argc, char **argv)
         return 1;
     }
     double open_ms = now_ms() - t;
-    int from_cache = rg_snapshot_get_info(s)->from_cache;
+    int from_cache = rg_snapshot_info_get(s)->from_cache;
 
     rg_type_stat *st;
     uint32_t nst;

@@ -127,7 +127,7 @@ int main(int argc, char **argv)
         t[10] = max2(t[0], t[1] + t[7]) + max2(t[4], t[8] + t[3]) + t[5];
         if (r == repeat - 1) {
             rg_dominators_stats st;
-            rg_dominators_get_stats(d, &st);
+            rg_dominators_stats_get(d, &st);
             printf("dominators: %u reachable, %u unreachable entries, %.1f bytes/object kept, %.1f at peak\n",
                    st.reachable, st.unreachable_entries, (double)st.memory_bytes / (st.objects ? st.objects : 1),
                    (double)st.peak_bytes / (st.objects ? st.objects : 1));
@@ -175,14 +175,14 @@ int main(int argc, char **argv)
     for (int r = 0; r < repeat; r++) {
         rg_suspects *sus;
         double a = wall();
-        if (rg_suspects_analyze(s, NULL, &sus) != RG_OK)
-            return fail("rg_suspects_analyze");
+        if (rg_suspects_compute_all(s, NULL, &sus) != RG_OK)
+            return fail("rg_suspects_compute_all");
         double b = wall() - a;
         if (r == 0 || b < best)
             best = b;
         rg_suspects_free(sus);
     }
-    printf("rg_suspects_analyze (all, as the CLI runs it): best of %d %.3f s wall\n", repeat, best);
+    printf("rg_suspects_compute_all (all, as the CLI runs it): best of %d %.3f s wall\n", repeat, best);
     rg_snapshot_free(s);
     return 0;
 }

@@ -41,7 +41,7 @@ int main(int argc, char **argv)
         for (uint32_t i = 0; i < rg_referrer_count(snap, v); i++) {
             rg_edge e;
             char label[128];
-            rg_referrer(snap, v, i, &e);
+            rg_referrer_get(snap, v, i, &e);
             rg_edge_label_format(snap, &e, label, sizeof label);
             printf("  %s %s\n", rg_node_type_name(snap, e.from), label);
         }

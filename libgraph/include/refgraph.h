@@ -173,7 +173,7 @@ typedef struct rg_snapshot_info {
 } rg_snapshot_info;
 
 /* Owned by the snapshot. Never NULL for a valid snapshot. */
-RG_API const rg_snapshot_info *rg_snapshot_get_info(const rg_snapshot *snap);
+RG_API const rg_snapshot_info *rg_snapshot_info_get(const rg_snapshot *snap);
 
 /* ---------------------------------------------------------- the data model */
 
@@ -260,11 +260,11 @@ RG_API unsigned rg_node_flags(const rg_snapshot *snap, rg_node node);
 
 /* Outgoing references of `node`, in snapshot order: i < rg_referent_count. */
 RG_API uint32_t rg_referent_count(const rg_snapshot *snap, rg_node node);
-RG_API void rg_referent(const rg_snapshot *snap, rg_node node, uint32_t i, rg_edge *out);
+RG_API void rg_referent_get(const rg_snapshot *snap, rg_node node, uint32_t i, rg_edge *out);
 
 /* Incoming references of `node` (from = the referrer), ordered by referrer. */
 RG_API uint32_t rg_referrer_count(const rg_snapshot *snap, rg_node node);
-RG_API void rg_referrer(const rg_snapshot *snap, rg_node node, uint32_t i, rg_edge *out);
+RG_API void rg_referrer_get(const rg_snapshot *snap, rg_node node, uint32_t i, rg_edge *out);
 
 RG_API void rg_root_get(const rg_snapshot *snap, uint32_t i, rg_root *out);
 
@@ -517,7 +517,7 @@ RG_API int rg_paths_group(const rg_paths *paths, const rg_node *nodes, size_t n,
  *
  *   rg_diagram_options o; rg_diagram_options_init(&o);
  *   rg_diagram *d;
- *   rg_diagram_build(snap, &target, 1, &o, &d);
+ *   rg_diagram_compute(snap, &target, 1, &o, &d);
  *   char *svg; size_t len;
  *   rg_diagram_render(d, RG_FORMAT_SVG, &svg, &len);   // or rg_diagram_write
  *   ... rg_free(svg); rg_diagram_free(d);
@@ -588,14 +588,14 @@ typedef struct rg_diagram rg_diagram;
  * opts->paths may be freed before it. RG_EINVAL for no targets or a node out of
  * range; RG_ENOTFOUND when a highlight/stop-at type is unknown. *out is
  * owned by the caller (rg_diagram_free). */
-RG_API int rg_diagram_build(const rg_snapshot *snap, const rg_node *targets, size_t n,
+RG_API int rg_diagram_compute(const rg_snapshot *snap, const rg_node *targets, size_t n,
                             const rg_diagram_options *opts, rg_diagram **out);
 
 /* Exactly `nodes` (duplicates ignored) and every edge among them, e.g. an
  * unreachable cycle. depth, too_many and direction are not used; max_nodes
  * is. Nodes are coloured by their order in `nodes` when it is a chain or
  * cycle, all alike otherwise. */
-RG_API int rg_diagram_build_set(const rg_snapshot *snap, const rg_node *nodes, size_t n,
+RG_API int rg_diagram_compute_set(const rg_snapshot *snap, const rg_node *nodes, size_t n,
                                 const rg_diagram_options *opts, rg_diagram **out);
 
 RG_API void rg_diagram_free(rg_diagram *d);
@@ -611,7 +611,7 @@ typedef struct rg_diagram_stats {
     uint32_t depth_limited;   /* objects at the depth limit with unexplored neighbours */
 } rg_diagram_stats;
 
-RG_API void rg_diagram_get_stats(const rg_diagram *d, rg_diagram_stats *out);
+RG_API void rg_diagram_stats_get(const rg_diagram *d, rg_diagram_stats *out);
 
 /* What was left out, as drawn in the diagram ("412 more objects not drawn
  * (max 300)"), or "" when nothing was. Owned by the diagram. */
@@ -719,7 +719,7 @@ typedef struct rg_dominators_stats {
     uint64_t peak_bytes;          /* heap in use at the peak of the computation */
 } rg_dominators_stats;
 
-RG_API void rg_dominators_get_stats(const rg_dominators *dom, rg_dominators_stats *out);
+RG_API void rg_dominators_stats_get(const rg_dominators *dom, rg_dominators_stats *out);
 /* ==== end dominators ==== */
 
 /* ==== retention groups (groups.c) ==== */
@@ -840,10 +840,10 @@ typedef struct rg_cycle_shape {
  * (rg_cycles_free); strings stay valid while `snap` lives. */
 RG_API int rg_cycles_compute(const rg_snapshot *snap, const rg_dominators *dom, rg_cycles **out);
 RG_API void rg_cycles_free(rg_cycles *cycles);
-RG_API void rg_cycles_get_summary(const rg_cycles *cycles, rg_cycles_summary *out);
+RG_API void rg_cycles_summary_get(const rg_cycles *cycles, rg_cycles_summary *out);
 /* Shape i (< summary.shapes), ordered by retained_bytes, then objects, then
  * signature. */
-RG_API void rg_cycles_shape(const rg_cycles *cycles, uint32_t i, rg_cycle_shape *out);
+RG_API void rg_cycles_shape_get(const rg_cycles *cycles, uint32_t i, rg_cycle_shape *out);
 /* The strongly connected component of an unreachable `node` (every
  * unreachable object has one, cyclic or not; ids follow Tarjan's output, a
  * reverse topological order); UINT32_MAX for reachable objects. */
@@ -1027,7 +1027,7 @@ typedef struct rg_suspect {
     rg_group bulk_group;      /* deeper group holding most bytes; RG_GROUP_NONE if none */
     rg_node accumulation;     /* the container whose children hold it; RG_NODE_NONE if none */
     uint64_t accumulation_retained;
-    /* RG_CAUSE_CYCLE: index for rg_cycles_shape. RG_CAUSE_OUTSIDE: index for
+    /* RG_CAUSE_CYCLE: index for rg_cycles_shape_get. RG_CAUSE_OUTSIDE: index for
      * rg_outside_group_get. */
     uint32_t index;
 
@@ -1065,7 +1065,7 @@ RG_API int rg_suspects_compute(const rg_snapshot *snap, const rg_dominators *dom
 /* Run everything (paths with default options, dominators, groups, cycles,
  * outside with default options) and rank. The result owns the analyses; it
  * borrows `snap`, which must outlive it. */
-RG_API int rg_suspects_analyze(const rg_snapshot *snap, const rg_suspect_options *opts,
+RG_API int rg_suspects_compute_all(const rg_snapshot *snap, const rg_suspect_options *opts,
                                rg_suspects **out);
 RG_API void rg_suspects_free(rg_suspects *suspects);
 
@@ -1095,7 +1095,7 @@ RG_API const rg_outside *rg_suspects_outside(const rg_suspects *suspects);
  *   rg_summary *sums[3];
  *   for (i = 0; i < 3; i++) {
  *       rg_snapshot_open(path[i], NULL, &snap);
- *       rg_summary_build(snap, NULL, &sums[i]);
+ *       rg_summary_compute(snap, NULL, &sums[i]);
  *       rg_snapshot_free(snap);
  *   }
  *   rg_diff *d; rg_diff_compute(sums, 3, NULL, &d);
@@ -1146,16 +1146,16 @@ typedef struct rg_summary_options {
 /* Summarise a loaded snapshot. NULL options = defaults. On success *out is
  * owned by the caller (rg_summary_free) and borrows nothing: `snap` may be
  * freed at once. */
-RG_API int rg_summary_build(const rg_snapshot *snap, const rg_summary_options *opts,
+RG_API int rg_summary_compute(const rg_snapshot *snap, const rg_summary_options *opts,
                             rg_summary **out);
 RG_API void rg_summary_free(rg_summary *sum);
 
 /* Owned by the summary. */
-RG_API const rg_summary_info *rg_summary_get_info(const rg_summary *sum);
+RG_API const rg_summary_info *rg_summary_info_get(const rg_summary *sum);
 
 /* Type table entry i (< info->types), sorted by name. out->type is i and
  * out->name is owned by the summary. */
-RG_API void rg_summary_type(const rg_summary *sum, uint32_t i, rg_type_stat *out);
+RG_API void rg_summary_type_get(const rg_summary *sum, uint32_t i, rg_type_stat *out);
 
 typedef struct rg_summary_group {
     const char *signature;    /* what matches a group across snapshots */
@@ -1185,7 +1185,7 @@ RG_API int rg_objgraph_log_detect(const void *data, size_t len);
  * no bytes, ids or groups): free each with rg_summary_free and the array with
  * rg_free. RG_EFORMAT when the text holds no block. `name` is used in
  * sources and errors. */
-RG_API int rg_objgraph_log_parse(const void *data, size_t len, const char *name,
+RG_API int rg_objgraph_log_open_memory(const void *data, size_t len, const char *name,
                                  rg_summary ***out, uint32_t *n);
 /* Same, reading a file (gzip and zstd are decompressed). */
 RG_API int rg_objgraph_log_open(const char *path, rg_summary ***out, uint32_t *n);
@@ -1209,7 +1209,7 @@ RG_API void rg_diff_options_init(rg_diff_options *o);
 /* Analyse a series of >= 2 summaries, given in any order: when every one has
  * a header time they are put in time order (ties by seq, then the order
  * given); otherwise the order given is kept, with a warning. The summaries are
- * borrowed and must outlive the diff (rg_diff_point hands them back); names
+ * borrowed and must outlive the diff (rg_diff_point_get hands them back); names
  * and arrays in results are owned by the diff.
  * NULL options = defaults. RG_EINVAL for fewer than 2 summaries. On success
  * *out is owned by the caller (rg_diff_free). */
@@ -1219,7 +1219,7 @@ RG_API void rg_diff_free(rg_diff *d);
 
 /* The series in analysis (time) order: point i < rg_diff_point_count. */
 RG_API uint32_t rg_diff_point_count(const rg_diff *d);
-RG_API const rg_summary *rg_diff_point(const rg_diff *d, uint32_t i);
+RG_API const rg_summary *rg_diff_point_get(const rg_diff *d, uint32_t i);
 /* Index of point i in the array given to rg_diff_compute. */
 RG_API uint32_t rg_diff_point_input_index(const rg_diff *d, uint32_t i);
 /* Seconds from the first point to the last; 0 when a time is unknown. */
@@ -1228,7 +1228,7 @@ RG_API double rg_diff_span_seconds(const rg_diff *d);
 /* Warnings about the input (reordered, different pids, missing times,
  * partial data). Owned by the diff. */
 RG_API uint32_t rg_diff_warning_count(const rg_diff *d);
-RG_API const char *rg_diff_warning(const rg_diff *d, uint32_t i);
+RG_API const char *rg_diff_warning_get(const rg_diff *d, uint32_t i);
 
 /* Growth record flags. */
 #define RG_GROWTH_MONOTONIC       0x1u  /* count rose at every step, >= 3 points */
@@ -1261,9 +1261,9 @@ typedef struct rg_growth {
  * known), count_delta, signature; shrinking ones come last.
  * Groups exist only when every summary has RG_SUMMARY_HAS_GROUPS. */
 RG_API uint32_t rg_diff_type_count(const rg_diff *d);
-RG_API const rg_growth *rg_diff_type(const rg_diff *d, uint32_t i);
+RG_API const rg_growth *rg_diff_type_get(const rg_diff *d, uint32_t i);
 RG_API uint32_t rg_diff_group_count(const rg_diff *d);
-RG_API const rg_growth *rg_diff_group(const rg_diff *d, uint32_t i);
+RG_API const rg_growth *rg_diff_group_get(const rg_diff *d, uint32_t i);
 /* The growth of one group as the suspects ranking takes it
  * (rg_suspect_options.growth): its signature is borrowed from the diff. */
 RG_API rg_group_growth rg_growth_key(const rg_diff *d, const rg_growth *g);
@@ -1297,9 +1297,9 @@ RG_API uint64_t rg_diff_reused_ids(const rg_diff *d);
  * freed objects), sorted by leaked_count, new_count, name, all descending
  * except name. Zero entries without lifetimes. */
 RG_API uint32_t rg_diff_lifetime_type_count(const rg_diff *d);
-RG_API const rg_lifetime *rg_diff_lifetime_type(const rg_diff *d, uint32_t i);
+RG_API const rg_lifetime *rg_diff_lifetime_type_get(const rg_diff *d, uint32_t i);
 RG_API uint32_t rg_diff_lifetime_group_count(const rg_diff *d);
-RG_API const rg_lifetime *rg_diff_lifetime_group(const rg_diff *d, uint32_t i);
+RG_API const rg_lifetime *rg_diff_lifetime_group_get(const rg_diff *d, uint32_t i);
 
 typedef enum rg_verdict_kind {
     RG_VERDICT_NONE = 0,      /* nothing grew past the thresholds */
@@ -1358,7 +1358,7 @@ RG_API int rg_diff_gate(const rg_diff *d, const char *spec, rg_gate_result *out)
  *   rg_report_options_init(&o);
  *   o.title = "worker memory";
  *   rg_report *r;
- *   if (rg_report_build(snaps, n, &o, &r) != RG_OK ||
+ *   if (rg_report_compute(snaps, n, &o, &r) != RG_OK ||
  *       rg_report_write(r, "out", RG_REPORT_MARKDOWN | RG_REPORT_HTML) != RG_OK)
  *       fprintf(stderr, "%s\n", rg_last_error());
  *   rg_report_free(r);
@@ -1385,12 +1385,12 @@ RG_API void rg_report_options_init(rg_report_options *o);
  * first; the last one is analysed in detail, the others give growth).
  * Everything the report says is copied into it, so the snapshots may be
  * freed afterwards. On success *out is owned by the caller: rg_report_free. */
-RG_API int rg_report_build(const rg_snapshot *const *snaps, size_t n,
+RG_API int rg_report_compute(const rg_snapshot *const *snaps, size_t n,
                            const rg_report_options *opts, rg_report **out);
 RG_API void rg_report_free(rg_report *report);
 
 /* The report as GitHub-flavoured Markdown (diagrams are linked as the
- * image files named by rg_report_diagram) or as one self-contained HTML page
+ * image files named by rg_report_diagram_get) or as one self-contained HTML page
  * (diagrams inlined, inline stylesheet, no script, no external fetch).
  * *out is NUL-terminated; the caller frees it with rg_free. */
 RG_API int rg_report_markdown(const rg_report *report, char **out);
@@ -1400,10 +1400,10 @@ RG_API int rg_report_html(const rg_report *report, char **out);
 RG_API const char *rg_report_summary(const rg_report *report);
 
 /* The same Summary for one snapshot's suspects, judged over n_snapshots
- * (growth given to rg_suspects_analyze through its options), without drawing
+ * (growth given to rg_suspects_compute_all through its options), without drawing
  * anything: what `refgraph suspects` and `refgraph diff` print, so that they
  * and the report say the same. `suspects` must come from
- * rg_suspects_analyze. On success *out is plain text the caller frees with
+ * rg_suspects_compute_all. On success *out is plain text the caller frees with
  * rg_free. */
 RG_API int rg_report_verdict(const rg_snapshot *snap, const rg_suspects *suspects, uint32_t n_snapshots,
                              char **out);
@@ -1412,7 +1412,7 @@ RG_API int rg_report_verdict(const rg_snapshot *snap, const rg_suspects *suspect
  * Markdown links to ("suspect-1.svg"); `svg` is the document (NULL when the
  * diagram could not be drawn; the report then says why). Owned by the report. */
 RG_API size_t rg_report_diagram_count(const rg_report *report);
-RG_API void rg_report_diagram(const rg_report *report, size_t i, const char **file,
+RG_API void rg_report_diagram_get(const rg_report *report, size_t i, const char **file,
                               const char **svg, size_t *svg_len);
 
 #define RG_REPORT_MARKDOWN 0x1u   /* DIR/report.md */

@@ -18,11 +18,11 @@ static void query_all(const rg_snapshot *g)
     for (uint32_t v = 0; v < rg_node_count(g); v++) {
         rg_edge e;
         for (uint32_t i = 0; i < rg_referent_count(g, v); i++) {
-            rg_referent(g, v, i, &e);
+            rg_referent_get(g, v, i, &e);
             rg_edge_label_format(g, &e, label, sizeof label);
         }
         for (uint32_t i = 0; i < rg_referrer_count(g, v); i++)
-            rg_referrer(g, v, i, &e);
+            rg_referrer_get(g, v, i, &e);
         (void)rg_node_type_name(g, v);
         (void)rg_node_repr(g, v);
         (void)rg_node_name(g, v);

@@ -20,7 +20,7 @@ static void diagram_check(const rg_diagram *d)
     if (rg_diagram_render(d, RG_FORMAT_DOT, &dot, &len) != RG_OK)
         abort(); /* DOT needs no layout: it always renders */
     rg_diagram_stats st;
-    rg_diagram_get_stats(d, &st);
+    rg_diagram_stats_get(d, &st);
     Agraph_t *g = agmemread(dot);
     if (!g) {
         fprintf(stderr, "fuzz_diagram: the DOT does not re-parse\n%s\n", dot);
@@ -59,7 +59,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         char title[64];
         o.title = fuzz_string(&f, title, sizeof title);
         rg_diagram *d;
-        if (rg_diagram_build(s, &target, 1, &o, &d) == RG_OK) {
+        if (rg_diagram_compute(s, &target, 1, &o, &d) == RG_OK) {
             (void)rg_diagram_note(d);
             diagram_check(d);
             rg_diagram_free(d);
@@ -69,7 +69,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     for (int i = 0; i < 4; i++)
         set[i] = (rg_node)((target + (unsigned)i) % n);
     rg_diagram *d;
-    if (rg_diagram_build_set(s, set, 4, NULL, &d) == RG_OK) {
+    if (rg_diagram_compute_set(s, set, 4, NULL, &d) == RG_OK) {
         diagram_check(d);
         rg_diagram_free(d);
     }

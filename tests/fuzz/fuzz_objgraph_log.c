@@ -11,7 +11,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     (void)rg_objgraph_log_detect(data, size);
     rg_summary **sums;
     uint32_t n;
-    if (rg_objgraph_log_parse(data, size, "fuzz", &sums, &n) != RG_OK) {
+    if (rg_objgraph_log_open_memory(data, size, "fuzz", &sums, &n) != RG_OK) {
         if (rg_last_error()[0] == '\0')
             abort(); /* an error always says what went wrong */
         return 0;
@@ -19,11 +19,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (n == 0)
         abort(); /* documented: RG_EFORMAT when the text holds no block */
     for (uint32_t i = 0; i < n; i++) {
-        const rg_summary_info *info = rg_summary_get_info(sums[i]);
+        const rg_summary_info *info = rg_summary_info_get(sums[i]);
         uint64_t total = 0;
         for (uint32_t t = 0; t < info->types; t++) {
             rg_type_stat st;
-            rg_summary_type(sums[i], t, &st);
+            rg_summary_type_get(sums[i], t, &st);
             if (!st.name)
                 abort();
             total += st.count;
@@ -36,7 +36,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     rg_diff *d;
     if (rg_diff_compute(sums, n, &o, &d) == RG_OK) {
         for (uint32_t i = 0; i < rg_diff_warning_count(d); i++)
-            (void)rg_diff_warning(d, i);
+            (void)rg_diff_warning_get(d, i);
         rg_diff_free(d);
     }
     for (uint32_t i = 0; i < n; i++)

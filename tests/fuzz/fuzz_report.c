@@ -43,7 +43,7 @@ static int report_is_diagram_file(const rg_report *r, const char *url)
     for (size_t i = 0; i < rg_report_diagram_count(r); i++) {
         const char *file, *svg;
         size_t len;
-        rg_report_diagram(r, i, &file, &svg, &len);
+        rg_report_diagram_get(r, i, &file, &svg, &len);
         if (strcmp(file, url) == 0)
             return 1;
     }
@@ -246,7 +246,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     o.command_line = fuzz_hostile[size % FUZZ_HOSTILE_COUNT];
     o.top = 3;
     rg_report *r;
-    if (rg_report_build((const rg_snapshot *const *)snaps, n, &o, &r) == RG_OK) {
+    if (rg_report_compute((const rg_snapshot *const *)snaps, n, &o, &r) == RG_OK) {
         char *md = NULL, *html = NULL;
         if (rg_report_markdown(r, &md) != RG_OK || rg_report_html(r, &html) != RG_OK)
             abort(); /* a built report always renders */

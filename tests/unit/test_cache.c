@@ -81,12 +81,12 @@ static int check_same(const char *snap, const char *want_note)
         if (d)
             fprintf(stderr, "cache differs from a fresh load in %s\n", d);
         CHECK(d == NULL);
-        CHECK_STR(rg_snapshot_get_info(c)->path, snap);
-        from = rg_snapshot_get_info(c)->from_cache;
+        CHECK_STR(rg_snapshot_info_get(c)->path, snap);
+        from = rg_snapshot_info_get(c)->from_cache;
         if (want_note)
-            CHECK_CONTAINS(rg_snapshot_get_info(c)->cache_note, want_note);
+            CHECK_CONTAINS(rg_snapshot_info_get(c)->cache_note, want_note);
         else
-            CHECK_STR(rg_snapshot_get_info(c)->cache_note, "");
+            CHECK_STR(rg_snapshot_info_get(c)->cache_note, "");
         /* the public accessors agree too */
         rg_type_stat *a, *b;
         uint32_t na, nb;
@@ -120,9 +120,9 @@ static void test_roundtrip(void)
     CHECK(exists(cp));
     CHECK(check_same(snap, NULL) == 1); /* second open maps it */
     rg_snapshot *s = open_with(snap, 0, dir);
-    CHECK(s && rg_snapshot_get_info(s)->from_cache);
+    CHECK(s && rg_snapshot_info_get(s)->from_cache);
     if (s) {
-        const rg_snapshot_info *i = rg_snapshot_get_info(s);
+        const rg_snapshot_info *i = rg_snapshot_info_get(s);
         CHECK_EQ_U64(i->dangling_refs, 500);
         CHECK_EQ_U64(i->dangling_roots, 1);
         CHECK_EQ_U64(i->skipped_records, 1);
@@ -227,8 +227,8 @@ static void test_unwritable_and_off(void)
     rg_snapshot *s = open_with(snap, 0, bad);
     CHECK(s != NULL);
     if (s) {
-        CHECK_CONTAINS(rg_snapshot_get_info(s)->cache_note, "not written");
-        CHECK(!rg_snapshot_get_info(s)->from_cache);
+        CHECK_CONTAINS(rg_snapshot_info_get(s)->cache_note, "not written");
+        CHECK(!rg_snapshot_info_get(s)->from_cache);
     }
     rg_snapshot_free(s);
     /* RG_OPEN_NO_CACHE neither reads nor writes */
@@ -245,7 +245,7 @@ static void test_unwritable_and_off(void)
     /* memory snapshots never cache */
     const char *text = "{\"rec\":\"header\",\"format\":\"refgraph-snapshot\",\"version\":1}\n";
     CHECK(rg_snapshot_open_memory(text, strlen(text), "mem", NULL, &s) == RG_OK);
-    CHECK(s && !rg_snapshot_get_info(s)->from_cache);
+    CHECK(s && !rg_snapshot_info_get(s)->from_cache);
     rg_snapshot_free(s);
     free(cp);
 }
@@ -365,7 +365,7 @@ static void test_forest_roundtrip(void)
     CHECK(fresh && first && c);
     if (!fresh || !first || !c)
         goto out;
-    CHECK(!rg_snapshot_get_info(first)->from_cache && rg_snapshot_get_info(c)->from_cache);
+    CHECK(!rg_snapshot_info_get(first)->from_cache && rg_snapshot_info_get(c)->from_cache);
     rg_paths *pf = NULL, *pc = NULL, *pfirst = NULL;
     CHECK(rg_paths_compute(fresh, NULL, &pf) == RG_OK);
     CHECK(rg_paths_compute(first, NULL, &pfirst) == RG_OK);
@@ -499,12 +499,12 @@ static void test_forest_forged(void)
         fclose(f);
     free(bad);
     rg_snapshot *s = open_with(snap, 0, dir);
-    CHECK(s && !rg_snapshot_get_info(s)->from_cache);
+    CHECK(s && !rg_snapshot_info_get(s)->from_cache);
     if (s)
-        CHECK_CONTAINS(rg_snapshot_get_info(s)->cache_note, "rebuilt");
+        CHECK_CONTAINS(rg_snapshot_info_get(s)->cache_note, "rebuilt");
     rg_snapshot_free(s);
     s = open_with(snap, 0, dir);
-    CHECK(s && rg_snapshot_get_info(s)->from_cache);
+    CHECK(s && rg_snapshot_info_get(s)->from_cache);
     rg_snapshot_free(s);
     free(orig);
     free(cp);
@@ -550,7 +550,7 @@ static void test_forged_checksums(void)
             for (uint32_t v = 0; v < rg_node_count(g); v++) {
                 rg_edge e;
                 for (uint32_t i = 0; i < rg_referrer_count(g, v); i++)
-                    rg_referrer(g, v, i, &e);
+                    rg_referrer_get(g, v, i, &e);
                 (void)rg_node_repr(g, v);
             }
             walk_all_paths(g); /* the stored forest, lent to rg_paths */

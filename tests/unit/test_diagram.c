@@ -168,9 +168,9 @@ static void test_backrefs_seed(void)
     o.paths = p;
     rg_node t = node(s, 15);
     rg_diagram *d;
-    CHECK(rg_diagram_build(s, &t, 1, &o, &d) == RG_OK);
+    CHECK(rg_diagram_compute(s, &t, 1, &o, &d) == RG_OK);
     rg_diagram_stats st;
-    rg_diagram_get_stats(d, &st);
+    rg_diagram_stats_get(d, &st);
     /* Job; the tuple (on the retention path, so first) and 9 Watchers, the
      * other 31 folded; deque, list; Queue, Holder; module, dict. */
     CHECK_EQ_U64(st.fold_nodes, 1);
@@ -219,9 +219,9 @@ static void test_depth_stop_highlight(void)
     o.too_many = 100;
     rg_node t = node(s, 15);
     rg_diagram *d;
-    CHECK(rg_diagram_build(s, &t, 1, &o, &d) == RG_OK);
+    CHECK(rg_diagram_compute(s, &t, 1, &o, &d) == RG_OK);
     rg_diagram_stats st;
-    rg_diagram_get_stats(d, &st);
+    rg_diagram_stats_get(d, &st);
     /* Job; tuple + 40 Watchers; deque + list. */
     CHECK_EQ_U64(st.nodes, 1 + 41 + 2);
     CHECK_EQ_U64(st.fold_nodes, 0);
@@ -230,8 +230,8 @@ static void test_depth_stop_highlight(void)
     o.depth = 10;
     o.stop_at_type = "collections.deque";
     o.highlight_type = "Queue";   /* last dotted component */
-    CHECK(rg_diagram_build(s, &t, 1, &o, &d) == RG_OK);
-    rg_diagram_get_stats(d, &st);
+    CHECK(rg_diagram_compute(s, &t, 1, &o, &d) == RG_OK);
+    rg_diagram_stats_get(d, &st);
     CHECK_EQ_U64(st.stopped, 1);
     CHECK_EQ_U64(st.nodes, 1 + 41 + 2 + 3); /* Holder, dict, module via the Watchers */
     char *dot = render(d, RG_FORMAT_DOT, NULL);
@@ -242,7 +242,7 @@ static void test_depth_stop_highlight(void)
     rg_free(dot);
     rg_diagram_free(d);
     o.stop_at_type = NULL;
-    CHECK(rg_diagram_build(s, &t, 1, &o, &d) == RG_OK);
+    CHECK(rg_diagram_compute(s, &t, 1, &o, &d) == RG_OK);
     dot = render(d, RG_FORMAT_DOT, NULL);
     if (dot) {
         CHECK_CONTAINS(dot, "queue.Queue");
@@ -251,7 +251,7 @@ static void test_depth_stop_highlight(void)
     rg_free(dot);
     rg_diagram_free(d);
     o.highlight_type = "NoSuchType";
-    CHECK(rg_diagram_build(s, &t, 1, &o, &d) == RG_ENOTFOUND);
+    CHECK(rg_diagram_compute(s, &t, 1, &o, &d) == RG_ENOTFOUND);
     CHECK_CONTAINS(rg_last_error(), "highlight type");
     rg_snapshot_free(s);
 }
@@ -267,9 +267,9 @@ static void test_referents(void)
     o.depth = 5;
     rg_node t = node(s, 10);
     rg_diagram *d;
-    CHECK(rg_diagram_build(s, &t, 1, &o, &d) == RG_OK);
+    CHECK(rg_diagram_compute(s, &t, 1, &o, &d) == RG_OK);
     rg_diagram_stats st;
-    rg_diagram_get_stats(d, &st);
+    rg_diagram_stats_get(d, &st);
     /* module; Queue, dict; deque, Holder; tuple, list; Job, 10 Watchers
      * (+ a fold of 30). */
     CHECK_EQ_U64(st.nodes, 1 + 2 + 2 + 2 + 11);
@@ -311,9 +311,9 @@ static void test_max_nodes(void)
     o.title = "refs of \"m\"";
     rg_node t = node(s, 1);
     rg_diagram *d;
-    CHECK(rg_diagram_build(s, &t, 1, &o, &d) == RG_OK);
+    CHECK(rg_diagram_compute(s, &t, 1, &o, &d) == RG_OK);
     rg_diagram_stats st;
-    rg_diagram_get_stats(d, &st);
+    rg_diagram_stats_get(d, &st);
     CHECK_EQ_U64(st.nodes, 20);
     CHECK_EQ_U64(st.omitted, 31 + 19); /* 31 Items at level 1, then the 19 drawn Items' Leaves */
     CHECK_STR(rg_diagram_note(d), "50 more objects not drawn (max-nodes 20)");
@@ -364,9 +364,9 @@ static void test_hostile_names(void)
     o.title = hostile[3];
     rg_node t = node(s, 9);
     rg_diagram *d;
-    CHECK(rg_diagram_build(s, &t, 1, &o, &d) == RG_OK);
+    CHECK(rg_diagram_compute(s, &t, 1, &o, &d) == RG_OK);
     rg_diagram_stats st;
-    rg_diagram_get_stats(d, &st);
+    rg_diagram_stats_get(d, &st);
     CHECK_EQ_U64(st.nodes, N + 2);
     char *dot = render(d, RG_FORMAT_DOT, NULL);
     if (dot) {
@@ -431,9 +431,9 @@ static void test_node_set(void)
         return;
     rg_node set[4] = {node(s, 1), node(s, 2), node(s, 3), node(s, 1)};
     rg_diagram *d;
-    CHECK(rg_diagram_build_set(s, set, 4, NULL, &d) == RG_OK);
+    CHECK(rg_diagram_compute_set(s, set, 4, NULL, &d) == RG_OK);
     rg_diagram_stats st;
-    rg_diagram_get_stats(d, &st);
+    rg_diagram_stats_get(d, &st);
     CHECK_EQ_U64(st.nodes, 3);
     CHECK_EQ_U64(st.edges, 4);
     char *dot = render(d, RG_FORMAT_DOT, NULL);
@@ -464,7 +464,7 @@ static void test_formats_and_files(void)
         return;
     rg_node t = node(s, 15);
     rg_diagram *d;
-    CHECK(rg_diagram_build(s, &t, 1, NULL, &d) == RG_OK);
+    CHECK(rg_diagram_compute(s, &t, 1, NULL, &d) == RG_OK);
     size_t len;
     char *png = render(d, RG_FORMAT_PNG, &len);
     CHECK(png && len > 8 && memcmp(png, "\x89PNG\r\n\x1a\n", 8) == 0);
@@ -487,9 +487,9 @@ static void test_formats_and_files(void)
     char *out;
     CHECK(rg_diagram_render(d, (rg_diagram_format)7, &out, &len) == RG_EINVAL);
     rg_diagram *bad;
-    CHECK(rg_diagram_build(s, &t, 0, NULL, &bad) == RG_EINVAL);
+    CHECK(rg_diagram_compute(s, &t, 0, NULL, &bad) == RG_EINVAL);
     rg_node oob = 12345;
-    CHECK(rg_diagram_build(s, &oob, 1, NULL, &bad) == RG_EINVAL);
+    CHECK(rg_diagram_compute(s, &oob, 1, NULL, &bad) == RG_EINVAL);
     rg_diagram_free(d);
     rg_snapshot_free(s);
 }
@@ -506,7 +506,7 @@ static void *render_thread(void *arg)
     j->ok = 1;
     for (int i = 0; i < 4; i++) {
         rg_diagram *d;
-        if (rg_diagram_build(j->s, &j->t, 1, NULL, &d) != RG_OK) {
+        if (rg_diagram_compute(j->s, &j->t, 1, NULL, &d) != RG_OK) {
             j->ok = 0;
             break;
         }
@@ -555,9 +555,9 @@ static void test_accessors(void)
     o.title = "what keeps Job alive";
     rg_node t = node(s, 15);
     rg_diagram *d;
-    CHECK(rg_diagram_build(s, &t, 1, &o, &d) == RG_OK);
+    CHECK(rg_diagram_compute(s, &t, 1, &o, &d) == RG_OK);
     rg_diagram_stats st;
-    rg_diagram_get_stats(d, &st);
+    rg_diagram_stats_get(d, &st);
     size_t nn = rg_diagram_node_count(d), ne = rg_diagram_edge_count(d);
     CHECK_EQ_U64(nn, st.nodes + st.fold_nodes);
     CHECK_EQ_U64(ne, st.edges);

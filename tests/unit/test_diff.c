@@ -54,7 +54,7 @@ static rg_summary *finish(rg_builder *b, int groups)
     }
     rg_summary_options o = {.no_groups = !groups};
     rg_summary *sum = NULL;
-    if (rg_summary_build(s, &o, &sum) != RG_OK)
+    if (rg_summary_compute(s, &o, &sum) != RG_OK)
         fprintf(stderr, "summary: %s\n", rg_last_error());
     rg_snapshot_free(s);
     return sum;
@@ -85,15 +85,15 @@ static rg_summary *series_point(int k, double time, int64_t pid)
 static const rg_growth *find_growth(const rg_diff *d, const char *name)
 {
     for (uint32_t i = 0; i < rg_diff_type_count(d); i++)
-        if (strcmp(rg_diff_type(d, i)->name, name) == 0)
-            return rg_diff_type(d, i);
+        if (strcmp(rg_diff_type_get(d, i)->name, name) == 0)
+            return rg_diff_type_get(d, i);
     return NULL;
 }
 
 static int has_warning(const rg_diff *d, const char *needle)
 {
     for (uint32_t i = 0; i < rg_diff_warning_count(d); i++)
-        if (strstr(rg_diff_warning(d, i), needle))
+        if (strstr(rg_diff_warning_get(d, i), needle))
             return 1;
     return 0;
 }
@@ -107,7 +107,7 @@ static void test_summary_of_a_snapshot(void)
     CHECK(s != NULL);
     if (!s)
         return;
-    const rg_summary_info *i = rg_summary_get_info(s);
+    const rg_summary_info *i = rg_summary_info_get(s);
     CHECK_EQ_U64(i->objects, 4);
     CHECK_EQ_U64(i->total_bytes, 64 + 232 + 48 + 56);
     CHECK_EQ_U64(i->types, 3);
@@ -120,9 +120,9 @@ static void test_summary_of_a_snapshot(void)
     CHECK(!(i->flags & RG_SUMMARY_PARTIAL));
     CHECK(i->memory_bytes >= 4 * 24);
     rg_type_stat t;
-    rg_summary_type(s, 0, &t); /* sorted by name */
+    rg_summary_type_get(s, 0, &t); /* sorted by name */
     CHECK_STR(t.name, "app.Job");
-    rg_summary_type(s, 2, &t);
+    rg_summary_type_get(s, 2, &t);
     CHECK_STR(t.name, "tuple");
     CHECK_EQ_U64(t.count, 2);
     CHECK_EQ_U64(t.bytes, 112);
@@ -179,8 +179,8 @@ static void test_monotonic_flags_and_rates(void)
     CHECK(dd->count_delta == -200);
     CHECK(dd->flags == 0);
     /* Order: suspects first, then by count growth; shrinking types last. */
-    CHECK(rg_diff_type(d, 0) == a);
-    CHECK(rg_diff_type(d, rg_diff_type_count(d) - 1) == dd);
+    CHECK(rg_diff_type_get(d, 0) == a);
+    CHECK(rg_diff_type_get(d, rg_diff_type_count(d) - 1) == dd);
     const rg_verdict *v = rg_diff_verdict(d);
     CHECK(v->kind == RG_VERDICT_TYPE);
     CHECK(v->growth == a);
@@ -222,7 +222,7 @@ static void test_out_of_order_is_sorted(void)
     CHECK_EQ_U64(rg_diff_point_input_index(d, 0), 1);
     CHECK_EQ_U64(rg_diff_point_input_index(d, 1), 2);
     CHECK_EQ_U64(rg_diff_point_input_index(d, 2), 0);
-    CHECK(rg_diff_point(d, 0) == s[1]);
+    CHECK(rg_diff_point_get(d, 0) == s[1]);
     CHECK(has_warning(d, "not given in time order"));
     const rg_growth *a = find_growth(d, "app.A");
     CHECK(a && (a->flags & RG_GROWTH_GROWING));
@@ -293,8 +293,8 @@ static void test_two_snapshots_unconfirmed(void)
 static const rg_lifetime *lifetime_of(const rg_diff *d, const char *type)
 {
     for (uint32_t i = 0; i < rg_diff_lifetime_type_count(d); i++)
-        if (strcmp(rg_diff_lifetime_type(d, i)->name, type) == 0)
-            return rg_diff_lifetime_type(d, i);
+        if (strcmp(rg_diff_lifetime_type_get(d, i)->name, type) == 0)
+            return rg_diff_lifetime_type_get(d, i);
     return NULL;
 }
 
@@ -333,7 +333,7 @@ static void test_id_reuse(void)
         CHECK_EQ_U64(y->new_count, 2);
         CHECK_EQ_U64(x->new_count, 3);
     }
-    CHECK(rg_diff_lifetime_type(d, 0) == x); /* most leaked first */
+    CHECK(rg_diff_lifetime_type_get(d, 0) == x); /* most leaked first */
     rg_diff_free(d);
     for (int k = 0; k < 3; k++)
         rg_summary_free(s[k]);
@@ -378,8 +378,8 @@ static void test_group_growth_names_the_container(void)
     CHECK(s[0] && s[1] && s[2]);
     if (!(s[0] && s[1] && s[2]))
         return;
-    CHECK(rg_summary_get_info(s[0])->flags & RG_SUMMARY_HAS_GROUPS);
-    CHECK(rg_summary_get_info(s[0])->groups >= 5);
+    CHECK(rg_summary_info_get(s[0])->flags & RG_SUMMARY_HAS_GROUPS);
+    CHECK(rg_summary_info_get(s[0])->groups >= 5);
     rg_diff *d = NULL;
     CHECK(rg_diff_compute(s, 3, NULL, &d) == RG_OK);
     if (!d)
@@ -405,14 +405,14 @@ static void test_group_growth_names_the_container(void)
     }
     /* The churning list's items are new every time but never accumulate. */
     for (uint32_t i = 0; i < rg_diff_group_count(d); i++) {
-        const rg_growth *g = rg_diff_group(d, i);
+        const rg_growth *g = rg_diff_group_get(d, i);
         if (strstr(g->name, ".steady"))
             CHECK(!(g->flags & RG_GROWTH_GROWING));
     }
     /* Lifetimes by group: the tuples made between baseline and target are
      * still there at the end; the Events never are. */
     CHECK(rg_diff_has_lifetimes(d));
-    const rg_lifetime *top = rg_diff_lifetime_group(d, 0);
+    const rg_lifetime *top = rg_diff_lifetime_group_get(d, 0);
     CHECK(top != NULL);
     if (top) {
         CHECK_EQ_U64(top->leaked_count, 400);
@@ -539,15 +539,15 @@ static void test_objgraph_parse(void)
 
     rg_summary **pts = NULL;
     uint32_t n = 0;
-    CHECK(rg_objgraph_log_parse("just text\n", 10, "x.log", &pts, &n) == RG_EFORMAT);
+    CHECK(rg_objgraph_log_open_memory("just text\n", 10, "x.log", &pts, &n) == RG_EFORMAT);
     CHECK_CONTAINS(rg_last_error(), "x.log: no objgraph output");
 
-    CHECK(rg_objgraph_log_parse(objgraph_log, sizeof objgraph_log - 1, "app.log", &pts, &n) == RG_OK);
+    CHECK(rg_objgraph_log_open_memory(objgraph_log, sizeof objgraph_log - 1, "app.log", &pts, &n) == RG_OK);
     CHECK_EQ_U64(n, 4);
     if (n != 4)
         return;
-    const rg_summary_info *i0 = rg_summary_get_info(pts[0]), *i1 = rg_summary_get_info(pts[1]),
-                          *i2 = rg_summary_get_info(pts[2]), *i3 = rg_summary_get_info(pts[3]);
+    const rg_summary_info *i0 = rg_summary_info_get(pts[0]), *i1 = rg_summary_info_get(pts[1]),
+                          *i2 = rg_summary_info_get(pts[2]), *i3 = rg_summary_info_get(pts[3]);
     CHECK_STR(i0->format, "objgraph-log");
     CHECK_CONTAINS(i0->source, "app.log:2");
     CHECK_CONTAINS(i0->source, "show_most_common_types");
@@ -561,14 +561,14 @@ static void test_objgraph_parse(void)
      * in the point before. "builtins.list" is written as "list". */
     CHECK_EQ_U64(i0->types, 4);
     rg_type_stat t;
-    rg_summary_type(pts[0], 0, &t);
+    rg_summary_type_get(pts[0], 0, &t);
     CHECK_STR(t.name, "Job");
     CHECK_EQ_U64(t.count, 0);
     CHECK_EQ_U64(i2->types, 2);
-    rg_summary_type(pts[2], 1, &t);
+    rg_summary_type_get(pts[2], 1, &t);
     CHECK_STR(t.name, "list");
     CHECK_EQ_U64(t.count, 1428);
-    rg_summary_type(pts[1], 2, &t); /* list backfilled: 1428 - 1001 */
+    rg_summary_type_get(pts[1], 2, &t); /* list backfilled: 1428 - 1001 */
     CHECK_STR(t.name, "list");
     CHECK_EQ_U64(t.count, 427);
 
@@ -658,14 +658,14 @@ static void test_objgraph_blocks(void)
                        "x 7 +2\n";
     rg_summary **pts = NULL;
     uint32_t n = 0;
-    CHECK(rg_objgraph_log_parse(text, strlen(text), "b.log", &pts, &n) == RG_OK);
+    CHECK(rg_objgraph_log_open_memory(text, strlen(text), "b.log", &pts, &n) == RG_OK);
     CHECK_EQ_U64(n, 4);
     if (n == 4) {
-        CHECK_EQ_U64(rg_summary_get_info(pts[0])->types, 1);
-        CHECK_EQ_U64(rg_summary_get_info(pts[1])->types, 3); /* b, c, and x's count before: 5 - 5 */
-        CHECK_EQ_U64(rg_summary_get_info(pts[2])->types, 1);
-        CHECK_EQ_U64(rg_summary_get_info(pts[3])->types, 1);
-        CHECK_CONTAINS(rg_summary_get_info(pts[3])->source, "b.log:5");
+        CHECK_EQ_U64(rg_summary_info_get(pts[0])->types, 1);
+        CHECK_EQ_U64(rg_summary_info_get(pts[1])->types, 3); /* b, c, and x's count before: 5 - 5 */
+        CHECK_EQ_U64(rg_summary_info_get(pts[2])->types, 1);
+        CHECK_EQ_U64(rg_summary_info_get(pts[3])->types, 1);
+        CHECK_CONTAINS(rg_summary_info_get(pts[3])->source, "b.log:5");
     }
     for (uint32_t k = 0; k < n; k++)
         rg_summary_free(pts[k]);

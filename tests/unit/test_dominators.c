@@ -275,7 +275,7 @@ static void test_retained_by_hand(void)
     CHECK_EQ_U64(rg_dominators_idom(d, n[13]), n[12]);
     CHECK_EQ_U64(rg_dominators_retained(d, n[12]), 40 + 40 + 5000);
     rg_dominators_stats st;
-    rg_dominators_get_stats(d, &st);
+    rg_dominators_stats_get(d, &st);
     CHECK_EQ_U64(st.objects, 14);
     CHECK_EQ_U64(st.reachable, 11);
     CHECK_EQ_U64(st.unreachable_entries, 1);

@@ -396,7 +396,7 @@ static void test_suspect_ranking(void)
     rg_snapshot *s;
     CHECK(rg_builder_finish(b, &s) == RG_OK);
     rg_suspects *S;
-    CHECK(rg_suspects_analyze(s, NULL, &S) == RG_OK);
+    CHECK(rg_suspects_compute_all(s, NULL, &S) == RG_OK);
     /* blob 5000 > cycle 3000 > jobs 2000 */
     CHECK_EQ_U64(rg_suspects_count(S), 3);
     const rg_suspect *a = rg_suspects_get(S, 0), *c = rg_suspects_get(S, 1), *j = rg_suspects_get(S, 2);

@@ -19,7 +19,7 @@ static const char *labels(const rg_snapshot *s, rg_node from, rg_node to)
     out[0] = '\0';
     for (uint32_t i = 0; i < rg_referent_count(s, from); i++) {
         rg_edge e;
-        rg_referent(s, from, i, &e);
+        rg_referent_get(s, from, i, &e);
         if (e.to != to)
             continue;
         char buf[256];
@@ -32,7 +32,7 @@ static const char *labels(const rg_snapshot *s, rg_node from, rg_node to)
 
 static void check_small(rg_snapshot *s)
 {
-    const rg_snapshot_info *i = rg_snapshot_get_info(s);
+    const rg_snapshot_info *i = rg_snapshot_info_get(s);
     CHECK_STR(i->format, "meliae");
     CHECK_STR(i->producer, "meliae");
     CHECK_STR(i->runtime, "CPython");

@@ -136,7 +136,7 @@ static void test_flags_and_groups(void)
     rg_cycles *c;
     CHECK(rg_cycles_compute(s, d, &c) == RG_OK);
     rg_cycles_summary sum;
-    rg_cycles_get_summary(c, &sum);
+    rg_cycles_summary_get(c, &sum);
     CHECK_EQ_U64(sum.components, 1);
     CHECK_EQ_U64(sum.held_components, 1);
     CHECK_EQ_U64(sum.held_objects, 2);

@@ -52,7 +52,7 @@ static void test_small_graph(void)
         fprintf(stderr, "error: %s\n", rg_last_error());
         return;
     }
-    const rg_snapshot_info *i = rg_snapshot_get_info(s);
+    const rg_snapshot_info *i = rg_snapshot_info_get(s);
     CHECK_EQ_U64(rg_node_count(s), 6);
     CHECK_EQ_U64(rg_edge_count(s), 6); /* 7 refs, one dangling */
     CHECK_EQ_U64(i->dangling_refs, 1);
@@ -84,23 +84,23 @@ static void test_small_graph(void)
     rg_edge e;
     char buf[64];
     CHECK_EQ_U64(rg_referent_count(s, q), 1);
-    rg_referent(s, q, 0, &e);
+    rg_referent_get(s, q, 0, &e);
     CHECK(e.to == d && e.kind == RG_EDGE_ATTR);
     rg_edge_label_format(s, &e, buf, sizeof buf);
     CHECK_STR(buf, ".queue");
-    rg_referent(s, d, 1, &e);
+    rg_referent_get(s, d, 1, &e);
     rg_edge_label_format(s, &e, buf, sizeof buf);
     CHECK_STR(buf, "[1]");
-    rg_referent(s, job, 0, &e);
+    rg_referent_get(s, job, 0, &e);
     CHECK(e.kind == RG_EDGE_INTERNAL);
     rg_edge_label_format(s, &e, buf, sizeof buf);
     CHECK_STR(buf, "<weird-kind>");
 
     /* reverse edges: the tuple is referred to by the deque and by the Job */
     CHECK_EQ_U64(rg_referrer_count(s, t), 2);
-    rg_referrer(s, t, 0, &e);
+    rg_referrer_get(s, t, 0, &e);
     CHECK(e.from == d && e.to == t && e.kind == RG_EDGE_INDEX && e.label == 0);
-    rg_referrer(s, t, 1, &e);
+    rg_referrer_get(s, t, 1, &e);
     CHECK(e.from == job);
 
     rg_root r;
@@ -143,7 +143,7 @@ static void test_builder_api(void)
     CHECK(rg_builder_finish(b, &s) == RG_OK);
     CHECK_EQ_U64(rg_node_count(s), 2);
     rg_edge e;
-    rg_referent(s, 0, 0, &e);
+    rg_referent_get(s, 0, 0, &e);
     CHECK(e.kind == RG_EDGE_INDEX && e.label == 4 && e.to == 1);
     rg_snapshot_free(s);
     rg_snapshot_free(NULL);
@@ -233,7 +233,7 @@ static void test_compressed(void)
     CHECK(rg_snapshot_open_memory(gz, gzlen, "x.gz", NULL, &s) == RG_OK);
     if (s) {
         CHECK_EQ_U64(rg_node_count(s), 6);
-        CHECK_STR(rg_snapshot_get_info(s)->compression, "gzip");
+        CHECK_STR(rg_snapshot_info_get(s)->compression, "gzip");
         rg_snapshot_free(s);
     }
     int code;
@@ -248,7 +248,7 @@ static void test_compressed(void)
     CHECK(rg_snapshot_open_memory(zs, zlen, "x.zst", NULL, &s) == RG_OK);
     if (s) {
         CHECK_EQ_U64(rg_node_count(s), 6);
-        CHECK_STR(rg_snapshot_get_info(s)->compression, "zstd");
+        CHECK_STR(rg_snapshot_info_get(s)->compression, "zstd");
         rg_snapshot_free(s);
     }
     err = load_error((const char *)zs, zlen - 5, &code);

@@ -324,8 +324,8 @@ static void test_report_from_snapshots(void)
     rg_report_options_init(&o);
     o.command_line = "refgraph report a b -o out";
     rg_report *r1 = NULL, *r2 = NULL;
-    CHECK(rg_report_build(both, 1, &o, &r1) == RG_OK);
-    CHECK(rg_report_build(both, 2, &o, &r2) == RG_OK);
+    CHECK(rg_report_compute(both, 1, &o, &r1) == RG_OK);
+    CHECK(rg_report_compute(both, 2, &o, &r2) == RG_OK);
     char *md1 = NULL, *md2 = NULL, *h2 = NULL;
     if (r1 && r2) {
         CHECK(rg_report_markdown(r1, &md1) == RG_OK);
@@ -343,7 +343,7 @@ static void test_report_from_snapshots(void)
     }
     /* Same snapshots, same options: the same bytes. */
     rg_report *again = NULL;
-    CHECK(rg_report_build(both, 2, &o, &again) == RG_OK);
+    CHECK(rg_report_compute(both, 2, &o, &again) == RG_OK);
     char *md3 = NULL, *h3 = NULL;
     if (again) {
         rg_report_markdown(again, &md3);
@@ -367,10 +367,10 @@ static void test_report_from_snapshots(void)
 static void test_bad_arguments(void)
 {
     rg_report *r = NULL;
-    CHECK(rg_report_build(NULL, 1, NULL, &r) == RG_EINVAL);
+    CHECK(rg_report_compute(NULL, 1, NULL, &r) == RG_EINVAL);
     const rg_snapshot *none[] = {NULL};
-    CHECK(rg_report_build(none, 1, NULL, &r) == RG_EINVAL);
-    CHECK(rg_report_build(none, 0, NULL, &r) == RG_EINVAL);
+    CHECK(rg_report_compute(none, 1, NULL, &r) == RG_EINVAL);
+    CHECK(rg_report_compute(none, 0, NULL, &r) == RG_EINVAL);
     CHECK(r == NULL);
     rg_report_free(NULL);
     CHECK_STR(rg_report_summary(NULL), "");
@@ -472,7 +472,7 @@ static void test_write_all_or_nothing(void)
     rg_snapshot *s = small_snapshot("app.Job", 5, 1764115200.0);
     rg_report *r = NULL;
     const rg_snapshot *one[] = {s};
-    CHECK(s && rg_report_build(one, 1, NULL, &r) == RG_OK);
+    CHECK(s && rg_report_compute(one, 1, NULL, &r) == RG_OK);
     char out[600];
     snprintf(out, sizeof out, "%s/a/b", base);
     CHECK(r && rg_report_write(r, out, RG_REPORT_MARKDOWN | RG_REPORT_HTML) == RG_OK);

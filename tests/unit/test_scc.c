@@ -131,7 +131,7 @@ static void check_graph(const tgraph *g, int with_dom)
         }
     }
     rg_cycles_summary sum;
-    rg_cycles_get_summary(c, &sum);
+    rg_cycles_summary_get(c, &sum);
     CHECK_EQ_U64(sum.components, components);
     CHECK_EQ_U64(sum.cyclic_objects, cyclic_objects);
     CHECK_EQ_U64(sum.garbage_objects, garbage);
@@ -139,7 +139,7 @@ static void check_graph(const tgraph *g, int with_dom)
     uint64_t shape_objects = 0, shape_components = 0;
     for (uint32_t k = 0; k < sum.shapes; k++) {
         rg_cycle_shape sh;
-        rg_cycles_shape(c, k, &sh);
+        rg_cycles_shape_get(c, k, &sh);
         shape_objects += sh.objects;
         shape_components += sh.components;
         CHECK(sh.retained_bytes >= sh.bytes);
@@ -242,7 +242,7 @@ static void test_shapes(void)
     CHECK(rg_cycles_compute(s1, d1, &c1) == RG_OK);
     CHECK(rg_cycles_compute(s2, NULL, &c2) == RG_OK);
     rg_cycles_summary sum;
-    rg_cycles_get_summary(c1, &sum);
+    rg_cycles_summary_get(c1, &sum);
     CHECK_EQ_U64(sum.components, 5);
     CHECK_EQ_U64(sum.shapes, 3);
     CHECK_EQ_U64(sum.cyclic_objects, 6 + 1 + 3);
@@ -251,12 +251,12 @@ static void test_shapes(void)
     CHECK_EQ_U64(sum.largest_component, 3);
     rg_cycle_shape sh;
     /* the ring keeps the blob alive: first by retained bytes */
-    rg_cycles_shape(c1, 0, &sh);
+    rg_cycles_shape_get(c1, 0, &sh);
     CHECK_STR(sh.description, "app.Ring \xc3\x97" "3");
     CHECK_EQ_U64(sh.bytes, 120);
     CHECK_EQ_U64(sh.retained_bytes, 120 + 100000);
     CHECK_EQ_U64(sh.cycle_len, 3);
-    rg_cycles_shape(c1, 1, &sh);
+    rg_cycles_shape_get(c1, 1, &sh);
     CHECK_STR(sh.description, "app.Node \xc3\x97" "1, dict \xc3\x97" "1");
     CHECK_EQ_U64(sh.components, 3);
     CHECK_EQ_U64(sh.objects_each, 2);
@@ -267,17 +267,17 @@ static void test_shapes(void)
     CHECK_STR(rg_node_type_name(s1, sh.representative), "app.Node");
     char sig_pair[24];
     memcpy(sig_pair, sh.signature, sizeof sig_pair);
-    rg_cycles_shape(c1, 2, &sh);
+    rg_cycles_shape_get(c1, 2, &sh);
     CHECK_STR(sh.description, "list \xc3\x97" "1");
     CHECK_EQ_U64(sh.cycle_len, 1);
     CHECK_EQ_U64(sh.cycle[0].from, sh.cycle[0].to);
 
     /* same shapes in the other file, with the same signatures */
     int matched = 0;
-    rg_cycles_get_summary(c2, &sum);
+    rg_cycles_summary_get(c2, &sum);
     CHECK_EQ_U64(sum.shapes, 3);
     for (uint32_t i = 0; i < sum.shapes; i++) {
-        rg_cycles_shape(c2, i, &sh);
+        rg_cycles_shape_get(c2, i, &sh);
         if (strcmp(sh.signature, sig_pair) == 0) {
             matched = 1;
             CHECK_EQ_U64(sh.components, 3);
@@ -307,11 +307,11 @@ static void test_deep_ring(void)
     rg_cycles *c;
     CHECK(rg_cycles_compute(s, NULL, &c) == RG_OK);
     rg_cycles_summary sum;
-    rg_cycles_get_summary(c, &sum);
+    rg_cycles_summary_get(c, &sum);
     CHECK_EQ_U64(sum.components, 1);
     CHECK_EQ_U64(sum.largest_component, N);
     rg_cycle_shape sh;
-    rg_cycles_shape(c, 0, &sh);
+    rg_cycles_shape_get(c, 0, &sh);
     CHECK_EQ_U64(sh.cycle_len, N);
     CHECK_EQ_U64(sh.representative, 0);
     rg_cycles_free(c);

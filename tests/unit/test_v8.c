@@ -34,7 +34,7 @@ static const char *edge_label(const rg_snapshot *s, rg_node from, rg_node to, rg
     buf[0] = '\0';
     for (uint32_t i = 0; i < rg_referent_count(s, from); i++) {
         rg_edge e;
-        rg_referent(s, from, i, &e);
+        rg_referent_get(s, from, i, &e);
         if (e.to == to) {
             rg_edge_label_format(s, &e, buf, sizeof buf);
             if (kind)
@@ -61,7 +61,7 @@ static uint64_t type_count(const rg_snapshot *s, const char *type)
 
 static void check_tiny_graph(rg_snapshot *s)
 {
-    const rg_snapshot_info *i = rg_snapshot_get_info(s);
+    const rg_snapshot_info *i = rg_snapshot_info_get(s);
     CHECK_STR(i->format, "v8-heapsnapshot");
     CHECK_STR(i->runtime, "node");
     CHECK_EQ_U64(i->objects, 14);
@@ -141,7 +141,7 @@ static void test_tiny(void)
         return;
     check_tiny_graph(s);
     CHECK_EQ_U64(type_count(s, "Detached HTMLDivElement"), 1);
-    CHECK_STR(rg_snapshot_get_info(s)->compression, "none");
+    CHECK_STR(rg_snapshot_info_get(s)->compression, "none");
     rg_snapshot_free(s);
 }
 
@@ -182,7 +182,7 @@ static void test_compressed(void)
     CHECK(rg_snapshot_open_memory(gz, gz_len, "tiny.heapsnapshot.gz", NULL, &s) == RG_OK);
     if (s) {
         check_tiny_graph(s);
-        CHECK_STR(rg_snapshot_get_info(s)->compression, "gzip");
+        CHECK_STR(rg_snapshot_info_get(s)->compression, "gzip");
         rg_snapshot_free(s);
     }
     /* a truncated gzip stream is an error that names the file */
@@ -200,7 +200,7 @@ static void test_compressed(void)
     CHECK(rg_snapshot_open_memory(zs, zs_len, "tiny.heapsnapshot.zst", NULL, &s) == RG_OK);
     if (s) {
         check_tiny_graph(s);
-        CHECK_STR(rg_snapshot_get_info(s)->compression, "zstd");
+        CHECK_STR(rg_snapshot_info_get(s)->compression, "zstd");
         rg_snapshot_free(s);
     }
     free(zs);
@@ -304,7 +304,7 @@ static void test_sniff(void)
     rg_snapshot *s = NULL;
     CHECK(rg_snapshot_open_memory(jsonl, strlen(jsonl), "x.jsonl", NULL, &s) == RG_OK);
     if (s) {
-        CHECK_STR(rg_snapshot_get_info(s)->format, "refgraph-snapshot");
+        CHECK_STR(rg_snapshot_info_get(s)->format, "refgraph-snapshot");
         rg_snapshot_free(s);
     }
 }
@@ -332,7 +332,7 @@ static void test_unknown_keys_skipped(void)
     CHECK_EQ_U64(rg_node_count(s), 2);
     CHECK_EQ_U64(rg_edge_count(s), 1);
     CHECK_EQ_U64(type_count(s, "Thing"), 1);
-    CHECK_STR(rg_snapshot_get_info(s)->runtime, "v8");
+    CHECK_STR(rg_snapshot_info_get(s)->runtime, "v8");
     rg_node t = node(s, 3);
     CHECK_STR(edge_label(s, node(s, 1), t, NULL), ".x");
     rg_snapshot_free(s);

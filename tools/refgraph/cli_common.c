@@ -120,7 +120,7 @@ int cli_open(const char *path, const cli_load_options *lo, rg_snapshot **out)
                     " (raise the limit with --max-line-bytes N)" : "");
         return EXIT_BAD_INPUT;
     }
-    const rg_snapshot_info *info = rg_snapshot_get_info(*out);
+    const rg_snapshot_info *info = rg_snapshot_info_get(*out);
     if (info->cache_note[0])
         fprintf(stderr, "refgraph: note: %s\n", cli_term(info->cache_note));
     return EXIT_OK;

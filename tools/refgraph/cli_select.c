@@ -96,7 +96,7 @@ static int by_id(const rg_snapshot *s, const char *cmd, const char *text, cli_se
     uint64_t id = strtoull(text, NULL, 0);
     if (rg_node_find(s, id, &out->target) != RG_OK) {
         fprintf(stderr, "refgraph %s: no object with id %s in %s\n", cmd, cli_term(text),
-                cli_term(rg_snapshot_get_info(s)->path));
+                cli_term(rg_snapshot_info_get(s)->path));
         return EXIT_BAD_INPUT;
     }
     snprintf(out->what, sizeof out->what, "--id %s", text);
@@ -120,7 +120,7 @@ static int by_type(const rg_snapshot *s, const rg_paths *p, const char *cmd, con
     const char *tname = rg_type_name(s, out->type);
     if (count == 0) {
         fprintf(stderr, "refgraph %s: type '%s' has no instances in %s\n", cmd, cli_term(tname),
-                cli_term(rg_snapshot_get_info(s)->path));
+                cli_term(rg_snapshot_info_get(s)->path));
         return EXIT_BAD_INPUT;
     }
     out->instances = malloc(count * sizeof *out->instances);
@@ -175,7 +175,7 @@ static void find_globals(const rg_snapshot *s, const char *module, const char *v
         uint32_t k = rg_referent_count(s, m);
         for (uint32_t i = 0; i < k; i++) {
             rg_edge e;
-            rg_referent(s, m, i, &e);
+            rg_referent_get(s, m, i, &e);
             if (e.kind != RG_EDGE_GLOBAL || strcmp(rg_string(s, e.label), var) != 0)
                 continue;
             char how[200];
@@ -228,7 +228,7 @@ static int by_name(const rg_snapshot *s, const char *cmd, const char *name, cli_
     const candidates *amb = globals.count ? &globals : &named;
     if (amb->count == 0)
         fprintf(stderr, "refgraph %s: no module global or named object '%s' in %s\n", cmd, cli_term(name),
-                cli_term(rg_snapshot_get_info(s)->path));
+                cli_term(rg_snapshot_info_get(s)->path));
     else
         fprintf(stderr, "refgraph %s: --name '%s' is ambiguous (%zu matches): %s\n", cmd, cli_term(name),
                 amb->count, cli_term(amb->list));

@@ -229,7 +229,7 @@ static int emit_json(const char *cmd, const rg_diagram *d)
         return EXIT_BAD_INPUT;
     }
     rg_diagram_stats st;
-    rg_diagram_get_stats(d, &st);
+    rg_diagram_stats_get(d, &st);
     yajl_gen_map_open(g);
     cli_json_kv_str(g, "command", cmd);
     cli_json_kv_str(g, "direction", strcmp(cmd, "backrefs") == 0 ? "referrers" : "referents");
@@ -330,7 +330,7 @@ static int run(const char *cmd, rg_diagram_direction dir, int argc, char **argv)
         goto done;
     }
     a.o.paths = paths;
-    if (rg_diagram_build(snap, nodes, n, &a.o, &d) != RG_OK) {
+    if (rg_diagram_compute(snap, nodes, n, &a.o, &d) != RG_OK) {
         /* A mistyped --highlight or --stop-at type: the nearest names. */
         char dym[512] = "";
         const char *types[2] = {a.o.highlight_type, a.o.stop_at_type};

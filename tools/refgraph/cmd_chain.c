@@ -347,7 +347,7 @@ static int print_json(const rg_snapshot *s, const rg_paths *p, const chain_args 
     if (!g)
         return -1;
     yajl_gen_map_open(g);
-    cli_json_kv_str(g, "snapshot", rg_snapshot_get_info(s)->path);
+    cli_json_kv_str(g, "snapshot", rg_snapshot_info_get(s)->path);
     if (sel->type != UINT32_MAX) {
         cli_json_kv_str(g, "type", rg_type_name(s, sel->type));
         cli_json_kv_uint(g, "instances", sel->n_instances);
@@ -397,7 +397,7 @@ static void suggest_label(const rg_snapshot *snap, const char *rule, char *dym, 
     for (rg_node v = 0; v < n; v++)
         for (uint32_t i = 0, k = rg_referent_count(snap, v); i < k; i++) {
             rg_edge e;
-            rg_referent(snap, v, i, &e);
+            rg_referent_get(snap, v, i, &e);
             if (e.kind != RG_EDGE_INDEX && e.label > max_label)
                 max_label = e.label;
         }
@@ -406,7 +406,7 @@ static void suggest_label(const rg_snapshot *snap, const char *rule, char *dym, 
     for (rg_node v = 0; v < n && seen; v++)
         for (uint32_t i = 0, k = rg_referent_count(snap, v); i < k; i++) {
             rg_edge e;
-            rg_referent(snap, v, i, &e);
+            rg_referent_get(snap, v, i, &e);
             if (e.kind == RG_EDGE_INDEX || e.kind == RG_EDGE_TYPE || e.label == 0 ||
                 seen[(size_t)e.label * RG_EDGE_KIND_COUNT + e.kind]++)
                 continue;
@@ -446,7 +446,7 @@ static int check_ignore_labels(const rg_snapshot *snap, const chain_args *a)
         for (uint32_t i = 0, k = rg_referent_count(snap, v); i < k && left; i++) {
             rg_edge e;
             char buf[256];
-            rg_referent(snap, v, i, &e);
+            rg_referent_get(snap, v, i, &e);
             rg_edge_label_format(snap, &e, buf, sizeof buf);
             for (size_t j = 0; j < a->n_labels; j++)
                 if (!matched[j] && label_rule_matches(a->ignore_labels[j], buf, e.kind)) {
@@ -460,7 +460,7 @@ static int check_ignore_labels(const rg_snapshot *snap, const chain_args *a)
         char dym[512];
         suggest_label(snap, a->ignore_labels[j], dym, sizeof dym);
         fprintf(stderr, "refgraph chain: --ignore-edge %s matches no edge kind and no reference in %s%s\n",
-                cli_term(a->ignore_labels[j]), cli_term(rg_snapshot_get_info(snap)->path), dym);
+                cli_term(a->ignore_labels[j]), cli_term(rg_snapshot_info_get(snap)->path), dym);
         return EXIT_USAGE;
     }
     return EXIT_OK;

@@ -79,7 +79,7 @@ static int load_snapshot(const char *path, const cli_load_options *lo, const rg_
     char what[64 + PATH_MAX];
     snprintf(what, sizeof what, "summarising %s", path);
     cli_progress_begin(what);
-    int rc = rg_summary_build(snap, so, &s);
+    int rc = rg_summary_compute(snap, so, &s);
     cli_progress_end();
     /* The graph goes before the next one is loaded: one graph at a time. */
     rg_snapshot_free(snap);
@@ -109,7 +109,7 @@ static int judge_last(const char *path, const cli_load_options *lo, const rg_dif
     int rc = rg_suspect_options_from_diff(&so, diff, &gg);
     cli_progress_begin("analysing suspects");
     if (rc == RG_OK)
-        rc = rg_suspects_analyze(snap, &so, &S);
+        rc = rg_suspects_compute_all(snap, &so, &S);
     if (rc == RG_OK)
         rc = rg_report_verdict(snap, S, rg_diff_point_count(diff), &text);
     cli_progress_end();
@@ -192,9 +192,9 @@ static void gate_suggestion(const rg_diff *d, const char *spec, char *dym, size_
         return;
     size_t k = 0;
     for (uint32_t i = 0; i < nt; i++)
-        names[k++] = rg_diff_type(d, i)->name;
+        names[k++] = rg_diff_type_get(d, i)->name;
     for (uint32_t i = 0; i < ng; i++)
-        names[k++] = rg_diff_group(d, i)->name;
+        names[k++] = rg_diff_group_get(d, i)->name;
     cli_did_you_mean(dym, cap, groups && !types ? "group:" : "", word, names, k);
     free(names);
 }
@@ -335,7 +335,7 @@ int cmd_diff(int argc, char **argv)
         goto out;
     }
     for (uint32_t i = 0; i < rg_diff_warning_count(diff); i++)
-        fprintf(stderr, "refgraph diff: warning: %s\n", cli_term(rg_diff_warning(diff, i)));
+        fprintf(stderr, "refgraph diff: warning: %s\n", cli_term(rg_diff_warning_get(diff, i)));
 
     /* The verdict is the judgement's, worded as the report words it, so
      * diff, suspects and the report cannot disagree. */

@@ -89,7 +89,7 @@ static void print_types(const rg_diff *d, const cli_diff_view *v, int has_bytes,
 {
     /* Types are sorted by count growth, suspects first: those that grew lead. */
     uint32_t n = rg_diff_type_count(d), np = rg_diff_point_count(d), rows = 0;
-    for (uint32_t i = 0; i < n && rg_diff_type(d, i)->count_delta > 0; i++)
+    for (uint32_t i = 0; i < n && rg_diff_type_get(d, i)->count_delta > 0; i++)
         rows++;
     uint32_t k = shown(rows, v->top);
     fprintf(out, "\n%sTypes that grew most%s (count at each snapshot):\n", cli_color(CLI_C_HEAD), cli_color(CLI_C_OFF));
@@ -100,7 +100,7 @@ static void print_types(const rg_diff *d, const cli_diff_view *v, int has_bytes,
     int wname = 4, wser = 6;
     char ser[256], a[40], b[40], c[40];
     for (uint32_t i = 0; i < k; i++) {
-        const rg_growth *g = rg_diff_type(d, i);
+        const rg_growth *g = rg_diff_type_get(d, i);
         int cn = columns(cli_term(g->name));
         wname = cn > wname ? (cn > 48 ? 48 : cn) : wname;
         int cs = columns(fmt_series(ser, sizeof ser, g->count, np));
@@ -115,7 +115,7 @@ static void print_types(const rg_diff *d, const cli_diff_view *v, int has_bytes,
         fprintf(out, "  %11s", "Δ bytes");
     fprintf(out, "\n");
     for (uint32_t i = 0; i < k; i++) {
-        const rg_growth *g = rg_diff_type(d, i);
+        const rg_growth *g = rg_diff_type_get(d, i);
         fprintf(out, "  ");
         const char *name = cli_term(g->name);
         if (columns(name) > wname)
@@ -141,7 +141,7 @@ static void print_groups(const rg_diff *d, const cli_diff_view *v, FILE *out)
      * come before those whose count grew, so every group is looked at. */
     uint32_t n = rg_diff_group_count(d), np = rg_diff_point_count(d), rows = 0, k = 0;
     for (uint32_t i = 0; i < n; i++)
-        rows += rg_diff_group(d, i)->count_delta > 0;
+        rows += rg_diff_group_get(d, i)->count_delta > 0;
     uint32_t limit = shown(rows, v->top);
     fprintf(out, "\n%sRetention groups that grew most%s (objects reached by one path shape):\n",
             cli_color(CLI_C_HEAD), cli_color(CLI_C_OFF));
@@ -151,7 +151,7 @@ static void print_groups(const rg_diff *d, const cli_diff_view *v, FILE *out)
     }
     char ser[256], a[40], b[40], c[40], e[40];
     for (uint32_t i = 0; i < n && k < limit; i++) {
-        const rg_growth *g = rg_diff_group(d, i);
+        const rg_growth *g = rg_diff_group_get(d, i);
         if (g->count_delta <= 0)
             continue;
         const char *f = flag_text(g->flags);
@@ -184,21 +184,21 @@ static void print_lifetimes(const rg_diff *d, const cli_diff_view *v, FILE *out)
     fprintf(out, "  created after #1 and still alive in #%u and #%u (memlab's leak set): %s (%s)\n", np - 1, np,
             cli_fmt_count(a, sizeof a, t->leaked_count), cli_fmt_bytes(b, sizeof b, t->leaked_bytes));
     uint32_t n = rg_diff_lifetime_type_count(d), rows = 0;
-    for (uint32_t i = 0; i < n && rg_diff_lifetime_type(d, i)->leaked_count > 0; i++)
+    for (uint32_t i = 0; i < n && rg_diff_lifetime_type_get(d, i)->leaked_count > 0; i++)
         rows++;
     uint32_t k = shown(rows, v->top);
     if (!k)
         return;
     int w = 4;
     for (uint32_t i = 0; i < k; i++) {
-        int cn = columns(cli_term(rg_diff_lifetime_type(d, i)->name));
+        int cn = columns(cli_term(rg_diff_lifetime_type_get(d, i)->name));
         w = cn > w ? (cn > 48 ? 48 : cn) : w;
     }
     fprintf(out, "  ");
     pad(out, "type", w);
     fprintf(out, "  %10s  %10s  %10s\n", "leak set", "new", "freed");
     for (uint32_t i = 0; i < k; i++) {
-        const rg_lifetime *l = rg_diff_lifetime_type(d, i);
+        const rg_lifetime *l = rg_diff_lifetime_type_get(d, i);
         fprintf(out, "  ");
         const char *name = cli_term(l->name);
         if (columns(name) > w)
@@ -209,11 +209,11 @@ static void print_lifetimes(const rg_diff *d, const cli_diff_view *v, FILE *out)
                 cli_fmt_count(b, sizeof b, l->new_count), cli_fmt_count(c, sizeof c, l->freed_count));
     }
     uint32_t ng = rg_diff_lifetime_group_count(d), grows = 0;
-    for (uint32_t i = 0; i < ng && rg_diff_lifetime_group(d, i)->leaked_count > 0; i++)
+    for (uint32_t i = 0; i < ng && rg_diff_lifetime_group_get(d, i)->leaked_count > 0; i++)
         grows++;
     uint32_t kg = shown(grows, v->top < 5 && v->top ? v->top : 5);
     for (uint32_t i = 0; i < kg; i++) {
-        const rg_lifetime *l = rg_diff_lifetime_group(d, i);
+        const rg_lifetime *l = rg_diff_lifetime_group_get(d, i);
         fprintf(out, "  %s in the leak set at %s\n", cli_fmt_count(a, sizeof a, l->leaked_count), cli_term(l->name));
     }
 }
@@ -221,10 +221,10 @@ static void print_lifetimes(const rg_diff *d, const cli_diff_view *v, FILE *out)
 void cli_diff_print_text(const rg_diff *d, const cli_diff_view *v, FILE *out)
 {
     uint32_t np = rg_diff_point_count(d);
-    const rg_summary_info *first = rg_summary_get_info(rg_diff_point(d, 0));
+    const rg_summary_info *first = rg_summary_info_get(rg_diff_point_get(d, 0));
     int has_bytes = 1;
     for (uint32_t i = 0; i < np; i++)
-        has_bytes &= !!(rg_summary_get_info(rg_diff_point(d, i))->flags & RG_SUMMARY_HAS_BYTES);
+        has_bytes &= !!(rg_summary_info_get(rg_diff_point_get(d, i))->flags & RG_SUMMARY_HAS_BYTES);
     double span = rg_diff_span_seconds(d);
     fprintf(out, "%sGrowth over %u %s", cli_color(CLI_C_HEAD), np, strcmp(first->format, "objgraph-log") == 0 ? "objgraph blocks" : "snapshots");
     if (first->pid >= 0)
@@ -233,7 +233,7 @@ void cli_diff_print_text(const rg_diff *d, const cli_diff_view *v, FILE *out)
         fprintf(out, ", %.1f s", span);
     fprintf(out, "%s:\n  %3s  %9s  %12s  %10s  %s\n", cli_color(CLI_C_OFF), "#", "time", "objects", "bytes", "source");
     for (uint32_t i = 0; i < np; i++) {
-        const rg_summary_info *s = rg_summary_get_info(rg_diff_point(d, i));
+        const rg_summary_info *s = rg_summary_info_get(rg_diff_point_get(d, i));
         char t[32], a[32], b[32];
         if (span > 0)
             snprintf(t, sizeof t, "+%.1fs", s->time - first->time);
@@ -377,7 +377,7 @@ void cli_diff_print_json(const rg_diff *d, const cli_diff_view *v, FILE *out)
     cli_json_str(g, "points");
     yajl_gen_array_open(g);
     for (uint32_t i = 0; i < np; i++) {
-        const rg_summary_info *s = rg_summary_get_info(rg_diff_point(d, i));
+        const rg_summary_info *s = rg_summary_info_get(rg_diff_point_get(d, i));
         yajl_gen_map_open(g);
         cli_json_kv_str(g, "source", s->source);
         cli_json_kv_str(g, "format", s->format);
@@ -406,10 +406,10 @@ void cli_diff_print_json(const rg_diff *d, const cli_diff_view *v, FILE *out)
     cli_json_str(g, "warnings");
     yajl_gen_array_open(g);
     for (uint32_t i = 0; i < rg_diff_warning_count(d); i++)
-        cli_json_str(g, rg_diff_warning(d, i));
+        cli_json_str(g, rg_diff_warning_get(d, i));
     yajl_gen_array_close(g);
-    json_growth_list(g, out, d, "types", rg_diff_type_count(d), rg_diff_type, v->top, 0);
-    json_growth_list(g, out, d, "groups", rg_diff_group_count(d), rg_diff_group, v->top, 1);
+    json_growth_list(g, out, d, "types", rg_diff_type_count(d), rg_diff_type_get, v->top, 0);
+    json_growth_list(g, out, d, "groups", rg_diff_group_count(d), rg_diff_group_get, v->top, 1);
 
     cli_json_str(g, "lifetimes");
     if (!rg_diff_has_lifetimes(d)) {
@@ -422,9 +422,9 @@ void cli_diff_print_json(const rg_diff *d, const cli_diff_view *v, FILE *out)
         cli_json_kv_uint(g, "reused_ids", rg_diff_reused_ids(d));
         cli_json_str(g, "total");
         json_lifetime(g, rg_diff_lifetime_total(d), NULL);
-        json_lifetime_list(g, out, d, "types", rg_diff_lifetime_type_count(d), rg_diff_lifetime_type, v->top,
+        json_lifetime_list(g, out, d, "types", rg_diff_lifetime_type_count(d), rg_diff_lifetime_type_get, v->top,
                            "type");
-        json_lifetime_list(g, out, d, "groups", rg_diff_lifetime_group_count(d), rg_diff_lifetime_group,
+        json_lifetime_list(g, out, d, "groups", rg_diff_lifetime_group_count(d), rg_diff_lifetime_group_get,
                            v->top, "path");
         yajl_gen_map_close(g);
     }

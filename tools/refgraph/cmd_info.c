@@ -133,11 +133,11 @@ int cmd_info(int argc, char **argv)
             break;
         }
         if (g)
-            print_json(g, rg_snapshot_get_info(snap));
+            print_json(g, rg_snapshot_info_get(snap));
         else {
             if (i > optind)
                 printf("\n");
-            print_text(rg_snapshot_get_info(snap));
+            print_text(rg_snapshot_info_get(snap));
         }
         rg_snapshot_free(snap);
     }

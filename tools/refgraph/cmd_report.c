@@ -178,7 +178,7 @@ static int run(int argc, char **argv, const char *cmd)
         ro.command_line = cmd;
         char *doc = NULL;
         cli_progress_begin("analysing the snapshots for the report");
-        int built = rg_report_build((const rg_snapshot *const *)snaps, paths.n, &ro, &report);
+        int built = rg_report_compute((const rg_snapshot *const *)snaps, paths.n, &ro, &report);
         cli_progress_end();
         if (built != RG_OK ||
             (json && rg_report_json(report, &doc) != RG_OK) ||
@@ -199,7 +199,7 @@ static int run(int argc, char **argv, const char *cmd)
         size_t nd = rg_report_diagram_count(report), shown = 0;
         for (size_t i = 0; i < nd; i++) {
             const char *svg;
-            rg_report_diagram(report, i, NULL, &svg, NULL);
+            rg_report_diagram_get(report, i, NULL, &svg, NULL);
             shown += svg != NULL;
         }
         if (shown)

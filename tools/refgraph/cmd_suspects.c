@@ -185,7 +185,7 @@ static void suspect_headline(const rg_snapshot *s, const rg_suspects *S, const r
     }
     case RG_CAUSE_CYCLE: {
         rg_cycle_shape sh;
-        rg_cycles_shape(rg_suspects_cycles(S), sp->index, &sh);
+        rg_cycles_shape_get(rg_suspects_cycles(S), sp->index, &sh);
         snprintf(buf, cap, "%s unreachable reference cycle%s of %s", cli_fmt_count(n, sizeof n, sh.components),
                  sh.components == 1 ? "" : "s", sh.description);
         break;
@@ -266,7 +266,7 @@ static void print_suspect_text(const rg_snapshot *s, const rg_suspects *S, const
         }
     } else if (sp->cause == RG_CAUSE_CYCLE) {
         rg_cycle_shape sh;
-        rg_cycles_shape(rg_suspects_cycles(S), sp->index, &sh);
+        rg_cycles_shape_get(rg_suspects_cycles(S), sp->index, &sh);
         printf("    count:         %s objects on the cycles (%s each), shallow %s\n",
                cli_fmt_count(n1, sizeof n1, sh.objects), cli_fmt_count(b2, sizeof b2, sh.objects_each),
                cli_fmt_bytes(b1, sizeof b1, sh.bytes));
@@ -294,7 +294,7 @@ static void print_suspect_text(const rg_snapshot *s, const rg_suspects *S, const
 static void print_cycles_section(const rg_snapshot *s, const rg_cycles *c)
 {
     rg_cycles_summary sum;
-    rg_cycles_get_summary(c, &sum);
+    rg_cycles_summary_get(c, &sum);
     char a[32], b[32], d[32], e[32], f[32];
     printf("\n%sUnreachable cycles%s\n", cli_color(CLI_C_HEAD), cli_color(CLI_C_OFF));
     printf("  %s objects (%s) no root reaches; %s of them on %s reference cycle%s (%s)\n",
@@ -309,7 +309,7 @@ static void print_cycles_section(const rg_snapshot *s, const rg_cycles *c)
                cli_fmt_count(b, sizeof b, sum.held_objects));
     for (uint32_t i = 0; i < sum.shapes && i < 5; i++) {
         rg_cycle_shape sh;
-        rg_cycles_shape(c, i, &sh);
+        rg_cycles_shape_get(c, i, &sh);
         printf("  %s \xc3\x97 [%s]: %s objects, %s, frees %s%s\n", cli_fmt_count(a, sizeof a, sh.components),
                cli_term(sh.description), cli_fmt_count(b, sizeof b, sh.objects), cli_fmt_bytes(d, sizeof d, sh.bytes),
                cli_fmt_bytes(e, sizeof e, sh.retained_bytes), sh.garbage ? " (some in gc.garbage)" : "");
@@ -328,7 +328,7 @@ static void print_outside_section(const rg_snapshot *s, const rg_outside *o)
            cli_color(CLI_C_HEAD), cli_color(CLI_C_OFF));
     if (n == 0)
         printf("  none\n");
-    uint64_t total = rg_snapshot_get_info(s)->total_bytes;
+    uint64_t total = rg_snapshot_info_get(s)->total_bytes;
     uint32_t shown = 0, exempt = 0;
     uint64_t exempt_objects = 0, exempt_bytes = 0;
     for (uint32_t i = 0; i < n; i++) {
@@ -395,7 +395,7 @@ static void json_edges(yajl_gen g, const rg_snapshot *s, const rg_edge *e, uint3
 
 static void print_json(const rg_snapshot *s, const rg_suspects *S, uint32_t shown)
 {
-    const rg_snapshot_info *info = rg_snapshot_get_info(s);
+    const rg_snapshot_info *info = rg_snapshot_info_get(s);
     const rg_groups *G = rg_suspects_groups(S);
     const rg_paths *P = rg_suspects_paths(S);
     yajl_gen g = cli_json_new();
@@ -454,7 +454,7 @@ static void print_json(const rg_snapshot *s, const rg_suspects *S, uint32_t show
             json_node(g, s, P, "example", sp->representative);
         } else if (sp->cause == RG_CAUSE_CYCLE) {
             rg_cycle_shape sh;
-            rg_cycles_shape(rg_suspects_cycles(S), sp->index, &sh);
+            rg_cycles_shape_get(rg_suspects_cycles(S), sp->index, &sh);
             cli_json_kv_str(g, "shape", sh.description);
             cli_json_kv_uint(g, "cycles", sh.components);
             cli_json_kv_uint(g, "objects_each", sh.objects_each);
@@ -474,7 +474,7 @@ static void print_json(const rg_snapshot *s, const rg_suspects *S, uint32_t show
     yajl_gen_array_close(g);
 
     rg_cycles_summary cs;
-    rg_cycles_get_summary(rg_suspects_cycles(S), &cs);
+    rg_cycles_summary_get(rg_suspects_cycles(S), &cs);
     cli_json_str(g, "cycles");
     yajl_gen_map_open(g);
     cli_json_kv_uint(g, "unreachable_objects", cs.unreachable_objects);
@@ -489,7 +489,7 @@ static void print_json(const rg_snapshot *s, const rg_suspects *S, uint32_t show
     yajl_gen_array_open(g);
     for (uint32_t i = 0; i < cs.shapes; i++) {
         rg_cycle_shape sh;
-        rg_cycles_shape(rg_suspects_cycles(S), i, &sh);
+        rg_cycles_shape_get(rg_suspects_cycles(S), i, &sh);
         yajl_gen_map_open(g);
         cli_json_kv_str(g, "signature", sh.signature);
         cli_json_kv_str(g, "shape", sh.description);
@@ -509,7 +509,7 @@ static void print_json(const rg_snapshot *s, const rg_suspects *S, uint32_t show
     for (uint32_t i = 0; i < rg_outside_group_count(o); i++) {
         rg_outside_group og;
         rg_outside_group_get(o, i, &og);
-        if (!rg_outside_group_shown(&og, rg_snapshot_get_info(s)->total_bytes))
+        if (!rg_outside_group_shown(&og, rg_snapshot_info_get(s)->total_bytes))
             continue;
         yajl_gen_map_open(g);
         cli_json_kv_str(g, "type", og.type_name);
@@ -542,7 +542,7 @@ int cmd_suspects(int argc, char **argv)
     o.min_instances = a.min_instances > UINT32_MAX ? UINT32_MAX : (uint32_t)a.min_instances;
     rg_suspects *S;
     cli_progress_begin("analysing suspects");
-    int arc = rg_suspects_analyze(s, &o, &S);
+    int arc = rg_suspects_compute_all(s, &o, &S);
     cli_progress_end();
     if (arc != RG_OK) {
         fprintf(stderr, "refgraph: %s\n", cli_term(rg_last_error()));
@@ -554,7 +554,7 @@ int cmd_suspects(int argc, char **argv)
     if (a.json) {
         print_json(s, S, shown);
     } else {
-        const rg_snapshot_info *info = rg_snapshot_get_info(s);
+        const rg_snapshot_info *info = rg_snapshot_info_get(s);
         char c[32], b[32];
         printf("%sLeak suspects in %s (%s objects, %s)%s\n\n", cli_color(CLI_C_HEAD), cli_term(info->path),
                cli_fmt_count(c, sizeof c, info->objects), cli_fmt_bytes(b, sizeof b, info->total_bytes),
@@ -611,7 +611,7 @@ int cmd_dominators(int argc, char **argv)
         return EXIT_BAD_INPUT;
     }
     uint64_t total = rg_dominators_retained(d, RG_NODE_NONE);
-    const rg_snapshot_info *info = rg_snapshot_get_info(s);
+    const rg_snapshot_info *info = rg_snapshot_info_get(s);
     if (a.json) {
         yajl_gen g = cli_json_new();
         yajl_gen_map_open(g);

@@ -78,7 +78,7 @@ int cmd_types(int argc, char **argv)
         return EXIT_BAD_INPUT;
     }
     uint32_t shown = top == 0 || (uint64_t)top > n ? n : (uint32_t)top;
-    const rg_snapshot_info *info = rg_snapshot_get_info(snap);
+    const rg_snapshot_info *info = rg_snapshot_info_get(snap);
     if (json) {
         yajl_gen g = cli_json_new();
         yajl_gen_map_open(g);

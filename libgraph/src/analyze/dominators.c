@@ -386,7 +386,7 @@ int rg_dominators_reachable(const rg_dominators *d, rg_node v)
     return v < d->n && bit_get(d->reach, v);
 }
 
-void rg_dominators_get_stats(const rg_dominators *d, rg_dominators_stats *out)
+void rg_dominators_stats_get(const rg_dominators *d, rg_dominators_stats *out)
 {
     size_t N = (size_t)d->n + 1;
     out->objects = d->n;

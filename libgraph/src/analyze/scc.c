@@ -620,9 +620,9 @@ void rg_cycles_free(rg_cycles *c)
     free(c);
 }
 
-void rg_cycles_get_summary(const rg_cycles *c, rg_cycles_summary *out) { *out = c->summary; }
+void rg_cycles_summary_get(const rg_cycles *c, rg_cycles_summary *out) { *out = c->summary; }
 
-void rg_cycles_shape(const rg_cycles *c, uint32_t i, rg_cycle_shape *out)
+void rg_cycles_shape_get(const rg_cycles *c, uint32_t i, rg_cycle_shape *out)
 {
     memset(out, 0, sizeof *out);
     if (i >= c->n_shapes) {

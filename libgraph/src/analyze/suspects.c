@@ -42,7 +42,7 @@
 struct rg_suspects {
     rg_suspect *items;
     uint32_t n;
-    /* Analyses: owned when the handle came from rg_suspects_analyze. */
+    /* Analyses: owned when the handle came from rg_suspects_compute_all. */
     const rg_paths *paths;
     const rg_dominators *dom;
     const rg_groups *groups;
@@ -693,10 +693,10 @@ int rg_suspects_compute(const rg_snapshot *s, const rg_dominators *dom, const rg
     /* Unreachable cycles, one suspect per shape. */
     if (cycles) {
         rg_cycles_summary cs;
-        rg_cycles_get_summary(cycles, &cs);
+        rg_cycles_summary_get(cycles, &cs);
         for (uint32_t i = 0; i < cs.shapes; i++) {
             rg_cycle_shape sh;
-            rg_cycles_shape(cycles, i, &sh);
+            rg_cycles_shape_get(cycles, i, &sh);
             rg_suspect sp;
             blank(&sp, RG_CAUSE_CYCLE);
             sp.index = i;
@@ -767,10 +767,10 @@ fail:
     return rc;
 }
 
-int rg_suspects_analyze(const rg_snapshot *s, const rg_suspect_options *opts, rg_suspects **out)
+int rg_suspects_compute_all(const rg_snapshot *s, const rg_suspect_options *opts, rg_suspects **out)
 {
     if (!s || !out)
-        return rg_fail(RG_EINVAL, "rg_suspects_analyze: NULL argument");
+        return rg_fail(RG_EINVAL, "rg_suspects_compute_all: NULL argument");
     rg_analyses a;
     rg_suspects *S = NULL;
     int rc = rg_analyses_run(s, NULL, &a);

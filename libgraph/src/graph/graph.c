@@ -45,7 +45,7 @@ void rg_snapshot_free(rg_snapshot *s)
     free(s);
 }
 
-const rg_snapshot_info *rg_snapshot_get_info(const rg_snapshot *s) { return s ? &s->info : NULL; }
+const rg_snapshot_info *rg_snapshot_info_get(const rg_snapshot *s) { return s ? &s->info : NULL; }
 
 uint32_t rg_node_count(const rg_snapshot *s) { return s->n_nodes; }
 uint64_t rg_edge_count(const rg_snapshot *s) { return s->n_edges; }
@@ -85,7 +85,7 @@ uint32_t rg_referent_count(const rg_snapshot *s, rg_node n)
     return (uint32_t)(s->fwd_off[n + 1] - s->fwd_off[n]);
 }
 
-void rg_referent(const rg_snapshot *s, rg_node n, uint32_t i, rg_edge *out)
+void rg_referent_get(const rg_snapshot *s, rg_node n, uint32_t i, rg_edge *out)
 {
     uint64_t e = s->fwd_off[n] + i;
     out->from = n;
@@ -99,7 +99,7 @@ uint32_t rg_referrer_count(const rg_snapshot *s, rg_node n)
     return (uint32_t)(s->rev_off[n + 1] - s->rev_off[n]);
 }
 
-void rg_referrer(const rg_snapshot *s, rg_node n, uint32_t i, rg_edge *out)
+void rg_referrer_get(const rg_snapshot *s, rg_node n, uint32_t i, rg_edge *out)
 {
     uint64_t r = s->rev_off[n] + i;
     uint32_t e = s->rev_edge[r];

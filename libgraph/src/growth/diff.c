@@ -609,18 +609,18 @@ void rg_diff_free(rg_diff *d)
 }
 
 uint32_t rg_diff_point_count(const rg_diff *d) { return d->n; }
-const rg_summary *rg_diff_point(const rg_diff *d, uint32_t i) { return i < d->n ? d->pts[i] : NULL; }
+const rg_summary *rg_diff_point_get(const rg_diff *d, uint32_t i) { return i < d->n ? d->pts[i] : NULL; }
 uint32_t rg_diff_point_input_index(const rg_diff *d, uint32_t i)
 {
     return i < d->n ? d->input_index[i] : UINT32_MAX;
 }
 double rg_diff_span_seconds(const rg_diff *d) { return d->span > 0 ? d->span : 0; }
 uint32_t rg_diff_warning_count(const rg_diff *d) { return d->n_warnings; }
-const char *rg_diff_warning(const rg_diff *d, uint32_t i) { return i < d->n_warnings ? d->warnings[i] : ""; }
+const char *rg_diff_warning_get(const rg_diff *d, uint32_t i) { return i < d->n_warnings ? d->warnings[i] : ""; }
 uint32_t rg_diff_type_count(const rg_diff *d) { return d->n_types; }
-const rg_growth *rg_diff_type(const rg_diff *d, uint32_t i) { return i < d->n_types ? &d->types[i] : NULL; }
+const rg_growth *rg_diff_type_get(const rg_diff *d, uint32_t i) { return i < d->n_types ? &d->types[i] : NULL; }
 uint32_t rg_diff_group_count(const rg_diff *d) { return d->n_groups; }
-const rg_growth *rg_diff_group(const rg_diff *d, uint32_t i) { return i < d->n_groups ? &d->groups[i] : NULL; }
+const rg_growth *rg_diff_group_get(const rg_diff *d, uint32_t i) { return i < d->n_groups ? &d->groups[i] : NULL; }
 const rg_verdict *rg_diff_verdict(const rg_diff *d) { return &d->verdict; }
 
 rg_group_growth rg_growth_key(const rg_diff *d, const rg_growth *g)

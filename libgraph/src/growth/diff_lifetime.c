@@ -170,12 +170,12 @@ int rg_diff_has_lifetimes(const rg_diff *d) { return d->has_lifetimes; }
 const rg_lifetime *rg_diff_lifetime_total(const rg_diff *d) { return d->has_lifetimes ? &d->lt_total : NULL; }
 uint64_t rg_diff_reused_ids(const rg_diff *d) { return d->reused_ids; }
 uint32_t rg_diff_lifetime_type_count(const rg_diff *d) { return d->n_lt_types; }
-const rg_lifetime *rg_diff_lifetime_type(const rg_diff *d, uint32_t i)
+const rg_lifetime *rg_diff_lifetime_type_get(const rg_diff *d, uint32_t i)
 {
     return i < d->n_lt_types ? &d->lt_types[i] : NULL;
 }
 uint32_t rg_diff_lifetime_group_count(const rg_diff *d) { return d->n_lt_groups; }
-const rg_lifetime *rg_diff_lifetime_group(const rg_diff *d, uint32_t i)
+const rg_lifetime *rg_diff_lifetime_group_get(const rg_diff *d, uint32_t i)
 {
     return i < d->n_lt_groups ? &d->lt_groups[i] : NULL;
 }

@@ -414,11 +414,11 @@ int rg_objgraph_log_detect(const void *data, size_t len)
     return ok;
 }
 
-int rg_objgraph_log_parse(const void *data, size_t len, const char *name, rg_summary ***out,
+int rg_objgraph_log_open_memory(const void *data, size_t len, const char *name, rg_summary ***out,
                           uint32_t *n)
 {
     if ((!data && len) || !out || !n)
-        return rg_fail(RG_EINVAL, "rg_objgraph_log_parse: NULL argument");
+        return rg_fail(RG_EINVAL, "rg_objgraph_log_open_memory: NULL argument");
     if (!name)
         name = "<memory>";
     log_parser p;
@@ -503,7 +503,7 @@ int rg_objgraph_log_open(const char *path, rg_summary ***out, uint32_t *n)
     }
     rg_input_close(in);
     if (rc == RG_OK)
-        rc = rg_objgraph_log_parse(buf, len, path, out, n);
+        rc = rg_objgraph_log_open_memory(buf, len, path, out, n);
     free(buf);
     return rc;
 }

@@ -1,4 +1,4 @@
-/* summary.c: rg_summary_build: the part of a snapshot that a growth analysis
+/* summary.c: rg_summary_compute: the part of a snapshot that a growth analysis
  * needs (type table, group table, id set), so the graph can be freed before
  * the next snapshot of a series is loaded. */
 #include "growth.h"
@@ -63,9 +63,9 @@ void rg_summary_free(rg_summary *s)
     free(s);
 }
 
-const rg_summary_info *rg_summary_get_info(const rg_summary *s) { return s ? &s->info : NULL; }
+const rg_summary_info *rg_summary_info_get(const rg_summary *s) { return s ? &s->info : NULL; }
 
-void rg_summary_type(const rg_summary *s, uint32_t i, rg_type_stat *out)
+void rg_summary_type_get(const rg_summary *s, uint32_t i, rg_type_stat *out)
 {
     const rg_sum_type *t = &s->types[i];
     out->type = i;
@@ -230,10 +230,10 @@ out:
     return rc;
 }
 
-int rg_summary_build(const rg_snapshot *snap, const rg_summary_options *opts, rg_summary **out)
+int rg_summary_compute(const rg_snapshot *snap, const rg_summary_options *opts, rg_summary **out)
 {
     if (!snap || !out)
-        return rg_fail(RG_EINVAL, "rg_summary_build: NULL argument");
+        return rg_fail(RG_EINVAL, "rg_summary_compute: NULL argument");
     const rg_snapshot_info *si = &snap->info;
     rg_summary *s;
     int rc = rg_summary_new(si->path, si->format, &s);

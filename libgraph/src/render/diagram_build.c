@@ -416,20 +416,20 @@ static int finish(walk *w, rg_diagram **out, int rc)
     return rc;
 }
 
-int rg_diagram_build(const rg_snapshot *s, const rg_node *targets, size_t n,
+int rg_diagram_compute(const rg_snapshot *s, const rg_node *targets, size_t n,
                      const rg_diagram_options *opts, rg_diagram **out)
 {
     if (!s || !targets || !out || n == 0)
-        return rg_fail(RG_EINVAL, "rg_diagram_build: no snapshot, targets or output");
+        return rg_fail(RG_EINVAL, "rg_diagram_compute: no snapshot, targets or output");
     walk w;
-    int rc = walk_init(&w, s, targets, n, opts, "rg_diagram_build");
+    int rc = walk_init(&w, s, targets, n, opts, "rg_diagram_compute");
     if (rc) {
         rg_diagram_free(w.d);
         walk_done(&w);
         return rc;
     }
     if (w.o.direction != RG_DIAGRAM_REFERRERS && w.o.direction != RG_DIAGRAM_REFERENTS)
-        return finish(&w, out, rg_fail(RG_EINVAL, "rg_diagram_build: bad direction"));
+        return finish(&w, out, rg_fail(RG_EINVAL, "rg_diagram_compute: bad direction"));
     for (size_t i = 0; i < n && rc == RG_OK; i++) {
         if (w.slot[targets[i]] != SLOT_NONE)
             continue;
@@ -467,13 +467,13 @@ int rg_diagram_build(const rg_snapshot *s, const rg_node *targets, size_t n,
     return finish(&w, out, rc);
 }
 
-int rg_diagram_build_set(const rg_snapshot *s, const rg_node *nodes, size_t n,
+int rg_diagram_compute_set(const rg_snapshot *s, const rg_node *nodes, size_t n,
                          const rg_diagram_options *opts, rg_diagram **out)
 {
     if (!s || (!nodes && n) || !out)
-        return rg_fail(RG_EINVAL, "rg_diagram_build_set: NULL argument");
+        return rg_fail(RG_EINVAL, "rg_diagram_compute_set: NULL argument");
     walk w;
-    int rc = walk_init(&w, s, nodes, n, opts, "rg_diagram_build_set");
+    int rc = walk_init(&w, s, nodes, n, opts, "rg_diagram_compute_set");
     if (rc) {
         rg_diagram_free(w.d);
         walk_done(&w);
@@ -522,7 +522,7 @@ void rg_diagram_free(rg_diagram *d)
     free(d);
 }
 
-void rg_diagram_get_stats(const rg_diagram *d, rg_diagram_stats *out)
+void rg_diagram_stats_get(const rg_diagram *d, rg_diagram_stats *out)
 {
     if (!out)
         return;

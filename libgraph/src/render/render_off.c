@@ -10,25 +10,25 @@
 
 #define RENDER_OFF "built without rendering (REFGRAPH_RENDER=OFF)"
 
-int rg_diagram_build(const rg_snapshot *snap, const rg_node *targets, size_t n, const rg_diagram_options *opts,
+int rg_diagram_compute(const rg_snapshot *snap, const rg_node *targets, size_t n, const rg_diagram_options *opts,
                      rg_diagram **out)
 {
     if (out)
         *out = NULL;
-    return rg_fail(RG_ERENDER, "rg_diagram_build: " RENDER_OFF);
+    return rg_fail(RG_ERENDER, "rg_diagram_compute: " RENDER_OFF);
 }
 
-int rg_diagram_build_set(const rg_snapshot *snap, const rg_node *nodes, size_t n, const rg_diagram_options *opts,
+int rg_diagram_compute_set(const rg_snapshot *snap, const rg_node *nodes, size_t n, const rg_diagram_options *opts,
                          rg_diagram **out)
 {
     if (out)
         *out = NULL;
-    return rg_fail(RG_ERENDER, "rg_diagram_build_set: " RENDER_OFF);
+    return rg_fail(RG_ERENDER, "rg_diagram_compute_set: " RENDER_OFF);
 }
 
 void rg_diagram_free(rg_diagram *d) {}
 
-void rg_diagram_get_stats(const rg_diagram *d, rg_diagram_stats *out)
+void rg_diagram_stats_get(const rg_diagram *d, rg_diagram_stats *out)
 {
     if (out)
         memset(out, 0, sizeof *out);

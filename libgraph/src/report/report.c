@@ -5,16 +5,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-int rg_report_build(const rg_snapshot *const *snaps, size_t n, const rg_report_options *opts,
+int rg_report_compute(const rg_snapshot *const *snaps, size_t n, const rg_report_options *opts,
                     rg_report **out)
 {
     if (!snaps || !out)
-        return rg_fail(RG_EINVAL, "rg_report_build: NULL argument");
+        return rg_fail(RG_EINVAL, "rg_report_compute: NULL argument");
     if (n == 0)
-        return rg_fail(RG_EINVAL, "rg_report_build: no snapshot given");
+        return rg_fail(RG_EINVAL, "rg_report_compute: no snapshot given");
     for (size_t i = 0; i < n; i++)
         if (!snaps[i])
-            return rg_fail(RG_EINVAL, "rg_report_build: snapshot %zu is NULL", i);
+            return rg_fail(RG_EINVAL, "rg_report_compute: snapshot %zu is NULL", i);
     rg_report_options defaults;
     if (!opts) {
         rg_report_options_init(&defaults);
@@ -83,7 +83,7 @@ int rg_report_verdict(const rg_snapshot *snap, const rg_suspects *suspects, uint
 
 size_t rg_report_diagram_count(const rg_report *r) { return r ? r->m.n_diagrams : 0; }
 
-void rg_report_diagram(const rg_report *r, size_t i, const char **file, const char **svg,
+void rg_report_diagram_get(const rg_report *r, size_t i, const char **file, const char **svg,
                        size_t *svg_len)
 {
     const rg_rpt_diagram *d = r && i < r->m.n_diagrams ? &r->m.diagrams[i] : NULL;

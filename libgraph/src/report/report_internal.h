@@ -231,7 +231,7 @@ struct rg_report {
 /* Fill a model from loaded snapshots (in time order; the last one is
  * analysed in detail). */
 /* The model of the Summary alone, from a snapshot's suspects (which must
- * own their analyses: rg_suspects_analyze) judged over n_snapshots. */
+ * own their analyses: rg_suspects_compute_all) judged over n_snapshots. */
 RG_INTERNAL int rg_rpt_gather_verdict(rg_rpt *m, const rg_snapshot *snap, const rg_suspects *suspects,
                                       uint32_t n_snapshots);
 RG_INTERNAL int rg_rpt_gather(rg_rpt *m, const rg_snapshot *const *snaps, size_t n,

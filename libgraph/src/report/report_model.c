@@ -61,7 +61,7 @@ static int gather_snaps(rg_rpt *m, const rg_snapshot *const *snaps, size_t n)
         return RG_ENOMEM;
     m->n_snaps = n;
     for (size_t i = 0; i < n; i++) {
-        const rg_snapshot_info *in = rg_snapshot_get_info(snaps[i]);
+        const rg_snapshot_info *in = rg_snapshot_info_get(snaps[i]);
         rg_rpt_snap *s = &m->snaps[i];
         s->file = rg_rpt_strdup(base_name(in->path));
         s->producer = rg_rpt_strdup(in->producer);
@@ -370,7 +370,7 @@ static int backrefs_diagram(rg_rpt *m, const analyses *a, rg_node v, size_t numb
     uint32_t dist = rg_paths_distance(a->paths, v);
     o.depth = dist == RG_DISTANCE_NONE ? 4 : dist < 1 ? 1 : dist > DIAGRAM_DEPTH ? DIAGRAM_DEPTH : dist;
     rg_diagram *d = NULL;
-    int rc = rg_diagram_build(a->snap, &v, 1, &o, &d);
+    int rc = rg_diagram_compute(a->snap, &v, 1, &o, &d);
     free(title);
     return add_rendered(m, d, rc, file, alt, index);
 }
@@ -388,7 +388,7 @@ static int cycle_diagram(rg_rpt *m, const analyses *a, const rg_edge *cycle, siz
     rg_diagram_options o;
     diagram_options(&o, a, "A representative unreachable cycle");
     rg_diagram *d = NULL;
-    int rc = rg_diagram_build_set(a->snap, nodes, n, &o, &d);
+    int rc = rg_diagram_compute_set(a->snap, nodes, n, &o, &d);
     free(nodes);
     return add_rendered(m, d, rc, file, alt, index);
 }
@@ -425,7 +425,7 @@ static int convert_suspect(rg_rpt *m, const analyses *a, const rg_suspect *su, s
     switch (su->cause) {
     case RG_CAUSE_CYCLE: {
         rg_cycle_shape shape;
-        rg_cycles_shape(a->cycles, su->index, &shape);
+        rg_cycles_shape_get(a->cycles, su->index, &shape);
         s->cause = RG_RPT_CAUSE_CYCLES;
         s->type = rg_rpt_strdup(shape.description);
         s->holder_type = rg_rpt_strdup("");
@@ -554,7 +554,7 @@ static int gather_suspects(rg_rpt *m, analyses *a, uint32_t top)
 static int gather_cycles(rg_rpt *m, const analyses *a, uint32_t top)
 {
     rg_cycles_summary cs;
-    rg_cycles_get_summary(a->cycles, &cs);
+    rg_cycles_summary_get(a->cycles, &cs);
     m->unreachable_objects = cs.unreachable_objects;
     m->unreachable_bytes = cs.unreachable_bytes;
     m->cycle_components = cs.components;
@@ -566,7 +566,7 @@ static int gather_cycles(rg_rpt *m, const analyses *a, uint32_t top)
         return RG_ENOMEM;
     for (size_t i = 0; i < shown; i++) {
         rg_cycle_shape sh;
-        rg_cycles_shape(a->cycles, (uint32_t)i, &sh);
+        rg_cycles_shape_get(a->cycles, (uint32_t)i, &sh);
         rg_rpt_cycle *c = &m->cycles[m->n_cycles++];
         c->components = sh.components;
         c->count = sh.objects;
@@ -578,7 +578,7 @@ static int gather_cycles(rg_rpt *m, const analyses *a, uint32_t top)
     if (cs.shapes == 0)
         return RG_OK;
     rg_cycle_shape sh;
-    rg_cycles_shape(a->cycles, 0, &sh);
+    rg_cycles_shape_get(a->cycles, 0, &sh);
     int rc = cycle_path(a->snap, sh.cycle, sh.cycle_len, &m->cycle_example);
     if (rc == RG_OK && m->cycle_diagram < 0)
         rc = cycle_diagram(m, a, sh.cycle, sh.cycle_len, "cycle-1.svg",
@@ -639,7 +639,7 @@ static int growth_rows(const rg_diff *d, int groups, uint32_t top, rg_rpt_growth
     if (!*out)
         return RG_ENOMEM;
     for (uint32_t i = 0; i < total && *n < top; i++) {
-        const rg_growth *g = groups ? rg_diff_group(d, i) : rg_diff_type(d, i);
+        const rg_growth *g = groups ? rg_diff_group_get(d, i) : rg_diff_type_get(d, i);
         /* A group whose count stayed put is a container that holds a
          * growing group; that group has its own row. */
         if (g->count_delta <= 0 && (groups || g->bytes_delta <= 0))
@@ -669,7 +669,7 @@ static int gather_growth(rg_rpt *m, analyses *a, const rg_snapshot *const *snaps
          * the summary reuses them when they follow the default edge rules. */
         int last = snaps[i] == a->snap && default_paths;
         rg_summary_options so = {.groups = last ? a->groups : NULL, .outside = last ? a->outside : NULL};
-        int rc = rg_summary_build(snaps[i], &so, &a->sums[i]);
+        int rc = rg_summary_compute(snaps[i], &so, &a->sums[i]);
         if (rc != RG_OK)
             return rc;
         a->n_sums++;
@@ -684,7 +684,7 @@ static int gather_growth(rg_rpt *m, analyses *a, const rg_snapshot *const *snaps
     rg_sbuf b = {0};
     for (uint32_t i = 0; i < rg_diff_warning_count(a->diff); i++) {
         rg_sbuf_puts(&b, b.len ? " " : "");
-        rg_sbuf_puts(&b, rg_diff_warning(a->diff, i));
+        rg_sbuf_puts(&b, rg_diff_warning_get(a->diff, i));
     }
     m->growth_warnings = b.len ? rg_sbuf_take(&b) : rg_rpt_strdup("");
     return m->growth_warnings ? RG_OK : RG_ENOMEM;
@@ -737,10 +737,10 @@ static const rg_snapshot **time_order(const rg_snapshot *const *snaps, size_t n)
     if (!o)
         return NULL;
     for (size_t i = 0; i < n; i++) {
-        const rg_snapshot_info *in = rg_snapshot_get_info(snaps[i]);
+        const rg_snapshot_info *in = rg_snapshot_info_get(snaps[i]);
         size_t j = i;
         while (j > 0) {
-            const rg_snapshot_info *prev = rg_snapshot_get_info(o[j - 1]);
+            const rg_snapshot_info *prev = rg_snapshot_info_get(o[j - 1]);
             int later = (prev->time > 0 && in->time > 0 && prev->time > in->time) ||
                         (prev->time == in->time && prev->seq >= 0 && in->seq >= 0 && prev->seq > in->seq);
             if (!later)
@@ -770,7 +770,7 @@ static int run_analyses(analyses *a, const rg_report_options *o)
 int rg_rpt_gather_verdict(rg_rpt *m, const rg_snapshot *snap, const rg_suspects *S, uint32_t n_snapshots)
 {
     if (!rg_suspects_paths(S))
-        return rg_fail(RG_EINVAL, "rg_report_verdict: the suspects must come from rg_suspects_analyze");
+        return rg_fail(RG_EINVAL, "rg_report_verdict: the suspects must come from rg_suspects_compute_all");
     m->no_diagrams = 1;
     m->cycle_diagram = -1;
     int rc = gather_snaps(m, &snap, 1);

@@ -15,11 +15,11 @@ static int off(char **out, const char *fn)
     return rg_fail(RG_ERENDER, "%s: " RENDER_OFF, fn);
 }
 
-int rg_report_build(const rg_snapshot *const *snaps, size_t n, const rg_report_options *opts, rg_report **out)
+int rg_report_compute(const rg_snapshot *const *snaps, size_t n, const rg_report_options *opts, rg_report **out)
 {
     if (out)
         *out = NULL;
-    return rg_fail(RG_ERENDER, "rg_report_build: " RENDER_OFF);
+    return rg_fail(RG_ERENDER, "rg_report_compute: " RENDER_OFF);
 }
 
 void rg_report_free(rg_report *report) {}
@@ -34,7 +34,7 @@ int rg_report_verdict(const rg_snapshot *snap, const rg_suspects *suspects, uint
 
 size_t rg_report_diagram_count(const rg_report *report) { return 0; }
 
-void rg_report_diagram(const rg_report *report, size_t i, const char **file, const char **svg, size_t *svg_len)
+void rg_report_diagram_get(const rg_report *report, size_t i, const char **file, const char **svg, size_t *svg_len)
 {
     if (file)
         *file = "";

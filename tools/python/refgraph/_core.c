@@ -173,7 +173,7 @@ static rg_node *nodes_from_seq(SnapshotObject *s, PyObject *seq, size_t *n)
 static PyObject *Snapshot_info(SnapshotObject *s, PyObject *unused)
 {
     (void)unused;
-    const rg_snapshot_info *i = rg_snapshot_get_info(s->snap);
+    const rg_snapshot_info *i = rg_snapshot_info_get(s->snap);
     return Py_BuildValue(
         "{s:s,s:s,s:i,s:s,s:s,s:s,s:L,s:d,s:L,s:K,s:K,s:K,s:K,s:K,s:K,s:K,s:d,s:O,s:s}", "path", i->path,
         "format", i->format, "format_version", i->format_version, "compression", i->compression, "producer",
@@ -415,7 +415,7 @@ static PyObject *Diagram_stats(DiagramObject *d, PyObject *unused)
 {
     (void)unused;
     rg_diagram_stats st;
-    rg_diagram_get_stats(d->d, &st);
+    rg_diagram_stats_get(d->d, &st);
     return Py_BuildValue("{s:I,s:I,s:I,s:I,s:K,s:s}", "nodes", st.nodes, "fold_nodes", st.fold_nodes, "edges",
                          st.edges, "omitted", st.omitted, "folded", (unsigned long long)st.folded, "note",
                          rg_diagram_note(d->d));
@@ -467,7 +467,7 @@ static PyObject *Snapshot_diagram(SnapshotObject *s, PyObject *args, PyObject *k
     int rc;
     failure f;
     Py_BEGIN_ALLOW_THREADS
-    rc = rg_diagram_build(s->snap, nodes, n, &o, &d);
+    rc = rg_diagram_compute(s->snap, nodes, n, &o, &d);
     if (rc != RG_OK)
         failure_capture(&f, rc);
     Py_END_ALLOW_THREADS
@@ -533,7 +533,7 @@ static PyObject *suspect_dict(SnapshotObject *s, const rg_suspects *S, const rg_
     }
     case RG_CAUSE_CYCLE: {
         rg_cycle_shape sh;
-        rg_cycles_shape(s->cycles, sp->index, &sh);
+        rg_cycles_shape_get(s->cycles, sp->index, &sh);
         PUT("type", PyUnicode_FromString(sh.description));
         PUT("components", PyLong_FromUnsignedLongLong(sh.components));
         PUT("cycle", edges_to_list(s, sh.cycle, sh.cycle_len));
@@ -640,7 +640,7 @@ static void Summary_dealloc(SummaryObject *o)
 static PyObject *Summary_info(SummaryObject *o, PyObject *unused)
 {
     (void)unused;
-    const rg_summary_info *i = rg_summary_get_info(o->sum);
+    const rg_summary_info *i = rg_summary_info_get(o->sum);
     return Py_BuildValue("{s:s,s:s,s:L,s:d,s:L,s:K,s:K,s:I,s:I}", "source", i->source, "format", i->format, "pid",
                          (long long)i->pid, "time", i->time, "seq", (long long)i->seq, "objects",
                          (unsigned long long)i->objects, "total_bytes", (unsigned long long)i->total_bytes,
@@ -672,7 +672,7 @@ static PyObject *Snapshot_summary(SnapshotObject *s, PyObject *unused)
     PyThread_acquire_lock(s->lock, WAIT_LOCK);
     rg_summary_options o = {0};
     o.groups = s->groups;
-    rc = rg_summary_build(s->snap, &o, &sum);
+    rc = rg_summary_compute(s->snap, &o, &sum);
     if (rc != RG_OK)
         failure_capture(&f, rc);
     PyThread_release_lock(s->lock);
@@ -821,7 +821,7 @@ static int judge_last(const rg_snapshot *last, const rg_diff *d, char **text, in
     rg_suspects *S = NULL;
     int rc = rg_suspect_options_from_diff(&so, d, &gg);
     if (rc == RG_OK)
-        rc = rg_suspects_analyze(last, &so, &S);
+        rc = rg_suspects_compute_all(last, &so, &S);
     if (rc == RG_OK)
         rc = rg_report_verdict(last, S, rg_diff_point_count(d), text);
     if (rc == RG_ERENDER) {
@@ -869,7 +869,7 @@ static PyObject *growth_list(const rg_diff *d, int groups, uint32_t top)
         n = top;
     PyObject *list = PyList_New(n);
     for (uint32_t i = 0; list && i < n; i++) {
-        PyObject *g = growth_dict(groups ? rg_diff_group(d, i) : rg_diff_type(d, i), np, groups);
+        PyObject *g = growth_dict(groups ? rg_diff_group_get(d, i) : rg_diff_type_get(d, i), np, groups);
         if (!g) {
             Py_CLEAR(list);
             break;
@@ -964,7 +964,7 @@ static PyObject *core_diff(PyObject *self, PyObject *args, PyObject *kw)
     for (uint32_t i = 0; points && i < np; i++)
         PyList_SET_ITEM(points, i, PyLong_FromUnsignedLong(rg_diff_point_input_index(d, i)));
     for (uint32_t i = 0; warnings && i < nw; i++)
-        PyList_SET_ITEM(warnings, i, PyUnicode_FromString(rg_diff_warning(d, i)));
+        PyList_SET_ITEM(warnings, i, PyUnicode_FromString(rg_diff_warning_get(d, i)));
     PyObject *types = growth_list(d, 0, top), *groups = growth_list(d, 1, top), *verdict = verdict_dict(d, judgement, judged_leak);
     rg_free(judgement);
     if (points && warnings && types && groups && verdict)
@@ -1026,7 +1026,7 @@ static PyObject *core_report(PyObject *self, PyObject *args, PyObject *kw)
     int rc;
     failure f;
     Py_BEGIN_ALLOW_THREADS
-    rc = rg_report_build(snaps, (size_t)n, &o, &r);
+    rc = rg_report_compute(snaps, (size_t)n, &o, &r);
     if (rc == RG_OK)
         rc = rg_report_write(r, dir, (md ? RG_REPORT_MARKDOWN : 0u) | (html ? RG_REPORT_HTML : 0u));
     if (rc != RG_OK)
@@ -1041,7 +1041,7 @@ static PyObject *core_report(PyObject *self, PyObject *args, PyObject *kw)
     for (size_t i = 0; files && i < nd; i++) {
         const char *file, *svg;
         size_t len;
-        rg_report_diagram(r, i, &file, &svg, &len);
+        rg_report_diagram_get(r, i, &file, &svg, &len);
         PyList_SET_ITEM(files, (Py_ssize_t)i, PyUnicode_FromString(file));
     }
     if (files)
