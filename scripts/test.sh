@@ -22,6 +22,18 @@ libgraph/abi/check.sh build
 echo "== API reference (Doxygen, warnings are errors)"
 cmake --build build --target api-docs
 
+echo "== build and test without rendering (REFGRAPH_RENDER=OFF: no Graphviz, no cmark-gfm)"
+# The core an embedder gets without diagrams and reports: it must build and
+# pass on its own. Unit and CLI tests only, to keep CI short; the tests that
+# need rendering are skipped there, not failed.
+cmake -S . -B build-norender -DREFGRAPH_WERROR=ON -DREFGRAPH_RENDER=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build build-norender -j"$jobs"
+if ldd build-norender/libgraph/librefgraph.so | grep -E 'libgvc|libcgraph|libcmark'; then
+  echo "== build-norender/libgraph/librefgraph.so links Graphviz or cmark-gfm"
+  exit 1
+fi
+ctest --test-dir build-norender --output-on-failure -j"$jobs" -L 'unit|cli'
+
 echo "== build with ASan+UBSan"
 cmake -S . -B build-asan -DREFGRAPH_WERROR=ON -DREFGRAPH_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug >/dev/null
 cmake --build build-asan -j"$jobs"

@@ -6,7 +6,7 @@
  * It reads the file as rg_snapshot_open does without a cache, through the
  * library's internal entry points so that --reference can select the yajl
  * reader (v8_reference.c) for a same-run comparison of the two readers. */
-#include "base/internal.h"
+#include "read/readers.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -67,6 +67,7 @@ def run_tty(*args, env=None, tty_out=True, tty_err=True):
         os.close(master)
     stdout = out.get("stdout", (pipe_out or b"").decode())
     stderr = out.get("stderr", (pipe_err or b"").decode())
+    rgtest.skip_if_render_off(stderr)
     return p.returncode, stdout.replace("\r\n", "\n"), stderr
 
 

@@ -19,7 +19,7 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(__file__))
-from rgtest import DATA, REFGRAPH, TempDirTest, main, run  # noqa: E402
+from rgtest import DATA, REFGRAPH, TempDirTest, main, run, skip_if_render_off  # noqa: E402
 
 SMALL = os.path.join(DATA, "small.jsonl")
 # ESC (a colour sequence), BEL, CR, and the one-character C1 CSI.
@@ -111,7 +111,9 @@ def strings(v):
 
 
 def run_raw(argv, **kw):
-    return subprocess.run([REFGRAPH, *argv], stderr=subprocess.PIPE, timeout=300, **kw)
+    p = subprocess.run([REFGRAPH, *argv], stderr=subprocess.PIPE, timeout=300, **kw)
+    skip_if_render_off(p.stderr)
+    return p
 
 
 class LostOutput(Base):

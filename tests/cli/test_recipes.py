@@ -32,8 +32,10 @@ class Recipes(TempDirTest):
         os.symlink(REFGRAPH, os.path.join(bindir, "refgraph"))
         env = dict(os.environ, PATH=bindir + os.pathsep + os.environ["PATH"], PYTHONPATH=PYDIR,
                    XDG_CACHE_HOME=os.path.join(self.tmp, "cache"), NO_COLOR="1")
-        return subprocess.run(["bash", "-euo", "pipefail", "-c", blocks[name]], cwd=self.tmp, env=env,
-                              capture_output=True, text=True, timeout=600)
+        p = subprocess.run(["bash", "-euo", "pipefail", "-c", blocks[name]], cwd=self.tmp, env=env,
+                           capture_output=True, text=True, timeout=600)
+        rgtest.skip_if_render_off(p.stderr)
+        return p
 
     def test_every_marked_block_is_tested(self):
         names = {n[len("test_"):].replace("_", "-") for n in dir(self) if n.startswith("test_recipe_")}

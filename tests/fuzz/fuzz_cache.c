@@ -2,7 +2,7 @@
  * read twice: as it is (the checksums reject almost everything, quickly),
  * and with its checksums recomputed, which reaches the structural checks; a
  * cache they accept must then be safe to query everywhere. */
-#include "base/internal.h"
+#include "graph/graph_internal.h"
 
 #include <stdlib.h>
 #include <string.h>

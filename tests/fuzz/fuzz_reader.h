@@ -5,7 +5,7 @@
 #ifndef RG_FUZZ_READER_H
 #define RG_FUZZ_READER_H
 
-#include "base/internal.h"
+#include "read/readers.h"
 
 #include <stdlib.h>
 #include <string.h>

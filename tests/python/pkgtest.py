@@ -17,7 +17,7 @@ import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "cli"))
-from rgtest import BUILD, SANITIZED, SRC  # noqa: E402,F401
+from rgtest import BUILD, SANITIZED, SRC, skip_if_render_off  # noqa: E402,F401
 
 PYDIR = os.path.join(SRC, "tools", "python")
 # Debian's python3-pytest (scripts/deps.sh) installs for this interpreter.
@@ -28,6 +28,7 @@ def sh(*cmd, env=None, cwd=None, timeout=600):
     p = subprocess.run([str(c) for c in cmd], capture_output=True, text=True, env=env, cwd=cwd,
                        timeout=timeout)
     if p.returncode != 0:
+        skip_if_render_off(p.stderr)
         raise AssertionError("%s failed (%d):\n%s\n%s" % (" ".join(map(str, cmd)), p.returncode,
                                                            p.stdout[-4000:], p.stderr[-4000:]))
     return p.stdout

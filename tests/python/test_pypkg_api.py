@@ -21,7 +21,7 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from pkgtest import SRC, install_package, skip_reason, venv_env  # noqa: E402
-from rgtest import DATA, run  # noqa: E402
+from rgtest import DATA, run, skip_if_render_off  # noqa: E402
 
 SKIP = skip_reason()
 
@@ -54,6 +54,7 @@ class ApiOnQueueLeak(unittest.TestCase):
         p = subprocess.run([cls.python, *args], capture_output=True, text=True, env=venv_env(),
                            cwd=cls.tmp, timeout=timeout)
         if check and p.returncode != 0:
+            skip_if_render_off(p.stderr)
             raise AssertionError("%s failed (%d):\n%s\n%s" % (args, p.returncode, p.stdout, p.stderr))
         return p
 

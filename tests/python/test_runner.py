@@ -17,12 +17,15 @@ import unittest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from test_dumper import (EXAMPLES, REFGRAPH, TOOLS, Snapshot, check_with_cli,  # noqa: E402
                          child_env, cli_available, run_py)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "cli"))
+import rgtest  # noqa: E402
 
 RUN_DIR = re.compile(r"^run-(\d+)-\d{8}T\d{6}Z$")
 
 
 def refgraph(*args, check=0):
     p = subprocess.run([REFGRAPH, *args], capture_output=True, text=True, timeout=300)
+    rgtest.skip_if_render_off(p.stderr)
     if check is not None and p.returncode != check:
         raise AssertionError("refgraph %s: exit %d\n%s%s" % (" ".join(args), p.returncode,
                                                             p.stdout, p.stderr))

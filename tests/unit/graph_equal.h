@@ -4,7 +4,7 @@
 #ifndef RG_TEST_GRAPH_EQUAL_H
 #define RG_TEST_GRAPH_EQUAL_H
 
-#include "base/internal.h"
+#include "read/readers.h"
 
 #include <string.h>
 

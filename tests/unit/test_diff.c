@@ -191,6 +191,8 @@ static void growth_at_every_step_is_flagged_monotonic_with_rates_per_minute(void
     CHECK(v->kind == RG_VERDICT_TYPE);
     CHECK(v->growth == a);
     CHECK(v->confirmed);
+    /* The judgement's rule, as rg_suspect.level/reason would say it. */
+    CHECK(v->level == RG_LEVEL_LEAK && v->reason == RG_REASON_GROWS_EVERY_STEP);
     CHECK_CONTAINS(v->text, "app.A");
     CHECK_CONTAINS(v->text, "10 → 200 → 400");
     CHECK_CONTAINS(v->text, "+195/min");
@@ -283,6 +285,7 @@ static void growth_between_two_snapshots_is_significant_but_unconfirmed(void)
         const rg_verdict *v = rg_diff_verdict(d);
         CHECK(v->kind == RG_VERDICT_TYPE);
         CHECK(!v->confirmed);
+        CHECK(v->level == RG_LEVEL_POSSIBLE_LEAK && v->reason == RG_REASON_GREW);
         CHECK_CONTAINS(v->text, "third snapshot");
         /* Two points: no target distinct from final, so no leak set. */
         CHECK(rg_diff_has_lifetimes(d));

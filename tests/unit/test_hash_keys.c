@@ -4,7 +4,7 @@
  * (both hashes were invertible) and checks that they now spread over the
  * table: a count of distinct slots, not a timing. */
 #include "harness.h"
-#include "base/internal.h"
+#include "graph/graph_internal.h"
 
 #include <stdlib.h>
 

@@ -5,7 +5,7 @@
  * dump in meliae's exact line format. */
 #include "harness.h"
 #include "fixture.h"
-#include "base/internal.h"
+#include "read/readers.h"
 #include "refgraph.h"
 
 #include <stdlib.h>

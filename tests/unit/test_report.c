@@ -80,15 +80,18 @@ static void snapshot_text_is_escaped_before_it_reaches_markdown(void)
 static void counts_deltas_and_bytes_are_formatted_for_people(void)
 {
     char b[64];
-    CHECK_STR(rg_rpt_fmt_count(b, sizeof b, 0), "0");
-    CHECK_STR(rg_rpt_fmt_count(b, sizeof b, 495717), "495,717");
-    CHECK_STR(rg_rpt_fmt_count(b, sizeof b, 1234567890), "1,234,567,890");
+    CHECK_STR(rg_format_count(b, sizeof b, 0), "0");
+    CHECK_STR(rg_format_count(b, sizeof b, 495717), "495,717");
+    CHECK_STR(rg_format_count(b, sizeof b, 1234567890), "1,234,567,890");
     CHECK_STR(rg_rpt_fmt_delta(b, sizeof b, -1234), "-1,234");
     CHECK_STR(rg_rpt_fmt_delta(b, sizeof b, 5), "+5");
-    CHECK_STR(rg_rpt_fmt_bytes(b, sizeof b, 999), "999 B");
-    CHECK_STR(rg_rpt_fmt_bytes(b, sizeof b, 62000000), "62.0 MB");
-    CHECK_STR(rg_rpt_fmt_bytes(b, sizeof b, 1500), "1.50 kB");
-    CHECK_STR(rg_rpt_fmt_bytes(b, sizeof b, 999999), "1.00 MB");
+    CHECK_STR(rg_format_bytes(b, sizeof b, 999), "999 B");
+    CHECK_STR(rg_format_bytes(b, sizeof b, 62000000), "62.0 MB");
+    CHECK_STR(rg_format_bytes(b, sizeof b, 1500), "1.50 kB");
+    CHECK_STR(rg_format_bytes(b, sizeof b, 999999), "1.00 MB");
+    CHECK_STR(rg_format_bytes(b, sizeof b, 9996), "10.0 kB");
+    CHECK_STR(rg_format_bytes(b, sizeof b, -1200), "-1.20 kB");
+    CHECK_STR(rg_format_bytes(b, sizeof b, 999.7), "1.00 kB");
     CHECK_STR(rg_rpt_fmt_bytes_delta(b, sizeof b, -48000000), "-48.0 MB");
     CHECK_STR(rg_rpt_fmt_time(b, sizeof b, 1764115200.25), "2025-11-26 00:00:00 UTC");
     CHECK_STR(rg_rpt_fmt_time(b, sizeof b, 0), "unknown time");

@@ -5,7 +5,7 @@
  * truncation and a byte-flip sweep, which must fail cleanly, never crash. */
 #include "harness.h"
 #include "fixture.h"
-#include "base/internal.h"
+#include "read/readers.h"
 #include "refgraph.h"
 #include "../fuzz/v8_differential.h"
 

@@ -144,7 +144,8 @@ void cli_progress_end(void);
 
 /* "1,234,567" */
 const char *cli_fmt_count(char *buf, size_t cap, uint64_t n);
-/* "62.3 MB" (powers of 1000, as people read them in reports) */
+/* "62.3 MB": the library's rg_format_bytes, for the unsigned counts the
+ * commands print. */
 const char *cli_fmt_bytes(char *buf, size_t cap, uint64_t n);
 
 /* JSON output through yajl_gen, so every string is escaped correctly. */

@@ -127,32 +127,12 @@ int cli_open(const char *path, const cli_load_options *lo, rg_snapshot **out)
 
 const char *cli_fmt_count(char *buf, size_t cap, uint64_t n)
 {
-    char tmp[32];
-    int len = snprintf(tmp, sizeof tmp, "%llu", (unsigned long long)n);
-    size_t w = 0;
-    for (int i = 0; i < len && w + 1 < cap; i++) {
-        if (i > 0 && (len - i) % 3 == 0 && w + 2 < cap)
-            buf[w++] = ',';
-        buf[w++] = tmp[i];
-    }
-    buf[w] = '\0';
-    return buf;
+    return rg_format_count(buf, cap, n);
 }
 
 const char *cli_fmt_bytes(char *buf, size_t cap, uint64_t n)
 {
-    static const char *const units[] = {"B", "kB", "MB", "GB", "TB", "PB"};
-    double v = (double)n;
-    int u = 0;
-    while (v >= 1000 && u < 5) {
-        v /= 1000;
-        u++;
-    }
-    if (u == 0)
-        snprintf(buf, cap, "%llu B", (unsigned long long)n);
-    else
-        snprintf(buf, cap, "%.*f %s", v < 10 ? 2 : v < 100 ? 1 : 0, v, units[u]);
-    return buf;
+    return rg_format_bytes(buf, cap, (double)n);
 }
 
 yajl_gen cli_json_new(void)

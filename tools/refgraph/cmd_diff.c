@@ -121,6 +121,11 @@ static int judge_last(const char *path, const cli_load_options *lo, const rg_dif
         for (size_t len = strlen(text); len > 0 && (text[len - 1] == '\n' || text[len - 1] == ' '); len--)
             text[len - 1] = '\0';
         view->judgement = text;
+    } else if (rg_last_error_code() == RG_ERENDER) {
+        /* A library without reports cannot word the judgement: say so and
+         * fall back to the diff's own verdict rather than fail the diff. */
+        fprintf(stderr, "refgraph diff: note: %s; the verdict is the growth's alone\n", rg_last_error());
+        rc = RG_OK;
     } else {
         fprintf(stderr, "refgraph: %s: %s\n", path, rg_last_error());
     }

@@ -569,7 +569,8 @@ int cmd_suspects(int argc, char **argv)
                    cli_color(CLI_C_OFF));
         rg_free(verdict);
         if (n == 0)
-            printf("No suspects: no group, cycle or outside reference holds 0.1%% of the heap.\n");
+            printf("No suspects: no group, cycle or outside reference holds %g%% of the heap.\n",
+                   o.min_share * 100); /* the library's default, not a second copy of it */
         for (uint32_t i = 0; i < shown; i++) {
             print_suspect_text(s, S, rg_suspects_get(S, i), i + 1);
             printf("\n");

@@ -91,6 +91,14 @@ RG_API void rg_clear_error(void);
 /** Free memory that a function documents as "free with rg_free". NULL is a no-op. */
 RG_API void rg_free(void *ptr);
 
+/** `bytes` as people read it: "812 B", "62.3 MB", "-1.20 kB" (powers of
+ * 1000, three significant digits). Writes at most `cap` bytes to `buf`
+ * (the caller's) and returns `buf`. */
+RG_API const char *rg_format_bytes(char *buf, size_t cap, double bytes);
+/** `n` with thousands separators: "1,234,567". Writes at most `cap` bytes
+ * to `buf` (the caller's) and returns `buf`. */
+RG_API const char *rg_format_count(char *buf, size_t cap, uint64_t n);
+
 /* ---------------------------------------------------------------- memory */
 /**
  * Allocator hooks, like zstd's ZSTD_customMem, so that a host can account

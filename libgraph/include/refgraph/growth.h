@@ -293,6 +293,12 @@ typedef struct rg_verdict {
     const rg_growth *growth;  /**< the suspect; NULL for RG_VERDICT_NONE */
     int confirmed;            /**< 1 when monotonic over >= 3 points */
     const char *text;         /**< one or two sentences; owned by the diff */
+    /** The judgement's growth rule (the one rg_suspect.level comes from):
+     * RG_LEVEL_LEAK when confirmed, RG_LEVEL_POSSIBLE_LEAK for growth over
+     * two snapshots or too small to confirm, RG_LEVEL_NO_LEAK for
+     * RG_VERDICT_NONE. */
+    rg_leak_level level;
+    rg_leak_reason reason; /**< why, as rg_suspect.reason says it */
 } rg_verdict;
 
 /** Never NULL for a valid diff. */

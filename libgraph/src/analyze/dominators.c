@@ -19,7 +19,7 @@
  * time (the first pass of Kosaraju's algorithm) meets each source component
  * before anything it reaches.
  */
-#include "base/internal.h"
+#include "rules.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -42,17 +42,11 @@ struct rg_dominators {
     uint64_t peak_bytes;
 };
 
-/* Does edge e (leaving `from`) keep its target alive? Weak references do
- * not; nor does a reference into an object listed in gc.garbage from one that
- * is not (that is the gc.garbage list itself: the collector's verdict is
- * that the object is garbage, and we report it as such). */
+/* Does edge e (leaving `from`) keep its target alive (rules.h)? */
 static inline int retains(const rg_snapshot *s, int any_garbage, rg_node from, uint64_t e)
 {
-    if (s->fwd_kind[e] == RG_EDGE_WEAK)
-        return 0;
     /* Most snapshots have an empty gc.garbage: skip two random reads per edge. */
-    return !any_garbage ||
-           !((s->node_flags[s->fwd_dst[e]] & RG_NODE_GARBAGE) && !(s->node_flags[from] & RG_NODE_GARBAGE));
+    return any_garbage ? rg_edge_retains(s, from, e) : rg_edge_kind_retains((rg_edge_kind)s->fwd_kind[e]);
 }
 
 /* Working state of one computation; arrays indexed by preorder number unless
@@ -250,10 +244,9 @@ int rg_dominators_compute(const rg_snapshot *s, rg_dominators **out)
     w.anc[0] = 0;
     w.count = 1;
 
-    /* Roots, in file order; gc.garbage roots are what the collector could not
-     * free, so they are not allowed to keep anything alive here. */
+    /* Roots, in file order, but for gc.garbage's (rules.h). */
     for (uint32_t i = 0; i < s->n_roots; i++) {
-        if (s->root_kind[i] == RG_ROOT_GARBAGE)
+        if (!rg_root_retains(s->root_kind[i]))
             continue;
         rg_node r = s->root_node[i];
         bit_set(w.entry, r);

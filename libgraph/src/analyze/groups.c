@@ -22,7 +22,7 @@
  * A hop equal to its parent's hop (.next Node after .next Node) is recursion
  * and stays in the parent's group: a linked list is one group.
  */
-#include "base/internal.h"
+#include "rules.h"
 #include "run.h"
 
 #include <stdio.h>
@@ -32,9 +32,6 @@
 #define BIG_DICT 8u
 #define RECORD_TUPLE 16u
 #define MAX_PERIOD 4u             /* longest run of hops recognised as recursion */
-#define PATH_FULL_HOPS 24u
-#define PATH_HEAD_HOPS 8u
-#define PATH_TAIL_HOPS 12u
 
 typedef struct group_rec {
     rg_group parent;
@@ -651,9 +648,9 @@ int rg_groups_path(const rg_groups *G, rg_group grp, char **out)
         sb_add(&b, tn);
     }
     for (uint32_t i = 1; i <= depth; i++) {
-        if (depth > PATH_FULL_HOPS && i == PATH_HEAD_HOPS + 1) {
+        if (!rg_path_hop_shown(depth, i - 1)) {
             char gap[64];
-            uint32_t skipped = depth - PATH_HEAD_HOPS - PATH_TAIL_HOPS;
+            uint32_t skipped = (uint32_t)rg_path_hops_left_out(depth);
             snprintf(gap, sizeof gap, " \xe2\x86\x92 \xe2\x80\xa6 %u hops \xe2\x80\xa6", skipped);
             sb_add(&b, gap);
             i += skipped - 1;

@@ -59,6 +59,22 @@ void rg_judge_significance(rg_suspect *sp, uint64_t total_bytes)
         sp->significant = sp->share >= RG_JUDGE_UNREACHABLE_SHARE;
 }
 
+int rg_judge_growth(bool every_step, bool grew, bool enough, bool significant, rg_leak_level *level,
+                    rg_leak_reason *reason)
+{
+    if (every_step) {
+        *reason = RG_REASON_GROWS_EVERY_STEP;
+        *level = enough || significant ? RG_LEVEL_LEAK : RG_LEVEL_POSSIBLE_LEAK;
+        return 1;
+    }
+    if (grew && (enough || significant)) {
+        *reason = RG_REASON_GREW;
+        *level = RG_LEVEL_POSSIBLE_LEAK;
+        return 1;
+    }
+    return 0;
+}
+
 void rg_judge_suspect(rg_suspect *sp, uint32_t n_snapshots)
 {
     int series = n_snapshots >= 2;
@@ -68,12 +84,9 @@ void rg_judge_suspect(rg_suspect *sp, uint32_t n_snapshots)
     int many = gained && (uint64_t)sp->growth_count >= RG_JUDGE_MIN_GROWTH;
     sp->level = RG_LEVEL_NO_LEAK;
     sp->reason = RG_REASON_NONE;
-    if (every_step) {
-        sp->reason = RG_REASON_GROWS_EVERY_STEP;
-        sp->level = many || sp->significant ? RG_LEVEL_LEAK : RG_LEVEL_POSSIBLE_LEAK;
-    } else if (gained && (many || sp->significant) && sp->growth_bytes > 0) {
-        sp->reason = RG_REASON_GREW;
-        sp->level = RG_LEVEL_POSSIBLE_LEAK;
+    if (rg_judge_growth(every_step, gained && sp->growth_bytes > 0, many, sp->significant, &sp->level,
+                        &sp->reason)) {
+        /* decided by growth */
     } else if (sp->significant && sp->cause != RG_CAUSE_RETAINED) {
         sp->reason = RG_REASON_UNREACHABLE;
         sp->level = series ? RG_LEVEL_POSSIBLE_LEAK : RG_LEVEL_LEAK;

@@ -2,7 +2,7 @@
 #ifndef RG_JUDGE_H
 #define RG_JUDGE_H
 
-#include "base/internal.h"
+#include "graph/graph_internal.h"
 
 /* A reachable group is of consequence from this share of the heap and this
  * many retained bytes: below, it is ordinary use even if it is a leak's
@@ -15,7 +15,22 @@
 /* Growth of at least this many objects makes a steady riser a leak rather
  * than a possible leak; growth at every step is a possible leak below it. */
 #define RG_JUDGE_MIN_GROWTH 100u
+/* The suspects' defaults (rg_suspect_options_init): a group is ranked from
+ * this share of the heap (smaller ones only when they grow at every step),
+ * and from this many objects. */
+#define RG_SUSPECTS_MIN_SHARE 0.001
+#define RG_SUSPECTS_MIN_INSTANCES 2u
 
+/* The judgement's growth rules, the one home for the suspects
+ * (rg_judge_suspect) and the diff's verdict (growth/diff.c): a count that
+ * rose at every step over >= 3 snapshots (`every_step`) is a leak when it
+ * gained enough (`enough`: RG_JUDGE_MIN_GROWTH objects, or the diff's
+ * thresholds) or is of consequence, else a possible leak, whatever its size;
+ * one that rose otherwise (`grew`) is a possible leak when it gained enough
+ * or is of consequence. Returns 0, leaving *level and *reason alone, when
+ * growth decides nothing. */
+RG_INTERNAL int rg_judge_growth(bool every_step, bool grew, bool enough, bool significant,
+                                rg_leak_level *level, rg_leak_reason *reason);
 /* Set sp->share and sp->significant from its retained bytes. */
 RG_INTERNAL void rg_judge_significance(rg_suspect *sp, uint64_t total_bytes);
 /* Set sp->level and sp->reason from significance and growth. */

@@ -2,7 +2,7 @@
 #ifndef RG_KINDS_H
 #define RG_KINDS_H
 
-#include "base/internal.h"
+#include "graph/graph_internal.h"
 
 /* Containers and closure machinery that carry what a person wrote. */
 RG_INTERNAL int rg_kind_is_plumbing(const char *type);

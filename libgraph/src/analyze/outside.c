@@ -36,6 +36,7 @@
  */
 #include "judge.h"
 #include "kinds.h"
+#include "rules.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,6 +44,13 @@
 
 #define IMMORTAL_RC 500000000u
 #define OUTSIDE_SIG_CAP 40u  /* "o1:" and 32 hex digits */
+
+/* Why an object counts as runtime-owned (the runtime[] array): an instance
+ * of a runtime-owned type or a class; a type's private table (unreachable,
+ * holding only runtime-owned or immortal objects); what a runtime-owned
+ * object refers to directly. Each maps to a runtime tier (refgraph.h,
+ * RG_OUTSIDE_*; docs/diagnosis.md, "runtime tiers"). */
+enum { OWNED_NOT = 0, OWNED_TYPE = 1, OWNED_PRIVATE_TABLE = 2, OWNED_REFERRED = 3 };
 
 struct rg_outside {
     uint32_t n;
@@ -220,7 +228,7 @@ int rg_outside_compute(const rg_snapshot *s, const rg_dominators *dom,
             unreach[v] = 1;
         for (uint32_t i = 0; i < s->n_roots; i++) {
             rg_node r = s->root_node[i];
-            if (s->root_kind[i] == RG_ROOT_GARBAGE || !unreach[r])
+            if (!rg_root_retains(s->root_kind[i]) || !unreach[r])
                 continue;
             unreach[r] = 0;
             queue[tail++] = r;
@@ -229,8 +237,7 @@ int rg_outside_compute(const rg_snapshot *s, const rg_dominators *dom,
             rg_node v = queue[head++];
             for (uint64_t e = s->fwd_off[v]; e < s->fwd_off[v + 1]; e++) {
                 rg_node t = s->fwd_dst[e];
-                int garbage_link = (s->node_flags[t] & RG_NODE_GARBAGE) && !(s->node_flags[v] & RG_NODE_GARBAGE);
-                if (s->fwd_kind[e] != RG_EDGE_WEAK && unreach[t] && !garbage_link) {
+                if (unreach[t] && rg_edge_retains(s, v, e)) {
                     unreach[t] = 0;
                     queue[tail++] = t;
                 }
@@ -242,24 +249,24 @@ int rg_outside_compute(const rg_snapshot *s, const rg_dominators *dom,
      * unreachable objects holding only runtime-owned or immortal objects. */
     for (rg_node v = 0; v < n; v++) {
         if (rt[s->node_type[v]])
-            runtime[v] = 1;
+            runtime[v] = OWNED_TYPE;
         for (uint64_t e = s->fwd_off[v]; e < s->fwd_off[v + 1]; e++) {
             if (s->fwd_kind[e] == RG_EDGE_TYPE)
-                runtime[s->fwd_dst[e]] = 1;
+                runtime[s->fwd_dst[e]] = OWNED_TYPE;
             else if (s->fwd_kind[e] == RG_EDGE_ATTR && is_class_attr(s, s->fwd_label[e]))
-                runtime[v] = 1;
+                runtime[v] = OWNED_TYPE;
         }
     }
     /* What a runtime-owned object refers to directly (a module's dict, a
      * code object's constants, a class's MRO) may carry references from the
      * interpreter too; for reachable objects that is no leak. */
     for (rg_node v = 0; v < n; v++) {
-        if (runtime[v] != 1)
+        if (runtime[v] != OWNED_TYPE)
             continue;
         for (uint64_t e = s->fwd_off[v]; e < s->fwd_off[v + 1]; e++) {
             rg_node t = s->fwd_dst[e];
             if (counts_as_reference(s->fwd_kind[e]) && !runtime[t] && !unreach[t])
-                runtime[t] = 3;
+                runtime[t] = OWNED_REFERRED;
         }
     }
     if (!opts->include_runtime_types) {
@@ -275,7 +282,7 @@ int rg_outside_compute(const rg_snapshot *s, const rg_dominators *dom,
                 all = runtime[t] || (trc != RG_RC_NONE && trc >= IMMORTAL_RC);
             }
             if (all)
-                runtime[v] = 2; /* a type's private table, not a type itself */
+                runtime[v] = OWNED_PRIVATE_TABLE; /* not a type itself */
         }
     }
 
@@ -296,14 +303,19 @@ int rg_outside_compute(const rg_snapshot *s, const rg_dominators *dom,
         uint32_t allowed = unreach[v] ? 0 : opts->margin;
         if ((uint64_t)x <= allowed)
             continue;
-        /* The exemption tier (rg_outside_group.runtime): 1 normal; 2 an entry
-         * of a runtime-owned type that code makes per call (a function an
-         * atexit table holds, a cell, a frame); 3 any other runtime-owned
-         * entry: a class, a type's private dict, its singletons, the
-         * interpreter's baseline that static types hold from C. */
+        /* The exemption tier (rg_outside_group.runtime), stored plus one so
+         * that 0 means not flagged: RG_OUTSIDE_RUNTIME_TYPE for an entry of a
+         * runtime-owned type that code makes per call (a function an atexit
+         * table holds, a cell, a frame); RG_OUTSIDE_BASELINE for any other
+         * runtime-owned entry: a class, a type's private dict, its
+         * singletons, the interpreter's baseline that static types hold
+         * from C. */
         const char *tn = rg_type_name(s, s->node_type[v]);
         int per_call = rg_kind_is_function_like(tn) || strcmp(tn, "cell") == 0;
-        o->flagged[v] = !runtime[v] || opts->include_runtime_types ? 1 : runtime[v] == 1 && per_call ? 2 : 3;
+        int tier = !runtime[v] || opts->include_runtime_types  ? RG_OUTSIDE_FLAGGED
+                   : runtime[v] == OWNED_TYPE && per_call ? RG_OUTSIDE_RUNTIME_TYPE
+                                                           : RG_OUTSIDE_BASELINE;
+        o->flagged[v] = (uint8_t)(tier + 1);
         excess[v] = x;
         n_flagged++;
     }

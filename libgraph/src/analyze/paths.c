@@ -17,6 +17,7 @@
  * because every module is itself a root at distance 0.
  */
 #include "paths_impl.h"
+#include "rules.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -63,20 +64,6 @@ int rg_path_options_init(rg_path_options *o, unsigned int version)
     return rc;
 }
 
-/* Preference among root kinds when the BFS seeds its queue. */
-static unsigned root_rank(uint8_t kind)
-{
-    switch (kind) {
-    case RG_ROOT_MODULE: return 0;
-    case RG_ROOT_THREAD: return 1;
-    case RG_ROOT_BUILTINS: return 2;
-    case RG_ROOT_STATIC: return 3;
-    case RG_ROOT_OTHER: return 4;
-    case RG_ROOT_GARBAGE: return 5;
-    default: return 4;
-    }
-}
-#define RG_ROOT_RANKS 6
 
 /* A label rule waiting for the string id of its raw label. */
 typedef struct pending_rule {
@@ -211,11 +198,11 @@ static uint32_t *ordered_roots(const rg_snapshot *s)
         return NULL;
     uint32_t count[RG_ROOT_RANKS + 1] = {0};
     for (uint32_t r = 0; r < s->n_roots; r++)
-        count[root_rank(s->root_kind[r]) + 1]++;
+        count[rg_root_rank(s->root_kind[r]) + 1]++;
     for (int k = 0; k < RG_ROOT_RANKS; k++)
         count[k + 1] += count[k];
     for (uint32_t r = 0; r < s->n_roots; r++)
-        order[count[root_rank(s->root_kind[r])]++] = r;
+        order[count[rg_root_rank(s->root_kind[r])]++] = r;
     return order;
 }
 

@@ -6,7 +6,7 @@
 #ifndef RG_PATHS_IMPL_H
 #define RG_PATHS_IMPL_H
 
-#include "base/internal.h"
+#include "graph/graph_internal.h"
 
 /* How a path may use an edge: named edges freely, internal edges only when
  * nothing named reaches (see docs/chains.md), never-edges not at all. */

@@ -3,7 +3,7 @@
 #ifndef RG_ANALYZE_RUN_H
 #define RG_ANALYZE_RUN_H
 
-#include "base/internal.h"
+#include "graph/graph_internal.h"
 
 typedef struct rg_analyses {
     rg_paths *paths;

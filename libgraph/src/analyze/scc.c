@@ -8,7 +8,7 @@
  * cycles are then grouped by shape (the multiset of their member types), so
  * 40,000 leaked two-object cycles read as one line, not 40,000.
  */
-#include "base/internal.h"
+#include "rules.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,7 +49,7 @@ static void reach_from_roots(const rg_snapshot *s, uint8_t *seen, uint32_t *queu
     uint32_t head = 0, tail = 0;
     for (uint32_t i = 0; i < s->n_roots; i++) {
         rg_node r = s->root_node[i];
-        if (s->root_kind[i] == RG_ROOT_GARBAGE || seen[r])
+        if (!rg_root_retains(s->root_kind[i]) || seen[r])
             continue;
         seen[r] = 1;
         queue[tail++] = r;
@@ -58,10 +58,7 @@ static void reach_from_roots(const rg_snapshot *s, uint8_t *seen, uint32_t *queu
         rg_node v = queue[head++];
         for (uint64_t e = s->fwd_off[v]; e < s->fwd_off[v + 1]; e++) {
             rg_node t = s->fwd_dst[e];
-            if (s->fwd_kind[e] == RG_EDGE_WEAK || seen[t])
-                continue;
-            /* the gc.garbage list does not keep its members alive (see dominators.c) */
-            if ((s->node_flags[t] & RG_NODE_GARBAGE) && !(s->node_flags[v] & RG_NODE_GARBAGE))
+            if (seen[t] || !rg_edge_retains(s, v, e))
                 continue;
             seen[t] = 1;
             queue[tail++] = t;

@@ -24,6 +24,7 @@
  */
 #include "judge.h"
 #include "kinds.h"
+#include "rules.h"
 #include "run.h"
 
 #include <stdio.h>
@@ -546,7 +547,7 @@ int rg_suspects_compute(const rg_snapshot *s, const rg_dominators *dom, const rg
         rg_group p = gi->parent;
         rg_group above = p == RG_GROUP_NONE ? RG_GROUP_NONE : nearest[p];
         nearest[g] = above;
-        if (gi->count < min_inst || gi->root_kind == RG_ROOT_GARBAGE)
+        if (gi->count < min_inst || !rg_root_retains(gi->root_kind))
             continue;
         if (above != RG_GROUP_NONE) {
             /* (A group that is part of a recursive run, a chain, hangs below
@@ -687,7 +688,7 @@ int rg_suspects_compute(const rg_snapshot *s, const rg_dominators *dom, const rg
         }
     for (rg_group g = 0; g < ng; g++) {
         const rg_group_info *gi = &t.info[g];
-        if (gi->count != 1 || gi->depth == 0 || below[g] || gi->root_kind == RG_ROOT_GARBAGE ||
+        if (gi->count != 1 || gi->depth == 0 || below[g] || !rg_root_retains(gi->root_kind) ||
             (double)gi->retained_bytes < BIG_OBJECT_SHARE * (double)total)
             continue;
         rg_group c = biggest_child(&t, g);

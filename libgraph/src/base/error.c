@@ -1,5 +1,5 @@
 /* error.c: the thread-local last-error text behind rg_last_error(). */
-#include "internal.h"
+#include "base.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -3,7 +3,7 @@
  * Linear probing over 4-byte slots that hold node+1 and compare through the
  * node id array. Ids are addresses in Python dumps, so every access is a
  * cache miss; the batch lookup below keeps a window of them in flight. */
-#include "internal.h"
+#include "base.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -1,6 +1,6 @@
 /* input.c: a byte stream over a file or a buffer that undoes gzip or zstd
  * compression, chosen by the magic bytes, never by the file name. */
-#include "internal.h"
+#include "base.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -1,6 +1,6 @@
 /* memory.c: overflow-checked allocation that reports RG_ENOMEM instead of
  * crashing, so hostile counts in a snapshot cannot take the process down. */
-#include "internal.h"
+#include "base.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -3,7 +3,7 @@
  * Open addressing with the string's hash kept beside each slot, so a probe
  * that lands on another string almost never touches the arena: interning
  * millions of distinct reprs is then one cache miss per string, not three. */
-#include "internal.h"
+#include "base.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -1,7 +1,7 @@
 /* Text helpers every reader needs: JSON integer text to uint64 and strict
  * UTF-8 checks. They live below the readers so that no reader borrows from
  * another. */
-#include "internal.h"
+#include "base.h"
 
 #include <string.h>
 

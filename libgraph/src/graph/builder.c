@@ -1,6 +1,6 @@
 /* builder.c: turn a stream of objects, references and roots into the CSR
  * graph of struct rg_snapshot. Readers and tests both go through here. */
-#include "base/internal.h"
+#include "graph/graph_internal.h"
 
 #include <pthread.h>
 #include <stdlib.h>

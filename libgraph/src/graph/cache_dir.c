@@ -7,7 +7,7 @@
  * one without the sticky bit, or a symbolic link is refused (another user
  * could plant or swap caches there). Every cache file is checked on open
  * anyway (cache.c); this keeps them from being planted in the first place. */
-#include "base/internal.h"
+#include "graph/graph_internal.h"
 
 #include <dirent.h>
 #include <errno.h>

@@ -6,7 +6,7 @@
 #ifndef RG_CACHE_IMPL_H
 #define RG_CACHE_IMPL_H
 
-#include "base/internal.h"
+#include "graph/graph_internal.h"
 
 /* ------------------------------------------------------------ the layout
  * (cache.c explains it and reads it; cache_write.c writes it) */

@@ -1,5 +1,5 @@
 /* graph.c: read access to a loaded snapshot, and its destruction. */
-#include "base/internal.h"
+#include "graph/graph_internal.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,5 +1,5 @@
 /* types.c: per-type counts and bytes (objgraph's show_most_common_types). */
-#include "base/internal.h"
+#include "graph/graph_internal.h"
 
 #include <stdlib.h>
 #include <string.h>

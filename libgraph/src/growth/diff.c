@@ -3,6 +3,7 @@
  * and the verdict. Object lifetimes by id are in diff_lifetime.c, the CI
  * gate in diff_gate.c. */
 #include "diff_internal.h"
+#include "analyze/judge.h"
 
 
 #include <math.h>
@@ -21,45 +22,6 @@ int rg_diff_options_init(rg_diff_options *o, unsigned int version)
 }
 
 /* ------------------------------------------------------------ formatting */
-
-const char *rg_fmt_count(char *buf, size_t cap, uint64_t n)
-{
-    char tmp[32];
-    int len = snprintf(tmp, sizeof tmp, "%llu", (unsigned long long)n);
-    size_t w = 0;
-    for (int i = 0; i < len && w + 2 < cap; i++) {
-        if (i > 0 && (len - i) % 3 == 0)
-            buf[w++] = ',';
-        buf[w++] = tmp[i];
-    }
-    buf[w] = '\0';
-    return buf;
-}
-
-const char *rg_fmt_signed_count(char *buf, size_t cap, int64_t n)
-{
-    char tmp[40];
-    rg_fmt_count(tmp, sizeof tmp, n < 0 ? (uint64_t)0 - (uint64_t)n : (uint64_t)n);
-    snprintf(buf, cap, "%s%s", n < 0 ? "-" : "+", tmp);
-    return buf;
-}
-
-const char *rg_fmt_bytes(char *buf, size_t cap, double n)
-{
-    static const char *const units[] = {"B", "kB", "MB", "GB", "TB", "PB"};
-    double v = fabs(n);
-    int u = 0;
-    while (v >= 1000 && u < 5) {
-        v /= 1000;
-        u++;
-    }
-    const char *sign = n < 0 ? "-" : "";
-    if (u == 0)
-        snprintf(buf, cap, "%s%.0f B", sign, v);
-    else
-        snprintf(buf, cap, "%s%.*f %s", sign, v < 10 ? 2 : v < 100 ? 1 : 0, v, units[u]);
-    return buf;
-}
 
 /* ------------------------------------------------------------- warnings */
 
@@ -522,101 +484,29 @@ static const rg_growth *pick_monotonic(const rg_growth *g, uint32_t n)
     return best;
 }
 
-static void describe_growth(const rg_diff *d, const rg_growth *g, char *buf, size_t cap)
-{
-    size_t w = 0;
-    char a[48], b[48];
-    uint32_t n = d->n;
-    for (uint32_t i = 0; i < n && w < cap; i++) {
-        if (n > 6 && i == 3 && n - 3 > i) {
-            w += (size_t)snprintf(buf + w, cap - w, " → …");
-            i = n - 3;
-        }
-        int k = snprintf(buf + w, cap - w, "%s%s", i ? " → " : "", rg_fmt_count(a, sizeof a, g->count[i]));
-        w = k < 0 ? w : w + (size_t)k;
-    }
-    if (w >= cap)
-        return;
-    int k = snprintf(buf + w, cap - w, " objects (%s", rg_fmt_signed_count(a, sizeof a, g->count_delta));
-    w = k < 0 ? w : w + (size_t)k;
-    if (w < cap && !isnan(g->count_per_min)) {
-        k = snprintf(buf + w, cap - w, ", %s/min",
-                     rg_fmt_signed_count(a, sizeof a, (int64_t)llround(g->count_per_min)));
-        w = k < 0 ? w : w + (size_t)k;
-    }
-    if (w < cap && d->has_bytes) {
-        rg_fmt_bytes(b, sizeof b, (double)g->bytes_delta);
-        k = snprintf(buf + w, cap - w, "; %s%s%s", g->bytes_delta >= 0 ? "+" : "", b,
-                     g->flags & RG_GROWTH_RETAINED ? " retained" : "");
-        w = k < 0 ? w : w + (size_t)k;
-        if (w < cap && !isnan(g->bytes_per_min)) {
-            rg_fmt_bytes(b, sizeof b, g->bytes_per_min);
-            k = snprintf(buf + w, cap - w, ", %s%s/min", g->bytes_per_min >= 0 ? "+" : "", b);
-            w = k < 0 ? w : w + (size_t)k;
-        }
-    }
-    if (w < cap)
-        snprintf(buf + w, cap - w, ")");
-}
-
-static int make_verdict(rg_diff *d)
+/* The verdict as data: which growth it names and the judgement's level and
+ * reason for it (analyze/judge.c, rg_judge_growth: the one home of the
+ * growth rules). The words are diff_verdict_text.c's. */
+static void judge_verdict(rg_diff *d)
 {
     rg_verdict *v = &d->verdict;
     const rg_growth *g = NULL;
     unsigned need = d->n >= 3 ? RG_GROWTH_GROWING : RG_GROWTH_SIGNIFICANT;
-    v->confirmed = d->n >= 3;
-    int small = 0;
     if ((g = pick(d->groups, d->n_groups, need)) != NULL)
         v->kind = RG_VERDICT_GROUP;
     else if ((g = pick(d->types, d->n_types, need)) != NULL)
         v->kind = RG_VERDICT_TYPE;
     else if (d->n >= 3 && (g = pick_monotonic(d->groups, d->n_groups)) != NULL)
-        v->kind = RG_VERDICT_GROUP, small = 1; /* judge.c: growth at every step is at least possible */
+        v->kind = RG_VERDICT_GROUP; /* growth at every step, however small, is at least possible */
     else
         v->kind = RG_VERDICT_NONE;
     v->growth = g;
-    if (!g || small)
-        v->confirmed = 0;
-    char growth[512] = "", text[2048];
-    char a[32];
+    v->level = RG_LEVEL_NO_LEAK;
+    v->reason = RG_REASON_NONE;
     if (g)
-        describe_growth(d, g, growth, sizeof growth);
-    if (v->kind == RG_VERDICT_NONE) {
-        snprintf(text, sizeof text,
-                 "No leak suspected: no retention group (type) grew %s by at least %s objects and "
-                 "%.0f%% (%.0f%%) over %u snapshots.",
-                 d->n >= 3 ? "at every step" : "between the two snapshots",
-                 rg_fmt_count(a, sizeof a, d->opts.min_growth), d->opts.min_group_ratio * 100,
-                 d->opts.min_ratio * 100, d->n);
-    } else if (small) {
-        snprintf(text, sizeof text, "Possible leak: %s grew at every step, though by fewer than %s objects: %s.",
-                 g->container[0] ? g->member : g->name, rg_fmt_count(a, sizeof a, d->opts.min_growth), growth);
-    } else if (v->kind == RG_VERDICT_GROUP && g->container[0]) {
-        snprintf(text, sizeof text, "%s: the container %s keeps accumulating %s, %s: %s.%s",
-                 v->confirmed ? "Most likely leak" : "Possible leak", g->container, g->member,
-                 v->confirmed ? "growing at every step" : "grown between the two snapshots", growth,
-                 v->confirmed ? "" : " Take a third snapshot to confirm the growth is steady.");
-    } else if (v->kind == RG_VERDICT_GROUP) {
-        snprintf(text, sizeof text, "%s: the roots %s %s: %s.%s",
-                 v->confirmed ? "Most likely leak" : "Possible leak", g->name,
-                 v->confirmed ? "grew at every step" : "grew between the two snapshots", growth,
-                 v->confirmed ? "" : " Take a third snapshot to confirm the growth is steady.");
-    } else {
-        const char *why = d->has_groups ? " No retention group explains it: the objects are spread over "
-                                          "many containers; see 'refgraph suspects' on the last snapshot."
-                          : d->objgraph ? " The objgraph log has type counts only, so no container or path "
-                                          "can be named; take refgraph snapshots to find it."
-                                        : " Retention groups were not computed, so no container is named.";
-        snprintf(text, sizeof text, "%s: type %s %s: %s.%s%s",
-                 v->confirmed ? "Most likely leak" : "Possible leak", g->name,
-                 v->confirmed ? "grew at every step" : "grew between the two snapshots", growth, why,
-                 v->confirmed ? "" : " Take a third snapshot to confirm the growth is steady.");
-    }
-    d->verdict_text = rg_xstrndup(text, strlen(text));
-    if (!d->verdict_text)
-        return RG_ENOMEM;
-    v->text = d->verdict_text;
-    return RG_OK;
+        rg_judge_growth(d->n >= 3 && (g->flags & RG_GROWTH_MONOTONIC) && g->count_delta > 0, g->count_delta > 0,
+                        (g->flags & RG_GROWTH_SIGNIFICANT) != 0, false, &v->level, &v->reason);
+    v->confirmed = v->level == RG_LEVEL_LEAK;
 }
 
 /* ------------------------------------------------------------- the whole */
@@ -684,7 +574,8 @@ int rg_diff_compute(rg_summary *const *sums, uint32_t n, const rg_diff_options *
         goto fail;
     if ((all & RG_SUMMARY_HAS_IDS) && !d->pids_differ && (rc = rg_diff_lifetimes(d)) != RG_OK)
         goto fail;
-    if ((rc = make_verdict(d)) != RG_OK)
+    judge_verdict(d);
+    if ((rc = rg_diff_word_verdict(d)) != RG_OK)
         goto fail;
     *out = d;
     return RG_OK;

@@ -87,8 +87,8 @@ static void describe(const rg_diff *d, const rg_growth *g, const threshold *t, d
 {
     char a[48], b[48], c[48];
     const uint64_t first = g->count[0], last = g->count[d->n - 1];
-    rg_fmt_count(b, sizeof b, first);
-    rg_fmt_count(c, sizeof c, last);
+    rg_format_count(b, sizeof b, first);
+    rg_format_count(c, sizeof c, last);
     switch (t->kind) {
     case T_PERCENT:
         if (isinf(v))
@@ -97,12 +97,12 @@ static void describe(const rg_diff *d, const rg_growth *g, const threshold *t, d
             snprintf(a, sizeof a, "%+.1f%%", v);
         break;
     case T_BYTES:
-        rg_fmt_bytes(a + 1, sizeof a - 1, v);
+        rg_format_bytes(a + 1, sizeof a - 1, v);
         a[0] = '+';
         if (v < 0)
             memmove(a, a + 1, strlen(a + 1) + 1);
         break;
-    default: rg_fmt_signed_count(a, sizeof a, (int64_t)llround(v)); break;
+    default: rg_format_signed_count(a, sizeof a, (int64_t)llround(v)); break;
     }
     snprintf(buf, cap, "%s grew by %s%s (%s -> %s objects over %u snapshots)", g->name, a,
              t->per_min ? " per minute" : t->kind == T_BYTES ? "" : t->kind == T_PERCENT ? "" : " objects",

@@ -66,10 +66,8 @@ RG_INTERNAL int rg_diff_warn(rg_diff *d, const char *fmt, ...) __attribute__((fo
 
 /* Compute the lifetime tables (diff_lifetime.c). Needs ids in every point. */
 RG_INTERNAL int rg_diff_lifetimes(rg_diff *d);
-
-/* Number formatting shared by the verdict and the gate messages. */
-RG_INTERNAL const char *rg_fmt_count(char *buf, size_t cap, uint64_t n);
-RG_INTERNAL const char *rg_fmt_signed_count(char *buf, size_t cap, int64_t n);
-RG_INTERNAL const char *rg_fmt_bytes(char *buf, size_t cap, double n);
+/* Word d->verdict (judged by diff.c) into d->verdict_text and verdict.text
+ * (diff_verdict_text.c). */
+RG_INTERNAL int rg_diff_word_verdict(rg_diff *d);
 
 #endif

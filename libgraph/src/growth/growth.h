@@ -6,7 +6,7 @@
 #ifndef RG_GROWTH_H
 #define RG_GROWTH_H
 
-#include "base/internal.h"
+#include "graph/graph_internal.h"
 
 /* Type table entry; `name` is a string id in the summary's strtab. */
 typedef struct rg_sum_type {

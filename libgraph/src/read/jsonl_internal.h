@@ -20,8 +20,8 @@
 #ifndef RG_JSONL_INTERNAL_H
 #define RG_JSONL_INTERNAL_H
 
-#include "base/internal.h"
-#include "read/reader.h"
+#include "readers.h"
+#include "reader.h"
 
 #include <string.h>
 

@@ -10,7 +10,7 @@
  * collapse_instance_dicts), so its attributes become labelled edges. Keys'
  * values may be dumped after the dict, so every record is kept until the end
  * and the graph is built in one pass then. docs/formats.md has the mapping. */
-#include "read/reader.h"
+#include "reader.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -9,7 +9,7 @@
 #ifndef RG_READER_H
 #define RG_READER_H
 
-#include "base/internal.h"
+#include "read/readers.h"
 
 /* ------------------------------------------------------------ errors */
 

@@ -1,7 +1,7 @@
 /* snapshot.c: rg_snapshot_open: use the index cache when it is valid;
  * otherwise pick the reader for the stream, build the graph, and write the
  * cache for next time (docs/design.md, "Loader"). */
-#include "base/internal.h"
+#include "readers.h"
 
 #include <stdio.h>
 #include <stdlib.h>

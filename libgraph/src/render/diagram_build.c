@@ -12,6 +12,7 @@
  */
 #include "diagram_impl.h"
 #include "analyze/paths_impl.h"
+#include "analyze/rules.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,15 +23,6 @@
 #define TYPE_TEXT_MAX 48
 #define VALUE_TEXT_MAX 40
 #define EDGE_TEXT_MAX 40
-
-int rg_diagram_options_init(rg_diagram_options *o, unsigned int version)
-{
-    int rc = o ? rg_options_version(version, RG_DIAGRAM_OPTIONS_VERSION, "rg_diagram_options")
-               : rg_fail(RG_EINVAL, "rg_diagram_options_init: no options to fill");
-    if (rc == RG_OK)
-        *o = (rg_diagram_options)RG_DIAGRAM_OPTIONS_INIT;
-    return rc;
-}
 
 typedef struct walk {
     const rg_snapshot *s;
@@ -44,27 +36,6 @@ typedef struct walk {
     uint32_t drawn;        /* objects drawn (folds excluded) */
 } walk;
 
-static void fmt_bytes(char *buf, size_t cap, uint64_t n)
-{
-    static const char *const units[] = {"B", "kB", "MB", "GB", "TB", "PB"};
-    double v = (double)n;
-    int u = 0;
-    while (v >= 1000 && u < 5) {
-        v /= 1000;
-        u++;
-    }
-    if (u == 0)
-        snprintf(buf, cap, "%llu B", (unsigned long long)n);
-    else
-        snprintf(buf, cap, "%.*f %s", v < 10 ? 2 : v < 100 ? 1 : 0, v, units[u]);
-}
-
-static unsigned root_rank(uint8_t kind)
-{
-    static const unsigned rank[RG_ROOT_KIND_COUNT] = {0, 1, 2, 3, 5, 4};
-    return kind < RG_ROOT_KIND_COUNT ? rank[kind] : 4;
-}
-
 /* The root record to show for a root node: the one the paths used, or the
  * best-ranked record naming it. */
 static int root_record(const walk *w, rg_node v, uint32_t *rec)
@@ -76,7 +47,7 @@ static int root_record(const walk *w, rg_node v, uint32_t *rec)
     const rg_snapshot *s = w->s;
     int found = 0;
     for (uint32_t r = 0; r < s->n_roots; r++)
-        if (s->root_node[r] == v && (!found || root_rank(s->root_kind[r]) < root_rank(s->root_kind[*rec]))) {
+        if (s->root_node[r] == v && (!found || rg_root_rank(s->root_kind[r]) < rg_root_rank(s->root_kind[*rec]))) {
             *rec = r;
             found = 1;
         }
@@ -95,14 +66,14 @@ static char *node_label(const walk *w, rg_node v, unsigned role)
         rg_text_safe(&t, value, VALUE_TEXT_MAX);
     }
     char line[128], bytes[32], kept[32];
-    fmt_bytes(bytes, sizeof bytes, s->node_size[v]);
+    rg_format_bytes(bytes, sizeof bytes, s->node_size[v]);
     if (s->node_len[v] != RG_LEN_NONE)
         snprintf(line, sizeof line, "\\n%s, len %u", bytes, s->node_len[v]);
     else
         snprintf(line, sizeof line, "\\n%s", bytes);
     rg_text_raw(&t, line);
     if (w->o.dominators) {
-        fmt_bytes(kept, sizeof kept, rg_dominators_retained(w->o.dominators, v));
+        rg_format_bytes(kept, sizeof kept, rg_dominators_retained(w->o.dominators, v));
         snprintf(line, sizeof line, ", retains %s", kept);
         rg_text_raw(&t, line);
     }
@@ -307,7 +278,7 @@ static int expand(walk *w, uint32_t di, uint32_t expansion, neighbour **nb, size
     if (folded == 0)
         return RG_OK;
     char bytes[32], line[160];
-    fmt_bytes(bytes, sizeof bytes, folded_bytes);
+    rg_format_bytes(bytes, sizeof bytes, folded_bytes);
     snprintf(line, sizeof line, "%llu more %s\\n(%s)", (unsigned long long)folded,
              back ? (folded == 1 ? "referrer" : "referrers") : (folded == 1 ? "referent" : "referents"),
              bytes);

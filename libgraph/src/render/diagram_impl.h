@@ -7,7 +7,7 @@
 #ifndef RG_DIAGRAM_IMPL_H
 #define RG_DIAGRAM_IMPL_H
 
-#include "base/internal.h"
+#include "graph/graph_internal.h"
 
 /* Node roles, which decide how a node is drawn. */
 #define RG_DG_TARGET    0x01u

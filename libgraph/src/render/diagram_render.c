@@ -17,34 +17,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static const char *const format_names[] = {"dot", "svg", "png", "pdf"};
-
-int rg_diagram_format_from_name(const char *name)
-{
-    if (!name)
-        return -1;
-    if (strcasecmp(name, "gv") == 0)
-        return RG_FORMAT_DOT;
-    for (int f = 0; f < 4; f++)
-        if (strcasecmp(name, format_names[f]) == 0)
-            return f;
-    return -1;
-}
-
-int rg_diagram_format_from_path(const char *path)
-{
-    if (!path)
-        return -1;
-    const char *slash = strrchr(path, '/');
-    const char *dot = strrchr(slash ? slash + 1 : path, '.');
-    return dot && dot[1] ? rg_diagram_format_from_name(dot + 1) : -1;
-}
-
-const char *rg_diagram_format_name(rg_diagram_format f)
-{
-    return (unsigned)f < 4 ? format_names[f] : "dot";
-}
-
 /* Fill colour by hops from the selection: warm near it, cool far away. */
 static void node_colour(const rg_diagram *d, const rg_dg_node *n, char *buf, size_t cap)
 {
@@ -201,7 +173,7 @@ static int render_locked(GVC_t *gvc, Agraph_t *g, rg_diagram_format format, char
     char *data = NULL;
     unsigned int n = 0;
     int rc = RG_OK;
-    if (gvRenderData(gvc, g, format_names[format], &data, &n) != 0 || !data) {
+    if (gvRenderData(gvc, g, (char *)rg_diagram_format_name(format), &data, &n) != 0 || !data) {
         rc = graphviz_error(format == RG_FORMAT_PNG || format == RG_FORMAT_PDF
                                 ? "render (is the cairo/pango plugin installed?)" : "render");
     } else {

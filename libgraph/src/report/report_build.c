@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define CNT(buf, n) rg_rpt_fmt_count(buf, sizeof buf, (n))
-#define BYTES(buf, n) rg_rpt_fmt_bytes(buf, sizeof buf, (n))
+#define CNT(buf, n) rg_format_count(buf, sizeof buf, (n))
+#define BYTES(buf, n) rg_format_bytes(buf, sizeof buf, (n))
 
 static void section(cmark_node *doc, const char *title)
 {

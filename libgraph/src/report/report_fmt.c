@@ -85,47 +85,12 @@ char *rg_rpt_strdup(const char *s)
     return rg_xstrndup(s, strlen(s));
 }
 
-const char *rg_rpt_fmt_count(char *buf, size_t cap, uint64_t n)
-{
-    char tmp[32];
-    int len = snprintf(tmp, sizeof tmp, "%llu", (unsigned long long)n);
-    size_t w = 0;
-    for (int i = 0; i < len && w + 1 < cap; i++) {
-        if (i > 0 && (len - i) % 3 == 0) {
-            if (w + 2 >= cap)
-                break;
-            buf[w++] = ',';
-        }
-        buf[w++] = tmp[i];
-    }
-    if (cap)
-        buf[w] = '\0';
-    return buf;
-}
-
 const char *rg_rpt_fmt_delta(char *buf, size_t cap, int64_t n)
 {
     char tmp[40];
     uint64_t mag = n < 0 ? (uint64_t)0 - (uint64_t)n : (uint64_t)n;
-    rg_rpt_fmt_count(tmp, sizeof tmp, mag);
+    rg_format_count(tmp, sizeof tmp, mag);
     snprintf(buf, cap, "%s%s", n > 0 ? "+" : n < 0 ? "-" : "", tmp);
-    return buf;
-}
-
-const char *rg_rpt_fmt_bytes(char *buf, size_t cap, uint64_t n)
-{
-    static const char *const units[] = {"B", "kB", "MB", "GB", "TB", "PB", "EB"};
-    if (n < 1000) {
-        snprintf(buf, cap, "%llu B", (unsigned long long)n);
-        return buf;
-    }
-    double v = (double)n;
-    int u = 0;
-    while (v >= 999.95 && u < 6) {
-        v /= 1000;
-        u++;
-    }
-    snprintf(buf, cap, "%.*f %s", v < 9.995 ? 2 : v < 99.95 ? 1 : 0, v, units[u]);
     return buf;
 }
 
@@ -133,7 +98,7 @@ const char *rg_rpt_fmt_bytes_delta(char *buf, size_t cap, int64_t n)
 {
     char tmp[40];
     uint64_t mag = n < 0 ? (uint64_t)0 - (uint64_t)n : (uint64_t)n;
-    rg_rpt_fmt_bytes(tmp, sizeof tmp, mag);
+    rg_format_bytes(tmp, sizeof tmp, (double)mag);
     snprintf(buf, cap, "%s%s", n > 0 ? "+" : n < 0 ? "-" : "", tmp);
     return buf;
 }

@@ -21,7 +21,7 @@
 #ifndef RG_REPORT_INTERNAL_H
 #define RG_REPORT_INTERNAL_H
 
-#include "base/internal.h"
+#include "graph/graph_internal.h"
 
 #include <cmark-gfm.h>
 #include <cmark-gfm-core-extensions.h>
@@ -51,13 +51,9 @@ RG_INTERNAL char *rg_rpt_strdup(const char *s);
 
 /* ------------------------------------------------------ number formatting */
 
-/* "1,234,567" */
-RG_INTERNAL const char *rg_rpt_fmt_count(char *buf, size_t cap, uint64_t n);
 /* "+1,234" / "-56" / "0" */
 RG_INTERNAL const char *rg_rpt_fmt_delta(char *buf, size_t cap, int64_t n);
-/* "62.3 MB", powers of 1000 as people read them in reports */
-RG_INTERNAL const char *rg_rpt_fmt_bytes(char *buf, size_t cap, uint64_t n);
-/* "+48.0 MB" / "-1.20 kB" */
+/* "+48.0 MB" / "-1.20 kB" (rg_format_bytes with a sign) */
 RG_INTERNAL const char *rg_rpt_fmt_bytes_delta(char *buf, size_t cap, int64_t n);
 /* "2026-11-25 10:00:00 UTC"; "unknown time" for 0. UTC, so the report does
  * not depend on the machine's time zone. */

@@ -347,7 +347,7 @@ int rg_report_json(const rg_report *r, char **out)
         return rg_fail(RG_ENOMEM, "rg_report_json: out of memory");
     yajl_gen_config(w.g, yajl_gen_beautify, 1);
     yajl_gen_config(w.g, yajl_gen_indent_string, "  ");
-    model(&w, &r->m, rg_report_summary(r));
+    model(&w, &r->m, r->summary ? r->summary : "");
     const unsigned char *buf;
     size_t len;
     int rc = RG_OK;

@@ -258,7 +258,7 @@ void rg_md_path(cmark_node *parent, const rg_rpt_path *p)
             rg_md_text(parent, " → ");
         if (h->skipped) {
             char n[32];
-            rg_md_textf(parent, "… %s more hops …", rg_rpt_fmt_count(n, sizeof n, h->skipped));
+            rg_md_textf(parent, "… %s more hops …", rg_format_count(n, sizeof n, h->skipped));
             first = 0;
             continue;
         }

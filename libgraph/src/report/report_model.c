@@ -7,15 +7,13 @@
 #include "report_internal.h"
 #include "analyze/judge.h"
 #include "analyze/kinds.h"
+#include "analyze/rules.h"
 #include "analyze/run.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 #define DEFAULT_TOP 10
-/* Chains longer than this show their first and last hops only. */
-#define PATH_HEAD 8
-#define PATH_TAIL 12
 /* A backrefs diagram draws at most this many levels and objects, so that it
  * stays readable on a ticket page. */
 #define DIAGRAM_DEPTH 10
@@ -166,10 +164,10 @@ static char *hop_detail(const analyses *a, rg_node v, int with_len)
     int64_t len = rg_node_length(snap, v);
     char n[32];
     if (with_len && len >= 0)
-        rg_sbuf_printf(&b, "%slen %s", b.len ? ", " : "", rg_rpt_fmt_count(n, sizeof n, (uint64_t)len));
+        rg_sbuf_printf(&b, "%slen %s", b.len ? ", " : "", rg_format_count(n, sizeof n, (uint64_t)len));
     if (a->dom)
         rg_sbuf_printf(&b, "%sretains %s", b.len ? ", " : "",
-                       rg_rpt_fmt_bytes(n, sizeof n, rg_dominators_retained(a->dom, v)));
+                       rg_format_bytes(n, sizeof n, rg_dominators_retained(a->dom, v)));
     char *out = rg_sbuf_take(&b);
     return out ? out : rg_rpt_strdup("");
 }
@@ -279,10 +277,9 @@ static int chain_path(const analyses *a, rg_node v, rg_node holder, rg_rpt_path 
     for (size_t i = 0; i < n && rc == RG_OK; i++) {
         if (edges[i].to == holder)
             holder_at = i;
-        int shown = n <= PATH_HEAD + PATH_TAIL + 4 || i < PATH_HEAD || i >= n - PATH_TAIL;
-        if (!shown) {
-            if (i == PATH_HEAD)
-                rc = rg_rpt_path_skip(out, n - PATH_HEAD - PATH_TAIL);
+        if (!rg_path_hop_shown(n, i)) {
+            if (i == RG_PATH_HEAD_HOPS)
+                rc = rg_rpt_path_skip(out, rg_path_hops_left_out(n));
             continue;
         }
         char *d = hop_detail(a, edges[i].to, edges[i].to == holder);
@@ -312,10 +309,9 @@ static int cycle_path(const rg_snapshot *snap, const rg_edge *cycle, size_t n, r
         return RG_OK;
     int rc = rg_rpt_path_push(out, "", rg_node_type_name(snap, cycle[0].from), "");
     for (size_t i = 0; i < n && rc == RG_OK; i++) {
-        int shown = n <= PATH_HEAD + PATH_TAIL + 4 || i < PATH_HEAD || i >= n - PATH_TAIL;
-        if (!shown) {
-            if (i == PATH_HEAD)
-                rc = rg_rpt_path_skip(out, n - PATH_HEAD - PATH_TAIL);
+        if (!rg_path_hop_shown(n, i)) {
+            if (i == RG_PATH_HEAD_HOPS)
+                rc = rg_rpt_path_skip(out, rg_path_hops_left_out(n));
             continue;
         }
         rc = push_edge(out, snap, &cycle[i], "");

@@ -216,7 +216,7 @@ char *rg_rpt_advice(const rg_rpt_suspect *s)
         char a[48];
         if (s->count_delta > 0)
             rg_sbuf_printf(&b, "; it gained %s objects over the snapshots",
-                           rg_rpt_fmt_count(a, sizeof a, (uint64_t)s->count_delta));
+                           rg_format_count(a, sizeof a, (uint64_t)s->count_delta));
         else
             rg_sbuf_puts(&b, "; it did not grow over the snapshots, so it may be a bounded cache "
                              "rather than a leak");
@@ -297,10 +297,10 @@ static void what(cmark_node *p, const rg_rpt_suspect *s)
     char a[48], c[48];
     int one = s->count == 1;
     const char *noun = s->name && *s->name ? function_noun(s->type, one) : NULL;
-    rg_md_textf(p, "%s ", rg_rpt_fmt_count(a, sizeof a, s->count));
+    rg_md_textf(p, "%s ", rg_format_count(a, sizeof a, s->count));
     if (s->cause == RG_RPT_CAUSE_CYCLES) {
         rg_md_textf(p, "object%s on %s unreachable cycle%s of the shape ", one ? "" : "s",
-                    rg_rpt_fmt_count(c, sizeof c, s->components), s->components == 1 ? "" : "s");
+                    rg_format_count(c, sizeof c, s->components), s->components == 1 ? "" : "s");
         rg_md_code(p, s->type);
         return;
     }
@@ -331,7 +331,7 @@ static void evidence(cmark_node *p, const rg_rpt *m, const rg_rpt_suspect *s)
                     m->n_snaps, rg_rpt_fmt_delta(a, sizeof a, s->count_delta),
                     rg_rpt_fmt_bytes_delta(b, sizeof b, s->bytes_delta));
         if (s->bytes_per_min > 0 && s->bytes_delta > 0)
-            rg_md_textf(p, ", about %s/min", rg_rpt_fmt_bytes(c, sizeof c, (uint64_t)(s->bytes_per_min + 0.5)));
+            rg_md_textf(p, ", about %s/min", rg_format_bytes(c, sizeof c, (uint64_t)(s->bytes_per_min + 0.5)));
         rg_md_text(p, s->reason == RG_REASON_GREW ? "), though not at every step" : ")");
         break;
     case RG_REASON_UNREACHABLE:
@@ -380,13 +380,13 @@ static void unreachable_sentence(cmark_node *p, const rg_rpt *m)
     char a[48], b[48], c[48];
     if (!m->unreachable_objects)
         return;
-    rg_md_textf(p, " %s object%s (%s) no root reaches", rg_rpt_fmt_count(a, sizeof a, m->unreachable_objects),
-                m->unreachable_objects == 1 ? "" : "s", rg_rpt_fmt_bytes(b, sizeof b, m->unreachable_bytes));
+    rg_md_textf(p, " %s object%s (%s) no root reaches", rg_format_count(a, sizeof a, m->unreachable_objects),
+                m->unreachable_objects == 1 ? "" : "s", rg_format_bytes(b, sizeof b, m->unreachable_bytes));
     if (m->baseline_objects) {
         rg_md_textf(p, "; %s of them (%s) belong to the interpreter's own types and tables, which C "
                        "code holds by design (a type's dictionary, its singletons), and are normal",
-                    rg_rpt_fmt_count(a, sizeof a, m->baseline_objects),
-                    rg_rpt_fmt_bytes(c, sizeof c, m->baseline_bytes));
+                    rg_format_count(a, sizeof a, m->baseline_objects),
+                    rg_format_bytes(c, sizeof c, m->baseline_bytes));
     }
     rg_md_text(p, ".");
 }
@@ -402,7 +402,7 @@ void rg_rpt_summary(cmark_node *doc, const rg_rpt *m)
     if (s && s->level >= RG_LEVEL_POSSIBLE_LEAK) {
         rg_md_text(p, s->level == RG_LEVEL_LEAK ? "Leak: " : "Possible leak: ");
         what(p, s);
-        rg_md_textf(p, " (%s retained, %s of the heap)", rg_rpt_fmt_bytes(a, sizeof a, s->retained),
+        rg_md_textf(p, " (%s retained, %s of the heap)", rg_format_bytes(a, sizeof a, s->retained),
                     rg_rpt_fmt_share(b, sizeof b, s->retained, last->total_bytes));
         held(p, s, s->count == 1 ? " is" : " are");
         const char *mech = mechanism_name(s);
@@ -433,7 +433,7 @@ void rg_rpt_summary(cmark_node *doc, const rg_rpt *m)
         if (s) {
             rg_md_text(p, " The largest group is ");
             what(p, s);
-            rg_md_textf(p, " (%s retained, %s of the heap)", rg_rpt_fmt_bytes(a, sizeof a, s->retained),
+            rg_md_textf(p, " (%s retained, %s of the heap)", rg_format_bytes(a, sizeof a, s->retained),
                         rg_rpt_fmt_share(b, sizeof b, s->retained, last->total_bytes));
             held(p, s, ",");
             rg_md_text(p, s->reason == RG_REASON_STEADY ? ", and it did not grow: a bounded table rather than a leak."
@@ -442,9 +442,9 @@ void rg_rpt_summary(cmark_node *doc, const rg_rpt *m)
             rg_md_text(p, " The most common type is ");
             rg_md_code(p, m->top_types[0].type);
             rg_md_textf(p, " with %s object%s (%s, %s of the heap).",
-                        rg_rpt_fmt_count(a, sizeof a, m->top_types[0].count),
+                        rg_format_count(a, sizeof a, m->top_types[0].count),
                         m->top_types[0].count == 1 ? "" : "s",
-                        rg_rpt_fmt_bytes(b, sizeof b, m->top_types[0].bytes),
+                        rg_format_bytes(b, sizeof b, m->top_types[0].bytes),
                         rg_rpt_fmt_share(c, sizeof c, m->top_types[0].bytes, last->total_bytes));
         }
         rg_md_text(p, " ");
@@ -500,12 +500,12 @@ void rg_rpt_summary(cmark_node *doc, const rg_rpt *m)
     }
     if (cycles)
         rg_md_textf(p, "%s%s object%s (%s) sit on unreachable cycles", more ? "; " : ": ",
-                    rg_rpt_fmt_count(a, sizeof a, m->cycle_objects), m->cycle_objects == 1 ? "" : "s",
-                    rg_rpt_fmt_bytes(b, sizeof b, m->cycle_bytes));
+                    rg_format_count(a, sizeof a, m->cycle_objects), m->cycle_objects == 1 ? "" : "s",
+                    rg_format_bytes(b, sizeof b, m->cycle_bytes));
     if (outside)
         rg_md_textf(p, "%s%s object%s held from outside the Python heap",
                     cycles ? " and " : more ? "; " : ": ",
-                    rg_rpt_fmt_count(a, sizeof a, m->outside_objects),
+                    rg_format_count(a, sizeof a, m->outside_objects),
                     m->outside_objects == 1 ? " is" : "s are");
     rg_md_text(p, ".");
 }

@@ -160,9 +160,9 @@ int rg_report_write(const rg_report *r, const char *dir, unsigned formats)
 
     char *md = NULL, *html = NULL;
     int rc = RG_OK;
-    if ((formats & RG_REPORT_MARKDOWN) && (rc = rg_report_markdown(r, &md)) != RG_OK)
+    if ((formats & RG_REPORT_MARKDOWN) && (rc = rg_rpt_render_markdown(&r->m, &md)) != RG_OK)
         return rc;
-    if ((formats & RG_REPORT_HTML) && (rc = rg_report_html(r, &html)) != RG_OK) {
+    if ((formats & RG_REPORT_HTML) && (rc = rg_rpt_render_html(&r->m, &html)) != RG_OK) {
         free(md);
         return rc;
     }

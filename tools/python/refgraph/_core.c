@@ -824,6 +824,15 @@ static int judge_last(const rg_snapshot *last, const rg_diff *d, char **text, in
         rc = rg_suspects_compute_all(last, &so, &S);
     if (rc == RG_OK)
         rc = rg_report_verdict(last, S, rg_diff_point_count(d), text);
+    if (rc == RG_ERENDER) {
+        /* A librefgraph built without reports (REFGRAPH_RENDER=OFF) cannot
+         * word the judgement: the diff's own verdict stands, as in the CLI. */
+        rg_clear_error();
+        *text = NULL;
+        free(gg);
+        rg_suspects_free(S);
+        return RG_OK;
+    }
     if (rc == RG_OK) {
         const rg_suspect *top = rg_suspects_count(S) ? rg_suspects_get(S, 0) : NULL;
         *leak = top && top->level >= RG_LEVEL_POSSIBLE_LEAK;
