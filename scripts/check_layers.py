@@ -33,8 +33,7 @@ MAY_USE = {
 # Upward uses and in-layer cycles that exist today and are being removed
 # (issue 13): a problem whose text contains one of these is not reported.
 # Keep it empty; an entry here is a debt with a name.
-KNOWN = {
-}
+KNOWN = set()
 
 
 def sources(src):

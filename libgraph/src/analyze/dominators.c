@@ -192,14 +192,14 @@ static uint32_t eval(dom_work *w, uint32_t v, uint32_t linked)
 
 static void work_free(dom_work *w)
 {
-    free(w->pre);
-    free(w->vertex);
-    free(w->anc);
-    free(w->semi);
-    free(w->label);
-    free(w->idom);
-    free(w->entry);
-    free(w->weak_in);
+    rg_free(w->pre);
+    rg_free(w->vertex);
+    rg_free(w->anc);
+    rg_free(w->semi);
+    rg_free(w->label);
+    rg_free(w->idom);
+    rg_free(w->entry);
+    rg_free(w->weak_in);
 }
 
 int rg_dominators_compute(const rg_snapshot *s, rg_dominators **out)
@@ -225,7 +225,7 @@ int rg_dominators_compute(const rg_snapshot *s, rg_dominators **out)
     rg_dominators *d = rg_xcalloc(1, sizeof *d);
     if (!w.pre || !w.vertex || !w.anc || !w.semi || !w.label || !w.idom || !w.entry || !w.weak_in || !d) {
         work_free(&w);
-        free(d);
+        rg_free(d);
         return RG_ENOMEM;
     }
     d->n = n;
@@ -322,10 +322,10 @@ int rg_dominators_compute(const rg_snapshot *s, rg_dominators **out)
     }
 
     /* Keep the result node-indexed: idom into `anc`, reached bits. */
-    free(w.label);
-    free(w.semi);
-    free(w.entry);
-    free(w.weak_in);
+    rg_free(w.label);
+    rg_free(w.semi);
+    rg_free(w.entry);
+    rg_free(w.weak_in);
     w.label = w.semi = NULL;
     w.entry = w.weak_in = NULL;
     d->retained = rg_xmalloc(N, sizeof *d->retained);
@@ -365,10 +365,10 @@ void rg_dominators_free(rg_dominators *d)
 {
     if (!d)
         return;
-    free(d->idom);
-    free(d->retained);
-    free(d->reach);
-    free(d);
+    rg_free(d->idom);
+    rg_free(d->retained);
+    rg_free(d->reach);
+    rg_free(d);
 }
 
 rg_node rg_dominators_idom(const rg_dominators *d, rg_node v)

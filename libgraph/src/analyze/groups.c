@@ -219,7 +219,7 @@ static int grow_slots(rg_groups *G)
             h = (h + 1) & (nslots - 1);
         slots[h] = *o;
     }
-    free(G->slots);
+    rg_free(G->slots);
     G->slots = slots;
     G->mask = nslots - 1;
     return RG_OK;
@@ -315,7 +315,7 @@ static int label_id(rg_groups *G, rg_node from, uint8_t kind, uint32_t label, ui
                 h = (h + 1) & (n - 1);
             m[h] = G->memo[i];
         }
-        free(G->memo);
+        rg_free(G->memo);
         G->memo = m;
         G->memo_mask = n - 1;
     }
@@ -413,7 +413,7 @@ int rg_groups_assign(const rg_snapshot *s, const rg_paths *paths, rg_groups **ou
     G->of = rg_xmalloc(n ? n : 1, sizeof *G->of);
     walk_item *stack = NULL;
     if (rc != RG_OK || !G->of || grow_slots(G) != RG_OK) {
-        free(stack);
+        rg_free(stack);
         rg_groups_free(G);
         return RG_ENOMEM;
     }
@@ -430,7 +430,7 @@ int rg_groups_assign(const rg_snapshot *s, const rg_paths *paths, rg_groups **ou
         rc = intern_text(G, b, &G->sid_tuple[k]);
     }
     if (rc != RG_OK) {
-        free(stack);
+        rg_free(stack);
         rg_groups_free(G);
         return RG_ENOMEM;
     }
@@ -445,7 +445,7 @@ int rg_groups_assign(const rg_snapshot *s, const rg_paths *paths, rg_groups **ou
         rg_node x = v;
         for (;;) {
             if (rg_grow((void **)&stack, &cap, sp + 1, sizeof *stack) != RG_OK) {
-                free(stack);
+                rg_free(stack);
                 rg_groups_free(G);
                 return RG_ENOMEM;
             }
@@ -463,14 +463,14 @@ int rg_groups_assign(const rg_snapshot *s, const rg_paths *paths, rg_groups **ou
             if (rc == RG_ENOTFOUND)
                 continue;
             if (rc != RG_OK) {
-                free(stack);
+                rg_free(stack);
                 rg_groups_free(G);
                 return rc;
             }
             G->of[it->node] = g;
         }
     }
-    free(stack);
+    rg_free(stack);
     *out = G;
     return RG_OK;
 }
@@ -509,8 +509,8 @@ void rg_groups_tally(rg_groups *G, const rg_paths *paths, const rg_dominators *d
         if (r->rep == RG_NODE_NONE)
             r->rep = v; /* objects are visited in node order */
     }
-    free(G->slots);
-    free(G->memo);
+    rg_free(G->slots);
+    rg_free(G->memo);
     G->slots = NULL;
     G->memo = NULL;
     G->mask = G->memo_mask = 0;
@@ -532,12 +532,12 @@ void rg_groups_free(rg_groups *G)
 {
     if (!G)
         return;
-    free(G->of);
-    free(G->g);
-    free(G->slots);
-    free(G->memo);
+    rg_free(G->of);
+    rg_free(G->g);
+    rg_free(G->slots);
+    rg_free(G->memo);
     rg_strtab_free(&G->strings);
-    free(G);
+    rg_free(G);
 }
 
 uint32_t rg_groups_count(const rg_groups *G) { return G->n_groups; }
@@ -667,9 +667,9 @@ int rg_groups_path(const rg_groups *G, rg_group grp, char **out)
             sb_add(&b, rep);
         }
     }
-    free(hops);
+    rg_free(hops);
     if (b.oom) {
-        free(b.p);
+        rg_free(b.p);
         return RG_ENOMEM;
     }
     *out = b.p;
@@ -716,8 +716,8 @@ int rg_groups_ranked(const rg_groups *G, rg_group **out, uint32_t *n)
     ranked *r = rg_xmalloc(G->n_groups ? G->n_groups : 1, sizeof *r);
     rg_group *o = rg_xmalloc(G->n_groups ? G->n_groups : 1, sizeof *o);
     if (!r || !o) {
-        free(r);
-        free(o);
+        rg_free(r);
+        rg_free(o);
         return RG_ENOMEM;
     }
     for (rg_group i = 0; i < G->n_groups; i++)
@@ -725,7 +725,7 @@ int rg_groups_ranked(const rg_groups *G, rg_group **out, uint32_t *n)
     qsort(r, G->n_groups, sizeof *r, by_weight);
     for (rg_group i = 0; i < G->n_groups; i++)
         o[i] = r[i].g;
-    free(r);
+    rg_free(r);
     *out = o;
     *n = G->n_groups;
     return RG_OK;

@@ -397,15 +397,15 @@ int rg_outside_compute(const rg_snapshot *s, const rg_dominators *dom,
     *out = o;
     o = NULL;
 fail:
-    free(seen);
-    free(unreach);
-    free(runtime);
-    free(mark);
-    free(queue);
-    free(rt);
-    free(excess);
-    free(keyed);
-    free(kept);
+    rg_free(seen);
+    rg_free(unreach);
+    rg_free(runtime);
+    rg_free(mark);
+    rg_free(queue);
+    rg_free(rt);
+    rg_free(excess);
+    rg_free(keyed);
+    rg_free(kept);
     rg_outside_free(o);
     return rc;
 }
@@ -414,10 +414,10 @@ void rg_outside_free(rg_outside *o)
 {
     if (!o)
         return;
-    free(o->flagged);
-    free(o->groups);
-    free(o->signatures);
-    free(o);
+    rg_free(o->flagged);
+    rg_free(o->groups);
+    rg_free(o->signatures);
+    rg_free(o);
 }
 
 uint32_t rg_outside_group_count(const rg_outside *o) { return o->n_groups; }

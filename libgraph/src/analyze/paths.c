@@ -50,7 +50,7 @@ void rg_paths_big_free(void *p, size_t n, size_t size)
     if (!p)
         return;
     if (n * size < BIG_ARRAY)
-        free(p);
+        rg_free(p);
     else
         munmap(p, n * size);
 }
@@ -130,7 +130,7 @@ static int build_label_rules(rg_paths *p, const rg_path_options *o)
                     v = v * 10 + (uint64_t)(raw[j] - '0');
             }
             if (digits && v <= UINT32_MAX && add_rule(p, &cap, RG_EDGE_INDEX, (uint32_t)v)) {
-                free(pend);
+                rg_free(pend);
                 return RG_ENOMEM;
             }
         } else if (strcmp(l, "<cell>") == 0) {
@@ -161,7 +161,7 @@ static int build_label_rules(rg_paths *p, const rg_path_options *o)
             if (strncmp(str, pend[i].raw, pend[i].len) == 0 && str[pend[i].len] == '\0')
                 rc = add_rule(p, &cap, pend[i].kind, sid);
     }
-    free(pend);
+    rg_free(pend);
     return rc;
 }
 
@@ -293,9 +293,9 @@ static int bfs(rg_paths *p)
     }
 done:
     rg_paths_big_free(queue, n, sizeof *queue);
-    free(order);
-    free(cur);
-    free(next);
+    rg_free(order);
+    rg_free(cur);
+    rg_free(next);
     return rc;
 }
 
@@ -382,12 +382,12 @@ void rg_paths_free(rg_paths *p)
         rg_paths_big_free(p->parent, n, sizeof *p->parent);
         rg_paths_big_free(p->pidx, n, sizeof *p->pidx);
         rg_paths_big_free(p->why, n, sizeof *p->why);
-        free(p->scc_size);
+        rg_free(p->scc_size);
     }
     rg_cache_blob_close(p->blob);
-    free(p->rules);
-    free(p->type_skip);
-    free(p);
+    rg_free(p->rules);
+    rg_free(p->type_skip);
+    rg_free(p);
 }
 
 uint32_t rg_paths_distance(const rg_paths *p, rg_node node)

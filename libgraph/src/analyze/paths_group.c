@@ -154,7 +154,7 @@ int rg_paths_group(const rg_paths *p, const rg_node *nodes, size_t n, size_t rec
     void *arr = groups;
     groups = NULL;
     if (rg_records_restride(&arr, ng, sizeof *groups, record_size, sizeof *groups, "rg_paths_group") != RG_OK) {
-        free(arr);
+        rg_free(arr);
         rc = rg_last_error_code();
         goto done;
     }
@@ -165,12 +165,12 @@ int rg_paths_group(const rg_paths *p, const rg_node *nodes, size_t n, size_t rec
     members = NULL;
     rc = RG_OK;
 done:
-    free(shape);
-    free(known);
-    free(keys);
-    free(stack);
-    free(gs);
-    free(groups);
-    free(members);
+    rg_free(shape);
+    rg_free(known);
+    rg_free(keys);
+    rg_free(stack);
+    rg_free(gs);
+    rg_free(groups);
+    rg_free(members);
     return rc;
 }

@@ -103,8 +103,8 @@ static int forest_ok(const rg_paths *p)
             state[w] = 2;
     }
 done:
-    free(members);
-    free(state);
+    rg_free(members);
+    rg_free(state);
     return !bad;
 }
 

@@ -181,9 +181,9 @@ static int find_cycles(rg_paths *p, const rg_node *unr, uint32_t n_unr, uint32_t
 done:
     for (uint32_t i = 0; i < counter; i++)
         index[touched[i]] = RG_DISTANCE_NONE;
-    free(stack);
-    free(touched);
-    free(calls);
+    rg_free(stack);
+    rg_free(touched);
+    rg_free(calls);
     return rc;
 }
 
@@ -231,8 +231,8 @@ int rg_paths_classify(rg_paths *p)
                 p->why[unr[k]] = RG_UNREACHABLE_UNEXPLAINED;
     }
 done:
-    free(unr);
-    free(queue);
+    rg_free(unr);
+    rg_free(queue);
     return rc;
 }
 
@@ -325,9 +325,9 @@ int rg_paths_cycle(const rg_paths *p, rg_node node, rg_edge **out, size_t *n)
     *n = len;
     rc = RG_OK;
 done:
-    free(m.key);
-    free(m.from);
-    free(m.edge);
-    free(queue);
+    rg_free(m.key);
+    rg_free(m.from);
+    rg_free(m.edge);
+    rg_free(queue);
     return rc;
 }

@@ -209,7 +209,7 @@ static char *describe(const rg_snapshot *s, const uint32_t *by_rank, const type_
         if (len > 4)
             snprintf(out + w, cap - w, ", +%u more types", len - 4);
     }
-    free(tmp);
+    rg_free(tmp);
     return out;
 }
 
@@ -275,13 +275,13 @@ static int find_cycle(scc_work *w, const uint32_t *loc, uint32_t rep, shape_rec 
 
 static void work_free(scc_work *w)
 {
-    free(w->node);
-    free(w->idx);
-    free(w->low);
-    free(w->cur);
-    free(w->par);
-    free(w->stk);
-    free(w->lcomp);
+    rg_free(w->node);
+    rg_free(w->idx);
+    rg_free(w->low);
+    rg_free(w->cur);
+    rg_free(w->par);
+    rg_free(w->stk);
+    rg_free(w->lcomp);
 }
 
 static int by_shape_rank(const void *a, const void *b)
@@ -337,7 +337,7 @@ static int build_shapes(rg_cycles *c, scc_work *w, const uint32_t *loc, const ui
         by_rank[r] = names[r].type;
         rank[names[r].type] = r;
     }
-    free(names);
+    rg_free(names);
 
     uint64_t k = 0;
     for (uint32_t l = 0; l < w->u; l++)
@@ -373,7 +373,7 @@ static int build_shapes(rg_cycles *c, scc_work *w, const uint32_t *loc, const ui
     rg_node *cmin = rg_xmalloc(c->n_comp ? c->n_comp : 1, sizeof *cmin);
     c->shapes = rg_xcalloc(n_keys ? n_keys : 1, sizeof *c->shapes);
     if (!cbytes || !cret || !cgarb || !cmin || !c->shapes) {
-        free(cbytes), free(cret), free(cgarb), free(cmin);
+        rg_free(cbytes), rg_free(cret), rg_free(cgarb), rg_free(cmin);
         goto done;
     }
     for (uint32_t i = 0; i < c->n_comp; i++)
@@ -427,19 +427,19 @@ static int build_shapes(rg_cycles *c, scc_work *w, const uint32_t *loc, const ui
         ns++;
         if (!sh->description) {
             c->n_shapes = ns;
-            free(cbytes), free(cret), free(cgarb), free(cmin);
+            rg_free(cbytes), rg_free(cret), rg_free(cgarb), rg_free(cmin);
             goto done;
         }
         if ((rc = find_cycle(w, loc, loc[sh->representative], sh)) != RG_OK) {
             c->n_shapes = ns;
-            free(cbytes), free(cret), free(cgarb), free(cmin);
+            rg_free(cbytes), rg_free(cret), rg_free(cgarb), rg_free(cmin);
             goto done;
         }
         rc = RG_ENOMEM;
         i = j;
     }
     c->n_shapes = ns;
-    free(cbytes), free(cret), free(cgarb), free(cmin);
+    rg_free(cbytes), rg_free(cret), rg_free(cgarb), rg_free(cmin);
 
     /* Rank shapes and renumber comp_shape to match. */
     for (uint32_t i = 0; i < ns; i++)
@@ -453,14 +453,14 @@ static int build_shapes(rg_cycles *c, scc_work *w, const uint32_t *loc, const ui
     for (uint32_t i = 0; i < c->n_comp; i++)
         if (c->comp_shape[i] != NONE)
             c->comp_shape[i] = remap[c->comp_shape[i]];
-    free(remap);
+    rg_free(remap);
     rc = RG_OK;
 done:
-    free(by_rank);
-    free(rank);
-    free(m);
-    free(runs);
-    free(keys);
+    rg_free(by_rank);
+    rg_free(rank);
+    rg_free(m);
+    rg_free(runs);
+    rg_free(keys);
     return rc;
 }
 
@@ -472,8 +472,8 @@ int rg_cycles_compute(const rg_snapshot *s, const rg_dominators *dom, rg_cycles 
     rg_cycles *c = rg_xcalloc(1, sizeof *c);
     uint32_t *loc = rg_xmalloc(n ? n : 1, sizeof *loc);
     if (!c || !loc) {
-        free(c);
-        free(loc);
+        rg_free(c);
+        rg_free(loc);
         return RG_ENOMEM;
     }
     c->n = n;
@@ -494,7 +494,7 @@ int rg_cycles_compute(const rg_snapshot *s, const rg_dominators *dom, rg_cycles 
         reach_from_roots(s, seen, loc); /* loc doubles as the BFS queue */
         for (rg_node v = 0; v < n; v++)
             loc[v] = seen[v];
-        free(seen);
+        rg_free(seen);
     }
     for (rg_node v = 0; v < n; v++) {
         if (loc[v]) {
@@ -594,14 +594,14 @@ int rg_cycles_compute(const rg_snapshot *s, const rg_dominators *dom, rg_cycles 
         if (loc[v] != NONE)
             loc[v] = w.lcomp[loc[v]];
     c->comp = loc;
-    free(cyclic);
+    rg_free(cyclic);
     work_free(&w);
     *out = c;
     return RG_OK;
 fail:
-    free(cyclic);
+    rg_free(cyclic);
     work_free(&w);
-    free(loc);
+    rg_free(loc);
     rg_cycles_free(c);
     return rc;
 }
@@ -611,13 +611,13 @@ void rg_cycles_free(rg_cycles *c)
     if (!c)
         return;
     for (uint32_t i = 0; i < c->n_shapes; i++) {
-        free(c->shapes[i].description);
-        free(c->shapes[i].cycle);
+        rg_free(c->shapes[i].description);
+        rg_free(c->shapes[i].cycle);
     }
-    free(c->shapes);
-    free(c->comp);
-    free(c->comp_shape);
-    free(c);
+    rg_free(c->shapes);
+    rg_free(c->comp);
+    rg_free(c->comp_shape);
+    rg_free(c);
 }
 
 int rg_cycles_summary_get(const rg_cycles *c, rg_cycles_summary *caller_)

@@ -84,10 +84,10 @@ typedef struct group_tree {
 
 static void tree_free(group_tree *t)
 {
-    free(t->off);
-    free(t->child);
-    free(t->info);
-    free(t->sig);
+    rg_free(t->off);
+    rg_free(t->child);
+    rg_free(t->info);
+    rg_free(t->sig);
 }
 
 static int tree_build(const rg_groups *G, group_tree *t)
@@ -120,7 +120,7 @@ static int tree_build(const rg_groups *G, group_tree *t)
     for (rg_group g = 0; g < ng; g++)
         if (t->info[g].parent != RG_GROUP_NONE)
             t->child[fill[t->info[g].parent]++] = g;
-    free(fill);
+    rg_free(fill);
     return RG_OK;
 }
 
@@ -175,10 +175,10 @@ static int accum_init(accum_work *w, const rg_snapshot *s, const rg_dominators *
 
 static void accum_free(accum_work *w)
 {
-    free(w->join);
-    free(w->primary);
-    free(w->touched);
-    free(w->bigchild);
+    rg_free(w->join);
+    rg_free(w->primary);
+    rg_free(w->touched);
+    rg_free(w->bigchild);
 }
 
 /* Nearest common dominator of `members`; RG_NODE_NONE for the super-root.
@@ -252,7 +252,7 @@ static int collect_accumulations(rg_suspects *S, const rg_groups *G, accum_work 
     rg_node *members = rg_xmalloc(off[np] ? off[np] : 1, sizeof *members);
     uint64_t fill[ACCUMULATION_LIMIT];
     if (!members) {
-        free(slot);
+        rg_free(slot);
         return RG_ENOMEM;
     }
     memcpy(fill, off, sizeof fill);
@@ -268,8 +268,8 @@ static int collect_accumulations(rg_suspects *S, const rg_groups *G, accum_work 
         if (sp->accumulation != RG_NODE_NONE)
             sp->accumulation_retained = rg_dominators_retained(w->dom, sp->accumulation);
     }
-    free(members);
-    free(slot);
+    rg_free(members);
+    rg_free(slot);
     return RG_OK;
 }
 
@@ -411,7 +411,7 @@ static rg_node *group_common_dominators(const rg_snapshot *s, const rg_dominator
     uint8_t *started = rg_xcalloc(ng ? ng : 1, 1);
     rg_node *stack = rg_xmalloc((size_t)n + 1, sizeof *stack);
     if (!cd || !depth || !started || !stack) {
-        free(cd);
+        rg_free(cd);
         cd = NULL;
         goto out;
     }
@@ -451,9 +451,9 @@ static rg_node *group_common_dominators(const rg_snapshot *s, const rg_dominator
         cd[g] = a == b ? a : RG_NODE_NONE;
     }
 out:
-    free(depth);
-    free(started);
-    free(stack);
+    rg_free(depth);
+    rg_free(started);
+    rg_free(stack);
     return cd;
 }
 
@@ -786,13 +786,13 @@ int rg_suspects_compute(const rg_snapshot *s, const rg_dominators *dom, const rg
     *out = S;
     S = NULL;
 fail:
-    free(gix.items);
-    free(head);
-    free(item_of);
-    free(below);
-    free(nearest);
-    free(split_bytes);
-    free(cd);
+    rg_free(gix.items);
+    rg_free(head);
+    rg_free(item_of);
+    rg_free(below);
+    rg_free(nearest);
+    rg_free(split_bytes);
+    rg_free(cd);
     accum_free(&w);
     tree_free(&t);
     rg_suspects_free(S);
@@ -831,9 +831,9 @@ void rg_suspects_free(rg_suspects *S)
         rg_cycles_free((rg_cycles *)S->cycles);
         rg_outside_free((rg_outside *)S->outside);
     }
-    free(S->items);
-    free(S->group_sigs);
-    free(S);
+    rg_free(S->items);
+    rg_free(S->group_sigs);
+    rg_free(S);
 }
 
 uint32_t rg_suspects_count(const rg_suspects *S) { return S ? S->n : 0; }

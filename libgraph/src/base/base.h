@@ -15,6 +15,23 @@
 
 #define RG_INTERNAL __attribute__((visibility("hidden")))
 
+/* Every allocation goes through base/memory.c, so that rg_set_allocator sees
+ * all of them: elsewhere a direct call of the C library's malloc family does
+ * not compile (rg_malloc, rg_calloc, rg_realloc, rg_strdup, rg_free instead;
+ * rg_libc_free for what another library allocated); tests may. Function-like macros
+ * rather than #pragma GCC poison, because yajl, cmark-gfm and Graphviz name
+ * struct members malloc and free in their headers; stdlib.h and string.h
+ * come first so that their declarations are not caught. */
+#include <stdlib.h>
+#include <string.h>
+#if defined(RG_BUILDING_LIBRARY) && !defined(RG_MEMORY_C)
+#define malloc(n) rg_call_rg_malloc_not_malloc(n)
+#define calloc(n, size) rg_call_rg_calloc_not_calloc(n, size)
+#define realloc(p, size) rg_call_rg_realloc_not_realloc(p, size)
+#define free(p) rg_call_rg_free_not_free(p)
+#define strdup(s) rg_call_rg_strdup_not_strdup(s)
+#endif
+
 /* ------------------------------------------------------------- errors */
 
 /* Record an error for rg_last_error() and return `code`. printf-style. */
@@ -45,7 +62,7 @@ RG_INTERNAL void *rg_xrealloc(void *p, size_t n, size_t size);
 RG_INTERNAL char *rg_xstrndup(const char *s, size_t len);
 
 /* Ask for huge pages for a large array read at random (no-op when small or
- * unsupported), and calloc with that advice (free with free()). */
+ * unsupported), and calloc with that advice (free with rg_free()). */
 RG_INTERNAL void rg_advise_huge(void *p, size_t bytes);
 RG_INTERNAL void *rg_xcalloc_huge(size_t n, size_t size);
 

@@ -33,7 +33,7 @@ int rg_idmap_init(rg_idmap *m, uint64_t expected)
 
 void rg_idmap_free(rg_idmap *m)
 {
-    free(m->slots);
+    rg_free(m->slots);
     m->slots = NULL;
     m->mask = m->used = 0;
 }
@@ -65,7 +65,7 @@ static int rehash_to(rg_idmap *m, const uint64_t *ids, uint64_t ncap)
             j = (j + 1) & (ncap - 1);
         ns[j] = v;
     }
-    free(m->slots);
+    rg_free(m->slots);
     m->slots = ns;
     m->mask = ncap - 1;
     return RG_OK;

@@ -217,7 +217,7 @@ static rg_input *new_input(const char *name)
     in->fd = -1;
     in->name = rg_xstrndup(name, strlen(name));
     if (!in->name) {
-        free(in);
+        rg_free(in);
         return NULL;
     }
     return in;
@@ -326,8 +326,8 @@ void rg_input_close(rg_input *in)
         inflateEnd(&in->z);
     ZSTD_freeDStream(in->zs);
     if (in->raw_owned)
-        free(in->raw);
-    free(in->peeked);
-    free(in->name);
-    free(in);
+        rg_free(in->raw);
+    rg_free(in->peeked);
+    rg_free(in->name);
+    rg_free(in);
 }

@@ -1,5 +1,7 @@
 /* memory.c: overflow-checked allocation that reports RG_ENOMEM instead of
  * crashing, so hostile counts in a snapshot cannot take the process down. */
+/* The one file that calls the C library's allocator (base.h forbids it elsewhere). */
+#define RG_MEMORY_C
 #include "base.h"
 
 #include <stdlib.h>

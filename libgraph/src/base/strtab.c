@@ -35,10 +35,10 @@ int rg_strtab_init(rg_strtab *t)
 
 void rg_strtab_free(rg_strtab *t)
 {
-    free(t->arena);
-    free(t->offsets);
-    free(t->slots);
-    free(t->slot_hash);
+    rg_free(t->arena);
+    rg_free(t->offsets);
+    rg_free(t->slots);
+    rg_free(t->slot_hash);
     memset(t, 0, sizeof *t);
 }
 
@@ -47,21 +47,21 @@ void rg_strtab_seal(rg_strtab *t)
     /* No string will be added: give back the growth reserve too (a series
      * of many small summaries keeps a table each). */
     if (t->offsets_cap > t->count && t->count) {
-        uint64_t *o = realloc(t->offsets, (size_t)t->count * sizeof *t->offsets);
+        uint64_t *o = rg_realloc(t->offsets, (size_t)t->count * sizeof *t->offsets);
         if (o) {
             t->offsets = o;
             t->offsets_cap = t->count;
         }
     }
     if (t->arena_cap > t->arena_len && t->arena_len) {
-        char *a = realloc(t->arena, (size_t)t->arena_len);
+        char *a = rg_realloc(t->arena, (size_t)t->arena_len);
         if (a) {
             t->arena = a;
             t->arena_cap = t->arena_len;
         }
     }
-    free(t->slots);
-    free(t->slot_hash);
+    rg_free(t->slots);
+    rg_free(t->slot_hash);
     t->slots = NULL;
     t->slot_hash = NULL;
     t->slot_mask = 0;
@@ -73,8 +73,8 @@ static int rehash(rg_strtab *t)
     uint32_t *ns = rg_xcalloc_huge((size_t)nmask + 1, sizeof *ns);
     uint32_t *nh = rg_xcalloc_huge((size_t)nmask + 1, sizeof *nh);
     if (!ns || !nh) {
-        free(ns);
-        free(nh);
+        rg_free(ns);
+        rg_free(nh);
         return RG_ENOMEM;
     }
     /* Move the slots, not the strings: the hashes are already known. */
@@ -87,8 +87,8 @@ static int rehash(rg_strtab *t)
         ns[j] = t->slots[i];
         nh[j] = h;
     }
-    free(t->slots);
-    free(t->slot_hash);
+    rg_free(t->slots);
+    rg_free(t->slot_hash);
     t->slots = ns;
     t->slot_hash = nh;
     t->slot_mask = nmask;

@@ -74,18 +74,18 @@ void rg_builder_free(rg_builder *b)
     if (!b)
         return;
     rg_snapshot_free(b->s);
-    free(b->run_node);
-    free(b->run_delta);
-    free(b->edge_dst_id);
-    free(b->edge_kind);
-    free(b->edge_label);
-    free(b->root_id);
-    free(b->root_kind);
-    free(b->root_label);
-    free(b->sid_type);
-    free(b->header_format);
-    free(b->compression);
-    free(b);
+    rg_free(b->run_node);
+    rg_free(b->run_delta);
+    rg_free(b->edge_dst_id);
+    rg_free(b->edge_kind);
+    rg_free(b->edge_label);
+    rg_free(b->root_id);
+    rg_free(b->root_kind);
+    rg_free(b->root_label);
+    rg_free(b->sid_type);
+    rg_free(b->header_format);
+    rg_free(b->compression);
+    rg_free(b);
 }
 
 static char *dup_or_null(const char *s)
@@ -98,9 +98,9 @@ int rg_builder_set_header(rg_builder *b, const rg_header_desc *h)
     if (!b || !h)
         return rg_fail(RG_EINVAL, "rg_builder_set_header: NULL argument");
     rg_snapshot *s = b->s;
-    free(b->header_format);
-    free(s->info_producer);
-    free(s->info_runtime);
+    rg_free(b->header_format);
+    rg_free(s->info_producer);
+    rg_free(s->info_runtime);
     b->header_format = dup_or_null(h->format);
     s->info_producer = dup_or_null(h->producer);
     s->info_runtime = dup_or_null(h->runtime);
@@ -165,8 +165,8 @@ void rg_builder_note_skipped(rg_builder *b, uint64_t n) { b->skipped += n; }
 int rg_builder_set_info_strings(rg_builder *b, const char *path, const char *compression,
                                 uint64_t input_bytes)
 {
-    free(b->s->info_path);
-    free(b->compression);
+    rg_free(b->s->info_path);
+    rg_free(b->compression);
     b->s->info_path = dup_or_null(path);
     b->compression = dup_or_null(compression);
     b->input_bytes = input_bytes;
@@ -509,7 +509,7 @@ static int build_forward(rg_builder *b)
         return RG_ENOMEM;
     uint64_t dangling;
     resolve_all(b, &dangling);
-    free(b->edge_dst_id);
+    rg_free(b->edge_dst_id);
     b->edge_dst_id = NULL;
     s->fwd_off[n] = b->n_edges;
     uint64_t w = b->n_edges;
@@ -539,11 +539,11 @@ static int build_forward(rg_builder *b)
     b->edge_label = NULL;
     /* Give back the slack of the growth-by-doubling. */
     void *p;
-    if (w && (p = realloc(s->fwd_dst, w * sizeof *s->fwd_dst)))
+    if (w && (p = rg_realloc(s->fwd_dst, w * sizeof *s->fwd_dst)))
         s->fwd_dst = p;
-    if (w && (p = realloc(s->fwd_kind, w * sizeof *s->fwd_kind)))
+    if (w && (p = rg_realloc(s->fwd_kind, w * sizeof *s->fwd_kind)))
         s->fwd_kind = p;
-    if (w && (p = realloc(s->fwd_label, w * sizeof *s->fwd_label)))
+    if (w && (p = rg_realloc(s->fwd_label, w * sizeof *s->fwd_label)))
         s->fwd_label = p;
     s->info.dangling_refs = dangling;
     return RG_OK;

@@ -86,13 +86,13 @@ int rg_cache_key_of(const char *path, rg_cache_key *key)
         if (got < 0) {
             int e = errno;
             close(fd);
-            free(buf);
+            rg_free(buf);
             return rg_fail(RG_EIO, "%s: read error: %s", path, strerror(e));
         }
         h = rg_cache_checksum(buf, (size_t)got, h);
     }
     close(fd);
-    free(buf);
+    rg_free(buf);
     key->sample = h;
     return RG_OK;
 }
@@ -354,7 +354,7 @@ static const char *check_ids(const rg_snapshot *s, const cache_header *h)
         seen[v / 64] |= 1ULL << (v % 64);
         used++;
     }
-    free(seen);
+    rg_free(seen);
     return bad || used != n || used != h->id_used || used > s->ids.mask ? "id map" : NULL;
 }
 
@@ -543,12 +543,12 @@ static const char *decode(rg_snapshot *s, const cache_header *h, const unsigned 
 static void drop(rg_snapshot *s)
 {
     for (int k = 0; k < S_COUNT; k++)
-        free(s->owned[k]);
-    free(s->info_format_storage);
-    free(s->info_compression_storage);
-    free(s->info_producer);
-    free(s->info_runtime);
-    free(s);
+        rg_free(s->owned[k]);
+    rg_free(s->info_format_storage);
+    rg_free(s->info_compression_storage);
+    rg_free(s->info_producer);
+    rg_free(s->info_runtime);
+    rg_free(s);
 }
 
 int rg_cache_parse(void *data, size_t size, const rg_cache_key *key, uint64_t max_line, unsigned threads,
@@ -662,7 +662,7 @@ int rg_cache_load(const char *cache_path, const rg_cache_key *key, uint64_t max_
         close(fd);
         if (hwhy) {
             *note = rg_cache_note("index cache %s %s; rebuilt", cache_path, hwhy);
-            free(hwhy);
+            rg_free(hwhy);
         }
         return hrc;
     }
@@ -681,7 +681,7 @@ int rg_cache_load(const char *cache_path, const rg_cache_key *key, uint64_t max_
         munmap(map, size);
         if (why) {
             *note = rg_cache_note("index cache %s %s; rebuilt", cache_path, why);
-            free(why);
+            rg_free(why);
         }
         return rc;
     }
@@ -708,7 +708,7 @@ int rg_cache_attach(rg_snapshot *s, const char *cache_path)
     char *p = rg_xstrndup(cache_path, strlen(cache_path));
     if (!p)
         return RG_ENOMEM;
-    free(s->cache_path);
+    rg_free(s->cache_path);
     s->cache_path = p;
     s->cache_id = h.header_checksum;
     return RG_OK;

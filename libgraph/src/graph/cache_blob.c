@@ -74,7 +74,7 @@ int rg_cache_blob_open(const rg_snapshot *s, const char *name, rg_cache_blob **o
      * the header says it is ours */
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOFOLLOW);
     if (fd < 0) {
-        free(path);
+        rg_free(path);
         return RG_ENOTFOUND;
     }
     struct stat st = {0};
@@ -107,10 +107,10 @@ int rg_cache_blob_open(const rg_snapshot *s, const char *name, rg_cache_blob **o
          * replace (the cache directory was checked to be ours) */
         if (S_ISREG(st.st_mode))
             unlink(path);
-        free(path);
+        rg_free(path);
         return RG_ENOTFOUND;
     }
-    free(path);
+    rg_free(path);
     rg_cache_blob *b = rg_xcalloc(1, sizeof *b);
     if (!b) {
         munmap(map, (size_t)st.st_size);
@@ -134,7 +134,7 @@ void rg_cache_blob_close(rg_cache_blob *b)
     if (!b)
         return;
     munmap(b->map, b->map_size);
-    free(b);
+    rg_free(b);
 }
 
 static int write_all(int fd, const void *p, uint64_t n)
@@ -182,8 +182,8 @@ int rg_cache_blob_store(const rg_snapshot *s, const char *name, const void *cons
     size_t tn = path ? strlen(path) + 48 : 0;
     char *tmp = path ? rg_xmalloc(tn, 1) : NULL;
     if (!tmp) {
-        free(all);
-        free(path);
+        rg_free(all);
+        rg_free(path);
         return RG_ENOMEM;
     }
     snprintf(tmp, tn, "%s.tmp-%ld-%p", path, (long)getpid(), (const void *)&h);
@@ -202,9 +202,9 @@ int rg_cache_blob_store(const rg_snapshot *s, const char *name, const void *cons
         if (rc != RG_OK)
             unlink(tmp);
     }
-    free(tmp);
-    free(path);
-    free(all);
+    rg_free(tmp);
+    rg_free(path);
+    rg_free(all);
     return rc;
 }
 

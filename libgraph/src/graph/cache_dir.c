@@ -72,7 +72,7 @@ int rg_cache_dir_prepare(const char *dir, char **note)
         copy[--len] = '\0';
     if (make_dirs(copy) != 0) {
         *note = rg_cache_note("index cache not written: cannot create directory %s: %s", dir, strerror(errno));
-        free(copy);
+        rg_free(copy);
         return RG_EIO;
     }
     struct stat st;
@@ -91,7 +91,7 @@ int rg_cache_dir_prepare(const char *dir, char **note)
     } else if ((st.st_mode & S_IWOTH) && !(st.st_mode & S_ISVTX)) {
         why = "writable by every user, without the sticky bit";
     }
-    free(copy);
+    rg_free(copy);
     if (why) {
         *note = rg_cache_note("index cache directory %s not used: %s", dir, why);
         return RG_EIO;
@@ -197,7 +197,7 @@ void rg_cache_evict(const char *dir, const char *keep, uint64_t max_bytes)
                 total -= files[i].bytes;
     }
     for (size_t i = 0; i < n; i++)
-        free(files[i].name);
-    free(files);
+        rg_free(files[i].name);
+    rg_free(files);
     closedir(d);
 }

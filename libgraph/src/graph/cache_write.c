@@ -34,7 +34,7 @@ typedef struct plan {
 static void plan_free(plan *p)
 {
     for (int k = 0; k < S_COUNT; k++)
-        free(p->own[k]);
+        rg_free(p->own[k]);
 }
 
 static uint64_t raw_size(const plan *p, int k) { return p->count[k] * elem_of[k]; }
@@ -184,7 +184,7 @@ int rg_cache_write(const rg_snapshot *s, const char *cache_path, const rg_cache_
     char *info = rg_xmalloc(lf + lc + lp + lr, 1);
     plan p;
     if (!info || make_plan(s, info, lf + lc + lp + lr, &p) != RG_OK) {
-        free(info);
+        rg_free(info);
         *note = rg_cache_note("index cache %s not written: out of memory", cache_path);
         return RG_ENOMEM;
     }
@@ -251,7 +251,7 @@ int rg_cache_write(const rg_snapshot *s, const char *cache_path, const rg_cache_
     size_t tn = strlen(cache_path) + 48;
     char *tmp = rg_xmalloc(tn, 1);
     if (!tmp) {
-        free(info);
+        rg_free(info);
         plan_free(&p);
         *note = rg_cache_note("index cache %s not written: out of memory", cache_path);
         return RG_ENOMEM;
@@ -262,8 +262,8 @@ int rg_cache_write(const rg_snapshot *s, const char *cache_path, const rg_cache_
     int rc = RG_OK;
     if (fd < 0) {
         *note = rg_cache_note("index cache %s not written: %s", cache_path, strerror(errno));
-        free(tmp);
-        free(info);
+        rg_free(tmp);
+        rg_free(info);
         plan_free(&p);
         return RG_EIO;
     }
@@ -291,8 +291,8 @@ int rg_cache_write(const rg_snapshot *s, const char *cache_path, const rg_cache_
         unlink(tmp);
         *note = rg_cache_note("index cache %s not written: %s", cache_path, strerror(err));
     }
-    free(tmp);
-    free(info);
+    rg_free(tmp);
+    rg_free(info);
     plan_free(&p);
     return rc;
 }

@@ -13,39 +13,39 @@ void rg_snapshot_free(rg_snapshot *s)
     if (s->mapping) {
         munmap(s->mapping, s->mapping_size);
         for (size_t k = 0; k < sizeof s->owned / sizeof s->owned[0]; k++)
-            free(s->owned[k]);
+            rg_free(s->owned[k]);
         goto info;
     }
-    free(s->node_id);
-    free(s->node_type);
-    free(s->node_size);
-    free(s->node_len);
-    free(s->node_rc);
-    free(s->node_repr);
-    free(s->node_name);
-    free(s->node_flags);
-    free(s->fwd_off);
-    free(s->fwd_dst);
-    free(s->fwd_kind);
-    free(s->fwd_label);
-    free(s->rev_off);
-    free(s->rev_src);
-    free(s->rev_edge);
-    free(s->type_name);
-    free(s->root_node);
-    free(s->root_kind);
-    free(s->root_label);
+    rg_free(s->node_id);
+    rg_free(s->node_type);
+    rg_free(s->node_size);
+    rg_free(s->node_len);
+    rg_free(s->node_rc);
+    rg_free(s->node_repr);
+    rg_free(s->node_name);
+    rg_free(s->node_flags);
+    rg_free(s->fwd_off);
+    rg_free(s->fwd_dst);
+    rg_free(s->fwd_kind);
+    rg_free(s->fwd_label);
+    rg_free(s->rev_off);
+    rg_free(s->rev_src);
+    rg_free(s->rev_edge);
+    rg_free(s->type_name);
+    rg_free(s->root_node);
+    rg_free(s->root_kind);
+    rg_free(s->root_label);
     rg_strtab_free(&s->strings);
     rg_idmap_free(&s->ids);
 info:
-    free(s->cache_path);
-    free(s->info_path);
-    free(s->info_producer);
-    free(s->info_runtime);
-    free(s->info_cache_note);
-    free(s->info_format_storage);
-    free(s->info_compression_storage);
-    free(s);
+    rg_free(s->cache_path);
+    rg_free(s->info_path);
+    rg_free(s->info_producer);
+    rg_free(s->info_runtime);
+    rg_free(s->info_cache_note);
+    rg_free(s->info_format_storage);
+    rg_free(s->info_compression_storage);
+    rg_free(s);
 }
 
 const rg_snapshot_info *rg_snapshot_info_get(const rg_snapshot *s) { return s ? &s->info : NULL; }

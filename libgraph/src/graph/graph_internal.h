@@ -180,17 +180,17 @@ RG_INTERNAL int rg_cache_key_of(const char *path, rg_cache_key *key);
 /* Where the cache of `path` lives in cache_dir: its base name for people,
  * then a hash of its absolute path, device and inode, so that two snapshots
  * never share a name (an edit in place keeps the name: the stale cache is
- * then found, noted and replaced). Free with free(). */
+ * then found, noted and replaced). Free with rg_free(). */
 RG_INTERNAL char *rg_cache_path(const char *path, const char *cache_dir, const rg_cache_key *key);
 /* cache_dir.c: $XDG_CACHE_HOME/refgraph, else $HOME/.cache/refgraph; NULL
- * when neither is set (absolute). Free with free(). */
+ * when neither is set (absolute). Free with rg_free(). */
 RG_INTERNAL char *rg_cache_default_dir(void);
 /* A note about the index cache (why it was not used), printf-style; the
  * caller frees it. NULL when out of memory. */
 RG_INTERNAL char *rg_cache_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Create `dir` (mode 0700, with its parents) and check it is safe to use:
  * a directory, not a symbolic link, owned by us, not writable by everyone
- * without the sticky bit. Otherwise *note (free()) says why. */
+ * without the sticky bit. Otherwise *note (rg_free()) says why. */
 RG_INTERNAL int rg_cache_dir_prepare(const char *dir, char **note);
 /* The size cap: `asked` when non-zero, else $REFGRAPH_CACHE_MAX ("2G",
  * "500M", bytes), else RG_CACHE_DEFAULT_MAX. */
@@ -200,14 +200,14 @@ RG_INTERNAL uint64_t rg_cache_max_bytes(uint64_t asked);
 RG_INTERNAL void rg_cache_evict(const char *dir, const char *keep, uint64_t max_bytes);
 /* Map and check a cache. RG_OK: *out is the graph (info.path not set).
  * RG_ENOTFOUND: there is none. Otherwise it is unusable and *note (free
- * with free()) says why. */
+ * with rg_free()) says why. */
 RG_INTERNAL int rg_cache_load(const char *cache_path, const rg_cache_key *key, uint64_t max_line,
                               unsigned threads, rg_snapshot **out, char **note);
 /* Check a cache image at `data` (mmap'd; on success the snapshot owns it
  * and munmaps it). key NULL skips the source identity check. */
 RG_INTERNAL int rg_cache_parse(void *data, size_t size, const rg_cache_key *key, uint64_t max_line,
                                unsigned threads, rg_snapshot **out, char **why);
-/* Write the cache of s atomically. On failure *note (free()) says why. */
+/* Write the cache of s atomically. On failure *note (rg_free()) says why. */
 RG_INTERNAL int rg_cache_write(const rg_snapshot *s, const char *cache_path, const rg_cache_key *key,
                                char **note);
 /* Record that `s` was just written to the cache at cache_path, so that
@@ -227,7 +227,7 @@ RG_INTERNAL const void *rg_cache_blob_data(const rg_cache_blob *b, uint64_t *siz
 RG_INTERNAL void rg_cache_blob_close(rg_cache_blob *b);
 RG_INTERNAL int rg_cache_blob_store(const rg_snapshot *s, const char *name, const void *const *parts,
                                     const uint64_t *sizes, unsigned n_parts);
-/* Where blob `name` of the cache at cache_path lives (free()). */
+/* Where blob `name` of the cache at cache_path lives (rg_free()). */
 RG_INTERNAL char *rg_cache_blob_path(const char *cache_path, const char *name);
 /* Recompute a blob file's checksums (for tests that forge one). */
 RG_INTERNAL void rg_cache_blob_fix_checksums(void *data, size_t size);

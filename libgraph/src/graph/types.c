@@ -49,7 +49,7 @@ int rg_type_stats(const rg_snapshot *s, rg_sort sort, size_t record_size, rg_typ
     qsort(all, w, sizeof *all, sort == RG_SORT_SIZE ? by_size : by_count);
     void *arr = all;
     if (rg_records_restride(&arr, w, sizeof *all, record_size, sizeof *all, "rg_type_stats") != RG_OK) {
-        free(all);
+        rg_free(all);
         return rg_last_error_code();
     }
     *out = arr;

@@ -196,14 +196,14 @@ static void table_free(table *t)
 {
     rg_strtab_free(&t->keys);
     rg_strtab_free(&t->paths);
-    free(t->is_key);
-    free(t->container);
-    free(t->member);
-    free(t->count);
-    free(t->bytes);
-    free(t->retained);
-    free(t->known);
-    free(t->path);
+    rg_free(t->is_key);
+    rg_free(t->container);
+    rg_free(t->member);
+    rg_free(t->count);
+    rg_free(t->bytes);
+    rg_free(t->retained);
+    rg_free(t->known);
+    rg_free(t->path);
 }
 
 /* objgraph lists only the top N types: a point that does not list a type
@@ -589,26 +589,26 @@ void rg_diff_free(rg_diff *d)
     if (!d)
         return;
     for (uint32_t i = 0; i < d->n_warnings; i++)
-        free(d->warnings[i]);
-    free(d->warnings);
+        rg_free(d->warnings[i]);
+    rg_free(d->warnings);
     if (d->type_map)
         for (uint32_t i = 0; i < d->n; i++)
-            free(d->type_map[i]);
+            rg_free(d->type_map[i]);
     if (d->group_map)
         for (uint32_t i = 0; i < d->n; i++)
-            free(d->group_map[i]);
-    free(d->type_map);
-    free(d->group_map);
+            rg_free(d->group_map[i]);
+    rg_free(d->type_map);
+    rg_free(d->group_map);
     table_free(&d->type_table);
     table_free(&d->group_table);
-    free(d->types);
-    free(d->groups);
-    free(d->lt_types);
-    free(d->lt_groups);
-    free(d->pts);
-    free(d->input_index);
-    free(d->verdict_text);
-    free(d);
+    rg_free(d->types);
+    rg_free(d->groups);
+    rg_free(d->lt_types);
+    rg_free(d->lt_groups);
+    rg_free(d->pts);
+    rg_free(d->input_index);
+    rg_free(d->verdict_text);
+    rg_free(d);
 }
 
 uint32_t rg_diff_point_count(const rg_diff *d) { return d->n; }

@@ -146,7 +146,7 @@ static int gate_out(rg_gate_result *caller, rg_gate_result *full, const char *ms
         return RG_ENOMEM;
     int rc = rg_record_out(caller, full, sizeof *full, sizeof *full, "rg_diff_gate");
     if (rc != RG_OK)
-        free(full->message);
+        rg_free(full->message);
     return rc;
 }
 

@@ -157,12 +157,12 @@ int rg_diff_lifetimes(rg_diff *d)
     d->has_lifetimes = 1;
     rc = RG_OK;
 out:
-    free(t.by_type);
-    free(t.by_group);
-    free(surv);
+    rg_free(t.by_type);
+    rg_free(t.by_group);
+    rg_free(surv);
     if (old_f != old_t)
-        free(old_f);
-    free(old_t);
+        rg_free(old_f);
+    rg_free(old_t);
     return rc;
 }
 

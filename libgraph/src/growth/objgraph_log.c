@@ -195,27 +195,27 @@ static int end_block(log_parser *p)
             keep = b->rows[i].count <= b->rows[i - 1].count;
     }
     if (!keep) {
-        free(b->rows);
+        rg_free(b->rows);
         block_reset(b);
         return RG_OK;
     }
     if (p->n_blocks >= RG_OBJGRAPH_MAX_BLOCKS) {
         unsigned long long line = (unsigned long long)b->line;
-        free(b->rows);
+        rg_free(b->rows);
         block_reset(b);
         return rg_fail(RG_ELIMIT, "%s:%llu: more than %u blocks of objgraph output: a series is limited to "
                                   "%u points (RG_OBJGRAPH_MAX_BLOCKS); split the log, or keep every Nth block",
                        p->name ? p->name : "<memory>", line, RG_OBJGRAPH_MAX_BLOCKS, RG_OBJGRAPH_MAX_BLOCKS);
     }
     if (rg_grow((void **)&p->blocks, &p->cap_blocks, p->n_blocks + 1, sizeof *p->blocks) != RG_OK) {
-        free(b->rows);
+        rg_free(b->rows);
         block_reset(b);
         return RG_ENOMEM;
     }
     /* Keep only the rows the block holds: a log of a million one-line
      * blocks must not keep a million growth reserves. */
     if (b->cap > b->n) {
-        log_row *fit = realloc(b->rows, b->n * sizeof *b->rows);
+        log_row *fit = rg_realloc(b->rows, b->n * sizeof *b->rows);
         if (fit) {
             b->rows = fit;
             b->cap = b->n;
@@ -268,10 +268,10 @@ static int add_row(log_parser *p, const log_line *l, uint64_t lineno)
 static void parser_free(log_parser *p)
 {
     for (size_t i = 0; i < p->n_blocks; i++)
-        free(p->blocks[i].rows);
-    free(p->blocks);
-    free(p->cur.rows);
-    free(p->seen);
+        rg_free(p->blocks[i].rows);
+    rg_free(p->blocks);
+    rg_free(p->cur.rows);
+    rg_free(p->seen);
     rg_strtab_free(&p->names);
 }
 
@@ -380,7 +380,7 @@ static void drop_shared(rg_sum_strings *shared)
 {
     if (shared && __atomic_sub_fetch(&shared->refs, 1, __ATOMIC_ACQ_REL) == 0) {
         rg_strtab_free(&shared->names);
-        free(shared);
+        rg_free(shared);
     }
 }
 
@@ -459,7 +459,7 @@ int rg_objgraph_log_open_memory(const void *data, size_t len, const char *name, 
         if ((rc = block_summary(shared, &p.blocks[made], made, name, &sums[made])) != RG_OK)
             goto fail;
         /* the summary holds the block now: its rows can go */
-        free(p.blocks[made].rows);
+        rg_free(p.blocks[made].rows);
         p.blocks[made].rows = NULL;
     }
     *out = sums;
@@ -470,7 +470,7 @@ int rg_objgraph_log_open_memory(const void *data, size_t len, const char *name, 
 fail:
     for (size_t i = 0; i < made; i++)
         rg_summary_free(sums[i]);
-    free(sums);
+    rg_free(sums);
     parser_free(&p);
     drop_shared(shared);
     return rc;
@@ -504,6 +504,6 @@ int rg_objgraph_log_open(const char *path, rg_summary ***out, uint32_t *n)
     rg_input_close(in);
     if (rc == RG_OK)
         rc = rg_objgraph_log_open_memory(buf, len, path, out, n);
-    free(buf);
+    rg_free(buf);
     return rc;
 }

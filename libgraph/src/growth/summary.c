@@ -33,7 +33,7 @@ int rg_summary_new_shared(const char *source, const char *format_literal, rg_sum
         return RG_ENOMEM;
     s->source = rg_xstrndup(source, strlen(source));
     if (!s->source) {
-        free(s);
+        rg_free(s);
         return RG_ENOMEM;
     }
     __atomic_add_fetch(&shared->refs, 1, __ATOMIC_RELAXED);
@@ -50,17 +50,17 @@ void rg_summary_free(rg_summary *s)
 {
     if (!s)
         return;
-    free(s->source);
-    free(s->format);
+    rg_free(s->source);
+    rg_free(s->format);
     rg_strtab_free(&s->names);
     if (s->shared && __atomic_sub_fetch(&s->shared->refs, 1, __ATOMIC_ACQ_REL) == 0) {
         rg_strtab_free(&s->shared->names);
-        free(s->shared);
+        rg_free(s->shared);
     }
-    free(s->types);
-    free(s->groups);
-    free(s->objs);
-    free(s);
+    rg_free(s->types);
+    rg_free(s->groups);
+    rg_free(s->objs);
+    rg_free(s);
 }
 
 const rg_summary_info *rg_summary_info_get(const rg_summary *s) { return s ? &s->info : NULL; }
@@ -118,9 +118,9 @@ int rg_summary_sort_types(rg_summary *s, uint32_t **remap_out)
     uint32_t *remap = rg_xmalloc(n ? n : 1, sizeof *remap);
     rg_sum_type *sorted = rg_xmalloc(n ? n : 1, sizeof *sorted);
     if (!order || !remap || !sorted) {
-        free(order);
-        free(remap);
-        free(sorted);
+        rg_free(order);
+        rg_free(remap);
+        rg_free(sorted);
         return RG_ENOMEM;
     }
     for (uint32_t i = 0; i < n; i++)
@@ -132,13 +132,13 @@ int rg_summary_sort_types(rg_summary *s, uint32_t **remap_out)
         sorted[i] = s->types[order[i]];
         remap[order[i]] = i;
     }
-    free(s->types);
+    rg_free(s->types);
     s->types = sorted;
-    free(order);
+    rg_free(order);
     if (remap_out)
         *remap_out = remap;
     else
-        free(remap);
+        rg_free(remap);
     return RG_OK;
 }
 
@@ -156,8 +156,8 @@ static int sort_objs_by_id(rg_sum_obj *objs, uint64_t n)
     rg_sum_obj *tmp = rg_xmalloc((size_t)n, sizeof *tmp);
     uint64_t *count = rg_xmalloc(65536, sizeof *count);
     if (!tmp || !count) {
-        free(tmp);
-        free(count);
+        rg_free(tmp);
+        rg_free(count);
         return RG_ENOMEM;
     }
     rg_sum_obj *src = objs, *dst = tmp;
@@ -181,8 +181,8 @@ static int sort_objs_by_id(rg_sum_obj *objs, uint64_t n)
     }
     if (src != objs)
         memcpy(objs, src, (size_t)n * sizeof *objs);
-    free(tmp);
-    free(count);
+    rg_free(tmp);
+    rg_free(count);
     return RG_OK;
 }
 
@@ -223,14 +223,14 @@ static int build_types(rg_summary *s, const rg_snapshot *snap, uint32_t **local_
     for (uint32_t t = 0; t < snap->n_types; t++)
         if (map[t] != UINT32_MAX)
             map[t] = remap[map[t]];
-    free(remap);
+    rg_free(remap);
     *local_to_sum = map;
     map = NULL;
     rc = RG_OK;
 out:
-    free(count);
-    free(bytes);
-    free(map);
+    rg_free(count);
+    rg_free(bytes);
+    rg_free(map);
     return rc;
 }
 
@@ -279,7 +279,7 @@ int rg_summary_compute(const rg_snapshot *snap, const rg_summary_options *opts, 
         o->type = type_map[snap->node_type[v]];
         o->group = RG_SUM_NO_GROUP;
     }
-    free(type_map);
+    rg_free(type_map);
     type_map = NULL;
     if (!(opts && opts->no_groups)) {
         if ((rc = rg_summary_fill_groups(s, snap, opts ? opts->groups : NULL, opts ? opts->outside : NULL)) != RG_OK)
@@ -293,7 +293,7 @@ int rg_summary_compute(const rg_snapshot *snap, const rg_summary_options *opts, 
     *out = s;
     return RG_OK;
 fail:
-    free(type_map);
+    rg_free(type_map);
     rg_summary_free(s);
     return rc;
 }

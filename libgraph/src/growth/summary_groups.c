@@ -120,7 +120,7 @@ int rg_summary_fill_groups(rg_summary *s, const rg_snapshot *snap, const rg_grou
         if (rc == RG_OK)
             rc = rg_strtab_intern(&s->names, path, strlen(path), &sg->path);
         sg->member = sg->path;
-        free(path);
+        rg_free(path);
         if (rc)
             goto out;
         sg->count = og.objects;
@@ -140,7 +140,7 @@ int rg_summary_fill_groups(rg_summary *s, const rg_snapshot *snap, const rg_grou
         sorted[i] = s->groups[order[i]];
         remap[order[i]] = i;
     }
-    free(s->groups);
+    rg_free(s->groups);
     s->groups = sorted;
     sorted = NULL;
     s->info.groups = n;
@@ -154,9 +154,9 @@ out:
     rg_groups_free(owned);
     rg_dominators_free(dom);
     rg_paths_free(paths);
-    free(order);
-    free(remap);
-    free(parent);
-    free(sorted);
+    rg_free(order);
+    rg_free(remap);
+    rg_free(parent);
+    rg_free(sorted);
     return rc;
 }

@@ -57,7 +57,7 @@ static int grow_chunk(chunk *c, size_t need)
     size_t cap = c->cap ? c->cap : 1;
     while (cap < need)
         cap *= 2;
-    char *p = realloc(c->buf, cap);
+    char *p = rg_realloc(c->buf, cap);
     if (!p)
         return -1;
     c->buf = p;
@@ -130,7 +130,7 @@ static void fill(reader *r, chunk *c)
             memmove(c->buf, c->buf + r->carry_at, r->carry_len);
             r->carry_at = 0;
         }
-        char *p = realloc(c->buf, 2 * (size_t)CHUNK_BYTES);
+        char *p = rg_realloc(c->buf, 2 * (size_t)CHUNK_BYTES);
         if (p) {
             c->buf = p;
             c->cap = 2 * (size_t)CHUNK_BYTES;
@@ -352,7 +352,7 @@ static void *reader_main(void *arg)
 
 int rg_read_jsonl(rg_input *in, rg_builder *b, uint64_t max_line)
 {
-    reader *r = calloc(1, sizeof *r);
+    reader *r = rg_calloc(1, sizeof *r);
     if (!r)
         return rg_fail(RG_ENOMEM, "%s: out of memory", rg_input_name(in));
     r->in = in;
@@ -363,7 +363,7 @@ int rg_read_jsonl(rg_input *in, rg_builder *b, uint64_t max_line)
     r->chunk_bytes = 64 * 1024;
     int rc = jl_yajl_new(r->name, &r->y);
     if (rc) {
-        free(r);
+        rg_free(r);
         return rc;
     }
     /* The first chunk is read here: small files never start a thread. */
@@ -417,9 +417,9 @@ int rg_read_jsonl(rg_input *in, rg_builder *b, uint64_t max_line)
     rg_builder_set_longest_line(b, r->longest);
     for (size_t k = 0; k < N_CHUNKS; k++) {
         jl_batch_free(&r->chunks[k].bt);
-        free(r->chunks[k].buf);
+        rg_free(r->chunks[k].buf);
     }
     jl_yajl_free(r->y);
-    free(r);
+    rg_free(r);
     return rc;
 }

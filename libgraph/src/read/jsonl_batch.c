@@ -17,12 +17,12 @@ void jl_batch_reset(jl_batch *bt)
     bt->n_refs = 0;
     /* after one huge line (a dict of 10^6 keys) give its arrays back */
     if (bt->refs_cap > (1u << 20)) {
-        free(bt->refs);
+        rg_free(bt->refs);
         bt->refs = NULL;
         bt->refs_cap = 0;
     }
     if (bt->items_cap > (1u << 18)) {
-        free(bt->items);
+        rg_free(bt->items);
         bt->items = NULL;
         bt->items_cap = 0;
     }
@@ -31,7 +31,7 @@ void jl_batch_reset(jl_batch *bt)
         jl_block *keep = bt->blocks, *b = keep->next;
         while (b) {
             jl_block *next = b->next;
-            free(b);
+            rg_free(b);
             b = next;
         }
         keep->next = NULL;
@@ -47,11 +47,11 @@ void jl_batch_free(jl_batch *bt)
     jl_block *b = bt->blocks;
     while (b) {
         jl_block *next = b->next;
-        free(b);
+        rg_free(b);
         b = next;
     }
-    free(bt->items);
-    free(bt->refs);
+    rg_free(bt->items);
+    rg_free(bt->refs);
     memset(bt, 0, sizeof *bt);
 }
 
@@ -59,7 +59,7 @@ jl_item *jl_batch_item(jl_batch *bt)
 {
     if (bt->n_items == bt->items_cap) {
         size_t cap = bt->items_cap ? bt->items_cap * 2 : 4096;
-        jl_item *p = realloc(bt->items, cap * sizeof *p);
+        jl_item *p = rg_realloc(bt->items, cap * sizeof *p);
         if (!p) {
             bt->oom = 1;
             return NULL;
@@ -78,7 +78,7 @@ jl_ref *jl_batch_refs(jl_batch *bt, size_t n)
         size_t cap = bt->refs_cap ? bt->refs_cap : 16384;
         while (cap < bt->n_refs + n)
             cap *= 2;
-        jl_ref *p = realloc(bt->refs, cap * sizeof *p);
+        jl_ref *p = rg_realloc(bt->refs, cap * sizeof *p);
         if (!p) {
             bt->oom = 1;
             return NULL;
@@ -96,7 +96,7 @@ char *jl_batch_alloc(jl_batch *bt, size_t n)
     jl_block *b = bt->blocks;
     if (!b || b->cap - b->used < n) {
         size_t cap = n > BLOCK_BYTES ? n : BLOCK_BYTES;
-        jl_block *nb = malloc(sizeof *nb + cap);
+        jl_block *nb = rg_malloc(sizeof *nb + cap);
         if (!nb) {
             bt->oom = 1;
             return NULL;

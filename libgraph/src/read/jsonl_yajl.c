@@ -106,7 +106,7 @@ static int sb_set(strbuf *b, const unsigned char *s, size_t len)
         size_t cap = b->cap ? b->cap : 64;
         while (cap < len + 1)
             cap *= 2;
-        char *p = realloc(b->p, cap);
+        char *p = rg_realloc(b->p, cap);
         if (!p)
             return -1;
         b->p = p;
@@ -591,13 +591,13 @@ static int report(reader *r, yajl_status st, uint64_t offset)
 
 int jl_yajl_new(const char *name, jl_yajl **out)
 {
-    reader *r = calloc(1, sizeof *r);
+    reader *r = rg_calloc(1, sizeof *r);
     if (!r)
         return rg_fail(RG_ENOMEM, "%s: out of memory", name);
     r->name = name;
     r->h = yajl_alloc(&callbacks, NULL, r);
     if (!r->h) {
-        free(r);
+        rg_free(r);
         return rg_fail(RG_ENOMEM, "%s: out of memory", name);
     }
     yajl_config(r->h, yajl_allow_multiple_values, 1);
@@ -612,9 +612,9 @@ void jl_yajl_free(jl_yajl *r)
     strbuf *bufs[] = {&r->rec_name, &r->type, &r->repr, &r->name_s, &r->format,
                       &r->producer, &r->runtime, &r->kind, &r->label};
     for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
-        free(bufs[i]->p);
+        rg_free(bufs[i]->p);
     yajl_free(r->h);
-    free(r);
+    rg_free(r);
 }
 
 int jl_yajl_header_seen(const jl_yajl *r) { return r->header_seen; }

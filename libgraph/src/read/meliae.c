@@ -608,11 +608,11 @@ static int build_graph(meliae_reader *r)
             if (bd.owner[o] == NONE32)
                 rc = emit_root(&bd, o);
     }
-    free(bd.tgt);
-    free(bd.referrers);
-    free(bd.owner);
-    free(bd.mode);
-    free(bd.sid);
+    rg_free(bd.tgt);
+    rg_free(bd.referrers);
+    rg_free(bd.owner);
+    rg_free(bd.mode);
+    rg_free(bd.sid);
     return rc;
 }
 
@@ -664,15 +664,15 @@ static int parse_line(meliae_reader *r, yajl_handle h, const unsigned char *p, s
 
 static void free_reader(meliae_reader *r)
 {
-    free(r->o_addr);
-    free(r->o_type);
-    free(r->o_size);
-    free(r->o_len);
-    free(r->o_name);
-    free(r->o_value);
-    free(r->o_vkind);
-    free(r->o_refs);
-    free(r->refs);
+    rg_free(r->o_addr);
+    rg_free(r->o_type);
+    rg_free(r->o_size);
+    rg_free(r->o_len);
+    rg_free(r->o_name);
+    rg_free(r->o_value);
+    rg_free(r->o_vkind);
+    rg_free(r->o_refs);
+    rg_free(r->refs);
     rg_idmap_free(&r->ids);
     rg_strtab_free(&r->st);
 }
@@ -781,7 +781,7 @@ done:
         yajl_free(h);
     rg_chunks_close(&c);
     free_reader(r);
-    free(r);
+    rg_free(r);
     return rc;
 }
 

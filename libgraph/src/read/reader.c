@@ -103,7 +103,7 @@ int rg_chunks_open(rg_chunks *c, rg_input *in, size_t cap, size_t max)
     c->cap = cap;
     c->max = max < cap ? cap : max;
     c->line = 1;
-    c->buf = malloc(cap + RG_CHUNK_SLACK);
+    c->buf = rg_malloc(cap + RG_CHUNK_SLACK);
     if (!c->buf)
         return rg_fail(RG_ENOMEM, "%s: out of memory", c->name);
     return RG_OK;
@@ -124,7 +124,7 @@ int rg_chunks_next(rg_chunks *c, size_t used)
             return rg_read_fail_at(RG_ELIMIT, c->name, c->line, c->offset,
                                    "a single token is longer than %zu bytes", c->max);
         size_t cap = c->cap * 2 < c->max ? c->cap * 2 : c->max;
-        unsigned char *p = realloc(c->buf, cap + RG_CHUNK_SLACK);
+        unsigned char *p = rg_realloc(c->buf, cap + RG_CHUNK_SLACK);
         if (!p)
             return rg_fail(RG_ENOMEM, "%s: out of memory", c->name);
         c->buf = p;
@@ -151,7 +151,7 @@ uint64_t rg_chunks_line_at(const rg_chunks *c, size_t i)
 
 void rg_chunks_close(rg_chunks *c)
 {
-    free(c->buf);
+    rg_free(c->buf);
     c->buf = NULL;
     c->cap = c->len = 0;
 }

@@ -62,13 +62,13 @@ static void set_note(rg_snapshot *s, char *note)
     if (s->info_cache_note) {
         /* two notes: the cache that was ignored, then the one not written */
         size_t n = strlen(s->info_cache_note) + strlen(note) + 3;
-        char *both = malloc(n);
+        char *both = rg_malloc(n);
         if (both) {
             snprintf(both, n, "%s; %s", s->info_cache_note, note);
-            free(note);
+            rg_free(note);
             note = both;
         }
-        free(s->info_cache_note);
+        rg_free(s->info_cache_note);
     }
     s->info_cache_note = note;
     s->info.cache_note = note;
@@ -76,7 +76,7 @@ static void set_note(rg_snapshot *s, char *note)
 
 static int set_path(rg_snapshot *s, const char *path)
 {
-    free(s->info_path);
+    rg_free(s->info_path);
     s->info_path = rg_xstrndup(path, strlen(path));
     if (!s->info_path)
         return RG_ENOMEM;
@@ -124,8 +124,8 @@ int rg_snapshot_open(const char *path, const rg_open_options *opts, rg_snapshot 
         rg_snapshot *s;
         int rc = rg_cache_load(cache_path, &key, max_line, opts ? opts->threads : 0, &s, &note);
         if (rc == RG_OK) {
-            free(cache_path);
-            free(cache_dir);
+            rg_free(cache_path);
+            rg_free(cache_dir);
             if (set_path(s, path)) {
                 rg_snapshot_free(s);
                 return RG_ENOMEM;
@@ -139,19 +139,19 @@ int rg_snapshot_open(const char *path, const rg_open_options *opts, rg_snapshot 
     rg_input *in;
     int rc = rg_input_open_file(path, &in);
     if (rc) {
-        free(cache_path);
-        free(cache_dir);
-        free(note);
-        free(dir_note);
+        rg_free(cache_path);
+        rg_free(cache_dir);
+        rg_free(note);
+        rg_free(dir_note);
         return rc;
     }
     rc = load(in, opts, out);
     rg_input_close(in);
     if (rc) {
-        free(cache_path);
-        free(cache_dir);
-        free(note);
-        free(dir_note);
+        rg_free(cache_path);
+        rg_free(cache_dir);
+        rg_free(note);
+        rg_free(dir_note);
         return rc;
     }
     rg_snapshot *s = *out;
@@ -162,7 +162,7 @@ int rg_snapshot_open(const char *path, const rg_open_options *opts, rg_snapshot 
     if (dir_note && (explicit_dir || s->info.input_bytes >= RG_CACHE_MIN_INPUT))
         set_note(s, dir_note);
     else
-        free(dir_note);
+        rg_free(dir_note);
     /* A cache of a small snapshot costs more than it saves; one in an
      * explicit directory was asked for. */
     if (use_cache && (explicit_dir || s->info.input_bytes >= RG_CACHE_MIN_INPUT)) {
@@ -180,8 +180,8 @@ int rg_snapshot_open(const char *path, const rg_open_options *opts, rg_snapshot 
          * on every open: it is ours, remove it */
         unlink(cache_path);
     }
-    free(cache_path);
-    free(cache_dir);
+    rg_free(cache_path);
+    rg_free(cache_dir);
     s->info.load_seconds = now_seconds() - t0;
     return RG_OK;
 }

@@ -157,7 +157,7 @@ typedef struct key_out {
 static int key_string(void *ctx, const unsigned char *k, size_t len)
 {
     key_out *o = ctx;
-    o->text = malloc(len ? len : 1);
+    o->text = rg_malloc(len ? len : 1);
     if (!o->text)
         return 0;
     memcpy(o->text, k, len);
@@ -183,7 +183,7 @@ static int escaped_key(fast *s, size_t at, size_t end)
                  : rg_fail(RG_ENOMEM, "%s: out of memory", s->r->name);
     else
         rg_v8_on_map_key(s->r, o.text, o.len);
-    free(o.text);
+    rg_free(o.text);
     yajl_free(h);
     return rc;
 }

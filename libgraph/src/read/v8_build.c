@@ -222,7 +222,7 @@ static int add_roots(v8_reader *r, const char **runtime)
         }
         first += r->n_ecount[n];
     }
-    free(mark);
+    rg_free(mark);
     return rc;
 }
 
@@ -255,7 +255,7 @@ static void header_from_file_name(const char *path, rg_header_desc *h)
  * are dead behind it, and without this the parsed copy and the builder's
  * copy would both be resident at the end (the peak of the whole load).
  * Only whole pages inside the block are dropped; MADV_DONTNEED leaves the
- * mapping in place, so free() later is unaffected. */
+ * mapping in place, so rg_free() later is unaffected. */
 static void release_prefix(void *arr, size_t size, uint64_t done)
 {
     static long page;
@@ -308,6 +308,6 @@ int rg_v8_build_graph(void *reader)
         if ((n & 0xFFFF) == 0xFFFF)
             release_behind(r, n + 1, first);
     }
-    free(bd.sid_of);
+    rg_free(bd.sid_of);
     return rc;
 }

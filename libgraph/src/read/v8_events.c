@@ -772,20 +772,20 @@ v8_reader *rg_v8_reader_new(rg_builder *b, const char *name)
 void rg_v8_reader_free(v8_reader *r)
 {
     for (uint32_t i = 0; i < r->n_node_kinds; i++)
-        free(r->node_kind_text[i]);
-    free(r->n_kind);
-    free(r->n_name);
-    free(r->n_id);
-    free(r->n_size);
-    free(r->n_ecount);
-    free(r->n_detached);
-    free(r->e_kind);
-    free(r->e_name);
-    free(r->e_to);
-    free(r->arena);
-    free(r->s_off);
+        rg_free(r->node_kind_text[i]);
+    rg_free(r->n_kind);
+    rg_free(r->n_name);
+    rg_free(r->n_id);
+    rg_free(r->n_size);
+    rg_free(r->n_ecount);
+    rg_free(r->n_detached);
+    rg_free(r->e_kind);
+    rg_free(r->e_name);
+    rg_free(r->e_to);
+    rg_free(r->arena);
+    rg_free(r->s_off);
     rg_idmap_free(&r->ids);
-    free(r);
+    rg_free(r);
 }
 
 int rg_v8_check_complete(v8_reader *r, int open, uint64_t line, uint64_t offset)

@@ -99,7 +99,7 @@ static int add_node(walk *w, rg_node v, uint32_t level, unsigned role, char *lab
         return RG_ENOMEM;
     if (rg_grow((void **)&d->nodes, &d->nodes_cap, d->n_nodes + 1, sizeof *d->nodes) ||
         rg_grow((void **)&w->dnode, &w->dnode_cap, d->n_nodes + 1, sizeof *w->dnode)) {
-        free(label);
+        rg_free(label);
         return RG_ENOMEM;
     }
     d->nodes[d->n_nodes] = (rg_dg_node){.label = label, .level = level, .role = role, .len = -1};
@@ -159,11 +159,11 @@ static int add_edge(walk *w, uint32_t from, uint32_t to, uint64_t e)
     rg_text_safe(&t, big ? big : raw, EDGE_TEXT_MAX);
     const char *plain = big ? big : raw;
     char *text = rg_xstrndup(plain, strlen(plain));
-    free(big);
+    rg_free(big);
     char *label = rg_text_take(&t);
     if (!label || !text || rg_grow((void **)&d->edges, &d->edges_cap, d->n_edges + 1, sizeof *d->edges)) {
-        free(label);
-        free(text);
+        rg_free(label);
+        rg_free(text);
         return RG_ENOMEM;
     }
     d->edges[d->n_edges++] = (rg_dg_edge){from, to, edge.kind, label, text};
@@ -176,8 +176,8 @@ static int add_fold_edge(walk *w, uint32_t from, uint32_t to)
     char *label = rg_xstrndup("", 0);
     char *text = rg_xstrndup("", 0);
     if (!label || !text || rg_grow((void **)&d->edges, &d->edges_cap, d->n_edges + 1, sizeof *d->edges)) {
-        free(label);
-        free(text);
+        rg_free(label);
+        rg_free(text);
         return RG_ENOMEM;
     }
     d->edges[d->n_edges++] = (rg_dg_edge){from, to, RG_EDGE_INTERNAL, label, text};
@@ -396,9 +396,9 @@ static int walk_init(walk *w, const rg_snapshot *s, const rg_node *nodes, size_t
 
 static void walk_done(walk *w)
 {
-    free(w->slot);
-    free(w->stamp);
-    free(w->dnode);
+    rg_free(w->slot);
+    rg_free(w->stamp);
+    rg_free(w->dnode);
 }
 
 static int finish(walk *w, rg_diagram **out, int rc)
@@ -464,8 +464,8 @@ int rg_diagram_compute(const rg_snapshot *s, const rg_node *targets, size_t n,
     }
     if (rc == RG_OK)
         rc = link_unexpanded(&w, expanded, &nb, &nb_cap);
-    free(expanded);
-    free(nb);
+    rg_free(expanded);
+    rg_free(nb);
     return finish(&w, out, rc);
 }
 
@@ -510,20 +510,20 @@ void rg_diagram_free(rg_diagram *d)
     if (!d)
         return;
     for (size_t i = 0; i < d->n_nodes; i++) {
-        free(d->nodes[i].label);
-        free(d->nodes[i].type);
-        free(d->nodes[i].text);
+        rg_free(d->nodes[i].label);
+        rg_free(d->nodes[i].type);
+        rg_free(d->nodes[i].text);
     }
     for (size_t i = 0; i < d->n_edges; i++) {
-        free(d->edges[i].label);
-        free(d->edges[i].text);
+        rg_free(d->edges[i].label);
+        rg_free(d->edges[i].text);
     }
-    free(d->nodes);
-    free(d->edges);
-    free(d->caption);
-    free(d->note);
-    free(d->title);
-    free(d);
+    rg_free(d->nodes);
+    rg_free(d->edges);
+    rg_free(d->caption);
+    rg_free(d->note);
+    rg_free(d->title);
+    rg_free(d);
 }
 
 int rg_diagram_stats_get(const rg_diagram *d, rg_diagram_stats *caller_)

@@ -129,10 +129,10 @@ static Agraph_t *to_cgraph(const rg_diagram *d)
             goto fail;
         style_edge(de, d, e);
     }
-    free(nodes);
+    rg_free(nodes);
     return g;
 fail:
-    free(nodes);
+    rg_free(nodes);
     agclose(g);
     return NULL;
 }
@@ -240,7 +240,7 @@ int rg_diagram_write(const rg_diagram *d, rg_diagram_format format, const char *
     size_t tl = strlen(path) + 48;
     char *tmp = rg_xmalloc(tl, 1);
     if (!tmp) {
-        free(data);
+        rg_free(data);
         return RG_ENOMEM;
     }
     /* O_EXCL on a name of our own beside the target, created with 0666 so
@@ -272,7 +272,7 @@ int rg_diagram_write(const rg_diagram *d, rg_diagram_format format, const char *
             rc = rg_fail(RG_EIO, "%s: cannot write: %s", path, strerror(err));
         }
     }
-    free(tmp);
-    free(data);
+    rg_free(tmp);
+    rg_free(data);
     return rc;
 }

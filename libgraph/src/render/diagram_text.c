@@ -35,7 +35,7 @@ char *rg_text_take(rg_text *t)
         put(t, "", 0);
     char *b = t->failed ? NULL : t->buf;
     if (t->failed)
-        free(t->buf);
+        rg_free(t->buf);
     memset(t, 0, sizeof *t);
     return b;
 }

@@ -28,10 +28,9 @@ int rg_diagram_compute_set(const rg_snapshot *snap, const rg_node *nodes, size_t
 
 void rg_diagram_free(rg_diagram *d) {}
 
-void rg_diagram_stats_get(const rg_diagram *d, rg_diagram_stats *out)
+int rg_diagram_stats_get(const rg_diagram *d, rg_diagram_stats *out)
 {
-    if (out)
-        memset(out, 0, sizeof *out);
+    return rg_fail(RG_ERENDER, "rg_diagram_stats_get: " RENDER_OFF);
 }
 
 const char *rg_diagram_note(const rg_diagram *d) { return ""; }

@@ -42,8 +42,8 @@ void rg_report_free(rg_report *r)
     if (!r)
         return;
     rg_rpt_free(&r->m);
-    free(r->summary);
-    free(r);
+    rg_free(r->summary);
+    rg_free(r);
 }
 
 int rg_report_markdown(const rg_report *r, char **out)

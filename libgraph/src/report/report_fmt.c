@@ -18,7 +18,7 @@ void rg_sbuf_put(rg_sbuf *b, const char *s, size_t len)
         size_t cap = b->cap ? b->cap : 64;
         while (cap < b->len + len + 1)
             cap *= 2;
-        char *d = realloc(b->data, cap);
+        char *d = rg_realloc(b->data, cap);
         if (!d) {
             b->failed = 1;
             rg_fail(RG_ENOMEM, "out of memory building report text");
@@ -47,7 +47,7 @@ void rg_sbuf_printf(rg_sbuf *b, const char *fmt, ...)
         rg_sbuf_put(b, small, (size_t)n);
         return;
     }
-    char *big = malloc((size_t)n + 1);
+    char *big = rg_malloc((size_t)n + 1);
     if (!big) {
         b->failed = 1;
         rg_fail(RG_ENOMEM, "out of memory building report text");
@@ -57,7 +57,7 @@ void rg_sbuf_printf(rg_sbuf *b, const char *fmt, ...)
     vsnprintf(big, (size_t)n + 1, fmt, ap);
     va_end(ap);
     rg_sbuf_put(b, big, (size_t)n);
-    free(big);
+    rg_free(big);
 }
 
 char *rg_sbuf_take(rg_sbuf *b)
@@ -74,7 +74,7 @@ char *rg_sbuf_take(rg_sbuf *b)
 
 void rg_sbuf_free(rg_sbuf *b)
 {
-    free(b->data);
+    rg_free(b->data);
     memset(b, 0, sizeof *b);
 }
 

@@ -73,7 +73,7 @@ static void str(jw *w, const char *s)
     char *fixed = rg_sbuf_take(&b);
     if (!fixed || yajl_gen_string(w->g, (const unsigned char *)fixed, strlen(fixed)) != yajl_gen_status_ok)
         w->failed = 1;
-    free(fixed);
+    rg_free(fixed);
 }
 
 static void kv_str(jw *w, const char *k, const char *v) { str(w, k); str(w, v); }

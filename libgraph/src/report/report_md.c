@@ -124,7 +124,7 @@ static void literal(cmark_node *parent, cmark_node_type type, const char *s)
     char *safe = rg_md_sanitize(s);
     cmark_node *n = cmark_node_new(type);
     cmark_node_set_literal(n, safe ? safe : "\xEF\xBF\xBD");
-    free(safe);
+    rg_free(safe);
     append(parent, n);
 }
 
@@ -143,14 +143,14 @@ void rg_md_textf(cmark_node *parent, const char *fmt, ...)
         rg_md_text(parent, small);
         return;
     }
-    char *big = malloc((size_t)n + 1);
+    char *big = rg_malloc((size_t)n + 1);
     if (!big)
         return;
     va_start(ap, fmt);
     vsnprintf(big, (size_t)n + 1, fmt, ap);
     va_end(ap);
     rg_md_text(parent, big);
-    free(big);
+    rg_free(big);
 }
 
 void rg_md_code(cmark_node *parent, const char *s)
@@ -175,12 +175,12 @@ void rg_md_code_block(cmark_node *parent, const char *s)
     rg_sbuf b = {0};
     rg_sbuf_puts(&b, safe ? safe : "");
     rg_sbuf_puts(&b, "\n");
-    free(safe);
+    rg_free(safe);
     char *text = rg_sbuf_take(&b);
     cmark_node *n = cmark_node_new(CMARK_NODE_CODE_BLOCK);
     cmark_node_set_fence_info(n, "sh");
     cmark_node_set_literal(n, text ? text : "");
-    free(text);
+    rg_free(text);
     append(parent, n);
 }
 
@@ -316,7 +316,7 @@ void rg_md_diagram(cmark_node *parent, const rg_rpt_diagram *d, rg_md_target tar
         default: rg_sbuf_put(&b, c, 1);
         }
     }
-    free(alt);
+    rg_free(alt);
     rg_sbuf_puts(&b, "</figcaption>\n</figure>");
     char *html = rg_sbuf_take(&b);
     if (!html)
@@ -324,5 +324,5 @@ void rg_md_diagram(cmark_node *parent, const rg_rpt_diagram *d, rg_md_target tar
     cmark_node *blk = append(parent, cmark_node_new(CMARK_NODE_CUSTOM_BLOCK));
     cmark_node_set_on_enter(blk, html);
     cmark_node_set_on_exit(blk, "");
-    free(html);
+    rg_free(html);
 }

@@ -43,7 +43,7 @@ static void analyses_free(analyses *a)
     rg_diff_free(a->diff);
     for (size_t i = 0; i < a->n_sums; i++)
         rg_summary_free(a->sums[i]);
-    free(a->sums);
+    rg_free(a->sums);
 }
 
 static const char *base_name(const char *path)
@@ -178,7 +178,7 @@ static int push_edge(rg_rpt_path *p, const rg_snapshot *snap, const rg_edge *e, 
     if (!label)
         return RG_ENOMEM;
     int rc = rg_rpt_path_push(p, label, rg_node_type_name(snap, e->to), detail);
-    free(label);
+    rg_free(label);
     return rc;
 }
 
@@ -234,7 +234,7 @@ static char *program_location(const rg_snapshot *snap, const rg_root *root, cons
         if (!pythonic)
             rg_sbuf_puts(&b, " → ");
         rg_sbuf_puts(&b, l ? l : "");
-        free(l);
+        rg_free(l);
     }
     return rg_sbuf_take(&b);
 }
@@ -269,7 +269,7 @@ static int chain_path(const analyses *a, rg_node v, rg_node holder, rg_rpt_path 
     if (root.node == RG_NODE_NONE || strcmp(rg_node_type_name(snap, start), rg_root_kind_name(root.kind)) != 0) {
         char *d = hop_detail(a, start, start == holder);
         rc = d ? rg_rpt_path_push(out, "", rg_node_type_name(snap, start), d) : RG_ENOMEM;
-        free(d);
+        rg_free(d);
         if (start == holder)
             *holder_hop = out->n_hops - 1;
     }
@@ -284,7 +284,7 @@ static int chain_path(const analyses *a, rg_node v, rg_node holder, rg_rpt_path 
         }
         char *d = hop_detail(a, edges[i].to, edges[i].to == holder);
         rc = d ? push_edge(out, snap, &edges[i], d) : RG_ENOMEM;
-        free(d);
+        rg_free(d);
         if (edges[i].to == holder)
             *holder_hop = out->n_hops - 1;
     }
@@ -371,7 +371,7 @@ static int backrefs_diagram(rg_rpt *m, const analyses *a, rg_node v, size_t numb
     o.depth = dist == RG_DISTANCE_NONE ? 4 : dist < 1 ? 1 : dist > DIAGRAM_DEPTH ? DIAGRAM_DEPTH : dist;
     rg_diagram *d = NULL;
     int rc = rg_diagram_compute(a->snap, &v, 1, &o, &d);
-    free(title);
+    rg_free(title);
     return add_rendered(m, d, rc, file, alt, index);
 }
 
@@ -389,7 +389,7 @@ static int cycle_diagram(rg_rpt *m, const analyses *a, const rg_edge *cycle, siz
     diagram_options(&o, a, "A representative unreachable cycle");
     rg_diagram *d = NULL;
     int rc = rg_diagram_compute_set(a->snap, nodes, n, &o, &d);
-    free(nodes);
+    rg_free(nodes);
     return add_rendered(m, d, rc, file, alt, index);
 }
 
@@ -536,7 +536,7 @@ static int gather_suspects(rg_rpt *m, analyses *a, uint32_t top)
     if (a->diff && rg_suspect_options_from_diff(&so, a->diff, &gg) != RG_OK)
         return RG_ENOMEM;
     int rc = rg_suspects_compute(a->snap, a->dom, a->groups, a->cycles, a->outside, &so, &a->suspects);
-    free(gg);
+    rg_free(gg);
     if (rc != RG_OK)
         return rc;
     uint32_t n = rg_suspects_count(a->suspects);
@@ -782,7 +782,7 @@ int rg_rpt_gather_verdict(rg_rpt *m, const rg_snapshot *snap, const rg_suspects 
         if (!v)
             return RG_ENOMEM;
         v[n_snapshots - 1] = m->snaps[0];
-        free(m->snaps);
+        rg_free(m->snaps);
         m->snaps = v;
         m->n_snaps = n_snapshots;
         m->has_growth = 1;
@@ -839,6 +839,6 @@ int rg_rpt_gather(rg_rpt *m, const rg_snapshot *const *given, size_t n, const rg
     rc = gather_method(m, o);
 done:
     analyses_free(&a);
-    free(snaps);
+    rg_free(snaps);
     return rc;
 }

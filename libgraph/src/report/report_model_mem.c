@@ -9,13 +9,13 @@
 void rg_rpt_path_free(rg_rpt_path *p)
 {
     for (size_t i = 0; i < p->n_hops; i++) {
-        free(p->hops[i].label);
-        free(p->hops[i].type);
-        free(p->hops[i].detail);
+        rg_free(p->hops[i].label);
+        rg_free(p->hops[i].type);
+        rg_free(p->hops[i].detail);
     }
-    free(p->hops);
-    free(p->root);
-    free(p->root_label);
+    rg_free(p->hops);
+    rg_free(p->root);
+    rg_free(p->root_label);
     memset(p, 0, sizeof *p);
 }
 
@@ -49,7 +49,7 @@ int rg_rpt_add_diagram(rg_rpt *m, const char *file, const char *alt, char *svg, 
 {
     rg_rpt_diagram *d = rg_xrealloc(m->diagrams, m->n_diagrams + 1, sizeof *d);
     if (!d) {
-        free(svg);
+        rg_free(svg);
         return RG_ENOMEM;
     }
     m->diagrams = d;
@@ -58,7 +58,7 @@ int rg_rpt_add_diagram(rg_rpt *m, const char *file, const char *alt, char *svg, 
     d->file = rg_rpt_strdup(file);
     d->alt = rg_rpt_strdup(alt);
     if (svg && !rg_svg_is_inert(svg, svg_len)) {
-        free(svg);
+        rg_free(svg);
         svg = NULL;
         note = "the SVG Graphviz wrote did not pass the report's safety check";
     }
@@ -74,56 +74,56 @@ int rg_rpt_add_diagram(rg_rpt *m, const char *file, const char *alt, char *svg, 
 static void growth_rows_free(rg_rpt_growth_row *rows, size_t n)
 {
     for (size_t i = 0; i < n; i++)
-        free(rows[i].name);
-    free(rows);
+        rg_free(rows[i].name);
+    rg_free(rows);
 }
 
 void rg_rpt_free(rg_rpt *m)
 {
     if (!m)
         return;
-    free(m->title);
+    rg_free(m->title);
     for (size_t i = 0; i < m->n_snaps; i++) {
-        free(m->snaps[i].file);
-        free(m->snaps[i].producer);
-        free(m->snaps[i].runtime);
+        rg_free(m->snaps[i].file);
+        rg_free(m->snaps[i].producer);
+        rg_free(m->snaps[i].runtime);
     }
-    free(m->snaps);
+    rg_free(m->snaps);
     for (size_t i = 0; i < m->n_suspects; i++) {
         rg_rpt_suspect *s = &m->suspects[i];
-        free(s->type);
+        rg_free(s->type);
         rg_rpt_path_free(&s->path);
-        free(s->holder_type);
-        free(s->holder_where);
-        free(s->bulk_type);
-        free(s->advice);
-        free(s->name);
-        free(s->carried_type);
-        free(s->chain_link);
+        rg_free(s->holder_type);
+        rg_free(s->holder_where);
+        rg_free(s->bulk_type);
+        rg_free(s->advice);
+        rg_free(s->name);
+        rg_free(s->carried_type);
+        rg_free(s->chain_link);
     }
-    free(m->suspects);
+    rg_free(m->suspects);
     growth_rows_free(m->growth_types, m->n_growth_types);
     growth_rows_free(m->growth_groups, m->n_growth_groups);
-    free(m->growth_warnings);
+    rg_free(m->growth_warnings);
     for (size_t i = 0; i < m->n_top_types; i++)
-        free(m->top_types[i].type);
-    free(m->top_types);
+        rg_free(m->top_types[i].type);
+    rg_free(m->top_types);
     for (size_t i = 0; i < m->n_cycles; i++)
-        free(m->cycles[i].types);
-    free(m->cycles);
+        rg_free(m->cycles[i].types);
+    rg_free(m->cycles);
     rg_rpt_path_free(&m->cycle_example);
     for (size_t i = 0; i < m->n_outside; i++)
-        free(m->outside[i].type);
-    free(m->outside);
-    free(m->command_line);
-    free(m->versions);
-    free(m->method_notes);
+        rg_free(m->outside[i].type);
+    rg_free(m->outside);
+    rg_free(m->command_line);
+    rg_free(m->versions);
+    rg_free(m->method_notes);
     for (size_t i = 0; i < m->n_diagrams; i++) {
-        free(m->diagrams[i].file);
-        free(m->diagrams[i].alt);
-        free(m->diagrams[i].svg);
-        free(m->diagrams[i].note);
+        rg_free(m->diagrams[i].file);
+        rg_free(m->diagrams[i].alt);
+        rg_free(m->diagrams[i].svg);
+        rg_free(m->diagrams[i].note);
     }
-    free(m->diagrams);
+    rg_free(m->diagrams);
     memset(m, 0, sizeof *m);
 }

@@ -96,7 +96,7 @@ int rg_rpt_render_html(const rg_rpt *m, char **out)
     rg_sbuf_puts(&b, "<title>Memory report: ");
     char *title = rg_md_sanitize(m->title);
     put_escaped(&b, title ? title : "");
-    free(title);
+    rg_free(title);
     rg_sbuf_puts(&b, "</title>\n");
     rg_sbuf_puts(&b, html_style);
     rg_sbuf_puts(&b, body);

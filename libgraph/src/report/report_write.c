@@ -46,7 +46,7 @@ static int make_dirs(const char *dir)
             *c = '\0';
             if (mkdir(p, 0777) != 0 && errno != EEXIST) {
                 int e = errno;
-                free(p);
+                rg_free(p);
                 return rg_fail(RG_EIO, "%s: cannot create directory: %s", dir, strerror(e));
             }
             *c = saved;
@@ -56,10 +56,10 @@ static int make_dirs(const char *dir)
     }
     struct stat st;
     if (stat(p, &st) != 0 || !S_ISDIR(st.st_mode)) {
-        free(p);
+        rg_free(p);
         return rg_fail(RG_EIO, "%s: not a directory", dir);
     }
-    free(p);
+    rg_free(p);
     return RG_OK;
 }
 
@@ -142,10 +142,10 @@ static int remove_stale(const char *dir, const out_file *files, size_t n)
         if (lstat(path, &st) == 0 && !S_ISDIR(st.st_mode) && unlink(path) != 0 && errno != ENOENT) {
             rc = rg_fail(RG_EIO, "%s: cannot remove this diagram of an earlier report: %s", path,
                          strerror(errno));
-            free(path);
+            rg_free(path);
             break;
         }
-        free(path);
+        rg_free(path);
     }
     closedir(d);
     return rc;
@@ -163,15 +163,15 @@ int rg_report_write(const rg_report *r, const char *dir, unsigned formats)
     if ((formats & RG_REPORT_MARKDOWN) && (rc = rg_rpt_render_markdown(&r->m, &md)) != RG_OK)
         return rc;
     if ((formats & RG_REPORT_HTML) && (rc = rg_rpt_render_html(&r->m, &html)) != RG_OK) {
-        free(md);
+        rg_free(md);
         return rc;
     }
 
     size_t n = 0, cap = r->m.n_diagrams + 2;
     out_file *files = rg_xcalloc(cap, sizeof *files);
     if (!files) {
-        free(md);
-        free(html);
+        rg_free(md);
+        rg_free(html);
         return RG_ENOMEM;
     }
     for (size_t i = 0; i < r->m.n_diagrams; i++) {
@@ -223,11 +223,11 @@ done:
     for (size_t i = 0; i < n; i++) {
         if (files[i].written && files[i].tmp_path)
             unlink(files[i].tmp_path);
-        free(files[i].final_path);
-        free(files[i].tmp_path);
+        rg_free(files[i].final_path);
+        rg_free(files[i].tmp_path);
     }
-    free(files);
-    free(md);
-    free(html);
+    rg_free(files);
+    rg_free(md);
+    rg_free(html);
     return rc;
 }
