@@ -286,7 +286,9 @@ int rg_dominators_compute(const rg_snapshot *s, rg_dominators **out)
             __builtin_prefetch(&s->rev_off[w.vertex[i - PREFETCH_FAR]]);
         if (i >= PREFETCH_MID)
             __builtin_prefetch(&s->rev_src[s->rev_off[w.vertex[i - PREFETCH_MID]]]);
-        if (i >= PREFETCH_NEAR) {
+        /* (the virtual root, vertex n, has no in-edges of its own: rev_off
+         * ends at n) */
+        if (i >= PREFETCH_NEAR && w.vertex[i - PREFETCH_NEAR] < s->n_nodes) {
             rg_node a = w.vertex[i - PREFETCH_NEAR];
             uint64_t r0 = s->rev_off[a], r1 = s->rev_off[a + 1];
             if (r0 < r1)
