@@ -6,6 +6,7 @@
 #include "harness.h"
 #include "refgraph.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 
 #define MAGIC 0x7267616c6c6f6321ULL /* "rgalloc!" */
@@ -15,7 +16,10 @@ typedef struct header {
     size_t size;
 } header;
 
+/* The library allocates from its own threads too (the loader, the analyses
+ * beside each other), so the hooks, like any host's, must be thread-safe. */
 typedef struct account {
+    pthread_mutex_t lock;
     uint64_t allocs, frees, live_bytes, peak_bytes, bad_frees;
 } account;
 
@@ -27,10 +31,12 @@ static void *hook_malloc(void *opaque, size_t size)
         return NULL;
     h->magic = MAGIC;
     h->size = size;
+    pthread_mutex_lock(&a->lock);
     a->allocs++;
     a->live_bytes += size;
     if (a->live_bytes > a->peak_bytes)
         a->peak_bytes = a->live_bytes;
+    pthread_mutex_unlock(&a->lock);
     return h + 1;
 }
 
@@ -48,13 +54,16 @@ static void hook_free(void *opaque, void *p)
 {
     account *a = opaque;
     header *h = (header *)p - 1;
+    pthread_mutex_lock(&a->lock);
     if (h->magic != MAGIC) {
         a->bad_frees++; /* not ours: leave it rather than corrupt the heap */
+        pthread_mutex_unlock(&a->lock);
         return;
     }
-    h->magic = 0;
     a->frees++;
     a->live_bytes -= h->size;
+    pthread_mutex_unlock(&a->lock);
+    h->magic = 0;
     free(h);
 }
 
@@ -69,7 +78,7 @@ static void *hook_realloc(void *opaque, void *p, size_t size)
     return q;
 }
 
-static account acct;
+static account acct = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
 static char *read_file(const char *path, size_t *len)
 {

@@ -109,7 +109,9 @@ RG_API const char *rg_format_count(char *buf, size_t cap, uint64_t n);
  * with another). Every heap allocation of the library goes through them,
  * including what it hands out for rg_free. Not covered: the memory of the
  * libraries it uses (zlib, zstd, yajl, Graphviz, cmark-gfm) and the file
- * mappings of the index cache.
+ * mappings of the index cache. The hooks must be thread-safe: the loader
+ * and the analyses (rg_suspects_compute_all, reports, chains) call them
+ * from threads of their own, at the same time as the caller's thread.
  */
 typedef struct rg_allocator {
     /** sizeof(rg_allocator), set by the caller (see "Records" above). */
