@@ -6,8 +6,6 @@
  */
 #include "base/base.h"
 
-#include <string.h>
-
 #define RENDER_OFF "built without rendering (REFGRAPH_RENDER=OFF)"
 
 int rg_diagram_compute(const rg_snapshot *snap, const rg_node *targets, size_t n, const rg_diagram_options *opts,
