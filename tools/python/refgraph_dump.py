@@ -97,7 +97,7 @@ try:
     import _refgraph_accel
 except ImportError:
     _refgraph_accel = None
-if getattr(_refgraph_accel, "API", None) != 3:
+if getattr(_refgraph_accel, "API", None) != 4:
     _refgraph_accel = None
 
 
@@ -744,9 +744,11 @@ class _Walker:
     the frames on the program's thread stacks (roots); garbage_ids: ids in gc.garbage;
     emit(list_of_lines) writes; own: ids of the dumper's objects (see _own_objects),
     never written, the tracked ones also in skip; adj: id -> references the dumper's
-    objects hold on it, left out of its "rc"."""
+    objects hold on it, left out of its "rc"; fd: the file emit writes to, which the C
+    walker, when used, writes to directly instead (emit is then unused)."""
 
-    def __init__(self, skip, stack_frames, garbage_ids, emit, own=frozenset(), adj=None):
+    def __init__(self, skip, stack_frames, garbage_ids, emit, own=frozenset(), adj=None,
+                 fd=None):
         self.skip = skip
         self.stack_frames = stack_frames
         self.garbage_ids = garbage_ids
@@ -788,6 +790,12 @@ class _Walker:
         self.W = (_refgraph_accel.Walker(self.hmap, self.make, self.buf, self.pend,
                                          self.h_tuple, self.h_list, own, adj or {})
                   if _use_accel() else [])
+        if self.W and fd is not None:
+            # The C walker writes the text to fd itself, from a thread of its own that
+            # needs no GIL (so no Python thread runs meanwhile), with no str objects in
+            # between; the Python handlers' text goes through its emit().
+            self.W.output(fd)
+            self.emit = self.W.emit
 
     # --- dispatch -----------------------------------------------------------------
 
@@ -1764,6 +1772,24 @@ class _Walker:
     def run(self, gens):
         """The whole walk: the stack frames, then each generation, then the cells.
         Returns (objects, edges, whether the C accelerator did the loops)."""
+        try:
+            self.walk_all(gens)
+        except BaseException:
+            if self.W:
+                self.W.close()  # its writer thread stops before dump() closes the file
+            raise
+        used = bool(self.W)
+        if self.W:
+            self.W.close()  # waits for the last writes; raises the OSError of a failed one
+        nobj, nedge = self.counts
+        # The handlers are bound methods and closures over bound methods: the walker is
+        # in reference cycles, which the disabled collector would keep (and with them
+        # every untracked object the walk kept alive). Break them now.
+        self.__dict__.clear()
+        return nobj, nedge, used
+
+    def walk_all(self, gens):
+        """run()'s loops."""
         # Frames on thread stacks are not tracked by the collector (CPython 3.11): they
         # enter the walk as roots.
         for f in self.stack_frames:
@@ -1786,22 +1812,17 @@ class _Walker:
         self.drain()
         self.emit(self.buf)
         self.buf.clear()
-        used = bool(self.W)
-        if self.W:
-            self.W.close()
-        nobj, nedge = self.counts
-        # The handlers are bound methods and closures over bound methods: the walker is
-        # in reference cycles, which the disabled collector would keep (and with them
-        # every untracked object the walk kept alive). Break them now.
-        self.__dict__.clear()
-        return nobj, nedge, used
 
 
-def _walk(gens, skip, stack_frames, garbage_ids, emit, own=frozenset(), adj=None):
+def _walk(gens, skip, stack_frames, garbage_ids, emit, own=frozenset(), adj=None, fd=None):
     """Emit one object record per tracked object in the lists of gens and per untracked
     object reachable from them. Returns (objects, edges, accelerated). emit(lines)
-    writes. See _Walker for the arguments."""
-    return _Walker(skip, stack_frames, garbage_ids, emit, own, adj).run(gens)
+    writes (to fd, if given). See _Walker for the arguments."""
+    w = _Walker(skip, stack_frames, garbage_ids, emit, own, adj, fd)
+    # No reference to fd, a small int that is in the snapshot, during the walk ("del",
+    # not "= None": a local holding None would add to None's "rc").
+    del fd
+    return w.run(gens)
 
 
 # ---------------------------------------------------------------------------
@@ -1982,7 +2003,8 @@ def _dump_locked(path, kind, collect, seq):
                 if lines:
                     _write_all(fd, "".join(lines).encode("utf-8", "surrogatepass"))
 
-            nobj, nedge, accel = _walk(gens, skip, stack_frames, garbage_ids, emit, own, adj)
+            nobj, nedge, accel = _walk(gens, skip, stack_frames, garbage_ids, emit, own, adj,
+                                       fd)
             walk_s = time.perf_counter() - t0
             walk_cpu = time.thread_time() - c0
             del gens, stack_frames, garbage, own, adj
