@@ -32,8 +32,10 @@
 #include <Python.h>
 
 #include <errno.h>
+#include <math.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 #include <unistd.h>
@@ -57,10 +59,18 @@ typedef struct {
     size_t cap;
 } textbuf;
 
-static int tb_reserve(textbuf *b, size_t extra)
+/* Hot helpers are inlined: most pieces are short literals, whose copies the compiler
+ * then makes a few moves instead of a call to memcpy. */
+#if defined(__GNUC__)
+#define HOT_INLINE static inline __attribute__((always_inline))
+#define COLD static __attribute__((noinline, cold))
+#else
+#define HOT_INLINE static inline
+#define COLD static
+#endif
+
+COLD int tb_grow(textbuf *b, size_t extra)
 {
-    if (b->len + extra <= b->cap)
-        return 0;
     size_t cap = b->cap ? b->cap : 4096;
     while (cap < b->len + extra)
         cap *= 2;
@@ -74,7 +84,12 @@ static int tb_reserve(textbuf *b, size_t extra)
     return 0;
 }
 
-static int tb_put(textbuf *b, const char *s, size_t n)
+HOT_INLINE int tb_reserve(textbuf *b, size_t extra)
+{
+    return b->len + extra <= b->cap ? 0 : tb_grow(b, extra);
+}
+
+HOT_INLINE int tb_put(textbuf *b, const char *s, size_t n)
 {
     if (tb_reserve(b, n) < 0)
         return -1;
@@ -85,7 +100,7 @@ static int tb_put(textbuf *b, const char *s, size_t n)
 
 #define TB_LIT(b, lit) tb_put((b), (lit), sizeof(lit) - 1)
 
-static int tb_u64(textbuf *b, unsigned long long v)
+HOT_INLINE int tb_u64(textbuf *b, unsigned long long v)
 {
     char tmp[24];
     char *e = tmp + sizeof tmp, *s = e;
@@ -96,7 +111,7 @@ static int tb_u64(textbuf *b, unsigned long long v)
     return tb_put(b, s, (size_t)(e - s));
 }
 
-static int tb_i64(textbuf *b, long long v)
+HOT_INLINE int tb_i64(textbuf *b, long long v)
 {
     if (v < 0) {
         if (TB_LIT(b, "-") < 0)
@@ -106,7 +121,7 @@ static int tb_i64(textbuf *b, long long v)
     return tb_u64(b, (unsigned long long)v);
 }
 
-static int tb_id(textbuf *b, PyObject *o)
+HOT_INLINE int tb_id(textbuf *b, PyObject *o)
 {
     return tb_u64(b, (unsigned long long)(uintptr_t)o);  /* what id() returns */
 }
@@ -359,6 +374,138 @@ static int tb_absorb(textbuf *b, PyObject *list)
     return n ? PyList_SetSlice(list, 0, n, NULL) : 0;
 }
 
+/* ---- float repr ------------------------------------------------------------------ *
+ *
+ * repr(x) of a float is the shortest decimal that reads back as x (David Gay's dtoa,
+ * mode 0, with big-number arithmetic: a tenth of the walk on the seed queue, whose
+ * floats are time() stamps of 17 digits). For 1 <= |x| < 2**53, where the repr has no
+ * exponent, the same digits come from exact 128-bit integer arithmetic: x = m / 2**E,
+ * and the shortest decimal in x's rounding interval is the multiple of the largest
+ * power of ten that the interval holds, rounded to nearest. The cases where the
+ * interval's ends or a halfway point are hit exactly, and a power-of-two m (its
+ * interval is lopsided), go to CPython's own float repr, as does every other x.
+ * tests/python/test_accel.py compares the two on millions of values. */
+
+typedef unsigned __int128 u128;
+
+/* The repr of x into out (at least 32 bytes), or -1 when the fast path does not apply. */
+static int short_float_repr(double x, char *out)
+{
+    double ax = fabs(x);
+    if (!(ax >= 1.0 && ax < 9007199254740992.0))  /* also false for NaN */
+        return -1;
+    int ex;
+    double f = frexp(ax, &ex);                         /* ax = f * 2**ex, ex in [1, 53] */
+    uint64_t m = (uint64_t)ldexp(f, 53);               /* exact: 53 significant bits */
+    int E = 53 - ex;                                   /* ax = m / 2**E */
+    if (m == (uint64_t)1 << 52)
+        return -1;
+    uint64_t ip = m >> E;                              /* the integer part, >= 1 */
+    int d = 0;
+    for (uint64_t t = ip; t; t /= 10)
+        d++;
+    int k = 17 - d;                                    /* 17 significant digits */
+    u128 p10[18];
+    p10[0] = 1;
+    for (int i = 1; i < 18; i++)
+        p10[i] = p10[i - 1] * 10;
+    u128 N = (u128)m * p10[k] * 2;                     /* x * 10**k * 2**(E+1) */
+    u128 W = p10[k];                                   /* the half interval, same units */
+    u128 q_best = 0;
+    int j_best = -1;
+    for (int j = 0; j <= 17; j++) {
+        u128 D = p10[j] << (E + 1);
+        u128 q = N / D, r = N % D;
+        if (2 * r == D)
+            return -1;                                 /* halfway: leave it to dtoa */
+        if (2 * r > D)
+            q++;
+        u128 C = q * D;
+        u128 dist = C > N ? C - N : N - C;
+        if (dist == W)
+            return -1;                                 /* on the interval's end */
+        if (dist > W)
+            break;
+        q_best = q;
+        j_best = j;
+    }
+    if (j_best < 0)
+        return -1;
+    /* value = q_best * 10**(j_best - k); drop q's trailing zeros. */
+    int e10 = j_best - k;
+    while (q_best % 10 == 0) {
+        q_best /= 10;
+        e10++;
+    }
+    char dig[24];
+    int n = 0;
+    for (u128 t = q_best; t; t /= 10)
+        dig[n++] = (char)('0' + (int)(t % 10));
+    int decpt = n + e10;                               /* digits before the point */
+    if (decpt < 1 || decpt > 16)
+        return -1;
+    char *o = out;
+    if (x < 0)
+        *o++ = '-';
+    for (int i = 0; i < decpt; i++)
+        *o++ = i < n ? dig[n - 1 - i] : '0';
+    *o++ = '.';
+    if (decpt >= n) {
+        *o++ = '0';
+    } else {
+        for (int i = decpt; i < n; i++)
+            *o++ = dig[n - 1 - i];
+    }
+    return (int)(o - out);
+}
+
+/* repr(x) of an exact float into b: float.__repr__'s text. */
+static int tb_float_repr(textbuf *b, PyObject *x)
+{
+    char tmp[32];
+    int n = short_float_repr(PyFloat_AS_DOUBLE(x), tmp);
+    if (n >= 0)
+        return tb_put(b, tmp, (size_t)n);
+    PyObject *r = PyFloat_Type.tp_repr(x);
+    if (r == NULL)
+        return -1;
+    int rc = tb_ascii(b, r);
+    Py_DECREF(r);
+    return rc;
+}
+
+/* sys.getsizeof(o) for the exact types the records here write most, computed as
+ * CPython 3.11's __sizeof__ slots and getsizeof do (the GC header of a tracked
+ * type); -2 when o is not one of them, or on another runtime. tests/python/
+ * test_accel.py compares the records with the pure path's, which calls getsizeof. */
+static long long gc_head = -1;  /* sizeof(PyGC_Head) once fast_sizes_check() passed */
+
+static long long fast_size(PyObject *o)
+{
+#if PY_VERSION_HEX >= 0x030B0000 && PY_VERSION_HEX < 0x030C0000
+    PyTypeObject *t = Py_TYPE(o);
+    if (gc_head < 0)
+        return -2;
+    if (t == &PyLong_Type) {  /* int___sizeof__: at least one digit, even for 0 */
+        Py_ssize_t nd = Py_SIZE(o) < 0 ? -Py_SIZE(o) : Py_SIZE(o);
+        return (long long)offsetof(PyLongObject, ob_digit) + (nd ? nd : 1) * (long long)sizeof(digit);
+    }
+    if (t == &PyTuple_Type)   /* object.__sizeof__ with tp_itemsize, and the GC header */
+        return (long long)t->tp_basicsize + Py_SIZE(o) * (long long)t->tp_itemsize +
+               gc_head;
+    if (t == &PyList_Type)    /* list___sizeof__: the allocated slots */
+        return (long long)t->tp_basicsize +
+               ((PyListObject *)o)->allocated * (long long)sizeof(PyObject *) +
+               gc_head;
+    if (t == &PyUnicode_Type && PyUnicode_IS_COMPACT_ASCII(o) &&
+        ((PyASCIIObject *)o)->wstr == NULL)  /* unicode_sizeof: no wstr or utf8 block */
+        return (long long)sizeof(PyASCIIObject) + PyUnicode_GET_LENGTH(o) + 1;
+#else
+    (void)o;
+#endif
+    return -2;
+}
+
 /* sys.getsizeof(o), without a Python-level call where the runtime exports it. */
 #if PY_VERSION_HEX < 0x030D0000
 #define NEED_SYS_GETSIZEOF 0
@@ -369,6 +516,9 @@ static PyObject *sys_getsizeof;
 
 static long long size_of(PyObject *o)
 {
+    long long fs = fast_size(o);
+    if (fs != -2)
+        return fs;
 #if !NEED_SYS_GETSIZEOF
     size_t s = _PySys_GetSizeOf(o);
     if (s == (size_t)-1 && PyErr_Occurred())
@@ -382,6 +532,41 @@ static long long size_of(PyObject *o)
     Py_DECREF(r);
     return s;
 #endif
+}
+
+/* At import: the GC header's size (internal to CPython) from getsizeof of a tuple, then
+ * fast_size() against getsizeof on samples of each kind; any difference leaves
+ * fast_size() off, and every size comes from getsizeof. */
+static int fast_sizes_check(void)
+{
+    PyObject *v = Py_BuildValue("(O)", Py_None);
+    if (v == NULL)
+        return -1;
+    long long s = size_of(v);
+    Py_DECREF(v);
+    if (s < 0)
+        return -1;
+    gc_head = s - (long long)PyTuple_Type.tp_basicsize - (long long)PyTuple_Type.tp_itemsize;
+    PyObject *samples = Py_BuildValue("(iiiLs(ii)[ii]s)", 0, 1, -7, (long long)1 << 62,
+                                      "walk", 1, 2, 3, 4, "");
+    if (samples == NULL)
+        return -1;
+    PyObject *big = PyNumber_Lshift(PyTuple_GET_ITEM(samples, 3), PyTuple_GET_ITEM(samples, 1));
+    int ok = big != NULL && gc_head >= 0;
+    for (Py_ssize_t i = 0; ok && i <= PyTuple_GET_SIZE(samples); i++) {
+        PyObject *o = i < PyTuple_GET_SIZE(samples) ? PyTuple_GET_ITEM(samples, i) : big;
+        long long f = fast_size(o);
+        gc_head = -gc_head - 2;  /* off: size_of() asks getsizeof */
+        long long g = size_of(o);
+        gc_head = -gc_head - 2;
+        ok = f == g && g >= 0;
+    }
+    Py_XDECREF(big);
+    Py_DECREF(samples);
+    if (!ok)
+        gc_head = -1;
+    PyErr_Clear();
+    return 0;
 }
 
 /* ---- object sets ------------------------------------------------------------- */
@@ -589,12 +774,7 @@ static int rec_float(textbuf *b, PyObject *x, const ptrmap *adj)
     if (head(b, x, "\"float\"", 24) < 0 || TB_LIT(b, ",\"rc\":") < 0 ||
         tb_i64(b, batch_rc(x, adj)) < 0 || TB_LIT(b, ",\"repr\":\"") < 0)
         return -1;
-    PyObject *r = PyFloat_Type.tp_repr(x);
-    if (r == NULL)
-        return -1;
-    int rc = tb_ascii(b, r);
-    Py_DECREF(r);
-    if (rc < 0)
+    if (tb_float_repr(b, x) < 0)
         return -1;
     return TB_LIT(b, "\"}\n");
 }
@@ -683,6 +863,7 @@ typedef struct {
      * would change make()'s held[] count, a small int that is in the snapshot. */
     PyTypeObject *t;
     PyObject *sz;       /* h's size cache list, filled as h fills it */
+    long long size;     /* sz[0] once known (h writes that size for every instance), or 0 */
     Py_ssize_t n1;      /* referents expected: the values, then the class */
     int single_dict;
     char *tn;           /* JSON type name */
@@ -755,17 +936,25 @@ static Py_ssize_t rec_plain(textbuf *b, plainspec *p, PyObject *o, const char *f
         if (!PyObject_GC_IsTracked(v[i]) && PyList_Append(pend, v[i]) < 0)
             return -1;
     }
-    long long size = size_of(o);
-    if (size < 0)
-        return -1;
-    if (PyList_GET_SIZE(p->sz) == 0) {  /* sz.append(getsizeof(o)) */
-        PyObject *s = PyLong_FromLongLong(size);
-        if (s == NULL)
-            return -1;
-        int r = PyList_Append(p->sz, s);
-        Py_DECREF(s);
-        if (r < 0)
-            return -1;
+    long long size = p->size;
+    if (size == 0) {
+        if (PyList_GET_SIZE(p->sz) == 0) {  /* sz.append(getsizeof(o)) */
+            size = size_of(o);
+            if (size < 0)
+                return -1;
+            PyObject *s = PyLong_FromLongLong(size);
+            if (s == NULL)
+                return -1;
+            int r = PyList_Append(p->sz, s);
+            Py_DECREF(s);
+            if (r < 0)
+                return -1;
+        } else {  /* size = sz[0] */
+            size = PyLong_AsLongLong(PyList_GET_ITEM(p->sz, 0));
+            if (size == -1 && PyErr_Occurred())
+                return -1;
+        }
+        p->size = size;
     }
     if (head(b, o, p->tn, size) < 0 || TB_LIT(b, ",\"rc\":") < 0 ||
         tb_i64(b, (long long)Py_REFCNT(o) - 1 - ptrmap_get(adj, o)) < 0 || tb_put(b, fl, (size_t)fl_len) < 0 ||
@@ -1286,6 +1475,29 @@ static PyObject *mod_set_enabled(PyObject *self, PyObject *arg)
     Py_RETURN_NONE;
 }
 
+/* _float_repr(x): the record's repr of float x (for the tests). */
+static PyObject *mod_float_repr(PyObject *self, PyObject *x)
+{
+    if (!PyFloat_CheckExact(x)) {
+        PyErr_SetString(PyExc_TypeError, "_float_repr() needs a float");
+        return NULL;
+    }
+    textbuf b = {NULL, 0, 0};
+    if (tb_float_repr(&b, x) < 0) {
+        PyMem_Free(b.p);
+        return NULL;
+    }
+    PyObject *r = PyUnicode_DecodeASCII(b.p, (Py_ssize_t)b.len, NULL);
+    PyMem_Free(b.p);
+    return r;
+}
+
+/* _fast_sizes(): whether the sizes of exact int, str, tuple and list are computed here. */
+static PyObject *mod_fast_sizes(PyObject *self, PyObject *unused)
+{
+    return PyBool_FromLong(gc_head >= 0);
+}
+
 static PyObject *mod_enabled(PyObject *self, PyObject *unused)
 {
     return PyBool_FromLong(accel_enabled);
@@ -1296,6 +1508,8 @@ static PyMethodDef mod_methods[] = {
      "set_enabled(flag): let refgraph_dump use this module (a C flag, so that flipping it "
      "changes no Python object between two dumps)"},
     {"enabled", mod_enabled, METH_NOARGS, "enabled(): see set_enabled"},
+    {"_float_repr", mod_float_repr, METH_O, "_float_repr(x): the repr a record gives float x"},
+    {"_fast_sizes", mod_fast_sizes, METH_NOARGS, "_fast_sizes(): sizes computed without getsizeof"},
     {NULL, NULL, 0, NULL},
 };
 
@@ -1327,7 +1541,7 @@ PyMODINIT_FUNC PyInit__refgraph_accel(void)
         return NULL;
     }
 #endif
-    if (empty_str == NULL ||
+    if (empty_str == NULL || fast_sizes_check() < 0 ||
         PyModule_AddIntConstant(m, "API", 4) < 0 ||
         PyModule_AddObjectRef(m, "Walker", (PyObject *)&WalkerType) < 0) {
         Py_DECREF(m);
