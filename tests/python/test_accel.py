@@ -143,11 +143,15 @@ CHILD = textwrap.dedent(r'''
     OWN, ADJ = refgraph_dump._own_objects()
     SKIP = {id(GENS), id(OBJS), id(OWN), id(ADJ)} | OWN
 
+    # "direct" walks give the C walker the file: it writes the text itself, from its
+    # writer thread; the others hand every piece of text to emit. (_walk holds no
+    # reference to fd during the walk, so passing it or not changes no "rc".)
     def walk(name):
         fd = os.open(os.path.join(OUT, name), os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
         def emit(lines):
             os.write(fd, "".join(lines).encode("utf-8", "surrogatepass"))
-        n = refgraph_dump._walk(GENS, SKIP, [], set(), emit, OWN, ADJ)
+        n = refgraph_dump._walk(GENS, SKIP, [], set(), emit, OWN, ADJ,
+                                fd if name.startswith("direct") else None)
         os.close(fd)
         print(name, n[0], n[1], n[2])
 
@@ -158,14 +162,17 @@ CHILD = textwrap.dedent(r'''
         walk("warmup")
         _refgraph_accel.set_enabled(True)
         walk("warmup")
+        walk("direct-warmup")
     _refgraph_accel.set_enabled(False)
     walk("pure1")
     _refgraph_accel.set_enabled(True)
     walk("accel1")
+    walk("direct1")
     _refgraph_accel.set_enabled(False)
     walk("pure2")
     _refgraph_accel.set_enabled(True)
     walk("accel2")
+    walk("direct2")
 ''')
 
 DUMP_CHILD = textwrap.dedent(r'''
@@ -207,7 +214,7 @@ class SameWalk(unittest.TestCase):
             name, nobj, nedge, used = line.split()[:4]
             cls.counts[name] = (int(nobj), int(nedge), used == "True")
         cls.data = {}
-        for name in ("pure1", "accel1", "pure2", "accel2"):
+        for name in ("pure1", "accel1", "pure2", "accel2", "direct1", "direct2"):
             with open(os.path.join(cls.tmp.name, name), "rb") as f:
                 cls.data[name] = f.read()
 
@@ -229,6 +236,8 @@ class SameWalk(unittest.TestCase):
         self.assertFalse(self.counts["pure2"][2])
         self.assertTrue(self.counts["accel1"][2])
         self.assertTrue(self.counts["accel2"][2])
+        self.assertTrue(self.counts["direct1"][2])
+        self.assertTrue(self.counts["direct2"][2])
 
     def test_pure_walk_is_repeatable(self):
         # Without this the comparison below would prove nothing.
@@ -238,6 +247,12 @@ class SameWalk(unittest.TestCase):
         self.assertSameBytes("pure1", "accel1")
         self.assertSameBytes("pure1", "accel2")
         self.assertEqual(self.counts["pure1"][:2], self.counts["accel1"][:2])
+
+    def test_direct_output_equals_pure(self):
+        # The C walker writing the file itself (writer thread, long sequences in C).
+        self.assertSameBytes("pure1", "direct1")
+        self.assertSameBytes("pure1", "direct2")
+        self.assertEqual(self.counts["pure1"][:2], self.counts["direct1"][:2])
 
     def test_walk_covers_the_heap(self):
         recs = [json.loads(line) for line in self.data["accel1"].decode("utf-8").splitlines()]

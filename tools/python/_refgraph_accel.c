@@ -1417,6 +1417,52 @@ static PyObject *walker_emit(PyObject *self, PyObject *list)
     Py_RETURN_NONE;
 }
 
+/* long_seq(head, items): after output(), refgraph_dump's long_record(head,
+ * iter(items), seq_chunk) for a long sequence's copy (tuple or list): the record's
+ * head, then [id,"index",i] per item but the dumper's own (the index goes on from the
+ * real position), and the untracked items queued in pend. Returns the edge count. No
+ * Python code runs meanwhile, so no other thread can change items. */
+static PyObject *walker_long_seq(PyObject *self, PyObject *args)
+{
+    Walker *w = (Walker *)self;
+    PyObject *head, *items;
+    if (!PyArg_ParseTuple(args, "UO:long_seq", &head, &items))
+        return NULL;
+    if (!w->direct || !(PyTuple_CheckExact(items) || PyList_CheckExact(items))) {
+        PyErr_SetString(PyExc_TypeError, "long_seq() needs a tuple or list, after output()");
+        return NULL;
+    }
+    if (tb_absorb(&w->out, w->buf) < 0)
+        return NULL;
+    PyObject *one_head = PyList_New(1);  /* head's text as tb_absorb writes any str */
+    if (one_head == NULL)
+        return NULL;
+    PyList_SET_ITEM(one_head, 0, Py_NewRef(head));
+    int r = tb_absorb(&w->out, one_head);
+    Py_DECREF(one_head);
+    if (r < 0)
+        return NULL;
+    Py_ssize_t ne = 0;
+    for (Py_ssize_t i = 0; i < Py_SIZE(items); i++) {
+        PyObject *it = PyTuple_CheckExact(items) ? PyTuple_GET_ITEM(items, i)
+                                                 : PyList_GET_ITEM(items, i);
+        if (!PyObject_GC_IsTracked(it) && PyList_Append(w->pend, it) < 0)
+            return NULL;
+        if (ptrmap_get(&w->skip, it))
+            continue;
+        if ((ne && TB_LIT(&w->out, ",") < 0) || TB_LIT(&w->out, "[") < 0 ||
+            tb_id(&w->out, it) < 0 || TB_LIT(&w->out, ",\"index\",") < 0 ||
+            tb_u64(&w->out, (unsigned long long)i) < 0 || TB_LIT(&w->out, "]") < 0)
+            return NULL;
+        ne++;
+        if (out_flush(w, 0) < 0)
+            return NULL;
+    }
+    if (TB_LIT(&w->out, "]}\n") < 0 || out_flush(w, 0) < 0)
+        return NULL;
+    return PyLong_FromSsize_t(ne);
+}
+
 /* close(): drop every reference; after output(), write what is left and wait for the
  * writer thread, raising the OSError of a failed write. */
 static PyObject *walker_close(PyObject *self, PyObject *unused)
@@ -1447,6 +1493,7 @@ static PyMethodDef walker_methods[] = {
     {"skipped", walker_skipped, METH_NOARGS, "skipped(): own objects chunk() skipped"},
     {"output", walker_output, METH_O, "output(fd): write the text to fd from a thread"},
     {"emit", walker_emit, METH_O, "emit(list): write (after output()) and empty list"},
+    {"long_seq", walker_long_seq, METH_VARARGS, "long_seq(head, items): a long sequence's record (after output()); edges"},
     {"close", walker_close, METH_NOARGS, "close(): finish the output; drop every reference"},
     {NULL, NULL, 0, NULL},
 };

@@ -796,6 +796,7 @@ class _Walker:
             # between; the Python handlers' text goes through its emit().
             self.W.output(fd)
             self.emit = self.W.emit
+            self.long_seq = self.W.long_seq
 
     # --- dispatch -----------------------------------------------------------------
 
@@ -878,6 +879,11 @@ class _Walker:
             buf.clear()
         app("]}\n")
         return ne
+
+    def long_seq(self, head, items):
+        """The record of a sequence longer than 32 (head, then items, a copy, as index
+        edges), piece by piece. (Replaced by the C walker's when it writes the file.)"""
+        return self.long_record(head, iter(items), self.seq_chunk)
 
     def seq_chunk(self, chunk, start):
         """long_record's formatter for sequence items: [id,"index",i] edges."""
@@ -970,15 +976,14 @@ class _Walker:
         adjget = self.adjget
         own = self.own
         pend_ext = self.pend_ext
-        long_record = self.long_record
-        seq_chunk = self.seq_chunk
+        walker = self  # long_seq is looked up per call: the C walker's comes after this
 
         def h(o, fl):
             if len(o) > 32:
-                return long_record(
+                return walker.long_seq(
                     f'{{"rec":"object","id":{id(o)},"type":"{tname}","size":{_getsizeof(o)},'
                     f'"len":{len(o)},"rc":{_getrefcount(o) - 4 - adjget(id(o), 0)}{fl},"refs":[',
-                    iter(tuple(o)), seq_chunk)
+                    tuple(o))
             ids = tuple(map(id, o))  # one C call: another thread may change a list between two
             n = len(ids)
             ne = n
@@ -1012,15 +1017,14 @@ class _Walker:
         size_of = self.size_of
         pend_ext = self.pend_ext
         rest_edges = self.rest_edges
-        long_record = self.long_record
-        seq_chunk = self.seq_chunk
+        long_seq = self.long_seq
 
         def h(o, fl):
             if exact and len(o) > 32:
-                return long_record(
+                return long_seq(
                     f'{{"rec":"object","id":{id(o)},"type":{tn},"size":{size_of(o)},"len":{len(o)},'
                     f'"rc":{_getrefcount(o) - 4 - adjget(id(o), 0)}{fl},"refs":[',
-                    iter(copy(o)), seq_chunk)
+                    copy(o))
             items = copy(o)  # a copy no other thread changes
             n = len(items)
             refs = (_IDX_TMPL[n] % tuple(map(id, items)) if n <= 32 else
