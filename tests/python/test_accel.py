@@ -16,6 +16,7 @@ counts that depend on which code is running; for those the test compares what a 
 says about the program's objects.
 """
 import collections
+import errno
 import glob
 import json
 import os
@@ -329,6 +330,81 @@ class WholeDump(unittest.TestCase):
         sp, sa = self.summary(snap_p), self.summary(snap_a)
         self.assertGreater(sum(sa.values()), 8000)
         self.assertEqual(sp, sa)
+
+
+FAIL_CHILD = textwrap.dedent(r"""
+    import errno, json, os, resource, signal, sys
+    import refgraph_dump
+    JOBS = int(sys.argv[1])
+    exec(compile(open(sys.argv[3]).read(), "heap", "exec"))
+    out = {"threads_before": len(os.listdir("/proc/self/task"))}
+    # A file size limit makes write(2) fail with EFBIG part way through the snapshot
+    # (SIGXFSZ ignored: the failure comes back as an error, as ENOSPC would).
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (200000, resource.RLIM_INFINITY))
+    try:
+        refgraph_dump.dump(os.path.join(sys.argv[2], "snap.jsonl"))
+        out["error"] = None
+    except OSError as e:
+        out["error"] = [type(e).__name__, e.errno]
+    out["left"] = sorted(os.listdir(sys.argv[2]))
+    out["threads_after"] = len(os.listdir("/proc/self/task"))
+    resource.setrlimit(resource.RLIMIT_FSIZE, (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
+    info = refgraph_dump.dump(os.path.join(sys.argv[2], "snap.jsonl"))
+    out["accel"] = info["accel"]
+    out["then"] = sorted(os.listdir(sys.argv[2]))
+    # A pipe nobody reads: EPIPE from the writer thread (the C walker writing itself).
+    if info["accel"]:
+        r, w = os.pipe()
+        os.close(r)
+        gens = [(gc.get_objects(), False)]
+        try:
+            refgraph_dump._walk(gens, {id(gens), id(gens[0][0])}, [], set(),
+                                lambda lines: None, fd=w)
+            out["pipe"] = None
+        except OSError as e:
+            out["pipe"] = [type(e).__name__, e.errno]
+        gens = None
+        os.close(w)
+    out["threads_end"] = len(os.listdir("/proc/self/task"))
+    print(json.dumps(out))
+""")
+
+
+@unittest.skipIf(SKIP, SKIP)
+class WriteErrors(unittest.TestCase):
+    """A write that fails (here EFBIG, as ENOSPC would) raises the same OSError on both
+    paths, leaves no file behind and no writer thread running, and the next dump works."""
+
+    def run_child(self, pure):
+        with tempfile.TemporaryDirectory(prefix="rgaccel-") as tmp:
+            heap = os.path.join(tmp, "heap.py")
+            with open(heap, "w") as f:
+                f.write("import gc\n" + HEAP)
+            d = os.path.join(tmp, "out")
+            os.mkdir(d)
+            p = subprocess.run([sys.executable, "-c", FAIL_CHILD, "3000", d, heap],
+                               env=child_env(pure), capture_output=True, text=True,
+                               timeout=300)
+            if p.returncode != 0:
+                raise AssertionError("child failed:\n" + p.stdout + p.stderr)
+            return json.loads(p.stdout.strip().splitlines()[-1])
+
+    def check(self, out, accel):
+        self.assertEqual(out["accel"], accel)
+        self.assertEqual(out["error"], ["OSError", errno.EFBIG])
+        self.assertEqual(out["left"], [])
+        self.assertEqual(out["threads_after"], out["threads_before"])
+        self.assertEqual(out["then"], ["snap.jsonl"])
+        self.assertEqual(out["threads_end"], out["threads_before"])
+
+    def test_pure(self):
+        self.check(self.run_child(pure=True), False)
+
+    def test_accel(self):
+        out = self.run_child(pure=False)
+        self.check(out, True)
+        self.assertEqual(out["pipe"], ["BrokenPipeError", errno.EPIPE])
 
 
 if __name__ == "__main__":
