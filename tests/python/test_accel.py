@@ -224,13 +224,29 @@ class SameWalk(unittest.TestCase):
         cls.tmp.cleanup()
 
     def assertSameBytes(self, a, b):
+        """The two walks' files are identical, except for the "rc" of the interpreter's
+        static strings (an rc above 10**9, e.g. 'write'): CPython 3.11's type attribute
+        cache holds a reference to each name it caches, and which entries the walks
+        evict depends on the addresses and on the interpreter's re-specialisation of
+        call sites that see both paths' callables (the direct walk calls the C writer's
+        emit where the others call a Python function)."""
         da, db = self.data[a], self.data[b]
-        if da != db:
-            la, lb = da.splitlines(), db.splitlines()
-            diff = [(x, y) for x, y in zip(la, lb) if x != y][:3]
+        if da == db:
+            return
+        la, lb = da.splitlines(), db.splitlines()
+        diff = [(x, y) for x, y in zip(la, lb) if x != y]
+        static = [(x, y) for x, y in diff if self.static_rc_only(x, y)]
+        if len(la) != len(lb) or len(static) != len(diff):
+            diff = [d for d in diff if d not in static][:3]
             self.fail("%s and %s differ (%d vs %d lines); first differences:\n%s"
                       % (a, b, len(la), len(lb),
                          "\n".join("- %r\n+ %r" % (x[:300], y[:300]) for x, y in diff)))
+
+    @staticmethod
+    def static_rc_only(x, y):
+        rx, ry = json.loads(x), json.loads(y)
+        return (rx["type"] == "str" and rx["rc"] > 10 ** 9 and ry["rc"] > 10 ** 9
+                and dict(rx, rc=0) == dict(ry, rc=0))
 
     def test_paths_were_taken(self):
         self.assertFalse(self.counts["pure1"][2])

@@ -100,15 +100,35 @@ HOT_INLINE int tb_put(textbuf *b, const char *s, size_t n)
 
 #define TB_LIT(b, lit) tb_put((b), (lit), sizeof(lit) - 1)
 
+static const char digit_pairs[201] =
+    "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+    "8081828384858687888990919293949596979899";
+
+/* Decimal digits of v, written in place (two at a time): numbers are most of the text,
+ * and a copy from a scratch buffer was a call to memcpy per number. */
 HOT_INLINE int tb_u64(textbuf *b, unsigned long long v)
 {
-    char tmp[24];
-    char *e = tmp + sizeof tmp, *s = e;
-    do {
-        *--s = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    return tb_put(b, s, (size_t)(e - s));
+    if (tb_reserve(b, 20) < 0)
+        return -1;
+    int n = 1;
+    for (unsigned long long t = v; t >= 10; t /= 10)
+        n++;
+    char *e = b->p + b->len + n;
+    b->len += (size_t)n;
+    while (v >= 100) {
+        unsigned d = (unsigned)(v % 100) * 2;
+        v /= 100;
+        *--e = digit_pairs[d + 1];
+        *--e = digit_pairs[d];
+    }
+    if (v >= 10) {
+        *--e = digit_pairs[v * 2 + 1];
+        *--e = digit_pairs[v * 2];
+    } else {
+        *--e = (char)('0' + v);
+    }
+    return 0;
 }
 
 HOT_INLINE int tb_i64(textbuf *b, long long v)
@@ -439,7 +459,7 @@ static int short_float_repr(double x, char *out)
     }
     char dig[24];
     int n = 0;
-    for (u128 t = q_best; t; t /= 10)
+    for (uint64_t t = (uint64_t)q_best; t; t /= 10)  /* q_best < 10**18 */
         dig[n++] = (char)('0' + (int)(t % 10));
     int decpt = n + e10;                               /* digits before the point */
     if (decpt < 1 || decpt > 16)
@@ -1294,6 +1314,10 @@ static PyObject *walker_drain(PyObject *self, PyObject *keep)
             goto done;
         for (Py_ssize_t i = 0; i < np; i++) {
             PyObject *o = PyList_GET_ITEM(w->pend, i);
+            /* The table is larger than the caches: ask for a later item's slot now. */
+            if (i + 8 < np && w->seen.keys != NULL)
+                __builtin_prefetch(&w->seen.keys[ptr_slot(
+                    (uintptr_t)PyList_GET_ITEM(w->pend, i + 8), w->seen.mask)]);
             int r = ptrset_add(&w->seen, o);
             if (r < 0 || (r && PyList_Append(batch, o) < 0)) {
                 Py_DECREF(batch);

@@ -783,6 +783,11 @@ class _Walker:
         self.gen_layout = self.layout and _Layout311.gen_check()
         self.localsplus_names = {}  # id(code) -> names of its local slots (3.11)
         self.counts = [0, 0]  # objects, edges written
+        # The writer of long sequences' records, the C walker's when it writes the file.
+        # A list item rather than an attribute: both paths then run the same bytecode
+        # (an attribute that shadows a method on one path only would send the lookups
+        # through the interpreter's type cache, whose entries hold references to names).
+        self.long_seq_box = [self.long_seq]
         self.h_tuple = self.for_small_seq("tuple")
         self.h_list = self.for_small_seq("list")
         # The C walker when used, else an empty list (false): never a shared singleton,
@@ -790,13 +795,19 @@ class _Walker:
         self.W = (_refgraph_accel.Walker(self.hmap, self.make, self.buf, self.pend,
                                          self.h_tuple, self.h_list, own, adj or {})
                   if _use_accel() else [])
-        if self.W and fd is not None:
-            # The C walker writes the text to fd itself, from a thread of its own that
-            # needs no GIL (so no Python thread runs meanwhile), with no str objects in
-            # between; the Python handlers' text goes through its emit().
-            self.W.output(fd)
-            self.emit = self.W.emit
-            self.long_seq = self.W.long_seq
+        if self.W:
+            # With fd, the C walker writes the text to fd itself, from a thread of its
+            # own that needs no GIL (so no Python thread runs meanwhile), with no str
+            # objects in between; the Python handlers' text goes through its emit().
+            # (The methods are looked up either way: a lookup goes through the
+            # interpreter's type attribute cache, whose entries hold references to
+            # names that are in the snapshot.)
+            output, emit, long_seq = self.W.output, self.W.emit, self.W.long_seq
+            if fd is not None:
+                output(fd)
+                self.emit = emit
+                self.long_seq_box[0] = long_seq
+            output = emit = long_seq = None
 
     # --- dispatch -----------------------------------------------------------------
 
@@ -976,11 +987,11 @@ class _Walker:
         adjget = self.adjget
         own = self.own
         pend_ext = self.pend_ext
-        walker = self  # long_seq is looked up per call: the C walker's comes after this
+        long_seq_box = self.long_seq_box  # read per call: the C walker's comes after this
 
         def h(o, fl):
             if len(o) > 32:
-                return walker.long_seq(
+                return long_seq_box[0](
                     f'{{"rec":"object","id":{id(o)},"type":"{tname}","size":{_getsizeof(o)},'
                     f'"len":{len(o)},"rc":{_getrefcount(o) - 4 - adjget(id(o), 0)}{fl},"refs":[',
                     tuple(o))
@@ -1017,7 +1028,7 @@ class _Walker:
         size_of = self.size_of
         pend_ext = self.pend_ext
         rest_edges = self.rest_edges
-        long_seq = self.long_seq
+        long_seq = self.long_seq_box[0]
 
         def h(o, fl):
             if exact and len(o) > 32:
