@@ -6,6 +6,9 @@ child process, then dumps it with refgraph_dump.dump() and reports:
 
   us/object    wall and thread-CPU time of the walk (gc.get_objects() to last line
                written) divided by the objects in the snapshot
+  dump total   wall time of dump(), and the CPU time (user+sys) of the whole process
+               during it: with the C accelerator a writer thread does the file's
+               write(2) calls beside the walk, which the walk's thread CPU leaves out
   bytes/object extra memory of the dump divided by the objects in the snapshot:
                tracemalloc peak during dump() (a separate run: tracing slows the walk),
                and the ru_maxrss growth of the timing run
@@ -59,6 +62,7 @@ for n in range(jobs_n):
     jobs.put((n, time.time(), Job(n)))
 gc_count = len(gc.get_objects())
 rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+ru0 = resource.getrusage(resource.RUSAGE_SELF)
 if mode == "memory":
     import tracemalloc
     tracemalloc.start()
@@ -67,6 +71,9 @@ if mode == "memory":
     tracemalloc.stop()
 else:
     info = refgraph_dump.dump(path)
+ru1 = resource.getrusage(resource.RUSAGE_SELF)
+# The whole process's CPU time in dump(): the C walker's writer thread included.
+info["dump_cpu"] = (ru1.ru_utime - ru0.ru_utime) + (ru1.ru_stime - ru0.ru_stime)
 info["rss_growth"] = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss0) * 1024
 info["gc_count"] = gc_count
 info["file_bytes"] = os.path.getsize(path)
@@ -85,6 +92,8 @@ def run_child(jobs, path, mode, accel_dir=None, tools=TOOLS):
         env["REFGRAPH_DUMP_PURE"] = "1"
     else:
         dirs += os.pathsep + accel_dir
+    if os.path.exists(path):
+        os.unlink(path)  # else dump()'s rename frees the previous run's file, timed
     out = subprocess.run([sys.executable, "-c", CHILD, dirs, str(jobs), path, mode],
                          check=True, capture_output=True, text=True, env=env)
     info = json.loads(out.stdout.strip().splitlines()[-1])
@@ -113,7 +122,9 @@ def report(label, runs, mem, repeat):
              ", ".join("%.2f" % r["walk_seconds"] for r in runs)))
     print("us/object   %.2f wall, %.2f CPU" % (best["walk_seconds"] / n * 1e6,
                                                 best["walk_cpu_seconds"] / n * 1e6))
-    print("dump total  %.2f s wall (incl. open, header patch, rename)" % best["seconds"])
+    print("dump total  %.2f s wall (incl. open, header patch, rename); %.2f s CPU of the "
+          "process (user+sys, writer thread included; all: %s)"
+          % (best["seconds"], best["dump_cpu"], ", ".join("%.2f" % r["dump_cpu"] for r in runs)))
     if mem is not None:
         print("memory      tracemalloc peak %.1f MB = %.1f bytes/object; ru_maxrss growth"
               " %.1f MB = %.1f bytes/object"
@@ -185,8 +196,10 @@ def main():
         for name in ("pure", "accel"):
             if name in byname and "old " + name in byname:
                 bn, bo = byname[name], byname["old " + name]
-                print("new/old     %s: %.3f CPU, %.3f wall (best runs; < 1 is faster)"
+                print("new/old     %s: %.3f walk thread CPU, %.3f dump process CPU, %.3f "
+                      "walk wall (best runs; < 1 is faster)"
                       % (name, bn["walk_cpu_seconds"] / bo["walk_cpu_seconds"],
+                         bn["dump_cpu"] / bo["dump_cpu"],
                          bn["walk_seconds"] / bo["walk_seconds"]))
         if a.gz:
             gz = run_child(a.jobs, os.path.join(tmp, "g.jsonl.gz"), "time", modes[-1][1])

@@ -423,5 +423,52 @@ class WriteErrors(unittest.TestCase):
         self.assertEqual(out["pipe"], ["BrokenPipeError", errno.EPIPE])
 
 
+FLOAT_CHILD = textwrap.dedent(r"""
+    import json, random, struct, sys, time
+    import _refgraph_accel
+    fr = _refgraph_accel._float_repr
+    bad = []
+    n = 0
+    def check(x):
+        global n
+        n += 1
+        if fr(x) != repr(x) and len(bad) < 5:
+            bad.append([repr(x), fr(x)])
+    for x in (1.0, 1.5, 0.1, 2.0 ** 52, 2.0 ** 53 - 1, 2.0 ** 53, 1e16, 9999999999999998.0,
+              123456789012345.67, -1.0, -0.0, 0.0, float("nan"), float("inf"), -float("inf"),
+              0.5, 1e-5, 1e300, 5e-324, 4.35, 0.3, 2.675, 1.0000000000000002, 1e15 + 0.3,
+              4503599627370497.0, 4503599627370496.5, 9007199254740991.0, 1.9999999999999998):
+        check(x)
+    rnd = random.Random(int(sys.argv[1]))
+    for i in range(int(sys.argv[2])):
+        check(time.time() + rnd.random() * 1e6)                  # the seed queue's stamps
+        check(rnd.uniform(1, 2 ** 53))
+        check(float(rnd.randrange(1, 10 ** 6)) / 10 ** rnd.randrange(0, 6))
+        check(struct.unpack("d", struct.pack("Q", rnd.getrandbits(64)))[0])  # any bits
+        check(rnd.uniform(1, 10 ** rnd.randrange(1, 17)))
+        check(round(rnd.uniform(1, 1000), rnd.randrange(0, 10)))
+        check(float(rnd.getrandbits(rnd.randrange(1, 54))))      # integers, powers of two
+    print(json.dumps({"n": n, "bad": bad, "fast_sizes": _refgraph_accel._fast_sizes()}))
+""")
+
+
+@unittest.skipIf(SKIP, SKIP)
+class Scalars(unittest.TestCase):
+    """The C module's own float repr equals float.__repr__ (its fast path covers
+    1 <= |x| < 2**53); on CPython 3.11 the sizes of int, str, tuple and list are its own
+    (checked against getsizeof at import; the walks above compare every record)."""
+
+    def test_float_repr_and_sizes(self):
+        p = subprocess.run([sys.executable, "-c", FLOAT_CHILD, "20261206", "150000"],
+                           env=child_env(), capture_output=True, text=True, timeout=300)
+        if p.returncode != 0:
+            raise AssertionError("child failed:\n" + p.stdout + p.stderr)
+        out = json.loads(p.stdout.strip().splitlines()[-1])
+        self.assertGreater(out["n"], 1000000)
+        self.assertEqual(out["bad"], [])
+        if sys.version_info[:2] == (3, 11):
+            self.assertTrue(out["fast_sizes"])
+
+
 if __name__ == "__main__":
     unittest.main()
