@@ -735,6 +735,13 @@ static int ptrset_add(ptrset *s, const void *p)
     }
 }
 
+/* gc.is_tracked(o), without a call for the untracked kinds most items are (int, float,
+ * str: their types are not GC types at all). */
+HOT_INLINE int is_tracked(PyObject *o)
+{
+    return PyType_IS_GC(Py_TYPE(o)) && PyObject_GC_IsTracked(o);
+}
+
 /* ---- records ----------------------------------------------------------------- */
 
 static int head(textbuf *b, PyObject *o, const char *type_json, long long size)
@@ -852,7 +859,7 @@ static Py_ssize_t rec_seq(textbuf *b, PyObject *o, int is_tuple, const char *fl,
     }
     /* pend_ext(untracked(trk, o)) */
     for (Py_ssize_t i = 0; i < n; i++) {
-        if (!PyObject_GC_IsTracked(items[i]) && PyList_Append(pend, items[i]) < 0)
+        if (!is_tracked(items[i]) && PyList_Append(pend, items[i]) < 0)
             return -1;
     }
     long long size = size_of(o);
@@ -953,7 +960,7 @@ static Py_ssize_t rec_plain(textbuf *b, plainspec *p, PyObject *o, const char *f
         (p->single_dict && PyDict_CheckExact(v[0])))
         return -2;
     for (Py_ssize_t i = 0; i < rs.n; i++) {
-        if (!PyObject_GC_IsTracked(v[i]) && PyList_Append(pend, v[i]) < 0)
+        if (!is_tracked(v[i]) && PyList_Append(pend, v[i]) < 0)
             return -1;
     }
     long long size = p->size;
@@ -1470,7 +1477,7 @@ static PyObject *walker_long_seq(PyObject *self, PyObject *args)
     for (Py_ssize_t i = 0; i < Py_SIZE(items); i++) {
         PyObject *it = PyTuple_CheckExact(items) ? PyTuple_GET_ITEM(items, i)
                                                  : PyList_GET_ITEM(items, i);
-        if (!PyObject_GC_IsTracked(it) && PyList_Append(w->pend, it) < 0)
+        if (!is_tracked(it) && PyList_Append(w->pend, it) < 0)
             return NULL;
         if (ptrmap_get(&w->skip, it))
             continue;
