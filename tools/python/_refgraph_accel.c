@@ -999,6 +999,8 @@ static Py_ssize_t rec_plain(textbuf *b, plainspec *p, PyObject *o, const char *f
 
 /* ---- the walker ---------------------------------------------------------------- */
 
+#define TCACHE 64  /* entries of the walker's type cache; a power of two */
+
 typedef struct {
     PyObject_HEAD
     PyObject *hmap;     /* id(type) -> handler, the walker's dict */
@@ -1016,6 +1018,11 @@ typedef struct {
     PyObject *d_n;      /* n: length of the last str written */
     PyObject *d_t;      /* t: type of the current item */
     plainspec *last_plain;  /* spec of the handler last looked up, or NULL */
+    /* type -> (handler, plain spec), for the types seen so far (borrowed: hmap keeps
+     * the handlers and is keyed by the same pointers). The generation lists alternate
+     * types (the seed's tuple, Job, list...), where one last type hardly ever hits and
+     * each miss made an int and looked up two dicts. */
+    struct { PyTypeObject *t; PyObject *h; plainspec *p; } tcache[TCACHE];
     ptrmap skip;        /* the dumper's own objects: chunk() skips them */
     ptrmap adj;         /* references the dumper's objects hold: not in "rc" */
     ptrset seen;        /* drain()'s seen: untracked objects written, and the dumper's */
@@ -1028,6 +1035,7 @@ typedef struct {
 
 static void walker_clear(Walker *w)
 {
+    memset(w->tcache, 0, sizeof w->tcache);  /* borrowed from hmap */
     Py_CLEAR(w->hmap);
     Py_CLEAR(w->make);
     Py_CLEAR(w->buf);
@@ -1126,15 +1134,22 @@ static Py_ssize_t one(Walker *w, PyObject *o, PyObject *fl, const char *fl_s,
                       Py_ssize_t fl_len, PyTypeObject **last_t, PyObject **last_h)
 {
     PyTypeObject *t = Py_TYPE(o);
-    int cached = t == *last_t;
-    PyObject *h = handler_for(w, t, last_t, last_h);
-    if (h == NULL)
-        return -1;
-    if (!cached) {
+    size_t slot = ptr_slot((uintptr_t)t, TCACHE - 1);
+    PyObject *h;
+    if (w->tcache[slot].t == t) {
+        h = w->tcache[slot].h;
+        w->last_plain = w->tcache[slot].p;
+    } else {
+        h = handler_for(w, t, last_t, last_h);
+        if (h == NULL)
+            return -1;
         PyObject *cap = PyDict_GetItemWithError(w->plain, h);
         if (cap == NULL && PyErr_Occurred())
             return -1;
         w->last_plain = cap ? PyCapsule_GetPointer(cap, "refgraph.plainspec") : NULL;
+        w->tcache[slot].t = t;
+        w->tcache[slot].h = h;
+        w->tcache[slot].p = w->last_plain;
     }
     if (w->last_plain != NULL) {
         Py_ssize_t ne = rec_plain(&w->out, w->last_plain, o, fl_s, fl_len, w->pend, &w->adj);
@@ -1401,6 +1416,7 @@ static PyObject *walker_plain(PyObject *self, PyObject *args)
         goto fail;
     Py_DECREF(cap);
     w->last_plain = NULL;
+    memset(w->tcache, 0, sizeof w->tcache);
     Py_RETURN_NONE;
 fail:
     Py_DECREF(cap);
