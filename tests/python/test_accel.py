@@ -448,7 +448,19 @@ FLOAT_CHILD = textwrap.dedent(r"""
         check(rnd.uniform(1, 10 ** rnd.randrange(1, 17)))
         check(round(rnd.uniform(1, 1000), rnd.randrange(0, 10)))
         check(float(rnd.getrandbits(rnd.randrange(1, 54))))      # integers, powers of two
-    print(json.dumps({"n": n, "bad": bad, "fast_sizes": _refgraph_accel._fast_sizes()}))
+    # referrers(objs) is gc.get_referrers(*objs), in the same order.
+    import gc
+    class K:
+        pass
+    def f():
+        pass
+    ks = [K() for _ in range(50)]
+    held = [{"k": ks[0]}, (ks[1], 1), [f], f.__code__, ks[2:9]]
+    objs = (K, f, ks[2], ks[30], held[3])
+    by_gc = [id(x) for x in gc.get_referrers(*objs)]
+    by_c = [id(x) for x in _refgraph_accel.referrers(tuple(objs))]
+    print(json.dumps({"n": n, "bad": bad, "fast_sizes": _refgraph_accel._fast_sizes(),
+                      "referrers": [len(by_gc), by_gc == by_c]}))
 """)
 
 
@@ -456,7 +468,8 @@ FLOAT_CHILD = textwrap.dedent(r"""
 class Scalars(unittest.TestCase):
     """The C module's own float repr equals float.__repr__ (its fast path covers
     1 <= |x| < 2**53); on CPython 3.11 the sizes of int, str, tuple and list are its own
-    (checked against getsizeof at import; the walks above compare every record)."""
+    (checked against getsizeof at import; the walks above compare every record); its
+    referrers() finds what gc.get_referrers finds."""
 
     def test_float_repr_and_sizes(self):
         p = subprocess.run([sys.executable, "-c", FLOAT_CHILD, "20261206", "150000"],
@@ -468,6 +481,8 @@ class Scalars(unittest.TestCase):
         self.assertEqual(out["bad"], [])
         if sys.version_info[:2] == (3, 11):
             self.assertTrue(out["fast_sizes"])
+        self.assertGreater(out["referrers"][0], 50)
+        self.assertTrue(out["referrers"][1])
 
 
 if __name__ == "__main__":

@@ -1569,6 +1569,64 @@ static PyObject *mod_set_enabled(PyObject *self, PyObject *arg)
     Py_RETURN_NONE;
 }
 
+static int ptrset_has(const ptrset *s, const void *p)
+{
+    uintptr_t k = (uintptr_t)p;
+    if (s->keys == NULL)
+        return 0;
+    for (size_t i = ptr_slot(k, s->mask);; i = (i + 1) & s->mask) {
+        if (s->keys[i] == k)
+            return 1;
+        if (s->keys[i] == 0)
+            return 0;
+    }
+}
+
+static int visit_target(PyObject *r, void *arg)
+{
+    return ptrset_has(arg, r);  /* non-zero stops the traversal: o refers to a target */
+}
+
+/* referrers(objs): gc.get_referrers(*objs), with the targets in a table of pointers:
+ * gc's own version compares each referent with every target in turn, and
+ * refgraph_dump._own_objects() asks for the referrers of a few hundred objects (its
+ * functions and classes) across the whole heap when the runner is active. The
+ * objects come in gc.get_objects()'s order, which is get_referrers' order. */
+static PyObject *mod_referrers(PyObject *self, PyObject *objs)
+{
+    if (!PyTuple_Check(objs) && !PyList_Check(objs)) {
+        PyErr_SetString(PyExc_TypeError, "referrers() needs a tuple or list");
+        return NULL;
+    }
+    ptrset targets = {NULL, 0, 0};
+    PyObject *all = NULL, *out = NULL;
+    for (Py_ssize_t i = 0; i < PySequence_Fast_GET_SIZE(objs); i++) {
+        if (ptrset_add(&targets, PySequence_Fast_GET_ITEM(objs, i)) < 0)
+            goto done;
+    }
+    PyObject *gc = PyImport_ImportModule("gc");
+    if (gc == NULL)
+        goto done;
+    all = PyObject_CallMethod(gc, "get_objects", NULL);
+    Py_DECREF(gc);
+    if (all == NULL || !PyList_Check(all) || (out = PyList_New(0)) == NULL)
+        goto done;
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(all); i++) {
+        PyObject *o = PyList_GET_ITEM(all, i);
+        traverseproc trav = Py_TYPE(o)->tp_traverse;
+        if (o == all || o == objs || trav == NULL || targets.keys == NULL)
+            continue;
+        if (trav(o, visit_target, &targets) && PyList_Append(out, o) < 0) {
+            Py_CLEAR(out);
+            goto done;
+        }
+    }
+done:
+    Py_XDECREF(all);  /* before any refcount is read again: it held every object */
+    ptrset_free(&targets);
+    return out;
+}
+
 /* _float_repr(x): the record's repr of float x (for the tests). */
 static PyObject *mod_float_repr(PyObject *self, PyObject *x)
 {
@@ -1602,6 +1660,8 @@ static PyMethodDef mod_methods[] = {
      "set_enabled(flag): let refgraph_dump use this module (a C flag, so that flipping it "
      "changes no Python object between two dumps)"},
     {"enabled", mod_enabled, METH_NOARGS, "enabled(): see set_enabled"},
+    {"referrers", mod_referrers, METH_O,
+     "referrers(objs): gc.get_referrers(*objs), with a table of pointers for the targets"},
     {"_float_repr", mod_float_repr, METH_O, "_float_repr(x): the repr a record gives float x"},
     {"_fast_sizes", mod_fast_sizes, METH_NOARGS, "_fast_sizes(): sizes computed without getsizeof"},
     {NULL, NULL, 0, NULL},

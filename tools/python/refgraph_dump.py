@@ -487,6 +487,11 @@ def _own_modules():
     return out
 
 
+def _gc_referrers(objs):
+    """gc.get_referrers(*objs) (the C module's referrers() when it is used)."""
+    return gc.get_referrers(*objs)
+
+
 def _own_objects():
     """What the dumper owns, so that no snapshot shows it: its modules and their
     namespaces, every function, class and code object defined in this file, and every
@@ -515,8 +520,13 @@ def _own_objects():
         # The runner's callbacks (at exit, signal, timer thread; and those install()
         # sets up, which sets _installed) are held from C, where no reference from the
         # module leads: find every function of this module by its globals (a scan of
-        # the heap, ~30 ns per object, so only when such callbacks exist).
-        for o in gc.get_referrers(*dicts):
+        # the heap, ~30 ns per object, so only when such callbacks exist). The C
+        # module's referrers() is gc.get_referrers with a table of pointers for the
+        # targets (gc's compares every referent with each of them in turn).
+        # (No lambda here: a function made now would be one of the dumper's objects
+        # that is gone by the walk.)
+        referrers = _refgraph_accel.referrers if _use_accel() else _gc_referrers
+        for o in referrers(tuple(dicts)):
             if type(o) is _FunctionType and id(o.__globals__) in dict_ids:
                 members[id(o)] = o
         # And what those callbacks are bound to: the runner's series object (an
@@ -524,7 +534,7 @@ def _own_objects():
         own_classes = [v for d in dicts for v in list(d.values())
                        if isinstance(v, type) and v.__dict__.get("__module__") == own_name]
         own_funcs = [f for f in members.values() if type(f) is _FunctionType]
-        for o in gc.get_referrers(*own_classes, *own_funcs):
+        for o in referrers((*own_classes, *own_funcs)):
             if ((type(o) is _MethodType and id(o.__func__) in members)
                     or (type(o) in own_classes and not isinstance(o, type))):
                 members[id(o)] = o
@@ -533,7 +543,7 @@ def _own_objects():
         for o in list(threading._active.values()):
             if id(getattr(o, "_target", None)) in members:
                 members[id(o)] = o
-        own_classes = own_funcs = None
+        own_classes = own_funcs = referrers = None
         o = None
     work = list(members.values())
     mods = dicts = None
