@@ -406,9 +406,11 @@ static int tb_absorb(textbuf *b, PyObject *list)
  * interval is lopsided), go to CPython's own float repr, as does every other x.
  * tests/python/test_accel.py compares the two on millions of values. */
 
+/* The repr of x into out (at least 32 bytes), or -1 when the fast path does not apply
+ * (always, for a compiler without 128-bit integers). */
+#if defined(__SIZEOF_INT128__)
 typedef unsigned __int128 u128;
 
-/* The repr of x into out (at least 32 bytes), or -1 when the fast path does not apply. */
 static int short_float_repr(double x, char *out)
 {
     double ax = fabs(x);
@@ -478,6 +480,14 @@ static int short_float_repr(double x, char *out)
     }
     return (int)(o - out);
 }
+#else
+static int short_float_repr(double x, char *out)
+{
+    (void)x;
+    (void)out;
+    return -1;
+}
+#endif
 
 /* repr(x) of an exact float into b: float.__repr__'s text. */
 static int tb_float_repr(textbuf *b, PyObject *x)
@@ -1337,9 +1347,11 @@ static PyObject *walker_drain(PyObject *self, PyObject *keep)
         for (Py_ssize_t i = 0; i < np; i++) {
             PyObject *o = PyList_GET_ITEM(w->pend, i);
             /* The table is larger than the caches: ask for a later item's slot now. */
+#if defined(__GNUC__)
             if (i + 8 < np && w->seen.keys != NULL)
                 __builtin_prefetch(&w->seen.keys[ptr_slot(
                     (uintptr_t)PyList_GET_ITEM(w->pend, i + 8), w->seen.mask)]);
+#endif
             int r = ptrset_add(&w->seen, o);
             if (r < 0 || (r && PyList_Append(batch, o) < 0)) {
                 Py_DECREF(batch);
