@@ -94,7 +94,8 @@ hostile = ["\ud800", "a\udfffb\udc80", "\x00\x01\x08\x0c\x1f\x7f\x80\x9f", "\t\n
            -(2 ** 64), 2 ** 63, -(2 ** 63), -(2 ** 63) - 1, 10 ** 114, 10 ** 115, 2 ** 380,
            2 ** 381, -(2 ** 400), 10 ** 200, -5, -1, 0, 256, 257, -123456789,
            float("nan"), float("inf"), float("-inf"), -0.0, 0.1, 1e300, 5e-324, 1e16, 1e22,
-           b"\x00\xff\"'", bytearray(b"ba"), 3 + 4j, True, False, None, Ellipsis,
+           b"\x00\xff\"'", b"q'\"" * 50, bytes(range(256)), b"x" * 120,
+           bytearray(b"ba"), 3 + 4j, True, False, None, Ellipsis,
            ("\ud800", 3, 4.5, "\U0001f600"), [1, -2, "\n"], {"k\u2028": "\t", 7: None},
            frozenset({1, "a"}), {2.5, "b"}, tuple(range(1000, 1040)), list(range(-40, 0)),
            (), [], {}, int, str, float, type(None)]
@@ -284,6 +285,11 @@ class SameWalk(unittest.TestCase):
         long_x = [r for r in recs if r["type"] == "str" and r.get("len") == 500]
         self.assertEqual(len(long_x), 1)
         self.assertEqual(long_x[0]["repr"], "'" + "x" * 116 + "...")
+        # Bytes: a repr of the first 120 bytes, cut to 117 characters plus "...".
+        (b256,) = [r for r in recs if r["type"] == "bytes" and r.get("len") == 256]
+        self.assertEqual(b256["repr"], repr(bytes(range(256))[:120])[:117] + "...")
+        (b120,) = [r for r in recs if r["type"] == "bytes" and r.get("len") == 120]
+        self.assertEqual(b120["repr"], "b'" + "x" * 115 + "...")
         self.assertGreater(by_type["tuple"], 3000)
         # The dumper's functions are not written, and the lists holding them skip them.
         self.assertFalse([r for r in recs if (r.get("name") or "").startswith("refgraph_dump.")])

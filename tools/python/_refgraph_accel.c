@@ -852,6 +852,45 @@ out:
     return rc;
 }
 
+/* for_atom's handler on an exact bytes (code objects hold several: a tenth of every
+ * interpreter's objects), at drain()'s "rc" (see batch_rc). */
+static int rec_bytes(textbuf *b, PyObject *x, const ptrmap *adj)
+{
+    Py_ssize_t n = PyBytes_GET_SIZE(x);
+    PyObject *r;
+    if (n <= REPR_MAX) {
+        r = PyBytes_Type.tp_repr(x);
+    } else {
+        PyObject *cut = PyBytes_FromStringAndSize(PyBytes_AS_STRING(x), REPR_MAX);
+        if (cut == NULL)
+            return -1;
+        r = PyBytes_Type.tp_repr(cut);
+        Py_DECREF(cut);
+    }
+    if (r == NULL)
+        return -1;
+    long long size = size_of(x);
+    int rc = -1;
+    if (size < 0)
+        goto out;
+    if (head(b, x, "\"bytes\"", size) < 0 || TB_LIT(b, ",\"rc\":") < 0 ||
+        tb_i64(b, batch_rc(x, adj)) < 0 || TB_LIT(b, ",\"len\":") < 0 || tb_i64(b, n) < 0 ||
+        TB_LIT(b, ",\"repr\":") < 0)
+        goto out;
+    Py_ssize_t rn = PyUnicode_GET_LENGTH(r);  /* _bounded() */
+    if (rn > REPR_MAX) {
+        if (tb_json_body(b, r, REPR_MAX - 3) < 0 || TB_LIT(b, "...\"}\n") < 0)
+            goto out;
+    } else {
+        if (tb_json_body(b, r, rn) < 0 || TB_LIT(b, "\"}\n") < 0)
+            goto out;
+    }
+    rc = 0;
+out:
+    Py_DECREF(r);
+    return rc;
+}
+
 /* h_tuple / h_list for at most INLINE_SEQ items: `"rc":{getrefcount(o) - 4}` with o
  * held by its sequence, the loop variable, the handler's parameter and getrefcount's
  * argument, of which only the sequence's reference is real here.  Returns the number
@@ -1285,6 +1324,12 @@ static int run_batch(Walker *w, PyObject *batch)
             r = rec_str(&w->out, x, &w->adj);
         } else if (t == &PyFloat_Type) {
             r = rec_float(&w->out, x, &w->adj);
+        } else if (t == &PyBytes_Type) {
+            /* The Python loop calls the handler, made on first use: make() runs at the
+             * same moment here (the handler's closure holds shared objects). */
+            if (handler_for(w, t, &last_t, &last_h) == NULL)
+                return -1;
+            r = rec_bytes(&w->out, x, &w->adj);
         } else {
             /* Untracked objects carry no "gc" flag. */
             Py_ssize_t ne = one(w, x, empty_str, "", 0, &last_t, &last_h);
