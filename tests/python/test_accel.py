@@ -96,6 +96,7 @@ hostile = ["\ud800", "a\udfffb\udc80", "\x00\x01\x08\x0c\x1f\x7f\x80\x9f", "\t\n
            float("nan"), float("inf"), float("-inf"), -0.0, 0.1, 1e300, 5e-324, 1e16, 1e22,
            b"\x00\xff\"'", b"q'\"" * 50, bytes(range(256)), b"x" * 120,
            bytearray(b"ba"), 3 + 4j, True, False, None, Ellipsis,
+           {"K" * 130: 1, ("t", 1): 2, "q'\"\u00e9": 3, 2.5: 4, b"b": 5},
            ("\ud800", 3, 4.5, "\U0001f600"), [1, -2, "\n"], {"k\u2028": "\t", 7: None},
            frozenset({1, "a"}), {2.5, "b"}, tuple(range(1000, 1040)), list(range(-40, 0)),
            (), [], {}, int, str, float, type(None)]

@@ -1567,6 +1567,84 @@ static PyObject *walker_long_seq(PyObject *self, PyObject *args)
     return PyLong_FromSsize_t(ne);
 }
 
+/* dict_parts(items, parts, key_label): refgraph_dump's _Walker.dict_parts loop over
+ * (key, value) pairs (the dumper's own already left out): appends one str
+ * '[id(v),"value",L],[id(k),"key",L]' per pair to parts, L being the JSON of the key's
+ * repr (built here for an exact str key, as _key_label does; key_label(k) for any
+ * other), and queues the untracked value, then key, in pend. Returns the pair count. */
+static PyObject *walker_dict_parts(PyObject *self, PyObject *args)
+{
+    Walker *w = (Walker *)self;
+    PyObject *items, *parts, *key_label;
+    if (!PyArg_ParseTuple(args, "OO!O:dict_parts", &items, &PyList_Type, &parts, &key_label))
+        return NULL;
+    if (!(PyTuple_CheckExact(items) || PyList_CheckExact(items)) || w->pend == NULL) {
+        PyErr_SetString(PyExc_TypeError, "dict_parts() needs a tuple or list, on an open walker");
+        return NULL;
+    }
+    textbuf lab = {NULL, 0, 0}, t = {NULL, 0, 0};
+    PyObject *ret = NULL;
+    Py_ssize_t n = Py_SIZE(items);
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *kv = PyTuple_CheckExact(items) ? PyTuple_GET_ITEM(items, i)
+                                                 : PyList_GET_ITEM(items, i);
+        if (!PyTuple_CheckExact(kv) || PyTuple_GET_SIZE(kv) != 2) {
+            PyErr_SetString(PyExc_TypeError, "dict_parts(): items must be (key, value) pairs");
+            goto done;
+        }
+        PyObject *k = PyTuple_GET_ITEM(kv, 0), *v = PyTuple_GET_ITEM(kv, 1);
+        lab.len = 0;
+        if (PyUnicode_CheckExact(k)) {  /* _jstr(_bounded(str.__repr__(k[:120]))) */
+            PyObject *r;
+            if (PyUnicode_GET_LENGTH(k) <= REPR_MAX) {
+                r = PyUnicode_Type.tp_repr(k);
+            } else {
+                PyObject *cut = PyUnicode_Substring(k, 0, REPR_MAX);
+                if (cut == NULL)
+                    goto done;
+                r = PyUnicode_Type.tp_repr(cut);
+                Py_DECREF(cut);
+            }
+            if (r == NULL)
+                goto done;
+            Py_ssize_t rn = PyUnicode_GET_LENGTH(r);
+            int e = rn > REPR_MAX ? (tb_json_body(&lab, r, REPR_MAX - 3) < 0 ||
+                                     TB_LIT(&lab, "...\"") < 0)
+                                  : (tb_json_body(&lab, r, rn) < 0 || TB_LIT(&lab, "\"") < 0);
+            Py_DECREF(r);
+            if (e)
+                goto done;
+        } else {
+            PyObject *l = PyObject_CallOneArg(key_label, k);
+            if (l == NULL)
+                goto done;
+            int e = tb_ascii(&lab, l);
+            Py_DECREF(l);
+            if (e < 0)
+                goto done;
+        }
+        t.len = 0;
+        if (TB_LIT(&t, "[") < 0 || tb_id(&t, v) < 0 || TB_LIT(&t, ",\"value\",") < 0 ||
+            tb_put(&t, lab.p, lab.len) < 0 || TB_LIT(&t, "],[") < 0 || tb_id(&t, k) < 0 ||
+            TB_LIT(&t, ",\"key\",") < 0 || tb_put(&t, lab.p, lab.len) < 0 || TB_LIT(&t, "]") < 0)
+            goto done;
+        PyObject *part = PyUnicode_New((Py_ssize_t)t.len, 127);
+        if (part == NULL)
+            goto done;
+        memcpy(PyUnicode_DATA(part), t.p, t.len);
+        int e = PyList_Append(parts, part);
+        Py_DECREF(part);
+        if (e < 0 || (!is_tracked(v) && PyList_Append(w->pend, v) < 0) ||
+            (!is_tracked(k) && PyList_Append(w->pend, k) < 0))
+            goto done;
+    }
+    ret = PyLong_FromSsize_t(n);
+done:
+    PyMem_Free(lab.p);
+    PyMem_Free(t.p);
+    return ret;
+}
+
 /* close(): drop every reference; after output(), write what is left and wait for the
  * writer thread, raising the OSError of a failed write. */
 static PyObject *walker_close(PyObject *self, PyObject *unused)
@@ -1597,6 +1675,7 @@ static PyMethodDef walker_methods[] = {
     {"skipped", walker_skipped, METH_NOARGS, "skipped(): own objects chunk() skipped"},
     {"output", walker_output, METH_O, "output(fd): write the text to fd from a thread"},
     {"emit", walker_emit, METH_O, "emit(list): write (after output()) and empty list"},
+    {"dict_parts", walker_dict_parts, METH_VARARGS, "dict_parts(items, parts, key_label): a dict's edges as _Walker.dict_parts writes them"},
     {"long_seq", walker_long_seq, METH_VARARGS, "long_seq(head, items): a long sequence's record (after output()); edges"},
     {"close", walker_close, METH_NOARGS, "close(): finish the output; drop every reference"},
     {NULL, NULL, 0, NULL},

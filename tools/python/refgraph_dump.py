@@ -1070,6 +1070,9 @@ class _Walker:
         own = self.own
         if own and not own.isdisjoint(map(id, _chain(items))):
             items = [kv for kv in items if id(kv[0]) not in own and id(kv[1]) not in own]
+        if self.W:
+            # The same loop in C (str keys' labels made there too).
+            return self.W.dict_parts(items, parts, _key_label)
         for k, v in items:
             lab = _key_label(k)
             vi = id(v)
