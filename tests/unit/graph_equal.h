@@ -37,7 +37,7 @@ static const char *rg_graph_diff(const rg_snapshot *a, const rg_snapshot *b)
         x->dangling_roots != y->dangling_roots)
         return "info";
     for (uint32_t v = 0; v < a->n_nodes; v++)
-        if (rg_idmap_lookup(&b->ids, b->node_id, a->node_id[v]) != v) return "id map";
+        if (rg_snapshot_lookup_id(b, a->node_id[v]) != v) return "id map";
     return NULL;
 }
 

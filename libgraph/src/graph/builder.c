@@ -587,7 +587,7 @@ static int build_roots(rg_builder *b)
         return RG_ENOMEM;
     uint32_t w = 0;
     for (uint32_t i = 0; i < b->n_roots; i++) {
-        rg_node t = rg_idmap_lookup(&s->ids, s->node_id, b->root_id[i]);
+        rg_node t = rg_snapshot_lookup_id(s, b->root_id[i]);
         if (t == RG_NODE_NONE) {
             s->info.dangling_roots++;
             continue;
@@ -614,6 +614,16 @@ static const char *or_empty(const char *s) { return s ? s : ""; }
 static int index_unique_ids(rg_snapshot *s)
 {
     rg_idmap *m = &s->ids;
+    /* Rising ids (V8 numbers its objects in allocation order, and writes
+     * them in that order) need no map at all: a binary search finds them. */
+    int rising = 1;
+    for (uint32_t n = 1; n < s->n_nodes && rising; n++)
+        rising = s->node_id[n - 1] < s->node_id[n];
+    if (rising && m->used == 0) {
+        rg_idmap_free(m);
+        s->ids_sorted = 1;
+        return RG_OK;
+    }
     if (rg_idmap_reserve(m, s->node_id, (uint64_t)m->used + s->n_nodes))
         return RG_ENOMEM;
     for (uint32_t n = 0; n < s->n_nodes; n++) {

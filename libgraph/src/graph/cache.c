@@ -244,7 +244,7 @@ static int check_sections(const cache_header *hp, const unsigned char *base, uin
                                              S_NODE_RC, S_NODE_REPR, S_NODE_NAME, S_NODE_FLAGS};
     static const unsigned char edge_sec[] = {S_FWD_DST, S_FWD_KIND, S_FWD_LABEL, S_REV_SRC, S_REV_EDGE};
     int ok = n < UINT32_MAX && e < UINT32_MAX && h.n_types <= UINT32_MAX && h.n_roots <= UINT32_MAX &&
-             h.n_strings < UINT32_MAX && h.n_strings > 0 && h.n_strings <= h.arena_len && h.id_mask < UINT32_MAX &&
+             h.n_strings < UINT32_MAX && h.n_strings > 0 && h.n_strings <= h.arena_len && h.id_mask < UINT32_MAX && h.id_sorted <= 1 &&
              !((h.id_mask + 1) & h.id_mask);
     for (size_t k = 0; ok && k < sizeof node_sec; k++)
         ok = section_ok(&h, size, node_sec[k], n);
@@ -254,7 +254,7 @@ static int check_sections(const cache_header *hp, const unsigned char *base, uin
          section_ok(&h, size, S_TYPE_NAME, h.n_types) && section_ok(&h, size, S_ROOT_NODE, h.n_roots) &&
          section_ok(&h, size, S_ROOT_KIND, h.n_roots) && section_ok(&h, size, S_ROOT_LABEL, h.n_roots) &&
          section_ok(&h, size, S_STR_OFFSETS, h.n_strings) && section_ok(&h, size, S_STR_ARENA, h.arena_len) &&
-         section_ok(&h, size, S_ID_SLOTS, h.id_mask + 1) &&
+         section_ok(&h, size, S_ID_SLOTS, h.id_sorted ? 0 : h.id_mask + 1) &&
          section_ok(&h, size, S_INFO_STRINGS, h.sections[S_INFO_STRINGS].size);
     /* the reverse CSR is stored whole or rebuilt whole */
     ok = ok && h.sections[S_REV_SRC].codec == h.sections[S_REV_OFF].codec &&
@@ -309,7 +309,7 @@ static int rebuild_offsets(uint64_t *off, const char *arena, uint64_t len, uint3
     return k == count;
 }
 
-static int increasing(const uint64_t *a, uint64_t n)
+static int increasing(const uint32_t *a, uint64_t n)
 {
     unsigned bad = 0;
     for (uint64_t i = 0; i + 1 < n; i++)
@@ -335,6 +335,13 @@ static const char *check_strings(const rg_strtab *t)
  * one slot, and at least one slot empty so every probe ends. */
 static const char *check_ids(const rg_snapshot *s, const cache_header *h)
 {
+    if (s->ids_sorted) {
+        /* no map: the binary search needs ids that rise strictly */
+        unsigned bad = h->id_used != 0 || h->id_mask != 0;
+        for (uint32_t v = 1; v < s->n_nodes; v++)
+            bad |= s->node_id[v - 1] >= s->node_id[v];
+        return bad ? "id map" : NULL;
+    }
     uint64_t slots = s->ids.mask + 1, used = 0;
     uint32_t n = s->n_nodes;
     uint64_t *seen = rg_xcalloc(n / 64 + 1, sizeof *seen);
@@ -430,7 +437,8 @@ static void *decode_nodes(void *arg)
     s->root_node = column(j, S_ROOT_NODE, s->n_roots);
     s->root_kind = column(j, S_ROOT_KIND, s->n_roots);
     s->root_label = column(j, S_ROOT_LABEL, s->n_roots);
-    s->ids.slots = column(j, S_ID_SLOTS, h->id_mask + 1);
+    s->ids_sorted = h->id_sorted != 0;
+    s->ids.slots = s->ids_sorted ? NULL : column(j, S_ID_SLOTS, h->id_mask + 1);
     s->ids.mask = h->id_mask;
     s->ids.used = h->id_used;
     s->ids.k0 = h->id_k0;

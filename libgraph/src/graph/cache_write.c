@@ -120,7 +120,7 @@ static int make_plan(const rg_snapshot *s, const char *info_strings, size_t info
     SEC(S_ROOT_LABEL, s->root_label, s->n_roots);
     SEC(S_STR_OFFSETS, s->strings.offsets, s->strings.count);
     SEC(S_STR_ARENA, s->strings.arena, s->strings.arena_len);
-    SEC(S_ID_SLOTS, s->ids.slots, s->ids.mask + 1);
+    SEC(S_ID_SLOTS, s->ids.slots, s->ids_sorted ? 0 : s->ids.mask + 1);
     SEC(S_INFO_STRINGS, info_strings, info_len);
 #undef SEC
     uint64_t total = 0, budget = budget_of(s);
@@ -217,6 +217,7 @@ int rg_cache_write(const rg_snapshot *s, const char *cache_path, const rg_cache_
     h.id_used = s->ids.used;
     h.id_k0 = s->ids.k0;
     h.id_k1 = s->ids.k1;
+    h.id_sorted = s->ids_sorted != 0;
     h.objects = i->objects;
     h.edges = i->edges;
     h.roots = i->roots;

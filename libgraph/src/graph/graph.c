@@ -54,9 +54,24 @@ uint32_t rg_node_count(const rg_snapshot *s) { return s->n_nodes; }
 uint64_t rg_edge_count(const rg_snapshot *s) { return s->n_edges; }
 uint32_t rg_root_count(const rg_snapshot *s) { return s->n_roots; }
 
+rg_node rg_snapshot_lookup_id(const rg_snapshot *s, uint64_t id)
+{
+    if (!s->ids_sorted)
+        return rg_idmap_lookup(&s->ids, s->node_id, id);
+    uint32_t lo = 0, hi = s->n_nodes; /* node_id rises strictly: search [lo, hi) */
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (s->node_id[mid] < id)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < s->n_nodes && s->node_id[lo] == id ? lo : RG_NODE_NONE;
+}
+
 int rg_node_find(const rg_snapshot *s, uint64_t id, rg_node *out)
 {
-    rg_node n = rg_idmap_lookup(&s->ids, s->node_id, id);
+    rg_node n = rg_snapshot_lookup_id(s, id);
     if (n == RG_NODE_NONE)
         return rg_fail(RG_ENOTFOUND, "%s: no object with id %llu", s->info.path,
                        (unsigned long long)id);

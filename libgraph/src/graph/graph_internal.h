@@ -31,7 +31,7 @@ struct rg_snapshot {
     /* Forward edges (referents) in CSR: node n's edges are
      * fwd_dst[fwd_off[n] .. fwd_off[n+1]). 9 bytes/edge. */
     uint64_t n_edges;
-    uint64_t *fwd_off;         /* n_nodes + 1 */
+    uint32_t *fwd_off;         /* n_nodes + 1; 32 bits: edges < 2^32 (builder) */
     uint32_t *fwd_dst;
     uint8_t *fwd_kind;
     uint32_t *fwd_label;       /* string id, or the index for RG_EDGE_INDEX */
@@ -39,7 +39,7 @@ struct rg_snapshot {
     /* Reverse edges (referrers): rev_src[rev_off[n] .. rev_off[n+1]) are the
      * referrers of n; rev_edge[] is the forward edge index, which gives the
      * kind and label without storing them twice. 8 bytes/edge. */
-    uint64_t *rev_off;
+    uint32_t *rev_off;
     uint32_t *rev_src;
     uint32_t *rev_edge;
 
@@ -54,7 +54,12 @@ struct rg_snapshot {
     uint32_t *root_label;
 
     rg_strtab strings;
+    /* id -> node. When ids_sorted, node_id rises strictly (V8's ids do) and
+     * `ids` is empty: a lookup is a binary search of node_id, and the map's
+     * 13 bytes or so per object are never allocated. Look up through
+     * rg_snapshot_lookup_id, which knows both. */
     rg_idmap ids;
+    int ids_sorted;
 
     rg_snapshot_info info;
     /* Storage for the info strings. */
@@ -83,6 +88,9 @@ static inline uint64_t rg_fwd_begin(const rg_snapshot *s, rg_node n) { return s-
 static inline uint64_t rg_fwd_end(const rg_snapshot *s, rg_node n) { return s->fwd_off[n + 1]; }
 static inline uint64_t rg_rev_begin(const rg_snapshot *s, rg_node n) { return s->rev_off[n]; }
 static inline uint64_t rg_rev_end(const rg_snapshot *s, rg_node n) { return s->rev_off[n + 1]; }
+
+/* The node with this id, or RG_NODE_NONE (graph.c). */
+RG_INTERNAL rg_node rg_snapshot_lookup_id(const rg_snapshot *s, uint64_t id);
 
 /* Does this edge keep its target alive for the purpose of retention paths
  * and dominators? Weak references do not. */
