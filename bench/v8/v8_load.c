@@ -11,6 +11,7 @@
  * reader (v8_reference.c) for a same-run comparison of the two readers. */
 #include "read/readers.h"
 
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,7 +32,9 @@ static void mem(const char *phase)
     }
     if (f)
         fclose(f);
-    fprintf(stderr, "  after %-10s rss %6.1f MB, peak %6.1f MB\n", phase, rss / 1024.0, hwm / 1024.0);
+    struct mallinfo2 mi = mallinfo2();
+    fprintf(stderr, "  after %-10s rss %6.1f MB, peak %6.1f MB, malloc'd %6.1f MB\n", phase, rss / 1024.0,
+            hwm / 1024.0, (double)(mi.uordblks + mi.hblkhd) / 1048576.0);
 }
 
 static double now(void)

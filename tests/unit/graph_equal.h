@@ -11,7 +11,8 @@
 static const char *rg_graph_diff(const rg_snapshot *a, const rg_snapshot *b)
 {
 #define SAME_ARR(f, n) \
-    if ((n) && memcmp(a->f, b->f, (size_t)(n) * sizeof *a->f) != 0) return #f
+    if (!a->f != !b->f) return #f " (present in one only)"; \
+    if ((n) && a->f && memcmp(a->f, b->f, (size_t)(n) * sizeof *a->f) != 0) return #f
     if (a->n_nodes != b->n_nodes) return "n_nodes";
     if (a->n_edges != b->n_edges) return "n_edges";
     if (a->n_types != b->n_types) return "n_types";

@@ -131,13 +131,13 @@ int rg_outside_options_init(rg_outside_options *o, unsigned int version)
 
 int64_t rg_outside_excess(const rg_snapshot *s, rg_node v)
 {
-    if (!s || v >= s->n_nodes || s->node_rc[v] == RG_RC_NONE)
+    if (!s || v >= s->n_nodes || rg_node_rc_at(s, v) == RG_RC_NONE)
         return 0;
     int64_t seen = 0;
     for (uint64_t r = s->rev_off[v]; r < s->rev_off[v + 1]; r++)
-        if (counts_as_reference(s->fwd_kind[s->rev_edge[r]]))
+        if (counts_as_reference(s->fwd_kind[rg_rev_edge(s, v, r)]))
             seen++;
-    return (int64_t)s->node_rc[v] - seen;
+    return (int64_t)rg_node_rc_at(s, v) - seen;
 }
 
 /* Per type: 1 when instances are runtime-owned. A type name on the list, a
@@ -278,7 +278,7 @@ int rg_outside_compute(const rg_snapshot *s, const rg_dominators *dom,
                 rg_node t = s->fwd_dst[e];
                 if (s->fwd_kind[e] == RG_EDGE_TYPE)
                     continue;
-                uint32_t trc = s->node_rc[t];
+                uint32_t trc = rg_node_rc_at(s, t);
                 all = runtime[t] || (trc != RG_RC_NONE && trc >= IMMORTAL_RC);
             }
             if (all)
@@ -291,7 +291,7 @@ int rg_outside_compute(const rg_snapshot *s, const rg_dominators *dom,
         goto fail;
     uint64_t n_flagged = 0;
     for (rg_node v = 0; v < n; v++) {
-        uint32_t rcount = s->node_rc[v];
+        uint32_t rcount = rg_node_rc_at(s, v);
         if (rcount == RG_RC_NONE || rcount >= IMMORTAL_RC || (s->node_flags[v] & RG_NODE_GARBAGE))
             continue;
         int entry = unreach[v] && dom && rg_dominators_idom(dom, v) == RG_NODE_NONE;

@@ -508,8 +508,8 @@ int rg_paths_why_unreachable(const rg_paths *p, rg_node node, rg_unreachable *ca
     if (r.kind == RG_UNREACHABLE_OUTSIDE) {
         int64_t strong = 0;
         for (uint64_t i = rg_rev_begin(s, r.holder); i < rg_rev_end(s, r.holder); i++)
-            strong += s->fwd_kind[s->rev_edge[i]] != RG_EDGE_WEAK;
-        r.unexplained_refs = (int64_t)s->node_rc[r.holder] - strong;
+            strong += s->fwd_kind[rg_rev_edge(s, r.holder, i)] != RG_EDGE_WEAK;
+        r.unexplained_refs = (int64_t)rg_node_rc_at(s, r.holder) - strong;
     }
     if (rg_paths_scc(p, r.holder) != UINT32_MAX)
         r.cycle_size = p->scc_size[rg_paths_scc(p, r.holder)];

@@ -551,7 +551,7 @@ int rg_cycles_compute(const rg_snapshot *s, const rg_dominators *dom, rg_cycles 
             w.idx[t]++;
     }
     for (uint32_t l = 0; l < w.u; l++) {
-        uint32_t cc = w.lcomp[l], rcount = s->node_rc[w.node[l]];
+        uint32_t cc = w.lcomp[l], rcount = rg_node_rc_at(s, w.node[l]);
         /* gc.garbage members are the collector's verdict; their refcounts
          * also carry the list's and the dumper's references. */
         if (s->node_flags[w.node[l]] & RG_NODE_GARBAGE)

@@ -550,17 +550,18 @@ static int build_forward(rg_builder *b)
 }
 
 /* Counting sort of the forward edges by target: O(nodes + edges). */
-int rg_snapshot_build_reverse(rg_snapshot *s)
+int rg_snapshot_build_reverse(rg_snapshot *s, int with_edge)
 {
     uint32_t n = s->n_nodes;
     /* counted and filled in target order, i.e. at random: huge pages */
     s->rev_off = rg_xcalloc_huge((size_t)n + 1, sizeof *s->rev_off);
     s->rev_src = rg_xmalloc(s->n_edges, sizeof *s->rev_src);
-    s->rev_edge = rg_xmalloc(s->n_edges, sizeof *s->rev_edge);
-    if (!s->rev_off || !s->rev_src || !s->rev_edge)
+    s->rev_edge = with_edge ? rg_xmalloc(s->n_edges, sizeof *s->rev_edge) : NULL;
+    if (!s->rev_off || !s->rev_src || (with_edge && !s->rev_edge))
         return RG_ENOMEM;
     rg_advise_huge(s->rev_src, s->n_edges * sizeof *s->rev_src);
-    rg_advise_huge(s->rev_edge, s->n_edges * sizeof *s->rev_edge);
+    if (with_edge)
+        rg_advise_huge(s->rev_edge, s->n_edges * sizeof *s->rev_edge);
     for (uint64_t e = 0; e < s->n_edges; e++)
         s->rev_off[s->fwd_dst[e] + 1]++;
     for (uint32_t v = 0; v < n; v++)
@@ -570,7 +571,8 @@ int rg_snapshot_build_reverse(rg_snapshot *s)
         for (uint64_t e = s->fwd_off[v]; e < s->fwd_off[v + 1]; e++) {
             uint64_t at = s->rev_off[s->fwd_dst[e]]++;
             s->rev_src[at] = v;
-            s->rev_edge[at] = (uint32_t)e;
+            if (with_edge)
+                s->rev_edge[at] = (uint32_t)e;
         }
     }
     for (uint32_t v = n; v > 0; v--)
@@ -607,6 +609,17 @@ static int build_roots(rg_builder *b)
 }
 
 static const char *or_empty(const char *s) { return s ? s : ""; }
+
+/* No object with a refcount (V8, meliae): the column goes, 4 bytes an
+ * object, and readers see RG_RC_NONE through rg_node_rc_at. */
+static void drop_absent_refcounts(rg_snapshot *s)
+{
+    for (uint32_t v = 0; v < s->n_nodes; v++)
+        if (s->node_rc[v] != RG_RC_NONE)
+            return;
+    rg_free(s->node_rc);
+    s->node_rc = NULL;
+}
 
 /* The id map of a reader that vouched for unique ids: every id goes in
  * without a compare (rg_idmap_insert reads the id of each occupied slot it
@@ -649,7 +662,8 @@ int rg_builder_finish(rg_builder *b, rg_snapshot **out)
     rg_snapshot *s = b->s;
     int rc;
     if ((b->node_targets && index_unique_ids(s)) || grow_nodes(b, (size_t)s->n_nodes + 1) ||
-        (rc = build_forward(b)) || (rc = rg_snapshot_build_reverse(s)) ||
+        (rc = build_forward(b)) || (drop_absent_refcounts(s), 0) ||
+        (rc = rg_snapshot_build_reverse(s, rg_snapshot_wants_rev_edge(s))) ||
         (rc = build_roots(b))) {
         rg_builder_free(b);
         return rg_last_error_code() ? rg_last_error_code() : RG_ENOMEM;

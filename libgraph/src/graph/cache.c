@@ -241,16 +241,18 @@ static int check_sections(const cache_header *hp, const unsigned char *base, uin
     const cache_header h = *hp;
     uint64_t n = h.n_nodes, e = h.n_edges;
     static const unsigned char node_sec[] = {S_NODE_ID, S_NODE_TYPE, S_NODE_SIZE, S_NODE_LEN,
-                                             S_NODE_RC, S_NODE_REPR, S_NODE_NAME, S_NODE_FLAGS};
-    static const unsigned char edge_sec[] = {S_FWD_DST, S_FWD_KIND, S_FWD_LABEL, S_REV_SRC, S_REV_EDGE};
+                                             S_NODE_REPR, S_NODE_NAME, S_NODE_FLAGS};
+    static const unsigned char edge_sec[] = {S_FWD_DST, S_FWD_KIND, S_FWD_LABEL, S_REV_SRC};
     int ok = n < UINT32_MAX && e < UINT32_MAX && h.n_types <= UINT32_MAX && h.n_roots <= UINT32_MAX &&
              h.n_strings < UINT32_MAX && h.n_strings > 0 && h.n_strings <= h.arena_len && h.id_mask < UINT32_MAX && h.id_sorted <= 1 &&
+             h.has_rc <= 1 && h.has_rev_edge <= 1 &&
              !((h.id_mask + 1) & h.id_mask);
     for (size_t k = 0; ok && k < sizeof node_sec; k++)
         ok = section_ok(&h, size, node_sec[k], n);
     for (size_t k = 0; ok && k < sizeof edge_sec; k++)
         ok = section_ok(&h, size, edge_sec[k], e);
-    ok = ok && section_ok(&h, size, S_FWD_OFF, n + 1) && section_ok(&h, size, S_REV_OFF, n + 1) &&
+    ok = ok && section_ok(&h, size, S_NODE_RC, h.has_rc ? n : 0) &&
+         section_ok(&h, size, S_REV_EDGE, h.has_rev_edge ? e : 0) && section_ok(&h, size, S_FWD_OFF, n + 1) && section_ok(&h, size, S_REV_OFF, n + 1) &&
          section_ok(&h, size, S_TYPE_NAME, h.n_types) && section_ok(&h, size, S_ROOT_NODE, h.n_roots) &&
          section_ok(&h, size, S_ROOT_KIND, h.n_roots) && section_ok(&h, size, S_ROOT_LABEL, h.n_roots) &&
          section_ok(&h, size, S_STR_OFFSETS, h.n_strings) && section_ok(&h, size, S_STR_ARENA, h.arena_len) &&
@@ -429,7 +431,7 @@ static void *decode_nodes(void *arg)
     s->node_type = column(j, S_NODE_TYPE, n);
     s->node_size = column(j, S_NODE_SIZE, n);
     s->node_len = column(j, S_NODE_LEN, n);
-    s->node_rc = column(j, S_NODE_RC, n);
+    s->node_rc = h->has_rc ? column(j, S_NODE_RC, n) : NULL;
     s->node_repr = column(j, S_NODE_REPR, n);
     s->node_name = column(j, S_NODE_NAME, n);
     s->node_flags = column(j, S_NODE_FLAGS, n);
@@ -490,7 +492,7 @@ static void *decode_edges(void *arg)
     s->fwd_label = column(j, S_FWD_LABEL, e);
     s->rev_off = column(j, S_REV_OFF, n + 1);
     s->rev_src = column(j, S_REV_SRC, e);
-    s->rev_edge = column(j, S_REV_EDGE, e);
+    s->rev_edge = h->has_rev_edge ? column(j, S_REV_EDGE, e) : NULL;
     if (j->what)
         return NULL;
     if (s->fwd_off[0] != 0 || s->fwd_off[n] != e || !increasing(s->fwd_off, n + 1)) {
@@ -513,7 +515,7 @@ static void *decode_edges(void *arg)
         return NULL;
     }
     if (h->sections[S_REV_OFF].codec == C_REBUILT) {
-        int rc = rg_snapshot_build_reverse(s);
+        int rc = rg_snapshot_build_reverse(s, h->has_rev_edge != 0);
         s->owned[S_REV_OFF] = s->rev_off;
         s->owned[S_REV_SRC] = s->rev_src;
         s->owned[S_REV_EDGE] = s->rev_edge;
@@ -522,7 +524,7 @@ static void *decode_edges(void *arg)
     }
     if (s->rev_off[0] != 0 || s->rev_off[n] != e || !increasing(s->rev_off, n + 1))
         j->what = "edge offsets";
-    else if (e && (max32(s->rev_src, e) >= n || max32(s->rev_edge, e) >= e))
+    else if (e && (max32(s->rev_src, e) >= n || (s->rev_edge && max32(s->rev_edge, e) >= e)))
         j->what = "edges";
     return NULL;
 }

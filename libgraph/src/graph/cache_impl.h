@@ -71,6 +71,8 @@ typedef struct cache_header {
     uint64_t n_nodes, n_edges, n_types, n_roots, n_strings, arena_len, id_mask, id_used;
     uint64_t id_k0, id_k1;   /* the id map's hash key (internal.h) */
     uint64_t id_sorted;      /* 1: rising ids, no id map (ids_sorted); S_ID_SLOTS empty */
+    uint64_t has_rc;         /* 0: node_rc is NULL, S_NODE_RC empty */
+    uint64_t has_rev_edge;   /* 0: rev_edge is NULL, S_REV_EDGE empty (also when rebuilt) */
     /* info */
     uint64_t objects, edges, roots, total_bytes, input_bytes, skipped, dangling_refs, dangling_roots;
     int64_t pid, seq, format_version;

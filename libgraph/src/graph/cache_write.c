@@ -103,7 +103,7 @@ static int make_plan(const rg_snapshot *s, const char *info_strings, size_t info
     SEC(S_NODE_TYPE, s->node_type, n);
     SEC(S_NODE_SIZE, s->node_size, n);
     SEC(S_NODE_LEN, s->node_len, n);
-    SEC(S_NODE_RC, s->node_rc, n);
+    SEC(S_NODE_RC, s->node_rc, s->node_rc ? n : 0);
     SEC(S_NODE_REPR, s->node_repr, n);
     SEC(S_NODE_NAME, s->node_name, n);
     SEC(S_NODE_FLAGS, s->node_flags, n);
@@ -113,7 +113,7 @@ static int make_plan(const rg_snapshot *s, const char *info_strings, size_t info
     SEC(S_FWD_LABEL, s->fwd_label, e);
     SEC(S_REV_OFF, s->rev_off, n + 1);
     SEC(S_REV_SRC, s->rev_src, e);
-    SEC(S_REV_EDGE, s->rev_edge, e);
+    SEC(S_REV_EDGE, s->rev_edge, s->rev_edge ? e : 0);
     SEC(S_TYPE_NAME, s->type_name, s->n_types);
     SEC(S_ROOT_NODE, s->root_node, s->n_roots);
     SEC(S_ROOT_KIND, s->root_kind, s->n_roots);
@@ -218,6 +218,8 @@ int rg_cache_write(const rg_snapshot *s, const char *cache_path, const rg_cache_
     h.id_k0 = s->ids.k0;
     h.id_k1 = s->ids.k1;
     h.id_sorted = s->ids_sorted != 0;
+    h.has_rc = s->node_rc != NULL;
+    h.has_rev_edge = s->rev_edge != NULL;
     h.objects = i->objects;
     h.edges = i->edges;
     h.roots = i->roots;

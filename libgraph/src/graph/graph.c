@@ -54,6 +54,32 @@ uint32_t rg_node_count(const rg_snapshot *s) { return s->n_nodes; }
 uint64_t rg_edge_count(const rg_snapshot *s) { return s->n_edges; }
 uint32_t rg_root_count(const rg_snapshot *s) { return s->n_roots; }
 
+uint32_t rg_rev_edge_find(const rg_snapshot *s, rg_node v, uint64_t r)
+{
+    /* v's referrers are sorted by source, and a source's edges to v are in
+     * forward order: r is the k-th edge from src to v, k counted back. */
+    rg_node src = s->rev_src[r];
+    uint64_t k = 0;
+    while (r - k > s->rev_off[v] && s->rev_src[r - k - 1] == src)
+        k++;
+    for (uint64_t e = s->fwd_off[src]; e < s->fwd_off[src + 1]; e++)
+        if (s->fwd_dst[e] == v && k-- == 0)
+            return (uint32_t)e;
+    /* Only a forged cache gets here (its reverse CSR is not the forward
+     * one's transpose): answer some valid edge, never an index out of range. */
+    return s->fwd_off[src] < s->fwd_off[src + 1] ? s->fwd_off[src] : 0;
+}
+
+int rg_snapshot_wants_rev_edge(const rg_snapshot *s)
+{
+    if (s->node_rc)
+        return 1;
+    for (uint32_t v = 0; v < s->n_nodes; v++)
+        if (s->node_flags[v] & RG_NODE_GARBAGE)
+            return 1;
+    return 0;
+}
+
 rg_node rg_snapshot_lookup_id(const rg_snapshot *s, uint64_t id)
 {
     if (!s->ids_sorted)
@@ -92,7 +118,8 @@ int64_t rg_node_length(const rg_snapshot *s, rg_node n)
 }
 int64_t rg_node_refcount(const rg_snapshot *s, rg_node n)
 {
-    return s->node_rc[n] == RG_RC_NONE ? -1 : (int64_t)s->node_rc[n];
+    uint32_t rc = rg_node_rc_at(s, n);
+    return rc == RG_RC_NONE ? -1 : (int64_t)rc;
 }
 const char *rg_node_repr(const rg_snapshot *s, rg_node n) { return rg_strtab_get(&s->strings, s->node_repr[n]); }
 const char *rg_node_name(const rg_snapshot *s, rg_node n) { return rg_strtab_get(&s->strings, s->node_name[n]); }
@@ -120,7 +147,7 @@ uint32_t rg_referrer_count(const rg_snapshot *s, rg_node n)
 void rg_referrer_get(const rg_snapshot *s, rg_node n, uint32_t i, rg_edge *out)
 {
     uint64_t r = s->rev_off[n] + i;
-    uint32_t e = s->rev_edge[r];
+    uint32_t e = rg_rev_edge(s, n, r);
     out->from = s->rev_src[r];
     out->to = n;
     out->kind = (rg_edge_kind)s->fwd_kind[e];

@@ -23,7 +23,9 @@ struct rg_snapshot {
     uint32_t *node_type;       /* index into type_name */
     uint64_t *node_size;
     uint32_t *node_len;        /* RG_LEN_NONE when absent; clamped below it */
-    uint32_t *node_rc;         /* RG_RC_NONE when absent; clamped below it */
+    uint32_t *node_rc;         /* RG_RC_NONE when absent; clamped below it. NULL
+                                * when no object has one (V8): read through
+                                * rg_node_rc_at */
     uint32_t *node_repr;       /* string id */
     uint32_t *node_name;       /* string id */
     uint8_t *node_flags;
@@ -37,8 +39,13 @@ struct rg_snapshot {
     uint32_t *fwd_label;       /* string id, or the index for RG_EDGE_INDEX */
 
     /* Reverse edges (referrers): rev_src[rev_off[n] .. rev_off[n+1]) are the
-     * referrers of n; rev_edge[] is the forward edge index, which gives the
-     * kind and label without storing them twice. 8 bytes/edge. */
+     * referrers of n, sorted by source, a source's edges to n in forward
+     * order. rev_edge[] is the forward edge index, which gives the kind and
+     * label without storing them twice: 8 bytes/edge. It is NULL (4 bytes
+     * an edge saved) when no object has a refcount or is in gc.garbage
+     * (V8): the analyses that read a reverse edge's kind in bulk (the
+     * refcount checks) only run on such graphs, and the rest find the
+     * index from the source's forward edges: read through rg_rev_edge. */
     uint32_t *rev_off;
     uint32_t *rev_src;
     uint32_t *rev_edge;
@@ -92,12 +99,30 @@ static inline uint64_t rg_rev_end(const rg_snapshot *s, rg_node n) { return s->r
 /* The node with this id, or RG_NODE_NONE (graph.c). */
 RG_INTERNAL rg_node rg_snapshot_lookup_id(const rg_snapshot *s, uint64_t id);
 
+/* Node n's refcount, RG_RC_NONE when absent. */
+static inline uint32_t rg_node_rc_at(const rg_snapshot *s, rg_node n)
+{
+    return s->node_rc ? s->node_rc[n] : RG_RC_NONE;
+}
+
+/* The forward edge index of reverse edge r (one of node v's referrers):
+ * found by scanning the source's forward edges when rev_edge is NULL. */
+RG_INTERNAL uint32_t rg_rev_edge_find(const rg_snapshot *s, rg_node v, uint64_t r);
+static inline uint32_t rg_rev_edge(const rg_snapshot *s, rg_node v, uint64_t r)
+{
+    return s->rev_edge ? s->rev_edge[r] : rg_rev_edge_find(s, v, r);
+}
+
 /* Does this edge keep its target alive for the purpose of retention paths
  * and dominators? Weak references do not. */
 static inline bool rg_edge_kind_retains(rg_edge_kind k) { return k != RG_EDGE_WEAK; }
 
-/* Fill rev_off, rev_src and rev_edge from the forward CSR (builder.c). */
-RG_INTERNAL int rg_snapshot_build_reverse(rg_snapshot *s);
+/* Fill rev_off, rev_src and (when with_edge) rev_edge from the forward
+ * CSR (builder.c). */
+RG_INTERNAL int rg_snapshot_build_reverse(rg_snapshot *s, int with_edge);
+/* Whether a graph keeps rev_edge: some object has a refcount or is in
+ * gc.garbage (the graph's rule; the cache records its answer). */
+RG_INTERNAL int rg_snapshot_wants_rev_edge(const rg_snapshot *s);
 
 /* -------------------------------------------------------------- builder */
 

@@ -217,7 +217,7 @@ static int neighbours(const walk *w, rg_node u, neighbour **buf, size_t *cap, si
     if (rg_grow((void **)buf, cap, (size_t)(end - b) + 1, sizeof **buf))
         return RG_ENOMEM;
     for (uint64_t i = b; i < end; i++) {
-        uint64_t e = back ? s->rev_edge[i] : i;
+        uint64_t e = back ? rg_rev_edge(s, u, i) : i;
         if (!kind_drawn(w, s->fwd_kind[e]))
             continue;
         rg_node v = back ? s->rev_src[i] : s->fwd_dst[e];
