@@ -25,8 +25,10 @@ struct rg_builder {
     int node_targets;        /* rg_builder_set_node_targets */
     uint64_t longest_line;
 
-    /* Edges in record order; targets stay ids until finish(). */
+    /* Edges in record order; targets stay ids until finish(), or are node
+     * indices already (node_targets), kept in half the room. */
     uint64_t *edge_dst_id;
+    uint32_t *edge_dst_node;
     uint8_t *edge_kind;
     uint32_t *edge_label;
     size_t edge_cap;
@@ -77,6 +79,7 @@ void rg_builder_free(rg_builder *b)
     rg_free(b->run_node);
     rg_free(b->run_delta);
     rg_free(b->edge_dst_id);
+    rg_free(b->edge_dst_node);
     rg_free(b->edge_kind);
     rg_free(b->edge_label);
     rg_free(b->root_id);
@@ -115,7 +118,27 @@ void rg_builder_set_line(rg_builder *b, uint64_t line) { b->cur_line = line; }
 void rg_builder_set_threads(rg_builder *b, unsigned threads) { b->threads = threads; }
 void rg_builder_set_plain_parser(rg_builder *b, int on) { b->plain_parser = on; }
 int rg_builder_plain_parser(const rg_builder *b) { return b->plain_parser; }
-void rg_builder_set_node_targets(rg_builder *b, int on) { b->node_targets = on; }
+int rg_builder_set_node_targets(rg_builder *b, int on)
+{
+    if (!on == !b->node_targets)
+        return RG_OK;
+    if (b->n_edges)
+        return rg_fail(RG_EINVAL, "rg_builder_set_node_targets: references were already added");
+    /* the target column changes width: drop what a hint reserved, keeping
+     * its capacity */
+    size_t cap = b->edge_cap;
+    rg_free(b->edge_dst_id);
+    rg_free(b->edge_dst_node);
+    b->edge_dst_id = NULL;
+    b->edge_dst_node = NULL;
+    b->node_targets = on;
+    if (cap && !(on ? (void *)(b->edge_dst_node = rg_xmalloc(cap, sizeof *b->edge_dst_node))
+                    : (void *)(b->edge_dst_id = rg_xmalloc(cap, sizeof *b->edge_dst_id)))) {
+        b->edge_cap = 0; /* the other columns are regrown with it */
+        return RG_ENOMEM;
+    }
+    return RG_OK;
+}
 void rg_builder_set_longest_line(rg_builder *b, uint64_t bytes) { b->longest_line = bytes; }
 uint64_t rg_builder_longest_line(const rg_builder *b) { return b->longest_line; }
 
@@ -232,12 +255,16 @@ int rg_builder_reserve(rg_builder *b, uint64_t objects, uint64_t edges)
         objects = max_hint;
     if (edges > max_hint)
         edges = max_hint;
+    /* A reader naming targets by index fills the id map at the end, if
+     * at all (index_unique_ids): reserving it now would only add its size
+     * to the peak of the read. */
     if (objects && (grow_nodes(b, (size_t)objects + 1) ||
-                    rg_idmap_reserve(&b->s->ids, b->s->node_id, objects)))
+                    (!b->node_targets && rg_idmap_reserve(&b->s->ids, b->s->node_id, objects))))
         return RG_ENOMEM;
     if (edges) {
         size_t cap = b->edge_cap;
-        if (rg_grow((void **)&b->edge_dst_id, &cap, edges, sizeof *b->edge_dst_id))
+        if (b->node_targets ? rg_grow((void **)&b->edge_dst_node, &cap, edges, sizeof *b->edge_dst_node)
+                            : rg_grow((void **)&b->edge_dst_id, &cap, edges, sizeof *b->edge_dst_id))
             return RG_ENOMEM;
         cap = b->edge_cap;
         if (rg_grow((void **)&b->edge_kind, &cap, edges, sizeof *b->edge_kind))
@@ -371,9 +398,15 @@ int rg_builder_add_ref_sid(rg_builder *b, uint64_t target_id, rg_edge_kind kind,
     if (b->n_edges == b->edge_cap) {
         size_t cap = b->edge_cap ? b->edge_cap * 2 : 4096;
         void *p;
-        if (!(p = rg_xrealloc(b->edge_dst_id, cap, sizeof *b->edge_dst_id)))
-            return RG_ENOMEM;
-        b->edge_dst_id = p;
+        if (b->node_targets) {
+            if (!(p = rg_xrealloc(b->edge_dst_node, cap, sizeof *b->edge_dst_node)))
+                return RG_ENOMEM;
+            b->edge_dst_node = p;
+        } else {
+            if (!(p = rg_xrealloc(b->edge_dst_id, cap, sizeof *b->edge_dst_id)))
+                return RG_ENOMEM;
+            b->edge_dst_id = p;
+        }
         if (!(p = rg_xrealloc(b->edge_kind, cap, sizeof *b->edge_kind)))
             return RG_ENOMEM;
         b->edge_kind = p;
@@ -382,7 +415,10 @@ int rg_builder_add_ref_sid(rg_builder *b, uint64_t target_id, rg_edge_kind kind,
         b->edge_label = p;
         b->edge_cap = cap;
     }
-    b->edge_dst_id[b->n_edges] = target_id;
+    if (b->node_targets)
+        b->edge_dst_node[b->n_edges] = target_id < RG_NODE_NONE ? (uint32_t)target_id : RG_NODE_NONE;
+    else
+        b->edge_dst_id[b->n_edges] = target_id;
     b->edge_kind[b->n_edges] = (uint8_t)kind;
     b->edge_label[b->n_edges] = label;
     b->n_edges++;
@@ -456,9 +492,9 @@ typedef struct resolve_job {
 static void *resolve_range(void *arg)
 {
     resolve_job *j = arg;
-    if (j->node_targets)
+    if (j->node_targets) /* in place: out holds the node indices read */
         for (size_t i = 0; i < j->n; i++)
-            j->out[i] = j->keys[i] < j->s->n_nodes ? (uint32_t)j->keys[i] : RG_NODE_NONE;
+            j->out[i] = j->out[i] < j->s->n_nodes ? j->out[i] : RG_NODE_NONE;
     else
         rg_idmap_lookup_many(&j->s->ids, j->s->node_id, j->keys, j->out, j->n);
     uint64_t d = 0;
@@ -483,7 +519,8 @@ static void resolve_all(rg_builder *b, uint64_t *dangling)
     size_t per = (size_t)(b->n_edges / t);
     for (unsigned i = 0; i < t; i++) {
         size_t lo = per * i, hi = i + 1 == t ? (size_t)b->n_edges : per * (i + 1);
-        jobs[i] = (resolve_job){s, b->edge_dst_id + lo, s->fwd_dst + lo, hi - lo, 0, b->node_targets};
+        jobs[i] = (resolve_job){s, b->node_targets ? NULL : b->edge_dst_id + lo, s->fwd_dst + lo, hi - lo, 0,
+                                b->node_targets};
     }
     pthread_t th;
     int started = t > 1 && pthread_create(&th, NULL, resolve_range, &jobs[0]) == 0;
@@ -504,8 +541,10 @@ static int build_forward(rg_builder *b)
 {
     rg_snapshot *s = b->s;
     uint32_t n = s->n_nodes;
-    s->fwd_dst = rg_xmalloc(b->n_edges, sizeof *s->fwd_dst);
-    if (!s->fwd_dst)
+    /* node_targets: the targets are the column already, checked in place */
+    s->fwd_dst = b->node_targets ? b->edge_dst_node : rg_xmalloc(b->n_edges, sizeof *s->fwd_dst);
+    b->edge_dst_node = NULL;
+    if (!s->fwd_dst && b->n_edges)
         return RG_ENOMEM;
     uint64_t dangling;
     resolve_all(b, &dangling);

@@ -181,8 +181,10 @@ RG_INTERNAL int rg_builder_plain_parser(const rg_builder *b);
 /* The reader vouches that object ids are unique (it checked them) and
  * names each reference's target by its node index (the order objects were
  * added) instead of its id: the builder then indexes the ids once at the
- * end and resolves no reference through the id map (the V8 reader). */
-RG_INTERNAL void rg_builder_set_node_targets(rg_builder *b, int on);
+ * end (not at all when they rise), resolves no reference through the id
+ * map and keeps targets in 32 bits (the V8 reader). Before any reference
+ * is added (else RG_EINVAL). */
+RG_INTERNAL int rg_builder_set_node_targets(rg_builder *b, int on);
 /* Longest input line seen by the reader (recorded in the index cache). */
 RG_INTERNAL void rg_builder_set_longest_line(rg_builder *b, uint64_t bytes);
 RG_INTERNAL uint64_t rg_builder_longest_line(const rg_builder *b);
