@@ -158,7 +158,7 @@ static const char *key_kind(const char *k)
 
 static int big_dict(const rg_snapshot *s, rg_node d)
 {
-    uint32_t len = s->node_len[d];
+    uint32_t len = rg_node_len_at(s, d);
     uint64_t n = len != RG_LEN_NONE ? len : (s->fwd_off[d + 1] - s->fwd_off[d]) / 2;
     return n >= BIG_DICT;
 }
@@ -172,7 +172,7 @@ static void normal_label(const rg_snapshot *s, rg_node from, uint8_t kind, uint3
     switch (kind) {
     case RG_EDGE_INDEX: {
         const char *tn = rg_type_name(s, s->node_type[from]);
-        uint32_t len = s->node_len[from];
+        uint32_t len = rg_node_len_at(s, from);
         if (strcmp(tn, "tuple") == 0 && (len == RG_LEN_NONE || len <= RECORD_TUPLE))
             snprintf(buf, cap, "[%u]", label);
         else
@@ -289,7 +289,7 @@ static int label_id(rg_groups *G, rg_node from, uint8_t kind, uint32_t label, ui
     const rg_snapshot *s = G->snap;
     uint32_t variant = 0;
     if (kind == RG_EDGE_INDEX) {
-        uint32_t len = s->node_len[from];
+        uint32_t len = rg_node_len_at(s, from);
         if (s->node_type[from] != G->tuple_type || (len != RG_LEN_NONE && len > RECORD_TUPLE)) {
             *sid = G->sid_index;
             return RG_OK;

@@ -29,12 +29,14 @@ typedef struct plan {
     uint64_t compact_size[S_COUNT];
     int compact[S_COUNT];             /* chosen */
     unsigned char *own[S_COUNT];      /* the compact bytes */
+    uint32_t *lengths;                /* the length column of a packed graph */
 } plan;
 
 static void plan_free(plan *p)
 {
     for (int k = 0; k < S_COUNT; k++)
         rg_free(p->own[k]);
+    rg_free(p->lengths);
 }
 
 static uint64_t raw_size(const plan *p, int k) { return p->count[k] * elem_of[k]; }
@@ -98,11 +100,21 @@ static int make_plan(const rg_snapshot *s, const char *info_strings, size_t info
 {
     uint64_t n = s->n_nodes, e = s->n_edges;
     memset(p, 0, sizeof *p);
+    /* The cache stores lengths as a column (narrow: a byte or two a node
+     * where few have one) whatever the form in memory. */
+    const uint32_t *lengths = s->node_len;
+    if (!lengths && n) {
+        if (!(p->lengths = rg_xmalloc(n, sizeof *p->lengths)))
+            return RG_ENOMEM;
+        for (uint32_t v = 0; v < n; v++)
+            p->lengths[v] = rg_node_len_at(s, v);
+        lengths = p->lengths;
+    }
 #define SEC(k, ptr, cnt) (p->mem[k] = (ptr), p->count[k] = (cnt))
     SEC(S_NODE_ID, s->node_id, n);
     SEC(S_NODE_TYPE, s->node_type, n);
     SEC(S_NODE_SIZE, s->node_size, n);
-    SEC(S_NODE_LEN, s->node_len, n);
+    SEC(S_NODE_LEN, lengths, n);
     SEC(S_NODE_RC, s->node_rc, s->node_rc ? n : 0);
     SEC(S_NODE_REPR, s->node_repr, n);
     SEC(S_NODE_NAME, s->node_name, n);

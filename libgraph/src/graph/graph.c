@@ -20,6 +20,7 @@ void rg_snapshot_free(rg_snapshot *s)
     rg_free(s->node_type);
     rg_free(s->node_size);
     rg_free(s->node_len);
+    rg_free(s->len_bits);
     rg_free(s->node_rc);
     rg_free(s->node_repr);
     rg_free(s->node_name);
@@ -114,7 +115,8 @@ const char *rg_node_type_name(const rg_snapshot *s, rg_node n)
 uint64_t rg_node_size(const rg_snapshot *s, rg_node n) { return s->node_size[n]; }
 int64_t rg_node_length(const rg_snapshot *s, rg_node n)
 {
-    return s->node_len[n] == RG_LEN_NONE ? -1 : (int64_t)s->node_len[n];
+    uint32_t len = rg_node_len_at(s, n);
+    return len == RG_LEN_NONE ? -1 : (int64_t)len;
 }
 int64_t rg_node_refcount(const rg_snapshot *s, rg_node n)
 {

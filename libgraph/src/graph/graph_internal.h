@@ -22,13 +22,22 @@ struct rg_snapshot {
     uint64_t *node_id;
     uint32_t *node_type;       /* index into type_name */
     uint64_t *node_size;
-    uint32_t *node_len;        /* RG_LEN_NONE when absent; clamped below it */
+    uint32_t *node_len;        /* RG_LEN_NONE when absent; clamped below it. NULL
+                                * when packed (below): read through
+                                * rg_node_len_at */
     uint32_t *node_rc;         /* RG_RC_NONE when absent; clamped below it. NULL
                                 * when no object has one (V8): read through
                                 * rg_node_rc_at */
     uint32_t *node_repr;       /* string id */
     uint32_t *node_name;       /* string id */
     uint8_t *node_flags;
+    /* Lengths, packed when few objects have one (V8: arrays with elements,
+     * about 5%): bit v of len_bits says node v has one, which is
+     * len_val[len_rank[v / 64] + the set bits below v in its word]. One
+     * allocation (len_bits first); all NULL when no object has a length. */
+    uint64_t *len_bits;
+    uint32_t *len_rank;
+    uint32_t *len_val;
 
     /* Forward edges (referents) in CSR: node n's edges are
      * fwd_dst[fwd_off[n] .. fwd_off[n+1]). 9 bytes/edge. */
@@ -98,6 +107,19 @@ static inline uint64_t rg_rev_end(const rg_snapshot *s, rg_node n) { return s->r
 
 /* The node with this id, or RG_NODE_NONE (graph.c). */
 RG_INTERNAL rg_node rg_snapshot_lookup_id(const rg_snapshot *s, uint64_t id);
+
+/* Node n's length, RG_LEN_NONE when absent. */
+static inline uint32_t rg_node_len_at(const rg_snapshot *s, rg_node n)
+{
+    if (s->node_len)
+        return s->node_len[n];
+    if (!s->len_bits)
+        return RG_LEN_NONE;
+    uint64_t word = s->len_bits[n >> 6], bit = 1ULL << (n & 63);
+    if (!(word & bit))
+        return RG_LEN_NONE;
+    return s->len_val[s->len_rank[n >> 6] + (uint32_t)__builtin_popcountll(word & (bit - 1))];
+}
 
 /* Node n's refcount, RG_RC_NONE when absent. */
 static inline uint32_t rg_node_rc_at(const rg_snapshot *s, rg_node n)

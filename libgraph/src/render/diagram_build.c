@@ -67,8 +67,8 @@ static char *node_label(const walk *w, rg_node v, unsigned role)
     }
     char line[128], bytes[32], kept[32];
     rg_format_bytes(bytes, sizeof bytes, s->node_size[v]);
-    if (s->node_len[v] != RG_LEN_NONE)
-        snprintf(line, sizeof line, "\\n%s, len %u", bytes, s->node_len[v]);
+    if (rg_node_len_at(s, v) != RG_LEN_NONE)
+        snprintf(line, sizeof line, "\\n%s, len %u", bytes, rg_node_len_at(s, v));
     else
         snprintf(line, sizeof line, "\\n%s", bytes);
     rg_text_raw(&t, line);
@@ -131,7 +131,7 @@ static int add_object(walk *w, rg_node v, uint32_t level, unsigned role)
     const char *text = *name ? name : rg_strtab_get(&s->strings, s->node_repr[v]);
     dn->id = s->node_id[v];
     dn->size = s->node_size[v];
-    dn->len = s->node_len[v] == RG_LEN_NONE ? -1 : (int64_t)s->node_len[v];
+    dn->len = rg_node_len_at(s, v) == RG_LEN_NONE ? -1 : (int64_t)rg_node_len_at(s, v);
     dn->retained = w->o.dominators ? rg_dominators_retained(w->o.dominators, v) : 0;
     dn->type = rg_xstrndup(type, strlen(type));
     dn->text = rg_xstrndup(text, strlen(text));
