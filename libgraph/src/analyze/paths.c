@@ -422,7 +422,7 @@ int rg_paths_root(const rg_paths *p, rg_node node, uint32_t *out)
         return rg_fail(RG_EINVAL, "rg_paths_root: bad argument");
     if (p->dist[node] == RG_DISTANCE_NONE)
         return rg_fail(RG_ENOTFOUND, "no root reaches object %llu",
-                       (unsigned long long)p->snap->node_id[node]);
+                       (unsigned long long)rg_node_id_at(p->snap, node));
     rg_node cur = node;
     while (p->dist[cur] != 0)
         cur = p->parent[cur];
@@ -458,7 +458,7 @@ int rg_paths_chain(const rg_paths *p, rg_node node, rg_edge **out, size_t *n)
         return rg_fail(RG_EINVAL, "rg_paths_chain: bad argument");
     if (p->dist[node] == RG_DISTANCE_NONE)
         return rg_fail(RG_ENOTFOUND, "no root reaches object %llu",
-                       (unsigned long long)p->snap->node_id[node]);
+                       (unsigned long long)rg_node_id_at(p->snap, node));
     return walk(p, node, p->dist[node], out, n);
 }
 
@@ -523,7 +523,7 @@ int rg_paths_holder_chain(const rg_paths *p, rg_node node, rg_edge **out, size_t
         return rg_fail(RG_EINVAL, "rg_paths_holder_chain: bad argument");
     if (p->dist[node] != RG_DISTANCE_NONE || p->why[node] == RG_UNREACHABLE_UNEXPLAINED)
         return rg_fail(RG_ENOTFOUND, "object %llu has no holder outside the root paths",
-                       (unsigned long long)p->snap->node_id[node]);
+                       (unsigned long long)rg_node_id_at(p->snap, node));
     rg_node holder;
     return walk(p, node, holder_hops(p, node, &holder), out, n);
 }

@@ -264,7 +264,7 @@ int rg_paths_cycle(const rg_paths *p, rg_node node, rg_edge **out, size_t *n)
     const rg_snapshot *s = p->snap;
     if (p->dist[node] != RG_DISTANCE_NONE || p->why[node] != RG_UNREACHABLE_CYCLE)
         return rg_fail(RG_ENOTFOUND, "object %llu is not on an unreachable cycle",
-                       (unsigned long long)s->node_id[node]);
+                       (unsigned long long)rg_node_id_at(s, node));
     uint32_t comp = rg_paths_scc(p, node), size = p->scc_size[comp];
     uint64_t cap = 16;
     while (cap < (uint64_t)size * 2)
@@ -304,7 +304,7 @@ int rg_paths_cycle(const rg_paths *p, rg_node node, rg_edge **out, size_t *n)
     }
     if (last == RG_NODE_NONE) {
         rc = rg_fail(RG_EFORMAT, "inconsistent cycle data for object %llu",
-                     (unsigned long long)s->node_id[node]);
+                     (unsigned long long)rg_node_id_at(s, node));
         goto done;
     }
     size_t len = 1;

@@ -703,27 +703,41 @@ static void drop_absent_refcounts(rg_snapshot *s)
 static int index_unique_ids(rg_snapshot *s)
 {
     rg_idmap *m = &s->ids;
-    /* Rising ids (V8 numbers its objects in allocation order, and writes
-     * them in that order) need no map at all: a binary search finds them. */
-    int rising = 1;
-    for (uint32_t n = 1; n < s->n_nodes && rising; n++)
-        rising = s->node_id[n - 1] < s->node_id[n];
-    if (rising && m->used == 0) {
-        rg_idmap_free(m);
-        s->ids_sorted = 1;
-        return RG_OK;
+    uint32_t count = s->n_nodes, end = 0;
+    /* V8 numbers its objects in allocation order and writes them in that
+     * order, but for a few embedder objects at the end: the rising prefix
+     * needs no map (a binary search finds it), only the rest go in. */
+    if (m->used == 0 && count) {
+        end = 1;
+        while (end < count && s->node_id[end - 1] < s->node_id[end])
+            end++;
     }
-    if (rg_idmap_reserve(m, s->node_id, (uint64_t)m->used + s->n_nodes))
+    s->ids_sorted_end = end;
+    if (rg_idmap_reserve(m, s->node_id, (uint64_t)m->used + (count - end)))
         return RG_ENOMEM;
-    for (uint32_t n = 0; n < s->n_nodes; n++) {
-        if (n + 16 < s->n_nodes)
+    for (uint32_t n = end; n < count; n++) {
+        if (n + 16 < count)
             rg_idmap_prefetch(m, s->node_id[n + 16]);
         uint64_t i = rg_idmap_hash(m, s->node_id[n]) & m->mask;
         while (m->slots[i])
             i = (i + 1) & m->mask;
         m->slots[i] = n + 1;
     }
-    m->used += s->n_nodes;
+    m->used += count - end;
+    /* Ids that all fit in 32 bits (V8's are 32-bit) are kept so. */
+    uint64_t max = 0;
+    for (uint32_t n = 0; n < count; n++)
+        max = s->node_id[n] > max ? s->node_id[n] : max;
+    if (count && max <= UINT32_MAX) {
+        uint32_t *narrow = rg_xmalloc(count, sizeof *narrow);
+        if (!narrow)
+            return RG_ENOMEM;
+        for (uint32_t n = 0; n < count; n++)
+            narrow[n] = (uint32_t)s->node_id[n];
+        rg_free(s->node_id);
+        s->node_id = NULL;
+        s->node_id32 = narrow;
+    }
     return RG_OK;
 }
 

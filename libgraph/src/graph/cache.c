@@ -244,7 +244,7 @@ static int check_sections(const cache_header *hp, const unsigned char *base, uin
                                              S_NODE_REPR, S_NODE_NAME, S_NODE_FLAGS};
     static const unsigned char edge_sec[] = {S_FWD_DST, S_FWD_KIND, S_FWD_LABEL, S_REV_SRC};
     int ok = n < UINT32_MAX && e < UINT32_MAX && h.n_types <= UINT32_MAX && h.n_roots <= UINT32_MAX &&
-             h.n_strings < UINT32_MAX && h.n_strings > 0 && h.n_strings <= h.arena_len && h.id_mask < UINT32_MAX && h.id_sorted <= 1 &&
+             h.n_strings < UINT32_MAX && h.n_strings > 0 && h.n_strings <= h.arena_len && h.id_mask < UINT32_MAX && h.id_sorted_end <= n &&
              h.has_rc <= 1 && h.has_rev_edge <= 1 &&
              !((h.id_mask + 1) & h.id_mask);
     for (size_t k = 0; ok && k < sizeof node_sec; k++)
@@ -256,7 +256,7 @@ static int check_sections(const cache_header *hp, const unsigned char *base, uin
          section_ok(&h, size, S_TYPE_NAME, h.n_types) && section_ok(&h, size, S_ROOT_NODE, h.n_roots) &&
          section_ok(&h, size, S_ROOT_KIND, h.n_roots) && section_ok(&h, size, S_ROOT_LABEL, h.n_roots) &&
          section_ok(&h, size, S_STR_OFFSETS, h.n_strings) && section_ok(&h, size, S_STR_ARENA, h.arena_len) &&
-         section_ok(&h, size, S_ID_SLOTS, h.id_sorted ? 0 : h.id_mask + 1) &&
+         section_ok(&h, size, S_ID_SLOTS, h.id_mask + 1) &&
          section_ok(&h, size, S_INFO_STRINGS, h.sections[S_INFO_STRINGS].size);
     /* the reverse CSR is stored whole or rebuilt whole */
     ok = ok && h.sections[S_REV_SRC].codec == h.sections[S_REV_OFF].codec &&
@@ -333,28 +333,26 @@ static const char *check_strings(const rg_strtab *t)
     return bad ? "strings" : NULL;
 }
 
-/* The id map as stored: every slot empty or a node, each node in exactly
- * one slot, and at least one slot empty so every probe ends. */
+/* The id map as stored: every slot empty or a node after the rising
+ * prefix, each such node in exactly one slot, and at least one slot empty
+ * so every probe ends. */
 static const char *check_ids(const rg_snapshot *s, const cache_header *h)
 {
-    if (s->ids_sorted) {
-        /* no map: the binary search needs ids that rise strictly */
-        unsigned bad = h->id_used != 0 || h->id_mask != 0;
-        for (uint32_t v = 1; v < s->n_nodes; v++)
-            bad |= s->node_id[v - 1] >= s->node_id[v];
-        return bad ? "id map" : NULL;
-    }
+    /* the prefix the map leaves out: a binary search needs it rising */
+    uint32_t end = s->ids_sorted_end;
+    unsigned bad = 0;
+    for (uint32_t v = 1; v < end; v++)
+        bad |= s->node_id[v - 1] >= s->node_id[v];
     uint64_t slots = s->ids.mask + 1, used = 0;
     uint32_t n = s->n_nodes;
     uint64_t *seen = rg_xcalloc(n / 64 + 1, sizeof *seen);
     if (!seen)
         return "memory";
-    unsigned bad = 0;
     for (uint64_t k = 0; k < slots; k++) {
         uint32_t v = s->ids.slots[k];
         if (!v)
             continue;
-        if (v > n) {
+        if (v > n || v <= end) {
             bad = 1;
             break;
         }
@@ -364,7 +362,7 @@ static const char *check_ids(const rg_snapshot *s, const cache_header *h)
         used++;
     }
     rg_free(seen);
-    return bad || used != n || used != h->id_used || used > s->ids.mask ? "id map" : NULL;
+    return bad || used != n - end || used != h->id_used || used > s->ids.mask ? "id map" : NULL;
 }
 
 /* Decoding, split in two halves that read and write disjoint arrays: the
@@ -439,8 +437,8 @@ static void *decode_nodes(void *arg)
     s->root_node = column(j, S_ROOT_NODE, s->n_roots);
     s->root_kind = column(j, S_ROOT_KIND, s->n_roots);
     s->root_label = column(j, S_ROOT_LABEL, s->n_roots);
-    s->ids_sorted = h->id_sorted != 0;
-    s->ids.slots = s->ids_sorted ? NULL : column(j, S_ID_SLOTS, h->id_mask + 1);
+    s->ids_sorted_end = (uint32_t)h->id_sorted_end;
+    s->ids.slots = column(j, S_ID_SLOTS, h->id_mask + 1);
     s->ids.mask = h->id_mask;
     s->ids.used = h->id_used;
     s->ids.k0 = h->id_k0;

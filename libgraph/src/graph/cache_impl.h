@@ -15,7 +15,7 @@
 /* 2: the path forest; 3: ctime, inode and device of the source, id map key;
  * 4: a codec per section (narrow, delta, rebuilt), no forest;
  * 5: 32-bit CSR offsets, optional refcounts and reverse edge indices,
- *    no id map for rising ids */
+ *    the id map only for the nodes after a rising prefix */
 #define CACHE_VERSION 5u
 #define CACHE_BOM 0x01020304u
 #define ALIGN 64u
@@ -70,7 +70,7 @@ typedef struct cache_header {
     /* counts */
     uint64_t n_nodes, n_edges, n_types, n_roots, n_strings, arena_len, id_mask, id_used;
     uint64_t id_k0, id_k1;   /* the id map's hash key (internal.h) */
-    uint64_t id_sorted;      /* 1: rising ids, no id map (ids_sorted); S_ID_SLOTS empty */
+    uint64_t id_sorted_end;  /* ids_sorted_end: those nodes are not in the id map */
     uint64_t has_rc;         /* 0: node_rc is NULL, S_NODE_RC empty */
     uint64_t has_rev_edge;   /* 0: rev_edge is NULL, S_REV_EDGE empty (also when rebuilt) */
     /* info */

@@ -30,6 +30,7 @@ typedef struct plan {
     int compact[S_COUNT];             /* chosen */
     unsigned char *own[S_COUNT];      /* the compact bytes */
     uint32_t *lengths;                /* the length column of a packed graph */
+    uint64_t *ids;                    /* the id column of a graph with 32-bit ids */
 } plan;
 
 static void plan_free(plan *p)
@@ -37,6 +38,7 @@ static void plan_free(plan *p)
     for (int k = 0; k < S_COUNT; k++)
         rg_free(p->own[k]);
     rg_free(p->lengths);
+    rg_free(p->ids);
 }
 
 static uint64_t raw_size(const plan *p, int k) { return p->count[k] * elem_of[k]; }
@@ -110,8 +112,19 @@ static int make_plan(const rg_snapshot *s, const char *info_strings, size_t info
             p->lengths[v] = rg_node_len_at(s, v);
         lengths = p->lengths;
     }
+    /* and ids in 64 bits (delta-coded when packed: a byte each for V8's) */
+    const uint64_t *ids = s->node_id;
+    if (!ids && n) {
+        if (!(p->ids = rg_xmalloc(n, sizeof *p->ids))) {
+            rg_free(p->lengths);
+            return RG_ENOMEM;
+        }
+        for (uint32_t v = 0; v < n; v++)
+            p->ids[v] = rg_node_id_at(s, v);
+        ids = p->ids;
+    }
 #define SEC(k, ptr, cnt) (p->mem[k] = (ptr), p->count[k] = (cnt))
-    SEC(S_NODE_ID, s->node_id, n);
+    SEC(S_NODE_ID, ids, n);
     SEC(S_NODE_TYPE, s->node_type, n);
     SEC(S_NODE_SIZE, s->node_size, n);
     SEC(S_NODE_LEN, lengths, n);
@@ -132,7 +145,7 @@ static int make_plan(const rg_snapshot *s, const char *info_strings, size_t info
     SEC(S_ROOT_LABEL, s->root_label, s->n_roots);
     SEC(S_STR_OFFSETS, s->strings.offsets, s->strings.count);
     SEC(S_STR_ARENA, s->strings.arena, s->strings.arena_len);
-    SEC(S_ID_SLOTS, s->ids.slots, s->ids_sorted ? 0 : s->ids.mask + 1);
+    SEC(S_ID_SLOTS, s->ids.slots, s->ids.mask + 1);
     SEC(S_INFO_STRINGS, info_strings, info_len);
 #undef SEC
     uint64_t total = 0, budget = budget_of(s);
@@ -229,7 +242,7 @@ int rg_cache_write(const rg_snapshot *s, const char *cache_path, const rg_cache_
     h.id_used = s->ids.used;
     h.id_k0 = s->ids.k0;
     h.id_k1 = s->ids.k1;
-    h.id_sorted = s->ids_sorted != 0;
+    h.id_sorted_end = s->ids_sorted_end;
     h.has_rc = s->node_rc != NULL;
     h.has_rev_edge = s->rev_edge != NULL;
     h.objects = i->objects;

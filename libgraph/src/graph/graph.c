@@ -17,6 +17,7 @@ void rg_snapshot_free(rg_snapshot *s)
         goto info;
     }
     rg_free(s->node_id);
+    rg_free(s->node_id32);
     rg_free(s->node_type);
     rg_free(s->node_size);
     rg_free(s->node_len);
@@ -83,17 +84,29 @@ int rg_snapshot_wants_rev_edge(const rg_snapshot *s)
 
 rg_node rg_snapshot_lookup_id(const rg_snapshot *s, uint64_t id)
 {
-    if (!s->ids_sorted)
-        return rg_idmap_lookup(&s->ids, s->node_id, id);
-    uint32_t lo = 0, hi = s->n_nodes; /* node_id rises strictly: search [lo, hi) */
-    while (lo < hi) {
-        uint32_t mid = lo + (hi - lo) / 2;
-        if (s->node_id[mid] < id)
-            lo = mid + 1;
-        else
-            hi = mid;
+    uint32_t end = s->ids_sorted_end;
+    if (end) {
+        uint32_t lo = 0, hi = end; /* ids rise strictly here: search [lo, hi) */
+        while (lo < hi) {
+            uint32_t mid = lo + (hi - lo) / 2;
+            if (rg_node_id_at(s, mid) < id)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        if (lo < end && rg_node_id_at(s, lo) == id)
+            return lo;
     }
-    return lo < s->n_nodes && s->node_id[lo] == id ? lo : RG_NODE_NONE;
+    const rg_idmap *m = &s->ids;
+    if (!m->slots || !m->used)
+        return RG_NODE_NONE;
+    if (s->node_id)
+        return rg_idmap_lookup(m, s->node_id, id);
+    /* 32-bit ids: rg_idmap_lookup reads 64-bit ones, so probe here */
+    for (uint64_t i = rg_idmap_hash(m, id) & m->mask; m->slots[i]; i = (i + 1) & m->mask)
+        if (s->node_id32[m->slots[i] - 1] == id)
+            return m->slots[i] - 1;
+    return RG_NODE_NONE;
 }
 
 int rg_node_find(const rg_snapshot *s, uint64_t id, rg_node *out)
@@ -106,7 +119,7 @@ int rg_node_find(const rg_snapshot *s, uint64_t id, rg_node *out)
     return RG_OK;
 }
 
-uint64_t rg_node_id(const rg_snapshot *s, rg_node n) { return s->node_id[n]; }
+uint64_t rg_node_id(const rg_snapshot *s, rg_node n) { return rg_node_id_at(s, n); }
 uint32_t rg_node_type(const rg_snapshot *s, rg_node n) { return s->node_type[n]; }
 const char *rg_node_type_name(const rg_snapshot *s, rg_node n)
 {

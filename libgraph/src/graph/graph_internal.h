@@ -19,7 +19,9 @@ struct rg_snapshot {
     /* Nodes, struct-of-arrays so each pass touches only what it reads.
      * 8+4+8+4+4+4+4+1 bytes + 2 offsets (16) + id map (~8) = 61 bytes/node. */
     uint32_t n_nodes;
-    uint64_t *node_id;
+    uint64_t *node_id;         /* NULL when node_id32 holds them: read through
+                                * rg_node_id_at */
+    uint32_t *node_id32;       /* rising ids all below 2^32 (V8's), 4 bytes saved */
     uint32_t *node_type;       /* index into type_name */
     uint64_t *node_size;
     uint32_t *node_len;        /* RG_LEN_NONE when absent; clamped below it. NULL
@@ -70,12 +72,13 @@ struct rg_snapshot {
     uint32_t *root_label;
 
     rg_strtab strings;
-    /* id -> node. When ids_sorted, node_id rises strictly (V8's ids do) and
-     * `ids` is empty: a lookup is a binary search of node_id, and the map's
-     * 13 bytes or so per object are never allocated. Look up through
+    /* id -> node. Nodes [0, ids_sorted_end) have strictly rising ids and
+     * are not in `ids`: a binary search finds them. V8 writes all but a few
+     * embedder objects in rising id order, so its map holds only those few,
+     * not 13 bytes or so for every object. Look up through
      * rg_snapshot_lookup_id, which knows both. */
     rg_idmap ids;
-    int ids_sorted;
+    uint32_t ids_sorted_end;
 
     rg_snapshot_info info;
     /* Storage for the info strings. */
@@ -107,6 +110,12 @@ static inline uint64_t rg_rev_end(const rg_snapshot *s, rg_node n) { return s->r
 
 /* The node with this id, or RG_NODE_NONE (graph.c). */
 RG_INTERNAL rg_node rg_snapshot_lookup_id(const rg_snapshot *s, uint64_t id);
+
+/* Node n's id. */
+static inline uint64_t rg_node_id_at(const rg_snapshot *s, rg_node n)
+{
+    return s->node_id ? s->node_id[n] : s->node_id32[n];
+}
 
 /* Node n's length, RG_LEN_NONE when absent. */
 static inline uint32_t rg_node_len_at(const rg_snapshot *s, rg_node n)

@@ -274,7 +274,7 @@ int rg_summary_compute(const rg_snapshot *snap, const rg_summary_options *opts, 
      * index is also an index into objs. */
     for (uint32_t v = 0; v < snap->n_nodes; v++) {
         rg_sum_obj *o = &s->objs[v];
-        o->id = snap->node_id[v];
+        o->id = rg_node_id_at(snap, v);
         o->size = snap->node_size[v];
         o->type = type_map[snap->node_type[v]];
         o->group = RG_SUM_NO_GROUP;

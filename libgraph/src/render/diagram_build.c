@@ -129,7 +129,7 @@ static int add_object(walk *w, rg_node v, uint32_t level, unsigned role)
     const char *type = rg_node_type_name(s, v);
     const char *name = rg_strtab_get(&s->strings, s->node_name[v]);
     const char *text = *name ? name : rg_strtab_get(&s->strings, s->node_repr[v]);
-    dn->id = s->node_id[v];
+    dn->id = rg_node_id_at(s, v);
     dn->size = s->node_size[v];
     dn->len = rg_node_len_at(s, v) == RG_LEN_NONE ? -1 : (int64_t)rg_node_len_at(s, v);
     dn->retained = w->o.dominators ? rg_dominators_retained(w->o.dominators, v) : 0;
