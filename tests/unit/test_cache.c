@@ -682,8 +682,8 @@ static void cache_packed_to_fit_the_snapshot_size_gives_the_same_graph(void)
 }
 
 /* A V8 snapshot keeps its narrow forms through the cache: ids rising but
- * for a tail (which alone is in the id map), in 32 bits or (variant 1)
- * beyond, lengths packed, no refcounts and no reverse edge indices (with
+ * for a tail (which alone is in the id map), ids and sizes in 32 bits or
+ * (variant 1) beyond, lengths packed, no refcounts and no reverse edge indices (with
  * weak and repeated edges, whose kinds the referrers must still give). */
 static void write_v8_snapshot(const char *path, int variant)
 {
@@ -702,7 +702,8 @@ static void write_v8_snapshot(const char *path, int variant)
         edges[i] = i == 0 ? 5 : 2 + (i % 3 == 0) + (i % 5 == 0);
         unsigned long long id = i < TAIL ? 1 + 2ull * (unsigned)i
                                          : (variant ? 5000000000ull : 1000000ull) - (unsigned)i;
-        n += (size_t)sprintf(buf + n, "%s%d,%d,%llu,%d,%d", i ? "," : "", i ? 3 : 9, i ? 1 : 0, id, 10 + i,
+        unsigned long long size = variant && i == 7 ? 5000000000ull : 10ull + (unsigned)i;
+        n += (size_t)sprintf(buf + n, "%s%d,%d,%llu,%llu,%d", i ? "," : "", i ? 3 : 9, i ? 1 : 0, id, size,
                              edges[i]);
     }
     n += (size_t)sprintf(buf + n, "],\"edges\":[");
@@ -771,6 +772,10 @@ static void v8_graph_keeps_its_narrow_forms_through_the_cache(void)
         CHECK(fresh->len_bits != NULL);
         CHECK_EQ_U64(fresh->ids_sorted_end, 251); /* the tail's first id still rises */
         CHECK(variant ? fresh->node_id != NULL : fresh->node_id32 != NULL);
+        CHECK(variant ? fresh->node_size != NULL : fresh->node_size32 != NULL);
+        rg_node big;
+        CHECK(rg_node_find(fresh, 1 + 2 * 7, &big) == RG_OK &&
+              rg_node_size(fresh, big) == (variant ? 5000000000ull : 17));
         rg_node arr;
         CHECK(rg_node_find(fresh, 1 + 2 * 5, &arr) == RG_OK && rg_node_length(fresh, arr) == 1);
         CHECK(rg_node_find(fresh, 1 + 2 * 7, &arr) == RG_OK && rg_node_length(fresh, arr) == -1);

@@ -396,7 +396,7 @@ int rg_dominators_compute(const rg_snapshot *s, rg_dominators **out)
         return RG_ENOMEM;
     }
     for (uint32_t v = 0; v < n; v++)
-        d->retained[v] = s->node_size[v];
+        d->retained[v] = rg_node_size_at(s, v);
     d->retained[n] = 0;
     /* Children come after their dominator in preorder: sum bottom-up. */
     for (uint32_t i = cnt - 1; i >= 1; i--) {

@@ -490,7 +490,7 @@ void rg_groups_tally(rg_groups *G, const rg_paths *paths, const rg_dominators *d
         if (r->count == 0 || dist > r->max_dist)
             r->max_dist = dist;
         r->count++;
-        r->shallow += s->node_size[v];
+        r->shallow += rg_node_size_at(s, v);
         /* A dominator of v lies on v's shortest chain; within a group that
          * can only happen in a recursive run, and then the dominating member
          * already counts v. */

@@ -354,7 +354,7 @@ int rg_outside_compute(const rg_snapshot *s, const rg_dominators *dom,
                     mark[queue[j]] = covered ? 1 : 2;
                 kept[i] = covered ? 0 : rg_dominators_retained(dom, v);
             } else {
-                kept[i] = s->node_size[v];
+                kept[i] = rg_node_size_at(s, v);
             }
         }
         if (i == 0 || by_key_only(&keyed[i], &keyed[i - 1]))
@@ -383,10 +383,10 @@ int rg_outside_compute(const rg_snapshot *s, const rg_dominators *dom,
             g->unreachable++;
         g->objects++;
         g->excess += (uint64_t)excess[v];
-        g->shallow_bytes += s->node_size[v];
+        g->shallow_bytes += rg_node_size_at(s, v);
         g->retained_bytes += kept[i];
-        uint64_t mine = dom ? rg_dominators_retained(dom, v) : s->node_size[v];
-        uint64_t best = dom ? rg_dominators_retained(dom, g->representative) : s->node_size[g->representative];
+        uint64_t mine = dom ? rg_dominators_retained(dom, v) : rg_node_size_at(s, v);
+        uint64_t best = dom ? rg_dominators_retained(dom, g->representative) : rg_node_size_at(s, g->representative);
         if (mine > best) {
             g->representative = v;
             g->representative_excess = excess[v];

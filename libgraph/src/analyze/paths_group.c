@@ -134,7 +134,7 @@ int rg_paths_group(const rg_paths *p, const rg_node *nodes, size_t n, size_t rec
         size_t j = i;
         uint64_t bytes = 0;
         while (j < n && keys[j].key == keys[i].key)
-            bytes += s->node_size[keys[j++].node];
+            bytes += rg_node_size_at(s, keys[j++].node);
         rg_node rep = keys[i].node;
         gs[g].g = (rg_chain_group){sizeof(rg_chain_group), i, j - i, rep, bytes, p->dist[rep], (rg_unreachable_kind)p->why[rep]};
         gs[g].length = chain_length(p, rep);

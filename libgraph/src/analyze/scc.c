@@ -381,7 +381,7 @@ static int build_shapes(rg_cycles *c, scc_work *w, const uint32_t *loc, const ui
     for (uint64_t i = 0; i < n_members; i++) {
         uint32_t cc = m[i].comp;
         rg_node v = m[i].node;
-        cbytes[cc] += s->node_size[v];
+        cbytes[cc] += rg_node_size_at(s, v);
         if (s->node_flags[v] & RG_NODE_GARBAGE)
             cgarb[cc]++;
         if (v < cmin[cc])
@@ -391,7 +391,7 @@ static int build_shapes(rg_cycles *c, scc_work *w, const uint32_t *loc, const ui
             if (d == RG_NODE_NONE || loc[d] == NONE || w->lcomp[loc[d]] != cc)
                 cret[cc] += rg_dominators_retained(dom, v);
         } else {
-            cret[cc] += s->node_size[v];
+            cret[cc] += rg_node_size_at(s, v);
         }
     }
     uint32_t ns = 0;
@@ -502,7 +502,7 @@ int rg_cycles_compute(const rg_snapshot *s, const rg_dominators *dom, rg_cycles 
         } else {
             loc[v] = w.u++;
             c->summary.unreachable_objects++;
-            c->summary.unreachable_bytes += s->node_size[v];
+            c->summary.unreachable_bytes += rg_node_size_at(s, v);
         }
     }
     size_t u = w.u ? w.u : 1;
@@ -579,7 +579,7 @@ int rg_cycles_compute(const rg_snapshot *s, const rg_dominators *dom, rg_cycles 
         if (!cyclic[w.lcomp[l]])
             continue;
         c->summary.cyclic_objects++;
-        c->summary.cyclic_bytes += s->node_size[v];
+        c->summary.cyclic_bytes += rg_node_size_at(s, v);
         if (s->node_flags[v] & RG_NODE_GARBAGE)
             c->summary.garbage_objects++;
     }

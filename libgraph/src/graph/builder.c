@@ -686,6 +686,27 @@ static int pack_lengths(rg_snapshot *s)
     return RG_OK;
 }
 
+/* Sizes that all fit in 32 bits (V8's self sizes, and nearly every
+ * Python heap's) are kept so: readers go through rg_node_size_at. */
+static int narrow_sizes(rg_snapshot *s)
+{
+    uint32_t n = s->n_nodes;
+    uint64_t max = 0;
+    for (uint32_t v = 0; v < n; v++)
+        max = s->node_size[v] > max ? s->node_size[v] : max;
+    if (!n || max > UINT32_MAX)
+        return RG_OK;
+    uint32_t *narrow = rg_xmalloc(n, sizeof *narrow);
+    if (!narrow)
+        return RG_ENOMEM;
+    for (uint32_t v = 0; v < n; v++)
+        narrow[v] = (uint32_t)s->node_size[v];
+    rg_free(s->node_size);
+    s->node_size = NULL;
+    s->node_size32 = narrow;
+    return RG_OK;
+}
+
 /* No object with a refcount (V8, meliae): the column goes, 4 bytes an
  * object, and readers see RG_RC_NONE through rg_node_rc_at. */
 static void drop_absent_refcounts(rg_snapshot *s)
@@ -753,6 +774,7 @@ int rg_builder_finish(rg_builder *b, rg_snapshot **out)
     int rc;
     if ((b->node_targets && index_unique_ids(s)) || grow_nodes(b, (size_t)s->n_nodes + 1) ||
         (rc = build_forward(b)) || (drop_absent_refcounts(s), 0) || (rc = pack_lengths(s)) ||
+        (rc = narrow_sizes(s)) ||
         (rc = rg_snapshot_build_reverse(s, rg_snapshot_wants_rev_edge(s))) ||
         (rc = build_roots(b))) {
         rg_builder_free(b);
@@ -763,7 +785,7 @@ int rg_builder_finish(rg_builder *b, rg_snapshot **out)
 
     uint64_t total = 0;
     for (uint32_t v = 0; v < s->n_nodes; v++)
-        total += s->node_size[v];
+        total += rg_node_size_at(s, v);
     rg_snapshot_info *info = &s->info;
     info->path = or_empty(s->info_path);
     info->format = b->header_format ? b->header_format : "refgraph-snapshot";

@@ -31,6 +31,7 @@ typedef struct plan {
     unsigned char *own[S_COUNT];      /* the compact bytes */
     uint32_t *lengths;                /* the length column of a packed graph */
     uint64_t *ids;                    /* the id column of a graph with 32-bit ids */
+    uint64_t *sizes;                  /* the size column of a graph with 32-bit sizes */
 } plan;
 
 static void plan_free(plan *p)
@@ -39,6 +40,7 @@ static void plan_free(plan *p)
         rg_free(p->own[k]);
     rg_free(p->lengths);
     rg_free(p->ids);
+    rg_free(p->sizes);
 }
 
 static uint64_t raw_size(const plan *p, int k) { return p->count[k] * elem_of[k]; }
@@ -123,10 +125,22 @@ static int make_plan(const rg_snapshot *s, const char *info_strings, size_t info
             p->ids[v] = rg_node_id_at(s, v);
         ids = p->ids;
     }
+    /* and sizes in 64 (narrowed again when the cache is packed) */
+    const uint64_t *sizes = s->node_size;
+    if (!sizes && n) {
+        if (!(p->sizes = rg_xmalloc(n, sizeof *p->sizes))) {
+            rg_free(p->lengths);
+            rg_free(p->ids);
+            return RG_ENOMEM;
+        }
+        for (uint32_t v = 0; v < n; v++)
+            p->sizes[v] = rg_node_size_at(s, v);
+        sizes = p->sizes;
+    }
 #define SEC(k, ptr, cnt) (p->mem[k] = (ptr), p->count[k] = (cnt))
     SEC(S_NODE_ID, ids, n);
     SEC(S_NODE_TYPE, s->node_type, n);
-    SEC(S_NODE_SIZE, s->node_size, n);
+    SEC(S_NODE_SIZE, sizes, n);
     SEC(S_NODE_LEN, lengths, n);
     SEC(S_NODE_RC, s->node_rc, s->node_rc ? n : 0);
     SEC(S_NODE_REPR, s->node_repr, n);

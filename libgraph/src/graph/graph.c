@@ -20,6 +20,7 @@ void rg_snapshot_free(rg_snapshot *s)
     rg_free(s->node_id32);
     rg_free(s->node_type);
     rg_free(s->node_size);
+    rg_free(s->node_size32);
     rg_free(s->node_len);
     rg_free(s->len_bits);
     rg_free(s->node_rc);
@@ -125,7 +126,7 @@ const char *rg_node_type_name(const rg_snapshot *s, rg_node n)
 {
     return rg_strtab_get(&s->strings, s->type_name[s->node_type[n]]);
 }
-uint64_t rg_node_size(const rg_snapshot *s, rg_node n) { return s->node_size[n]; }
+uint64_t rg_node_size(const rg_snapshot *s, rg_node n) { return rg_node_size_at(s, n); }
 int64_t rg_node_length(const rg_snapshot *s, rg_node n)
 {
     uint32_t len = rg_node_len_at(s, n);

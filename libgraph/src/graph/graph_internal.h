@@ -23,7 +23,9 @@ struct rg_snapshot {
                                 * rg_node_id_at */
     uint32_t *node_id32;       /* rising ids all below 2^32 (V8's), 4 bytes saved */
     uint32_t *node_type;       /* index into type_name */
-    uint64_t *node_size;
+    uint64_t *node_size;       /* NULL when node_size32 holds them: read through
+                                * rg_node_size_at */
+    uint32_t *node_size32;     /* every size below 4 GiB (V8's), 4 bytes saved */
     uint32_t *node_len;        /* RG_LEN_NONE when absent; clamped below it. NULL
                                 * when packed (below): read through
                                 * rg_node_len_at */
@@ -110,6 +112,12 @@ static inline uint64_t rg_rev_end(const rg_snapshot *s, rg_node n) { return s->r
 
 /* The node with this id, or RG_NODE_NONE (graph.c). */
 RG_INTERNAL rg_node rg_snapshot_lookup_id(const rg_snapshot *s, uint64_t id);
+
+/* Node n's shallow size. */
+static inline uint64_t rg_node_size_at(const rg_snapshot *s, rg_node n)
+{
+    return s->node_size ? s->node_size[n] : s->node_size32[n];
+}
 
 /* Node n's id. */
 static inline uint64_t rg_node_id_at(const rg_snapshot *s, rg_node n)

@@ -66,7 +66,7 @@ static char *node_label(const walk *w, rg_node v, unsigned role)
         rg_text_safe(&t, value, VALUE_TEXT_MAX);
     }
     char line[128], bytes[32], kept[32];
-    rg_format_bytes(bytes, sizeof bytes, s->node_size[v]);
+    rg_format_bytes(bytes, sizeof bytes, rg_node_size_at(s, v));
     if (rg_node_len_at(s, v) != RG_LEN_NONE)
         snprintf(line, sizeof line, "\\n%s, len %u", bytes, rg_node_len_at(s, v));
     else
@@ -130,7 +130,7 @@ static int add_object(walk *w, rg_node v, uint32_t level, unsigned role)
     const char *name = rg_strtab_get(&s->strings, s->node_name[v]);
     const char *text = *name ? name : rg_strtab_get(&s->strings, s->node_repr[v]);
     dn->id = rg_node_id_at(s, v);
-    dn->size = s->node_size[v];
+    dn->size = rg_node_size_at(s, v);
     dn->len = rg_node_len_at(s, v) == RG_LEN_NONE ? -1 : (int64_t)rg_node_len_at(s, v);
     dn->retained = w->o.dominators ? rg_dominators_retained(w->o.dominators, v) : 0;
     dn->type = rg_xstrndup(type, strlen(type));
@@ -262,7 +262,7 @@ static int expand(walk *w, uint32_t di, uint32_t expansion, neighbour **nb, size
             if (w->stamp[v] != expansion) {
                 w->stamp[v] = expansion;
                 folded++;
-                folded_bytes += s->node_size[v];
+                folded_bytes += rg_node_size_at(s, v);
             }
         } else if (w->drawn >= w->o.max_nodes) {
             w->slot[v] = SLOT_OMITTED;
