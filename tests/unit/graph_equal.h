@@ -19,7 +19,7 @@ static const char *rg_graph_diff(const rg_snapshot *a, const rg_snapshot *b)
     if (a->n_roots != b->n_roots) return "n_roots";
     uint64_t n = a->n_nodes, e = a->n_edges;
     SAME_ARR(node_type, n);
-    SAME_ARR(node_rc, n); SAME_ARR(node_repr, n); SAME_ARR(node_name, n); SAME_ARR(node_flags, n);
+    SAME_ARR(node_rc, n); SAME_ARR(node_flags, n);
     SAME_ARR(fwd_off, n + 1); SAME_ARR(fwd_dst, e); SAME_ARR(fwd_kind, e); SAME_ARR(fwd_label, e);
     SAME_ARR(rev_off, n + 1); SAME_ARR(rev_src, e); SAME_ARR(rev_edge, e);
     SAME_ARR(type_name, a->n_types);
@@ -46,6 +46,9 @@ static const char *rg_graph_diff(const rg_snapshot *a, const rg_snapshot *b)
     /* lengths may be a column in one (a cache) and packed in the other */
     for (uint32_t v = 0; v < a->n_nodes; v++)
         if (rg_node_len_at(a, v) != rg_node_len_at(b, v)) return "node_len";
+    for (uint32_t v = 0; v < a->n_nodes; v++)
+        if (rg_node_repr_at(a, v) != rg_node_repr_at(b, v) || rg_node_name_at(a, v) != rg_node_name_at(b, v))
+            return "node_repr/node_name";
     return NULL;
 }
 

@@ -683,7 +683,7 @@ static void cache_packed_to_fit_the_snapshot_size_gives_the_same_graph(void)
 
 /* A V8 snapshot keeps its narrow forms through the cache: ids rising but
  * for a tail (which alone is in the id map), ids and sizes in 32 bits or
- * (variant 1) beyond, lengths packed, no refcounts and no reverse edge indices (with
+ * (variant 1) beyond, lengths, reprs and names packed, no refcounts and no reverse edge indices (with
  * weak and repeated edges, whose kinds the referrers must still give). */
 static void write_v8_snapshot(const char *path, int variant)
 {
@@ -703,8 +703,8 @@ static void write_v8_snapshot(const char *path, int variant)
         unsigned long long id = i < TAIL ? 1 + 2ull * (unsigned)i
                                          : (variant ? 5000000000ull : 1000000ull) - (unsigned)i;
         unsigned long long size = variant && i == 7 ? 5000000000ull : 10ull + (unsigned)i;
-        n += (size_t)sprintf(buf + n, "%s%d,%d,%llu,%llu,%d", i ? "," : "", i ? 3 : 9, i ? 1 : 0, id, size,
-                             edges[i]);
+        int type = i == 0 ? 9 : i % 7 == 1 ? 2 : i % 7 == 2 ? 5 : 3; /* strings have reprs, closures names */
+        n += (size_t)sprintf(buf + n, "%s%d,%d,%llu,%llu,%d", i ? "," : "", type, i ? 1 : 0, id, size, edges[i]);
     }
     n += (size_t)sprintf(buf + n, "],\"edges\":[");
     const char *sep = "";
@@ -769,7 +769,14 @@ static void v8_graph_keeps_its_narrow_forms_through_the_cache(void)
         }
         CHECK(rg_snapshot_info_get(c)->from_cache);
         CHECK(fresh->rev_edge == NULL && fresh->node_rc == NULL && fresh->node_len == NULL);
-        CHECK(fresh->len_bits != NULL);
+        CHECK(fresh->len_packed.bits && fresh->repr_packed.bits && fresh->name_packed.bits);
+        CHECK(!fresh->node_repr && !fresh->node_name);
+        rg_node str, fn;
+        CHECK(rg_node_find(fresh, 3, &str) == RG_OK && rg_node_find(fresh, 5, &fn) == RG_OK);
+        CHECK_STR(rg_node_repr(fresh, str), "Thing");
+        CHECK_STR(rg_node_name(fresh, str), "");
+        CHECK_STR(rg_node_name(fresh, fn), "Thing");
+        CHECK_STR(rg_node_repr(fresh, fn), "");
         CHECK_EQ_U64(fresh->ids_sorted_end, 251); /* the tail's first id still rises */
         CHECK(variant ? fresh->node_id != NULL : fresh->node_id32 != NULL);
         CHECK(variant ? fresh->node_size != NULL : fresh->node_size32 != NULL);

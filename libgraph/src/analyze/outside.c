@@ -332,7 +332,7 @@ int rg_outside_compute(const rg_snapshot *s, const rg_dominators *dom,
     for (rg_node v = 0; v < n; v++)
         if (o->flagged[v]) {
             const char *tn = rg_type_name(s, s->node_type[v]);
-            keyed[k++] = (flagged_obj){s->node_type[v], rg_kind_is_function_like(tn) ? s->node_name[v] : 0,
+            keyed[k++] = (flagged_obj){s->node_type[v], rg_kind_is_function_like(tn) ? rg_node_name_at(s, v) : 0,
                                        o->flagged[v] - 1u, v};
         }
     qsort(keyed, n_flagged, sizeof *keyed, by_key);

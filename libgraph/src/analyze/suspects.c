@@ -380,7 +380,7 @@ static void name_suspect(rg_suspect *sp, const rg_snapshot *s, const rg_dominato
         return;
     const char *tn = rg_type_name(s, s->node_type[head]);
     if (rg_kind_is_function_like(tn))
-        sp->name = rg_strtab_get(&s->strings, s->node_name[head]);
+        sp->name = rg_strtab_get(&s->strings, rg_node_name_at(s, head));
     if (!rg_kind_is_plumbing(tn))
         return;
     rg_node c = carried_object(s, dom, head);

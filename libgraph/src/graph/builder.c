@@ -649,16 +649,15 @@ static int build_roots(rg_builder *b)
 
 static const char *or_empty(const char *s) { return s ? s : ""; }
 
-/* Lengths that few objects have go in the packed form (graph_internal.h):
- * under a quarter of the objects, it takes less than the column's 4 bytes
- * an object (1.5 bits an object and 4 bytes a length). */
-static int pack_lengths(rg_snapshot *s)
+/* A column that at most half the objects have a value in goes in the
+ * packed form (graph_internal.h), under 2.2 bytes an object. */
+static int pack_column(uint32_t **column, uint32_t n, uint32_t none, rg_packed32 *out)
 {
-    uint32_t n = s->n_nodes;
+    const uint32_t *col = *column;
     uint64_t k = 0;
     for (uint32_t v = 0; v < n; v++)
-        k += s->node_len[v] != RG_LEN_NONE;
-    if (k > n / 4)
+        k += col[v] != none;
+    if (k > n / 2)
         return RG_OK;
     if (k) {
         size_t words = (size_t)n / 64 + 1;
@@ -670,20 +669,27 @@ static int pack_lengths(rg_snapshot *s)
         for (uint32_t v = 0; v < n; v++) {
             if ((v & 63) == 0)
                 rank[v >> 6] = at;
-            if (s->node_len[v] != RG_LEN_NONE) {
+            if (col[v] != none) {
                 bits[v >> 6] |= 1ULL << (v & 63);
-                val[at++] = s->node_len[v];
+                val[at++] = col[v];
             }
         }
-        if ((n & 63) == 0)
-            rank[n >> 6] = at;
-        s->len_bits = bits;
-        s->len_rank = rank;
-        s->len_val = val;
+        *out = (rg_packed32){bits, rank, val};
     }
-    rg_free(s->node_len);
-    s->node_len = NULL;
+    rg_free(*column);
+    *column = NULL;
     return RG_OK;
+}
+
+static int pack_columns(rg_snapshot *s)
+{
+    if (!s->n_nodes)
+        return RG_OK;
+    return pack_column(&s->node_len, s->n_nodes, RG_LEN_NONE, &s->len_packed) ||
+                   pack_column(&s->node_repr, s->n_nodes, 0, &s->repr_packed) ||
+                   pack_column(&s->node_name, s->n_nodes, 0, &s->name_packed)
+               ? RG_ENOMEM
+               : RG_OK;
 }
 
 /* Sizes that all fit in 32 bits (V8's self sizes, and nearly every
@@ -773,7 +779,7 @@ int rg_builder_finish(rg_builder *b, rg_snapshot **out)
     rg_snapshot *s = b->s;
     int rc;
     if ((b->node_targets && index_unique_ids(s)) || grow_nodes(b, (size_t)s->n_nodes + 1) ||
-        (rc = build_forward(b)) || (drop_absent_refcounts(s), 0) || (rc = pack_lengths(s)) ||
+        (rc = build_forward(b)) || (drop_absent_refcounts(s), 0) || (rc = pack_columns(s)) ||
         (rc = narrow_sizes(s)) ||
         (rc = rg_snapshot_build_reverse(s, rg_snapshot_wants_rev_edge(s))) ||
         (rc = build_roots(b))) {

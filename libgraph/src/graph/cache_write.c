@@ -29,18 +29,20 @@ typedef struct plan {
     uint64_t compact_size[S_COUNT];
     int compact[S_COUNT];             /* chosen */
     unsigned char *own[S_COUNT];      /* the compact bytes */
-    uint32_t *lengths;                /* the length column of a packed graph */
-    uint64_t *ids;                    /* the id column of a graph with 32-bit ids */
-    uint64_t *sizes;                  /* the size column of a graph with 32-bit sizes */
+    /* node columns the graph keeps narrow or packed, expanded */
+    uint64_t *ids, *sizes;
+    uint32_t *lengths, *reprs, *names;
 } plan;
 
 static void plan_free(plan *p)
 {
     for (int k = 0; k < S_COUNT; k++)
         rg_free(p->own[k]);
-    rg_free(p->lengths);
     rg_free(p->ids);
     rg_free(p->sizes);
+    rg_free(p->lengths);
+    rg_free(p->reprs);
+    rg_free(p->names);
 }
 
 static uint64_t raw_size(const plan *p, int k) { return p->count[k] * elem_of[k]; }
@@ -104,38 +106,31 @@ static int make_plan(const rg_snapshot *s, const char *info_strings, size_t info
 {
     uint64_t n = s->n_nodes, e = s->n_edges;
     memset(p, 0, sizeof *p);
-    /* The cache stores lengths as a column (narrow: a byte or two a node
-     * where few have one) whatever the form in memory. */
-    const uint32_t *lengths = s->node_len;
-    if (!lengths && n) {
-        if (!(p->lengths = rg_xmalloc(n, sizeof *p->lengths)))
-            return RG_ENOMEM;
-        for (uint32_t v = 0; v < n; v++)
-            p->lengths[v] = rg_node_len_at(s, v);
-        lengths = p->lengths;
+    /* The cache stores every node column whole, 64-bit ids and sizes
+     * (narrowed, delta-coded, when the cache is packed) whatever the form
+     * in memory: the columns a graph keeps narrow or packed are expanded
+     * into the plan for the write. */
+    const uint64_t *ids = s->node_id, *sizes = s->node_size;
+    const uint32_t *lengths = s->node_len, *reprs = s->node_repr, *names = s->node_name;
+    if (n && ((!ids && !(ids = p->ids = rg_xmalloc(n, sizeof *p->ids))) ||
+              (!sizes && !(sizes = p->sizes = rg_xmalloc(n, sizeof *p->sizes))) ||
+              (!lengths && !(lengths = p->lengths = rg_xmalloc(n, sizeof *p->lengths))) ||
+              (!reprs && !(reprs = p->reprs = rg_xmalloc(n, sizeof *p->reprs))) ||
+              (!names && !(names = p->names = rg_xmalloc(n, sizeof *p->names))))) {
+        plan_free(p);
+        return RG_ENOMEM;
     }
-    /* and ids in 64 bits (delta-coded when packed: a byte each for V8's) */
-    const uint64_t *ids = s->node_id;
-    if (!ids && n) {
-        if (!(p->ids = rg_xmalloc(n, sizeof *p->ids))) {
-            rg_free(p->lengths);
-            return RG_ENOMEM;
-        }
-        for (uint32_t v = 0; v < n; v++)
+    for (uint32_t v = 0; v < n; v++) {
+        if (p->ids)
             p->ids[v] = rg_node_id_at(s, v);
-        ids = p->ids;
-    }
-    /* and sizes in 64 (narrowed again when the cache is packed) */
-    const uint64_t *sizes = s->node_size;
-    if (!sizes && n) {
-        if (!(p->sizes = rg_xmalloc(n, sizeof *p->sizes))) {
-            rg_free(p->lengths);
-            rg_free(p->ids);
-            return RG_ENOMEM;
-        }
-        for (uint32_t v = 0; v < n; v++)
+        if (p->sizes)
             p->sizes[v] = rg_node_size_at(s, v);
-        sizes = p->sizes;
+        if (p->lengths)
+            p->lengths[v] = rg_node_len_at(s, v);
+        if (p->reprs)
+            p->reprs[v] = rg_node_repr_at(s, v);
+        if (p->names)
+            p->names[v] = rg_node_name_at(s, v);
     }
 #define SEC(k, ptr, cnt) (p->mem[k] = (ptr), p->count[k] = (cnt))
     SEC(S_NODE_ID, ids, n);
@@ -143,8 +138,8 @@ static int make_plan(const rg_snapshot *s, const char *info_strings, size_t info
     SEC(S_NODE_SIZE, sizes, n);
     SEC(S_NODE_LEN, lengths, n);
     SEC(S_NODE_RC, s->node_rc, s->node_rc ? n : 0);
-    SEC(S_NODE_REPR, s->node_repr, n);
-    SEC(S_NODE_NAME, s->node_name, n);
+    SEC(S_NODE_REPR, reprs, n);
+    SEC(S_NODE_NAME, names, n);
     SEC(S_NODE_FLAGS, s->node_flags, n);
     SEC(S_FWD_OFF, s->fwd_off, n + 1);
     SEC(S_FWD_DST, s->fwd_dst, e);

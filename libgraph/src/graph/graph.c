@@ -22,7 +22,9 @@ void rg_snapshot_free(rg_snapshot *s)
     rg_free(s->node_size);
     rg_free(s->node_size32);
     rg_free(s->node_len);
-    rg_free(s->len_bits);
+    rg_free(s->len_packed.bits);
+    rg_free(s->repr_packed.bits);
+    rg_free(s->name_packed.bits);
     rg_free(s->node_rc);
     rg_free(s->node_repr);
     rg_free(s->node_name);
@@ -137,8 +139,14 @@ int64_t rg_node_refcount(const rg_snapshot *s, rg_node n)
     uint32_t rc = rg_node_rc_at(s, n);
     return rc == RG_RC_NONE ? -1 : (int64_t)rc;
 }
-const char *rg_node_repr(const rg_snapshot *s, rg_node n) { return rg_strtab_get(&s->strings, s->node_repr[n]); }
-const char *rg_node_name(const rg_snapshot *s, rg_node n) { return rg_strtab_get(&s->strings, s->node_name[n]); }
+const char *rg_node_repr(const rg_snapshot *s, rg_node n)
+{
+    return rg_strtab_get(&s->strings, rg_node_repr_at(s, n));
+}
+const char *rg_node_name(const rg_snapshot *s, rg_node n)
+{
+    return rg_strtab_get(&s->strings, rg_node_name_at(s, n));
+}
 unsigned rg_node_flags(const rg_snapshot *s, rg_node n) { return s->node_flags[n]; }
 
 uint32_t rg_referent_count(const rg_snapshot *s, rg_node n)

@@ -15,6 +15,27 @@
 #define RG_LEN_NONE UINT32_MAX       /* node_len: no length given */
 #define RG_RC_NONE UINT32_MAX        /* node_rc: no refcount given */
 
+/* A node column that few nodes have a value in (not `none`), packed: bit
+ * v of `bits` says node v has one, which is val[rank[v / 64] + the set
+ * bits below v in its word]. 1.5 bits a node and 4 bytes a value, against
+ * the column's 4 bytes a node. One allocation (bits first); all NULL when
+ * no node has a value. */
+typedef struct rg_packed32 {
+    uint64_t *bits;
+    uint32_t *rank;
+    uint32_t *val;
+} rg_packed32;
+
+static inline uint32_t rg_packed32_get(const rg_packed32 *p, uint32_t v, uint32_t none)
+{
+    if (!p->bits)
+        return none;
+    uint64_t word = p->bits[v >> 6], bit = 1ULL << (v & 63);
+    if (!(word & bit))
+        return none;
+    return p->val[p->rank[v >> 6] + (uint32_t)__builtin_popcountll(word & (bit - 1))];
+}
+
 struct rg_snapshot {
     /* Nodes, struct-of-arrays so each pass touches only what it reads.
      * 8+4+8+4+4+4+4+1 bytes + 2 offsets (16) + id map (~8) = 61 bytes/node. */
@@ -32,16 +53,14 @@ struct rg_snapshot {
     uint32_t *node_rc;         /* RG_RC_NONE when absent; clamped below it. NULL
                                 * when no object has one (V8): read through
                                 * rg_node_rc_at */
-    uint32_t *node_repr;       /* string id */
-    uint32_t *node_name;       /* string id */
+    uint32_t *node_repr;       /* string id; NULL when packed: rg_node_repr_at */
+    uint32_t *node_name;       /* string id; NULL when packed: rg_node_name_at */
     uint8_t *node_flags;
-    /* Lengths, packed when few objects have one (V8: arrays with elements,
-     * about 5%): bit v of len_bits says node v has one, which is
-     * len_val[len_rank[v / 64] + the set bits below v in its word]. One
-     * allocation (len_bits first); all NULL when no object has a length. */
-    uint64_t *len_bits;
-    uint32_t *len_rank;
-    uint32_t *len_val;
+    /* The columns above that few objects have a value in, packed (V8:
+     * lengths for arrays with elements, about 5% of the objects; names and
+     * reprs about 20 and 30%, never both), each used when its column is
+     * NULL. */
+    rg_packed32 len_packed, repr_packed, name_packed;
 
     /* Forward edges (referents) in CSR: node n's edges are
      * fwd_dst[fwd_off[n] .. fwd_off[n+1]). 9 bytes/edge. */
@@ -128,14 +147,17 @@ static inline uint64_t rg_node_id_at(const rg_snapshot *s, rg_node n)
 /* Node n's length, RG_LEN_NONE when absent. */
 static inline uint32_t rg_node_len_at(const rg_snapshot *s, rg_node n)
 {
-    if (s->node_len)
-        return s->node_len[n];
-    if (!s->len_bits)
-        return RG_LEN_NONE;
-    uint64_t word = s->len_bits[n >> 6], bit = 1ULL << (n & 63);
-    if (!(word & bit))
-        return RG_LEN_NONE;
-    return s->len_val[s->len_rank[n >> 6] + (uint32_t)__builtin_popcountll(word & (bit - 1))];
+    return s->node_len ? s->node_len[n] : rg_packed32_get(&s->len_packed, n, RG_LEN_NONE);
+}
+
+/* Node n's repr and name (string ids; 0 is the empty string). */
+static inline uint32_t rg_node_repr_at(const rg_snapshot *s, rg_node n)
+{
+    return s->node_repr ? s->node_repr[n] : rg_packed32_get(&s->repr_packed, n, 0);
+}
+static inline uint32_t rg_node_name_at(const rg_snapshot *s, rg_node n)
+{
+    return s->node_name ? s->node_name[n] : rg_packed32_get(&s->name_packed, n, 0);
 }
 
 /* Node n's refcount, RG_RC_NONE when absent. */

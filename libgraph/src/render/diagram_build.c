@@ -59,8 +59,8 @@ static char *node_label(const walk *w, rg_node v, unsigned role)
     const rg_snapshot *s = w->s;
     rg_text t = {0};
     rg_text_safe(&t, rg_node_type_name(s, v), TYPE_TEXT_MAX);
-    const char *name = rg_strtab_get(&s->strings, s->node_name[v]);
-    const char *value = *name ? name : rg_strtab_get(&s->strings, s->node_repr[v]);
+    const char *name = rg_strtab_get(&s->strings, rg_node_name_at(s, v));
+    const char *value = *name ? name : rg_strtab_get(&s->strings, rg_node_repr_at(s, v));
     if (*value) {
         rg_text_raw(&t, "\\n");
         rg_text_safe(&t, value, VALUE_TEXT_MAX);
@@ -127,8 +127,8 @@ static int add_object(walk *w, rg_node v, uint32_t level, unsigned role)
         return rc;
     rg_dg_node *dn = &w->d->nodes[w->d->n_nodes - 1];
     const char *type = rg_node_type_name(s, v);
-    const char *name = rg_strtab_get(&s->strings, s->node_name[v]);
-    const char *text = *name ? name : rg_strtab_get(&s->strings, s->node_repr[v]);
+    const char *name = rg_strtab_get(&s->strings, rg_node_name_at(s, v));
+    const char *text = *name ? name : rg_strtab_get(&s->strings, rg_node_repr_at(s, v));
     dn->id = rg_node_id_at(s, v);
     dn->size = rg_node_size_at(s, v);
     dn->len = rg_node_len_at(s, v) == RG_LEN_NONE ? -1 : (int64_t)rg_node_len_at(s, v);
