@@ -18,7 +18,6 @@ static const char *rg_graph_diff(const rg_snapshot *a, const rg_snapshot *b)
     if (a->n_types != b->n_types) return "n_types";
     if (a->n_roots != b->n_roots) return "n_roots";
     uint64_t n = a->n_nodes, e = a->n_edges;
-    SAME_ARR(node_type, n);
     SAME_ARR(node_rc, n); SAME_ARR(node_flags, n);
     SAME_ARR(fwd_off, n + 1); SAME_ARR(fwd_dst, e); SAME_ARR(fwd_kind, e); SAME_ARR(fwd_label, e);
     SAME_ARR(rev_off, n + 1); SAME_ARR(rev_src, e); SAME_ARR(rev_edge, e);
@@ -41,6 +40,8 @@ static const char *rg_graph_diff(const rg_snapshot *a, const rg_snapshot *b)
         if (rg_node_id_at(a, v) != rg_node_id_at(b, v)) return "node_id";
     for (uint32_t v = 0; v < a->n_nodes; v++)
         if (rg_node_size_at(a, v) != rg_node_size_at(b, v)) return "node_size";
+    for (uint32_t v = 0; v < a->n_nodes; v++)
+        if (rg_node_type_at(a, v) != rg_node_type_at(b, v)) return "node_type";
     for (uint32_t v = 0; v < a->n_nodes; v++)
         if (rg_snapshot_lookup_id(b, rg_node_id_at(a, v)) != v) return "id map";
     /* lengths may be a column in one (a cache) and packed in the other */

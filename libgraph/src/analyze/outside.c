@@ -248,7 +248,7 @@ int rg_outside_compute(const rg_snapshot *s, const rg_dominators *dom,
     /* Runtime-owned objects: by type, classes by being named as a class, and
      * unreachable objects holding only runtime-owned or immortal objects. */
     for (rg_node v = 0; v < n; v++) {
-        if (rt[s->node_type[v]])
+        if (rt[rg_node_type_at(s, v)])
             runtime[v] = OWNED_TYPE;
         for (uint64_t e = s->fwd_off[v]; e < s->fwd_off[v + 1]; e++) {
             if (s->fwd_kind[e] == RG_EDGE_TYPE)
@@ -310,7 +310,7 @@ int rg_outside_compute(const rg_snapshot *s, const rg_dominators *dom,
          * runtime-owned entry: a class, a type's private dict, its
          * singletons, the interpreter's baseline that static types hold
          * from C. */
-        const char *tn = rg_type_name(s, s->node_type[v]);
+        const char *tn = rg_type_name(s, rg_node_type_at(s, v));
         int per_call = rg_kind_is_function_like(tn) || strcmp(tn, "cell") == 0;
         int tier = !runtime[v] || opts->include_runtime_types  ? RG_OUTSIDE_FLAGGED
                    : runtime[v] == OWNED_TYPE && per_call ? RG_OUTSIDE_RUNTIME_TYPE
@@ -331,8 +331,8 @@ int rg_outside_compute(const rg_snapshot *s, const rg_dominators *dom,
     uint64_t k = 0;
     for (rg_node v = 0; v < n; v++)
         if (o->flagged[v]) {
-            const char *tn = rg_type_name(s, s->node_type[v]);
-            keyed[k++] = (flagged_obj){s->node_type[v], rg_kind_is_function_like(tn) ? rg_node_name_at(s, v) : 0,
+            const char *tn = rg_type_name(s, rg_node_type_at(s, v));
+            keyed[k++] = (flagged_obj){rg_node_type_at(s, v), rg_kind_is_function_like(tn) ? rg_node_name_at(s, v) : 0,
                                        o->flagged[v] - 1u, v};
         }
     qsort(keyed, n_flagged, sizeof *keyed, by_key);

@@ -261,7 +261,7 @@ static int bfs(rg_paths *p)
                 continue;
             }
             rg_node u = queue[head++];
-            if (skip_types && p->type_skip[s->node_type[u]])
+            if (skip_types && p->type_skip[rg_node_type_at(s, u)])
                 continue;
             for (uint64_t e = rg_fwd_begin(s, u), end = rg_fwd_end(s, u); e < end; e++) {
                 rg_node v = s->fwd_dst[e];

@@ -342,7 +342,7 @@ static int build_shapes(rg_cycles *c, scc_work *w, const uint32_t *loc, const ui
     uint64_t k = 0;
     for (uint32_t l = 0; l < w->u; l++)
         if (cyclic[w->lcomp[l]])
-            m[k++] = (member){w->lcomp[l], rank[s->node_type[w->node[l]]], w->node[l]};
+            m[k++] = (member){w->lcomp[l], rank[rg_node_type_at(s, w->node[l])], w->node[l]};
     qsort(m, n_members, sizeof *m, by_member);
 
     /* Runs of equal type per component; keys[] per component. */

@@ -692,6 +692,24 @@ static int pack_columns(rg_snapshot *s)
                : RG_OK;
 }
 
+/* Types in 16 bits when there are few enough (a heap has hundreds or
+ * thousands): readers go through rg_node_type_at. */
+static int narrow_types(rg_snapshot *s)
+{
+    uint32_t n = s->n_nodes;
+    if (!n || s->n_types > UINT16_MAX + 1u)
+        return RG_OK;
+    uint16_t *narrow = rg_xmalloc(n, sizeof *narrow);
+    if (!narrow)
+        return RG_ENOMEM;
+    for (uint32_t v = 0; v < n; v++)
+        narrow[v] = (uint16_t)s->node_type[v];
+    rg_free(s->node_type);
+    s->node_type = NULL;
+    s->node_type16 = narrow;
+    return RG_OK;
+}
+
 /* Sizes that all fit in 32 bits (V8's self sizes, and nearly every
  * Python heap's) are kept so: readers go through rg_node_size_at. */
 static int narrow_sizes(rg_snapshot *s)
@@ -780,7 +798,7 @@ int rg_builder_finish(rg_builder *b, rg_snapshot **out)
     int rc;
     if ((b->node_targets && index_unique_ids(s)) || grow_nodes(b, (size_t)s->n_nodes + 1) ||
         (rc = build_forward(b)) || (drop_absent_refcounts(s), 0) || (rc = pack_columns(s)) ||
-        (rc = narrow_sizes(s)) ||
+        (rc = narrow_sizes(s)) || (rc = narrow_types(s)) ||
         (rc = rg_snapshot_build_reverse(s, rg_snapshot_wants_rev_edge(s))) ||
         (rc = build_roots(b))) {
         rg_builder_free(b);

@@ -31,7 +31,7 @@ typedef struct plan {
     unsigned char *own[S_COUNT];      /* the compact bytes */
     /* node columns the graph keeps narrow or packed, expanded */
     uint64_t *ids, *sizes;
-    uint32_t *lengths, *reprs, *names;
+    uint32_t *lengths, *reprs, *names, *types;
 } plan;
 
 static void plan_free(plan *p)
@@ -43,6 +43,7 @@ static void plan_free(plan *p)
     rg_free(p->lengths);
     rg_free(p->reprs);
     rg_free(p->names);
+    rg_free(p->types);
 }
 
 static uint64_t raw_size(const plan *p, int k) { return p->count[k] * elem_of[k]; }
@@ -111,12 +112,13 @@ static int make_plan(const rg_snapshot *s, const char *info_strings, size_t info
      * in memory: the columns a graph keeps narrow or packed are expanded
      * into the plan for the write. */
     const uint64_t *ids = s->node_id, *sizes = s->node_size;
-    const uint32_t *lengths = s->node_len, *reprs = s->node_repr, *names = s->node_name;
+    const uint32_t *lengths = s->node_len, *reprs = s->node_repr, *names = s->node_name, *types = s->node_type;
     if (n && ((!ids && !(ids = p->ids = rg_xmalloc(n, sizeof *p->ids))) ||
               (!sizes && !(sizes = p->sizes = rg_xmalloc(n, sizeof *p->sizes))) ||
               (!lengths && !(lengths = p->lengths = rg_xmalloc(n, sizeof *p->lengths))) ||
               (!reprs && !(reprs = p->reprs = rg_xmalloc(n, sizeof *p->reprs))) ||
-              (!names && !(names = p->names = rg_xmalloc(n, sizeof *p->names))))) {
+              (!names && !(names = p->names = rg_xmalloc(n, sizeof *p->names))) ||
+              (!types && !(types = p->types = rg_xmalloc(n, sizeof *p->types))))) {
         plan_free(p);
         return RG_ENOMEM;
     }
@@ -131,10 +133,12 @@ static int make_plan(const rg_snapshot *s, const char *info_strings, size_t info
             p->reprs[v] = rg_node_repr_at(s, v);
         if (p->names)
             p->names[v] = rg_node_name_at(s, v);
+        if (p->types)
+            p->types[v] = rg_node_type_at(s, v);
     }
 #define SEC(k, ptr, cnt) (p->mem[k] = (ptr), p->count[k] = (cnt))
     SEC(S_NODE_ID, ids, n);
-    SEC(S_NODE_TYPE, s->node_type, n);
+    SEC(S_NODE_TYPE, types, n);
     SEC(S_NODE_SIZE, sizes, n);
     SEC(S_NODE_LEN, lengths, n);
     SEC(S_NODE_RC, s->node_rc, s->node_rc ? n : 0);

@@ -21,6 +21,7 @@ void rg_snapshot_free(rg_snapshot *s)
     rg_free(s->node_type);
     rg_free(s->node_size);
     rg_free(s->node_size32);
+    rg_free(s->node_type16);
     rg_free(s->node_len);
     rg_free(s->len_packed.bits);
     rg_free(s->repr_packed.bits);
@@ -123,10 +124,10 @@ int rg_node_find(const rg_snapshot *s, uint64_t id, rg_node *out)
 }
 
 uint64_t rg_node_id(const rg_snapshot *s, rg_node n) { return rg_node_id_at(s, n); }
-uint32_t rg_node_type(const rg_snapshot *s, rg_node n) { return s->node_type[n]; }
+uint32_t rg_node_type(const rg_snapshot *s, rg_node n) { return rg_node_type_at(s, n); }
 const char *rg_node_type_name(const rg_snapshot *s, rg_node n)
 {
-    return rg_strtab_get(&s->strings, s->type_name[s->node_type[n]]);
+    return rg_strtab_get(&s->strings, s->type_name[rg_node_type_at(s, n)]);
 }
 uint64_t rg_node_size(const rg_snapshot *s, rg_node n) { return rg_node_size_at(s, n); }
 int64_t rg_node_length(const rg_snapshot *s, rg_node n)

@@ -43,7 +43,9 @@ struct rg_snapshot {
     uint64_t *node_id;         /* NULL when node_id32 holds them: read through
                                 * rg_node_id_at */
     uint32_t *node_id32;       /* rising ids all below 2^32 (V8's), 4 bytes saved */
-    uint32_t *node_type;       /* index into type_name */
+    uint32_t *node_type;       /* index into type_name; NULL when node_type16
+                                * holds them: read through rg_node_type_at */
+    uint16_t *node_type16;     /* at most 65536 types (a heap has hundreds) */
     uint64_t *node_size;       /* NULL when node_size32 holds them: read through
                                 * rg_node_size_at */
     uint32_t *node_size32;     /* every size below 4 GiB (V8's), 4 bytes saved */
@@ -131,6 +133,12 @@ static inline uint64_t rg_rev_end(const rg_snapshot *s, rg_node n) { return s->r
 
 /* The node with this id, or RG_NODE_NONE (graph.c). */
 RG_INTERNAL rg_node rg_snapshot_lookup_id(const rg_snapshot *s, uint64_t id);
+
+/* Node n's type (an index into type_name). */
+static inline uint32_t rg_node_type_at(const rg_snapshot *s, rg_node n)
+{
+    return s->node_type ? s->node_type[n] : s->node_type16[n];
+}
 
 /* Node n's shallow size. */
 static inline uint64_t rg_node_size_at(const rg_snapshot *s, rg_node n)

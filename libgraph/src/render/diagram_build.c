@@ -117,9 +117,9 @@ static int add_object(walk *w, rg_node v, uint32_t level, unsigned role)
     const rg_snapshot *s = w->s;
     if (s->node_flags[v] & RG_NODE_ROOT)
         role |= RG_DG_ROOT;
-    if (s->node_type[v] == w->highlight)
+    if (rg_node_type_at(s, v) == w->highlight)
         role |= RG_DG_HIGHLIGHT;
-    if (s->node_type[v] == w->stop && !(role & RG_DG_TARGET))
+    if (rg_node_type_at(s, v) == w->stop && !(role & RG_DG_TARGET))
         role |= RG_DG_STOPPED;
     w->drawn++;
     int rc = add_node(w, v, level, role, node_label(w, v, role));
