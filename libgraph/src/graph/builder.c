@@ -209,7 +209,8 @@ static int grow_nodes(rg_builder *b, size_t need)
     GROW(s->node_type);
     GROW(s->node_size);
     GROW(s->node_len);
-    GROW(s->node_rc);
+    if (s->node_rc) /* allocated at the first refcount (store_object) */
+        GROW(s->node_rc);
     GROW(s->node_repr);
     GROW(s->node_name);
     GROW(s->node_flags);
@@ -342,7 +343,18 @@ static int store_object(rg_builder *b, const rg_object_fast *o)
     s->node_type[n] = type;
     s->node_size[n] = o->size;
     s->node_len[n] = o->len;
-    s->node_rc[n] = o->rc;
+    if (o->rc != RG_RC_NONE || s->node_rc) {
+        if (!s->node_rc) {
+            /* the first refcount: V8 and meliae never get here, and keep no
+             * column of them while reading */
+            s->node_rc = rg_xmalloc(b->node_cap, sizeof *s->node_rc);
+            if (!s->node_rc)
+                return RG_ENOMEM;
+            for (rg_node v = 0; v < n; v++)
+                s->node_rc[v] = RG_RC_NONE;
+        }
+        s->node_rc[n] = o->rc;
+    }
     s->node_repr[n] = o->repr_sid;
     s->node_name[n] = o->name_sid;
     s->node_flags[n] = (uint8_t)(o->flags & (RG_NODE_GC_TRACKED | RG_NODE_GARBAGE));
@@ -735,6 +747,8 @@ static int narrow_sizes(rg_snapshot *s)
  * object, and readers see RG_RC_NONE through rg_node_rc_at. */
 static void drop_absent_refcounts(rg_snapshot *s)
 {
+    if (!s->node_rc)
+        return;
     for (uint32_t v = 0; v < s->n_nodes; v++)
         if (s->node_rc[v] != RG_RC_NONE)
             return;
