@@ -38,7 +38,9 @@ static inline uint32_t rg_packed32_get(const rg_packed32 *p, uint32_t v, uint32_
 
 struct rg_snapshot {
     /* Nodes, struct-of-arrays so each pass touches only what it reads.
-     * 8+4+8+4+4+4+4+1 bytes + 2 offsets (16) + id map (~8) = 61 bytes/node. */
+     * Each column as narrow as its values allow (docs/design.md, "Narrow in
+     * memory"): a V8 graph about 22 bytes a node, with its offsets, a
+     * Python one up to 8+4+8+4+4+4+4+1 + 2 offsets (8) + id map (~8). */
     uint32_t n_nodes;
     uint64_t *node_id;         /* NULL when node_id32 holds them: read through
                                 * rg_node_id_at */
