@@ -747,6 +747,14 @@ static void check_v8_same(const rg_snapshot *c, const rg_snapshot *fresh)
             CHECK(x.from == y.from && x.kind == y.kind && x.label == y.label);
         }
     }
+    rg_dominators *dc = NULL, *df = NULL;
+    CHECK(rg_dominators_compute(c, &dc) == RG_OK && rg_dominators_compute(fresh, &df) == RG_OK);
+    for (rg_node v = 0; dc && df && v < rg_node_count(fresh); v++) {
+        CHECK_EQ_U64(rg_dominators_idom(dc, v), rg_dominators_idom(df, v));
+        CHECK_EQ_U64(rg_dominators_retained(dc, v), rg_dominators_retained(df, v));
+    }
+    rg_dominators_free(dc);
+    rg_dominators_free(df);
     rg_node none;
     CHECK(rg_node_find(c, 2, &none) == RG_ENOTFOUND);
     CHECK(rg_node_find(c, 999999999999ull, &none) == RG_ENOTFOUND);

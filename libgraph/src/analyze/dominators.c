@@ -246,14 +246,16 @@ int rg_dominators_compute(const rg_snapshot *s, rg_dominators **out)
             bit_set(w.weak_in, s->fwd_dst[e]);
             weak++;
         }
-    /* Without rev_edge (graph_internal.h), which in-edges of those targets
-     * are weak is found in one forward pass: a target's in-edges are its
+    /* Without rev_edge (graph_internal.h) the graph marks its weak in-edges
+     * (rev_weak), unless its reverse CSR came raw from a cache: then which
+     * in-edges of those targets are weak is found in one forward pass: a target's in-edges are its
      * sources' edges to it in forward order, so a cursor per target (in
      * `label`, free until the DFS) gives each one's reverse position. */
-    uint8_t *rev_weak = NULL;
-    if (weak && !s->rev_edge && !w.any_garbage) {
-        rev_weak = rg_xcalloc(s->n_edges / 8 + 1, 1);
-        if (!rev_weak) {
+    const uint8_t *rev_weak = s->rev_weak;
+    uint8_t *own_weak = NULL;
+    if (weak && !s->rev_edge && !rev_weak && !w.any_garbage) {
+        rev_weak = own_weak = rg_xcalloc(s->n_edges / 8 + 1, 1);
+        if (!own_weak) {
             work_free(&w);
             rg_free(d);
             return RG_ENOMEM;
@@ -268,7 +270,7 @@ int rg_dominators_compute(const rg_snapshot *s, rg_dominators **out)
                     continue;
                 uint32_t r = w.label[t]++;
                 if (s->fwd_kind[e] == RG_EDGE_WEAK && r < s->rev_off[t + 1])
-                    rev_weak[r >> 3] |= (uint8_t)(1u << (r & 7));
+                    own_weak[r >> 3] |= (uint8_t)(1u << (r & 7));
             }
     }
     w.pre[n] = 0;
@@ -337,7 +339,7 @@ int rg_dominators_compute(const rg_snapshot *s, rg_dominators **out)
         for (uint64_t r = s->rev_off[v]; r < s->rev_off[v + 1] && sd > 0; r++) {
             if (check) {
                 int keep = s->rev_edge ? retains(s, w.any_garbage, s->rev_src[r], s->rev_edge[r])
-                           : rev_weak ? !bit_get(rev_weak, (uint32_t)r)
+                           : rev_weak && !w.any_garbage ? !bit_get(rev_weak, (uint32_t)r)
                                       : retains(s, w.any_garbage, s->rev_src[r], rg_rev_edge_find(s, v, r));
                 if (!keep)
                     continue;
@@ -367,7 +369,7 @@ int rg_dominators_compute(const rg_snapshot *s, rg_dominators **out)
     rg_free(w.label);
     rg_free(w.entry);
     rg_free(w.weak_in);
-    rg_free(rev_weak);
+    rg_free(own_weak);
     w.label = w.semi = NULL;
     w.entry = w.weak_in = NULL;
     for (uint32_t v = 0; v <= n; v++)

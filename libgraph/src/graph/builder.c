@@ -608,7 +608,8 @@ int rg_snapshot_build_reverse(rg_snapshot *s, int with_edge)
     s->rev_off = rg_xcalloc_huge((size_t)n + 1, sizeof *s->rev_off);
     s->rev_src = rg_xmalloc(s->n_edges, sizeof *s->rev_src);
     s->rev_edge = with_edge ? rg_xmalloc(s->n_edges, sizeof *s->rev_edge) : NULL;
-    if (!s->rev_off || !s->rev_src || (with_edge && !s->rev_edge))
+    s->rev_weak = with_edge ? NULL : rg_xcalloc(s->n_edges / 8 + 1, 1);
+    if (!s->rev_off || !s->rev_src || (with_edge ? !s->rev_edge : !s->rev_weak))
         return RG_ENOMEM;
     rg_advise_huge(s->rev_src, s->n_edges * sizeof *s->rev_src);
     if (with_edge)
@@ -624,6 +625,8 @@ int rg_snapshot_build_reverse(rg_snapshot *s, int with_edge)
             s->rev_src[at] = v;
             if (with_edge)
                 s->rev_edge[at] = (uint32_t)e;
+            else if (s->fwd_kind[e] == RG_EDGE_WEAK)
+                s->rev_weak[at >> 3] |= (uint8_t)(1u << (at & 7));
         }
     }
     for (uint32_t v = n; v > 0; v--)

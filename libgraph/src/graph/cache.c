@@ -517,6 +517,8 @@ static void *decode_edges(void *arg)
         s->owned[S_REV_OFF] = s->rev_off;
         s->owned[S_REV_SRC] = s->rev_src;
         s->owned[S_REV_EDGE] = s->rev_edge;
+        _Static_assert(S_COUNT < sizeof s->owned / sizeof s->owned[0], "a spare slot for rev_weak");
+        s->owned[S_COUNT] = s->rev_weak; /* the spare slot: no section */
         j->what = rc == RG_OK ? NULL : "memory";
         return NULL;
     }
@@ -550,7 +552,7 @@ static const char *decode(rg_snapshot *s, const cache_header *h, const unsigned 
  * (which stays the caller's). */
 static void drop(rg_snapshot *s)
 {
-    for (int k = 0; k < S_COUNT; k++)
+    for (size_t k = 0; k < sizeof s->owned / sizeof s->owned[0]; k++)
         rg_free(s->owned[k]);
     rg_free(s->info_format_storage);
     rg_free(s->info_compression_storage);

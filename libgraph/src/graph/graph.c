@@ -37,6 +37,7 @@ void rg_snapshot_free(rg_snapshot *s)
     rg_free(s->rev_off);
     rg_free(s->rev_src);
     rg_free(s->rev_edge);
+    rg_free(s->rev_weak);
     rg_free(s->type_name);
     rg_free(s->root_node);
     rg_free(s->root_kind);

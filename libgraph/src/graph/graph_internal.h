@@ -85,6 +85,11 @@ struct rg_snapshot {
     uint32_t *rev_off;
     uint32_t *rev_src;
     uint32_t *rev_edge;
+    /* Without rev_edge, bit r says reverse edge r is weak, for the
+     * dominators (an eighth of rev_edge's size), set as the reverse CSR is
+     * built; NULL when rev_edge is kept, or the reverse CSR was mapped from
+     * a cache (the dominators then find the weak ones themselves). */
+    uint8_t *rev_weak;
 
     /* Types: type t is named strings[type_name[t]]. */
     uint32_t n_types;
@@ -188,8 +193,8 @@ static inline uint32_t rg_rev_edge(const rg_snapshot *s, rg_node v, uint64_t r)
  * and dominators? Weak references do not. */
 static inline bool rg_edge_kind_retains(rg_edge_kind k) { return k != RG_EDGE_WEAK; }
 
-/* Fill rev_off, rev_src and (when with_edge) rev_edge from the forward
- * CSR (builder.c). */
+/* Fill rev_off, rev_src and (when with_edge) rev_edge, else rev_weak,
+ * from the forward CSR (builder.c). */
 RG_INTERNAL int rg_snapshot_build_reverse(rg_snapshot *s, int with_edge);
 /* Whether a graph keeps rev_edge: some object has a refcount or is in
  * gc.garbage (the graph's rule; the cache records its answer). */
