@@ -3,15 +3,39 @@
  *
  *   v8_load [--reference] [--threads N] FILE
  *
+ * With V8_LOAD_MEM set in the environment it also prints, on stderr, the
+ * resident and peak resident memory after each phase.
+ *
  * It reads the file as rg_snapshot_open does without a cache, through the
  * library's internal entry points so that --reference can select the yajl
  * reader (v8_reference.c) for a same-run comparison of the two readers. */
 #include "read/readers.h"
 
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+/* Resident and peak resident MB so far (VmRSS, VmHWM), to see which phase
+ * sets the peak. */
+static void mem(const char *phase)
+{
+    if (!getenv("V8_LOAD_MEM"))
+        return;
+    FILE *f = fopen("/proc/self/status", "r");
+    char line[256];
+    long rss = 0, hwm = 0;
+    while (f && fgets(line, sizeof line, f)) {
+        sscanf(line, "VmRSS: %ld", &rss);
+        sscanf(line, "VmHWM: %ld", &hwm);
+    }
+    if (f)
+        fclose(f);
+    struct mallinfo2 mi = mallinfo2();
+    fprintf(stderr, "  after %-10s rss %6.1f MB, peak %6.1f MB, malloc'd %6.1f MB\n", phase, rss / 1024.0,
+            hwm / 1024.0, (double)(mi.uordblks + mi.hblkhd) / 1048576.0);
+}
 
 static double now(void)
 {
@@ -53,6 +77,7 @@ int main(int argc, char **argv)
         return 1;
     }
     double t1 = now();
+    mem("read");
     rg_builder_set_info_strings(b, rg_input_name(in), rg_input_compression(in), rg_input_total(in));
     if (rg_builder_finish(b, &s)) {
         fprintf(stderr, "%s\n", rg_last_error());
@@ -60,12 +85,14 @@ int main(int argc, char **argv)
     }
     rg_input_close(in);
     double t2 = now();
+    mem("finish");
     rg_dominators *d;
     if (rg_dominators_compute(s, &d)) {
         fprintf(stderr, "%s\n", rg_last_error());
         return 1;
     }
     double t3 = now();
+    mem("dominators");
     printf("%s %s: %u nodes, %llu edges; read %.2f s, finish %.2f s, dominators %.2f s, total %.2f s\n",
            reference ? "refgraph(yajl)" : "refgraph", path, rg_node_count(s),
            (unsigned long long)rg_snapshot_info_get(s)->edges, t1 - t0, t2 - t1, t3 - t2, t3 - t0);

@@ -681,6 +681,152 @@ static void cache_packed_to_fit_the_snapshot_size_gives_the_same_graph(void)
     rg_snapshot_free(fresh);
 }
 
+/* A V8 snapshot keeps its narrow forms through the cache: ids rising but
+ * for a tail (which alone is in the id map), ids and sizes in 32 bits or
+ * (variant 1) beyond, lengths, reprs and names packed, no refcounts and no reverse edge indices (with
+ * weak and repeated edges, whose kinds the referrers must still give). */
+static void write_v8_snapshot(const char *path, int variant)
+{
+    enum { N = 300, TAIL = 250 };
+    char *buf = malloc(1 << 20);
+    size_t n = 0;
+    n += (size_t)sprintf(buf + n,
+                         "{\"snapshot\":{\"meta\":{\"node_fields\":[\"type\",\"name\",\"id\",\"self_size\",\"edge_count\"],"
+                         "\"node_types\":[[\"hidden\",\"array\",\"string\",\"object\",\"code\",\"closure\",\"regexp\","
+                         "\"number\",\"native\",\"synthetic\"],\"string\",\"number\",\"number\",\"number\"],"
+                         "\"edge_fields\":[\"type\",\"name_or_index\",\"to_node\"],"
+                         "\"edge_types\":[[\"context\",\"element\",\"property\",\"internal\",\"hidden\",\"shortcut\","
+                         "\"weak\"],\"string_or_number\",\"node\"]}},\"nodes\":[");
+    int edges[N];
+    for (int i = 0; i < N; i++) {
+        edges[i] = i == 0 ? 5 : 2 + (i % 3 == 0) + (i % 5 == 0);
+        unsigned long long id = i < TAIL ? 1 + 2ull * (unsigned)i
+                                         : (variant ? 5000000000ull : 1000000ull) - (unsigned)i;
+        unsigned long long size = variant && i == 7 ? 5000000000ull : 10ull + (unsigned)i;
+        int type = i == 0 ? 9 : i % 7 == 1 ? 2 : i % 7 == 2 ? 5 : 3; /* strings have reprs, closures names */
+        n += (size_t)sprintf(buf + n, "%s%d,%d,%llu,%llu,%d", i ? "," : "", type, i ? 1 : 0, id, size, edges[i]);
+    }
+    n += (size_t)sprintf(buf + n, "],\"edges\":[");
+    const char *sep = "";
+    for (int i = 0; i < N; i++) {
+        if (i == 0) {
+            for (int k = 1; k <= 5; k++, sep = ",")
+                n += (size_t)sprintf(buf + n, "%s1,%d,%d", sep, k, k * 5);
+            continue;
+        }
+        int t = (i * 7) % N;
+        n += (size_t)sprintf(buf + n, "%s2,2,%d,6,2,%d", sep, t * 5, ((i * 11) % N) * 5);
+        sep = ",";
+        if (i % 3 == 0) /* a second edge to the same target */
+            n += (size_t)sprintf(buf + n, ",2,3,%d", t * 5);
+        if (i % 5 == 0)
+            n += (size_t)sprintf(buf + n, ",1,0,%d", ((i + 1) % N) * 5);
+    }
+    n += (size_t)sprintf(buf + n, "],\"strings\":[\"\",\"Thing\",\"x\",\"y\"]}");
+    buf[n] = '\0';
+    write_file(path, buf);
+    free(buf);
+}
+
+/* c (from a cache) is the graph `fresh` is, through the accessors too. */
+static void check_v8_same(const rg_snapshot *c, const rg_snapshot *fresh)
+{
+    const char *d = rg_graph_diff(c, fresh);
+    if (d)
+        fprintf(stderr, "v8 cache differs from a fresh load in %s\n", d);
+    CHECK(d == NULL);
+    for (rg_node v = 0; v < rg_node_count(fresh); v++) {
+        rg_node a = RG_NODE_NONE, b = RG_NODE_NONE;
+        CHECK(rg_node_find(fresh, rg_node_id(fresh, v), &a) == RG_OK && a == v);
+        CHECK(rg_node_find(c, rg_node_id(fresh, v), &b) == RG_OK && b == v);
+        CHECK_EQ_U64(rg_referrer_count(c, v), rg_referrer_count(fresh, v));
+        for (uint32_t i = 0; i < rg_referrer_count(fresh, v); i++) {
+            rg_edge x, y;
+            rg_referrer_get(fresh, v, i, &x);
+            rg_referrer_get(c, v, i, &y);
+            CHECK(x.from == y.from && x.kind == y.kind && x.label == y.label);
+        }
+    }
+    rg_dominators *dc = NULL, *df = NULL;
+    CHECK(rg_dominators_compute(c, &dc) == RG_OK && rg_dominators_compute(fresh, &df) == RG_OK);
+    for (rg_node v = 0; dc && df && v < rg_node_count(fresh); v++) {
+        CHECK_EQ_U64(rg_dominators_idom(dc, v), rg_dominators_idom(df, v));
+        CHECK_EQ_U64(rg_dominators_retained(dc, v), rg_dominators_retained(df, v));
+    }
+    rg_dominators_free(dc);
+    rg_dominators_free(df);
+    rg_node none;
+    CHECK(rg_node_find(c, 2, &none) == RG_ENOTFOUND);
+    CHECK(rg_node_find(c, 999999999999ull, &none) == RG_ENOTFOUND);
+}
+
+static void v8_graph_keeps_its_narrow_forms_through_the_cache(void)
+{
+    for (int variant = 0; variant < 2; variant++) {
+        char snap[512], img_path[512];
+        snprintf(snap, sizeof snap, "%s/narrow-%d.heapsnapshot", dir, variant);
+        write_v8_snapshot(snap, variant);
+        rg_snapshot *fresh = open_with(snap, RG_OPEN_NO_CACHE, NULL);
+        rg_snapshot *first = open_with(snap, 0, dir), *c = open_with(snap, 0, dir);
+        CHECK(fresh && first && c);
+        if (!fresh || !c) {
+            rg_snapshot_free(fresh);
+            rg_snapshot_free(first);
+            rg_snapshot_free(c);
+            continue;
+        }
+        CHECK(rg_snapshot_info_get(c)->from_cache);
+        CHECK(fresh->rev_edge == NULL && fresh->node_rc == NULL && fresh->node_len == NULL);
+        CHECK(fresh->len_packed.bits && fresh->repr_packed.bits && fresh->name_packed.bits);
+        CHECK(!fresh->node_repr && !fresh->node_name);
+        rg_node str, fn;
+        CHECK(rg_node_find(fresh, 3, &str) == RG_OK && rg_node_find(fresh, 5, &fn) == RG_OK);
+        CHECK_STR(rg_node_repr(fresh, str), "Thing");
+        CHECK_STR(rg_node_name(fresh, str), "");
+        CHECK_STR(rg_node_name(fresh, fn), "Thing");
+        CHECK_STR(rg_node_repr(fresh, fn), "");
+        CHECK_EQ_U64(fresh->ids_sorted_end, 251); /* the tail's first id still rises */
+        CHECK(variant ? fresh->node_id != NULL : fresh->node_id32 != NULL);
+        CHECK(variant ? fresh->node_size != NULL : fresh->node_size32 != NULL);
+        rg_node big;
+        CHECK(rg_node_find(fresh, 1 + 2 * 7, &big) == RG_OK &&
+              rg_node_size(fresh, big) == (variant ? 5000000000ull : 17));
+        rg_node arr;
+        CHECK(rg_node_find(fresh, 1 + 2 * 5, &arr) == RG_OK && rg_node_length(fresh, arr) == 1);
+        CHECK(rg_node_find(fresh, 1 + 2 * 7, &arr) == RG_OK && rg_node_length(fresh, arr) == -1);
+        check_v8_same(c, fresh);
+        /* raw (the reverse CSR stored, without edge indices) and compact
+         * (rebuilt); forged bytes in either are refused or harmless */
+        for (int raw = 0; raw < 2; raw++) {
+            snprintf(img_path, sizeof img_path, "%s/narrow-%d-%d.bin", dir, variant, raw);
+            CHECK(write_cache_budget(snap, img_path, raw ? UINT64_MAX / 2 : 0) > 0);
+            size_t size = 0;
+            unsigned char *img = read_whole(img_path, &size);
+            CHECK(img != NULL);
+            if (!img)
+                continue;
+            void *map = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+            memcpy(map, img, size);
+            rg_snapshot *g = NULL;
+            char *why = NULL;
+            CHECK(rg_cache_parse(map, size, NULL, 1ULL << 30, 2, &g, &why) == RG_OK);
+            if (g) {
+                g->info.input_bytes = fresh->info.input_bytes;
+                check_v8_same(g, fresh);
+                rg_snapshot_free(g);
+            } else {
+                munmap(map, size);
+            }
+            free(why);
+            CHECK(forge_each_byte(img, size, 5) > 0);
+            free(img);
+        }
+        rg_snapshot_free(fresh);
+        rg_snapshot_free(first);
+        rg_snapshot_free(c);
+    }
+}
+
 int main(int argc, char **argv)
 {
     TEST_MAIN_BEGIN(argc, argv);
@@ -697,6 +843,7 @@ int main(int argc, char **argv)
     RUN(cache_packed_to_fit_the_snapshot_size_gives_the_same_graph);
     RUN(cached_path_forest_equals_a_fresh_computation);
     RUN(forged_damaged_or_foreign_path_forest_is_never_lent);
+    RUN(v8_graph_keeps_its_narrow_forms_through_the_cache);
     char cmd[600];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     if (system(cmd) != 0)

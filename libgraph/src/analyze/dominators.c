@@ -7,11 +7,14 @@
  * and the semi-dominator, by walking up the partly built tree. It is as fast as
  * LT on real graphs and needs fewer arrays.
  *
- * Memory is the point of the layout: six uint32 arrays (24 bytes per object)
+ * Memory is the point of the layout: five uint32 arrays (20 bytes per object)
  * at the peak, twelve bytes per object kept (idom + retained). The DFS needs
  * no stack: the tree path is the stack (walk back up through `anc`), and the
  * edge cursor of a vertex lives in `label`, which Semi-NCA only needs after
  * the DFS. Eval compresses paths by pointer reversal instead of a stack.
+ * Semi-dominators share `vertex`: vertex i is last read when i is
+ * processed, and eval only reads the semi of vertices above it; vertex is
+ * rebuilt from `pre` afterwards.
  *
  * The super-root (vertex 0) refers to the root records, then to one entry per
  * source component of the unreachable part. Those entries are found without
@@ -57,7 +60,7 @@ typedef struct dom_work {
     uint32_t *pre;            /* node -> preorder number, UNSEEN */
     uint32_t *vertex;         /* preorder -> node (0 is the super-root: n) */
     uint32_t *anc;            /* DFS parent, later the compressed ancestor */
-    uint32_t *semi;
+    uint32_t *semi;           /* = vertex during the semi-dominator pass */
     uint32_t *label;          /* DFS edge cursor, later the eval label */
     uint32_t *idom;
     uint8_t *entry;           /* bitset of nodes the super-root refers to */
@@ -110,21 +113,23 @@ static void dfs_from(dom_work *w, rg_node start)
 }
 
 /* Order the objects the first DFS did not reach by decreasing finish time of
- * a DFS over them, into order[0..*k). Uses node-indexed scratch arrays
- * `parent` and `cursor` (free at this point) and marks visits in pre[]. */
-static void finish_order(dom_work *w, uint32_t *parent, uint32_t *cursor, uint32_t *order,
-                         uint32_t *k)
+ * a DFS over them, into order[0..*k). Uses a node-indexed scratch array
+ * `cursor` (free at this point). A visited object's DFS parent is kept in
+ * pre[] (SEEN_PASS2 for a DFS root), which only needs to tell unvisited
+ * (UNSEEN) from visited here; every visited object's pre[] is SEEN_PASS2
+ * on return. */
+static void finish_order(dom_work *w, uint32_t *cursor, uint32_t *order, uint32_t *k)
 {
     const rg_snapshot *s = w->s;
+    uint32_t *parent = w->pre;
     uint32_t done = 0;
     for (rg_node r = 0; r < w->n; r++) {
         if (w->pre[r] != UNSEEN)
             continue;
-        w->pre[r] = SEEN_PASS2;
-        parent[r] = RG_NODE_NONE;
+        parent[r] = SEEN_PASS2;
         cursor[r] = 0;
         rg_node cur = r;
-        while (cur != RG_NODE_NONE) {
+        while (cur != SEEN_PASS2) {
             uint64_t begin = s->fwd_off[cur], end = s->fwd_off[cur + 1];
             uint64_t e = begin + cursor[cur];
             rg_node next = RG_NODE_NONE;
@@ -144,12 +149,13 @@ static void finish_order(dom_work *w, uint32_t *parent, uint32_t *cursor, uint32
                 cur = parent[cur];
                 continue;
             }
-            w->pre[next] = SEEN_PASS2;
             parent[next] = cur;
             cursor[next] = 0;
             cur = next;
         }
     }
+    for (uint32_t i = 0; i < done; i++)
+        w->pre[order[i]] = SEEN_PASS2;
     /* Reverse: decreasing finish time. */
     for (uint32_t i = 0, j = done; i + 1 < j; i++, j--) {
         uint32_t t = order[i];
@@ -195,7 +201,6 @@ static void work_free(dom_work *w)
     rg_free(w->pre);
     rg_free(w->vertex);
     rg_free(w->anc);
-    rg_free(w->semi);
     rg_free(w->label);
     rg_free(w->idom);
     rg_free(w->entry);
@@ -217,28 +222,57 @@ int rg_dominators_compute(const rg_snapshot *s, rg_dominators **out)
     w.pre = rg_xmalloc(N, sizeof *w.pre);
     w.vertex = rg_xmalloc(N, sizeof *w.vertex);
     w.anc = rg_xmalloc(N, sizeof *w.anc);
-    w.semi = rg_xmalloc(N, sizeof *w.semi);
     w.label = rg_xmalloc(N, sizeof *w.label);
     w.idom = rg_xmalloc(N, sizeof *w.idom);
     w.entry = rg_xcalloc(N / 8 + 1, 1);
     w.weak_in = rg_xcalloc(N / 8 + 1, 1);
     rg_dominators *d = rg_xcalloc(1, sizeof *d);
-    if (!w.pre || !w.vertex || !w.anc || !w.semi || !w.label || !w.idom || !w.entry || !w.weak_in || !d) {
+    if (!w.pre || !w.vertex || !w.anc || !w.label || !w.idom || !w.entry || !w.weak_in || !d) {
         work_free(&w);
         rg_free(d);
         return RG_ENOMEM;
     }
     d->n = n;
-    d->peak_bytes = 6 * N * sizeof(uint32_t) + 2 * (N / 8 + 1);
+    d->peak_bytes = 5 * N * sizeof(uint32_t) + 2 * (N / 8 + 1);
     memset(w.pre, 0xff, N * sizeof *w.pre);
     for (uint32_t v = 0; v < n && !w.any_garbage; v++)
         w.any_garbage = (s->node_flags[v] & RG_NODE_GARBAGE) != 0;
     /* The semi-dominator pass reads the kind of every reverse edge, a random
      * read each; weak edges are rare, so one sequential pass marks their
      * targets and only those targets' in-edges are checked. */
+    uint64_t weak = 0;
     for (uint64_t e = 0; e < s->n_edges; e++)
-        if (s->fwd_kind[e] == RG_EDGE_WEAK)
+        if (s->fwd_kind[e] == RG_EDGE_WEAK) {
             bit_set(w.weak_in, s->fwd_dst[e]);
+            weak++;
+        }
+    /* Without rev_edge (graph_internal.h) the graph marks its weak in-edges
+     * (rev_weak), unless its reverse CSR came raw from a cache: then which
+     * in-edges of those targets are weak is found in one forward pass: a target's in-edges are its
+     * sources' edges to it in forward order, so a cursor per target (in
+     * `label`, free until the DFS) gives each one's reverse position. */
+    const uint8_t *rev_weak = s->rev_weak;
+    uint8_t *own_weak = NULL;
+    if (weak && !s->rev_edge && !rev_weak && !w.any_garbage) {
+        rev_weak = own_weak = rg_xcalloc(s->n_edges / 8 + 1, 1);
+        if (!own_weak) {
+            work_free(&w);
+            rg_free(d);
+            return RG_ENOMEM;
+        }
+        d->peak_bytes += s->n_edges / 8 + 1;
+        for (rg_node v = 0; v < n; v++)
+            w.label[v] = s->rev_off[v];
+        for (rg_node u = 0; u < n; u++)
+            for (uint64_t e = s->fwd_off[u]; e < s->fwd_off[u + 1]; e++) {
+                rg_node t = s->fwd_dst[e];
+                if (!bit_get(w.weak_in, t))
+                    continue;
+                uint32_t r = w.label[t]++;
+                if (s->fwd_kind[e] == RG_EDGE_WEAK && r < s->rev_off[t + 1])
+                    own_weak[r >> 3] |= (uint8_t)(1u << (r & 7));
+            }
+    }
     w.pre[n] = 0;
     w.vertex[0] = n;
     w.anc[0] = 0;
@@ -256,13 +290,13 @@ int rg_dominators_compute(const rg_snapshot *s, rg_dominators **out)
     d->reachable = w.count - 1;
 
     if (w.count < N) {
-        /* semi, idom and the low part of label are free until Semi-NCA. */
+        /* idom and label are free until Semi-NCA. */
         uint32_t k;
-        finish_order(&w, w.semi, w.idom, w.label, &k);
+        finish_order(&w, w.idom, w.label, &k);
         /* label[] is about to be used as DFS cursors; move the order out. */
-        memcpy(w.semi, w.label, (size_t)k * sizeof *w.semi);
+        memcpy(w.idom, w.label, (size_t)k * sizeof *w.idom);
         for (uint32_t i = 0; i < k; i++) {
-            rg_node v = w.semi[i];
+            rg_node v = w.idom[i];
             if (w.pre[v] == SEEN_PASS2) {
                 bit_set(w.entry, v);
                 d->entries++;
@@ -272,9 +306,10 @@ int rg_dominators_compute(const rg_snapshot *s, rg_dominators **out)
     }
     uint32_t cnt = w.count;
 
-    /* Semi-dominators, in decreasing preorder. */
+    /* Semi-dominators, in decreasing preorder. semi[i] replaces vertex[i]
+     * once i is done (the prefetches read vertices below i). */
+    w.semi = w.vertex;
     for (uint32_t i = 0; i < cnt; i++) {
-        w.semi[i] = i;
         w.label[i] = i;
         w.idom[i] = w.anc[i];
     }
@@ -302,8 +337,13 @@ int rg_dominators_compute(const rg_snapshot *s, rg_dominators **out)
             sd = 0;
         int check = w.any_garbage || bit_get(w.weak_in, v);
         for (uint64_t r = s->rev_off[v]; r < s->rev_off[v + 1] && sd > 0; r++) {
-            if (check && !retains(s, w.any_garbage, s->rev_src[r], s->rev_edge[r]))
-                continue;
+            if (check) {
+                int keep = s->rev_edge ? retains(s, w.any_garbage, s->rev_src[r], s->rev_edge[r])
+                           : rev_weak && !w.any_garbage ? !bit_get(rev_weak, (uint32_t)r)
+                                      : retains(s, w.any_garbage, s->rev_src[r], rg_rev_edge_find(s, v, r));
+                if (!keep)
+                    continue;
+            }
             uint32_t u = w.pre[s->rev_src[r]];
             if (u >= cnt || u == i)
                 continue;
@@ -323,16 +363,20 @@ int rg_dominators_compute(const rg_snapshot *s, rg_dominators **out)
         w.idom[i] = x;
     }
 
-    /* Keep the result node-indexed: idom into `anc`, reached bits. */
+    /* Keep the result node-indexed: idom into `anc`, reached bits. vertex
+     * (semi until now) again from pre; then pre and idom go before the
+     * retained sizes are allocated. */
     rg_free(w.label);
-    rg_free(w.semi);
     rg_free(w.entry);
     rg_free(w.weak_in);
+    rg_free(own_weak);
     w.label = w.semi = NULL;
     w.entry = w.weak_in = NULL;
-    d->retained = rg_xmalloc(N, sizeof *d->retained);
+    for (uint32_t v = 0; v <= n; v++)
+        if (w.pre[v] < cnt)
+            w.vertex[w.pre[v]] = v;
     d->reach = rg_xcalloc(N / 8 + 1, 1);
-    if (!d->retained || !d->reach) {
+    if (!d->reach) {
         work_free(&w);
         rg_dominators_free(d);
         return RG_ENOMEM;
@@ -344,8 +388,17 @@ int rg_dominators_compute(const rg_snapshot *s, rg_dominators **out)
             bit_set(d->reach, v);
     }
     w.anc[n] = RG_NODE_NONE;
+    rg_free(w.pre);
+    rg_free(w.idom);
+    w.pre = w.idom = NULL;
+    d->retained = rg_xmalloc(N, sizeof *d->retained);
+    if (!d->retained) {
+        work_free(&w);
+        rg_dominators_free(d);
+        return RG_ENOMEM;
+    }
     for (uint32_t v = 0; v < n; v++)
-        d->retained[v] = s->node_size[v];
+        d->retained[v] = rg_node_size_at(s, v);
     d->retained[n] = 0;
     /* Children come after their dominator in preorder: sum bottom-up. */
     for (uint32_t i = cnt - 1; i >= 1; i--) {
@@ -356,7 +409,7 @@ int rg_dominators_compute(const rg_snapshot *s, rg_dominators **out)
     d->idom = w.anc;
     w.anc = NULL;
     work_free(&w);
-    uint64_t later = 4 * N * sizeof(uint32_t) + N * sizeof(uint64_t) + N / 8 + 1;
+    uint64_t later = 2 * N * sizeof(uint32_t) + N * sizeof(uint64_t) + N / 8 + 1;
     if (later > d->peak_bytes)
         d->peak_bytes = later;
     *out = d;

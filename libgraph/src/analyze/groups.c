@@ -158,7 +158,7 @@ static const char *key_kind(const char *k)
 
 static int big_dict(const rg_snapshot *s, rg_node d)
 {
-    uint32_t len = s->node_len[d];
+    uint32_t len = rg_node_len_at(s, d);
     uint64_t n = len != RG_LEN_NONE ? len : (s->fwd_off[d + 1] - s->fwd_off[d]) / 2;
     return n >= BIG_DICT;
 }
@@ -171,8 +171,8 @@ static void normal_label(const rg_snapshot *s, rg_node from, uint8_t kind, uint3
     char tmp[300];
     switch (kind) {
     case RG_EDGE_INDEX: {
-        const char *tn = rg_type_name(s, s->node_type[from]);
-        uint32_t len = s->node_len[from];
+        const char *tn = rg_type_name(s, rg_node_type_at(s, from));
+        uint32_t len = rg_node_len_at(s, from);
         if (strcmp(tn, "tuple") == 0 && (len == RG_LEN_NONE || len <= RECORD_TUPLE))
             snprintf(buf, cap, "[%u]", label);
         else
@@ -289,8 +289,8 @@ static int label_id(rg_groups *G, rg_node from, uint8_t kind, uint32_t label, ui
     const rg_snapshot *s = G->snap;
     uint32_t variant = 0;
     if (kind == RG_EDGE_INDEX) {
-        uint32_t len = s->node_len[from];
-        if (s->node_type[from] != G->tuple_type || (len != RG_LEN_NONE && len > RECORD_TUPLE)) {
+        uint32_t len = rg_node_len_at(s, from);
+        if (rg_node_type_at(s, from) != G->tuple_type || (len != RG_LEN_NONE && len > RECORD_TUPLE)) {
             *sid = G->sid_index;
             return RG_OK;
         }
@@ -353,7 +353,7 @@ static int hop_group(rg_groups *G, const rg_paths *paths, rg_node v, const rg_ed
             snprintf(buf, sizeof buf, "%s", rl);
         if (rg_strtab_intern(&G->strings, buf, strlen(buf), &sid) != RG_OK)
             return RG_ENOMEM;
-        return intern_group(G, RG_GROUP_NONE, kind, sid, s->node_type[v], out);
+        return intern_group(G, RG_GROUP_NONE, kind, sid, rg_node_type_at(s, v), out);
     }
     rg_edge e = *pe;
     if (label_id(G, e.from, (uint8_t)e.kind, e.label, &sid) != RG_OK)
@@ -363,7 +363,7 @@ static int hop_group(rg_groups *G, const rg_paths *paths, rg_node v, const rg_ed
      * a linked list of any length is one group, in every snapshot. */
     rg_group pg = G->of[e.from];
     group_rec *pr = &G->g[pg];
-    if (pr->parent != RG_GROUP_NONE && pr->label == sid && pr->type == s->node_type[v]) {
+    if (pr->parent != RG_GROUP_NONE && pr->label == sid && pr->type == rg_node_type_at(s, v)) {
         pr->recursive = 1;
         *out = pg;
         return RG_OK;
@@ -378,7 +378,7 @@ static int hop_group(rg_groups *G, const rg_paths *paths, rg_node v, const rg_ed
         anc[++na] = x;
     for (uint32_t k = 2; k <= MAX_PERIOD && 2 * k - 1 <= na; k++) {
         group_rec *ak = &G->g[anc[k]];
-        if (ak->parent == RG_GROUP_NONE || ak->label != sid || ak->type != s->node_type[v])
+        if (ak->parent == RG_GROUP_NONE || ak->label != sid || ak->type != rg_node_type_at(s, v))
             continue;
         int same = 1;
         for (uint32_t j = 1; j < k && same; j++)
@@ -390,7 +390,7 @@ static int hop_group(rg_groups *G, const rg_paths *paths, rg_node v, const rg_ed
         *out = anc[k];
         return RG_OK;
     }
-    return intern_group(G, pg, 0, sid, s->node_type[v], out);
+    return intern_group(G, pg, 0, sid, rg_node_type_at(s, v), out);
 }
 
 typedef struct walk_item {
@@ -490,7 +490,7 @@ void rg_groups_tally(rg_groups *G, const rg_paths *paths, const rg_dominators *d
         if (r->count == 0 || dist > r->max_dist)
             r->max_dist = dist;
         r->count++;
-        r->shallow += s->node_size[v];
+        r->shallow += rg_node_size_at(s, v);
         /* A dominator of v lies on v's shortest chain; within a group that
          * can only happen in a recursive run, and then the dominating member
          * already counts v. */

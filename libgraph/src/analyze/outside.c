@@ -131,13 +131,13 @@ int rg_outside_options_init(rg_outside_options *o, unsigned int version)
 
 int64_t rg_outside_excess(const rg_snapshot *s, rg_node v)
 {
-    if (!s || v >= s->n_nodes || s->node_rc[v] == RG_RC_NONE)
+    if (!s || v >= s->n_nodes || rg_node_rc_at(s, v) == RG_RC_NONE)
         return 0;
     int64_t seen = 0;
     for (uint64_t r = s->rev_off[v]; r < s->rev_off[v + 1]; r++)
-        if (counts_as_reference(s->fwd_kind[s->rev_edge[r]]))
+        if (counts_as_reference(s->fwd_kind[rg_rev_edge(s, v, r)]))
             seen++;
-    return (int64_t)s->node_rc[v] - seen;
+    return (int64_t)rg_node_rc_at(s, v) - seen;
 }
 
 /* Per type: 1 when instances are runtime-owned. A type name on the list, a
@@ -248,7 +248,7 @@ int rg_outside_compute(const rg_snapshot *s, const rg_dominators *dom,
     /* Runtime-owned objects: by type, classes by being named as a class, and
      * unreachable objects holding only runtime-owned or immortal objects. */
     for (rg_node v = 0; v < n; v++) {
-        if (rt[s->node_type[v]])
+        if (rt[rg_node_type_at(s, v)])
             runtime[v] = OWNED_TYPE;
         for (uint64_t e = s->fwd_off[v]; e < s->fwd_off[v + 1]; e++) {
             if (s->fwd_kind[e] == RG_EDGE_TYPE)
@@ -278,7 +278,7 @@ int rg_outside_compute(const rg_snapshot *s, const rg_dominators *dom,
                 rg_node t = s->fwd_dst[e];
                 if (s->fwd_kind[e] == RG_EDGE_TYPE)
                     continue;
-                uint32_t trc = s->node_rc[t];
+                uint32_t trc = rg_node_rc_at(s, t);
                 all = runtime[t] || (trc != RG_RC_NONE && trc >= IMMORTAL_RC);
             }
             if (all)
@@ -291,7 +291,7 @@ int rg_outside_compute(const rg_snapshot *s, const rg_dominators *dom,
         goto fail;
     uint64_t n_flagged = 0;
     for (rg_node v = 0; v < n; v++) {
-        uint32_t rcount = s->node_rc[v];
+        uint32_t rcount = rg_node_rc_at(s, v);
         if (rcount == RG_RC_NONE || rcount >= IMMORTAL_RC || (s->node_flags[v] & RG_NODE_GARBAGE))
             continue;
         int entry = unreach[v] && dom && rg_dominators_idom(dom, v) == RG_NODE_NONE;
@@ -310,7 +310,7 @@ int rg_outside_compute(const rg_snapshot *s, const rg_dominators *dom,
          * runtime-owned entry: a class, a type's private dict, its
          * singletons, the interpreter's baseline that static types hold
          * from C. */
-        const char *tn = rg_type_name(s, s->node_type[v]);
+        const char *tn = rg_type_name(s, rg_node_type_at(s, v));
         int per_call = rg_kind_is_function_like(tn) || strcmp(tn, "cell") == 0;
         int tier = !runtime[v] || opts->include_runtime_types  ? RG_OUTSIDE_FLAGGED
                    : runtime[v] == OWNED_TYPE && per_call ? RG_OUTSIDE_RUNTIME_TYPE
@@ -331,8 +331,8 @@ int rg_outside_compute(const rg_snapshot *s, const rg_dominators *dom,
     uint64_t k = 0;
     for (rg_node v = 0; v < n; v++)
         if (o->flagged[v]) {
-            const char *tn = rg_type_name(s, s->node_type[v]);
-            keyed[k++] = (flagged_obj){s->node_type[v], rg_kind_is_function_like(tn) ? s->node_name[v] : 0,
+            const char *tn = rg_type_name(s, rg_node_type_at(s, v));
+            keyed[k++] = (flagged_obj){rg_node_type_at(s, v), rg_kind_is_function_like(tn) ? rg_node_name_at(s, v) : 0,
                                        o->flagged[v] - 1u, v};
         }
     qsort(keyed, n_flagged, sizeof *keyed, by_key);
@@ -354,7 +354,7 @@ int rg_outside_compute(const rg_snapshot *s, const rg_dominators *dom,
                     mark[queue[j]] = covered ? 1 : 2;
                 kept[i] = covered ? 0 : rg_dominators_retained(dom, v);
             } else {
-                kept[i] = s->node_size[v];
+                kept[i] = rg_node_size_at(s, v);
             }
         }
         if (i == 0 || by_key_only(&keyed[i], &keyed[i - 1]))
@@ -383,10 +383,10 @@ int rg_outside_compute(const rg_snapshot *s, const rg_dominators *dom,
             g->unreachable++;
         g->objects++;
         g->excess += (uint64_t)excess[v];
-        g->shallow_bytes += s->node_size[v];
+        g->shallow_bytes += rg_node_size_at(s, v);
         g->retained_bytes += kept[i];
-        uint64_t mine = dom ? rg_dominators_retained(dom, v) : s->node_size[v];
-        uint64_t best = dom ? rg_dominators_retained(dom, g->representative) : s->node_size[g->representative];
+        uint64_t mine = dom ? rg_dominators_retained(dom, v) : rg_node_size_at(s, v);
+        uint64_t best = dom ? rg_dominators_retained(dom, g->representative) : rg_node_size_at(s, g->representative);
         if (mine > best) {
             g->representative = v;
             g->representative_excess = excess[v];

@@ -261,7 +261,7 @@ static int bfs(rg_paths *p)
                 continue;
             }
             rg_node u = queue[head++];
-            if (skip_types && p->type_skip[s->node_type[u]])
+            if (skip_types && p->type_skip[rg_node_type_at(s, u)])
                 continue;
             for (uint64_t e = rg_fwd_begin(s, u), end = rg_fwd_end(s, u); e < end; e++) {
                 rg_node v = s->fwd_dst[e];
@@ -422,7 +422,7 @@ int rg_paths_root(const rg_paths *p, rg_node node, uint32_t *out)
         return rg_fail(RG_EINVAL, "rg_paths_root: bad argument");
     if (p->dist[node] == RG_DISTANCE_NONE)
         return rg_fail(RG_ENOTFOUND, "no root reaches object %llu",
-                       (unsigned long long)p->snap->node_id[node]);
+                       (unsigned long long)rg_node_id_at(p->snap, node));
     rg_node cur = node;
     while (p->dist[cur] != 0)
         cur = p->parent[cur];
@@ -458,7 +458,7 @@ int rg_paths_chain(const rg_paths *p, rg_node node, rg_edge **out, size_t *n)
         return rg_fail(RG_EINVAL, "rg_paths_chain: bad argument");
     if (p->dist[node] == RG_DISTANCE_NONE)
         return rg_fail(RG_ENOTFOUND, "no root reaches object %llu",
-                       (unsigned long long)p->snap->node_id[node]);
+                       (unsigned long long)rg_node_id_at(p->snap, node));
     return walk(p, node, p->dist[node], out, n);
 }
 
@@ -508,8 +508,8 @@ int rg_paths_why_unreachable(const rg_paths *p, rg_node node, rg_unreachable *ca
     if (r.kind == RG_UNREACHABLE_OUTSIDE) {
         int64_t strong = 0;
         for (uint64_t i = rg_rev_begin(s, r.holder); i < rg_rev_end(s, r.holder); i++)
-            strong += s->fwd_kind[s->rev_edge[i]] != RG_EDGE_WEAK;
-        r.unexplained_refs = (int64_t)s->node_rc[r.holder] - strong;
+            strong += s->fwd_kind[rg_rev_edge(s, r.holder, i)] != RG_EDGE_WEAK;
+        r.unexplained_refs = (int64_t)rg_node_rc_at(s, r.holder) - strong;
     }
     if (rg_paths_scc(p, r.holder) != UINT32_MAX)
         r.cycle_size = p->scc_size[rg_paths_scc(p, r.holder)];
@@ -523,7 +523,7 @@ int rg_paths_holder_chain(const rg_paths *p, rg_node node, rg_edge **out, size_t
         return rg_fail(RG_EINVAL, "rg_paths_holder_chain: bad argument");
     if (p->dist[node] != RG_DISTANCE_NONE || p->why[node] == RG_UNREACHABLE_UNEXPLAINED)
         return rg_fail(RG_ENOTFOUND, "object %llu has no holder outside the root paths",
-                       (unsigned long long)p->snap->node_id[node]);
+                       (unsigned long long)rg_node_id_at(p->snap, node));
     rg_node holder;
     return walk(p, node, holder_hops(p, node, &holder), out, n);
 }

@@ -22,8 +22,8 @@ static uint64_t base_shape(const rg_paths *p, rg_node v)
 {
     const rg_snapshot *s = p->snap;
     if (p->dist[v] != RG_DISTANCE_NONE)
-        return mix(mix(1, s->root_kind[rg_paths_root_record(p, v)]), s->node_type[v]);
-    return mix(mix(2, p->why[v]), s->node_type[v]);
+        return mix(mix(1, s->root_kind[rg_paths_root_record(p, v)]), rg_node_type_at(s, v));
+    return mix(mix(2, p->why[v]), rg_node_type_at(s, v));
 }
 
 static uint64_t hop_shape(const rg_paths *p, uint64_t parent_shape, rg_node v)
@@ -33,7 +33,7 @@ static uint64_t hop_shape(const rg_paths *p, uint64_t parent_shape, rg_node v)
     uint8_t k = s->fwd_kind[e];
     uint64_t label = k == RG_EDGE_INDEX || k == RG_EDGE_DICT_KEY || k == RG_EDGE_DICT_VALUE
                          ? 0 : (uint64_t)s->fwd_label[e] + 1;
-    return mix(mix(mix(parent_shape, k), label), s->node_type[v]);
+    return mix(mix(mix(parent_shape, k), label), rg_node_type_at(s, v));
 }
 
 typedef struct keyed {
@@ -134,7 +134,7 @@ int rg_paths_group(const rg_paths *p, const rg_node *nodes, size_t n, size_t rec
         size_t j = i;
         uint64_t bytes = 0;
         while (j < n && keys[j].key == keys[i].key)
-            bytes += s->node_size[keys[j++].node];
+            bytes += rg_node_size_at(s, keys[j++].node);
         rg_node rep = keys[i].node;
         gs[g].g = (rg_chain_group){sizeof(rg_chain_group), i, j - i, rep, bytes, p->dist[rep], (rg_unreachable_kind)p->why[rep]};
         gs[g].length = chain_length(p, rep);

@@ -49,9 +49,11 @@ static void seed_excluded(rg_paths *p, const rg_node *unr, uint32_t n_unr, uint3
         if (!pending(p, v))
             continue;
         for (uint64_t i = rg_rev_begin(s, v), end = rg_rev_end(s, v); i < end; i++) {
-            uint32_t e = s->rev_edge[i];
             rg_node r = s->rev_src[i];
-            if (s->fwd_kind[e] != RG_EDGE_WEAK && p->dist[r] != RG_DISTANCE_NONE) {
+            if (p->dist[r] == RG_DISTANCE_NONE)
+                continue;
+            uint32_t e = rg_rev_edge(s, v, i); /* a scan without rev_edge: reached referrers only */
+            if (s->fwd_kind[e] != RG_EDGE_WEAK) {
                 p->why[v] = RG_UNREACHABLE_EXCLUDED;
                 p->parent[v] = r;
                 p->pidx[v] = (uint32_t)(e - rg_fwd_begin(s, r));
@@ -67,12 +69,12 @@ static void seed_outside(rg_paths *p, const rg_node *unr, uint32_t n_unr, uint32
     const rg_snapshot *s = p->snap;
     for (uint32_t k = 0; k < n_unr; k++) {
         rg_node v = unr[k];
-        if (!pending(p, v) || s->node_rc[v] == RG_RC_NONE)
+        if (!pending(p, v) || rg_node_rc_at(s, v) == RG_RC_NONE)
             continue;
         uint64_t strong = 0;
         for (uint64_t i = rg_rev_begin(s, v), end = rg_rev_end(s, v); i < end; i++)
-            strong += s->fwd_kind[s->rev_edge[i]] != RG_EDGE_WEAK;
-        if ((uint64_t)s->node_rc[v] > strong) {
+            strong += s->fwd_kind[rg_rev_edge(s, v, i)] != RG_EDGE_WEAK;
+        if ((uint64_t)rg_node_rc_at(s, v) > strong) {
             p->why[v] = RG_UNREACHABLE_OUTSIDE;
             queue[(*tail)++] = v;
         }
@@ -262,7 +264,7 @@ int rg_paths_cycle(const rg_paths *p, rg_node node, rg_edge **out, size_t *n)
     const rg_snapshot *s = p->snap;
     if (p->dist[node] != RG_DISTANCE_NONE || p->why[node] != RG_UNREACHABLE_CYCLE)
         return rg_fail(RG_ENOTFOUND, "object %llu is not on an unreachable cycle",
-                       (unsigned long long)s->node_id[node]);
+                       (unsigned long long)rg_node_id_at(s, node));
     uint32_t comp = rg_paths_scc(p, node), size = p->scc_size[comp];
     uint64_t cap = 16;
     while (cap < (uint64_t)size * 2)
@@ -302,7 +304,7 @@ int rg_paths_cycle(const rg_paths *p, rg_node node, rg_edge **out, size_t *n)
     }
     if (last == RG_NODE_NONE) {
         rc = rg_fail(RG_EFORMAT, "inconsistent cycle data for object %llu",
-                     (unsigned long long)s->node_id[node]);
+                     (unsigned long long)rg_node_id_at(s, node));
         goto done;
     }
     size_t len = 1;

@@ -342,7 +342,7 @@ static int build_shapes(rg_cycles *c, scc_work *w, const uint32_t *loc, const ui
     uint64_t k = 0;
     for (uint32_t l = 0; l < w->u; l++)
         if (cyclic[w->lcomp[l]])
-            m[k++] = (member){w->lcomp[l], rank[s->node_type[w->node[l]]], w->node[l]};
+            m[k++] = (member){w->lcomp[l], rank[rg_node_type_at(s, w->node[l])], w->node[l]};
     qsort(m, n_members, sizeof *m, by_member);
 
     /* Runs of equal type per component; keys[] per component. */
@@ -381,7 +381,7 @@ static int build_shapes(rg_cycles *c, scc_work *w, const uint32_t *loc, const ui
     for (uint64_t i = 0; i < n_members; i++) {
         uint32_t cc = m[i].comp;
         rg_node v = m[i].node;
-        cbytes[cc] += s->node_size[v];
+        cbytes[cc] += rg_node_size_at(s, v);
         if (s->node_flags[v] & RG_NODE_GARBAGE)
             cgarb[cc]++;
         if (v < cmin[cc])
@@ -391,7 +391,7 @@ static int build_shapes(rg_cycles *c, scc_work *w, const uint32_t *loc, const ui
             if (d == RG_NODE_NONE || loc[d] == NONE || w->lcomp[loc[d]] != cc)
                 cret[cc] += rg_dominators_retained(dom, v);
         } else {
-            cret[cc] += s->node_size[v];
+            cret[cc] += rg_node_size_at(s, v);
         }
     }
     uint32_t ns = 0;
@@ -502,7 +502,7 @@ int rg_cycles_compute(const rg_snapshot *s, const rg_dominators *dom, rg_cycles 
         } else {
             loc[v] = w.u++;
             c->summary.unreachable_objects++;
-            c->summary.unreachable_bytes += s->node_size[v];
+            c->summary.unreachable_bytes += rg_node_size_at(s, v);
         }
     }
     size_t u = w.u ? w.u : 1;
@@ -551,7 +551,7 @@ int rg_cycles_compute(const rg_snapshot *s, const rg_dominators *dom, rg_cycles 
             w.idx[t]++;
     }
     for (uint32_t l = 0; l < w.u; l++) {
-        uint32_t cc = w.lcomp[l], rcount = s->node_rc[w.node[l]];
+        uint32_t cc = w.lcomp[l], rcount = rg_node_rc_at(s, w.node[l]);
         /* gc.garbage members are the collector's verdict; their refcounts
          * also carry the list's and the dumper's references. */
         if (s->node_flags[w.node[l]] & RG_NODE_GARBAGE)
@@ -579,7 +579,7 @@ int rg_cycles_compute(const rg_snapshot *s, const rg_dominators *dom, rg_cycles 
         if (!cyclic[w.lcomp[l]])
             continue;
         c->summary.cyclic_objects++;
-        c->summary.cyclic_bytes += s->node_size[v];
+        c->summary.cyclic_bytes += rg_node_size_at(s, v);
         if (s->node_flags[v] & RG_NODE_GARBAGE)
             c->summary.garbage_objects++;
     }

@@ -352,7 +352,7 @@ static void judge_with_growth(rg_suspect *sp, const growth_index *gi, uint32_t n
 static rg_node carried_object(const rg_snapshot *s, const rg_dominators *dom, rg_node v)
 {
     for (uint32_t depth = 0; depth < CARRIED_DEPTH && v != RG_NODE_NONE; depth++) {
-        const char *tn = rg_type_name(s, s->node_type[v]);
+        const char *tn = rg_type_name(s, rg_node_type_at(s, v));
         if (depth > 0 && rg_kind_is_user_type(tn))
             return v;
         if (depth > 0 && !rg_kind_is_plumbing(tn))
@@ -378,14 +378,14 @@ static void name_suspect(rg_suspect *sp, const rg_snapshot *s, const rg_dominato
     sp->carried_type = "";
     if (head == RG_NODE_NONE)
         return;
-    const char *tn = rg_type_name(s, s->node_type[head]);
+    const char *tn = rg_type_name(s, rg_node_type_at(s, head));
     if (rg_kind_is_function_like(tn))
-        sp->name = rg_strtab_get(&s->strings, s->node_name[head]);
+        sp->name = rg_strtab_get(&s->strings, rg_node_name_at(s, head));
     if (!rg_kind_is_plumbing(tn))
         return;
     rg_node c = carried_object(s, dom, head);
     if (c != RG_NODE_NONE)
-        sp->carried_type = rg_type_name(s, s->node_type[c]);
+        sp->carried_type = rg_type_name(s, rg_node_type_at(s, c));
 }
 
 /* Is `v` inside the dominator subtree of a member of group `g`? */

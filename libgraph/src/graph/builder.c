@@ -25,8 +25,10 @@ struct rg_builder {
     int node_targets;        /* rg_builder_set_node_targets */
     uint64_t longest_line;
 
-    /* Edges in record order; targets stay ids until finish(). */
+    /* Edges in record order; targets stay ids until finish(), or are node
+     * indices already (node_targets), kept in half the room. */
     uint64_t *edge_dst_id;
+    uint32_t *edge_dst_node;
     uint8_t *edge_kind;
     uint32_t *edge_label;
     size_t edge_cap;
@@ -77,6 +79,7 @@ void rg_builder_free(rg_builder *b)
     rg_free(b->run_node);
     rg_free(b->run_delta);
     rg_free(b->edge_dst_id);
+    rg_free(b->edge_dst_node);
     rg_free(b->edge_kind);
     rg_free(b->edge_label);
     rg_free(b->root_id);
@@ -115,7 +118,27 @@ void rg_builder_set_line(rg_builder *b, uint64_t line) { b->cur_line = line; }
 void rg_builder_set_threads(rg_builder *b, unsigned threads) { b->threads = threads; }
 void rg_builder_set_plain_parser(rg_builder *b, int on) { b->plain_parser = on; }
 int rg_builder_plain_parser(const rg_builder *b) { return b->plain_parser; }
-void rg_builder_set_node_targets(rg_builder *b, int on) { b->node_targets = on; }
+int rg_builder_set_node_targets(rg_builder *b, int on)
+{
+    if (!on == !b->node_targets)
+        return RG_OK;
+    if (b->n_edges)
+        return rg_fail(RG_EINVAL, "rg_builder_set_node_targets: references were already added");
+    /* the target column changes width: drop what a hint reserved, keeping
+     * its capacity */
+    size_t cap = b->edge_cap;
+    rg_free(b->edge_dst_id);
+    rg_free(b->edge_dst_node);
+    b->edge_dst_id = NULL;
+    b->edge_dst_node = NULL;
+    b->node_targets = on;
+    if (cap && !(on ? (void *)(b->edge_dst_node = rg_xmalloc(cap, sizeof *b->edge_dst_node))
+                    : (void *)(b->edge_dst_id = rg_xmalloc(cap, sizeof *b->edge_dst_id)))) {
+        b->edge_cap = 0; /* the other columns are regrown with it */
+        return RG_ENOMEM;
+    }
+    return RG_OK;
+}
 void rg_builder_set_longest_line(rg_builder *b, uint64_t bytes) { b->longest_line = bytes; }
 uint64_t rg_builder_longest_line(const rg_builder *b) { return b->longest_line; }
 
@@ -186,7 +209,8 @@ static int grow_nodes(rg_builder *b, size_t need)
     GROW(s->node_type);
     GROW(s->node_size);
     GROW(s->node_len);
-    GROW(s->node_rc);
+    if (s->node_rc) /* allocated at the first refcount (store_object) */
+        GROW(s->node_rc);
     GROW(s->node_repr);
     GROW(s->node_name);
     GROW(s->node_flags);
@@ -232,12 +256,16 @@ int rg_builder_reserve(rg_builder *b, uint64_t objects, uint64_t edges)
         objects = max_hint;
     if (edges > max_hint)
         edges = max_hint;
+    /* A reader naming targets by index fills the id map at the end, if
+     * at all (index_unique_ids): reserving it now would only add its size
+     * to the peak of the read. */
     if (objects && (grow_nodes(b, (size_t)objects + 1) ||
-                    rg_idmap_reserve(&b->s->ids, b->s->node_id, objects)))
+                    (!b->node_targets && rg_idmap_reserve(&b->s->ids, b->s->node_id, objects))))
         return RG_ENOMEM;
     if (edges) {
         size_t cap = b->edge_cap;
-        if (rg_grow((void **)&b->edge_dst_id, &cap, edges, sizeof *b->edge_dst_id))
+        if (b->node_targets ? rg_grow((void **)&b->edge_dst_node, &cap, edges, sizeof *b->edge_dst_node)
+                            : rg_grow((void **)&b->edge_dst_id, &cap, edges, sizeof *b->edge_dst_id))
             return RG_ENOMEM;
         cap = b->edge_cap;
         if (rg_grow((void **)&b->edge_kind, &cap, edges, sizeof *b->edge_kind))
@@ -315,7 +343,18 @@ static int store_object(rg_builder *b, const rg_object_fast *o)
     s->node_type[n] = type;
     s->node_size[n] = o->size;
     s->node_len[n] = o->len;
-    s->node_rc[n] = o->rc;
+    if (o->rc != RG_RC_NONE || s->node_rc) {
+        if (!s->node_rc) {
+            /* the first refcount: V8 and meliae never get here, and keep no
+             * column of them while reading */
+            s->node_rc = rg_xmalloc(b->node_cap, sizeof *s->node_rc);
+            if (!s->node_rc)
+                return RG_ENOMEM;
+            for (rg_node v = 0; v < n; v++)
+                s->node_rc[v] = RG_RC_NONE;
+        }
+        s->node_rc[n] = o->rc;
+    }
     s->node_repr[n] = o->repr_sid;
     s->node_name[n] = o->name_sid;
     s->node_flags[n] = (uint8_t)(o->flags & (RG_NODE_GC_TRACKED | RG_NODE_GARBAGE));
@@ -371,9 +410,15 @@ int rg_builder_add_ref_sid(rg_builder *b, uint64_t target_id, rg_edge_kind kind,
     if (b->n_edges == b->edge_cap) {
         size_t cap = b->edge_cap ? b->edge_cap * 2 : 4096;
         void *p;
-        if (!(p = rg_xrealloc(b->edge_dst_id, cap, sizeof *b->edge_dst_id)))
-            return RG_ENOMEM;
-        b->edge_dst_id = p;
+        if (b->node_targets) {
+            if (!(p = rg_xrealloc(b->edge_dst_node, cap, sizeof *b->edge_dst_node)))
+                return RG_ENOMEM;
+            b->edge_dst_node = p;
+        } else {
+            if (!(p = rg_xrealloc(b->edge_dst_id, cap, sizeof *b->edge_dst_id)))
+                return RG_ENOMEM;
+            b->edge_dst_id = p;
+        }
         if (!(p = rg_xrealloc(b->edge_kind, cap, sizeof *b->edge_kind)))
             return RG_ENOMEM;
         b->edge_kind = p;
@@ -382,7 +427,10 @@ int rg_builder_add_ref_sid(rg_builder *b, uint64_t target_id, rg_edge_kind kind,
         b->edge_label = p;
         b->edge_cap = cap;
     }
-    b->edge_dst_id[b->n_edges] = target_id;
+    if (b->node_targets)
+        b->edge_dst_node[b->n_edges] = target_id < RG_NODE_NONE ? (uint32_t)target_id : RG_NODE_NONE;
+    else
+        b->edge_dst_id[b->n_edges] = target_id;
     b->edge_kind[b->n_edges] = (uint8_t)kind;
     b->edge_label[b->n_edges] = label;
     b->n_edges++;
@@ -456,9 +504,9 @@ typedef struct resolve_job {
 static void *resolve_range(void *arg)
 {
     resolve_job *j = arg;
-    if (j->node_targets)
+    if (j->node_targets) /* in place: out holds the node indices read */
         for (size_t i = 0; i < j->n; i++)
-            j->out[i] = j->keys[i] < j->s->n_nodes ? (uint32_t)j->keys[i] : RG_NODE_NONE;
+            j->out[i] = j->out[i] < j->s->n_nodes ? j->out[i] : RG_NODE_NONE;
     else
         rg_idmap_lookup_many(&j->s->ids, j->s->node_id, j->keys, j->out, j->n);
     uint64_t d = 0;
@@ -483,7 +531,8 @@ static void resolve_all(rg_builder *b, uint64_t *dangling)
     size_t per = (size_t)(b->n_edges / t);
     for (unsigned i = 0; i < t; i++) {
         size_t lo = per * i, hi = i + 1 == t ? (size_t)b->n_edges : per * (i + 1);
-        jobs[i] = (resolve_job){s, b->edge_dst_id + lo, s->fwd_dst + lo, hi - lo, 0, b->node_targets};
+        jobs[i] = (resolve_job){s, b->node_targets ? NULL : b->edge_dst_id + lo, s->fwd_dst + lo, hi - lo, 0,
+                                b->node_targets};
     }
     pthread_t th;
     int started = t > 1 && pthread_create(&th, NULL, resolve_range, &jobs[0]) == 0;
@@ -504,8 +553,10 @@ static int build_forward(rg_builder *b)
 {
     rg_snapshot *s = b->s;
     uint32_t n = s->n_nodes;
-    s->fwd_dst = rg_xmalloc(b->n_edges, sizeof *s->fwd_dst);
-    if (!s->fwd_dst)
+    /* node_targets: the targets are the column already, checked in place */
+    s->fwd_dst = b->node_targets ? b->edge_dst_node : rg_xmalloc(b->n_edges, sizeof *s->fwd_dst);
+    b->edge_dst_node = NULL;
+    if (!s->fwd_dst && b->n_edges)
         return RG_ENOMEM;
     uint64_t dangling;
     resolve_all(b, &dangling);
@@ -550,17 +601,19 @@ static int build_forward(rg_builder *b)
 }
 
 /* Counting sort of the forward edges by target: O(nodes + edges). */
-int rg_snapshot_build_reverse(rg_snapshot *s)
+int rg_snapshot_build_reverse(rg_snapshot *s, int with_edge)
 {
     uint32_t n = s->n_nodes;
     /* counted and filled in target order, i.e. at random: huge pages */
     s->rev_off = rg_xcalloc_huge((size_t)n + 1, sizeof *s->rev_off);
     s->rev_src = rg_xmalloc(s->n_edges, sizeof *s->rev_src);
-    s->rev_edge = rg_xmalloc(s->n_edges, sizeof *s->rev_edge);
-    if (!s->rev_off || !s->rev_src || !s->rev_edge)
+    s->rev_edge = with_edge ? rg_xmalloc(s->n_edges, sizeof *s->rev_edge) : NULL;
+    s->rev_weak = with_edge ? NULL : rg_xcalloc(s->n_edges / 8 + 1, 1);
+    if (!s->rev_off || !s->rev_src || (with_edge ? !s->rev_edge : !s->rev_weak))
         return RG_ENOMEM;
     rg_advise_huge(s->rev_src, s->n_edges * sizeof *s->rev_src);
-    rg_advise_huge(s->rev_edge, s->n_edges * sizeof *s->rev_edge);
+    if (with_edge)
+        rg_advise_huge(s->rev_edge, s->n_edges * sizeof *s->rev_edge);
     for (uint64_t e = 0; e < s->n_edges; e++)
         s->rev_off[s->fwd_dst[e] + 1]++;
     for (uint32_t v = 0; v < n; v++)
@@ -570,7 +623,10 @@ int rg_snapshot_build_reverse(rg_snapshot *s)
         for (uint64_t e = s->fwd_off[v]; e < s->fwd_off[v + 1]; e++) {
             uint64_t at = s->rev_off[s->fwd_dst[e]]++;
             s->rev_src[at] = v;
-            s->rev_edge[at] = (uint32_t)e;
+            if (with_edge)
+                s->rev_edge[at] = (uint32_t)e;
+            else if (s->fwd_kind[e] == RG_EDGE_WEAK)
+                s->rev_weak[at >> 3] |= (uint8_t)(1u << (at & 7));
         }
     }
     for (uint32_t v = n; v > 0; v--)
@@ -587,7 +643,7 @@ static int build_roots(rg_builder *b)
         return RG_ENOMEM;
     uint32_t w = 0;
     for (uint32_t i = 0; i < b->n_roots; i++) {
-        rg_node t = rg_idmap_lookup(&s->ids, s->node_id, b->root_id[i]);
+        rg_node t = rg_snapshot_lookup_id(s, b->root_id[i]);
         if (t == RG_NODE_NONE) {
             s->info.dangling_roots++;
             continue;
@@ -608,23 +664,142 @@ static int build_roots(rg_builder *b)
 
 static const char *or_empty(const char *s) { return s ? s : ""; }
 
+/* A column that at most half the objects have a value in goes in the
+ * packed form (graph_internal.h), under 2.2 bytes an object. */
+static int pack_column(uint32_t **column, uint32_t n, uint32_t none, rg_packed32 *out)
+{
+    const uint32_t *col = *column;
+    uint64_t k = 0;
+    for (uint32_t v = 0; v < n; v++)
+        k += col[v] != none;
+    if (k > n / 2)
+        return RG_OK;
+    if (k) {
+        size_t words = (size_t)n / 64 + 1;
+        uint64_t *bits = rg_xcalloc(words * 8 + words * 4 + (size_t)k * 4, 1);
+        if (!bits)
+            return RG_ENOMEM;
+        uint32_t *rank = (uint32_t *)(bits + words), *val = rank + words;
+        uint32_t at = 0;
+        for (uint32_t v = 0; v < n; v++) {
+            if ((v & 63) == 0)
+                rank[v >> 6] = at;
+            if (col[v] != none) {
+                bits[v >> 6] |= 1ULL << (v & 63);
+                val[at++] = col[v];
+            }
+        }
+        *out = (rg_packed32){bits, rank, val};
+    }
+    rg_free(*column);
+    *column = NULL;
+    return RG_OK;
+}
+
+static int pack_columns(rg_snapshot *s)
+{
+    if (!s->n_nodes)
+        return RG_OK;
+    return pack_column(&s->node_len, s->n_nodes, RG_LEN_NONE, &s->len_packed) ||
+                   pack_column(&s->node_repr, s->n_nodes, 0, &s->repr_packed) ||
+                   pack_column(&s->node_name, s->n_nodes, 0, &s->name_packed)
+               ? RG_ENOMEM
+               : RG_OK;
+}
+
+/* Types in 16 bits when there are few enough (a heap has hundreds or
+ * thousands): readers go through rg_node_type_at. */
+static int narrow_types(rg_snapshot *s)
+{
+    uint32_t n = s->n_nodes;
+    if (!n || s->n_types > UINT16_MAX + 1u)
+        return RG_OK;
+    uint16_t *narrow = rg_xmalloc(n, sizeof *narrow);
+    if (!narrow)
+        return RG_ENOMEM;
+    for (uint32_t v = 0; v < n; v++)
+        narrow[v] = (uint16_t)s->node_type[v];
+    rg_free(s->node_type);
+    s->node_type = NULL;
+    s->node_type16 = narrow;
+    return RG_OK;
+}
+
+/* Sizes that all fit in 32 bits (V8's self sizes, and nearly every
+ * Python heap's) are kept so: readers go through rg_node_size_at. */
+static int narrow_sizes(rg_snapshot *s)
+{
+    uint32_t n = s->n_nodes;
+    uint64_t max = 0;
+    for (uint32_t v = 0; v < n; v++)
+        max = s->node_size[v] > max ? s->node_size[v] : max;
+    if (!n || max > UINT32_MAX)
+        return RG_OK;
+    uint32_t *narrow = rg_xmalloc(n, sizeof *narrow);
+    if (!narrow)
+        return RG_ENOMEM;
+    for (uint32_t v = 0; v < n; v++)
+        narrow[v] = (uint32_t)s->node_size[v];
+    rg_free(s->node_size);
+    s->node_size = NULL;
+    s->node_size32 = narrow;
+    return RG_OK;
+}
+
+/* No object with a refcount (V8, meliae): the column goes, 4 bytes an
+ * object, and readers see RG_RC_NONE through rg_node_rc_at. */
+static void drop_absent_refcounts(rg_snapshot *s)
+{
+    if (!s->node_rc)
+        return;
+    for (uint32_t v = 0; v < s->n_nodes; v++)
+        if (s->node_rc[v] != RG_RC_NONE)
+            return;
+    rg_free(s->node_rc);
+    s->node_rc = NULL;
+}
+
 /* The id map of a reader that vouched for unique ids: every id goes in
  * without a compare (rg_idmap_insert reads the id of each occupied slot it
  * probes, a cache miss apiece), the slots fetched a few nodes ahead. */
 static int index_unique_ids(rg_snapshot *s)
 {
     rg_idmap *m = &s->ids;
-    if (rg_idmap_reserve(m, s->node_id, (uint64_t)m->used + s->n_nodes))
+    uint32_t count = s->n_nodes, end = 0;
+    /* V8 numbers its objects in allocation order and writes them in that
+     * order, but for a few embedder objects at the end: the rising prefix
+     * needs no map (a binary search finds it), only the rest go in. */
+    if (m->used == 0 && count) {
+        end = 1;
+        while (end < count && s->node_id[end - 1] < s->node_id[end])
+            end++;
+    }
+    s->ids_sorted_end = end;
+    if (rg_idmap_reserve(m, s->node_id, (uint64_t)m->used + (count - end)))
         return RG_ENOMEM;
-    for (uint32_t n = 0; n < s->n_nodes; n++) {
-        if (n + 16 < s->n_nodes)
+    for (uint32_t n = end; n < count; n++) {
+        if (n + 16 < count)
             rg_idmap_prefetch(m, s->node_id[n + 16]);
         uint64_t i = rg_idmap_hash(m, s->node_id[n]) & m->mask;
         while (m->slots[i])
             i = (i + 1) & m->mask;
         m->slots[i] = n + 1;
     }
-    m->used += s->n_nodes;
+    m->used += count - end;
+    /* Ids that all fit in 32 bits (V8's are 32-bit) are kept so. */
+    uint64_t max = 0;
+    for (uint32_t n = 0; n < count; n++)
+        max = s->node_id[n] > max ? s->node_id[n] : max;
+    if (count && max <= UINT32_MAX) {
+        uint32_t *narrow = rg_xmalloc(count, sizeof *narrow);
+        if (!narrow)
+            return RG_ENOMEM;
+        for (uint32_t n = 0; n < count; n++)
+            narrow[n] = (uint32_t)s->node_id[n];
+        rg_free(s->node_id);
+        s->node_id = NULL;
+        s->node_id32 = narrow;
+    }
     return RG_OK;
 }
 
@@ -639,7 +814,9 @@ int rg_builder_finish(rg_builder *b, rg_snapshot **out)
     rg_snapshot *s = b->s;
     int rc;
     if ((b->node_targets && index_unique_ids(s)) || grow_nodes(b, (size_t)s->n_nodes + 1) ||
-        (rc = build_forward(b)) || (rc = rg_snapshot_build_reverse(s)) ||
+        (rc = build_forward(b)) || (drop_absent_refcounts(s), 0) || (rc = pack_columns(s)) ||
+        (rc = narrow_sizes(s)) || (rc = narrow_types(s)) ||
+        (rc = rg_snapshot_build_reverse(s, rg_snapshot_wants_rev_edge(s))) ||
         (rc = build_roots(b))) {
         rg_builder_free(b);
         return rg_last_error_code() ? rg_last_error_code() : RG_ENOMEM;
@@ -649,7 +826,7 @@ int rg_builder_finish(rg_builder *b, rg_snapshot **out)
 
     uint64_t total = 0;
     for (uint32_t v = 0; v < s->n_nodes; v++)
-        total += s->node_size[v];
+        total += rg_node_size_at(s, v);
     rg_snapshot_info *info = &s->info;
     info->path = or_empty(s->info_path);
     info->format = b->header_format ? b->header_format : "refgraph-snapshot";

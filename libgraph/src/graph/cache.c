@@ -241,16 +241,18 @@ static int check_sections(const cache_header *hp, const unsigned char *base, uin
     const cache_header h = *hp;
     uint64_t n = h.n_nodes, e = h.n_edges;
     static const unsigned char node_sec[] = {S_NODE_ID, S_NODE_TYPE, S_NODE_SIZE, S_NODE_LEN,
-                                             S_NODE_RC, S_NODE_REPR, S_NODE_NAME, S_NODE_FLAGS};
-    static const unsigned char edge_sec[] = {S_FWD_DST, S_FWD_KIND, S_FWD_LABEL, S_REV_SRC, S_REV_EDGE};
+                                             S_NODE_REPR, S_NODE_NAME, S_NODE_FLAGS};
+    static const unsigned char edge_sec[] = {S_FWD_DST, S_FWD_KIND, S_FWD_LABEL, S_REV_SRC};
     int ok = n < UINT32_MAX && e < UINT32_MAX && h.n_types <= UINT32_MAX && h.n_roots <= UINT32_MAX &&
-             h.n_strings < UINT32_MAX && h.n_strings > 0 && h.n_strings <= h.arena_len && h.id_mask < UINT32_MAX &&
+             h.n_strings < UINT32_MAX && h.n_strings > 0 && h.n_strings <= h.arena_len && h.id_mask < UINT32_MAX && h.id_sorted_end <= n &&
+             h.has_rc <= 1 && h.has_rev_edge <= 1 &&
              !((h.id_mask + 1) & h.id_mask);
     for (size_t k = 0; ok && k < sizeof node_sec; k++)
         ok = section_ok(&h, size, node_sec[k], n);
     for (size_t k = 0; ok && k < sizeof edge_sec; k++)
         ok = section_ok(&h, size, edge_sec[k], e);
-    ok = ok && section_ok(&h, size, S_FWD_OFF, n + 1) && section_ok(&h, size, S_REV_OFF, n + 1) &&
+    ok = ok && section_ok(&h, size, S_NODE_RC, h.has_rc ? n : 0) &&
+         section_ok(&h, size, S_REV_EDGE, h.has_rev_edge ? e : 0) && section_ok(&h, size, S_FWD_OFF, n + 1) && section_ok(&h, size, S_REV_OFF, n + 1) &&
          section_ok(&h, size, S_TYPE_NAME, h.n_types) && section_ok(&h, size, S_ROOT_NODE, h.n_roots) &&
          section_ok(&h, size, S_ROOT_KIND, h.n_roots) && section_ok(&h, size, S_ROOT_LABEL, h.n_roots) &&
          section_ok(&h, size, S_STR_OFFSETS, h.n_strings) && section_ok(&h, size, S_STR_ARENA, h.arena_len) &&
@@ -309,7 +311,7 @@ static int rebuild_offsets(uint64_t *off, const char *arena, uint64_t len, uint3
     return k == count;
 }
 
-static int increasing(const uint64_t *a, uint64_t n)
+static int increasing(const uint32_t *a, uint64_t n)
 {
     unsigned bad = 0;
     for (uint64_t i = 0; i + 1 < n; i++)
@@ -331,21 +333,26 @@ static const char *check_strings(const rg_strtab *t)
     return bad ? "strings" : NULL;
 }
 
-/* The id map as stored: every slot empty or a node, each node in exactly
- * one slot, and at least one slot empty so every probe ends. */
+/* The id map as stored: every slot empty or a node after the rising
+ * prefix, each such node in exactly one slot, and at least one slot empty
+ * so every probe ends. */
 static const char *check_ids(const rg_snapshot *s, const cache_header *h)
 {
+    /* the prefix the map leaves out: a binary search needs it rising */
+    uint32_t end = s->ids_sorted_end;
+    unsigned bad = 0;
+    for (uint32_t v = 1; v < end; v++)
+        bad |= s->node_id[v - 1] >= s->node_id[v];
     uint64_t slots = s->ids.mask + 1, used = 0;
     uint32_t n = s->n_nodes;
     uint64_t *seen = rg_xcalloc(n / 64 + 1, sizeof *seen);
     if (!seen)
         return "memory";
-    unsigned bad = 0;
     for (uint64_t k = 0; k < slots; k++) {
         uint32_t v = s->ids.slots[k];
         if (!v)
             continue;
-        if (v > n) {
+        if (v > n || v <= end) {
             bad = 1;
             break;
         }
@@ -355,7 +362,7 @@ static const char *check_ids(const rg_snapshot *s, const cache_header *h)
         used++;
     }
     rg_free(seen);
-    return bad || used != n || used != h->id_used || used > s->ids.mask ? "id map" : NULL;
+    return bad || used != n - end || used != h->id_used || used > s->ids.mask ? "id map" : NULL;
 }
 
 /* Decoding, split in two halves that read and write disjoint arrays: the
@@ -422,7 +429,7 @@ static void *decode_nodes(void *arg)
     s->node_type = column(j, S_NODE_TYPE, n);
     s->node_size = column(j, S_NODE_SIZE, n);
     s->node_len = column(j, S_NODE_LEN, n);
-    s->node_rc = column(j, S_NODE_RC, n);
+    s->node_rc = h->has_rc ? column(j, S_NODE_RC, n) : NULL;
     s->node_repr = column(j, S_NODE_REPR, n);
     s->node_name = column(j, S_NODE_NAME, n);
     s->node_flags = column(j, S_NODE_FLAGS, n);
@@ -430,6 +437,7 @@ static void *decode_nodes(void *arg)
     s->root_node = column(j, S_ROOT_NODE, s->n_roots);
     s->root_kind = column(j, S_ROOT_KIND, s->n_roots);
     s->root_label = column(j, S_ROOT_LABEL, s->n_roots);
+    s->ids_sorted_end = (uint32_t)h->id_sorted_end;
     s->ids.slots = column(j, S_ID_SLOTS, h->id_mask + 1);
     s->ids.mask = h->id_mask;
     s->ids.used = h->id_used;
@@ -482,7 +490,7 @@ static void *decode_edges(void *arg)
     s->fwd_label = column(j, S_FWD_LABEL, e);
     s->rev_off = column(j, S_REV_OFF, n + 1);
     s->rev_src = column(j, S_REV_SRC, e);
-    s->rev_edge = column(j, S_REV_EDGE, e);
+    s->rev_edge = h->has_rev_edge ? column(j, S_REV_EDGE, e) : NULL;
     if (j->what)
         return NULL;
     if (s->fwd_off[0] != 0 || s->fwd_off[n] != e || !increasing(s->fwd_off, n + 1)) {
@@ -505,16 +513,18 @@ static void *decode_edges(void *arg)
         return NULL;
     }
     if (h->sections[S_REV_OFF].codec == C_REBUILT) {
-        int rc = rg_snapshot_build_reverse(s);
+        int rc = rg_snapshot_build_reverse(s, h->has_rev_edge != 0);
         s->owned[S_REV_OFF] = s->rev_off;
         s->owned[S_REV_SRC] = s->rev_src;
         s->owned[S_REV_EDGE] = s->rev_edge;
+        _Static_assert(S_COUNT < sizeof s->owned / sizeof s->owned[0], "a spare slot for rev_weak");
+        s->owned[S_COUNT] = s->rev_weak; /* the spare slot: no section */
         j->what = rc == RG_OK ? NULL : "memory";
         return NULL;
     }
     if (s->rev_off[0] != 0 || s->rev_off[n] != e || !increasing(s->rev_off, n + 1))
         j->what = "edge offsets";
-    else if (e && (max32(s->rev_src, e) >= n || max32(s->rev_edge, e) >= e))
+    else if (e && (max32(s->rev_src, e) >= n || (s->rev_edge && max32(s->rev_edge, e) >= e)))
         j->what = "edges";
     return NULL;
 }
@@ -542,7 +552,7 @@ static const char *decode(rg_snapshot *s, const cache_header *h, const unsigned 
  * (which stays the caller's). */
 static void drop(rg_snapshot *s)
 {
-    for (int k = 0; k < S_COUNT; k++)
+    for (size_t k = 0; k < sizeof s->owned / sizeof s->owned[0]; k++)
         rg_free(s->owned[k]);
     rg_free(s->info_format_storage);
     rg_free(s->info_compression_storage);

@@ -222,7 +222,7 @@ int rg_col_get_delta(const unsigned char *in, uint64_t size, uint64_t n, uint64_
     return ok && pos == size;
 }
 
-uint64_t rg_col_degrees_size(const uint64_t *off, uint64_t n)
+uint64_t rg_col_degrees_size(const uint32_t *off, uint64_t n)
 {
     uint64_t size = 0;
     for (uint64_t i = 0; i < n; i++)
@@ -230,13 +230,13 @@ uint64_t rg_col_degrees_size(const uint64_t *off, uint64_t n)
     return size;
 }
 
-void rg_col_put_degrees(unsigned char *out, const uint64_t *off, uint64_t n)
+void rg_col_put_degrees(unsigned char *out, const uint32_t *off, uint64_t n)
 {
     for (uint64_t i = 0; i < n; i++)
         out = varint_put(out, off[i + 1] - off[i]);
 }
 
-int rg_col_get_degrees(const unsigned char *in, uint64_t size, uint64_t n, uint64_t total, uint64_t *off)
+int rg_col_get_degrees(const unsigned char *in, uint64_t size, uint64_t n, uint64_t total, uint32_t *off)
 {
     uint64_t pos = 0, at = 0;
     int ok = 1;
@@ -246,7 +246,7 @@ int rg_col_get_degrees(const unsigned char *in, uint64_t size, uint64_t n, uint6
         if (d > total - at)
             return 0; /* also keeps the sum from wrapping */
         at += d;
-        off[i + 1] = at;
+        off[i + 1] = (uint32_t)at; /* at <= total, an edge count: below 2^32 */
     }
     return ok && pos == size && at == total;
 }

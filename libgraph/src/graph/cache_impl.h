@@ -13,8 +13,10 @@
 
 #define CACHE_MAGIC "RGCACHE"
 /* 2: the path forest; 3: ctime, inode and device of the source, id map key;
- * 4: a codec per section (narrow, delta, rebuilt), no forest */
-#define CACHE_VERSION 4u
+ * 4: a codec per section (narrow, delta, rebuilt), no forest;
+ * 5: 32-bit CSR offsets, optional refcounts and reverse edge indices,
+ *    the id map only for the nodes after a rising prefix */
+#define CACHE_VERSION 5u
 #define CACHE_BOM 0x01020304u
 #define ALIGN 64u
 
@@ -36,8 +38,8 @@ enum codec { C_RAW, C_N32, C_N64, C_DELTA, C_DEGREES, C_REBUILT };
  * (C_RAW when it has none). */
 static const unsigned char elem_of[S_COUNT] = {
     [S_NODE_ID] = 8,   [S_NODE_TYPE] = 4, [S_NODE_SIZE] = 8,  [S_NODE_LEN] = 4,   [S_NODE_RC] = 4,
-    [S_NODE_REPR] = 4, [S_NODE_NAME] = 4, [S_NODE_FLAGS] = 1, [S_FWD_OFF] = 8,    [S_FWD_DST] = 4,
-    [S_FWD_KIND] = 1,  [S_FWD_LABEL] = 4, [S_REV_OFF] = 8,    [S_REV_SRC] = 4,    [S_REV_EDGE] = 4,
+    [S_NODE_REPR] = 4, [S_NODE_NAME] = 4, [S_NODE_FLAGS] = 1, [S_FWD_OFF] = 4,    [S_FWD_DST] = 4,
+    [S_FWD_KIND] = 1,  [S_FWD_LABEL] = 4, [S_REV_OFF] = 4,    [S_REV_SRC] = 4,    [S_REV_EDGE] = 4,
     [S_TYPE_NAME] = 4, [S_ROOT_NODE] = 4, [S_ROOT_KIND] = 1,  [S_ROOT_LABEL] = 4, [S_STR_OFFSETS] = 8,
     [S_STR_ARENA] = 1, [S_ID_SLOTS] = 4,  [S_INFO_STRINGS] = 1,
 };
@@ -68,6 +70,9 @@ typedef struct cache_header {
     /* counts */
     uint64_t n_nodes, n_edges, n_types, n_roots, n_strings, arena_len, id_mask, id_used;
     uint64_t id_k0, id_k1;   /* the id map's hash key (internal.h) */
+    uint64_t id_sorted_end;  /* ids_sorted_end: those nodes are not in the id map */
+    uint64_t has_rc;         /* 0: node_rc is NULL, S_NODE_RC empty */
+    uint64_t has_rev_edge;   /* 0: rev_edge is NULL, S_REV_EDGE empty (also when rebuilt) */
     /* info */
     uint64_t objects, edges, roots, total_bytes, input_bytes, skipped, dangling_refs, dangling_roots;
     int64_t pid, seq, format_version;
@@ -109,10 +114,10 @@ RG_INTERNAL uint64_t rg_col_delta_size(const uint64_t *a, uint64_t n);
 RG_INTERNAL void rg_col_put_delta(unsigned char *out, const uint64_t *a, uint64_t n);
 RG_INTERNAL int rg_col_get_delta(const unsigned char *in, uint64_t size, uint64_t n, uint64_t *out);
 
-RG_INTERNAL uint64_t rg_col_degrees_size(const uint64_t *off, uint64_t n);
-RG_INTERNAL void rg_col_put_degrees(unsigned char *out, const uint64_t *off, uint64_t n);
+RG_INTERNAL uint64_t rg_col_degrees_size(const uint32_t *off, uint64_t n);
+RG_INTERNAL void rg_col_put_degrees(unsigned char *out, const uint32_t *off, uint64_t n);
 /* Also checks that the counts add up to `total`. */
 RG_INTERNAL int rg_col_get_degrees(const unsigned char *in, uint64_t size, uint64_t n, uint64_t total,
-                                   uint64_t *off);
+                                   uint32_t *off);
 
 #endif

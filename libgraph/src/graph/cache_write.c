@@ -29,12 +29,21 @@ typedef struct plan {
     uint64_t compact_size[S_COUNT];
     int compact[S_COUNT];             /* chosen */
     unsigned char *own[S_COUNT];      /* the compact bytes */
+    /* node columns the graph keeps narrow or packed, expanded */
+    uint64_t *ids, *sizes;
+    uint32_t *lengths, *reprs, *names, *types;
 } plan;
 
 static void plan_free(plan *p)
 {
     for (int k = 0; k < S_COUNT; k++)
         rg_free(p->own[k]);
+    rg_free(p->ids);
+    rg_free(p->sizes);
+    rg_free(p->lengths);
+    rg_free(p->reprs);
+    rg_free(p->names);
+    rg_free(p->types);
 }
 
 static uint64_t raw_size(const plan *p, int k) { return p->count[k] * elem_of[k]; }
@@ -98,14 +107,43 @@ static int make_plan(const rg_snapshot *s, const char *info_strings, size_t info
 {
     uint64_t n = s->n_nodes, e = s->n_edges;
     memset(p, 0, sizeof *p);
+    /* The cache stores every node column whole, 64-bit ids and sizes
+     * (narrowed, delta-coded, when the cache is packed) whatever the form
+     * in memory: the columns a graph keeps narrow or packed are expanded
+     * into the plan for the write. */
+    const uint64_t *ids = s->node_id, *sizes = s->node_size;
+    const uint32_t *lengths = s->node_len, *reprs = s->node_repr, *names = s->node_name, *types = s->node_type;
+    if (n && ((!ids && !(ids = p->ids = rg_xmalloc(n, sizeof *p->ids))) ||
+              (!sizes && !(sizes = p->sizes = rg_xmalloc(n, sizeof *p->sizes))) ||
+              (!lengths && !(lengths = p->lengths = rg_xmalloc(n, sizeof *p->lengths))) ||
+              (!reprs && !(reprs = p->reprs = rg_xmalloc(n, sizeof *p->reprs))) ||
+              (!names && !(names = p->names = rg_xmalloc(n, sizeof *p->names))) ||
+              (!types && !(types = p->types = rg_xmalloc(n, sizeof *p->types))))) {
+        plan_free(p);
+        return RG_ENOMEM;
+    }
+    for (uint32_t v = 0; v < n; v++) {
+        if (p->ids)
+            p->ids[v] = rg_node_id_at(s, v);
+        if (p->sizes)
+            p->sizes[v] = rg_node_size_at(s, v);
+        if (p->lengths)
+            p->lengths[v] = rg_node_len_at(s, v);
+        if (p->reprs)
+            p->reprs[v] = rg_node_repr_at(s, v);
+        if (p->names)
+            p->names[v] = rg_node_name_at(s, v);
+        if (p->types)
+            p->types[v] = rg_node_type_at(s, v);
+    }
 #define SEC(k, ptr, cnt) (p->mem[k] = (ptr), p->count[k] = (cnt))
-    SEC(S_NODE_ID, s->node_id, n);
-    SEC(S_NODE_TYPE, s->node_type, n);
-    SEC(S_NODE_SIZE, s->node_size, n);
-    SEC(S_NODE_LEN, s->node_len, n);
-    SEC(S_NODE_RC, s->node_rc, n);
-    SEC(S_NODE_REPR, s->node_repr, n);
-    SEC(S_NODE_NAME, s->node_name, n);
+    SEC(S_NODE_ID, ids, n);
+    SEC(S_NODE_TYPE, types, n);
+    SEC(S_NODE_SIZE, sizes, n);
+    SEC(S_NODE_LEN, lengths, n);
+    SEC(S_NODE_RC, s->node_rc, s->node_rc ? n : 0);
+    SEC(S_NODE_REPR, reprs, n);
+    SEC(S_NODE_NAME, names, n);
     SEC(S_NODE_FLAGS, s->node_flags, n);
     SEC(S_FWD_OFF, s->fwd_off, n + 1);
     SEC(S_FWD_DST, s->fwd_dst, e);
@@ -113,7 +151,7 @@ static int make_plan(const rg_snapshot *s, const char *info_strings, size_t info
     SEC(S_FWD_LABEL, s->fwd_label, e);
     SEC(S_REV_OFF, s->rev_off, n + 1);
     SEC(S_REV_SRC, s->rev_src, e);
-    SEC(S_REV_EDGE, s->rev_edge, e);
+    SEC(S_REV_EDGE, s->rev_edge, s->rev_edge ? e : 0);
     SEC(S_TYPE_NAME, s->type_name, s->n_types);
     SEC(S_ROOT_NODE, s->root_node, s->n_roots);
     SEC(S_ROOT_KIND, s->root_kind, s->n_roots);
@@ -217,6 +255,9 @@ int rg_cache_write(const rg_snapshot *s, const char *cache_path, const rg_cache_
     h.id_used = s->ids.used;
     h.id_k0 = s->ids.k0;
     h.id_k1 = s->ids.k1;
+    h.id_sorted_end = s->ids_sorted_end;
+    h.has_rc = s->node_rc != NULL;
+    h.has_rev_edge = s->rev_edge != NULL;
     h.objects = i->objects;
     h.edges = i->edges;
     h.roots = i->roots;

@@ -17,9 +17,15 @@ void rg_snapshot_free(rg_snapshot *s)
         goto info;
     }
     rg_free(s->node_id);
+    rg_free(s->node_id32);
     rg_free(s->node_type);
     rg_free(s->node_size);
+    rg_free(s->node_size32);
+    rg_free(s->node_type16);
     rg_free(s->node_len);
+    rg_free(s->len_packed.bits);
+    rg_free(s->repr_packed.bits);
+    rg_free(s->name_packed.bits);
     rg_free(s->node_rc);
     rg_free(s->node_repr);
     rg_free(s->node_name);
@@ -31,6 +37,7 @@ void rg_snapshot_free(rg_snapshot *s)
     rg_free(s->rev_off);
     rg_free(s->rev_src);
     rg_free(s->rev_edge);
+    rg_free(s->rev_weak);
     rg_free(s->type_name);
     rg_free(s->root_node);
     rg_free(s->root_kind);
@@ -54,9 +61,62 @@ uint32_t rg_node_count(const rg_snapshot *s) { return s->n_nodes; }
 uint64_t rg_edge_count(const rg_snapshot *s) { return s->n_edges; }
 uint32_t rg_root_count(const rg_snapshot *s) { return s->n_roots; }
 
+uint32_t rg_rev_edge_find(const rg_snapshot *s, rg_node v, uint64_t r)
+{
+    /* v's referrers are sorted by source, and a source's edges to v are in
+     * forward order: r is the k-th edge from src to v, k counted back. */
+    rg_node src = s->rev_src[r];
+    uint64_t k = 0;
+    while (r - k > s->rev_off[v] && s->rev_src[r - k - 1] == src)
+        k++;
+    for (uint64_t e = s->fwd_off[src]; e < s->fwd_off[src + 1]; e++)
+        if (s->fwd_dst[e] == v && k-- == 0)
+            return (uint32_t)e;
+    /* Only a forged cache gets here (its reverse CSR is not the forward
+     * one's transpose): answer some valid edge, never an index out of range. */
+    return s->fwd_off[src] < s->fwd_off[src + 1] ? s->fwd_off[src] : 0;
+}
+
+int rg_snapshot_wants_rev_edge(const rg_snapshot *s)
+{
+    if (s->node_rc)
+        return 1;
+    for (uint32_t v = 0; v < s->n_nodes; v++)
+        if (s->node_flags[v] & RG_NODE_GARBAGE)
+            return 1;
+    return 0;
+}
+
+rg_node rg_snapshot_lookup_id(const rg_snapshot *s, uint64_t id)
+{
+    uint32_t end = s->ids_sorted_end;
+    if (end) {
+        uint32_t lo = 0, hi = end; /* ids rise strictly here: search [lo, hi) */
+        while (lo < hi) {
+            uint32_t mid = lo + (hi - lo) / 2;
+            if (rg_node_id_at(s, mid) < id)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        if (lo < end && rg_node_id_at(s, lo) == id)
+            return lo;
+    }
+    const rg_idmap *m = &s->ids;
+    if (!m->slots || !m->used)
+        return RG_NODE_NONE;
+    if (s->node_id)
+        return rg_idmap_lookup(m, s->node_id, id);
+    /* 32-bit ids: rg_idmap_lookup reads 64-bit ones, so probe here */
+    for (uint64_t i = rg_idmap_hash(m, id) & m->mask; m->slots[i]; i = (i + 1) & m->mask)
+        if (s->node_id32[m->slots[i] - 1] == id)
+            return m->slots[i] - 1;
+    return RG_NODE_NONE;
+}
+
 int rg_node_find(const rg_snapshot *s, uint64_t id, rg_node *out)
 {
-    rg_node n = rg_idmap_lookup(&s->ids, s->node_id, id);
+    rg_node n = rg_snapshot_lookup_id(s, id);
     if (n == RG_NODE_NONE)
         return rg_fail(RG_ENOTFOUND, "%s: no object with id %llu", s->info.path,
                        (unsigned long long)id);
@@ -64,23 +124,31 @@ int rg_node_find(const rg_snapshot *s, uint64_t id, rg_node *out)
     return RG_OK;
 }
 
-uint64_t rg_node_id(const rg_snapshot *s, rg_node n) { return s->node_id[n]; }
-uint32_t rg_node_type(const rg_snapshot *s, rg_node n) { return s->node_type[n]; }
+uint64_t rg_node_id(const rg_snapshot *s, rg_node n) { return rg_node_id_at(s, n); }
+uint32_t rg_node_type(const rg_snapshot *s, rg_node n) { return rg_node_type_at(s, n); }
 const char *rg_node_type_name(const rg_snapshot *s, rg_node n)
 {
-    return rg_strtab_get(&s->strings, s->type_name[s->node_type[n]]);
+    return rg_strtab_get(&s->strings, s->type_name[rg_node_type_at(s, n)]);
 }
-uint64_t rg_node_size(const rg_snapshot *s, rg_node n) { return s->node_size[n]; }
+uint64_t rg_node_size(const rg_snapshot *s, rg_node n) { return rg_node_size_at(s, n); }
 int64_t rg_node_length(const rg_snapshot *s, rg_node n)
 {
-    return s->node_len[n] == RG_LEN_NONE ? -1 : (int64_t)s->node_len[n];
+    uint32_t len = rg_node_len_at(s, n);
+    return len == RG_LEN_NONE ? -1 : (int64_t)len;
 }
 int64_t rg_node_refcount(const rg_snapshot *s, rg_node n)
 {
-    return s->node_rc[n] == RG_RC_NONE ? -1 : (int64_t)s->node_rc[n];
+    uint32_t rc = rg_node_rc_at(s, n);
+    return rc == RG_RC_NONE ? -1 : (int64_t)rc;
 }
-const char *rg_node_repr(const rg_snapshot *s, rg_node n) { return rg_strtab_get(&s->strings, s->node_repr[n]); }
-const char *rg_node_name(const rg_snapshot *s, rg_node n) { return rg_strtab_get(&s->strings, s->node_name[n]); }
+const char *rg_node_repr(const rg_snapshot *s, rg_node n)
+{
+    return rg_strtab_get(&s->strings, rg_node_repr_at(s, n));
+}
+const char *rg_node_name(const rg_snapshot *s, rg_node n)
+{
+    return rg_strtab_get(&s->strings, rg_node_name_at(s, n));
+}
 unsigned rg_node_flags(const rg_snapshot *s, rg_node n) { return s->node_flags[n]; }
 
 uint32_t rg_referent_count(const rg_snapshot *s, rg_node n)
@@ -105,7 +173,7 @@ uint32_t rg_referrer_count(const rg_snapshot *s, rg_node n)
 void rg_referrer_get(const rg_snapshot *s, rg_node n, uint32_t i, rg_edge *out)
 {
     uint64_t r = s->rev_off[n] + i;
-    uint32_t e = s->rev_edge[r];
+    uint32_t e = rg_rev_edge(s, n, r);
     out->from = s->rev_src[r];
     out->to = n;
     out->kind = (rg_edge_kind)s->fwd_kind[e];

@@ -15,33 +15,81 @@
 #define RG_LEN_NONE UINT32_MAX       /* node_len: no length given */
 #define RG_RC_NONE UINT32_MAX        /* node_rc: no refcount given */
 
+/* A node column that few nodes have a value in (not `none`), packed: bit
+ * v of `bits` says node v has one, which is val[rank[v / 64] + the set
+ * bits below v in its word]. 1.5 bits a node and 4 bytes a value, against
+ * the column's 4 bytes a node. One allocation (bits first); all NULL when
+ * no node has a value. */
+typedef struct rg_packed32 {
+    uint64_t *bits;
+    uint32_t *rank;
+    uint32_t *val;
+} rg_packed32;
+
+static inline uint32_t rg_packed32_get(const rg_packed32 *p, uint32_t v, uint32_t none)
+{
+    if (!p->bits)
+        return none;
+    uint64_t word = p->bits[v >> 6], bit = 1ULL << (v & 63);
+    if (!(word & bit))
+        return none;
+    return p->val[p->rank[v >> 6] + (uint32_t)__builtin_popcountll(word & (bit - 1))];
+}
+
 struct rg_snapshot {
     /* Nodes, struct-of-arrays so each pass touches only what it reads.
-     * 8+4+8+4+4+4+4+1 bytes + 2 offsets (16) + id map (~8) = 61 bytes/node. */
+     * Each column as narrow as its values allow (docs/design.md, "Narrow in
+     * memory"): a V8 graph about 22 bytes a node, with its offsets, a
+     * Python one up to 8+4+8+4+4+4+4+1 + 2 offsets (8) + id map (~8). */
     uint32_t n_nodes;
-    uint64_t *node_id;
-    uint32_t *node_type;       /* index into type_name */
-    uint64_t *node_size;
-    uint32_t *node_len;        /* RG_LEN_NONE when absent; clamped below it */
-    uint32_t *node_rc;         /* RG_RC_NONE when absent; clamped below it */
-    uint32_t *node_repr;       /* string id */
-    uint32_t *node_name;       /* string id */
+    uint64_t *node_id;         /* NULL when node_id32 holds them: read through
+                                * rg_node_id_at */
+    uint32_t *node_id32;       /* rising ids all below 2^32 (V8's), 4 bytes saved */
+    uint32_t *node_type;       /* index into type_name; NULL when node_type16
+                                * holds them: read through rg_node_type_at */
+    uint16_t *node_type16;     /* at most 65536 types (a heap has hundreds) */
+    uint64_t *node_size;       /* NULL when node_size32 holds them: read through
+                                * rg_node_size_at */
+    uint32_t *node_size32;     /* every size below 4 GiB (V8's), 4 bytes saved */
+    uint32_t *node_len;        /* RG_LEN_NONE when absent; clamped below it. NULL
+                                * when packed (below): read through
+                                * rg_node_len_at */
+    uint32_t *node_rc;         /* RG_RC_NONE when absent; clamped below it. NULL
+                                * when no object has one (V8): read through
+                                * rg_node_rc_at */
+    uint32_t *node_repr;       /* string id; NULL when packed: rg_node_repr_at */
+    uint32_t *node_name;       /* string id; NULL when packed: rg_node_name_at */
     uint8_t *node_flags;
+    /* The columns above that few objects have a value in, packed (V8:
+     * lengths for arrays with elements, about 5% of the objects; names and
+     * reprs about 20 and 30%, never both), each used when its column is
+     * NULL. */
+    rg_packed32 len_packed, repr_packed, name_packed;
 
     /* Forward edges (referents) in CSR: node n's edges are
      * fwd_dst[fwd_off[n] .. fwd_off[n+1]). 9 bytes/edge. */
     uint64_t n_edges;
-    uint64_t *fwd_off;         /* n_nodes + 1 */
+    uint32_t *fwd_off;         /* n_nodes + 1; 32 bits: edges < 2^32 (builder) */
     uint32_t *fwd_dst;
     uint8_t *fwd_kind;
     uint32_t *fwd_label;       /* string id, or the index for RG_EDGE_INDEX */
 
     /* Reverse edges (referrers): rev_src[rev_off[n] .. rev_off[n+1]) are the
-     * referrers of n; rev_edge[] is the forward edge index, which gives the
-     * kind and label without storing them twice. 8 bytes/edge. */
-    uint64_t *rev_off;
+     * referrers of n, sorted by source, a source's edges to n in forward
+     * order. rev_edge[] is the forward edge index, which gives the kind and
+     * label without storing them twice: 8 bytes/edge. It is NULL (4 bytes
+     * an edge saved) when no object has a refcount or is in gc.garbage
+     * (V8): the analyses that read a reverse edge's kind in bulk (the
+     * refcount checks) only run on such graphs, and the rest find the
+     * index from the source's forward edges: read through rg_rev_edge. */
+    uint32_t *rev_off;
     uint32_t *rev_src;
     uint32_t *rev_edge;
+    /* Without rev_edge, bit r says reverse edge r is weak, for the
+     * dominators (an eighth of rev_edge's size), set as the reverse CSR is
+     * built; NULL when rev_edge is kept, or the reverse CSR was mapped from
+     * a cache (the dominators then find the weak ones themselves). */
+    uint8_t *rev_weak;
 
     /* Types: type t is named strings[type_name[t]]. */
     uint32_t n_types;
@@ -54,7 +102,13 @@ struct rg_snapshot {
     uint32_t *root_label;
 
     rg_strtab strings;
+    /* id -> node. Nodes [0, ids_sorted_end) have strictly rising ids and
+     * are not in `ids`: a binary search finds them. V8 writes all but a few
+     * embedder objects in rising id order, so its map holds only those few,
+     * not 13 bytes or so for every object. Look up through
+     * rg_snapshot_lookup_id, which knows both. */
     rg_idmap ids;
+    uint32_t ids_sorted_end;
 
     rg_snapshot_info info;
     /* Storage for the info strings. */
@@ -84,12 +138,67 @@ static inline uint64_t rg_fwd_end(const rg_snapshot *s, rg_node n) { return s->f
 static inline uint64_t rg_rev_begin(const rg_snapshot *s, rg_node n) { return s->rev_off[n]; }
 static inline uint64_t rg_rev_end(const rg_snapshot *s, rg_node n) { return s->rev_off[n + 1]; }
 
+/* The node with this id, or RG_NODE_NONE (graph.c). */
+RG_INTERNAL rg_node rg_snapshot_lookup_id(const rg_snapshot *s, uint64_t id);
+
+/* Node n's type (an index into type_name). */
+static inline uint32_t rg_node_type_at(const rg_snapshot *s, rg_node n)
+{
+    return s->node_type ? s->node_type[n] : s->node_type16[n];
+}
+
+/* Node n's shallow size. */
+static inline uint64_t rg_node_size_at(const rg_snapshot *s, rg_node n)
+{
+    return s->node_size ? s->node_size[n] : s->node_size32[n];
+}
+
+/* Node n's id. */
+static inline uint64_t rg_node_id_at(const rg_snapshot *s, rg_node n)
+{
+    return s->node_id ? s->node_id[n] : s->node_id32[n];
+}
+
+/* Node n's length, RG_LEN_NONE when absent. */
+static inline uint32_t rg_node_len_at(const rg_snapshot *s, rg_node n)
+{
+    return s->node_len ? s->node_len[n] : rg_packed32_get(&s->len_packed, n, RG_LEN_NONE);
+}
+
+/* Node n's repr and name (string ids; 0 is the empty string). */
+static inline uint32_t rg_node_repr_at(const rg_snapshot *s, rg_node n)
+{
+    return s->node_repr ? s->node_repr[n] : rg_packed32_get(&s->repr_packed, n, 0);
+}
+static inline uint32_t rg_node_name_at(const rg_snapshot *s, rg_node n)
+{
+    return s->node_name ? s->node_name[n] : rg_packed32_get(&s->name_packed, n, 0);
+}
+
+/* Node n's refcount, RG_RC_NONE when absent. */
+static inline uint32_t rg_node_rc_at(const rg_snapshot *s, rg_node n)
+{
+    return s->node_rc ? s->node_rc[n] : RG_RC_NONE;
+}
+
+/* The forward edge index of reverse edge r (one of node v's referrers):
+ * found by scanning the source's forward edges when rev_edge is NULL. */
+RG_INTERNAL uint32_t rg_rev_edge_find(const rg_snapshot *s, rg_node v, uint64_t r);
+static inline uint32_t rg_rev_edge(const rg_snapshot *s, rg_node v, uint64_t r)
+{
+    return s->rev_edge ? s->rev_edge[r] : rg_rev_edge_find(s, v, r);
+}
+
 /* Does this edge keep its target alive for the purpose of retention paths
  * and dominators? Weak references do not. */
 static inline bool rg_edge_kind_retains(rg_edge_kind k) { return k != RG_EDGE_WEAK; }
 
-/* Fill rev_off, rev_src and rev_edge from the forward CSR (builder.c). */
-RG_INTERNAL int rg_snapshot_build_reverse(rg_snapshot *s);
+/* Fill rev_off, rev_src and (when with_edge) rev_edge, else rev_weak,
+ * from the forward CSR (builder.c). */
+RG_INTERNAL int rg_snapshot_build_reverse(rg_snapshot *s, int with_edge);
+/* Whether a graph keeps rev_edge: some object has a refcount or is in
+ * gc.garbage (the graph's rule; the cache records its answer). */
+RG_INTERNAL int rg_snapshot_wants_rev_edge(const rg_snapshot *s);
 
 /* -------------------------------------------------------------- builder */
 
@@ -148,8 +257,10 @@ RG_INTERNAL int rg_builder_plain_parser(const rg_builder *b);
 /* The reader vouches that object ids are unique (it checked them) and
  * names each reference's target by its node index (the order objects were
  * added) instead of its id: the builder then indexes the ids once at the
- * end and resolves no reference through the id map (the V8 reader). */
-RG_INTERNAL void rg_builder_set_node_targets(rg_builder *b, int on);
+ * end (not at all when they rise), resolves no reference through the id
+ * map and keeps targets in 32 bits (the V8 reader). Before any reference
+ * is added (else RG_EINVAL). */
+RG_INTERNAL int rg_builder_set_node_targets(rg_builder *b, int on);
 /* Longest input line seen by the reader (recorded in the index cache). */
 RG_INTERNAL void rg_builder_set_longest_line(rg_builder *b, uint64_t bytes);
 RG_INTERNAL uint64_t rg_builder_longest_line(const rg_builder *b);

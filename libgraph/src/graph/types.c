@@ -33,9 +33,9 @@ int rg_type_stats(const rg_snapshot *s, rg_sort sort, size_t record_size, rg_typ
     if (!all)
         return RG_ENOMEM;
     for (uint32_t v = 0; v < s->n_nodes; v++) {
-        rg_type_stat *t = &all[s->node_type[v]];
+        rg_type_stat *t = &all[rg_node_type_at(s, v)];
         t->count++;
-        t->bytes += s->node_size[v];
+        t->bytes += rg_node_size_at(s, v);
     }
     uint32_t w = 0;
     for (uint32_t t = 0; t < s->n_types; t++) {

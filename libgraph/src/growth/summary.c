@@ -195,8 +195,8 @@ static int build_types(rg_summary *s, const rg_snapshot *snap, uint32_t **local_
     if (!count || !bytes || !map)
         goto out;
     for (uint32_t v = 0; v < snap->n_nodes; v++) {
-        count[snap->node_type[v]]++;
-        bytes[snap->node_type[v]] += snap->node_size[v];
+        count[rg_node_type_at(snap, v)]++;
+        bytes[rg_node_type_at(snap, v)] += rg_node_size_at(snap, v);
     }
     uint32_t present = 0;
     for (uint32_t t = 0; t < snap->n_types; t++)
@@ -274,9 +274,9 @@ int rg_summary_compute(const rg_snapshot *snap, const rg_summary_options *opts, 
      * index is also an index into objs. */
     for (uint32_t v = 0; v < snap->n_nodes; v++) {
         rg_sum_obj *o = &s->objs[v];
-        o->id = snap->node_id[v];
-        o->size = snap->node_size[v];
-        o->type = type_map[snap->node_type[v]];
+        o->id = rg_node_id_at(snap, v);
+        o->size = rg_node_size_at(snap, v);
+        o->type = type_map[rg_node_type_at(snap, v)];
         o->group = RG_SUM_NO_GROUP;
     }
     rg_free(type_map);

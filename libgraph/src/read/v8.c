@@ -47,7 +47,11 @@ typedef struct fast {
     int eof;
 } fast;
 
-static const unsigned char ws_table[256] = {[' '] = 1, ['\n'] = 1, ['\r'] = 1, ['\t'] = 1};
+/* yajl's lexer also passes over \v and \f between values (yajl_lex.c),
+ * and the fast front end must accept what the reference does. */
+static const unsigned char ws_table[256] = {
+    [' '] = 1, ['\n'] = 1, ['\r'] = 1, ['\t'] = 1, ['\v'] = 1, ['\f'] = 1,
+};
 static inline int is_ws(unsigned char c) { return ws_table[c]; }
 
 static int syntax(fast *s, size_t at, const char *what)

@@ -294,11 +294,12 @@ int rg_v8_build_graph(void *reader)
         .runtime = runtime, .pid = -1, .time = 0, .seq = -1,
     };
     header_from_file_name(r->name, &h);
-    if ((rc = rg_builder_set_header(r->b, &h)) || (rc = rg_builder_reserve(r->b, r->n_nodes, r->n_edges)))
-        return rc;
     /* ids were checked unique as they were read (v8_events.c), and each
-     * edge already knows its target's index */
-    rg_builder_set_node_targets(r->b, 1);
+     * edge already knows its target's index (set before reserving: the
+     * builder then reserves no id map) */
+    if ((rc = rg_builder_set_node_targets(r->b, 1)) || (rc = rg_builder_set_header(r->b, &h)) ||
+        (rc = rg_builder_reserve(r->b, r->n_nodes, r->n_edges)))
+        return rc;
     build bd;
     rc = init_build(&bd, r);
     uint64_t first = 0;

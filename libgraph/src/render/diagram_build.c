@@ -59,16 +59,16 @@ static char *node_label(const walk *w, rg_node v, unsigned role)
     const rg_snapshot *s = w->s;
     rg_text t = {0};
     rg_text_safe(&t, rg_node_type_name(s, v), TYPE_TEXT_MAX);
-    const char *name = rg_strtab_get(&s->strings, s->node_name[v]);
-    const char *value = *name ? name : rg_strtab_get(&s->strings, s->node_repr[v]);
+    const char *name = rg_strtab_get(&s->strings, rg_node_name_at(s, v));
+    const char *value = *name ? name : rg_strtab_get(&s->strings, rg_node_repr_at(s, v));
     if (*value) {
         rg_text_raw(&t, "\\n");
         rg_text_safe(&t, value, VALUE_TEXT_MAX);
     }
     char line[128], bytes[32], kept[32];
-    rg_format_bytes(bytes, sizeof bytes, s->node_size[v]);
-    if (s->node_len[v] != RG_LEN_NONE)
-        snprintf(line, sizeof line, "\\n%s, len %u", bytes, s->node_len[v]);
+    rg_format_bytes(bytes, sizeof bytes, rg_node_size_at(s, v));
+    if (rg_node_len_at(s, v) != RG_LEN_NONE)
+        snprintf(line, sizeof line, "\\n%s, len %u", bytes, rg_node_len_at(s, v));
     else
         snprintf(line, sizeof line, "\\n%s", bytes);
     rg_text_raw(&t, line);
@@ -117,9 +117,9 @@ static int add_object(walk *w, rg_node v, uint32_t level, unsigned role)
     const rg_snapshot *s = w->s;
     if (s->node_flags[v] & RG_NODE_ROOT)
         role |= RG_DG_ROOT;
-    if (s->node_type[v] == w->highlight)
+    if (rg_node_type_at(s, v) == w->highlight)
         role |= RG_DG_HIGHLIGHT;
-    if (s->node_type[v] == w->stop && !(role & RG_DG_TARGET))
+    if (rg_node_type_at(s, v) == w->stop && !(role & RG_DG_TARGET))
         role |= RG_DG_STOPPED;
     w->drawn++;
     int rc = add_node(w, v, level, role, node_label(w, v, role));
@@ -127,11 +127,11 @@ static int add_object(walk *w, rg_node v, uint32_t level, unsigned role)
         return rc;
     rg_dg_node *dn = &w->d->nodes[w->d->n_nodes - 1];
     const char *type = rg_node_type_name(s, v);
-    const char *name = rg_strtab_get(&s->strings, s->node_name[v]);
-    const char *text = *name ? name : rg_strtab_get(&s->strings, s->node_repr[v]);
-    dn->id = s->node_id[v];
-    dn->size = s->node_size[v];
-    dn->len = s->node_len[v] == RG_LEN_NONE ? -1 : (int64_t)s->node_len[v];
+    const char *name = rg_strtab_get(&s->strings, rg_node_name_at(s, v));
+    const char *text = *name ? name : rg_strtab_get(&s->strings, rg_node_repr_at(s, v));
+    dn->id = rg_node_id_at(s, v);
+    dn->size = rg_node_size_at(s, v);
+    dn->len = rg_node_len_at(s, v) == RG_LEN_NONE ? -1 : (int64_t)rg_node_len_at(s, v);
     dn->retained = w->o.dominators ? rg_dominators_retained(w->o.dominators, v) : 0;
     dn->type = rg_xstrndup(type, strlen(type));
     dn->text = rg_xstrndup(text, strlen(text));
@@ -217,7 +217,7 @@ static int neighbours(const walk *w, rg_node u, neighbour **buf, size_t *cap, si
     if (rg_grow((void **)buf, cap, (size_t)(end - b) + 1, sizeof **buf))
         return RG_ENOMEM;
     for (uint64_t i = b; i < end; i++) {
-        uint64_t e = back ? s->rev_edge[i] : i;
+        uint64_t e = back ? rg_rev_edge(s, u, i) : i;
         if (!kind_drawn(w, s->fwd_kind[e]))
             continue;
         rg_node v = back ? s->rev_src[i] : s->fwd_dst[e];
@@ -262,7 +262,7 @@ static int expand(walk *w, uint32_t di, uint32_t expansion, neighbour **nb, size
             if (w->stamp[v] != expansion) {
                 w->stamp[v] = expansion;
                 folded++;
-                folded_bytes += s->node_size[v];
+                folded_bytes += rg_node_size_at(s, v);
             }
         } else if (w->drawn >= w->o.max_nodes) {
             w->slot[v] = SLOT_OMITTED;
