@@ -508,7 +508,7 @@ int rg_paths_why_unreachable(const rg_paths *p, rg_node node, rg_unreachable *ca
     if (r.kind == RG_UNREACHABLE_OUTSIDE) {
         int64_t strong = 0;
         for (uint64_t i = rg_rev_begin(s, r.holder); i < rg_rev_end(s, r.holder); i++)
-            strong += s->fwd_kind[rg_rev_edge(s, r.holder, i)] != RG_EDGE_WEAK;
+            strong += !rg_rev_is_weak(s, r.holder, i);
         r.unexplained_refs = (int64_t)rg_node_rc_at(s, r.holder) - strong;
     }
     if (rg_paths_scc(p, r.holder) != UINT32_MAX)

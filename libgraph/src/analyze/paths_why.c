@@ -52,8 +52,9 @@ static void seed_excluded(rg_paths *p, const rg_node *unr, uint32_t n_unr, uint3
             rg_node r = s->rev_src[i];
             if (p->dist[r] == RG_DISTANCE_NONE)
                 continue;
-            uint32_t e = rg_rev_edge(s, v, i); /* a scan without rev_edge: reached referrers only */
-            if (s->fwd_kind[e] != RG_EDGE_WEAK) {
+            if (!rg_rev_is_weak(s, v, i)) {
+                /* without rev_edge a scan of r's edges: once per node v */
+                uint32_t e = rg_rev_edge(s, v, i);
                 p->why[v] = RG_UNREACHABLE_EXCLUDED;
                 p->parent[v] = r;
                 p->pidx[v] = (uint32_t)(e - rg_fwd_begin(s, r));
@@ -73,7 +74,7 @@ static void seed_outside(rg_paths *p, const rg_node *unr, uint32_t n_unr, uint32
             continue;
         uint64_t strong = 0;
         for (uint64_t i = rg_rev_begin(s, v), end = rg_rev_end(s, v); i < end; i++)
-            strong += s->fwd_kind[rg_rev_edge(s, v, i)] != RG_EDGE_WEAK;
+            strong += !rg_rev_is_weak(s, v, i);
         if ((uint64_t)rg_node_rc_at(s, v) > strong) {
             p->why[v] = RG_UNREACHABLE_OUTSIDE;
             queue[(*tail)++] = v;

@@ -189,6 +189,17 @@ static inline uint32_t rg_rev_edge(const rg_snapshot *s, rg_node v, uint64_t r)
     return s->rev_edge ? s->rev_edge[r] : rg_rev_edge_find(s, v, r);
 }
 
+/* Is reverse edge r (one of node v's referrers) weak? From the weak bits
+ * when rev_edge is NULL, so that loops over many referrers that only need
+ * the kind do not scan a source's forward edges per referrer: one array of
+ * a million elements would make that a million scans of a million edges. */
+static inline bool rg_rev_is_weak(const rg_snapshot *s, rg_node v, uint64_t r)
+{
+    if (!s->rev_edge && s->rev_weak)
+        return (s->rev_weak[r >> 3] >> (r & 7)) & 1u;
+    return s->fwd_kind[rg_rev_edge(s, v, r)] == RG_EDGE_WEAK;
+}
+
 /* Does this edge keep its target alive for the purpose of retention paths
  * and dominators? Weak references do not. */
 static inline bool rg_edge_kind_retains(rg_edge_kind k) { return k != RG_EDGE_WEAK; }
