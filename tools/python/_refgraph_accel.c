@@ -763,6 +763,16 @@ static int head(textbuf *b, PyObject *o, const char *type_json, long long size)
     return 0;
 }
 
+/* The "repr" value of a record and its end, from repr r: at most REPR_MAX characters,
+ * "..." in place of the rest (the pure path's _bounded()). */
+static int tb_repr_tail(textbuf *b, PyObject *r)
+{
+    Py_ssize_t rn = PyUnicode_GET_LENGTH(r);
+    if (rn > REPR_MAX)
+        return tb_json_body(b, r, REPR_MAX - 3) < 0 || TB_LIT(b, "...\"}\n") < 0 ? -1 : 0;
+    return tb_json_body(b, r, rn) < 0 || TB_LIT(b, "\"}\n") < 0 ? -1 : 0;
+}
+
 /* drain(): `"rc":{getrefcount(x) - 3}` with x held by the batch, the loop variable and
  * getrefcount's argument; only the batch's reference is real here. */
 static long long batch_rc(PyObject *x, const ptrmap *adj)
@@ -838,15 +848,7 @@ static int rec_str(textbuf *b, PyObject *x, const ptrmap *adj)
     if (head(b, x, "\"str\"", size) < 0 || TB_LIT(b, ",\"len\":") < 0 || tb_i64(b, n) < 0 ||
         TB_LIT(b, ",\"rc\":") < 0 || tb_i64(b, batch_rc(x, adj)) < 0 || TB_LIT(b, ",\"repr\":") < 0)
         goto out;
-    Py_ssize_t rn = PyUnicode_GET_LENGTH(r);
-    if (rn > REPR_MAX) {
-        if (tb_json_body(b, r, REPR_MAX - 3) < 0 || TB_LIT(b, "...\"}\n") < 0)
-            goto out;
-    } else {
-        if (tb_json_body(b, r, rn) < 0 || TB_LIT(b, "\"}\n") < 0)
-            goto out;
-    }
-    rc = 0;
+    rc = tb_repr_tail(b, r);
 out:
     Py_DECREF(r);
     return rc;
@@ -877,15 +879,7 @@ static int rec_bytes(textbuf *b, PyObject *x, const ptrmap *adj)
         tb_i64(b, batch_rc(x, adj)) < 0 || TB_LIT(b, ",\"len\":") < 0 || tb_i64(b, n) < 0 ||
         TB_LIT(b, ",\"repr\":") < 0)
         goto out;
-    Py_ssize_t rn = PyUnicode_GET_LENGTH(r);  /* _bounded() */
-    if (rn > REPR_MAX) {
-        if (tb_json_body(b, r, REPR_MAX - 3) < 0 || TB_LIT(b, "...\"}\n") < 0)
-            goto out;
-    } else {
-        if (tb_json_body(b, r, rn) < 0 || TB_LIT(b, "\"}\n") < 0)
-            goto out;
-    }
-    rc = 0;
+    rc = tb_repr_tail(b, r);
 out:
     Py_DECREF(r);
     return rc;
