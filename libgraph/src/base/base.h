@@ -193,7 +193,10 @@ RG_INTERNAL void rg_idmap_free(rg_idmap *m);
  * they are inserted. */
 RG_INTERNAL int rg_idmap_reserve(rg_idmap *m, const uint64_t *ids, uint64_t expected);
 /* Start fetching the slot `id` hashes to; a lookup soon after finds it in cache. */
-static inline void rg_idmap_prefetch(const rg_idmap *m, uint64_t id)
+/* always_inline: GCC 12's pure-const pass counts a prefetch as no effect,
+ * so a non-inlined copy was found "const" and every call to it deleted as
+ * dead code (the builder's rg_builder_prefetch_id compiled to a bare ret). */
+static inline __attribute__((always_inline)) void rg_idmap_prefetch(const rg_idmap *m, uint64_t id)
 {
     __builtin_prefetch(&m->slots[rg_idmap_hash(m, id) & m->mask]);
 }
