@@ -110,6 +110,23 @@ static void scanner_and_reference_parser_agree_on_every_line(void)
         "{\"rec\":\"root\",\"id\":1,\"label\":null,\"size\":3}",
         "{\"rec\":\"root\",\"id\":1,\"refs\":[[1,\"attr\",\"dropped\"]]}",
         "{\"rec\":\"comment\",\"text\":\"skipped\"}",
+        /* numbers and strings the scanner reads eight bytes at a time: runs
+         * that end at, before and after an 8-byte boundary, near the line's
+         * end (fewer than 8 bytes left), and at the 18-digit limit */
+        "{\"rec\":\"object\",\"id\":123456789012345678,\"type\":\"x\",\"size\":1}",
+        "{\"rec\":\"object\",\"id\":1234567890123456789,\"type\":\"x\",\"size\":1}",
+        "{\"rec\":\"object\",\"id\":1234567812345678,\"type\":\"x\",\"size\":87654321}",
+        "{\"rec\":\"object\",\"type\":\"x\",\"size\":1,\"id\":12345678}",
+        "{\"rec\":\"object\",\"type\":\"x\",\"size\":1,\"id\":1234567}",
+        "{\"rec\":\"object\",\"type\":\"x\",\"size\":1,\"id\":123456789}",
+        "{\"rec\":\"object\",\"type\":\"x\",\"size\":1,\"id\":1234567890123456}",
+        "{\"rec\":\"object\",\"type\":\"x\",\"size\":1,\"id\":99999999,\"rc\":-12345678901,\"len\":100000000}",
+        "{\"rec\":\"object\",\"id\":2,\"type\":\"x\",\"size\":1,\"refs\":[[1,\"index\",12345678901],[1,\"index\",0],"
+        "[1,\"index\",4294967296],[12345678,\"index\",87654321]]}",
+        "{\"rec\":\"object\",\"id\":2,\"type\":\"abcdefg\",\"size\":1,\"repr\":\"abcdefgh\",\"name\":\"abcdefghi\"}",
+        "{\"rec\":\"object\",\"id\":2,\"type\":\"abcdefghij\\\"k\",\"size\":1,\"repr\":\"abcdefghijklmnop\\u00e9q\"}",
+        "{\"rec\":\"object\",\"id\":2,\"type\":\"abcdefghi\xc3\xa9jklmnopq\",\"size\":1,\"name\":\"abcdefghij\x7fk\"}",
+        "{\"rec\":\"object\",\"id\":2,\"type\":\"t\",\"size\":1,\"refs\":[[1,\"attr\",\"abcdefgh\"],[1,\"attr\",\"abcdefghijklmnopqrstuvwxyz0123\"]]}",
         "   \t ",
         /* malformed: every one must give the reference error */
         "{\"rec\":\"object\",\"id\":\"one\",\"type\":\"x\",\"size\":1}",
@@ -118,6 +135,13 @@ static void scanner_and_reference_parser_agree_on_every_line(void)
         "{\"rec\":\"object\",\"id\":02,\"type\":\"x\",\"size\":1}",
         "{\"rec\":\"object\",\"id\":2.0,\"type\":\"x\",\"size\":1}",
         "{\"rec\":\"object\",\"id\":99999999999999999999,\"type\":\"x\",\"size\":1}",
+        "{\"rec\":\"object\",\"id\":0123456789,\"type\":\"x\",\"size\":1}",
+        "{\"rec\":\"object\",\"id\":2,\"type\":\"x\",\"size\":12345678.5}",
+        "{\"rec\":\"object\",\"id\":2,\"type\":\"x\",\"size\":123456789e3}",
+        "{\"rec\":\"object\",\"id\":2,\"type\":\"x\",\"size\":12345678a}",
+        "{\"rec\":\"object\",\"id\":2,\"type\":\"abcdefgh\x01\",\"size\":1}",
+        "{\"rec\":\"object\",\"id\":2,\"type\":\"abcdefghijk\xc3\",\"size\":1}",
+        "{\"rec\":\"object\",\"id\":2,\"type\":\"abcdefghijklmnop",
         "{\"rec\":\"object\",\"id\":2,\"type\":\"x\",\"size\":1,\"refs\":[5]}",
         "{\"rec\":\"object\",\"id\":2,\"type\":\"x\",\"size\":1,\"refs\":[[5]]}",
         "{\"rec\":\"object\",\"id\":2,\"type\":\"x\",\"size\":1,\"refs\":[[-5,\"attr\"]]}",

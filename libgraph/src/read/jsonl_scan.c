@@ -22,6 +22,48 @@ typedef struct scan {
     jl_batch *bt;
 } scan;
 
+/* ---- eight bytes at a time (SWAR): only ever on 8 bytes inside the line,
+ * so nothing past `end` is read; the byte loops finish what is left. */
+
+#define ONES 0x0101010101010101ULL
+#define HIGHS 0x8080808080808080ULL
+
+static inline uint64_t load8(const char *p)
+{
+    uint64_t w;
+    memcpy(&w, p, 8);
+    return w; /* byte k is p[k]: little-endian, as every target we build for */
+}
+
+/* The high bit set in each byte of w that ends an unescaped run of a string
+ * ('"', '\\', a control byte or a non-ASCII byte). Each term is exact at its
+ * lowest set byte (a borrow can only mark bytes above a real match), so the
+ * lowest set bit of the union is the first such byte. */
+static inline uint64_t string_stops(uint64_t w)
+{
+    uint64_t q = w ^ (ONES * '"'), b = w ^ (ONES * '\\');
+    return (((q - ONES) & ~q) | ((b - ONES) & ~b) | ((w - ONES * 0x20) & ~w) | w) & HIGHS;
+}
+
+/* How many of w's bytes, from the first, are ASCII digits (0 to 8). */
+static inline unsigned digit_run(uint64_t w)
+{
+    uint64_t x = w ^ (ONES * '0'); /* a digit's byte is now its value, 0..9 */
+    /* a non-digit has a high nibble already, or gets one by adding 6 (10..15);
+     * a carry out of a byte only marks later bytes, which come after it */
+    uint64_t bad = (x | (x + ONES * 6)) & (ONES * 0xF0);
+    return bad ? (unsigned)__builtin_ctzll(bad) / 8 : 8;
+}
+
+/* The value of w's first n digits (1 <= n <= 8, digit_run(w) >= n). */
+static inline uint64_t digits_value(uint64_t w, unsigned n)
+{
+    uint64_t x = (w ^ (ONES * '0')) << (8 * (8 - n)); /* leading zero digits shift in */
+    x = x * 10 + (x >> 8);                            /* pairs */
+    return (((x & 0x000000FF000000FFULL) * 0x000F424000000064ULL) +
+            (((x >> 16) & 0x000000FF000000FFULL) * 0x0000271000000001ULL)) >> 32;
+}
+
 static inline void ws(scan *s)
 {
     while (s->p < s->end && (*s->p == ' ' || *s->p == '\t' || *s->p == '\r'))
@@ -150,6 +192,14 @@ static int string(scan *s, const char **out, size_t *out_len, int decode_ok)
     const char *end = s->end;
     int escaped = 0;
     for (;;) {
+        while (end - p >= 8) {
+            uint64_t stop = string_stops(load8(p));
+            if (stop) {
+                p += __builtin_ctzll(stop) / 8;
+                break;
+            }
+            p += 8;
+        }
         while (p < end && (unsigned char)*p >= 0x20 && (unsigned char)*p < 0x80 && *p != '"' && *p != '\\')
             p++;
         if (p >= end)
@@ -211,7 +261,18 @@ static int integer(scan *s, int64_t *out)
     if (*p == '0') {
         p++;
     } else {
+        static const uint64_t pow10[9] = {1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000};
         const char *first = p;
+        while (end - p >= 8 && p - first <= 18) {
+            uint64_t w = load8(p);
+            unsigned n = digit_run(w);
+            if (n == 0)
+                break;
+            v = v * pow10[n] + digits_value(w, n);
+            p += n;
+            if (n < 8)
+                break;
+        }
         while (p < end && is_digit(*p)) {
             v = v * 10 + (uint64_t)(*p - '0');
             p++;
