@@ -110,6 +110,27 @@ static void scanner_and_reference_parser_agree_on_every_line(void)
         "{\"rec\":\"root\",\"id\":1,\"label\":null,\"size\":3}",
         "{\"rec\":\"root\",\"id\":1,\"refs\":[[1,\"attr\",\"dropped\"]]}",
         "{\"rec\":\"comment\",\"text\":\"skipped\"}",
+        /* the dumpers' own shape (object_fast), and near misses of it that
+         * the general path must take over from the start of the line */
+        "{\"rec\":\"object\",\"id\":2,\"type\":\"t\",\"size\":1,\"len\":3,\"rc\":2,\"repr\":\"r\",\"name\":\"n\","
+        "\"flags\":[\"gc\"],\"refs\":[[1,\"index\",0],[1,\"attr\",\"a\"],[1,\"attr\"],[1,\"index\",null],[1,\"type\"],"
+        "[1,\"attr\",null],[1,\"index\",7,8]]}",
+        "{\"rec\":\"object\",\"id\":2,\"type\":\"t\",\"size\":1,\"len\":null,\"rc\":null,\"repr\":null,\"name\":null,"
+        "\"flags\":null,\"refs\":null}",
+        "{\"rec\":\"object\",\"id\":2,\"type\":\"t\",\"size\":1,\"flags\":[\"gc\"],\"refs\":[]}",
+        "{\"rec\":\"object\",\"id\":2,\"type\":\"t\",\"size\":1,\"len\":2,\"len\":3}",
+        "{\"rec\":\"object\",\"id\":2,\"type\":\"t\",\"size\":1,\"refs\":[],\"refs\":[[1,\"attr\",\"b\"]]}",
+        "{\"rec\":\"object\",\"id\":2,\"type\":\"t\",\"size\":1,\"rc\":1,\"len\":2,\"name\":\"n\",\"repr\":\"r\"}",
+        "{\"rec\":\"object\",\"id\":2,\"type\":\"t\",\"size\":1,\"refs\":[[1, \"index\",0],[1,\"index\" ,1],[ 1,\"attr\",\"a\" ]]}",
+        "{\"rec\":\"object\",\"id\":2,\"type\":\"t\",\"size\":1,\"refs\":[[1,\"indexx\",0],[1,\"attrs\",\"a\"]]}",
+        "{\"rec\":\"object\",\"id\":2,\"type\":\"t\",\"size\":1,\"refs\":[[1,\"attr\",5],[1,\"index\",\"5\"]]}",
+        "{\"rec\":\"object\",\"id\":2,\"type\":\"t\",\"size\":1,\"refs\":[[1,\"ind\\u0065x\",0]]}",
+        "{\"rec\":\"object\",\"id\":2,\"type\":\"t\",\"size\":1} \t",
+        "{\"rec\":\"object\",\"id\":2,\"type\":\"t\",\"size\":1,\"extra\":1}",
+        "{\"rec\":\"object\",\"id\":2,\"type\":\"t\",\"size\":1,\"rec\":\"root\"}",
+        "{\"rec\":\"object\",\"id\": 2,\"type\": \"t\",\"size\": 1,\"rc\": 5}",
+        "{\"rec\":\"object\",\"id\":2,\"type\":\"t\",\"size\":1}}",
+        "{\"rec\":\"object\",\"id\":2,\"type\":\"t\",\"size\":1,\"refs\":[[1,\"index\",0]}",
         /* numbers and strings the scanner reads eight bytes at a time: runs
          * that end at, before and after an 8-byte boundary, near the line's
          * end (fewer than 8 bytes left), and at the 18-digit limit */

@@ -313,6 +313,18 @@ static int peek(scan *s, char c)
     return s->p < s->end && *s->p == c;
 }
 
+/* Skip the exact bytes w[0, n) if the input has them next (no whitespace
+ * allowed: the fast paths below take only what the dumpers write, and fall
+ * back to the general parser on anything else). */
+static inline int lit_at(scan *s, const char *w, size_t n)
+{
+    if ((size_t)(s->end - s->p) < n || memcmp(s->p, w, n) != 0)
+        return 0;
+    s->p += n;
+    return 1;
+}
+#define LIT(s, w) lit_at(s, w, sizeof(w) - 1)
+
 /* The value of a field the reader ignores: a scalar, else decline. */
 static int skip_value(scan *s)
 {
@@ -367,10 +379,15 @@ static int refs(scan *s, uint64_t *first, uint32_t *count)
         memset(r, 0, sizeof *r);
         const char *kp;
         size_t kn;
-        if (!uinteger(s, &r->target) || !eat(s, ',') || !string(s, &kp, &kn, 0))
+        if (!uinteger(s, &r->target))
             return 0;
-        int k = edge_kind(kp, kn);
-        if (k < 0)
+        int k;
+        /* the two kinds most references have, as the dumpers write them */
+        if (LIT(s, ",\"index\""))
+            k = RG_EDGE_INDEX;
+        else if (LIT(s, ",\"attr\""))
+            k = RG_EDGE_ATTR;
+        else if (!eat(s, ',') || !string(s, &kp, &kn, 0) || (k = edge_kind(kp, kn)) < 0)
             return 0;
         r->kind = (uint8_t)k;
         if (eat(s, ',')) {
@@ -605,6 +622,74 @@ static int record(scan *s, const char *line, uint64_t line_no, uint64_t end_offs
     return 1;
 }
 
+/* The object record as the dumpers write it: no whitespace, "rec" first,
+ * then "id", "type", "size", then any of "len", "rc", "repr", "name",
+ * "flags", "refs" in that order, each at most once. The fields are read by
+ * the same functions as in record(), so the item is the one record() would
+ * make; 0 on anything else, and the caller starts over with record(). */
+static int object_fast(scan *s, uint64_t line_no, uint64_t end_offset)
+{
+    uint64_t id, size, len = 0;
+    int64_t rc = -1;
+    int has_len = 0, has_rc = 0;
+    unsigned fl = 0;
+    jl_str type, repr = {0}, name = {0};
+    uint64_t first_ref = 0;
+    uint32_t n_refs = 0;
+    const char *p;
+    size_t n;
+
+    if (!LIT(s, "{\"rec\":\"object\",\"id\":") || !uinteger(s, &id) || !LIT(s, ",\"type\":") ||
+        !string(s, &p, &n, 1))
+        return 0;
+    type = mkstr(p, n, 0);
+    if (!LIT(s, ",\"size\":") || !uinteger(s, &size))
+        return 0;
+    if (LIT(s, ",\"len\":") && !null(s)) {
+        if (!uinteger(s, &len))
+            return 0;
+        has_len = 1;
+    }
+    if (LIT(s, ",\"rc\":") && !null(s)) {
+        if (!integer(s, &rc))
+            return 0;
+        has_rc = 1;
+    }
+    if (LIT(s, ",\"repr\":") && !null(s)) {
+        if (!string(s, &p, &n, 1))
+            return 0;
+        repr = mkstr(p, n, 1);
+    }
+    if (LIT(s, ",\"name\":") && !null(s)) {
+        if (!string(s, &p, &n, 1))
+            return 0;
+        name = mkstr(p, n, 0);
+    }
+    if (LIT(s, ",\"flags\":") && !null(s) && !flags(s, &fl))
+        return 0;
+    if (LIT(s, ",\"refs\":") && !null(s) && !refs(s, &first_ref, &n_refs))
+        return 0;
+    if (!LIT(s, "}") || s->p != s->end)
+        return 0;
+    jl_item *it = jl_batch_item(s->bt);
+    if (!it)
+        return 0;
+    it->kind = JL_OBJECT;
+    it->id = id;
+    it->size = size;
+    it->len = has_len ? (len >= RG_LEN_NONE ? RG_LEN_NONE - 1 : (uint32_t)len) : RG_LEN_NONE;
+    it->rc = !has_rc || rc < 0 ? RG_RC_NONE : rc >= RG_RC_NONE ? RG_RC_NONE - 1 : (uint32_t)rc;
+    it->flags = (uint8_t)fl;
+    it->type = type;
+    it->repr = repr;
+    it->name = name;
+    it->first_ref = first_ref;
+    it->n_refs = n_refs;
+    it->line = line_no;
+    it->end_offset = end_offset;
+    return 1;
+}
+
 int jl_scan_line(jl_batch *bt, const char *p, size_t len, uint64_t line, uint64_t end_offset)
 {
     scan s = {p, p + len, bt};
@@ -612,6 +697,12 @@ int jl_scan_line(jl_batch *bt, const char *p, size_t len, uint64_t line, uint64_
     if (s.p == s.end)
         return 1; /* blank */
     size_t items = bt->n_items, nrefs = bt->n_refs;
+    if (object_fast(&s, line, end_offset))
+        return 1;
+    bt->n_items = items;
+    bt->n_refs = nrefs;
+    s.p = p;
+    ws(&s);
     if (record(&s, p, line, end_offset))
         return 1;
     bt->n_items = items;
