@@ -82,13 +82,20 @@ RG_INTERNAL int rg_records_restride(void **arr, size_t n, size_t have, size_t wa
 
 /* Strings are stored once in an arena; an id is an index into `offsets`.
  * Id 0 is always the empty string so "no label" costs nothing. */
+typedef struct rg_strtab_slot {
+    uint32_t id1;        /* string id + 1; 0 = empty */
+    uint32_t hash;
+} rg_strtab_slot;
+
 typedef struct rg_strtab {
     char *arena;
     uint64_t arena_len, arena_cap;
     uint64_t *offsets;   /* offsets[id] = start of string id in arena (NUL-terminated) */
     uint32_t count, offsets_cap;
-    uint32_t *slots;     /* open addressing: id+1, 0 = empty */
-    uint32_t *slot_hash; /* the string's hash beside each slot: most misses skip the compare */
+    /* Open addressing: each slot is id+1 (0 = empty) with the string's hash
+     * beside it in the same 8 bytes, so a probe that lands on another string
+     * skips the compare, and a probe costs one cache miss, not two. */
+    rg_strtab_slot *slots;
     uint32_t slot_mask;  /* slot count - 1 (power of two) */
 } rg_strtab;
 
@@ -138,6 +145,11 @@ static inline uint64_t rg_strtab_len(const rg_strtab *t, uint32_t id)
 static inline const char *rg_strtab_get(const rg_strtab *t, uint32_t id)
 {
     return id < t->count ? t->arena + t->offsets[id] : "";
+}
+/* Start fetching the slot a string of this hash probes first. */
+static inline __attribute__((always_inline)) void rg_strtab_prefetch(const rg_strtab *t, uint32_t hash)
+{
+    __builtin_prefetch(&t->slots[hash & t->slot_mask]);
 }
 /* Drop the hash slots once no more strings will be added. */
 RG_INTERNAL void rg_strtab_seal(rg_strtab *t);

@@ -125,6 +125,7 @@ unsigned rg_builder_threads(const rg_builder *b)
 }
 
 void rg_builder_prefetch_id(const rg_builder *b, uint64_t id) { rg_idmap_prefetch(&b->s->ids, id); }
+void rg_builder_prefetch_string(const rg_builder *b, uint32_t hash) { rg_strtab_prefetch(&b->s->strings, hash); }
 
 static int note_line(rg_builder *b, rg_node n)
 {

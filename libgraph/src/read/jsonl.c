@@ -307,12 +307,20 @@ static int apply_header(reader *r, rg_builder *b, const jl_batch *bt, const jl_i
 /* Apply a chunk's records to the builder, in order. */
 static int apply(reader *r, rg_builder *b, jl_batch *bt)
 {
-    /* Start each object's id-map slot miss this many records early (about
-     * a microsecond of building: enough to hide a DRAM miss). */
+    /* Start each object's id-map and string-table slot misses this many
+     * records early (about a microsecond of building: enough to hide a DRAM
+     * miss). */
     const size_t ahead = 16;
     for (size_t i = 0; i < bt->n_items; i++) {
-        if (i + ahead < bt->n_items && bt->items[i + ahead].kind == JL_OBJECT)
-            rg_builder_prefetch_id(b, bt->items[i + ahead].id);
+        if (i + ahead < bt->n_items && bt->items[i + ahead].kind == JL_OBJECT) {
+            const jl_item *next = &bt->items[i + ahead];
+            rg_builder_prefetch_id(b, next->id);
+            /* reprs and names are mostly distinct strings: a slot miss each */
+            if (next->repr.p)
+                rg_builder_prefetch_string(b, next->repr.hash);
+            if (next->name.p)
+                rg_builder_prefetch_string(b, next->name.hash);
+        }
         const jl_item *it = &bt->items[i];
         int rc = RG_OK;
         switch (it->kind) {
