@@ -135,6 +135,8 @@ static void scanner_and_reference_parser_agree_on_every_line(void)
          * that end at, before and after an 8-byte boundary, near the line's
          * end (fewer than 8 bytes left), and at the 18-digit limit */
         "{\"rec\":\"object\",\"id\":123456789012345678,\"type\":\"x\",\"size\":1}",
+        "{\"rec\":\"object\",\"id\":123456789012345,\"type\":\"x\",\"size\":9,\"refs\":[[0,\"index\",123456789012345],"
+        "[100000000,\"index\",10000000],[99999999,\"attr\",\"a\"],[123456789012345,\"index\",1234567890123456]]}",
         "{\"rec\":\"object\",\"id\":1234567890123456789,\"type\":\"x\",\"size\":1}",
         "{\"rec\":\"object\",\"id\":1234567812345678,\"type\":\"x\",\"size\":87654321}",
         "{\"rec\":\"object\",\"type\":\"x\",\"size\":1,\"id\":12345678}",
@@ -158,6 +160,9 @@ static void scanner_and_reference_parser_agree_on_every_line(void)
         "{\"rec\":\"object\",\"id\":99999999999999999999,\"type\":\"x\",\"size\":1}",
         "{\"rec\":\"object\",\"id\":0123456789,\"type\":\"x\",\"size\":1}",
         "{\"rec\":\"object\",\"id\":2,\"type\":\"x\",\"size\":12345678.5}",
+        "{\"rec\":\"object\",\"id\":2,\"type\":\"x\",\"size\":123.5,\"name\":\"a long enough tail\"}",
+        "{\"rec\":\"object\",\"id\":2,\"type\":\"x\",\"size\":1e5,\"name\":\"a long enough tail\"}",
+        "{\"rec\":\"object\",\"id\":2,\"type\":\"x\",\"size\":123456789012E3,\"name\":\"a long enough tail\"}",
         "{\"rec\":\"object\",\"id\":2,\"type\":\"x\",\"size\":123456789e3}",
         "{\"rec\":\"object\",\"id\":2,\"type\":\"x\",\"size\":12345678a}",
         "{\"rec\":\"object\",\"id\":2,\"type\":\"abcdefgh\x01\",\"size\":1}",
