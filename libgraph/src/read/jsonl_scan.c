@@ -328,7 +328,7 @@ static int uinteger(scan *s, uint64_t *out)
     return 1;
 }
 
-static int literal(scan *s, const char *word, size_t n)
+static inline int literal(scan *s, const char *word, size_t n)
 {
     ws(s);
     if ((size_t)(s->end - s->p) < n || memcmp(s->p, word, n) != 0)
@@ -337,7 +337,7 @@ static int literal(scan *s, const char *word, size_t n)
     return 1;
 }
 
-static int null(scan *s) { return literal(s, "null", 4); }
+static inline int null(scan *s) { return literal(s, "null", 4); }
 
 static int peek(scan *s, char c)
 {
