@@ -123,6 +123,14 @@ static void scanner_and_reference_parser_agree_on_every_line(void)
         "{\"rec\":\"object\",\"id\":2,\"type\":\"t\",\"size\":1,\"rc\":1,\"len\":2,\"name\":\"n\",\"repr\":\"r\"}",
         "{\"rec\":\"object\",\"id\":2,\"type\":\"t\",\"size\":1,\"refs\":[[1, \"index\",0],[1,\"index\" ,1],[ 1,\"attr\",\"a\" ]]}",
         "{\"rec\":\"object\",\"id\":2,\"type\":\"t\",\"size\":1,\"refs\":[[1,\"indexx\",0],[1,\"attrs\",\"a\"]]}",
+        "{\"rec\":\"object\",\"id\":2,\"type\":\"t\",\"size\":1,\"refs\":[[1,\"attr\",\"a\"],[1,\"key\"],[1,\"value\",\"v\"],"
+        "[1,\"index\",3],[1,\"internal\",\"i\"],[1,\"slot\",\"s\"],[1,\"cell\",\"c\"],[1,\"local\",\"l\"],[1,\"global\",\"g\"],"
+        "[1,\"type\"],[1,\"weak\",null],[1,\"internal\"]]}",
+        "{\"rec\":\"object\",\"id\":2,\"type\":\"t\",\"size\":1,\"refs\":[[1,\"keys\"]]}",
+        "{\"rec\":\"object\",\"id\":2,\"type\":\"t\",\"size\":1,\"refs\":[[1,\"glob\"]]}",
+        "{\"rec\":\"object\",\"id\":2,\"type\":\"t\",\"size\":1,\"refs\":[[1,\"interna\"]]}",
+        "{\"rec\":\"object\",\"id\":2,\"type\":\"t\",\"size\":1,\"refs\":[[1,\"\"]]}",
+        "{\"rec\":\"object\",\"id\":2,\"type\":\"t\",\"size\":1,\"refs\":[[1,\"w",
         "{\"rec\":\"object\",\"id\":2,\"type\":\"t\",\"size\":1,\"refs\":[[1,\"attr\",5],[1,\"index\",\"5\"]]}",
         "{\"rec\":\"object\",\"id\":2,\"type\":\"t\",\"size\":1,\"refs\":[[1,\"ind\\u0065x\",0]]}",
         "{\"rec\":\"object\",\"id\":2,\"type\":\"t\",\"size\":1} \t",

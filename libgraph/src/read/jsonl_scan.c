@@ -394,6 +394,28 @@ static int edge_kind(const char *k, size_t n)
     }
 }
 
+/* The edge kind as the dumpers write it after a reference's target (a
+ * comma, then the quoted kind, no whitespace), skipped; -1 without
+ * consuming anything otherwise, for the general path. */
+static inline int kind_fast(scan *s)
+{
+    if (s->end - s->p < 3 || s->p[0] != ',' || s->p[1] != '"')
+        return -1;
+    switch (s->p[2]) {
+    case 'i': return LIT(s, ",\"index\"") ? RG_EDGE_INDEX : LIT(s, ",\"internal\"") ? RG_EDGE_INTERNAL : -1;
+    case 'a': return LIT(s, ",\"attr\"") ? RG_EDGE_ATTR : -1;
+    case 'k': return LIT(s, ",\"key\"") ? RG_EDGE_DICT_KEY : -1;
+    case 'v': return LIT(s, ",\"value\"") ? RG_EDGE_DICT_VALUE : -1;
+    case 's': return LIT(s, ",\"slot\"") ? RG_EDGE_SLOT : -1;
+    case 'c': return LIT(s, ",\"cell\"") ? RG_EDGE_CELL : -1;
+    case 'l': return LIT(s, ",\"local\"") ? RG_EDGE_LOCAL : -1;
+    case 'g': return LIT(s, ",\"global\"") ? RG_EDGE_GLOBAL : -1;
+    case 't': return LIT(s, ",\"type\"") ? RG_EDGE_TYPE : -1;
+    case 'w': return LIT(s, ",\"weak\"") ? RG_EDGE_WEAK : -1;
+    default: return -1;
+    }
+}
+
 static int refs(scan *s, uint64_t *first, uint32_t *count)
 {
     if (!eat(s, '['))
@@ -413,13 +435,8 @@ static int refs(scan *s, uint64_t *first, uint32_t *count)
         size_t kn;
         if (!uinteger(s, &r->target))
             return 0;
-        int k;
-        /* the two kinds most references have, as the dumpers write them */
-        if (LIT(s, ",\"index\""))
-            k = RG_EDGE_INDEX;
-        else if (LIT(s, ",\"attr\""))
-            k = RG_EDGE_ATTR;
-        else if (!eat(s, ',') || !string(s, &kp, &kn, 0) || (k = edge_kind(kp, kn)) < 0)
+        int k = kind_fast(s);
+        if (k < 0 && (!eat(s, ',') || !string(s, &kp, &kn, 0) || (k = edge_kind(kp, kn)) < 0))
             return 0;
         r->kind = (uint8_t)k;
         if (eat(s, ',')) {
