@@ -703,7 +703,10 @@ static int object_fast(scan *s, uint64_t line_no, uint64_t end_offset)
         has_len = 1;
     }
     if (LIT(s, ",\"rc\":") && !null(s)) {
-        if (!integer(s, &rc))
+        uint64_t u;
+        if (uint_fast(s, &u))
+            rc = (int64_t)u;
+        else if (!integer(s, &rc))
             return 0;
         has_rc = 1;
     }
