@@ -1,8 +1,8 @@
-/* test_idmap.c: the id map's two forms. A builder fills it "tagged" (8-byte
- * slots with the hash beside the node) and narrows it to the 4-byte slots
- * that lookups, the cache and the cache's checks read; every id must be
- * found the same in both forms, duplicates must be refused in both, and
- * narrowing must leave each node in the slot it had. */
+/* test_idmap.c: the id map's two forms. A builder fills it "tagged" (8 bits
+ * of the hash above a 24-bit node+1 in each slot) and untags it into the
+ * plain slots that lookups, the cache and the cache's checks read; every id
+ * must be found the same in both forms, duplicates must be refused in both,
+ * and untagging must leave each node in the slot it had. */
 #include "harness.h"
 #include "graph/graph_internal.h"
 
@@ -36,9 +36,9 @@ static int each_node_once(const rg_idmap *m, uint32_t n)
     return !bad && used == n && used == m->used;
 }
 
-/* A tagged map that starts small grows (its rehash reads only the tags),
- * refuses a duplicate, and after narrowing finds every id where it was. */
-static void tagged_map_grows_refuses_duplicates_and_narrows_in_place(void)
+/* A tagged map that starts small grows, refuses a duplicate, and after
+ * untagging finds every id where it was. */
+static void tagged_map_grows_refuses_duplicates_and_untags_in_place(void)
 {
     uint64_t *ids = malloc((N + 1) * sizeof *ids);
     uint64_t *keys = malloc(2 * N * sizeof *keys);
@@ -52,9 +52,8 @@ static void tagged_map_grows_refuses_duplicates_and_narrows_in_place(void)
         ids[n] = next_id(&rng);
 
     rg_idmap m;
-    CHECK(rg_idmap_init(&m, 0) == RG_OK);
-    CHECK(rg_idmap_widen(&m, 10) == RG_OK); /* far too small: it must grow */
-    CHECK(m.tagged != NULL && m.slots == NULL);
+    CHECK(rg_idmap_init(&m, 0) == RG_OK); /* 1024 slots: it must grow */
+    CHECK(rg_idmap_tag(&m) == RG_OK && m.tagged);
     uint64_t first_mask = m.mask;
     for (uint32_t n = 0; n < N; n++) {
         rg_node existing = 7;
@@ -79,14 +78,14 @@ static void tagged_map_grows_refuses_duplicates_and_narrows_in_place(void)
         CHECK(out[2 * k] == k && out[2 * k + 1] == RG_NODE_NONE);
     for (uint32_t k = 0; k < N; k++) {
         uint64_t i = rg_idmap_hash(&m, ids[k]) & m.mask;
-        while ((uint32_t)m.tagged[i] != k + 1)
+        while ((m.slots[i] & 0xFFFFFFu) != k + 1)
             i = (i + 1) & m.mask;
         where[k] = (uint32_t)i;
     }
 
     uint64_t mask = m.mask;
-    rg_idmap_narrow(&m);
-    CHECK(m.tagged == NULL && m.slots != NULL && m.mask == mask && m.used == N);
+    rg_idmap_untag(&m);
+    CHECK(!m.tagged && m.mask == mask && m.used == N);
     CHECK(each_node_once(&m, N));
     for (uint32_t k = 0; k < N; k++)
         CHECK(m.slots[where[k]] == k + 1);
@@ -98,8 +97,8 @@ static void tagged_map_grows_refuses_duplicates_and_narrows_in_place(void)
     /* the narrow form refuses the duplicate too */
     existing = RG_NODE_NONE;
     CHECK(rg_idmap_insert(&m, ids, N, &existing) == RG_OK && existing == 123);
-    rg_idmap_narrow(&m); /* a no-op now */
-    CHECK(m.tagged == NULL && m.mask == mask);
+    rg_idmap_untag(&m); /* a no-op now */
+    CHECK(!m.tagged && m.mask == mask && m.slots[where[0]] == 1);
     rg_idmap_free(&m);
 done:
     free(ids);
@@ -108,24 +107,53 @@ done:
     free(where);
 }
 
-/* Only an empty map can be widened; an empty tagged map narrows to an
- * empty map whose lookups find nothing. */
-static void only_an_empty_map_widens(void)
+/* A node number that needs the tag's bits (past 2^24 - 2) untags the map
+ * first; every earlier node stays findable, and so does the new one. The id
+ * array is mostly untouched zero pages. */
+static void a_node_past_24_bits_untags_the_map_first(void)
+{
+    const uint32_t big = 0xFFFFFF; /* node + 1 = 2^24: no longer fits */
+    uint64_t *ids = calloc((size_t)big + 1, sizeof *ids);
+    CHECK(ids != NULL);
+    if (!ids)
+        return;
+    uint64_t rng = 12345;
+    for (uint32_t n = 0; n < 1000; n++)
+        ids[n] = next_id(&rng);
+    ids[big] = next_id(&rng) | 1;
+    rg_idmap m;
+    CHECK(rg_idmap_init(&m, 1000) == RG_OK && rg_idmap_tag(&m) == RG_OK);
+    rg_node existing;
+    for (uint32_t n = 0; n < 1000; n++)
+        CHECK(rg_idmap_insert(&m, ids, n, &existing) == RG_OK && existing == RG_NODE_NONE);
+    CHECK(m.tagged);
+    CHECK(rg_idmap_insert(&m, ids, big, &existing) == RG_OK && existing == RG_NODE_NONE);
+    CHECK(!m.tagged && m.used == 1001);
+    for (uint32_t n = 0; n < 1000; n++)
+        CHECK(rg_idmap_lookup(&m, ids, ids[n]) == n);
+    CHECK(rg_idmap_lookup(&m, ids, ids[big]) == big);
+    ids[big - 1] = ids[7]; /* and a duplicate is still refused */
+    CHECK(rg_idmap_insert(&m, ids, big - 1, &existing) == RG_OK && existing == 7);
+    rg_idmap_free(&m);
+    free(ids);
+}
+
+/* Only an empty map can be tagged; an empty tagged map untags to a map
+ * whose lookups find nothing. */
+static void only_an_empty_map_is_tagged(void)
 {
     uint64_t ids[1] = {42};
     rg_idmap m;
     CHECK(rg_idmap_init(&m, 0) == RG_OK);
     rg_node existing;
     CHECK(rg_idmap_insert(&m, ids, 0, &existing) == RG_OK && existing == RG_NODE_NONE);
-    CHECK(rg_idmap_widen(&m, 100) == RG_EINVAL);
-    CHECK(m.tagged == NULL && rg_idmap_lookup(&m, ids, 42) == 0);
+    CHECK(rg_idmap_tag(&m) == RG_EINVAL);
+    CHECK(!m.tagged && rg_idmap_lookup(&m, ids, 42) == 0);
     rg_idmap_free(&m);
 
-    CHECK(rg_idmap_init(&m, 0) == RG_OK);
-    CHECK(rg_idmap_widen(&m, 100000) == RG_OK);
-    CHECK(m.mask + 1 >= 200000);
+    CHECK(rg_idmap_init(&m, 100000) == RG_OK && rg_idmap_tag(&m) == RG_OK);
     CHECK(rg_idmap_lookup(&m, ids, 42) == RG_NODE_NONE);
-    rg_idmap_narrow(&m);
+    rg_idmap_untag(&m);
     CHECK(m.slots != NULL && m.used == 0 && rg_idmap_lookup(&m, ids, 42) == RG_NODE_NONE);
     rg_idmap_free(&m);
 }
@@ -133,7 +161,8 @@ static void only_an_empty_map_widens(void)
 int main(int argc, char **argv)
 {
     TEST_MAIN_BEGIN(argc, argv);
-    RUN(tagged_map_grows_refuses_duplicates_and_narrows_in_place);
-    RUN(only_an_empty_map_widens);
+    RUN(tagged_map_grows_refuses_duplicates_and_untags_in_place);
+    RUN(a_node_past_24_bits_untags_the_map_first);
+    RUN(only_an_empty_map_is_tagged);
     TEST_MAIN_END();
 }

@@ -169,14 +169,12 @@ typedef struct rg_idmap {
     uint64_t mask;
     uint64_t used;
     uint64_t k0, k1;     /* the hash key */
-    /* While a builder fills it (rg_idmap_widen .. rg_idmap_narrow), the map
-     * is "tagged" instead: `slots` is NULL and each 8-byte slot of `tagged`
-     * holds node+1 in its low half and the low 32 bits of the id's hash in
-     * its high half. An insert then compares hashes in the slot it already
-     * has in cache and reads the id array only on a hash match (a duplicate,
-     * or one time in 2^32): one cache miss per new id instead of one per
-     * occupied slot probed. Narrowing keeps every node in its slot. */
-    uint64_t *tagged;
+    /* While a builder fills it (rg_idmap_tag .. rg_idmap_untag), each slot
+     * holds node+1 in its low 24 bits and 8 bits of the id's hash above
+     * them, so an insert compares the tag in the slot it already has in cache
+     * and reads the id array only on a tag match (idmap.c). A node number
+     * that needs the top bits (16.7 million nodes) untags the map first. */
+    int tagged;
 } rg_idmap;
 
 static inline uint64_t rg_hash64(uint64_t x)
@@ -218,19 +216,15 @@ RG_INTERNAL int rg_idmap_reserve(rg_idmap *m, const uint64_t *ids, uint64_t expe
  * dead code (the builder's rg_builder_prefetch_id compiled to a bare ret). */
 static inline __attribute__((always_inline)) void rg_idmap_prefetch(const rg_idmap *m, uint64_t id)
 {
-    uint64_t i = rg_idmap_hash(m, id) & m->mask;
-    if (m->tagged)
-        __builtin_prefetch(&m->tagged[i]);
-    else
-        __builtin_prefetch(&m->slots[i]);
+    __builtin_prefetch(&m->slots[rg_idmap_hash(m, id) & m->mask]);
 }
-/* Make the empty map tagged (see rg_idmap), sized for `expected` entries;
- * the builder does so before its first insert. */
-RG_INTERNAL int rg_idmap_widen(rg_idmap *m, uint64_t expected);
-/* Back to 4-byte slots, in place, every node in the slot it had (so the
- * probe sequences, the cache's layout and every lookup stay as they were).
- * A no-op on a map that is not tagged. */
-RG_INTERNAL void rg_idmap_narrow(rg_idmap *m);
+/* Start tagging the slots of an empty map (see rg_idmap); the builder does
+ * so for the map it fills. */
+RG_INTERNAL int rg_idmap_tag(rg_idmap *m);
+/* Mask the tags off in place: every node stays in its slot, so the probe
+ * sequences, the cache's layout and every lookup are those of an untagged
+ * map. A no-op on a map that is not tagged. */
+RG_INTERNAL void rg_idmap_untag(rg_idmap *m);
 /* out[i] = the node of keys[i], or RG_NODE_NONE; memory-level parallel, for
  * resolving millions of references at once. */
 RG_INTERNAL void rg_idmap_lookup_many(const rg_idmap *m, const uint64_t *ids, const uint64_t *keys,

@@ -12,7 +12,6 @@
 struct rg_builder {
     rg_snapshot *s;          /* the graph being filled; node arrays grow here */
     size_t node_cap;
-    uint64_t expect_objects; /* rg_builder_reserve's count, for the id map made at the first object */
 
     /* Line of each object, for duplicate-id errors, as runs: from node
      * run_node[i] on, line = node + run_delta[i]. A JSONL file has a handful
@@ -60,7 +59,8 @@ int rg_builder_new(rg_builder **out)
     if (!b)
         return RG_ENOMEM;
     b->s = rg_xcalloc(1, sizeof *b->s);
-    if (!b->s || rg_strtab_init(&b->s->strings) || rg_idmap_init(&b->s->ids, 0)) {
+    /* the id map is tagged while objects go in (idmap.c), untagged in finish */
+    if (!b->s || rg_strtab_init(&b->s->strings) || rg_idmap_init(&b->s->ids, 0) || rg_idmap_tag(&b->s->ids)) {
         rg_builder_free(b);
         return RG_ENOMEM;
     }
@@ -234,17 +234,9 @@ int rg_builder_reserve(rg_builder *b, uint64_t objects, uint64_t edges)
         objects = max_hint;
     if (edges > max_hint)
         edges = max_hint;
-    if (objects && grow_nodes(b, (size_t)objects + 1))
+    if (objects && (grow_nodes(b, (size_t)objects + 1) ||
+                    rg_idmap_reserve(&b->s->ids, b->s->node_id, objects)))
         return RG_ENOMEM;
-    /* The id map is made (tagged) at the first object, at this size: an
-     * empty map is not allocated twice, and a reader that never inserts
-     * (rg_builder_set_node_targets) never allocates it here. */
-    if (b->s->ids.tagged || b->s->n_nodes) {
-        if (objects && rg_idmap_reserve(&b->s->ids, b->s->node_id, objects))
-            return RG_ENOMEM;
-    } else if (objects > b->expect_objects) {
-        b->expect_objects = objects;
-    }
     if (edges) {
         size_t cap = b->edge_cap;
         if (rg_grow((void **)&b->edge_dst_id, &cap, edges, sizeof *b->edge_dst_id))
@@ -311,8 +303,6 @@ static int store_object(rg_builder *b, const rg_object_fast *o)
     if (type_for_sid(b, o->type_sid, &type))
         return RG_ENOMEM;
     s->node_id[n] = o->id;
-    if (n == 0 && !b->node_targets && rg_idmap_widen(&s->ids, b->expect_objects))
-        return RG_ENOMEM;
     rg_node existing = RG_NODE_NONE;
     if (!b->node_targets && rg_idmap_insert(&s->ids, s->node_id, n, &existing))
         return RG_ENOMEM;
@@ -650,7 +640,7 @@ int rg_builder_finish(rg_builder *b, rg_snapshot **out)
     }
     rg_snapshot *s = b->s;
     int rc;
-    rg_idmap_narrow(&s->ids); /* the lookups below and the cache read 4-byte slots */
+    rg_idmap_untag(&s->ids); /* the lookups below and the cache read plain slots */
     if ((b->node_targets && index_unique_ids(s)) || grow_nodes(b, (size_t)s->n_nodes + 1) ||
         (rc = build_forward(b)) || (rc = rg_snapshot_build_reverse(s)) ||
         (rc = build_roots(b))) {
