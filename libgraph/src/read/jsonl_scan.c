@@ -38,7 +38,10 @@ static inline uint64_t load8(const char *p)
 {
     uint64_t w;
     memcpy(&w, p, 8);
-    return w; /* byte k is p[k]: little-endian, as every target we build for */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    w = __builtin_bswap64(w);
+#endif
+    return w; /* byte k of the word (from the least significant) is p[k] */
 }
 
 /* The high bit set in each byte of w that ends an unescaped run of a string
