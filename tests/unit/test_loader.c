@@ -110,6 +110,54 @@ static void scanner_and_reference_parser_agree_on_every_line(void)
         "{\"rec\":\"root\",\"id\":1,\"label\":null,\"size\":3}",
         "{\"rec\":\"root\",\"id\":1,\"refs\":[[1,\"attr\",\"dropped\"]]}",
         "{\"rec\":\"comment\",\"text\":\"skipped\"}",
+        /* the dumpers' own shape (object_fast), and near misses of it that
+         * the general path must take over from the start of the line */
+        "{\"rec\":\"object\",\"id\":2,\"type\":\"t\",\"size\":1,\"len\":3,\"rc\":2,\"repr\":\"r\",\"name\":\"n\","
+        "\"flags\":[\"gc\"],\"refs\":[[1,\"index\",0],[1,\"attr\",\"a\"],[1,\"attr\"],[1,\"index\",null],[1,\"type\"],"
+        "[1,\"attr\",null],[1,\"index\",7,8]]}",
+        "{\"rec\":\"object\",\"id\":2,\"type\":\"t\",\"size\":1,\"len\":null,\"rc\":null,\"repr\":null,\"name\":null,"
+        "\"flags\":null,\"refs\":null}",
+        "{\"rec\":\"object\",\"id\":2,\"type\":\"t\",\"size\":1,\"flags\":[\"gc\"],\"refs\":[]}",
+        "{\"rec\":\"object\",\"id\":2,\"type\":\"t\",\"size\":1,\"len\":2,\"len\":3}",
+        "{\"rec\":\"object\",\"id\":2,\"type\":\"t\",\"size\":1,\"refs\":[],\"refs\":[[1,\"attr\",\"b\"]]}",
+        "{\"rec\":\"object\",\"id\":2,\"type\":\"t\",\"size\":1,\"rc\":1,\"len\":2,\"name\":\"n\",\"repr\":\"r\"}",
+        "{\"rec\":\"object\",\"id\":2,\"type\":\"t\",\"size\":1,\"refs\":[[1, \"index\",0],[1,\"index\" ,1],[ 1,\"attr\",\"a\" ]]}",
+        "{\"rec\":\"object\",\"id\":2,\"type\":\"t\",\"size\":1,\"refs\":[[1,\"indexx\",0],[1,\"attrs\",\"a\"]]}",
+        "{\"rec\":\"object\",\"id\":2,\"type\":\"t\",\"size\":1,\"refs\":[[1,\"attr\",\"a\"],[1,\"key\"],[1,\"value\",\"v\"],"
+        "[1,\"index\",3],[1,\"internal\",\"i\"],[1,\"slot\",\"s\"],[1,\"cell\",\"c\"],[1,\"local\",\"l\"],[1,\"global\",\"g\"],"
+        "[1,\"type\"],[1,\"weak\",null],[1,\"internal\"]]}",
+        "{\"rec\":\"object\",\"id\":2,\"type\":\"t\",\"size\":1,\"refs\":[[1,\"keys\"]]}",
+        "{\"rec\":\"object\",\"id\":2,\"type\":\"t\",\"size\":1,\"refs\":[[1,\"glob\"]]}",
+        "{\"rec\":\"object\",\"id\":2,\"type\":\"t\",\"size\":1,\"refs\":[[1,\"interna\"]]}",
+        "{\"rec\":\"object\",\"id\":2,\"type\":\"t\",\"size\":1,\"refs\":[[1,\"\"]]}",
+        "{\"rec\":\"object\",\"id\":2,\"type\":\"t\",\"size\":1,\"refs\":[[1,\"w",
+        "{\"rec\":\"object\",\"id\":2,\"type\":\"t\",\"size\":1,\"refs\":[[1,\"attr\",5],[1,\"index\",\"5\"]]}",
+        "{\"rec\":\"object\",\"id\":2,\"type\":\"t\",\"size\":1,\"refs\":[[1,\"ind\\u0065x\",0]]}",
+        "{\"rec\":\"object\",\"id\":2,\"type\":\"t\",\"size\":1} \t",
+        "{\"rec\":\"object\",\"id\":2,\"type\":\"t\",\"size\":1,\"extra\":1}",
+        "{\"rec\":\"object\",\"id\":2,\"type\":\"t\",\"size\":1,\"rec\":\"root\"}",
+        "{\"rec\":\"object\",\"id\": 2,\"type\": \"t\",\"size\": 1,\"rc\": 5}",
+        "{\"rec\":\"object\",\"id\":2,\"type\":\"t\",\"size\":1}}",
+        "{\"rec\":\"object\",\"id\":2,\"type\":\"t\",\"size\":1,\"refs\":[[1,\"index\",0]}",
+        /* numbers and strings the scanner reads eight bytes at a time: runs
+         * that end at, before and after an 8-byte boundary, near the line's
+         * end (fewer than 8 bytes left), and at the 18-digit limit */
+        "{\"rec\":\"object\",\"id\":123456789012345678,\"type\":\"x\",\"size\":1}",
+        "{\"rec\":\"object\",\"id\":123456789012345,\"type\":\"x\",\"size\":9,\"refs\":[[0,\"index\",123456789012345],"
+        "[100000000,\"index\",10000000],[99999999,\"attr\",\"a\"],[123456789012345,\"index\",1234567890123456]]}",
+        "{\"rec\":\"object\",\"id\":1234567890123456789,\"type\":\"x\",\"size\":1}",
+        "{\"rec\":\"object\",\"id\":1234567812345678,\"type\":\"x\",\"size\":87654321}",
+        "{\"rec\":\"object\",\"type\":\"x\",\"size\":1,\"id\":12345678}",
+        "{\"rec\":\"object\",\"type\":\"x\",\"size\":1,\"id\":1234567}",
+        "{\"rec\":\"object\",\"type\":\"x\",\"size\":1,\"id\":123456789}",
+        "{\"rec\":\"object\",\"type\":\"x\",\"size\":1,\"id\":1234567890123456}",
+        "{\"rec\":\"object\",\"type\":\"x\",\"size\":1,\"id\":99999999,\"rc\":-12345678901,\"len\":100000000}",
+        "{\"rec\":\"object\",\"id\":2,\"type\":\"x\",\"size\":1,\"refs\":[[1,\"index\",12345678901],[1,\"index\",0],"
+        "[1,\"index\",4294967296],[12345678,\"index\",87654321]]}",
+        "{\"rec\":\"object\",\"id\":2,\"type\":\"abcdefg\",\"size\":1,\"repr\":\"abcdefgh\",\"name\":\"abcdefghi\"}",
+        "{\"rec\":\"object\",\"id\":2,\"type\":\"abcdefghij\\\"k\",\"size\":1,\"repr\":\"abcdefghijklmnop\\u00e9q\"}",
+        "{\"rec\":\"object\",\"id\":2,\"type\":\"abcdefghi\xc3\xa9jklmnopq\",\"size\":1,\"name\":\"abcdefghij\x7fk\"}",
+        "{\"rec\":\"object\",\"id\":2,\"type\":\"t\",\"size\":1,\"refs\":[[1,\"attr\",\"abcdefgh\"],[1,\"attr\",\"abcdefghijklmnopqrstuvwxyz0123\"]]}",
         "   \t ",
         /* malformed: every one must give the reference error */
         "{\"rec\":\"object\",\"id\":\"one\",\"type\":\"x\",\"size\":1}",
@@ -118,6 +166,16 @@ static void scanner_and_reference_parser_agree_on_every_line(void)
         "{\"rec\":\"object\",\"id\":02,\"type\":\"x\",\"size\":1}",
         "{\"rec\":\"object\",\"id\":2.0,\"type\":\"x\",\"size\":1}",
         "{\"rec\":\"object\",\"id\":99999999999999999999,\"type\":\"x\",\"size\":1}",
+        "{\"rec\":\"object\",\"id\":0123456789,\"type\":\"x\",\"size\":1}",
+        "{\"rec\":\"object\",\"id\":2,\"type\":\"x\",\"size\":12345678.5}",
+        "{\"rec\":\"object\",\"id\":2,\"type\":\"x\",\"size\":123.5,\"name\":\"a long enough tail\"}",
+        "{\"rec\":\"object\",\"id\":2,\"type\":\"x\",\"size\":1e5,\"name\":\"a long enough tail\"}",
+        "{\"rec\":\"object\",\"id\":2,\"type\":\"x\",\"size\":123456789012E3,\"name\":\"a long enough tail\"}",
+        "{\"rec\":\"object\",\"id\":2,\"type\":\"x\",\"size\":123456789e3}",
+        "{\"rec\":\"object\",\"id\":2,\"type\":\"x\",\"size\":12345678a}",
+        "{\"rec\":\"object\",\"id\":2,\"type\":\"abcdefgh\x01\",\"size\":1}",
+        "{\"rec\":\"object\",\"id\":2,\"type\":\"abcdefghijk\xc3\",\"size\":1}",
+        "{\"rec\":\"object\",\"id\":2,\"type\":\"abcdefghijklmnop",
         "{\"rec\":\"object\",\"id\":2,\"type\":\"x\",\"size\":1,\"refs\":[5]}",
         "{\"rec\":\"object\",\"id\":2,\"type\":\"x\",\"size\":1,\"refs\":[[5]]}",
         "{\"rec\":\"object\",\"id\":2,\"type\":\"x\",\"size\":1,\"refs\":[[-5,\"attr\"]]}",

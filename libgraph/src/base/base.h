@@ -82,13 +82,20 @@ RG_INTERNAL int rg_records_restride(void **arr, size_t n, size_t have, size_t wa
 
 /* Strings are stored once in an arena; an id is an index into `offsets`.
  * Id 0 is always the empty string so "no label" costs nothing. */
+typedef struct rg_strtab_slot {
+    uint32_t id1;        /* string id + 1; 0 = empty */
+    uint32_t hash;
+} rg_strtab_slot;
+
 typedef struct rg_strtab {
     char *arena;
     uint64_t arena_len, arena_cap;
     uint64_t *offsets;   /* offsets[id] = start of string id in arena (NUL-terminated) */
     uint32_t count, offsets_cap;
-    uint32_t *slots;     /* open addressing: id+1, 0 = empty */
-    uint32_t *slot_hash; /* the string's hash beside each slot: most misses skip the compare */
+    /* Open addressing: each slot is id+1 (0 = empty) with the string's hash
+     * beside it in the same 8 bytes, so a probe that lands on another string
+     * skips the compare, and a probe costs one cache miss, not two. */
+    rg_strtab_slot *slots;
     uint32_t slot_mask;  /* slot count - 1 (power of two) */
 } rg_strtab;
 
@@ -139,6 +146,11 @@ static inline const char *rg_strtab_get(const rg_strtab *t, uint32_t id)
 {
     return id < t->count ? t->arena + t->offsets[id] : "";
 }
+/* Start fetching the slot a string of this hash probes first. */
+static inline __attribute__((always_inline)) void rg_strtab_prefetch(const rg_strtab *t, uint32_t hash)
+{
+    __builtin_prefetch(&t->slots[hash & t->slot_mask]);
+}
 /* Drop the hash slots once no more strings will be added. */
 RG_INTERNAL void rg_strtab_seal(rg_strtab *t);
 
@@ -157,6 +169,12 @@ typedef struct rg_idmap {
     uint64_t mask;
     uint64_t used;
     uint64_t k0, k1;     /* the hash key */
+    /* While a builder fills it (rg_idmap_tag .. rg_idmap_untag), each slot
+     * holds node+1 in its low 24 bits and 8 bits of the id's hash above
+     * them, so an insert compares the tag in the slot it already has in cache
+     * and reads the id array only on a tag match (idmap.c). A node number
+     * that needs the top bits (16.7 million nodes) untags the map first. */
+    int tagged;
 } rg_idmap;
 
 static inline uint64_t rg_hash64(uint64_t x)
@@ -193,10 +211,20 @@ RG_INTERNAL void rg_idmap_free(rg_idmap *m);
  * they are inserted. */
 RG_INTERNAL int rg_idmap_reserve(rg_idmap *m, const uint64_t *ids, uint64_t expected);
 /* Start fetching the slot `id` hashes to; a lookup soon after finds it in cache. */
-static inline void rg_idmap_prefetch(const rg_idmap *m, uint64_t id)
+/* always_inline: GCC 12's pure-const pass counts a prefetch as no effect,
+ * so a non-inlined copy was found "const" and every call to it deleted as
+ * dead code (the builder's rg_builder_prefetch_id compiled to a bare ret). */
+static inline __attribute__((always_inline)) void rg_idmap_prefetch(const rg_idmap *m, uint64_t id)
 {
     __builtin_prefetch(&m->slots[rg_idmap_hash(m, id) & m->mask]);
 }
+/* Start tagging the slots of an empty map (see rg_idmap); the builder does
+ * so for the map it fills. */
+RG_INTERNAL int rg_idmap_tag(rg_idmap *m);
+/* Mask the tags off in place: every node stays in its slot, so the probe
+ * sequences, the cache's layout and every lookup are those of an untagged
+ * map. A no-op on a map that is not tagged. */
+RG_INTERNAL void rg_idmap_untag(rg_idmap *m);
 /* out[i] = the node of keys[i], or RG_NODE_NONE; memory-level parallel, for
  * resolving millions of references at once. */
 RG_INTERNAL void rg_idmap_lookup_many(const rg_idmap *m, const uint64_t *ids, const uint64_t *keys,

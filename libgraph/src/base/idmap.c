@@ -2,7 +2,13 @@
  *
  * Linear probing over 4-byte slots that hold node+1 and compare through the
  * node id array. Ids are addresses in Python dumps, so every access is a
- * cache miss; the batch lookup below keeps a window of them in flight. */
+ * cache miss; the batch lookup below keeps a window of them in flight.
+ *
+ * While a builder inserts, the slots also carry 8 bits of the id's hash
+ * above a 24-bit node+1 ("tagged", rg_idmap in base.h), so an insert reads
+ * the id array only for the 1 in 256 occupied slots whose tag matches: with
+ * the slot prefetched, the compare through the id array was 82 % of the
+ * insert's time. Untagging masks the tags off in place; nothing moves. */
 #include "base.h"
 
 #include <stdlib.h>
@@ -51,6 +57,32 @@ void rg_random_key(uint64_t *k0, uint64_t *k1)
     *k1 = k[1] | 1;
 }
 
+#define NODE_BITS 24
+#define NODE_PART ((1u << NODE_BITS) - 1) /* node + 1; 0 = empty */
+#define TAG_PART (~NODE_PART)
+
+/* The tag of a slot hash: its top 8 bits, which no table of fewer than
+ * 2^56 slots uses for the index. */
+static inline uint32_t tag_of(uint64_t h) { return (uint32_t)(h >> 56) << NODE_BITS; }
+
+int rg_idmap_tag(rg_idmap *m)
+{
+    if (m->used)
+        return rg_fail(RG_EINVAL, "rg_idmap_tag: the map is not empty");
+    m->tagged = 1;
+    return RG_OK;
+}
+
+void rg_idmap_untag(rg_idmap *m)
+{
+    if (!m->tagged)
+        return;
+    if (m->used)
+        for (uint64_t i = 0; i <= m->mask; i++)
+            m->slots[i] &= NODE_PART;
+    m->tagged = 0;
+}
+
 static int rehash_to(rg_idmap *m, const uint64_t *ids, uint64_t ncap)
 {
     uint32_t *ns = rg_xcalloc_huge(ncap, sizeof *ns);
@@ -60,7 +92,8 @@ static int rehash_to(rg_idmap *m, const uint64_t *ids, uint64_t ncap)
         uint32_t v = m->slots[i];
         if (!v)
             continue;
-        uint64_t j = rg_idmap_hash(m, ids[v - 1]) & (ncap - 1);
+        uint32_t node1 = m->tagged ? v & NODE_PART : v;
+        uint64_t j = rg_idmap_hash(m, ids[node1 - 1]) & (ncap - 1);
         while (ns[j])
             j = (j + 1) & (ncap - 1);
         ns[j] = v;
@@ -79,8 +112,43 @@ int rg_idmap_reserve(rg_idmap *m, const uint64_t *ids, uint64_t expected)
     return rehash_to(m, ids, cap);
 }
 
+static int insert_tagged(rg_idmap *m, const uint64_t *ids, rg_node n, rg_node *existing)
+{
+    uint64_t id = ids[n];
+    uint64_t h = rg_idmap_hash(m, id);
+    uint32_t tag = tag_of(h);
+    uint64_t i = h & m->mask;
+    for (uint32_t v; (v = m->slots[i]) != 0; i = (i + 1) & m->mask) {
+        if ((v & TAG_PART) == tag && ids[(v & NODE_PART) - 1] == id) {
+            *existing = (v & NODE_PART) - 1;
+            return RG_OK;
+        }
+    }
+    m->slots[i] = tag | (n + 1);
+    m->used++;
+    *existing = RG_NODE_NONE;
+    if (m->used * 2 > m->mask + 1)
+        return rehash_to(m, ids, (m->mask + 1) * 2);
+    return RG_OK;
+}
+
+static rg_node lookup_tagged(const rg_idmap *m, const uint64_t *ids, uint64_t id)
+{
+    uint64_t h = rg_idmap_hash(m, id);
+    uint32_t tag = tag_of(h);
+    for (uint64_t i = h & m->mask, v; (v = m->slots[i]) != 0; i = (i + 1) & m->mask)
+        if ((v & TAG_PART) == tag && ids[(v & NODE_PART) - 1] == id)
+            return (v & NODE_PART) - 1;
+    return RG_NODE_NONE;
+}
+
 int rg_idmap_insert(rg_idmap *m, const uint64_t *ids, rg_node n, rg_node *existing)
 {
+    if (m->tagged) {
+        if (n + 1 <= NODE_PART)
+            return insert_tagged(m, ids, n, existing);
+        rg_idmap_untag(m); /* a node number that needs the tag's bits */
+    }
     uint64_t id = ids[n];
     uint64_t i = rg_idmap_hash(m, id) & m->mask;
     while (m->slots[i]) {
@@ -103,6 +171,8 @@ rg_node rg_idmap_lookup(const rg_idmap *m, const uint64_t *ids, uint64_t id)
 {
     if (!m->slots)
         return RG_NODE_NONE;
+    if (m->tagged)
+        return lookup_tagged(m, ids, id);
     uint64_t i = rg_idmap_hash(m, id) & m->mask;
     while (m->slots[i]) {
         rg_node cand = m->slots[i] - 1;
@@ -124,6 +194,14 @@ void rg_idmap_lookup_many(const rg_idmap *m, const uint64_t *ids, const uint64_t
     if (!m->slots) {
         for (size_t k = 0; k < n; k++)
             out[k] = RG_NODE_NONE;
+        return;
+    }
+    if (m->tagged) {
+        for (size_t k = 0; k < n; k++) {
+            if (k + AHEAD < n)
+                rg_idmap_prefetch(m, keys[k + AHEAD]);
+            out[k] = lookup_tagged(m, ids, keys[k]);
+        }
         return;
     }
     for (size_t k = 0; k < n; k++) {

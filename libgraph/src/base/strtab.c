@@ -1,8 +1,9 @@
 /* strtab.c: one arena of interned strings (type names, labels, reprs).
  *
- * Open addressing with the string's hash kept beside each slot, so a probe
+ * Open addressing with the string's hash kept in each slot, so a probe
  * that lands on another string almost never touches the arena: interning
- * millions of distinct reprs is then one cache miss per string, not three. */
+ * millions of distinct reprs is then one cache miss per string (the slot),
+ * which the loader prefetches (rg_strtab_prefetch) a few records ahead. */
 #include "base.h"
 
 #include <stdlib.h>
@@ -24,8 +25,7 @@ int rg_strtab_init(rg_strtab *t)
      * objgraph-log points has a table per point, most of a few names. */
     t->slot_mask = 15;
     t->slots = rg_xcalloc(t->slot_mask + 1, sizeof *t->slots);
-    t->slot_hash = rg_xmalloc(t->slot_mask + 1, sizeof *t->slot_hash);
-    if (!t->slots || !t->slot_hash) {
+    if (!t->slots) {
         rg_strtab_free(t);
         return RG_ENOMEM;
     }
@@ -38,7 +38,6 @@ void rg_strtab_free(rg_strtab *t)
     rg_free(t->arena);
     rg_free(t->offsets);
     rg_free(t->slots);
-    rg_free(t->slot_hash);
     memset(t, 0, sizeof *t);
 }
 
@@ -61,36 +60,27 @@ void rg_strtab_seal(rg_strtab *t)
         }
     }
     rg_free(t->slots);
-    rg_free(t->slot_hash);
     t->slots = NULL;
-    t->slot_hash = NULL;
     t->slot_mask = 0;
 }
 
 static int rehash(rg_strtab *t)
 {
     uint32_t nmask = t->slot_mask * 2 + 1;
-    uint32_t *ns = rg_xcalloc_huge((size_t)nmask + 1, sizeof *ns);
-    uint32_t *nh = rg_xcalloc_huge((size_t)nmask + 1, sizeof *nh);
-    if (!ns || !nh) {
-        rg_free(ns);
-        rg_free(nh);
+    rg_strtab_slot *ns = rg_xcalloc_huge((size_t)nmask + 1, sizeof *ns);
+    if (!ns)
         return RG_ENOMEM;
-    }
     /* Move the slots, not the strings: the hashes are already known. */
     for (uint32_t i = 0; i <= t->slot_mask; i++) {
-        if (!t->slots[i])
+        if (!t->slots[i].id1)
             continue;
-        uint32_t h = t->slot_hash[i], j = h & nmask;
-        while (ns[j])
+        uint32_t j = t->slots[i].hash & nmask;
+        while (ns[j].id1)
             j = (j + 1) & nmask;
         ns[j] = t->slots[i];
-        nh[j] = h;
     }
     rg_free(t->slots);
-    rg_free(t->slot_hash);
     t->slots = ns;
-    t->slot_hash = nh;
     t->slot_mask = nmask;
     return RG_OK;
 }
@@ -100,9 +90,9 @@ int rg_strtab_intern_hashed(rg_strtab *t, const char *s, size_t len, uint32_t ha
     if (!t->slots)
         return rg_fail(RG_EINVAL, "string table is sealed");
     uint32_t i = hash & t->slot_mask;
-    while (t->slots[i]) {
-        if (t->slot_hash[i] == hash) {
-            uint32_t cand = t->slots[i] - 1;
+    while (t->slots[i].id1) {
+        if (t->slots[i].hash == hash) {
+            uint32_t cand = t->slots[i].id1 - 1;
             if (rg_strtab_len(t, cand) == len && memcmp(t->arena + t->offsets[cand], s, len) == 0) {
                 *id = cand;
                 return RG_OK;
@@ -124,8 +114,8 @@ int rg_strtab_intern_hashed(rg_strtab *t, const char *s, size_t len, uint32_t ha
     t->arena[t->arena_len + len] = '\0';
     t->offsets[t->count] = t->arena_len;
     t->arena_len += len + 1;
-    t->slots[i] = t->count + 1;
-    t->slot_hash[i] = hash;
+    t->slots[i].id1 = t->count + 1;
+    t->slots[i].hash = hash;
     *id = t->count++;
     /* Keep the load under 1/2 so probes stay short. */
     if ((uint64_t)t->count * 2 > (uint64_t)t->slot_mask + 1)

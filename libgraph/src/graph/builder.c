@@ -61,7 +61,8 @@ int rg_builder_new(rg_builder **out)
     if (!b)
         return RG_ENOMEM;
     b->s = rg_xcalloc(1, sizeof *b->s);
-    if (!b->s || rg_strtab_init(&b->s->strings) || rg_idmap_init(&b->s->ids, 0)) {
+    /* the id map is tagged while objects go in (idmap.c), untagged in finish */
+    if (!b->s || rg_strtab_init(&b->s->strings) || rg_idmap_init(&b->s->ids, 0) || rg_idmap_tag(&b->s->ids)) {
         rg_builder_free(b);
         return RG_ENOMEM;
     }
@@ -148,6 +149,7 @@ unsigned rg_builder_threads(const rg_builder *b)
 }
 
 void rg_builder_prefetch_id(const rg_builder *b, uint64_t id) { rg_idmap_prefetch(&b->s->ids, id); }
+void rg_builder_prefetch_string(const rg_builder *b, uint32_t hash) { rg_strtab_prefetch(&b->s->strings, hash); }
 
 static int note_line(rg_builder *b, rg_node n)
 {
@@ -813,6 +815,7 @@ int rg_builder_finish(rg_builder *b, rg_snapshot **out)
     }
     rg_snapshot *s = b->s;
     int rc;
+    rg_idmap_untag(&s->ids); /* the lookups below and the cache read plain slots */
     if ((b->node_targets && index_unique_ids(s)) || grow_nodes(b, (size_t)s->n_nodes + 1) ||
         (rc = build_forward(b)) || (drop_absent_refcounts(s), 0) || (rc = pack_columns(s)) ||
         (rc = narrow_sizes(s)) || (rc = narrow_types(s)) ||

@@ -258,6 +258,8 @@ RG_INTERNAL int rg_builder_intern_hashed(rg_builder *b, const char *s, size_t le
 /* Hint that an object with this id is about to be added (starts the id
  * map's cache miss early). */
 RG_INTERNAL void rg_builder_prefetch_id(const rg_builder *b, uint64_t id);
+/* The same for a string of this rg_hash_bytes about to be interned. */
+RG_INTERNAL void rg_builder_prefetch_string(const rg_builder *b, uint32_t hash);
 /* Threads the builder and the readers may use (1 or 2; 0 = choose). */
 RG_INTERNAL void rg_builder_set_threads(rg_builder *b, unsigned threads);
 RG_INTERNAL unsigned rg_builder_threads(const rg_builder *b);

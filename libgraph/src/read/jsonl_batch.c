@@ -55,7 +55,7 @@ void jl_batch_free(jl_batch *bt)
     memset(bt, 0, sizeof *bt);
 }
 
-jl_item *jl_batch_item(jl_batch *bt)
+jl_item *jl_batch_item_grow(jl_batch *bt)
 {
     if (bt->n_items == bt->items_cap) {
         size_t cap = bt->items_cap ? bt->items_cap * 2 : 4096;
@@ -72,7 +72,7 @@ jl_item *jl_batch_item(jl_batch *bt)
     return it;
 }
 
-jl_ref *jl_batch_refs(jl_batch *bt, size_t n)
+jl_ref *jl_batch_refs_grow(jl_batch *bt, size_t n)
 {
     if (bt->n_refs + n > bt->refs_cap) {
         size_t cap = bt->refs_cap ? bt->refs_cap : 16384;

@@ -93,9 +93,27 @@ typedef struct jl_batch {
 
 RG_INTERNAL void jl_batch_reset(jl_batch *bt);
 RG_INTERNAL void jl_batch_free(jl_batch *bt);
-/* A new item / n refs at the end (NULL and bt->oom set when out of memory). */
-RG_INTERNAL jl_item *jl_batch_item(jl_batch *bt);
-RG_INTERNAL jl_ref *jl_batch_refs(jl_batch *bt, size_t n);
+/* The growing halves of jl_batch_item and jl_batch_refs. */
+RG_INTERNAL jl_item *jl_batch_item_grow(jl_batch *bt);
+RG_INTERNAL jl_ref *jl_batch_refs_grow(jl_batch *bt, size_t n);
+/* A new zeroed item / n refs at the end (NULL and bt->oom set when out of
+ * memory). Inline: the scanner makes one item and a few refs per line. */
+static inline jl_item *jl_batch_item(jl_batch *bt)
+{
+    if (bt->n_items == bt->items_cap)
+        return jl_batch_item_grow(bt);
+    jl_item *it = &bt->items[bt->n_items++];
+    memset(it, 0, sizeof *it);
+    return it;
+}
+static inline jl_ref *jl_batch_refs(jl_batch *bt, size_t n)
+{
+    if (n > bt->refs_cap - bt->n_refs)
+        return jl_batch_refs_grow(bt, n);
+    jl_ref *r = &bt->refs[bt->n_refs];
+    bt->n_refs += n;
+    return r;
+}
 /* n bytes of string storage that stay put. */
 RG_INTERNAL char *jl_batch_alloc(jl_batch *bt, size_t n);
 /* Record an error item, to be reported as "<name>:<line>: byte <offset>:

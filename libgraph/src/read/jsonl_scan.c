@@ -9,7 +9,13 @@
  * 18 digits, escaped keys, \u escapes it would have to reason about (NUL,
  * surrogates), bytes that are not strict UTF-8, unknown edge kinds, and
  * every error. So every message still comes from the reference parser, and
- * the fuzzer (tests/fuzz) checks the two agree on every input. */
+ * the fuzzer (tests/fuzz) checks the two agree on every input.
+ *
+ * Two layers of speed, each falling back to the one below: object_fast()
+ * takes the object record exactly as the dumpers write it (fixed key order,
+ * no whitespace) by prefix compares; record() takes any key order and
+ * whitespace. Both read numbers and string runs eight bytes at a time
+ * (SWAR), never past the line's end. */
 #include "jsonl_internal.h"
 
 #include <string.h>
@@ -21,6 +27,51 @@ typedef struct scan {
     const char *p, *end;
     jl_batch *bt;
 } scan;
+
+/* ---- eight bytes at a time (SWAR): only ever on 8 bytes inside the line,
+ * so nothing past `end` is read; the byte loops finish what is left. */
+
+#define ONES 0x0101010101010101ULL
+#define HIGHS 0x8080808080808080ULL
+
+static inline uint64_t load8(const char *p)
+{
+    uint64_t w;
+    memcpy(&w, p, 8);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    w = __builtin_bswap64(w);
+#endif
+    return w; /* byte k of the word (from the least significant) is p[k] */
+}
+
+/* The high bit set in each byte of w that ends an unescaped run of a string
+ * ('"', '\\', a control byte or a non-ASCII byte). Each term is exact at its
+ * lowest set byte (a borrow can only mark bytes above a real match), so the
+ * lowest set bit of the union is the first such byte. */
+static inline uint64_t string_stops(uint64_t w)
+{
+    uint64_t q = w ^ (ONES * '"'), b = w ^ (ONES * '\\');
+    return (((q - ONES) & ~q) | ((b - ONES) & ~b) | ((w - ONES * 0x20) & ~w) | w) & HIGHS;
+}
+
+/* How many of w's bytes, from the first, are ASCII digits (0 to 8). */
+static inline unsigned digit_run(uint64_t w)
+{
+    uint64_t x = w ^ (ONES * '0'); /* a digit's byte is now its value, 0..9 */
+    /* a non-digit has a high nibble already, or gets one by adding 6 (10..15);
+     * a carry out of a byte only marks later bytes, which come after it */
+    uint64_t bad = (x | (x + ONES * 6)) & (ONES * 0xF0);
+    return bad ? (unsigned)__builtin_ctzll(bad) / 8 : 8;
+}
+
+/* The value of w's first n digits (1 <= n <= 8, digit_run(w) >= n). */
+static inline uint64_t digits_value(uint64_t w, unsigned n)
+{
+    uint64_t x = (w ^ (ONES * '0')) << (8 * (8 - n)); /* leading zero digits shift in */
+    x = x * 10 + (x >> 8);                            /* pairs */
+    return (((x & 0x000000FF000000FFULL) * 0x000F424000000064ULL) +
+            (((x >> 16) & 0x000000FF000000FFULL) * 0x0000271000000001ULL)) >> 32;
+}
 
 static inline void ws(scan *s)
 {
@@ -150,6 +201,14 @@ static int string(scan *s, const char **out, size_t *out_len, int decode_ok)
     const char *end = s->end;
     int escaped = 0;
     for (;;) {
+        while (end - p >= 8) {
+            uint64_t stop = string_stops(load8(p));
+            if (stop) {
+                p += __builtin_ctzll(stop) / 8;
+                break;
+            }
+            p += 8;
+        }
         while (p < end && (unsigned char)*p >= 0x20 && (unsigned char)*p < 0x80 && *p != '"' && *p != '\\')
             p++;
         if (p >= end)
@@ -211,7 +270,18 @@ static int integer(scan *s, int64_t *out)
     if (*p == '0') {
         p++;
     } else {
+        static const uint64_t pow10[9] = {1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000};
         const char *first = p;
+        while (end - p >= 8 && p - first <= 18) {
+            uint64_t w = load8(p);
+            unsigned n = digit_run(w);
+            if (n == 0)
+                break;
+            v = v * pow10[n] + digits_value(w, n);
+            p += n;
+            if (n < 8)
+                break;
+        }
         while (p < end && is_digit(*p)) {
             v = v * 10 + (uint64_t)(*p - '0');
             p++;
@@ -226,8 +296,40 @@ static int integer(scan *s, int64_t *out)
     return 1;
 }
 
+/* A non-negative integer as the dumpers write them (no whitespace, no sign,
+ * no leading zero, at most 15 digits, with 16 bytes of the line to read):
+ * two 8-byte steps and no loop. 0 without consuming anything otherwise, for
+ * the general integer() to decide. */
+static inline int uint_fast(scan *s, uint64_t *out)
+{
+    static const uint64_t pow10[8] = {1, 10, 100, 1000, 10000, 100000, 1000000, 10000000};
+    const char *p = s->p;
+    if (s->end - p < 16 || (unsigned char)(*p - '1') > 8)
+        return 0;
+    uint64_t w = load8(p);
+    unsigned n = digit_run(w);
+    uint64_t v = digits_value(w, n);
+    if (n == 8) {
+        uint64_t w2 = load8(p + 8);
+        unsigned n2 = digit_run(w2);
+        if (n2 == 8)
+            return 0;
+        if (n2)
+            v = v * pow10[n2] + digits_value(w2, n2);
+        n += n2;
+    }
+    char c = p[n]; /* not a digit, and inside the line (n < 16) */
+    if (c == '.' || c == 'e' || c == 'E')
+        return 0;
+    s->p = p + n;
+    *out = v;
+    return 1;
+}
+
 static int uinteger(scan *s, uint64_t *out)
 {
+    if (uint_fast(s, out))
+        return 1;
     int64_t v;
     if (!integer(s, &v) || v < 0)
         return 0;
@@ -235,7 +337,7 @@ static int uinteger(scan *s, uint64_t *out)
     return 1;
 }
 
-static int literal(scan *s, const char *word, size_t n)
+static inline int literal(scan *s, const char *word, size_t n)
 {
     ws(s);
     if ((size_t)(s->end - s->p) < n || memcmp(s->p, word, n) != 0)
@@ -244,13 +346,25 @@ static int literal(scan *s, const char *word, size_t n)
     return 1;
 }
 
-static int null(scan *s) { return literal(s, "null", 4); }
+static inline int null(scan *s) { return literal(s, "null", 4); }
 
 static int peek(scan *s, char c)
 {
     ws(s);
     return s->p < s->end && *s->p == c;
 }
+
+/* Skip the exact bytes w[0, n) if the input has them next (no whitespace
+ * allowed: the fast paths below take only what the dumpers write, and fall
+ * back to the general parser on anything else). */
+static inline int lit_at(scan *s, const char *w, size_t n)
+{
+    if ((size_t)(s->end - s->p) < n || memcmp(s->p, w, n) != 0)
+        return 0;
+    s->p += n;
+    return 1;
+}
+#define LIT(s, w) lit_at(s, w, sizeof(w) - 1)
 
 /* The value of a field the reader ignores: a scalar, else decline. */
 static int skip_value(scan *s)
@@ -289,6 +403,28 @@ static int edge_kind(const char *k, size_t n)
     }
 }
 
+/* The edge kind as the dumpers write it after a reference's target (a
+ * comma, then the quoted kind, no whitespace), skipped; -1 without
+ * consuming anything otherwise, for the general path. */
+static inline int kind_fast(scan *s)
+{
+    if (s->end - s->p < 3 || s->p[0] != ',' || s->p[1] != '"')
+        return -1;
+    switch (s->p[2]) {
+    case 'i': return LIT(s, ",\"index\"") ? RG_EDGE_INDEX : LIT(s, ",\"internal\"") ? RG_EDGE_INTERNAL : -1;
+    case 'a': return LIT(s, ",\"attr\"") ? RG_EDGE_ATTR : -1;
+    case 'k': return LIT(s, ",\"key\"") ? RG_EDGE_DICT_KEY : -1;
+    case 'v': return LIT(s, ",\"value\"") ? RG_EDGE_DICT_VALUE : -1;
+    case 's': return LIT(s, ",\"slot\"") ? RG_EDGE_SLOT : -1;
+    case 'c': return LIT(s, ",\"cell\"") ? RG_EDGE_CELL : -1;
+    case 'l': return LIT(s, ",\"local\"") ? RG_EDGE_LOCAL : -1;
+    case 'g': return LIT(s, ",\"global\"") ? RG_EDGE_GLOBAL : -1;
+    case 't': return LIT(s, ",\"type\"") ? RG_EDGE_TYPE : -1;
+    case 'w': return LIT(s, ",\"weak\"") ? RG_EDGE_WEAK : -1;
+    default: return -1;
+    }
+}
+
 static int refs(scan *s, uint64_t *first, uint32_t *count)
 {
     if (!eat(s, '['))
@@ -306,10 +442,10 @@ static int refs(scan *s, uint64_t *first, uint32_t *count)
         memset(r, 0, sizeof *r);
         const char *kp;
         size_t kn;
-        if (!uinteger(s, &r->target) || !eat(s, ',') || !string(s, &kp, &kn, 0))
+        if (!uinteger(s, &r->target))
             return 0;
-        int k = edge_kind(kp, kn);
-        if (k < 0)
+        int k = kind_fast(s);
+        if (k < 0 && (!eat(s, ',') || !string(s, &kp, &kn, 0) || (k = edge_kind(kp, kn)) < 0))
             return 0;
         r->kind = (uint8_t)k;
         if (eat(s, ',')) {
@@ -317,7 +453,10 @@ static int refs(scan *s, uint64_t *first, uint32_t *count)
                 /* no label */
             } else if (k == RG_EDGE_INDEX) {
                 int64_t v;
-                if (!integer(s, &v))
+                uint64_t u;
+                if (uint_fast(s, &u))
+                    v = (int64_t)u;
+                else if (!integer(s, &v))
                     return 0;
                 r->index = v < 0 ? 0 : v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
             } else {
@@ -544,6 +683,77 @@ static int record(scan *s, const char *line, uint64_t line_no, uint64_t end_offs
     return 1;
 }
 
+/* The object record as the dumpers write it: no whitespace, "rec" first,
+ * then "id", "type", "size", then any of "len", "rc", "repr", "name",
+ * "flags", "refs" in that order, each at most once. The fields are read by
+ * the same functions as in record(), so the item is the one record() would
+ * make; 0 on anything else, and the caller starts over with record(). */
+static int object_fast(scan *s, uint64_t line_no, uint64_t end_offset)
+{
+    uint64_t id, size, len = 0;
+    int64_t rc = -1;
+    int has_len = 0, has_rc = 0;
+    unsigned fl = 0;
+    jl_str type, repr = {0}, name = {0};
+    uint64_t first_ref = 0;
+    uint32_t n_refs = 0;
+    const char *p;
+    size_t n;
+
+    if (!LIT(s, "{\"rec\":\"object\",\"id\":") || !uinteger(s, &id) || !LIT(s, ",\"type\":") ||
+        !string(s, &p, &n, 1))
+        return 0;
+    type = mkstr(p, n, 0);
+    if (!LIT(s, ",\"size\":") || !uinteger(s, &size))
+        return 0;
+    if (LIT(s, ",\"len\":") && !null(s)) {
+        if (!uinteger(s, &len))
+            return 0;
+        has_len = 1;
+    }
+    if (LIT(s, ",\"rc\":") && !null(s)) {
+        uint64_t u;
+        if (uint_fast(s, &u))
+            rc = (int64_t)u;
+        else if (!integer(s, &rc))
+            return 0;
+        has_rc = 1;
+    }
+    if (LIT(s, ",\"repr\":") && !null(s)) {
+        if (!string(s, &p, &n, 1))
+            return 0;
+        repr = mkstr(p, n, 1);
+    }
+    if (LIT(s, ",\"name\":") && !null(s)) {
+        if (!string(s, &p, &n, 1))
+            return 0;
+        name = mkstr(p, n, 0);
+    }
+    if (LIT(s, ",\"flags\":") && !null(s) && !flags(s, &fl))
+        return 0;
+    if (LIT(s, ",\"refs\":") && !null(s) && !refs(s, &first_ref, &n_refs))
+        return 0;
+    if (!LIT(s, "}") || s->p != s->end)
+        return 0;
+    jl_item *it = jl_batch_item(s->bt);
+    if (!it)
+        return 0;
+    it->kind = JL_OBJECT;
+    it->id = id;
+    it->size = size;
+    it->len = has_len ? (len >= RG_LEN_NONE ? RG_LEN_NONE - 1 : (uint32_t)len) : RG_LEN_NONE;
+    it->rc = !has_rc || rc < 0 ? RG_RC_NONE : rc >= RG_RC_NONE ? RG_RC_NONE - 1 : (uint32_t)rc;
+    it->flags = (uint8_t)fl;
+    it->type = type;
+    it->repr = repr;
+    it->name = name;
+    it->first_ref = first_ref;
+    it->n_refs = n_refs;
+    it->line = line_no;
+    it->end_offset = end_offset;
+    return 1;
+}
+
 int jl_scan_line(jl_batch *bt, const char *p, size_t len, uint64_t line, uint64_t end_offset)
 {
     scan s = {p, p + len, bt};
@@ -551,6 +761,12 @@ int jl_scan_line(jl_batch *bt, const char *p, size_t len, uint64_t line, uint64_
     if (s.p == s.end)
         return 1; /* blank */
     size_t items = bt->n_items, nrefs = bt->n_refs;
+    if (object_fast(&s, line, end_offset))
+        return 1;
+    bt->n_items = items;
+    bt->n_refs = nrefs;
+    s.p = p;
+    ws(&s);
     if (record(&s, p, line, end_offset))
         return 1;
     bt->n_items = items;
