@@ -16,6 +16,7 @@
  * fuzzer hold them to that. */
 #include "read/v8_internal.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -38,6 +39,34 @@ typedef struct feed {
     enum state then;
 } feed;
 
+/* Whole records on their way to the sinks (rg_v8_node_record and
+ * rg_v8_edge_record): the scanner fills one batch while a second thread
+ * stores the other (see sinks_*, below). */
+#define BATCH_VALUES (1u << 16)
+
+typedef struct batch {
+    uint64_t *v;       /* nf values a record */
+    size_t *end;       /* buf index just after each record (for an error) */
+    uint32_t n;        /* records */
+    int nodes;         /* the "nodes" array, else "edges" */
+} batch;
+
+typedef struct sinks {
+    batch b[2];
+    uint32_t per_batch;   /* records a batch holds (BATCH_VALUES / fields) */
+    int fill;             /* the batch the scanner fills */
+    int pending;          /* batches handed over and not yet known stored (scanner only) */
+    int threaded;         /* a sink thread runs */
+    pthread_t th;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    /* guarded by mu while threaded */
+    int full[2];          /* handed over, not yet stored */
+    int stop;
+    int failed;           /* a record was refused: r->err says why */
+    size_t fail_end;      /* ... and it ended at this buf index */
+} sinks;
+
 typedef struct fast {
     v8_reader *r;
     rg_chunks c;
@@ -45,6 +74,8 @@ typedef struct fast {
     enum ctx arr;   /* C_NODES, C_EDGES, C_STRINGS while in one; C_SKIP in one no one reads */
     feed f;
     int eof;
+    int want_thread;
+    sinks k;
 } fast;
 
 /* yajl's lexer also passes over \v and \f between values (yajl_lex.c),
@@ -214,6 +245,141 @@ static int elem_number(fast *s, size_t *pos, size_t lim)
     return RG_OK;
 }
 
+
+/* ------------------------------------------------------------- sinks */
+
+/* The scanner (records, below) and the sinks that check and store its
+ * records are about equal halves of the "nodes" and "edges" arrays, so
+ * with two threads the sinks run on a second one, a batch behind the
+ * scanner. Only the sink thread touches the reader while a batch is out:
+ * the scanner reads nothing the sinks write, and before anything else
+ * looks at the reader (another value, a container's end, the end of a
+ * chunk) the batches are drained (sinks_drain). A refused record stops the
+ * sinks; the drain then reports it at the record's end, before anything
+ * after it is parsed, so errors are those of the serial order. With one
+ * thread the same batches are stored at once on the calling thread. */
+static void sink_batch(fast *s, batch *bt, int *failed, size_t *fail_end)
+{
+    v8_reader *r = s->r;
+    uint32_t nf = bt->nodes ? r->nfc : r->efc;
+    const uint64_t *v = bt->v;
+    for (uint32_t i = 0; i < bt->n; i++, v += nf)
+        if (!(bt->nodes ? rg_v8_node_record(r, v) : rg_v8_edge_record(r, v))) {
+            *failed = 1;
+            *fail_end = bt->end[i];
+            return;
+        }
+}
+
+static void *sink_main(void *arg)
+{
+    fast *s = arg;
+    sinks *k = &s->k;
+    for (int at = 0;; at ^= 1) {
+        pthread_mutex_lock(&k->mu);
+        while (!k->full[at] && !k->stop)
+            pthread_cond_wait(&k->cv, &k->mu);
+        int go = k->full[at], failed = k->failed;
+        pthread_mutex_unlock(&k->mu);
+        if (!go)
+            return NULL;
+        size_t fail_end = 0;
+        if (!failed)
+            sink_batch(s, &k->b[at], &failed, &fail_end);
+        pthread_mutex_lock(&k->mu);
+        if (failed && !k->failed)
+            k->failed = 1, k->fail_end = fail_end;
+        k->full[at] = 0;
+        pthread_cond_broadcast(&k->cv);
+        pthread_mutex_unlock(&k->mu);
+    }
+}
+
+static int sinks_open(fast *s, uint32_t nf)
+{
+    sinks *k = &s->k;
+    if (!k->b[0].v) {
+        for (int i = 0; i < 2; i++) {
+            k->b[i].v = rg_xmalloc(BATCH_VALUES, sizeof *k->b[i].v);
+            k->b[i].end = rg_xmalloc(BATCH_VALUES, sizeof *k->b[i].end);
+            if (!k->b[i].v || !k->b[i].end)
+                return rg_fail(RG_ENOMEM, "%s: out of memory", s->r->name);
+        }
+        if (s->want_thread && pthread_mutex_init(&k->mu, NULL) == 0) {
+            if (pthread_cond_init(&k->cv, NULL) == 0) {
+                if (pthread_create(&k->th, NULL, sink_main, s) == 0)
+                    k->threaded = 1;
+                else
+                    pthread_cond_destroy(&k->cv);
+            }
+            if (!k->threaded)
+                pthread_mutex_destroy(&k->mu);
+        }
+    }
+    k->per_batch = BATCH_VALUES / nf;
+    return RG_OK;
+}
+
+/* Hand the batch being filled to the sinks and take the other one, once
+ * it is stored. */
+static void sinks_submit(fast *s)
+{
+    sinks *k = &s->k;
+    batch *bt = &k->b[k->fill];
+    if (bt->n == 0)
+        return;
+    if (!k->threaded) {
+        if (!k->failed)
+            sink_batch(s, bt, &k->failed, &k->fail_end);
+        bt->n = 0;
+        return;
+    }
+    pthread_mutex_lock(&k->mu);
+    k->full[k->fill] = 1;
+    pthread_cond_broadcast(&k->cv);
+    k->fill ^= 1;
+    while (k->full[k->fill])
+        pthread_cond_wait(&k->cv, &k->mu);
+    pthread_mutex_unlock(&k->mu);
+    k->b[k->fill].n = 0;
+    k->pending = 1;
+}
+
+/* Every record handed over is stored (or one was refused: its error). */
+static int sinks_drain(fast *s)
+{
+    sinks *k = &s->k;
+    if (k->threaded && k->pending) {
+        pthread_mutex_lock(&k->mu);
+        while (k->full[0] || k->full[1])
+            pthread_cond_wait(&k->cv, &k->mu);
+        pthread_mutex_unlock(&k->mu);
+        k->pending = 0;
+    }
+    if (k->failed)
+        return failed_at(s, k->fail_end);
+    return RG_OK;
+}
+
+static void sinks_close(fast *s)
+{
+    sinks *k = &s->k;
+    if (k->threaded) {
+        pthread_mutex_lock(&k->mu);
+        k->stop = 1;
+        pthread_cond_broadcast(&k->cv);
+        pthread_mutex_unlock(&k->mu);
+        pthread_join(k->th, NULL);
+        pthread_cond_destroy(&k->cv);
+        pthread_mutex_destroy(&k->mu);
+        k->threaded = 0;
+    }
+    for (int i = 0; i < 2; i++) {
+        rg_free(k->b[i].v);
+        rg_free(k->b[i].end);
+    }
+}
+
 /* Whole records of plain integers ("1,2,3" with any whitespace), straight
  * into the arrays: the bulk of every snapshot. It stops, leaving *pos at
  * the start of a record, at the end of the array (the "]" is left for the
@@ -225,9 +391,24 @@ static int records(fast *s, size_t *pos, size_t lim)
     const unsigned char *b = s->c.buf;
     int nodes = s->arr == C_NODES;
     uint32_t nf = nodes ? r->nfc : r->efc;
-    uint64_t v[MAX_FIELDS];
     size_t i = *pos;
-    while (r->field == 0) {
+    /* the sinks are idle here (run drains them before S_ARR_FIRST and
+     * S_ARR_NEXT, the only ways in), so r->field can be read */
+    if (r->field != 0)
+        return RG_OK;
+    int rc = sinks_open(s, nf);
+    if (rc)
+        return rc;
+    sinks *k = &s->k;
+    batch *bt = &k->b[k->fill];
+    bt->nodes = nodes;
+    for (;;) {
+        if (bt->n == k->per_batch) {
+            sinks_submit(s);
+            bt = &k->b[k->fill];
+            bt->nodes = nodes;
+        }
+        uint64_t *v = bt->v + (size_t)bt->n * nf;
         size_t j = i;
         /* buf[lim] is a NUL sentinel (run), which ends every loop below */
         for (uint32_t f = 0; f < nf; f++) {
@@ -253,8 +434,7 @@ static int records(fast *s, size_t *pos, size_t lim)
             else if (b[j] != ']' || f + 1 < nf)
                 goto out;
         }
-        if (!(nodes ? rg_v8_node_record(r, v) : rg_v8_edge_record(r, v)))
-            return failed_at(s, j);
+        bt->end[bt->n++] = j;
         i = j;
         if (b[j - 1] != ',') {
             s->st = S_ARR_NEXT;
@@ -262,6 +442,7 @@ static int records(fast *s, size_t *pos, size_t lim)
         }
     }
 out:
+    sinks_submit(s);
     *pos = i;
     return RG_OK;
 }
@@ -328,6 +509,10 @@ static int run(fast *s, size_t *pos, size_t lim)
     unsigned char saved = s->c.buf[lim];
     s->c.buf[lim] = 0;
     while (rc == RG_OK) {
+        /* the sinks' records come before anything else that looks at the
+         * reader (see sinks_drain) */
+        if (!(s->st == S_ELEM && (s->arr == C_NODES || s->arr == C_EDGES)) && (rc = sinks_drain(s)))
+            break;
         if (s->st == S_FEED) {
             rc = feed_step(s, &i, lim);
             continue;
@@ -432,7 +617,7 @@ static int run(fast *s, size_t *pos, size_t lim)
                 rc = s->arr == C_STRINGS ? elem_string(s, &i, lim) : elem_skipped(s, &i, lim);
                 break;
             }
-            if ((rc = records(s, &i, lim)) == RG_OK && s->st == S_ELEM)
+            if ((rc = records(s, &i, lim)) == RG_OK && s->st == S_ELEM && (rc = sinks_drain(s)) == RG_OK)
                 rc = elem_number(s, &i, lim);
             break;
         case S_AFTER_VALUE:
@@ -455,6 +640,12 @@ static int run(fast *s, size_t *pos, size_t lim)
             break;
         }
     }
+    /* before the chunk moves: a refused record is reported at its place */
+    if (rc == RG_OK || rc == NEED_MORE) {
+        int d = sinks_drain(s);
+        if (d)
+            rc = d;
+    }
     s->c.buf[lim] = saved;
     *pos = i;
     return rc;
@@ -465,6 +656,7 @@ int rg_read_v8(rg_input *in, rg_builder *b, uint64_t max_line)
     if (rg_builder_plain_parser(b))
         return rg_read_v8_reference(in, b, max_line);
     fast s = {0};
+    s.want_thread = rg_builder_threads(b) > 1;
     s.r = rg_v8_reader_new(b, rg_input_name(in));
     if (!s.r)
         return rg_fail(RG_ENOMEM, "%s: out of memory", rg_input_name(in));
@@ -501,6 +693,7 @@ int rg_read_v8(rg_input *in, rg_builder *b, uint64_t max_line)
         rc = rg_v8_check_complete(s.r, open, rg_chunks_line_at(&s.c, s.c.len), s.c.offset + s.c.len);
     }
     feed_end(&s);
+    sinks_close(&s);
     if (rc == RG_OK) {
         rg_idmap_free(&s.r->ids);
         rc = rg_read_end(&s.c, s.r->name, rg_v8_build_graph, s.r);
