@@ -392,9 +392,11 @@ static int records(fast *s, size_t *pos, size_t lim)
     int nodes = s->arr == C_NODES;
     uint32_t nf = nodes ? r->nfc : r->efc;
     size_t i = *pos;
-    /* the sinks are idle here (run drains them before S_ARR_FIRST and
-     * S_ARR_NEXT, the only ways in), so r->field can be read */
-    if (r->field != 0)
+    /* a record in the middle (elem_number's) leaves it to elem_number; the
+     * sinks hand back only whole records, so with a batch out (when
+     * r->field is theirs to write) it is 0, or a record was refused,
+     * which the next drain reports */
+    if (!s->k.pending && r->field != 0)
         return RG_OK;
     int rc = sinks_open(s, nf);
     if (rc)
