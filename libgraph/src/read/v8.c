@@ -263,12 +263,20 @@ static void sink_batch(fast *s, batch *bt, int *failed, size_t *fail_end)
     v8_reader *r = s->r;
     uint32_t nf = bt->nodes ? r->nfc : r->efc;
     const uint64_t *v = bt->v;
-    for (uint32_t i = 0; i < bt->n; i++, v += nf)
-        if (!(bt->nodes ? rg_v8_node_record(r, v) : rg_v8_edge_record(r, v))) {
-            *failed = 1;
-            *fail_end = bt->end[i];
-            return;
-        }
+    uint32_t i = 0;
+    if (bt->nodes) {
+        for (; i < bt->n; i++, v += nf)
+            if (!rg_v8_node_record(r, v))
+                break;
+    } else {
+        for (; i < bt->n; i++, v += nf)
+            if (!rg_v8_edge_record(r, v))
+                break;
+    }
+    if (i < bt->n) {
+        *failed = 1;
+        *fail_end = bt->end[i];
+    }
 }
 
 static void *sink_main(void *arg)
@@ -346,7 +354,7 @@ static void sinks_submit(fast *s)
 }
 
 /* Every record handed over is stored (or one was refused: its error). */
-static int sinks_drain(fast *s)
+static int sinks_drain_wait(fast *s)
 {
     sinks *k = &s->k;
     if (k->threaded && k->pending) {
@@ -359,6 +367,13 @@ static int sinks_drain(fast *s)
     if (k->failed)
         return failed_at(s, k->fail_end);
     return RG_OK;
+}
+
+/* run calls this before every step but the records' own: nothing to do
+ * but a test on the way through the strings and the header */
+static inline int sinks_drain(fast *s)
+{
+    return s->k.pending || s->k.failed ? sinks_drain_wait(s) : RG_OK;
 }
 
 static void sinks_close(fast *s)
