@@ -113,7 +113,14 @@ int rg_chunks_next(rg_chunks *c, size_t used)
 {
     if (used > c->len)
         used = c->len;
-    c->line += rg_count_lines(c->buf, used);
+    return rg_chunks_next_counted(c, used, rg_count_lines(c->buf, used));
+}
+
+int rg_chunks_next_counted(rg_chunks *c, size_t used, uint64_t lines)
+{
+    if (used > c->len)
+        used = c->len;
+    c->line += lines;
     c->offset += used;
     memmove(c->buf, c->buf + used, c->len - used);
     c->len -= used;

@@ -65,6 +65,10 @@ typedef struct sinks {
     int stop;
     int failed;           /* a record was refused: r->err says why */
     size_t fail_end;      /* ... and it ended at this buf index */
+    const unsigned char *count_p;  /* newlines to count in count_p[0, count_n) */
+    size_t count_n;
+    int count_full;       /* ... not yet counted */
+    uint64_t count_lines; /* ... and their count */
 } sinks;
 
 typedef struct fast {
@@ -285,8 +289,21 @@ static void *sink_main(void *arg)
     sinks *k = &s->k;
     for (int at = 0;; at ^= 1) {
         pthread_mutex_lock(&k->mu);
-        while (!k->full[at] && !k->stop)
+        while (!k->full[at] && !k->count_full && !k->stop)
             pthread_cond_wait(&k->cv, &k->mu);
+        if (k->count_full) {
+            const unsigned char *p = k->count_p;
+            size_t n = k->count_n;
+            pthread_mutex_unlock(&k->mu);
+            uint64_t lines = rg_count_lines(p, n);
+            pthread_mutex_lock(&k->mu);
+            k->count_lines = lines;
+            k->count_full = 0;
+            pthread_cond_broadcast(&k->cv);
+            pthread_mutex_unlock(&k->mu);
+            at ^= 1; /* the same batch next */
+            continue;
+        }
         int go = k->full[at], failed = k->failed;
         pthread_mutex_unlock(&k->mu);
         if (!go)
@@ -361,19 +378,53 @@ static int sinks_drain_wait(fast *s)
         pthread_mutex_lock(&k->mu);
         while (k->full[0] || k->full[1])
             pthread_cond_wait(&k->cv, &k->mu);
+        int failed = k->failed;
         pthread_mutex_unlock(&k->mu);
         k->pending = 0;
+        return failed ? failed_at(s, k->fail_end) : RG_OK;
     }
-    if (k->failed)
+    if (!k->threaded && k->failed)
         return failed_at(s, k->fail_end);
     return RG_OK;
+}
+
+/* The chunk loop's line count (the line of the next chunk's first byte)
+ * is a pass over every byte: with the sink thread running, it counts
+ * buf[0, lim) while the chunk is parsed (both only read those bytes; the
+ * parse writes its sentinel at buf[lim]), and the calling thread then
+ * subtracts the newlines after where the parse stopped. */
+static int lines_start(fast *s, size_t lim)
+{
+    sinks *k = &s->k;
+    if (!k->threaded)
+        return 0;
+    pthread_mutex_lock(&k->mu);
+    k->count_p = s->c.buf;
+    k->count_n = lim;
+    k->count_full = 1;
+    pthread_cond_broadcast(&k->cv);
+    pthread_mutex_unlock(&k->mu);
+    return 1;
+}
+
+static uint64_t lines_wait(fast *s)
+{
+    sinks *k = &s->k;
+    pthread_mutex_lock(&k->mu);
+    while (k->count_full)
+        pthread_cond_wait(&k->cv, &k->mu);
+    uint64_t lines = k->count_lines;
+    pthread_mutex_unlock(&k->mu);
+    return lines;
 }
 
 /* run calls this before every step but the records' own: nothing to do
  * but a test on the way through the strings and the header */
 static inline int sinks_drain(fast *s)
 {
-    return s->k.pending || s->k.failed ? sinks_drain_wait(s) : RG_OK;
+    /* with the thread, a failure is learnt (under the lock) by the first
+     * drain after its batch, which ends the parse */
+    return s->k.pending || (!s->k.threaded && s->k.failed) ? sinks_drain_wait(s) : RG_OK;
 }
 
 static void sinks_close(fast *s)
@@ -687,9 +738,12 @@ int rg_read_v8(rg_input *in, rg_builder *b, uint64_t max_line)
     if (!s.r)
         return rg_fail(RG_ENOMEM, "%s: out of memory", rg_input_name(in));
     int rc = rg_chunks_open(&s.c, in, CHUNK, MAX_CARRY);
-    size_t pos = 0, checked = 0;
+    size_t pos = 0, checked = 0, lim = 0;
+    int counting = 0; /* the sink thread counts the newlines in buf[0, lim) */
     while (rc == RG_OK) {
-        int got = rg_chunks_next(&s.c, pos);
+        int got = counting ? rg_chunks_next_counted(&s.c, pos, lines_wait(&s) - rg_count_lines(s.c.buf + pos, lim - pos))
+                           : rg_chunks_next(&s.c, pos);
+        counting = 0;
         if (got < 0) {
             rc = got;
             break;
@@ -704,8 +758,9 @@ int rg_read_v8(rg_input *in, rg_builder *b, uint64_t max_line)
         if ((rc = rg_read_check_utf8(s.c.buf + checked, s.c.len - checked, s.r->name,
                                      rg_chunks_line_at(&s.c, checked), s.c.offset + checked, &tail)))
             break;
-        size_t lim = s.eof ? s.c.len : s.c.len - tail;
+        lim = s.eof ? s.c.len : s.c.len - tail;
         checked = lim;
+        counting = !s.eof && lines_start(&s, lim);
         rc = run(&s, &pos, lim);
         if (rc == NEED_MORE)
             rc = RG_OK;
