@@ -13,7 +13,14 @@
  * escape, a value of the wrong kind) is handed to yajl with the callbacks of
  * the reference reader (v8_reference.c), so both judge every value by the
  * same code and refuse the same files. The tests and the differential
- * fuzzer hold them to that. */
+ * fuzzer hold them to that.
+ *
+ * With two threads (the builder's thread count, 0 or 2), the checks and
+ * stores of whole node and edge records (the sinks) and the newline count
+ * of each chunk run on a second thread while this one scans (see "sinks");
+ * with one, the same batches are stored on the calling thread. Errors and
+ * the graph do not depend on the thread count (unit/test_v8 and fuzz_v8
+ * compare the two word for word). */
 #include "read/v8_internal.h"
 
 #include <pthread.h>
