@@ -11,7 +11,6 @@
 
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 typedef struct v8_outcome {
     int rc;
@@ -19,9 +18,7 @@ typedef struct v8_outcome {
     rg_snapshot *s;
 } v8_outcome;
 
-/* threads: the builder's thread count (1 = the fast reader's sinks on the
- * calling thread; 0 = choose, two on the target machine). */
-static v8_outcome v8_load_threads(const void *data, size_t size, const char *name, int reference, unsigned threads)
+static v8_outcome v8_load(const void *data, size_t size, const char *name, int reference)
 {
     v8_outcome o = {0};
     rg_input *in;
@@ -35,7 +32,6 @@ static v8_outcome v8_load_threads(const void *data, size_t size, const char *nam
         return o;
     }
     rg_builder_set_plain_parser(b, reference);
-    rg_builder_set_threads(b, threads);
     o.rc = rg_read_v8(in, b, 1u << 20);
     if (o.rc == RG_OK) {
         rg_builder_set_info_strings(b, name, rg_input_compression(in), rg_input_total(in));
@@ -49,19 +45,11 @@ static v8_outcome v8_load_threads(const void *data, size_t size, const char *nam
     return o;
 }
 
-static v8_outcome v8_load(const void *data, size_t size, const char *name, int reference)
-{
-    return v8_load_threads(data, size, name, reference, 0);
-}
-
 /* NULL when both readers agree on `data`, else what differs; with `why`
  * set, both outcomes are printed to stderr. */
 static const char *v8_differ(const void *data, size_t size, const char *name, int why)
 {
     v8_outcome fast = v8_load(data, size, name, 0), ref = v8_load(data, size, name, 1);
-    /* the fast reader on one thread: the same code run serially, which must
-     * give the same graph, or the same error word for word */
-    v8_outcome one = v8_load_threads(data, size, name, 0, 1);
     const char *d = NULL;
     if (fast.rc != ref.rc)
         d = "outcome";
@@ -70,18 +58,8 @@ static const char *v8_differ(const void *data, size_t size, const char *name, in
     if (d && why)
         fprintf(stderr, "%s: the fast V8 reader disagrees with yajl: %s\n  fast: %d %s\n  yajl: %d %s\n", name, d,
                 fast.rc, fast.err, ref.rc, ref.err);
-    if (!d) {
-        if (one.rc != fast.rc || strcmp(one.err, fast.err) != 0)
-            d = "one thread: outcome";
-        else if (one.s)
-            d = rg_graph_diff(one.s, fast.s);
-        if (d && why)
-            fprintf(stderr, "%s: the fast V8 reader on one thread disagrees with two: %s\n  two: %d %s\n  one: %d %s\n",
-                    name, d, fast.rc, fast.err, one.rc, one.err);
-    }
     rg_snapshot_free(fast.s);
     rg_snapshot_free(ref.s);
-    rg_snapshot_free(one.s);
     return d;
 }
 

@@ -113,14 +113,7 @@ int rg_chunks_next(rg_chunks *c, size_t used)
 {
     if (used > c->len)
         used = c->len;
-    return rg_chunks_next_counted(c, used, rg_count_lines(c->buf, used));
-}
-
-int rg_chunks_next_counted(rg_chunks *c, size_t used, uint64_t lines)
-{
-    if (used > c->len)
-        used = c->len;
-    c->line += lines;
+    c->line += rg_count_lines(c->buf, used);
     c->offset += used;
     memmove(c->buf, c->buf + used, c->len - used);
     c->len -= used;

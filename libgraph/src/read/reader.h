@@ -78,10 +78,6 @@ RG_INTERNAL int rg_chunks_open(rg_chunks *c, rg_input *in, size_t cap, size_t ma
  * (the input's error, prefixed with the line, or RG_ELIMIT when a tail of
  * `max` bytes cannot be carried). */
 RG_INTERNAL int rg_chunks_next(rg_chunks *c, size_t used);
-/* rg_chunks_next when the newlines in buf[0, used) are already counted
- * (`lines`): the V8 reader has its second thread count them while the
- * chunk is parsed. */
-RG_INTERNAL int rg_chunks_next_counted(rg_chunks *c, size_t used, uint64_t lines);
 /* The line (1-based) of buf[i]. */
 RG_INTERNAL uint64_t rg_chunks_line_at(const rg_chunks *c, size_t i);
 RG_INTERNAL void rg_chunks_close(rg_chunks *c);

@@ -13,17 +13,9 @@
  * escape, a value of the wrong kind) is handed to yajl with the callbacks of
  * the reference reader (v8_reference.c), so both judge every value by the
  * same code and refuse the same files. The tests and the differential
- * fuzzer hold them to that.
- *
- * With two threads (the builder's thread count, 0 or 2), the checks and
- * stores of whole node and edge records (the sinks) and the newline count
- * of each chunk run on a second thread while this one scans (see "sinks");
- * with one, the same batches are stored on the calling thread. Errors and
- * the graph do not depend on the thread count (unit/test_v8 and fuzz_v8
- * compare the two word for word). */
+ * fuzzer hold them to that. */
 #include "read/v8_internal.h"
 
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -46,38 +38,6 @@ typedef struct feed {
     enum state then;
 } feed;
 
-/* Whole records on their way to the sinks (rg_v8_node_record and
- * rg_v8_edge_record): the scanner fills one batch while a second thread
- * stores the other (see sinks_*, below). */
-#define BATCH_VALUES (1u << 16)
-
-typedef struct batch {
-    uint64_t *v;       /* nf values a record */
-    size_t *end;       /* buf index just after each record (for an error) */
-    uint32_t n;        /* records */
-    int nodes;         /* the "nodes" array, else "edges" */
-} batch;
-
-typedef struct sinks {
-    batch b[2];
-    uint32_t per_batch;   /* records a batch holds (BATCH_VALUES / fields) */
-    int fill;             /* the batch the scanner fills */
-    int pending;          /* batches handed over and not yet known stored (scanner only) */
-    int threaded;         /* a sink thread runs */
-    pthread_t th;
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    /* guarded by mu while threaded */
-    int full[2];          /* handed over, not yet stored */
-    int stop;
-    int failed;           /* a record was refused: r->err says why */
-    size_t fail_end;      /* ... and it ended at this buf index */
-    const unsigned char *count_p;  /* newlines to count in count_p[0, count_n) */
-    size_t count_n;
-    int count_full;       /* ... not yet counted */
-    uint64_t count_lines; /* ... and their count */
-} sinks;
-
 typedef struct fast {
     v8_reader *r;
     rg_chunks c;
@@ -85,8 +45,6 @@ typedef struct fast {
     enum ctx arr;   /* C_NODES, C_EDGES, C_STRINGS while in one; C_SKIP in one no one reads */
     feed f;
     int eof;
-    int want_thread;
-    sinks k;
 } fast;
 
 /* yajl's lexer also passes over \v and \f between values (yajl_lex.c),
@@ -256,203 +214,6 @@ static int elem_number(fast *s, size_t *pos, size_t lim)
     return RG_OK;
 }
 
-
-/* ------------------------------------------------------------- sinks */
-
-/* The scanner (records, below) and the sinks that check and store its
- * records are about equal halves of the "nodes" and "edges" arrays, so
- * with two threads the sinks run on a second one, a batch behind the
- * scanner. Only the sink thread touches the reader while a batch is out:
- * the scanner reads nothing the sinks write, and before anything else
- * looks at the reader (another value, a container's end, the end of a
- * chunk) the batches are drained (sinks_drain). A refused record stops the
- * sinks; the drain then reports it at the record's end, before anything
- * after it is parsed, so errors are those of the serial order. With one
- * thread the same batches are stored at once on the calling thread. */
-static void sink_batch(fast *s, batch *bt, int *failed, size_t *fail_end)
-{
-    v8_reader *r = s->r;
-    uint32_t nf = bt->nodes ? r->nfc : r->efc;
-    const uint64_t *v = bt->v;
-    uint32_t i = 0;
-    if (bt->nodes) {
-        for (; i < bt->n; i++, v += nf)
-            if (!rg_v8_node_record(r, v))
-                break;
-    } else {
-        for (; i < bt->n; i++, v += nf)
-            if (!rg_v8_edge_record(r, v))
-                break;
-    }
-    if (i < bt->n) {
-        *failed = 1;
-        *fail_end = bt->end[i];
-    }
-}
-
-static void *sink_main(void *arg)
-{
-    fast *s = arg;
-    sinks *k = &s->k;
-    for (int at = 0;; at ^= 1) {
-        pthread_mutex_lock(&k->mu);
-        while (!k->full[at] && !k->count_full && !k->stop)
-            pthread_cond_wait(&k->cv, &k->mu);
-        if (k->count_full) {
-            const unsigned char *p = k->count_p;
-            size_t n = k->count_n;
-            pthread_mutex_unlock(&k->mu);
-            uint64_t lines = rg_count_lines(p, n);
-            pthread_mutex_lock(&k->mu);
-            k->count_lines = lines;
-            k->count_full = 0;
-            pthread_cond_broadcast(&k->cv);
-            pthread_mutex_unlock(&k->mu);
-            at ^= 1; /* the same batch next */
-            continue;
-        }
-        int go = k->full[at], failed = k->failed;
-        pthread_mutex_unlock(&k->mu);
-        if (!go)
-            return NULL;
-        size_t fail_end = 0;
-        if (!failed)
-            sink_batch(s, &k->b[at], &failed, &fail_end);
-        pthread_mutex_lock(&k->mu);
-        if (failed && !k->failed)
-            k->failed = 1, k->fail_end = fail_end;
-        k->full[at] = 0;
-        pthread_cond_broadcast(&k->cv);
-        pthread_mutex_unlock(&k->mu);
-    }
-}
-
-static int sinks_open(fast *s, uint32_t nf)
-{
-    sinks *k = &s->k;
-    if (!k->b[0].v) {
-        for (int i = 0; i < 2; i++) {
-            k->b[i].v = rg_xmalloc(BATCH_VALUES, sizeof *k->b[i].v);
-            k->b[i].end = rg_xmalloc(BATCH_VALUES, sizeof *k->b[i].end);
-            if (!k->b[i].v || !k->b[i].end)
-                return rg_fail(RG_ENOMEM, "%s: out of memory", s->r->name);
-        }
-        if (s->want_thread && pthread_mutex_init(&k->mu, NULL) == 0) {
-            if (pthread_cond_init(&k->cv, NULL) == 0) {
-                if (pthread_create(&k->th, NULL, sink_main, s) == 0)
-                    k->threaded = 1;
-                else
-                    pthread_cond_destroy(&k->cv);
-            }
-            if (!k->threaded)
-                pthread_mutex_destroy(&k->mu);
-        }
-    }
-    k->per_batch = BATCH_VALUES / nf;
-    return RG_OK;
-}
-
-/* Hand the batch being filled to the sinks and take the other one, once
- * it is stored. */
-static void sinks_submit(fast *s)
-{
-    sinks *k = &s->k;
-    batch *bt = &k->b[k->fill];
-    if (bt->n == 0)
-        return;
-    if (!k->threaded) {
-        if (!k->failed)
-            sink_batch(s, bt, &k->failed, &k->fail_end);
-        bt->n = 0;
-        return;
-    }
-    pthread_mutex_lock(&k->mu);
-    k->full[k->fill] = 1;
-    pthread_cond_broadcast(&k->cv);
-    k->fill ^= 1;
-    while (k->full[k->fill])
-        pthread_cond_wait(&k->cv, &k->mu);
-    pthread_mutex_unlock(&k->mu);
-    k->b[k->fill].n = 0;
-    k->pending = 1;
-}
-
-/* Every record handed over is stored (or one was refused: its error). */
-static int sinks_drain_wait(fast *s)
-{
-    sinks *k = &s->k;
-    if (k->threaded && k->pending) {
-        pthread_mutex_lock(&k->mu);
-        while (k->full[0] || k->full[1])
-            pthread_cond_wait(&k->cv, &k->mu);
-        int failed = k->failed;
-        pthread_mutex_unlock(&k->mu);
-        k->pending = 0;
-        return failed ? failed_at(s, k->fail_end) : RG_OK;
-    }
-    if (!k->threaded && k->failed)
-        return failed_at(s, k->fail_end);
-    return RG_OK;
-}
-
-/* The chunk loop's line count (the line of the next chunk's first byte)
- * is a pass over every byte: with the sink thread running, it counts
- * buf[0, lim) while the chunk is parsed (both only read those bytes; the
- * parse writes its sentinel at buf[lim]), and the calling thread then
- * subtracts the newlines after where the parse stopped. */
-static int lines_start(fast *s, size_t lim)
-{
-    sinks *k = &s->k;
-    if (!k->threaded)
-        return 0;
-    pthread_mutex_lock(&k->mu);
-    k->count_p = s->c.buf;
-    k->count_n = lim;
-    k->count_full = 1;
-    pthread_cond_broadcast(&k->cv);
-    pthread_mutex_unlock(&k->mu);
-    return 1;
-}
-
-static uint64_t lines_wait(fast *s)
-{
-    sinks *k = &s->k;
-    pthread_mutex_lock(&k->mu);
-    while (k->count_full)
-        pthread_cond_wait(&k->cv, &k->mu);
-    uint64_t lines = k->count_lines;
-    pthread_mutex_unlock(&k->mu);
-    return lines;
-}
-
-/* run calls this before every step but the records' own: nothing to do
- * but a test on the way through the strings and the header */
-static inline int sinks_drain(fast *s)
-{
-    /* with the thread, a failure is learnt (under the lock) by the first
-     * drain after its batch, which ends the parse */
-    return s->k.pending || (!s->k.threaded && s->k.failed) ? sinks_drain_wait(s) : RG_OK;
-}
-
-static void sinks_close(fast *s)
-{
-    sinks *k = &s->k;
-    if (k->threaded) {
-        pthread_mutex_lock(&k->mu);
-        k->stop = 1;
-        pthread_cond_broadcast(&k->cv);
-        pthread_mutex_unlock(&k->mu);
-        pthread_join(k->th, NULL);
-        pthread_cond_destroy(&k->cv);
-        pthread_mutex_destroy(&k->mu);
-        k->threaded = 0;
-    }
-    for (int i = 0; i < 2; i++) {
-        rg_free(k->b[i].v);
-        rg_free(k->b[i].end);
-    }
-}
-
 /* Whole records of plain integers ("1,2,3" with any whitespace), straight
  * into the arrays: the bulk of every snapshot. It stops, leaving *pos at
  * the start of a record, at the end of the array (the "]" is left for the
@@ -464,26 +225,9 @@ static int records(fast *s, size_t *pos, size_t lim)
     const unsigned char *b = s->c.buf;
     int nodes = s->arr == C_NODES;
     uint32_t nf = nodes ? r->nfc : r->efc;
+    uint64_t v[MAX_FIELDS];
     size_t i = *pos;
-    /* a record in the middle (elem_number's) leaves it to elem_number; the
-     * sinks hand back only whole records, so with a batch out (when
-     * r->field is theirs to write) it is 0, or a record was refused,
-     * which the next drain reports */
-    if (!s->k.pending && r->field != 0)
-        return RG_OK;
-    int rc = sinks_open(s, nf);
-    if (rc)
-        return rc;
-    sinks *k = &s->k;
-    batch *bt = &k->b[k->fill];
-    bt->nodes = nodes;
-    for (;;) {
-        if (bt->n == k->per_batch) {
-            sinks_submit(s);
-            bt = &k->b[k->fill];
-            bt->nodes = nodes;
-        }
-        uint64_t *v = bt->v + (size_t)bt->n * nf;
+    while (r->field == 0) {
         size_t j = i;
         /* buf[lim] is a NUL sentinel (run), which ends every loop below */
         for (uint32_t f = 0; f < nf; f++) {
@@ -509,7 +253,8 @@ static int records(fast *s, size_t *pos, size_t lim)
             else if (b[j] != ']' || f + 1 < nf)
                 goto out;
         }
-        bt->end[bt->n++] = j;
+        if (!(nodes ? rg_v8_node_record(r, v) : rg_v8_edge_record(r, v)))
+            return failed_at(s, j);
         i = j;
         if (b[j - 1] != ',') {
             s->st = S_ARR_NEXT;
@@ -517,7 +262,6 @@ static int records(fast *s, size_t *pos, size_t lim)
         }
     }
 out:
-    sinks_submit(s);
     *pos = i;
     return RG_OK;
 }
@@ -584,10 +328,6 @@ static int run(fast *s, size_t *pos, size_t lim)
     unsigned char saved = s->c.buf[lim];
     s->c.buf[lim] = 0;
     while (rc == RG_OK) {
-        /* the sinks' records come before anything else that looks at the
-         * reader (see sinks_drain) */
-        if (!(s->st == S_ELEM && (s->arr == C_NODES || s->arr == C_EDGES)) && (rc = sinks_drain(s)))
-            break;
         if (s->st == S_FEED) {
             rc = feed_step(s, &i, lim);
             continue;
@@ -694,13 +434,13 @@ static int run(fast *s, size_t *pos, size_t lim)
             }
             {
                 /* records stops at a record's start, which may be
-                 * whitespace after a comma (",\n1,2,3"): elem_number
-                 * expects a value, so after progress the loop goes round
-                 * (skipping it) first; without progress the record is odd
-                 * and elem_number takes it one value at a time */
+                 * whitespace after a comma (",\n1,2,3" cut by the end of
+                 * the chunk): elem_number expects a value, so after
+                 * progress the loop goes round (skipping it) first; without
+                 * progress the record is odd and elem_number takes it one
+                 * value at a time */
                 size_t at = i;
-                if ((rc = records(s, &i, lim)) == RG_OK && s->st == S_ELEM && i == at &&
-                    (rc = sinks_drain(s)) == RG_OK)
+                if ((rc = records(s, &i, lim)) == RG_OK && s->st == S_ELEM && i == at)
                     rc = elem_number(s, &i, lim);
             }
             break;
@@ -724,12 +464,6 @@ static int run(fast *s, size_t *pos, size_t lim)
             break;
         }
     }
-    /* before the chunk moves: a refused record is reported at its place */
-    if (rc == RG_OK || rc == NEED_MORE) {
-        int d = sinks_drain(s);
-        if (d)
-            rc = d;
-    }
     s->c.buf[lim] = saved;
     *pos = i;
     return rc;
@@ -740,17 +474,13 @@ int rg_read_v8(rg_input *in, rg_builder *b, uint64_t max_line)
     if (rg_builder_plain_parser(b))
         return rg_read_v8_reference(in, b, max_line);
     fast s = {0};
-    s.want_thread = rg_builder_threads(b) > 1;
     s.r = rg_v8_reader_new(b, rg_input_name(in));
     if (!s.r)
         return rg_fail(RG_ENOMEM, "%s: out of memory", rg_input_name(in));
     int rc = rg_chunks_open(&s.c, in, CHUNK, MAX_CARRY);
-    size_t pos = 0, checked = 0, lim = 0;
-    int counting = 0; /* the sink thread counts the newlines in buf[0, lim) */
+    size_t pos = 0, checked = 0;
     while (rc == RG_OK) {
-        int got = counting ? rg_chunks_next_counted(&s.c, pos, lines_wait(&s) - rg_count_lines(s.c.buf + pos, lim - pos))
-                           : rg_chunks_next(&s.c, pos);
-        counting = 0;
+        int got = rg_chunks_next(&s.c, pos);
         if (got < 0) {
             rc = got;
             break;
@@ -765,9 +495,8 @@ int rg_read_v8(rg_input *in, rg_builder *b, uint64_t max_line)
         if ((rc = rg_read_check_utf8(s.c.buf + checked, s.c.len - checked, s.r->name,
                                      rg_chunks_line_at(&s.c, checked), s.c.offset + checked, &tail)))
             break;
-        lim = s.eof ? s.c.len : s.c.len - tail;
+        size_t lim = s.eof ? s.c.len : s.c.len - tail;
         checked = lim;
-        counting = !s.eof && lines_start(&s, lim);
         rc = run(&s, &pos, lim);
         if (rc == NEED_MORE)
             rc = RG_OK;
@@ -781,7 +510,6 @@ int rg_read_v8(rg_input *in, rg_builder *b, uint64_t max_line)
         rc = rg_v8_check_complete(s.r, open, rg_chunks_line_at(&s.c, s.c.len), s.c.offset + s.c.len);
     }
     feed_end(&s);
-    sinks_close(&s);
     if (rc == RG_OK) {
         rg_idmap_free(&s.r->ids);
         rc = rg_read_end(&s.c, s.r->name, rg_v8_build_graph, s.r);
