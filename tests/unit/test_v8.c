@@ -550,6 +550,72 @@ static void fast_v8_reader_equals_the_yajl_reference_on_odd_json_values(void)
     rg_snapshot_free(s);
 }
 
+/* A snapshot of many 1 MiB chunks, with ",\n" between nodes (so some
+ * chunk ends just after a comma and a newline): `bad_edge`, when below the
+ * edge count, gets a to_node that is no node's start, and `junk_after` more
+ * edges later a value the record scanner does not take. */
+static char *big_snapshot(uint32_t nodes, uint64_t bad_edge, uint64_t junk_after, size_t *len)
+{
+    size_t cap = (size_t)nodes * 80 + 4096, n = 0;
+    char *t = malloc(cap);
+    if (!t)
+        return NULL;
+    n += (size_t)snprintf(t + n, cap - n,
+                          "{\"snapshot\":{\"meta\":{\"node_fields\":[\"type\",\"name\",\"id\",\"self_size\",\"edge_count\"],"
+                          "\"node_types\":[[\"object\",\"synthetic\"],\"string\",\"number\",\"number\",\"number\"],"
+                          "\"edge_fields\":[\"type\",\"name_or_index\",\"to_node\"],"
+                          "\"edge_types\":[[\"property\",\"element\"],\"string_or_number\",\"node\"]},\"node_count\":%u},"
+                          "\"nodes\":[",
+                          nodes);
+    for (uint32_t i = 0; i < nodes; i++)
+        n += (size_t)snprintf(t + n, cap - n, "%s%d,%d,%u,%u,3", i ? ",\n" : "", i == 0 ? 1 : 0, 1 + i % 2,
+                              2 * i + 1, 16 + i % 7);
+    n += (size_t)snprintf(t + n, cap - n, "],\n\"edges\":[");
+    for (uint64_t e = 0; e < 3ull * nodes; e++) {
+        uint64_t to = (e * 7919 % nodes) * 5;
+        if (e == bad_edge)
+            to += 2;
+        if (bad_edge < 3ull * nodes && e == bad_edge + junk_after)
+            n += (size_t)snprintf(t + n, cap - n, "%s0,2,-0", e ? "," : "");
+        else
+            n += (size_t)snprintf(t + n, cap - n, "%s%u,2,%llu", e ? "," : "", (unsigned)(e % 2), (unsigned long long)to);
+    }
+    n += (size_t)snprintf(t + n, cap - n, "],\n\"strings\":[\"\",\"Thing\",\"x\"]}\n");
+    *len = n;
+    return t;
+}
+
+/* A big snapshot loads as the reference reads it (a chunk that ended after
+ * ",\n" used to be refused), and a refused record far into it is reported
+ * at itself, not at a later value the scanner hands to yajl. */
+static void big_v8_snapshot_across_chunks_agrees_with_the_reference_and_names_the_refused_edge(void)
+{
+    static const struct {
+        uint64_t bad, junk_after;
+    } cases[] = {{UINT64_MAX, 0}, {400000, 5}, {400000, 100000}, {7, 1}, {599998, 1}};
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        size_t len;
+        char *text = big_snapshot(200000, cases[c].bad, cases[c].junk_after, &len);
+        REQUIRE(text != NULL);
+        CHECK(len > 4 * (1u << 20));
+        CHECK(v8_differ(text, len, "big.heapsnapshot", 1) == NULL);
+        v8_outcome o = v8_load(text, len, "big.heapsnapshot", 0);
+        if (cases[c].bad == UINT64_MAX) {
+            CHECK(o.rc == RG_OK);
+            if (o.s)
+                CHECK_EQ_U64(rg_node_count(o.s), 200000);
+        } else {
+            CHECK(o.rc == RG_EFORMAT);
+            char want[96];
+            snprintf(want, sizeof want, "edge %llu: to_node", (unsigned long long)cases[c].bad);
+            CHECK_CONTAINS(o.err, want);
+            CHECK_CONTAINS(o.err, "big.heapsnapshot:");
+        }
+        rg_snapshot_free(o.s);
+        free(text);
+    }
+}
+
 /* test_v8 --compare FILE...: the e2e tests check the snapshots node writes. */
 static int compare_files(int argc, char **argv)
 {
@@ -581,5 +647,6 @@ int main(int argc, char **argv)
     RUN(fast_v8_reader_equals_the_yajl_reference_on_every_fixture);
     RUN(fast_v8_reader_equals_the_yajl_reference_on_every_cut_and_byte_flip);
     RUN(fast_v8_reader_equals_the_yajl_reference_on_odd_json_values);
+    RUN(big_v8_snapshot_across_chunks_agrees_with_the_reference_and_names_the_refused_edge);
     TEST_MAIN_END();
 }

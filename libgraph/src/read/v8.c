@@ -432,8 +432,17 @@ static int run(fast *s, size_t *pos, size_t lim)
                 rc = s->arr == C_STRINGS ? elem_string(s, &i, lim) : elem_skipped(s, &i, lim);
                 break;
             }
-            if ((rc = records(s, &i, lim)) == RG_OK && s->st == S_ELEM)
-                rc = elem_number(s, &i, lim);
+            {
+                /* records stops at a record's start, which may be
+                 * whitespace after a comma (",\n1,2,3" cut by the end of
+                 * the chunk): elem_number expects a value, so after
+                 * progress the loop goes round (skipping it) first; without
+                 * progress the record is odd and elem_number takes it one
+                 * value at a time */
+                size_t at = i;
+                if ((rc = records(s, &i, lim)) == RG_OK && s->st == S_ELEM && i == at)
+                    rc = elem_number(s, &i, lim);
+            }
             break;
         case S_AFTER_VALUE:
             if (c == ',') {
