@@ -426,8 +426,9 @@ static void suspects_rank_across_causes_with_growth_first(void)
           rg_suspects_cycles(S) && rg_suspects_outside(S));
     CHECK(rg_suspects_get(S, 3) == NULL);
 
-    /* Growth: the jobs grew, so they come first whatever their size. */
-    rg_group_growth gr[2] = {{sizeof(rg_group_growth), j->signature, 15, 1500, 2, 2, 0, 0},
+    /* Growth: the jobs grew at every step by 15 objects and 150 kB, so they
+     * come first whatever their size. */
+    rg_group_growth gr[2] = {{sizeof(rg_group_growth), j->signature, 15, 150000, 2, 2, 0, 0},
                              {sizeof(rg_group_growth), "g1:unknown", 1, 1, 2, 1, 0, 0}};
     rg_suspect_options o;
     rg_suspect_options_init(&o, RG_SUSPECT_OPTIONS_VERSION);
@@ -440,10 +441,25 @@ static void suspects_rank_across_causes_with_growth_first(void)
                               rg_suspects_outside(S), &o, &S2) == RG_OK);
     const rg_suspect *first = rg_suspects_get(S2, 0);
     CHECK(first && first->cause == RG_CAUSE_RETAINED && first->count == 20);
-    CHECK(first && first->has_growth && first->growth_bytes == 1500 && first->growth_count == 15);
-    /* Growth at every step makes a possible leak, however small. */
+    CHECK(first && first->has_growth && first->growth_bytes == 150000 && first->growth_count == 15);
+    /* Growth at every step above noise makes a possible leak, however small. */
     CHECK(first && first->level == RG_LEVEL_POSSIBLE_LEAK && first->reason == RG_REASON_GROWS_EVERY_STEP);
     CHECK(!rg_suspects_get(S2, 1)->has_growth);
+    rg_suspects_free(S2);
+
+    /* A rise under 100 objects and 64 KiB is noise (a running frame's
+     * locals, a bounded queue's backlog): it decides nothing, and a group
+     * of no consequence stays "no leak" however regular the rise. */
+    gr[0].bytes_delta = 1500;
+    CHECK(rg_suspects_compute(s, rg_suspects_dominators(S), rg_suspects_groups(S), rg_suspects_cycles(S),
+                              rg_suspects_outside(S), &o, &S2) == RG_OK);
+    for (size_t i = 0; i < rg_suspects_count(S2); i++) {
+        const rg_suspect *sp = rg_suspects_get(S2, i);
+        if (sp->has_growth) {
+            CHECK(sp->count == 20 && sp->growth_bytes == 1500);
+            CHECK(sp->level == RG_LEVEL_NO_LEAK && sp->reason != RG_REASON_GROWS_EVERY_STEP);
+        }
+    }
     rg_suspects_free(S2);
 
     /* min_instances above the group's size leaves only the blob and the cycle */

@@ -5,9 +5,11 @@
  *
  * The rules, in order (docs/diagnosis.md names each with its threshold):
  *
- *   grows-every-step  over >= 3 snapshots the count rose at every step: a
- *                     leak when it gained RG_JUDGE_MIN_GROWTH objects or is
- *                     of consequence, else a possible leak, whatever its size;
+ *   grows-every-step  over >= 3 snapshots the count rose at every step, by
+ *                     RG_JUDGE_MIN_GROWTH objects or
+ *                     RG_JUDGE_EVERY_STEP_MIN_BYTES bytes at least: a leak
+ *                     when it gained RG_JUDGE_MIN_GROWTH objects or is of
+ *                     consequence, else a possible leak;
  *   grew              it rose overall but not at every step (or over only
  *                     two snapshots): a possible leak when it is of
  *                     consequence or gained RG_JUDGE_MIN_GROWTH objects;
@@ -80,7 +82,8 @@ void rg_judge_suspect(rg_suspect *sp, uint32_t n_snapshots)
     int series = n_snapshots >= 2;
     int gained = sp->has_growth && sp->growth_count > 0;
     int every_step = gained && n_snapshots >= 3 && sp->growth_steps >= 2 &&
-                     sp->growth_steps_up == sp->growth_steps;
+                     sp->growth_steps_up == sp->growth_steps &&
+                     !rg_judge_rise_is_noise(sp->growth_count, sp->growth_bytes);
     int many = gained && (uint64_t)sp->growth_count >= RG_JUDGE_MIN_GROWTH;
     sp->level = RG_LEVEL_NO_LEAK;
     sp->reason = RG_REASON_NONE;

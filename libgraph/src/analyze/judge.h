@@ -15,17 +15,30 @@
 /* Growth of at least this many objects makes a steady riser a leak rather
  * than a possible leak; growth at every step is a possible leak below it. */
 #define RG_JUDGE_MIN_GROWTH 100u
+/* Growth at every step that gained fewer objects than RG_JUDGE_MIN_GROWTH
+ * and fewer bytes than this is noise, not evidence: among the thousands of
+ * groups of a busy heap some rise at every step of three snapshots by chance
+ * (a running function's locals, a bounded queue's backlog, a cache's churn),
+ * by a few objects and a few kB. Such a rise decides nothing. */
+#define RG_JUDGE_EVERY_STEP_MIN_BYTES 65536u
 /* The suspects' defaults (rg_suspect_options_init): a group is ranked from
  * this share of the heap (smaller ones only when they grow at every step),
  * and from this many objects. */
 #define RG_SUSPECTS_MIN_SHARE 0.001
 #define RG_SUSPECTS_MIN_INSTANCES 2u
 
+/* Is a rise of `objects` and `bytes` too small for the grows-every-step
+ * rule (RG_JUDGE_EVERY_STEP_MIN_BYTES)? */
+static inline bool rg_judge_rise_is_noise(int64_t objects, int64_t bytes)
+{
+    return objects < (int64_t)RG_JUDGE_MIN_GROWTH && bytes < (int64_t)RG_JUDGE_EVERY_STEP_MIN_BYTES;
+}
 /* The judgement's growth rules, the one home for the suspects
  * (rg_judge_suspect) and the diff's verdict (growth/diff.c): a count that
- * rose at every step over >= 3 snapshots (`every_step`) is a leak when it
- * gained enough (`enough`: RG_JUDGE_MIN_GROWTH objects, or the diff's
- * thresholds) or is of consequence, else a possible leak, whatever its size;
+ * rose at every step over >= 3 snapshots (`every_step`, by more than noise:
+ * rg_judge_rise_is_noise) is a leak when it gained enough (`enough`:
+ * RG_JUDGE_MIN_GROWTH objects, or the diff's thresholds) or is of
+ * consequence, else a possible leak, however small;
  * one that rose otherwise (`grew`) is a possible leak when it gained enough
  * or is of consequence. Returns 0, leaving *level and *reason alone, when
  * growth decides nothing. */

@@ -470,13 +470,15 @@ static const rg_growth *pick(const rg_growth *g, uint32_t n, unsigned need)
 }
 
 /* The group that rose at every step with the most bytes grown, however
- * little: the judgement's "grows at every step" rule. Groups held under a
- * growing group grow with it; the nearest-root one has the most bytes. */
+ * little above noise (rg_judge_rise_is_noise): the judgement's "grows at
+ * every step" rule. Groups held under a growing group grow with it; the
+ * nearest-root one has the most bytes. */
 static const rg_growth *pick_monotonic(const rg_growth *g, uint32_t n)
 {
     const rg_growth *best = NULL;
     for (uint32_t i = 0; i < n; i++) {
-        if (!(g[i].flags & RG_GROWTH_MONOTONIC) || g[i].count_delta <= 0)
+        if (!(g[i].flags & RG_GROWTH_MONOTONIC) || g[i].count_delta <= 0 ||
+            rg_judge_rise_is_noise(g[i].count_delta, g[i].bytes_delta))
             continue;
         if (!best || g[i].bytes_delta > best->bytes_delta)
             best = &g[i];
@@ -497,14 +499,17 @@ static void judge_verdict(rg_diff *d)
     else if ((g = pick(d->types, d->n_types, need)) != NULL)
         v->kind = RG_VERDICT_TYPE;
     else if (d->n >= 3 && (g = pick_monotonic(d->groups, d->n_groups)) != NULL)
-        v->kind = RG_VERDICT_GROUP; /* growth at every step, however small, is at least possible */
+        v->kind = RG_VERDICT_GROUP; /* growth at every step above noise is at least possible */
     else
         v->kind = RG_VERDICT_NONE;
     v->growth = g;
     v->level = RG_LEVEL_NO_LEAK;
     v->reason = RG_REASON_NONE;
     if (g)
-        rg_judge_growth(d->n >= 3 && (g->flags & RG_GROWTH_MONOTONIC) && g->count_delta > 0, g->count_delta > 0,
+        rg_judge_growth(d->n >= 3 && (g->flags & RG_GROWTH_MONOTONIC) && g->count_delta > 0 &&
+                            ((g->flags & RG_GROWTH_SIGNIFICANT) ||
+                             !rg_judge_rise_is_noise(g->count_delta, g->bytes_delta)),
+                        g->count_delta > 0,
                         (g->flags & RG_GROWTH_SIGNIFICANT) != 0, false, &v->level, &v->reason);
     v->confirmed = v->level == RG_LEVEL_LEAK;
 }
