@@ -539,6 +539,19 @@ static int root_kind(const char *p, size_t n)
     return RG_ROOT_OTHER;
 }
 
+/* An object's "len" and "rc" as an item holds them: RG_LEN_NONE / RG_RC_NONE
+ * when absent (or, for rc, negative), clamped below those otherwise. One
+ * home for record() and object_fast(), which must make the same item. */
+static inline uint32_t item_len(int has_len, uint64_t len)
+{
+    return has_len ? (len >= RG_LEN_NONE ? RG_LEN_NONE - 1 : (uint32_t)len) : RG_LEN_NONE;
+}
+
+static inline uint32_t item_rc(int has_rc, int64_t rc)
+{
+    return !has_rc || rc < 0 ? RG_RC_NONE : rc >= RG_RC_NONE ? RG_RC_NONE - 1 : (uint32_t)rc;
+}
+
 static int record(scan *s, const char *line, uint64_t line_no, uint64_t end_offset)
 {
     unsigned seen = 0, fl = 0;
@@ -657,8 +670,8 @@ static int record(scan *s, const char *line, uint64_t line_no, uint64_t end_offs
         it->kind = JL_OBJECT;
         it->id = id;
         it->size = size;
-        it->len = has_len ? (len >= RG_LEN_NONE ? RG_LEN_NONE - 1 : (uint32_t)len) : RG_LEN_NONE;
-        it->rc = !has_rc || rc < 0 ? RG_RC_NONE : rc >= RG_RC_NONE ? RG_RC_NONE - 1 : (uint32_t)rc;
+        it->len = item_len(has_len, len);
+        it->rc = item_rc(has_rc, rc);
         it->flags = (uint8_t)fl;
         it->type = type;
         it->repr = repr;
@@ -741,8 +754,8 @@ static int object_fast(scan *s, uint64_t line_no, uint64_t end_offset)
     it->kind = JL_OBJECT;
     it->id = id;
     it->size = size;
-    it->len = has_len ? (len >= RG_LEN_NONE ? RG_LEN_NONE - 1 : (uint32_t)len) : RG_LEN_NONE;
-    it->rc = !has_rc || rc < 0 ? RG_RC_NONE : rc >= RG_RC_NONE ? RG_RC_NONE - 1 : (uint32_t)rc;
+    it->len = item_len(has_len, len);
+    it->rc = item_rc(has_rc, rc);
     it->flags = (uint8_t)fl;
     it->type = type;
     it->repr = repr;
